@@ -1,0 +1,1 @@
+"""Rule and term data (YAML), shipped as package data; see scanner.catalogue."""

@@ -1,0 +1,1 @@
+"""Trained model artefacts (JSON, never pickle); see models/README.md."""

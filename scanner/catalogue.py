@@ -1,0 +1,279 @@
+"""The rule catalogue: every rule the scanner can report, loaded from data.
+
+Rules live in YAML files under ``lexicons/`` (shipped as package data) and
+in files a user adds with ``--lexicon``.  This module is the one place that
+registers a rule; code elsewhere looks rules up by id.  Loading validates
+every entry and names the file and entry on any error.
+
+A rule file looks like::
+
+    family: bidding            # free text, groups rules in docs
+    rules:
+      - id: SC101              # prefix + digits, never reused
+        name: tender-base-price
+        category: sensitive-content
+        severity: review       # block | review | info
+        summary: 标底            # the one-line Chinese explanation
+        basis: 《政府信息公开条例》第十四条
+        why: longer explanation for the rule docs
+        kind: terms            # terms | pattern | marking | builtin
+        terms: [标底]
+        pattern: null          # a Python regex (kind: pattern)
+        validator: null        # a name from scanner.validators
+        context: {window: 20, raise: [], lower: [], require: []}
+        allow: []              # phrases that, when they contain a hit, suppress it
+        examples: {match: [], no_match: []}
+        enabled: true
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scanner.types import CATEGORIES, Severity
+
+_ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
+_KINDS = ("terms", "pattern", "marking", "builtin")
+_KEYS = {
+    "id", "name", "category", "severity", "summary", "basis", "why", "kind", "terms",
+    "pattern", "validator", "context", "allow", "examples", "enabled", "weight", "params",
+}
+_CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
+
+
+class CatalogueError(ValueError):
+    """A rule file is malformed; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context:
+    """Hot-word rules: words within ``window`` characters of a hit.
+
+    ``raise_`` words lift the severity one step, ``lower`` words drop it one
+    step, ``require`` (when non-empty) must have at least one word present
+    or the hit is dropped, ``exclude`` words drop the hit.
+    """
+
+    window: int = 20
+    raise_: tuple[str, ...] = ()
+    lower: tuple[str, ...] = ()
+    require: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    id: str
+    name: str
+    category: str
+    severity: Severity
+    summary: str
+    basis: str
+    why: str = ""
+    kind: str = "terms"
+    terms: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    validator: str | None = None
+    context: Context = field(default_factory=Context)
+    allow: tuple[str, ...] = ()
+    examples_match: tuple[str, ...] = ()
+    examples_no_match: tuple[str, ...] = ()
+    enabled: bool = True
+    weight: float = 1.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """All rules by id, plus the hash of the data they were loaded from."""
+
+    rules: Mapping[str, Rule]
+    digest: str
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def enabled(self, kind: str | None = None) -> list[Rule]:
+        return [
+            rule
+            for rule in self.rules.values()
+            if rule.enabled and (kind is None or rule.kind == kind)
+        ]
+
+    def by_category(self, category: str) -> list[Rule]:
+        return [rule for rule in self.rules.values() if rule.category == category]
+
+
+def builtin_files() -> list[Path]:
+    """The rule files shipped with the package, sorted by name."""
+    root = resources.files("lexicons")
+    return sorted(
+        (Path(str(entry)) for entry in root.iterdir() if entry.name.endswith((".yaml", ".yml"))),
+        key=lambda path: path.name,
+    )
+
+
+def load_catalogue(
+    extra_files: Iterable[Path] = (),
+    *,
+    disabled: Iterable[str] = (),
+    severities: Mapping[str, str] | None = None,
+    builtin: bool = True,
+) -> Catalogue:
+    """Load the built-in rules plus ``extra_files``.
+
+    ``disabled`` turns rules off by id; ``severities`` re-weights rules
+    (id -> block/review/info).  A user file may redefine a built-in id only
+    to override it explicitly; two files defining the same id otherwise is an
+    error.
+
+    Raises :class:`CatalogueError` naming the file and entry on bad data.
+    """
+    shipped = builtin_files() if builtin else []
+    rules: dict[str, Rule] = {}
+    shipped_ids: set[str] = set()
+    digest = hashlib.sha256()
+    for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
+        is_shipped = index < len(shipped)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        for rule in parse_rule_file(raw, origin=str(path)):
+            previous = rules.get(rule.id)
+            # A user file may override a shipped rule on purpose; any other
+            # clash is a mistake in the data.
+            if previous is not None and (is_shipped or rule.id not in shipped_ids or previous.origin == rule.origin):
+                raise CatalogueError(f"{path}: rule {rule.id} is already defined in {previous.origin}")
+            if is_shipped:
+                shipped_ids.add(rule.id)
+            rules[rule.id] = rule
+    for rule_id in disabled:
+        if rule_id not in rules:
+            raise CatalogueError(f"cannot disable unknown rule {rule_id}")
+        rules[rule_id] = replace(rules[rule_id], enabled=False)
+    for rule_id, severity in (severities or {}).items():
+        if rule_id not in rules:
+            raise CatalogueError(f"cannot re-weight unknown rule {rule_id}")
+        rules[rule_id] = replace(rules[rule_id], severity=_severity(severity, f"rule {rule_id}"))
+    return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
+
+
+def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
+    """Parse and validate one YAML rule file."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise CatalogueError(f"{origin}: not valid YAML: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise CatalogueError(f"{origin}: expected a mapping with a 'rules' list")
+    return [_parse_rule(entry, f"{origin}: rules[{index}]", origin) for index, entry in enumerate(data["rules"])]
+
+
+def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
+    if not isinstance(entry, dict):
+        raise CatalogueError(f"{where}: a rule must be a mapping")
+    rule_id = entry.get("id")
+    if not isinstance(rule_id, str) or not _ID.match(rule_id):
+        raise CatalogueError(f"{where}: bad or missing id {rule_id!r} (letters then digits, e.g. SC101)")
+    where = f"{where} ({rule_id})"
+    unknown = set(entry) - _KEYS
+    if unknown:
+        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
+    for key in ("name", "category", "severity", "summary", "basis"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise CatalogueError(f"{where}: '{key}' is required")
+    if entry["category"] not in CATEGORIES:
+        raise CatalogueError(f"{where}: unknown category {entry['category']!r}")
+    kind = entry.get("kind", "terms")
+    if kind not in _KINDS:
+        raise CatalogueError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
+    terms = _strings(entry.get("terms"), where, "terms")
+    pattern = None
+    if entry.get("pattern") is not None:
+        try:
+            pattern = re.compile(str(entry["pattern"]))
+        except re.error as error:
+            raise CatalogueError(f"{where}: bad pattern: {error}") from error
+    if kind == "terms" and not terms:
+        raise CatalogueError(f"{where}: a terms rule needs 'terms'")
+    if kind == "pattern" and pattern is None:
+        raise CatalogueError(f"{where}: a pattern rule needs 'pattern'")
+    validator = entry.get("validator")
+    if validator is not None:
+        from scanner.validators import VALIDATORS
+
+        if validator not in VALIDATORS:
+            raise CatalogueError(f"{where}: unknown validator {validator!r}")
+    examples = entry.get("examples") or {}
+    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
+        raise CatalogueError(f"{where}: 'examples' takes 'match' and 'no_match' lists")
+    weight = entry.get("weight", 1.0)
+    if not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        raise CatalogueError(f"{where}: 'weight' must be a number in [0, 1]")
+    params = entry.get("params") or {}
+    if not isinstance(params, dict):
+        raise CatalogueError(f"{where}: 'params' must be a mapping")
+    return Rule(
+        id=rule_id,
+        name=entry["name"],
+        category=entry["category"],
+        severity=_severity(entry["severity"], where),
+        summary=entry["summary"].strip(),
+        basis=entry["basis"].strip(),
+        why=str(entry.get("why") or "").strip(),
+        kind=kind,
+        terms=terms,
+        pattern=pattern,
+        validator=validator,
+        context=_context(entry.get("context"), where),
+        allow=_strings(entry.get("allow"), where, "allow"),
+        examples_match=_strings(examples.get("match"), where, "examples.match"),
+        examples_no_match=_strings(examples.get("no_match"), where, "examples.no_match"),
+        enabled=bool(entry.get("enabled", True)),
+        weight=float(weight),
+        params=params,
+        origin=origin,
+    )
+
+
+def _severity(value: Any, where: str) -> Severity:
+    try:
+        return Severity(value)
+    except ValueError:
+        raise CatalogueError(f"{where}: unknown severity {value!r} (block, review or info)") from None
+
+
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise CatalogueError(f"{where}: '{key}' must be a list of non-empty strings")
+    return tuple(value)
+
+
+def _context(value: Any, where: str) -> Context:
+    if value is None:
+        return Context()
+    if not isinstance(value, dict) or set(value) - _CONTEXT_KEYS:
+        raise CatalogueError(f"{where}: 'context' takes {sorted(_CONTEXT_KEYS)}")
+    window = value.get("window", 20)
+    if not isinstance(window, int) or not 0 < window <= 500:
+        raise CatalogueError(f"{where}: context window must be 1..500 characters")
+    return Context(
+        window=window,
+        raise_=_strings(value.get("raise"), where, "context.raise"),
+        lower=_strings(value.get("lower"), where, "context.lower"),
+        require=_strings(value.get("require"), where, "context.require"),
+        exclude=_strings(value.get("exclude"), where, "context.exclude"),
+    )

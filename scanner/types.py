@@ -1,0 +1,191 @@
+"""Core value types shared by every stage of the pipeline.
+
+Offsets are half-open ``[start, end)`` character indexes into the
+**original** extracted text of one :class:`TextUnit` (never into the
+normalised text).  Normalisation keeps a map back (see
+:mod:`scanner.normalize`), so a finding always points at what the user sees.
+
+All types are frozen, keyword-only dataclasses: positional construction
+invites swapped fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    """How much a finding weighs in the verdict, from strongest to weakest."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.BLOCK: 2, Severity.REVIEW: 1, Severity.INFO: 0}
+
+
+class Verdict(str, Enum):
+    BLOCK = "block"
+    REVIEW = "review"
+    PASS = "pass"
+
+
+CATEGORIES = (
+    "classified-marking",
+    "internal-marking",
+    "personal-info",
+    "sensitive-content",
+    "hidden-content",
+    "redaction-failure",
+    "unreadable",
+)
+
+# Where a piece of text lives inside its document.  Extractors must use one of
+# these; renderers translate them to Chinese.
+PARTS = (
+    "body",
+    "header",
+    "footer",
+    "table",
+    "textbox",
+    "footnote",
+    "endnote",
+    "comment",
+    "deleted",
+    "inserted",
+    "hidden",
+    "metadata",
+    "notes",
+    "annotation",
+    "form",
+    "outline",
+    "attachment",
+    "sheet",
+    "slide",
+    "alt-text",
+    "embedded",
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextUnit:
+    """One run of extracted text with its place in the document.
+
+    ``page`` and ``paragraph`` are 1-based; ``None`` where the format has no
+    such notion.  ``source`` names the sub-part for a reader (``word/header2.xml``,
+    a sheet name, a URL); ``cell`` is ``(row, column)`` (0-based) for table text.
+    """
+
+    text: str
+    part: str = "body"
+    page: int | None = None
+    paragraph: int | None = None
+    source: str = ""
+    cell: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """Something an extractor saw that is a finding by itself, not text.
+
+    ``rule`` is a catalogue id (for example a failed redaction, an embedded
+    image whose text cannot be read, a hidden sheet).  ``text`` is the text
+    concerned, if any; ``detail`` a short human-readable note (the box of a
+    redaction, the name of an embedded object).
+    """
+
+    rule: str
+    text: str = ""
+    part: str = "body"
+    page: int | None = None
+    paragraph: int | None = None
+    source: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extraction:
+    """Everything an extractor read from one file.
+
+    ``errors`` are human-readable reasons why something could not be read;
+    any error means the document was not read completely, and the decision
+    policy will never let it ``pass``.  ``layers`` lists the non-body layers
+    found (for example ``("comment", "deleted")``) even when they are empty
+    of text, so the report can say what was inspected.
+    """
+
+    format: str
+    units: tuple[TextUnit, ...] = ()
+    errors: tuple[str, ...] = ()
+    title: str = ""
+    pages: int | None = None
+    layers: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Location:
+    part: str
+    page: int | None = None
+    paragraph: int | None = None
+    start: int = 0
+    end: int = 0
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """One reason to hold a document back, explained.
+
+    ``evidence`` records why the finding fired and why it has its severity
+    (position, context words, validator result), in the reviewer's language.
+    ``fingerprint`` is a stable identity built from the rule and the
+    normalised matched text plus context, never from a line number.
+    """
+
+    rule: str
+    category: str
+    severity: Severity
+    text: str
+    context: str
+    location: Location
+    message: str
+    basis: str
+    evidence: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentResult:
+    path: str
+    format: str
+    verdict: Verdict
+    risk: float
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[str, ...] = ()
+    sha256: str = ""
+    title: str = ""
+    pages: int | None = None
+    layers: tuple[str, ...] = ()
+    units: tuple[TextUnit, ...] = field(default=(), compare=False, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScanResult:
+    version: str
+    documents: tuple[DocumentResult, ...]
+    catalogue_hash: str = ""
+    model_hash: str = ""
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {"documents": len(self.documents), "pass": 0, "review": 0, "block": 0}
+        for doc in self.documents:
+            counts[doc.verdict.value] += 1
+        return counts

@@ -1,0 +1,107 @@
+"""Validators for pattern rules: a match counts only if its validator agrees.
+
+Each validator takes the matched string (normalised: ASCII digits) and
+returns a :class:`Check`: whether the match is real and a short note for
+the finding's evidence.  Rules name validators by their key in
+:data:`VALIDATORS`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    valid: bool
+    note: str
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def resident_id(value: str) -> Check:
+    """GB 11643-1999 resident identity number: region, birth date, check digit."""
+    digits = value.upper()
+    if len(digits) != 18 or not digits[:17].isdigit():
+        return Check(False, "不是18位身份证号码格式")
+    expected = _ID_CHECK[sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS)) % 11]
+    if digits[17] != expected:
+        return Check(False, "校验码不符（GB 11643）")
+    if digits[:2] not in _PROVINCE_CODES:
+        return Check(False, "行政区划代码无效")
+    try:
+        birth = datetime.date(int(digits[6:10]), int(digits[10:12]), int(digits[12:14]))
+    except ValueError:
+        return Check(False, "出生日期无效")
+    if not datetime.date(1900, 1, 1) <= birth <= datetime.date(2100, 1, 1):
+        return Check(False, "出生日期超出范围")
+    return Check(True, "校验码正确（GB 11643）")
+
+
+_PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82 83 91".split()
+)
+
+
+def luhn(value: str) -> Check:
+    """Bank card number: 16-19 digits with a valid Luhn check digit."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not 16 <= len(digits) <= 19:
+        return Check(False, "位数不是16-19位")
+    if resident_id(digits).valid if len(digits) == 18 else False:
+        return Check(False, "是身份证号码，不按银行卡计")
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    if total % 10:
+        return Check(False, "Luhn校验不符")
+    if len(set(digits)) == 1:
+        return Check(False, "全部相同的数字")
+    return Check(True, "Luhn校验通过")
+
+
+def mobile(value: str) -> Check:
+    """Mainland mobile number 1[3-9]xxxxxxxxx, with optional +86 and separators."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if len(digits) != 11 or digits[0] != "1" or digits[1] not in "3456789":
+        return Check(False, "不是手机号码格式")
+    return Check(True, "手机号码格式（1[3-9]开头11位）")
+
+
+def private_ip(value: str) -> Check:
+    """An IPv4 address in a private, loopback or link-local range (an internal host)."""
+    try:
+        address = ipaddress.IPv4Address(value)
+    except ValueError:
+        return Check(False, "不是有效的IPv4地址")
+    if address.is_private and not address.is_unspecified:
+        return Check(True, "内网（私有）地址")
+    return Check(False, "公网地址")
+
+
+def mac_address(value: str) -> Check:
+    """A MAC address that is not all zeros or broadcast."""
+    digits = "".join(ch for ch in value.lower() if ch in "0123456789abcdef")
+    if len(digits) != 12 or digits in ("0" * 12, "f" * 12):
+        return Check(False, "不是有效的MAC地址")
+    return Check(True, "MAC地址")
+
+
+VALIDATORS: dict[str, Callable[[str], Check]] = {
+    "resident_id": resident_id,
+    "luhn": luhn,
+    "mobile": mobile,
+    "private_ip": private_ip,
+    "mac_address": mac_address,
+}
