@@ -1,0 +1,71 @@
+"""Extraction: read every layer of a document into located text units.
+
+:func:`extract_bytes` sniffs the real type from the content (the name is
+only a hint), dispatches to one module per format and never raises for bad
+content: anything it cannot read becomes an entry in
+:attr:`Extraction.errors` of the form ``中文原因 / English reason``.
+
+Extractor modules are imported on first use, so scanning a text file does
+not pay for lxml or pdfminer.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from scanner.extract._common import Collector, ExtractError
+from scanner.extract.sniff import UNSUPPORTED_REASONS, sniff
+from scanner.types import Extraction
+
+# Sniffed kind -> module under scanner.extract exposing extract(data, out).
+REGISTRY = {
+    "docx": "docx",
+    "xlsx": "xlsx",
+    "pptx": "pptx",
+    "pdf": "pdf",
+    "html": "html",
+    "text": "text",
+}
+
+__all__ = ["REGISTRY", "ExtractError", "extract_bytes", "extract_path", "sniff"]
+
+
+def extract_bytes(data: bytes, name: str = "") -> Extraction:
+    """Everything readable in ``data``; ``name`` (path or URL) is an extension hint.
+
+    Never raises for bad content: corrupt, truncated, encrypted, unsupported
+    or partly readable input returns an :class:`Extraction` whose ``errors``
+    say why, together with whatever could be read.
+    """
+    return extract_nested(data, name, 0)
+
+
+def extract_nested(data: bytes, name: str, depth: int) -> Extraction:
+    """:func:`extract_bytes` for a file found inside another (``depth`` > 0)."""
+    kind = sniff(data, name)
+    if kind not in REGISTRY:
+        return Extraction(format="unknown", errors=(UNSUPPORTED_REASONS[kind],))
+    if not data.strip():
+        return Extraction(format=kind, errors=("空文件，没有可审查的内容 / empty file",))
+    module = importlib.import_module(f"scanner.extract.{REGISTRY[kind]}")
+    out = Collector(format=kind, depth=depth)
+    try:
+        module.extract(data, out)
+    except ExtractError as error:
+        out.error(str(error))
+    except RecursionError:
+        out.error("文档结构嵌套过深，无法读取 / document structure is nested too deeply")
+    except MemoryError:
+        out.error("文档过大，无法读取 / document too large to read")
+    return out.finish()
+
+
+def extract_path(path: str | Path) -> Extraction:
+    """Read and extract a file; an unreadable file becomes an error, not an exception."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return Extraction(format="unknown", errors=(f"无法读取文件 / cannot read file: {error.strerror or error}",))
+    return extract_bytes(data, str(path))

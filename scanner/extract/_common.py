@@ -1,0 +1,150 @@
+"""Helpers shared by the extractors: collecting units, layer notices, safe XML.
+
+Every extractor fills a :class:`Collector` and turns it into an
+:class:`~scanner.types.Extraction`.  The collector numbers paragraphs in
+reading order and, when the extraction is finished, adds one notice per
+hidden layer that holds text (so a report says "remove this layer before
+publishing") without the extractor having to count anything itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.types import PARTS, Extraction, Notice, TextUnit
+
+# Hidden layers that must be removed before publishing, and the catalogue
+# rule each one raises (see lexicons/layers.yaml).  The text of the layer is
+# still returned as units, so the matchers read it like body text.
+LAYER_RULES = {
+    "deleted": ("HC001", "处删除修订"),
+    "comment": ("HC002", "条批注"),
+    "hidden": ("HC003", "处隐藏文字"),
+    "notes": ("HC004", "处演讲者备注"),
+    "annotation": ("HC007", "个注释"),
+}
+HIDDEN_SHEET_RULE = "HC005"
+HIDDEN_SLIDE_RULE = "HC006"
+CUSTOM_XML_RULE = "HC008"
+ATTACHMENT_RULE = "HC009"
+DARK_BOX_RULE = "RF001"
+REDACT_ANNOT_RULE = "RF002"
+EMBEDDED_IMAGE_RULE = "UR002"
+
+NOTICE_TEXT_CHARS = 80
+
+
+class ExtractError(Exception):
+    """A document (or part of it) cannot be read; the message is the reason
+    in the form ``中文原因 / English reason``."""
+
+
+@dataclass
+class Collector:
+    """Accumulates what one extractor reads from one document."""
+
+    format: str
+    depth: int = 0  # 0 for the file itself, 1 for a file attached to it ...
+    units: list[TextUnit] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    title: str = ""
+    pages: int | None = None
+    paragraph: int = 0
+    layer_counts: dict[str, int] = field(default_factory=dict)
+    extra_layers: set[str] = field(default_factory=set)
+
+    def add(
+        self,
+        text: str,
+        *,
+        part: str = "body",
+        page: int | None = None,
+        source: str = "",
+        cell: tuple[int, int] | None = None,
+        paragraph: int | None = None,
+        count: bool = True,
+        numbered: bool = True,
+    ) -> TextUnit | None:
+        """Add one unit unless ``text`` is blank.
+
+        Body-sequence units (``paragraph`` left ``None`` and ``numbered``)
+        take the next paragraph number; blank paragraphs are not counted, so
+        "paragraph 1" is the first paragraph a reader sees.  Units outside
+        the reading sequence (properties) pass ``numbered=False``.  ``count`` says whether the
+        unit is one item of its layer (a deleted run inside an already
+        counted paragraph is not a new item).
+        """
+        if not text or not text.strip():
+            return None
+        assert part in PARTS, part
+        if paragraph is None and numbered:
+            self.paragraph += 1
+            paragraph = self.paragraph
+        unit = TextUnit(text=text, part=part, page=page, paragraph=paragraph, source=source, cell=cell)
+        self.units.append(unit)
+        if count:
+            self.layer_counts[part] = self.layer_counts.get(part, 0) + 1
+        return unit
+
+    def notice(self, rule: str, **fields: object) -> None:
+        self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
+
+    def error(self, reason: str) -> None:
+        if reason not in self.errors:
+            self.errors.append(reason)
+
+    def finish(self) -> Extraction:
+        notices = list(self.notices)
+        for part, (rule, unit_word) in LAYER_RULES.items():
+            layer_units = [unit for unit in self.units if unit.part == part]
+            if not layer_units:
+                continue
+            first = layer_units[0]
+            joined = " ".join(unit.text.strip() for unit in layer_units)
+            notices.append(
+                Notice(
+                    rule=rule,
+                    text=joined[:NOTICE_TEXT_CHARS],
+                    part=part,
+                    page=first.page,
+                    paragraph=first.paragraph,
+                    source=first.source,
+                    detail=f"{self.layer_counts.get(part, len(layer_units))} {unit_word}",
+                )
+            )
+        found = {unit.part for unit in self.units} | self.extra_layers
+        layers = tuple(part for part in PARTS if part != "body" and part in found)
+        if not self.title:
+            self.title = _first_line(self.units)
+        return Extraction(
+            format=self.format,
+            units=tuple(self.units),
+            errors=tuple(self.errors),
+            title=self.title,
+            pages=self.pages,
+            layers=layers,
+            notices=tuple(notices),
+        )
+
+
+def _first_line(units: list[TextUnit]) -> str:
+    for unit in units:
+        if unit.part in ("body", "slide", "sheet", "table"):
+            line = unit.text.strip().splitlines()[0].strip() if unit.text.strip() else ""
+            if line:
+                return line[:200]
+    return ""
+
+
+def safe_xml_parser():  # type: ignore[no-untyped-def]
+    """An lxml parser that resolves no entities and touches no network.
+
+    Imported lazily: lxml costs start-up time the CLI should not pay for a
+    plain-text scan.
+    """
+    from lxml import etree
+
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True, load_dtd=False
+    )

@@ -1,0 +1,230 @@
+"""Safe access to OOXML packages (docx, xlsx, pptx) and their shared parts.
+
+The package is a zip file; before anything is inflated the member count,
+declared sizes and compression ratios are checked, because a crafted file
+can expand to gigabytes (an archive bomb).  XML is parsed without entity
+resolution and without network access.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from typing import TYPE_CHECKING
+
+from scanner.extract._common import (
+    CUSTOM_XML_RULE,
+    EMBEDDED_IMAGE_RULE,
+    Collector,
+    ExtractError,
+    safe_xml_parser,
+)
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+MAX_MEMBERS = 10_000
+MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_RATIO = 100
+# Small members may legitimately compress very well (a run of empty cells);
+# the ratio test only matters once the inflated size is worth attacking with.
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+BOMB = "压缩炸弹，拒绝解压 / archive bomb suspected"
+
+NS = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "p": "http://schemas.openxmlformats.org/presentationml/2006/main",
+    "s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "ep": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
+    "cup": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+}
+
+_CORE_FIELDS = (
+    ("dc", "title"),
+    ("dc", "subject"),
+    ("cp", "keywords"),
+    ("dc", "description"),
+    ("dc", "creator"),
+    ("cp", "lastModifiedBy"),
+    ("cp", "category"),
+    ("cp", "contentStatus"),
+)
+_APP_FIELDS = ("Company", "Manager", "HyperlinkBase")
+
+
+def q(prefix: str, local: str) -> str:
+    """Clark name ``{namespace}local`` for lxml tag comparisons."""
+    return f"{{{NS[prefix]}}}{local}"
+
+
+class Package:
+    """A checked zip package whose XML members can be parsed safely."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            self.zip = zipfile.ZipFile(io.BytesIO(data))
+        except zipfile.BadZipFile as error:
+            raise ExtractError(f"文件损坏或被截断，不是有效的压缩包 / corrupt or truncated package: {error}") from error
+        infos = self.zip.infolist()
+        if len(infos) > MAX_MEMBERS:
+            raise ExtractError(BOMB)
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise ExtractError(BOMB)
+        if total > MAX_TOTAL_BYTES:
+            raise ExtractError(BOMB)
+        self.names = [info.filename for info in infos]
+        self._name_set = set(self.names)
+        self._parser = safe_xml_parser()
+
+    def has(self, name: str) -> bool:
+        return name in self._name_set
+
+    def read(self, name: str) -> bytes:
+        """Raw bytes of a member; raises :class:`ExtractError` if unreadable."""
+        try:
+            return self.zip.read(name)
+        except KeyError as error:
+            raise ExtractError(f"缺少部件 {name} / missing part {name}") from error
+        except (zipfile.BadZipFile, OSError, EOFError) as error:
+            raise ExtractError(f"部件 {name} 损坏 / part {name} is corrupt: {error}") from error
+        except NotImplementedError as error:
+            raise ExtractError(f"部件 {name} 使用不支持的压缩方式 / unsupported compression in {name}") from error
+
+    def xml(self, name: str) -> _Element:
+        """Parse a member; raises :class:`ExtractError` on bad XML."""
+        from lxml import etree
+
+        raw = self.read(name)
+        try:
+            return etree.fromstring(raw, self._parser)
+        except etree.XMLSyntaxError as error:
+            raise ExtractError(f"部件 {name} 不是有效的 XML / part {name} is not valid XML: {error}") from error
+
+    def rels(self, name: str, kind: str = "") -> dict[str, str]:
+        """Relationship id -> absolute member name for the part ``name``.
+
+        ``kind`` keeps only relationships whose type ends with it
+        (``/comments``, ``/notesSlide``).
+        """
+        folder, base = posixpath.split(name)
+        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        if not self.has(rels_name):
+            return {}
+        root = self.xml(rels_name)
+        targets = {}
+        for rel in root.iter(q("rel", "Relationship")):
+            if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(kind):
+                continue
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            targets[rel.get("Id", "")] = path
+        return targets
+
+
+def text_of(element: _Element) -> str:
+    return "".join(element.itertext())
+
+
+def read_properties(package: Package, out: Collector) -> None:
+    """Core, extended (app) and custom document properties, plus custom XML.
+
+    Properties are where a classification mark or an author's name often
+    survives after the body was cleaned, so each becomes a metadata unit
+    named after the property.
+    """
+    for name, reader in (
+        ("docProps/core.xml", _core),
+        ("docProps/app.xml", _app),
+        ("docProps/custom.xml", _custom),
+    ):
+        if not package.has(name):
+            continue
+        try:
+            reader(package.xml(name), out, name)
+        except ExtractError as error:
+            out.error(str(error))
+    _custom_xml(package, out)
+
+
+def _core(root: _Element, out: Collector, source: str) -> None:
+    for prefix, local in _CORE_FIELDS:
+        element = root.find(q(prefix, local))
+        if element is not None and (element.text or "").strip():
+            value = element.text.strip()
+            out.add(value, part="metadata", source=local, numbered=False)
+            if local == "title" and not out.title:
+                out.title = value
+
+
+def _app(root: _Element, out: Collector, source: str) -> None:
+    for local in _APP_FIELDS:
+        element = root.find(q("ep", local))
+        if element is not None and (element.text or "").strip():
+            out.add(element.text.strip(), part="metadata", source=local, numbered=False)
+
+
+def _custom(root: _Element, out: Collector, source: str) -> None:
+    for prop in root.iter(q("cup", "property")):
+        value = text_of(prop).strip()
+        if value:
+            out.add(value, part="metadata", source=f"custom:{prop.get('name', '')}", numbered=False)
+
+
+_CUSTOM_XML_ITEM = re.compile(r"^customXml/item\d+\.xml$")
+
+
+def _custom_xml(package: Package, out: Collector) -> None:
+    """Text inside customXml/item*.xml (data bound to content controls,
+    SharePoint fields), which Word never shows."""
+    texts = []
+    for name in package.names:
+        if not _CUSTOM_XML_ITEM.match(name):
+            continue
+        try:
+            root = package.xml(name)
+        except ExtractError as error:
+            out.error(str(error))
+            continue
+        values = [value.strip() for value in root.itertext() if value.strip()]
+        if values:
+            text = "\n".join(values)
+            out.add(text, part="metadata", source=name, numbered=False)
+            texts.append((name, text))
+    if texts:
+        out.notice(
+            CUSTOM_XML_RULE,
+            text=texts[0][1][:80],
+            part="metadata",
+            source=texts[0][0],
+            detail=f"{len(texts)} 个自定义 XML 部件",
+        )
+
+
+_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".webp", ".jfif")
+
+
+def embedded_objects_notice(package: Package, out: Collector, media: str, embeddings: str) -> None:
+    """One notice listing images and OLE objects whose text the scanner cannot read."""
+    images = [n for n in package.names if n.startswith(media) and n.lower().endswith(_IMAGE_EXT)]
+    objects = [n for n in package.names if n.startswith(embeddings) and not n.endswith("/")]
+    if not images and not objects:
+        return
+    out.extra_layers.add("embedded")
+    listed = [posixpath.basename(n) for n in (*objects, *images)]
+    detail = f"{len(images)} 张图片、{len(objects)} 个嵌入对象：{'、'.join(listed[:5])}"
+    if len(listed) > 5:
+        detail += " 等"
+    out.notice(EMBEDDED_IMAGE_RULE, text=listed[0], part="embedded", source=(objects or images)[0], detail=detail)

@@ -1,0 +1,325 @@
+"""Word (.docx) extraction: every layer, streamed with lxml, no python-docx.
+
+Reading order: body paragraphs and tables (cells as part ``table``; their
+paragraph numbers continue the body sequence), then text boxes where they
+are anchored, then headers and footers (every variant), footnotes,
+endnotes, comments and document properties.
+
+Tracked changes: inserted text is visible, so it is part of the body text
+*and* reported again as part ``inserted``; deleted text is not visible and
+is reported only as part ``deleted``.  Text with the ``w:vanish`` run
+property is reported only as part ``hidden``.
+
+Pages: Word does not store pages.  When the file was last saved by Word it
+holds ``w:lastRenderedPageBreak`` marks, which are the real page starts;
+otherwise explicit page breaks, ``pageBreakBefore`` and section breaks are
+counted.  Either way the page number is an estimate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from scanner.extract._common import Collector, ExtractError
+from scanner.extract._ooxml import Package, embedded_objects_notice, read_properties
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+P, R, T, TBL, TR, TC, SDT, SDT_CONTENT = (W + x for x in ("p", "r", "t", "tbl", "tr", "tc", "sdt", "sdtContent"))
+INS, DEL, MOVE_TO, MOVE_FROM = (W + x for x in ("ins", "del", "moveTo", "moveFrom"))
+DEL_TEXT, TAB, BR, CR = (W + x for x in ("delText", "tab", "br", "cr"))
+PPR, RPR, VANISH, SECT_PR = (W + x for x in ("pPr", "rPr", "vanish", "sectPr"))
+PAGE_BREAK_BEFORE, LAST_RENDERED = W + "pageBreakBefore", W + "lastRenderedPageBreak"
+DRAWING, PICT, OBJECT, TXBX = W + "drawing", W + "pict", W + "object", W + "txbxContent"
+NO_BREAK_HYPHEN, SOFT_HYPHEN = W + "noBreakHyphen", W + "softHyphen"
+TYPE, VAL = W + "type", W + "val"
+CUSTOM_XML = W + "customXml"
+# Containers whose children are runs like the paragraph's own.
+INLINE_WRAPPERS = {W + x for x in ("hyperlink", "smartTag", "fldSimple", "sdtContent", "customXml", "bdo", "dir")}
+MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}AlternateContent"
+MC_CHOICE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Choice"
+DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
+
+_HEADER = re.compile(r"^word/(header|footer)\d*\.xml$")
+_OFF = {"0", "false", "off"}
+
+
+@dataclass
+class _Para:
+    """Text of one paragraph, split by layer."""
+
+    visible: list[str] = field(default_factory=list)
+    inserted: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    alts: list[str] = field(default_factory=list)
+    boxes: list[_Element] = field(default_factory=list)
+    breaks_after: int = 0
+
+
+@dataclass
+class _Context:
+    """Where the blocks being read live: body, a header, a comment ..."""
+
+    part: str
+    source: str
+    in_body: bool
+    paragraph: int | None = None  # fixed paragraph number (text boxes)
+    counter: int = 0
+
+    def next_paragraph(self) -> int:
+        self.counter += 1
+        return self.counter
+
+
+def extract(data: bytes, out: Collector) -> None:
+    package = Package(data)
+    reader = _Reader(package, out)
+    reader.body()
+    for name in sorted(n for n in package.names if _HEADER.match(n)):
+        part = "header" if name.startswith("word/header") else "footer"
+        reader.container(name, _Context(part=part, source=name, in_body=False))
+    for name, part, tag in (
+        ("word/footnotes.xml", "footnote", "footnote"),
+        ("word/endnotes.xml", "endnote", "endnote"),
+    ):
+        if package.has(name):
+            reader.notes(name, part, W + tag)
+    if package.has("word/comments.xml"):
+        reader.comments("word/comments.xml")
+    read_properties(package, out)
+    embedded_objects_notice(package, out, "word/media/", "word/embeddings/")
+
+
+class _Reader:
+    def __init__(self, package: Package, out: Collector) -> None:
+        self.package = package
+        self.out = out
+        self.page = 1
+        self.rendered = False
+
+    # -- containers -------------------------------------------------------
+
+    def body(self) -> None:
+        raw = self.package.read("word/document.xml")
+        # Word writes rendered page breaks when it saves; when present they
+        # already include manual breaks, so counting both would double up.
+        self.rendered = b"lastRenderedPageBreak" in raw
+        root = self.package.xml("word/document.xml")
+        body = root.find(W + "body")
+        if body is None:
+            raise ExtractError("文档缺少正文部件 / document has no body")
+        self.blocks(body, _Context(part="body", source="word/document.xml", in_body=True))
+        self.out.pages = self.page
+
+    def container(self, name: str, ctx: _Context) -> None:
+        try:
+            root = self.package.xml(name)
+        except ExtractError as error:
+            self.out.error(str(error))
+            return
+        self.blocks(root, ctx)
+
+    def notes(self, name: str, part: str, tag: str) -> None:
+        try:
+            root = self.package.xml(name)
+        except ExtractError as error:
+            self.out.error(str(error))
+            return
+        for index, note in enumerate(root.iter(tag), start=1):
+            if note.get(TYPE) in ("separator", "continuationSeparator", "continuationNotice"):
+                continue
+            self.blocks(note, _Context(part=part, source=f"{name}#{note.get(W + 'id', index)}", in_body=False))
+
+    def comments(self, name: str) -> None:
+        try:
+            root = self.package.xml(name)
+        except ExtractError as error:
+            self.out.error(str(error))
+            return
+        for index, comment in enumerate(root.iter(W + "comment"), start=1):
+            texts = ["".join(node.text or "" for node in p.iter(T)) for p in comment.iter(P)]
+            author = comment.get(W + "author", "")
+            source = f"{name}#{author}" if author else name
+            self.out.add("\n".join(t for t in texts if t.strip()), part="comment", source=source, paragraph=index)
+
+    # -- blocks -----------------------------------------------------------
+
+    def blocks(self, container: _Element, ctx: _Context) -> None:
+        for child in container:
+            tag = child.tag
+            if tag == P:
+                self.paragraph(child, ctx)
+            elif tag == TBL:
+                self.table(child, ctx)
+            elif tag in (SDT, CUSTOM_XML, SDT_CONTENT, INS, MOVE_TO):
+                self.blocks(child, ctx)
+
+    def paragraph(self, p: _Element, ctx: _Context) -> None:
+        para = self.read_paragraph(p, ctx)
+        page = self.page if ctx.in_body else None
+        text = "".join(para.visible)
+        if ctx.part == "body":
+            unit = self.out.add(text, page=page, source=ctx.source)
+            number = unit.paragraph if unit else self.out.paragraph
+        else:
+            number = ctx.paragraph if ctx.paragraph is not None else ctx.next_paragraph()
+            self.out.add(text, part=ctx.part, page=page, source=ctx.source, paragraph=number)
+        self.emit_layers(para, ctx, page, number)
+        self.page += para.breaks_after
+
+    def table(self, tbl: _Element, ctx: _Context) -> None:
+        nested: list[_Element] = []
+        page = self.page if ctx.in_body else None
+        # Rows and cells of nested tables are read with their own table.
+        rows = [tr for tr in tbl.iter(TR) if _owner(tr, TBL) is tbl]
+        for row_index, tr in enumerate(rows):
+            cells = [tc for tc in tr.iter(TC) if _owner(tc, TR) is tr]
+            for col_index, tc in enumerate(cells):
+                texts = []
+                layers = _Para()
+                for p in _cell_paragraphs(tc, nested):
+                    para = self.read_paragraph(p, ctx)
+                    texts.append("".join(para.visible))
+                    for name in ("inserted", "deleted", "hidden", "alts", "boxes"):
+                        getattr(layers, name).extend(getattr(para, name))
+                    layers.breaks_after += para.breaks_after
+                text = "\n".join(t for t in texts if t.strip())
+                part = "table" if ctx.part == "body" else ctx.part
+                if ctx.part == "body":
+                    unit = self.out.add(text, part=part, page=page, source=ctx.source, cell=(row_index, col_index))
+                    number = unit.paragraph if unit else self.out.paragraph
+                else:
+                    number = ctx.paragraph if ctx.paragraph is not None else ctx.next_paragraph()
+                    self.out.add(text, part=part, page=page, source=ctx.source, cell=(row_index, col_index),
+                                 paragraph=number)
+                self.emit_layers(layers, ctx, page, number)
+                self.page += layers.breaks_after
+        for inner in nested:
+            self.table(inner, ctx)
+
+    def emit_layers(self, para: _Para, ctx: _Context, page: int | None, number: int) -> None:
+        for part, pieces in (("inserted", para.inserted), ("deleted", para.deleted), ("hidden", para.hidden)):
+            self.out.add("".join(pieces), part=part, page=page, source=ctx.source, paragraph=number)
+        for alt in para.alts:
+            self.out.add(alt, part="alt-text", page=page, source=ctx.source, paragraph=number)
+        for box in para.boxes:
+            self.blocks(box, _Context(part="textbox", source=ctx.source, in_body=ctx.in_body, paragraph=number))
+
+    # -- inline content ---------------------------------------------------
+
+    def read_paragraph(self, p: _Element, ctx: _Context) -> _Para:
+        para = _Para()
+        ppr = p.find(PPR)
+        if ppr is not None and ctx.in_body and not self.rendered:
+            if ppr.find(PAGE_BREAK_BEFORE) is not None and self.out.paragraph > 0:
+                self.page += 1
+            sect = ppr.find(SECT_PR)
+            if sect is not None:
+                kind = sect.find(TYPE)
+                if kind is None or kind.get(VAL) not in ("continuous",):
+                    para.breaks_after += 1
+        self.inline(p, para, "normal", ctx)
+        return para
+
+    def inline(self, element: _Element, para: _Para, mode: str, ctx: _Context) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == R:
+                self.run(child, para, mode, ctx)
+            elif tag in (INS, MOVE_TO):
+                self.inline(child, para, "ins" if mode == "normal" else mode, ctx)
+            elif tag in (DEL, MOVE_FROM):
+                self.inline(child, para, "del", ctx)
+            elif tag in INLINE_WRAPPERS or tag == SDT:
+                self.inline(child, para, mode, ctx)
+
+    def run(self, r: _Element, para: _Para, mode: str, ctx: _Context) -> None:
+        hidden = False
+        rpr = r.find(RPR)
+        if rpr is not None:
+            vanish = rpr.find(VANISH)
+            hidden = vanish is not None and vanish.get(VAL, "true") not in _OFF
+        for child in r:
+            tag = child.tag
+            if tag == T or tag == DEL_TEXT:
+                piece = child.text or ""
+            elif tag == TAB:
+                piece = "\t"
+            elif tag == BR:
+                if child.get(TYPE) == "page":
+                    if ctx.in_body and not self.rendered:
+                        self.page_break(para)
+                    continue
+                piece = "\n"
+            elif tag == CR:
+                piece = "\n"
+            elif tag == NO_BREAK_HYPHEN:
+                piece = "-"
+            elif tag == LAST_RENDERED:
+                if ctx.in_body and self.rendered:
+                    self.page_break(para)
+                continue
+            elif tag in (DRAWING, PICT, OBJECT):
+                self.drawing(child, para)
+                continue
+            elif tag == MC_ALT:
+                choice = child.find(MC_CHOICE)
+                if choice is not None:  # the fallback repeats the choice for old readers
+                    self.drawing(choice, para)
+                continue
+            else:
+                continue
+            if mode == "del" or tag == DEL_TEXT:
+                para.deleted.append(piece)
+            elif hidden:
+                para.hidden.append(piece)
+            else:
+                para.visible.append(piece)
+                if mode == "ins":
+                    para.inserted.append(piece)
+
+    def page_break(self, para: _Para) -> None:
+        # A break before any visible text moves the whole paragraph to the
+        # next page; after text, the paragraph started on this page.
+        if "".join(para.visible).strip():
+            para.breaks_after += 1
+        else:
+            self.page += 1
+
+    def drawing(self, element: _Element, para: _Para) -> None:
+        for doc_pr in element.iter(DOC_PR):
+            for attribute in ("title", "descr"):
+                value = (doc_pr.get(attribute) or "").strip()
+                if value:
+                    para.alts.append(value)
+        for box in element.iter(TXBX):
+            if not any(ancestor.tag == TXBX for ancestor in box.iterancestors(TXBX)):
+                para.boxes.append(box)
+
+
+def _owner(element: _Element, tag: str) -> _Element | None:
+    """The nearest ancestor with ``tag``."""
+    for ancestor in element.iterancestors(tag):
+        return ancestor
+    return None
+
+
+def _cell_paragraphs(tc: _Element, nested: list[_Element]) -> list[_Element]:
+    """Paragraphs of a cell in order, collecting nested tables for later."""
+    found: list[_Element] = []
+    stack = list(tc)[::-1]
+    while stack:
+        element = stack.pop()
+        if element.tag == P:
+            found.append(element)
+        elif element.tag == TBL:
+            nested.append(element)
+        elif element.tag in (SDT, SDT_CONTENT, CUSTOM_XML):
+            stack.extend(list(element)[::-1])
+    return found
+

@@ -1,0 +1,134 @@
+"""HTML extraction: visible text by block, plus the layers a browser hides.
+
+Block elements (p, div, li, td, h1 ...) become one unit each in document
+order.  Text inside ``hidden`` elements or inline ``display:none`` /
+``visibility:hidden`` is part ``hidden``; HTML comments containing
+Chinese are part ``comment``; ``title`` and ``alt`` attributes are ``alt-text``; the
+``<title>`` and ``<meta name=description|keywords|author>`` are metadata.
+Script, style, noscript and template content is not text and is skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scanner.extract._common import Collector, ExtractError
+from scanner.extract.text import decode
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_SKIP = {"script", "style", "noscript", "template", "head"}
+_BLOCKS = {
+    "address", "article", "aside", "blockquote", "body", "caption", "dd", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+    "option", "legend", "details", "summary",
+}
+_HIDING_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+_META_NAMES = {"description", "keywords", "author", "subject", "classification"}
+
+
+def extract(data: bytes, out: Collector) -> None:
+    from lxml import etree, html
+
+    text = _decode(data)
+    try:
+        root = html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as error:
+        raise ExtractError(f"HTML 无法解析 / cannot parse HTML: {error}") from error
+    title = root.find(".//title")
+    if title is not None and (title.text_content() or "").strip():
+        out.title = " ".join(title.text_content().split())
+        out.add(out.title, part="metadata", source="title", numbered=False)
+    for meta in root.iter("meta"):
+        name = (meta.get("name") or "").lower()
+        content = (meta.get("content") or "").strip()
+        if name in _META_NAMES and content:
+            out.add(content, part="metadata", source=f"meta:{name}", numbered=False)
+    body = root.find("body")
+    walker = _Walker(out)
+    walker.walk(body if body is not None else root, hidden=False)
+    walker.flush()
+    index = 0
+    for comment in root.iter(etree.Comment):
+        text = (comment.text or "").strip()
+        # Comments without any Chinese are page scaffolding ("end header",
+        # conditional comments for old browsers), not a reviewer's note.
+        if _CJK.search(text):
+            index += 1
+            out.add(text, part="comment", source="html-comment", paragraph=index)
+
+
+def _decode(data: bytes) -> str:
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        declared = _META_CHARSET.search(data[:4096])
+        if declared:
+            encoding = declared.group(1).decode("ascii").lower()
+            # Pages that say gb2312 use GBK characters in practice.
+            if encoding in ("gb2312", "gbk", "x-gbk"):
+                encoding = "gb18030"
+            try:
+                return data.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                pass  # the declaration lies; fall back to detection
+    text, _ = decode(data)
+    return text
+
+
+class _Walker:
+    """Collects the text of block elements in order, splitting visible from hidden."""
+
+    def __init__(self, out: Collector) -> None:
+        self.out = out
+        self.visible: list[str] = []
+        self.hidden: list[str] = []
+        self.hidden_index = 0
+
+    def walk(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIP:
+            self._tail(element, hidden)
+            return
+        if not tag:  # comment or processing instruction: read separately
+            self._tail(element, hidden)
+            return
+        own_hidden = hidden or element.get("hidden") is not None or bool(
+            _HIDING_STYLE.search(element.get("style") or "")
+        ) or (element.get("type") or "").lower() == "hidden"
+        block = tag in _BLOCKS
+        if block:
+            self.flush()
+        for attribute in ("alt", "title"):
+            value = (element.get(attribute) or "").strip()
+            if value:
+                self.out.add(value, part="alt-text", source=f"{tag}@{attribute}", numbered=False)
+        if tag == "input" and (element.get("type") or "").lower() == "hidden" and element.get("value"):
+            self.hidden.append(element.get("value"))
+        if tag == "br":
+            (self.hidden if own_hidden else self.visible).append("\n")
+        if element.text:
+            (self.hidden if own_hidden else self.visible).append(element.text)
+        for child in element:
+            self.walk(child, own_hidden)
+        if block:
+            self.flush()
+        self._tail(element, hidden)
+
+    def _tail(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
+        if element.tail:
+            (self.hidden if hidden else self.visible).append(element.tail)
+
+    def flush(self) -> None:
+        text = _squeeze("".join(self.visible))
+        self.visible.clear()
+        self.out.add(text)
+        hidden_text = _squeeze("".join(self.hidden))
+        self.hidden.clear()
+        if hidden_text:
+            self.hidden_index += 1
+            self.out.add(hidden_text, part="hidden", source="html", paragraph=self.hidden_index)
+
+
+def _squeeze(text: str) -> str:
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)

@@ -1,0 +1,89 @@
+"""Tell a document's real type from its content; the extension is only a hint.
+
+A file whose extension lies (a PDF named ``.txt``) is read by what it is.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import PurePosixPath
+
+# Kinds that have an extractor, and kinds recognised only to explain why
+# they cannot be read.
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text")
+
+UNSUPPORTED_REASONS = {
+    "encrypted-office": "加密文件，无法读取 / encrypted Office document",
+    "legacy-office": "旧版 Office 二进制格式（doc/xls/ppt）不支持，请另存为 docx/xlsx/pptx 后再审查 "
+    "/ legacy binary Office format is not supported",
+    "zip": "压缩包或不支持的打包格式，无法读取 / zip archive or unsupported package",
+    "image": "图像文件，无法读取其中文字（需人工或 OCR 审查） / image file: text cannot be read",
+    "rtf": "RTF 格式不支持，请另存为 docx 后再审查 / RTF is not supported",
+    "odf": "ODF 格式（odt/ods/odp）不支持，请另存为 docx/xlsx/pptx / OpenDocument is not supported",
+}
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
+_HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.I)
+_OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
+_EXT_HINT = {
+    ".docx": "docx", ".docm": "docx", ".dotx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".pptx": "pptx", ".pptm": "pptx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html",
+}
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """The document kind: one of :data:`READABLE` or a key of :data:`UNSUPPORTED_REASONS`."""
+    head = data[:4096]
+    hint = _EXT_HINT.get(PurePosixPath(name.split("?")[0].lower()).suffix, "")
+    if b"%PDF-" in data[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _zip_kind(data, hint)
+    if head.startswith(_OLE):
+        # An encrypted docx/xlsx/pptx is an OLE container holding the
+        # encrypted package and an EncryptionInfo stream.
+        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
+            return "encrypted-office"
+        return "legacy-office"
+    if head.startswith(_IMAGES):
+        return "image"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if _looks_html(head, hint):
+        return "html"
+    return "text"
+
+
+def _zip_kind(data: bytes, hint: str) -> str:
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except zipfile.BadZipFile:
+        # A truncated package has no central directory, but its local file
+        # headers still name the members.
+        for member, kind in _OOXML_MAIN:
+            if member.encode() in data[:1_000_000]:
+                return kind
+        return hint if hint in ("docx", "xlsx", "pptx") else "zip"
+    for member, kind in _OOXML_MAIN:
+        if member in names:
+            return kind
+    if "mimetype" in names and "content.xml" in names:
+        return "odf"
+    return "zip"
+
+
+def _looks_html(head: bytes, hint: str) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+        head = head.decode(encoding, errors="ignore").encode("utf-8")
+    elif head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    if _HTML_START.match(head):
+        return True
+    return hint == "html" and head.lstrip().startswith(b"<") or bool(
+        hint == "html" and _HTML_ANYWHERE.search(head)
+    )

@@ -1,0 +1,188 @@
+"""Plain text: encoding detection and one unit per line.
+
+Encoding detection is guarded because short Chinese text is ambiguous:
+the same bytes often decode without error as both GB18030 and Big5, and
+charset-normalizer regularly picks the wrong one for a dozen characters.
+We decode strictly with each candidate and keep the decoding that yields
+the most *common* characters (GB2312 level 1 or Big5 frequent hanzi) — a
+wrong decoding produces rare characters and symbols.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+from scanner.extract._common import Collector, ExtractError
+
+BINARY = "二进制或无法识别的内容，不是文本 / binary or unrecognised content, not text"
+UNDECIDABLE = "无法确定文本编码 / cannot determine the text encoding"
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+_SAMPLE = 65536
+_TEXT_CONTROLS = set("\t\n\r\f\v\x1b")
+
+
+def extract(data: bytes, out: Collector) -> None:
+    text, _ = decode(data)
+    add_lines(text, out)
+
+
+def add_lines(text: str, out: Collector) -> None:
+    """One unit per line; a form feed starts a new page (text after it on
+    the same line belongs to the new page)."""
+    paged = "\f" in text
+    page = 1
+    # str.splitlines would also split at form feeds, which mark pages here.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        for offset, piece in enumerate(line.split("\f")):
+            page += 1 if offset else 0
+            out.add(piece, page=page if paged else None, paragraph=number)
+    out.pages = page if paged else None
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` and name the encoding.
+
+    Raises :class:`ExtractError` for binary content or an encoding that
+    cannot be decided.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise ExtractError(f"文本编码错误（{encoding}） / invalid {encoding} text: {error.reason}") from error
+    if b"\x00" in data[:_SAMPLE]:
+        guessed = _bomless_utf16(data)
+        if guessed is None:
+            raise ExtractError(BINARY)
+        return guessed
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        _check_textual(text)
+        return text, "utf-8"
+    best: tuple[float, str, str] | None = None
+    for encoding in ("gb18030", "cp950"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _plausibility(text[:_SAMPLE], common_hanzi(encoding))
+        # Ties go to GB18030: mainland government text is the common case.
+        if best is None or score > best[0]:
+            best = (score, text, encoding)
+    if best is not None and best[0] >= 0.6:
+        return best[1], best[2]
+    fallback = _charset_normalizer(data)
+    if fallback is not None:
+        return fallback
+    if best is not None and best[0] >= 0.3:
+        return best[1], best[2]
+    raise ExtractError(UNDECIDABLE)
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    sample = data[:4096]
+    even_zero = sample[0::2].count(0)
+    odd_zero = sample[1::2].count(0)
+    half = len(sample) / 2
+    for zeros, encoding in ((odd_zero, "utf-16-le"), (even_zero, "utf-16-be")):
+        if zeros > 0.3 * half:
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if _plausibility(text[:_SAMPLE]) >= 0.6:
+                return text, encoding
+    return None
+
+
+def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    match = from_bytes(data[:_SAMPLE]).best()
+    if match is None or match.encoding is None:
+        return None
+    try:
+        text = data.decode(match.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if _plausibility(text[:_SAMPLE]) < 0.6:
+        return None
+    return text, match.encoding
+
+
+def _check_textual(text: str) -> None:
+    sample = text[:_SAMPLE]
+    controls = sum(1 for ch in sample if ch < " " and ch not in _TEXT_CONTROLS)
+    if sample and controls > 0.05 * len(sample):
+        raise ExtractError(BINARY)
+
+
+def _plausibility(text: str, common: frozenset[str] | None = None) -> float:
+    """Share of characters a real document is made of (0..1).
+
+    Common hanzi, ASCII, CJK punctuation and full-width forms count; rare
+    hanzi, control characters, private-use and odd symbols do not.  Each
+    candidate decoding is judged by the common characters of its own
+    script (a Big5 file misread as GBK yields simplified characters that are
+    rare or traditional ones that GB2312 lacks), unless ``common`` is not
+    given, when both sets count.
+    """
+    if not text:
+        return 1.0
+    if common is None:
+        common = common_hanzi("gb18030") | common_hanzi("cp950")
+    good = 0
+    total = 0
+    for ch in text:
+        if ch in "\r\n\t ":
+            continue
+        total += 1
+        code = ord(ch)
+        if 0x20 <= code < 0x7F or ch in common:
+            good += 1
+        elif 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E or 0x2010 <= code <= 0x2642:
+            good += 1
+        elif code >= 0x80 and unicodedata.category(ch) in ("Ll", "Lu"):
+            good += 0.5
+    return good / total if total else 1.0
+
+
+@cache
+def common_hanzi(encoding: str) -> frozenset[str]:
+    """Frequent hanzi of an encoding's script, built once on first use:
+    GB2312 level 1 for GB18030, the Big5 frequent-character block for Big5."""
+    chars: set[str] = set()
+    if encoding != "gb18030":
+        return _big5_common()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((lead, trail)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
+
+
+@cache
+def _big5_common() -> frozenset[str]:
+    chars: set[str] = set()
+    for lead in range(0xA4, 0xC7):
+        for trail in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            try:
+                chars.add(bytes((lead, trail)).decode("big5"))
+            except UnicodeDecodeError:
+                continue
+    return frozenset(chars)
