@@ -1,0 +1,272 @@
+"""What every renderer shares: the options, the Chinese labels, the order of things.
+
+Renderers are pure functions of a :class:`~scanner.types.ScanResult` and
+:class:`ReportOptions`; everything they show comes from the result (the
+units carry the original text), so nothing here touches the file system.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+
+# Default number of characters either side of a match when a renderer cuts
+# its own context from the units (the finding's own context uses 24).
+DEFAULT_CONTEXT_CHARS = 24
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportOptions:
+    """How to render a report; the approval-sheet fields come from the user.
+
+    ``timestamp`` is printed only when given, so the same scan renders to the
+    same bytes.  ``context_chars`` re-cuts each finding's context from the
+    document's units with that many characters either side (``None`` keeps
+    the context the detector recorded).
+    """
+
+    color: bool = False
+    timestamp: str | None = None
+    context_chars: int | None = None
+    # 上网信息保密审查审批单 fields (domain.md §7); blank lines when empty.
+    unit: str = ""  # 报送单位
+    department: str = ""  # 处室/部门
+    submitter: str = ""  # 承办人 / 撰稿人
+    site: str = ""  # 拟发布网站
+    column: str = ""  # 栏目
+    planned_date: str = ""  # 拟发布日期
+    source: str = ""  # 信息来源 (自有 / 转载 + 原始来源)
+    carrier: str = ""  # 载体 (公文 / 非公文)
+    document_number: str = ""  # 发文字号
+
+
+VERDICT_LABELS: dict[Verdict, str] = {
+    Verdict.BLOCK: "阻止发布",
+    Verdict.REVIEW: "需人工审查",
+    Verdict.PASS: "可以发布",
+}
+
+SEVERITY_LABELS: dict[Severity, str] = {
+    Severity.BLOCK: "阻止",
+    Severity.REVIEW: "需审查",
+    Severity.INFO: "提示",
+}
+
+CATEGORY_LABELS: dict[str, str] = {
+    "classified-marking": "国家秘密标志",
+    "internal-marking": "内部/工作秘密标志",
+    "personal-info": "个人信息",
+    "sensitive-content": "敏感内容",
+    "hidden-content": "隐藏内容",
+    "redaction-failure": "涂黑失败",
+    "unreadable": "无法读取",
+}
+
+PART_LABELS: dict[str, str] = {
+    "body": "正文",
+    "header": "页眉",
+    "footer": "页脚",
+    "table": "表格",
+    "textbox": "文本框",
+    "footnote": "脚注",
+    "endnote": "尾注",
+    "comment": "批注",
+    "deleted": "删除修订",
+    "inserted": "插入修订",
+    "hidden": "隐藏文字",
+    "metadata": "文档属性",
+    "notes": "演讲者备注",
+    "annotation": "PDF注释",
+    "form": "表单域",
+    "outline": "书签/大纲",
+    "attachment": "附件",
+    "sheet": "工作表",
+    "slide": "幻灯片",
+    "alt-text": "图片替代文字",
+    "embedded": "嵌入对象",
+}
+
+# Parts a reader of the printed or displayed document does not see: the
+# reports show them in sections of their own so a reviewer notices them.
+HIDDEN_PARTS = frozenset(
+    {"comment", "deleted", "inserted", "hidden", "metadata", "notes", "annotation", "form",
+     "outline", "attachment", "alt-text", "embedded"}
+)
+
+_VERDICT_RANK = {Verdict.BLOCK: 2, Verdict.REVIEW: 1, Verdict.PASS: 0}
+_PART_ORDER = {"metadata": 0, "header": 1, "body": 2, "table": 2}
+
+
+def category_label(category: str) -> str:
+    return CATEGORY_LABELS.get(category, category)
+
+
+def part_label(part: str) -> str:
+    return PART_LABELS.get(part, part)
+
+
+def location_label(location: Location, *, with_source: bool = True) -> str:
+    """``第1页 第3段 页眉（word/header1.xml）`` — pieces the format knows only."""
+    pieces = []
+    if location.page is not None:
+        pieces.append(f"第{location.page}页")
+    if location.paragraph is not None:
+        pieces.append(f"第{location.paragraph}段")
+    label = part_label(location.part)
+    if with_source and location.source:
+        label += f"（{location.source}）"
+    pieces.append(label)
+    return " ".join(pieces)
+
+
+def verdict_rank(verdict: Verdict) -> int:
+    return _VERDICT_RANK[verdict]
+
+
+def finding_order(finding: Finding) -> tuple[int, int, int, int, int, str, str]:
+    """Reading order, the same as the pipeline's, with a total tie-break."""
+    location = finding.location
+    return (
+        location.page or 0,
+        _PART_ORDER.get(location.part, 3),
+        location.paragraph or 0,
+        location.start,
+        -finding.severity.rank,
+        finding.rule,
+        finding.fingerprint,
+    )
+
+
+def ordered_findings(doc: DocumentResult) -> list[Finding]:
+    return sorted(doc.findings, key=finding_order)
+
+
+def documents_by_path(documents: Iterable[DocumentResult]) -> list[DocumentResult]:
+    return sorted(documents, key=lambda doc: doc.path)
+
+
+def documents_worst_first(documents: Iterable[DocumentResult]) -> list[DocumentResult]:
+    return sorted(documents, key=lambda doc: (-verdict_rank(doc.verdict), -doc.risk, doc.path))
+
+
+def unit_of(doc: DocumentResult, finding: Finding) -> int | None:
+    """Index of the unit ``finding`` points into, or ``None`` when it has none.
+
+    A unit matches when its place agrees with the location and its text at
+    the span is the finding's text; notices (an unreadable image, a hidden
+    sheet) often have no span and stay unplaced.
+    """
+    location = finding.location
+    if location.end <= location.start:
+        return None
+    for index, unit in enumerate(doc.units):
+        if (
+            unit.part == location.part
+            and unit.page == location.page
+            and unit.paragraph == location.paragraph
+            and unit.source == location.source
+            and unit.text[location.start : location.end] == finding.text
+        ):
+            return index
+    return None
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context_parts(
+    doc: DocumentResult, finding: Finding, context_chars: int | None
+) -> tuple[str, str, str]:
+    """The context split as (before, match, after), each on one line.
+
+    With ``context_chars`` the context is cut afresh from the unit; otherwise
+    the match is found in the recorded context (the occurrence nearest where
+    it should be, since the same words may appear twice in the snippet).
+    """
+    if context_chars is not None:
+        index = unit_of(doc, finding)
+        if index is not None:
+            unit: TextUnit = doc.units[index]
+            start, end = finding.location.start, finding.location.end
+            before = unit.text[max(0, start - context_chars) : start]
+            after = unit.text[end : end + context_chars]
+            return _squash(before, lead=True), one_line(unit.text[start:end]), _squash(after, lead=False)
+    context = finding.context
+    match = one_line(finding.text)
+    if not match:
+        return context, "", ""
+    expected = min(finding.location.start, DEFAULT_CONTEXT_CHARS)
+    positions = [m.start() for m in re.finditer(re.escape(match), context)]
+    if not positions:
+        return context, "", ""
+    position = min(positions, key=lambda p: (abs(p - expected), p))
+    return context[:position], match, context[position + len(match) :]
+
+
+def _squash(text: str, *, lead: bool) -> str:
+    """Collapse whitespace but keep one space where it separates from the match."""
+    squashed = one_line(text)
+    if not squashed:
+        return ""
+    if lead and text[-1:].isspace():
+        squashed += " "
+    if not lead and text[:1].isspace():
+        squashed = " " + squashed
+    return squashed
+
+
+def context_text(doc: DocumentResult, finding: Finding, context_chars: int | None) -> str:
+    if context_chars is None:
+        return finding.context
+    return "".join(context_parts(doc, finding, context_chars))
+
+
+def sheet_checklist(findings: Iterable[Finding]) -> dict[str, bool]:
+    """The approval sheet's checklist, ticked from findings that count (not info).
+
+    商业秘密 has no category of its own: it is ticked when a finding's
+    message or basis speaks of trade secrets or tendering (标底, 招标),
+    which 《政府信息公开条例》第十五条 withholds as trade secrets.
+    """
+    ticks = {"国家秘密": False, "内部敏感事项": False, "商业秘密": False, "个人隐私": False}
+    for finding in findings:
+        if finding.severity is Severity.INFO:
+            continue
+        words = finding.message + finding.basis
+        trade = any(word in words for word in ("商业秘密", "标底", "招标", "投标"))
+        if finding.category == "classified-marking":
+            ticks["国家秘密"] = True
+        elif finding.category == "personal-info":
+            ticks["个人隐私"] = True
+        elif trade:
+            ticks["商业秘密"] = True
+        elif finding.category in ("internal-marking", "sensitive-content"):
+            ticks["内部敏感事项"] = True
+    return ticks
+
+
+def secrecy_suggestion(doc: DocumentResult) -> str:
+    """是否涉密: what the tool suggests; a person decides."""
+    if any(f.category == "classified-marking" and f.severity is Severity.BLOCK for f in doc.findings):
+        return "涉密"
+    if doc.verdict is Verdict.PASS:
+        return "建议不涉密"
+    return "待审"
+
+
+def safe_name(path: str, limit: int = 60) -> str:
+    """A file-name piece from a document path: letters, digits (any script), ``.-_``."""
+    base = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or "document"
+    cleaned = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base)
+    cleaned = cleaned.strip("._") or "document"
+    return cleaned[:limit]
+
+
+def display_title(doc: DocumentResult) -> str:
+    if doc.title.strip():
+        return one_line(doc.title)
+    return doc.path.replace("\\", "/").rsplit("/", 1)[-1] or doc.path

@@ -1,0 +1,78 @@
+"""``json``: the machine-readable report; its shape is a contract other tools rely on.
+
+Shape (keys sorted, ``ensure_ascii=False``)::
+
+    {"version", "catalogue", "model", "documents": [document_to_dict(...)], "summary"}
+
+plus ``"timestamp"`` only when :attr:`ReportOptions.timestamp` is given.
+Documents are sorted by path and findings in reading order, so the same
+scan always renders to the same text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scanner.report.common import ReportOptions, context_text, documents_by_path, ordered_findings
+from scanner.types import DocumentResult, Finding, ScanResult
+
+
+def render(result: ScanResult, options: ReportOptions) -> str:
+    payload: dict[str, Any] = {
+        "version": result.version,
+        "catalogue": result.catalogue_hash,
+        "model": result.model_hash,
+        "documents": [
+            document_to_dict(doc, context_chars=options.context_chars)
+            for doc in documents_by_path(result.documents)
+        ],
+        "summary": result.summary,
+    }
+    if options.timestamp is not None:
+        payload["timestamp"] = options.timestamp
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -> dict[str, Any]:
+    """One document as the contract's plain dict (shared with ``jsonl``).
+
+    ``referrer`` (the page that linked to a crawled document) is added only
+    when there is one, so file scans keep exactly the contract's keys.
+    """
+    data: dict[str, Any] = {
+        "path": doc.path,
+        "format": doc.format,
+        "verdict": doc.verdict.value,
+        "risk": round(float(doc.risk), 4),
+        "sha256": doc.sha256,
+        "title": doc.title,
+        "findings": [_finding_to_dict(doc, f, context_chars) for f in ordered_findings(doc)],
+        "errors": list(doc.errors),
+    }
+    if doc.referrer:
+        data["referrer"] = doc.referrer
+    return data
+
+
+def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int | None) -> dict[str, Any]:
+    location = finding.location
+    return {
+        "rule": finding.rule,
+        "category": finding.category,
+        "severity": finding.severity.value,
+        "text": finding.text,
+        "context": context_text(doc, finding, context_chars),
+        "location": {
+            "part": location.part,
+            "page": location.page,
+            "paragraph": location.paragraph,
+            "start": location.start,
+            "end": location.end,
+            "source": location.source,
+        },
+        "message": finding.message,
+        "basis": finding.basis,
+        "evidence": list(finding.evidence),
+        "fingerprint": finding.fingerprint,
+    }
