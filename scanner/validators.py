@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -44,8 +45,44 @@ def resident_id(value: str) -> Check:
 
 
 _PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83 91".split()
+    (
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    )
 )
 
 
@@ -98,10 +135,94 @@ def mac_address(value: str) -> Check:
     return Check(True, "MAC地址")
 
 
+_SERIAL_WORDS = ("SERIAL", "NUMBER", "MODEL", "UNKNOWN", "NONE", "NULL")
+
+
+def disk_serial(value: str) -> Check:
+    """A disk serial number: 6-30 letters/digits/dashes mixing letters and digits.
+
+    Pure words (``SERIAL``) and pure numbers are what a form's label or a
+    date looks like, not a serial.
+    """
+    serial = value.strip().upper()
+    body = serial.replace("-", "").replace("_", "")
+    if not 6 <= len(serial) <= 30 or not body.isascii() or not body.isalnum():
+        return Check(False, "不是硬盘序列号格式")
+    if body.isdigit() or body.isalpha() or any(word in body for word in _SERIAL_WORDS):
+        return Check(False, "不像硬盘序列号（纯字母或纯数字）")
+    return Check(True, "硬盘序列号格式（字母数字混合）")
+
+
+_PLACEHOLDERS = frozenset(
+    (
+        "xxxx",
+        "xxxxxx",
+        "password",
+        "passwd",
+        "你的密码",
+        "密码",
+        "口令",
+        "略",
+        "无",
+        "空",
+        "已修改",
+        "已删除",
+        "见附件",
+    )
+)
+
+
+def credential(value: str) -> Check:
+    """A password or pass phrase given in clear, not a placeholder or a mask."""
+    secret = value.strip().strip("“”\"'「」")
+    if len(secret) < 4:
+        return Check(False, "口令值过短，不像真实口令")
+    if secret.lower() in _PLACEHOLDERS or set(secret) <= set("*×xX·.-_ "):
+        return Check(False, "口令已隐去或为占位符")
+    if not secret.isascii():
+        return Check(False, "口令值含中文，像说明文字而非口令")
+    return Check(True, "明文口令（非掩码、非占位符）")
+
+
+_DMS = re.compile(
+    r"(?P<deg>\d{1,3})\s*°\s*(?P<min>\d{1,2})\s*[′']\s*(?:(?P<sec>\d{1,2}(?:\.\d+)?)\s*(?:″|′′|''|\"))?"
+)
+_DECIMAL = re.compile(r"-?\d{1,3}\.(\d+)")
+
+
+def coordinate(value: str) -> Check:
+    """A precise geographic position: degrees/minutes/seconds, or decimals with ≥ 4 places.
+
+    Four decimal places of a degree are about 11 m; whole minutes (about
+    1.8 km) are what a public map or weather report gives and do not count.
+    """
+    dms = _DMS.search(value)
+    if dms:
+        degrees, minutes = int(dms["deg"]), int(dms["min"])
+        if degrees > 180 or minutes >= 60:
+            return Check(False, "经纬度数值超出范围")
+        if dms["sec"] is None:
+            return Check(False, "只精确到分，不是精确坐标")
+        if float(dms["sec"]) >= 60:
+            return Check(False, "秒数超出范围")
+        return Check(True, "精确到秒的经纬度坐标")
+    decimals = [(float(m.group()), len(m.group(1))) for m in _DECIMAL.finditer(value)]
+    if not decimals:
+        return Check(False, "不是坐标格式")
+    if any(abs(number) > 180 for number, _ in decimals):
+        return Check(False, "经纬度数值超出范围")
+    if min(places for _, places in decimals) < 4:
+        return Check(False, "小数位少于4位，不是精确坐标")
+    return Check(True, "小数点后至少4位的经纬度坐标（约10米精度）")
+
+
 VALIDATORS: dict[str, Callable[[str], Check]] = {
     "resident_id": resident_id,
     "luhn": luhn,
     "mobile": mobile,
     "private_ip": private_ip,
     "mac_address": mac_address,
+    "disk_serial": disk_serial,
+    "credential": credential,
+    "coordinate": coordinate,
 }

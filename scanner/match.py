@@ -1,0 +1,322 @@
+"""Lexicon terms and validated patterns: the sensitive-content and personal-info detectors.
+
+One :class:`Matcher` is built per run.  It compiles every enabled
+``kind: terms`` rule of the catalogue into ONE Aho-Corasick automaton (plus
+the anchor words that gate pattern rules), so a document is read once for
+all terms; pattern rules run their regexes only on units where an anchor was
+seen, and only on units where their ``gate`` regex (``params.gate``, a
+cheap test such as "has an ASCII digit") matches.  The no-hit path is one
+automaton pass and one pass per distinct gate over the joined document.
+
+For each raw hit, in order (the first that says no drops the hit):
+
+1. word boundaries: a term hit that cuts through a longer word (标底 in
+   目标底线) is dropped; jieba segments only a small window around the hit;
+2. the validator (pattern rules): a bad check digit drops the hit, and the
+   result is recorded in the evidence;
+3. allow phrases (the rule's own and the user's global list) that contain
+   the hit and cover it in the text;
+4. context (like Google DLP hot words) within ``context.window`` characters:
+   ``exclude`` drops, ``require`` must be present (``params.near_pattern``
+   is the same for a regex), ``raise`` lifts one step, ``lower`` drops one.
+
+All spans are found on the normalised text and mapped back to the original
+characters by :func:`scanner.findings.finding_at`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from scanner.catalogue import Catalogue, Rule
+from scanner.findings import UnitView, finding_at
+from scanner.normalize import normalize
+from scanner.segment import Segmenter
+from scanner.types import Finding, Severity
+from scanner.validators import VALIDATORS
+
+# Severity steps for context words: info -> review -> block.
+_STEPS = (Severity.INFO, Severity.REVIEW, Severity.BLOCK)
+_LABEL = {Severity.BLOCK: "阻止", Severity.REVIEW: "人工审查", Severity.INFO: "提示"}
+
+
+class MatcherError(ValueError):
+    """A rule's matcher parameters (``params``) are malformed."""
+
+
+@dataclass(frozen=True)
+class _Term:
+    rule: Rule
+    term: str  # normalised, as it appears in the normalised text
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What the matcher needs per rule, computed once."""
+
+    rule: Rule
+    allow: tuple[str, ...]
+    near: re.Pattern[str] | None
+    anchors: tuple[str, ...]
+    gate: str
+    check_boundary: bool
+    # The rule's context words, folded like the text they are looked for in
+    # (NFKC turns the full-width colon of "问：" into ":").
+    raise_: tuple[str, ...]
+    lower: tuple[str, ...]
+    require: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Hit:
+    prepared: _Prepared
+    start: int
+    end: int
+    evidence: tuple[str, ...] = ()
+
+
+class Matcher:
+    """Finds lexicon terms and validated patterns in normalised text units.
+
+    ``allow`` is the user's global allow list: a hit of any rule that lies
+    inside one of these phrases in the text is suppressed.
+    """
+
+    def __init__(self, catalogue: Catalogue, *, allow: Sequence[str] = ()) -> None:
+        self._allow = tuple(sorted({_fold(phrase) for phrase in allow if phrase.strip()}))
+        self._terms = [self._prepare(rule) for rule in catalogue.enabled("terms")]
+        self._patterns = [self._prepare(rule) for rule in catalogue.enabled("pattern")]
+        self._by_rule = {prepared.rule.id: prepared for prepared in self._terms}
+        self._gates = {
+            prepared.gate: re.compile(prepared.gate) for prepared in self._patterns if prepared.gate
+        }
+        # A pattern rule with neither anchors nor a gate must see every unit.
+        self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
+        self._segmenter = Segmenter()
+        self._automaton = self._build_automaton()
+
+    @staticmethod
+    def _prepare(rule: Rule) -> _Prepared:
+        params = rule.params
+        near = params.get("near_pattern")
+        anchors = params.get("anchors", ())
+        if not isinstance(anchors, list | tuple) or not all(isinstance(a, str) and a for a in anchors):
+            raise MatcherError(f"{rule.origin}: rule {rule.id}: params.anchors must be a list of strings")
+        gate = params.get("gate") or ""
+        try:
+            compiled = re.compile(near) if near else None
+            re.compile(gate)
+        except re.error as error:
+            raise MatcherError(
+                f"{rule.origin}: rule {rule.id}: bad params.near_pattern or gate: {error}"
+            ) from error
+        return _Prepared(
+            rule=rule,
+            allow=tuple(_fold(phrase) for phrase in rule.allow),
+            near=compiled,
+            anchors=tuple(_fold(anchor) for anchor in anchors),
+            gate=gate,
+            check_boundary=bool(params.get("word_boundary", True)),
+            raise_=_fold_all(rule.context.raise_),
+            lower=_fold_all(rule.context.lower),
+            require=_fold_all(rule.context.require),
+            exclude=_fold_all(rule.context.exclude),
+        )
+
+    def _build_automaton(self) -> ahocorasick.Automaton | None:
+        entries: dict[str, list[_Term | int]] = {}
+        for prepared in self._terms:
+            for term in prepared.rule.terms:
+                entries.setdefault(_fold(term), []).append(_Term(rule=prepared.rule, term=_fold(term)))
+        for index, prepared in enumerate(self._patterns):
+            for anchor in prepared.anchors:
+                entries.setdefault(anchor, []).append(index)
+        if not entries:
+            return None
+        automaton = ahocorasick.Automaton()
+        for key, values in entries.items():
+            automaton.add_word(key, (key, tuple(values)))
+        automaton.make_automaton()
+        return automaton
+
+    def match(self, views: Sequence[UnitView]) -> list[Finding]:
+        """Every term and pattern finding in ``views``, in unit order.
+
+        The units are joined (with a newline no term contains) so the
+        automaton and the gates read the document in one C-level pass; only
+        units with a term hit, an anchor or an open gate are looked at again.
+        """
+        texts = [view.norm.text for view in views]
+        offsets: list[int] = []
+        position = 0
+        for text in texts:
+            offsets.append(position)
+            position += len(text) + 1
+        joined = "\n".join(texts)
+        raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
+        anchored: dict[int, set[int]] = {}
+        if self._automaton is not None:
+            for last, (key, values) in self._automaton.iter(joined):
+                begin = last + 1 - len(key)
+                unit = bisect.bisect_right(offsets, begin) - 1
+                local = begin - offsets[unit]
+                for value in values:
+                    if isinstance(value, int):
+                        anchored.setdefault(unit, set()).add(value)
+                    else:
+                        raw_terms.setdefault(unit, []).append((local, local + len(key), value))
+        gated: dict[str, set[int]] = {}
+        for gate, compiled in self._gates.items():
+            units = gated[gate] = set()
+            found = compiled.search(joined)
+            while found is not None:
+                unit = bisect.bisect_right(offsets, found.start()) - 1
+                units.add(unit)
+                if unit + 1 >= len(offsets):
+                    break
+                found = compiled.search(joined, offsets[unit + 1])
+        candidates = set(range(len(texts))) if self._ungated else set(raw_terms) | set(anchored)
+        for units in gated.values():
+            candidates |= units
+        findings: list[Finding] = []
+        for unit in sorted(candidates):
+            text = texts[unit]
+            hits = self._term_hits(text, raw_terms[unit]) if unit in raw_terms else []
+            claimed: set[tuple[int, int]] = set()
+            for index, prepared in enumerate(self._patterns):
+                if prepared.anchors and index not in anchored.get(unit, ()):
+                    continue
+                if prepared.gate and unit not in gated[prepared.gate]:
+                    continue
+                for hit in self._pattern_hits(text, prepared):
+                    # Two pattern rules claiming the same characters (a
+                    # password seen by SC501 and SC502) report once: the
+                    # first rule in catalogue order is the more specific.
+                    if (hit.start, hit.end) not in claimed:
+                        claimed.add((hit.start, hit.end))
+                        hits.append(hit)
+            for hit in hits:
+                finding = self._judge(hit, views, unit)
+                if finding is not None:
+                    findings.append(finding)
+        return findings
+
+    def _term_hits(self, text: str, raw: list[tuple[int, int, _Term]]) -> list[_Hit]:
+        # Longest hit first, then drop a rule's hits that lie inside one it
+        # already has (标底价 and 标底 at the same place are one finding).
+        raw.sort(key=lambda item: (item[0], -(item[1] - item[0])))
+        taken: dict[str, list[tuple[int, int]]] = {}
+        hits: list[_Hit] = []
+        for start, end, term in raw:
+            spans = taken.setdefault(term.rule.id, [])
+            if any(s <= start and end <= e for s, e in spans):
+                continue
+            prepared = self._by_rule[term.rule.id]
+            if prepared.check_boundary and self._segmenter.cuts_word(text, start, end):
+                continue
+            spans.append((start, end))
+            hits.append(_Hit(prepared=prepared, start=start, end=end, evidence=(f"命中词“{term.term}”",)))
+        return hits
+
+    def _pattern_hits(self, text: str, prepared: _Prepared) -> list[_Hit]:
+        rule = prepared.rule
+        assert rule.pattern is not None
+        has_value = "value" in rule.pattern.groupindex
+        validator = VALIDATORS[rule.validator] if rule.validator else None
+        hits = []
+        for found in rule.pattern.finditer(text):
+            start, end = found.span("value") if has_value else found.span()
+            if start < 0 or end <= start:
+                continue
+            evidence: tuple[str, ...] = ()
+            if validator is not None:
+                check = validator(text[start:end])
+                if not check.valid:
+                    continue
+                evidence = (check.note,)
+            hits.append(_Hit(prepared=prepared, start=start, end=end, evidence=evidence))
+        return hits
+
+    def _judge(self, hit: _Hit, views: Sequence[UnitView], position: int) -> Finding | None:
+        prepared = hit.prepared
+        rule = prepared.rule
+        text = views[position].norm.text
+        if _allowed(text, hit.start, hit.end, prepared.allow + self._allow):
+            return None
+        window = _window(views, position, hit.start, hit.end, rule.context.window)
+        for word in prepared.exclude:
+            if word in window:
+                return None
+        evidence = list(hit.evidence)
+        if prepared.require:
+            present = next((word for word in prepared.require if word in window), None)
+            if present is None:
+                return None
+            evidence.append(f"附近有“{present}”（该规则要求的语境）")
+        if prepared.near is not None:
+            near = prepared.near.search(window)
+            if near is None:
+                return None
+            evidence.append(f"附近有“{near.group()}”（该规则要求的语境）")
+        step = _STEPS.index(rule.severity)
+        raised = next((word for word in prepared.raise_ if word in window), None)
+        if raised is not None and step < len(_STEPS) - 1:
+            step += 1
+            evidence.append(f"附近有“{raised}”，升级为{_LABEL[_STEPS[step]]}")
+        lowered = next((word for word in prepared.lower if word in window), None)
+        if lowered is not None and step > 0:
+            step -= 1
+            evidence.append(f"附近有“{lowered}”，降级为{_LABEL[_STEPS[step]]}")
+        return finding_at(
+            rule,
+            views[position],
+            hit.start,
+            hit.end,
+            severity=_STEPS[step],
+            evidence=tuple(evidence),
+        )
+
+
+def _fold(phrase: str) -> str:
+    """A lexicon phrase as it appears in normalised text."""
+    return normalize(phrase).text
+
+
+def _fold_all(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(_fold(phrase) for phrase in phrases)
+
+
+def _allowed(text: str, start: int, end: int, phrases: tuple[str, ...]) -> bool:
+    """True when one of ``phrases`` occurs in ``text`` covering ``[start, end)``."""
+    for phrase in phrases:
+        size = len(phrase)
+        if size < end - start:
+            continue
+        found = text.find(phrase, max(0, end - size), start + size)
+        while 0 <= found <= start:
+            if found + size >= end:
+                return True
+            found = text.find(phrase, found + 1, start + size)
+    return False
+
+
+def _window(views: Sequence[UnitView], position: int, start: int, end: int, width: int) -> str:
+    """The hit with ``width`` characters each side, borrowing from neighbouring units.
+
+    Short units (one line of a plain-text file, a table cell) often carry the
+    context word on the line before or after: 举报人： / 张某某.
+    """
+    text = views[position].norm.text
+    left = text[max(0, start - width) : start]
+    right = text[end : end + width]
+    if len(left) < width and position > 0:
+        left = views[position - 1].norm.text[-(width - len(left)) :] + "\n" + left
+    if len(right) < width and position + 1 < len(views):
+        right = right + "\n" + views[position + 1].norm.text[: width - len(right)]
+    return left + text[start:end] + right

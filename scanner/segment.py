@@ -1,0 +1,95 @@
+"""Word boundaries with jieba, used only where they decide something.
+
+Aho-Corasick finds every occurrence of a lexicon term, including those that
+cut through a longer word: 标底 inside 目标底线 (目标/底线), 拟任 inside
+模拟任务 (模拟/任务).  :class:`Segmenter` segments a small window around one
+hit and says whether the hit's edges fall on word boundaries.  It never
+segments a whole document, so the no-hit path costs nothing, and jieba's
+dictionary is loaded on the first hit only.
+
+HMM is off: the new-word guesser is not deterministic enough across short
+windows, and the lexicon terms are all dictionary words or compounds of them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from itertools import pairwise
+from typing import Any
+
+# Characters of context segmented on each side of a hit: enough for jieba to
+# see the neighbouring word (Chinese words are mostly 2-4 characters).
+WINDOW = 8
+_CACHE_SIZE = 4096
+
+
+class Segmenter:
+    """Decides whether a span cuts through a word; jieba loaded on first use.
+
+    One instance per :class:`~scanner.match.Matcher` (no module-level
+    tokenizer, so tests never share state).  Window segmentations are cached:
+    the same phrase recurs across documents (a heading, a boilerplate line).
+    """
+
+    def __init__(self, *, window: int = WINDOW, cache_size: int = _CACHE_SIZE) -> None:
+        self._window = window
+        self._cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
+        self._tokenizer: Any = None
+
+    def _jieba(self) -> Any:
+        if self._tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(60)  # its "Building prefix dict" chatter goes to stderr
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def boundaries(self, text: str) -> tuple[int, ...]:
+        """Offsets in ``text`` where a word starts or ends (including 0 and len)."""
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        offsets = [0]
+        for word in self._jieba().cut(text, HMM=False):
+            offsets.append(offsets[-1] + len(word))
+        result = tuple(offsets)
+        self._cache[text] = result
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    def cuts_word(self, text: str, start: int, end: int) -> bool:
+        """True when ``text[start:end]`` begins or ends inside a longer word.
+
+        Only Chinese neighbours matter: a hit next to a digit, letter or
+        punctuation mark is on a boundary by definition.
+        """
+        left = start > 0 and _is_han(text[start - 1]) and _is_han(text[start])
+        right = end < len(text) and _is_han(text[end]) and _is_han(text[end - 1])
+        if not (left or right):
+            return False
+        lo = max(0, start - self._window)
+        hi = min(len(text), end + self._window)
+        marks = set(self.boundaries(text[lo:hi]))
+        return (left and start - lo not in marks) or (right and end - lo not in marks)
+
+    def split_word(self, text: str, start: int, end: int) -> str:
+        """The word of the window that the hit cuts through (for the explanation)."""
+        lo = max(0, start - self._window)
+        hi = min(len(text), end + self._window)
+        offsets = self.boundaries(text[lo:hi])
+        words = []
+        for left, right in pairwise(offsets):
+            word_start, word_end = lo + left, lo + right
+            if word_start < end and word_end > start and (word_start < start or word_end > end):
+                words.append(text[word_start:word_end])
+        return "、".join(words)
+
+
+def _is_han(char: str) -> bool:
+    code = ord(char)
+    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF

@@ -1,0 +1,136 @@
+"""The unit's own lists: ``.secscan.yaml`` in the working directory (or ``--config``).
+
+A unit adds its own lexicons, turns rules off, re-weights them and allows
+phrases it has judged fine to publish::
+
+    lexicons: [our-projects.yaml]      # same format as lexicons/*.yaml, relative to this file
+    disable: [SC404]                    # rule ids
+    severity: {SC405: block}            # rule id -> block | review | info
+    allow: [城南快速路二期工程标底编制说明]  # phrases that suppress any hit they contain
+    review_threshold: 0.8               # the residual-risk model's threshold
+    baseline: .secscan-baseline.json    # accepted findings (see scanner.baseline), relative
+
+The result is plain data: the pipeline passes ``lexicons``, ``disabled`` and
+``severities`` to :func:`scanner.catalogue.load_catalogue` and ``allow`` to
+:class:`scanner.match.Matcher`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAMES = (".secscan.yaml", ".secscan.yml", "secscan.yaml", "secscan.yml")
+_KEYS = {"lexicons", "disable", "severity", "allow", "review_threshold", "baseline"}
+_SEVERITIES = ("block", "review", "info")
+
+
+class ConfigError(ValueError):
+    """The user's configuration file is malformed; the message names the file."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserConfig:
+    """What a unit's configuration file says; empty when there is none."""
+
+    path: Path | None = None
+    lexicons: tuple[Path, ...] = ()
+    disabled: tuple[str, ...] = ()
+    severities: Mapping[str, str] = field(default_factory=dict)
+    allow: tuple[str, ...] = ()
+    review_threshold: float | None = None
+    baseline: Path | None = None
+
+
+def find_config(cwd: Path) -> Path | None:
+    """The first of :data:`CONFIG_NAMES` that exists in ``cwd``."""
+    for name in CONFIG_NAMES:
+        candidate = cwd / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_user_config(path: Path | None, cwd: Path) -> UserConfig:
+    """Read ``path`` (from ``--config``) or the config found in ``cwd``.
+
+    No file and no ``path`` gives an empty :class:`UserConfig`.  Raises
+    :class:`ConfigError` naming the file when it cannot be read, is not
+    YAML, has unknown keys or wrong types, or names a lexicon file that does
+    not exist.
+    """
+    if path is None:
+        path = find_config(cwd)
+        if path is None:
+            return UserConfig()
+    import yaml
+
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read configuration ({error})") from error
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if data is None:
+        return UserConfig(path=path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {sorted(unknown)} (known: {', '.join(sorted(_KEYS))})")
+    base = path.parent
+    lexicons = tuple(base / name for name in _strings(data, "lexicons", path))
+    for lexicon in lexicons:
+        if not lexicon.is_file():
+            raise ConfigError(f"{path}: lexicon file {lexicon} does not exist")
+    return UserConfig(
+        path=path,
+        lexicons=lexicons,
+        disabled=_strings(data, "disable", path),
+        severities=_severities(data.get("severity"), path),
+        allow=_strings(data, "allow", path),
+        review_threshold=_threshold(data.get("review_threshold"), path),
+        baseline=_baseline(data.get("baseline"), base, path),
+    )
+
+
+def _strings(data: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(f"{path}: '{key}' must be a list of non-empty strings")
+    return tuple(item.strip() for item in value)
+
+
+def _severities(value: Any, path: Path) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'severity' must map rule ids to block, review or info")
+    for rule_id, severity in value.items():
+        if not isinstance(rule_id, str) or severity not in _SEVERITIES:
+            raise ConfigError(
+                f"{path}: severity of {rule_id!r} must be block, review or info, not {severity!r}"
+            )
+    return dict(value)
+
+
+def _threshold(value: Any, path: Path) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ConfigError(f"{path}: 'review_threshold' must be a number between 0 and 1")
+    return float(value)
+
+
+def _baseline(value: Any, base: Path, path: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: 'baseline' must be a file path")
+    return base / value

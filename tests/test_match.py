@@ -1,0 +1,317 @@
+"""The term and pattern matcher: boundaries, context, allow rules, validators, memos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner import match as match_module
+from scanner.catalogue import Catalogue, load_catalogue, parse_rule_file
+from scanner.findings import UnitView
+from scanner.match import Matcher
+from scanner.normalize import normalize
+from scanner.segment import Segmenter
+from scanner.types import Finding, Severity, TextUnit
+
+ROOT = Path(__file__).resolve().parent.parent
+MEMOS = ROOT / "corpus" / "memos"
+
+
+def views_of(text: str) -> list[UnitView]:
+    """A plain-text document: one unit per line."""
+    return [
+        UnitView(TextUnit(text=line, paragraph=number), normalize(line), number - 1)
+        for number, line in enumerate(text.split("\n"), start=1)
+    ]
+
+
+def catalogue_of(yaml_text: str) -> Catalogue:
+    rules = parse_rule_file(yaml_text, origin="test.yaml")
+    return Catalogue(rules={rule.id: rule for rule in rules}, digest="test")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Matcher:
+    return Matcher(load_catalogue())
+
+
+def scan(matcher: Matcher, text: str) -> list[Finding]:
+    return matcher.match(views_of(text))
+
+
+def rule_ids(findings: list[Finding]) -> set[str]:
+    return {finding.rule for finding in findings}
+
+
+TOY = """
+rules:
+  - id: TT001
+    name: toy-term
+    category: sensitive-content
+    severity: review
+    summary: 测试词
+    basis: 测试
+    kind: terms
+    terms: [标底]
+    context:
+      window: 10
+      raise: [开标前]
+      lower: [公开征求意见]
+      exclude: [无标底]
+  - id: TT002
+    name: toy-require
+    category: sensitive-content
+    severity: info
+    summary: 需要语境的测试词
+    basis: 测试
+    kind: terms
+    terms: [询问笔录]
+    context:
+      window: 10
+      require: ["被询问人："]
+  - id: TT003
+    name: toy-allow
+    category: sensitive-content
+    severity: review
+    summary: 不检查词边界、带放行短语的测试词
+    basis: 测试
+    kind: terms
+    terms: [共产]
+    allow: [共产党]
+    params: {word_boundary: false}
+"""
+
+
+@pytest.fixture(scope="module")
+def toy() -> Matcher:
+    return Matcher(catalogue_of(TOY))
+
+
+# --- word boundaries -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "cuts"),
+    [
+        ("坚持目标底线思维", 3, 5, True),  # 标底 in 目标/底线
+        ("本项目标底为120万元", 3, 5, False),
+        ("两者有机密切结合", 3, 5, True),  # 机密 in 有机/密切
+        ("开展模拟任务演练", 3, 5, True),  # 拟任 in 模拟/任务
+        ("标底", 0, 2, False),
+        ("A标底1", 1, 3, False),  # neighbours that are not Chinese never cut
+    ],
+)
+def test_cuts_word(text: str, start: int, end: int, cuts: bool) -> None:
+    assert Segmenter().cuts_word(text, start, end) is cuts
+
+
+def test_segmenter_caches_windows() -> None:
+    segmenter = Segmenter(cache_size=2)
+    first = segmenter.boundaries("坚持目标底线")
+    assert segmenter.boundaries("坚持目标底线") is first
+    segmenter.boundaries("甲乙")
+    segmenter.boundaries("丙丁")
+    assert segmenter.boundaries("坚持目标底线") is not first  # evicted, recomputed
+
+
+def test_hit_that_cuts_a_word_is_dropped(toy: Matcher) -> None:
+    assert scan(toy, "坚持目标底线思维") == []
+    [finding] = scan(toy, "本项目标底为120万元")
+    assert finding.text == "标底"
+
+
+# --- context -----------------------------------------------------------------
+
+
+def test_raise_lifts_one_step_and_says_why(toy: Matcher) -> None:
+    [finding] = scan(toy, "开标前请对标底保密")
+    assert finding.severity is Severity.BLOCK
+    assert "附近有“开标前”，升级为阻止" in finding.evidence
+
+
+def test_lower_drops_one_step(toy: Matcher) -> None:
+    [finding] = scan(toy, "标底测算办法公开征求意见")
+    assert finding.severity is Severity.INFO
+    assert any("降级为提示" in note for note in finding.evidence)
+
+
+def test_exclude_drops_and_require_needs_a_word(toy: Matcher) -> None:
+    assert rule_ids(scan(toy, "本项目实行无标底招标")) == set()
+    assert scan(toy, "应当制作询问笔录") == []
+    [finding] = scan(toy, "询问笔录 被询问人：李某")
+    assert finding.rule == "TT002" and finding.severity is Severity.INFO
+    assert any("被询问人" in note for note in finding.evidence)
+
+
+def test_context_reaches_into_the_next_line(toy: Matcher) -> None:
+    # A short line (a table cell, a form field) carries its context next door.
+    [finding] = scan(toy, "询问笔录\n被询问人：李某")
+    assert finding.rule == "TT002"
+
+
+# --- allow rules -----------------------------------------------------------
+
+
+def test_allow_phrase_containing_the_hit_suppresses_it(toy: Matcher) -> None:
+    # Word boundaries are off for TT003, so only the allow phrase can drop these.
+    assert scan(toy, "中国共产党章程") == []
+    assert scan(toy, "共产党员") == []
+    assert rule_ids(scan(toy, "共产主义")) == {"TT003"}
+
+
+def test_global_allow_list() -> None:
+    matcher = Matcher(catalogue_of(TOY), allow=["项目标底说明"])
+    assert scan(matcher, "附件：项目标底说明（已公开）") == []
+    assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}
+
+
+def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = []
+    real = match_module.ahocorasick.Automaton
+
+    def counting() -> object:
+        built.append(1)
+        return real()
+
+    monkeypatch.setattr(match_module.ahocorasick, "Automaton", counting)
+    matcher = Matcher(catalogue_of(TOY))
+    for text in ("本项目标底为120万元", "共产主义", "无关内容"):
+        scan(matcher, text)
+    assert len(built) == 1
+
+
+# --- spans point at the original characters --------------------------------
+
+
+def test_span_maps_back_through_normalisation(toy: Matcher) -> None:
+    text = "本項目標\u200b底為一百萬元"  # traditional characters and a zero-width space
+    [finding] = scan(toy, text)
+    assert text[finding.location.start : finding.location.end] == "標\u200b底"
+    assert finding.text == "標\u200b底"
+
+
+# --- personal data ---------------------------------------------------------
+
+
+def test_resident_id_with_check_digit_blocks_and_is_not_a_bank_card(shipped: Matcher) -> None:
+    findings = scan(shipped, "身份证号码11010519491231002X")
+    assert [(f.rule, f.severity) for f in findings] == [("PI001", Severity.BLOCK)]
+    assert "校验码正确（GB 11643）" in findings[0].evidence
+    # 440304199003073315 also passes Luhn: it must still be an ID, not a card.
+    assert rule_ids(scan(shipped, "公民身份号码 440304199003073315")) == {"PI001"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份证号码11010519491231002Y",  # wrong check digit
+        "身份证号：110101********1234",  # masked
+        "联系电话：138****1234",  # masked
+        "政务服务便民热线：12345",
+        "办公电话：010-12345678",
+        "档案号 2013812345678901",  # a mobile inside a longer digit run
+    ],
+)
+def test_personal_data_that_may_be_published(shipped: Matcher, text: str) -> None:
+    assert not rule_ids(scan(shipped, text)) & {"PI001", "PI002", "PI003"}
+
+
+def test_mobile_severity_depends_on_whose_number_it_is(shipped: Matcher) -> None:
+    [contact] = scan(shipped, "联系人：张科长，手机 13812345678")
+    assert (contact.rule, contact.severity) == ("PI002", Severity.REVIEW)
+    petition = [f for f in scan(shipped, "信访人王某，电话 139-1234-5678") if f.rule == "PI002"]
+    assert petition[0].severity is Severity.BLOCK
+    assert petition[0].text == "139-1234-5678"
+
+
+def test_bank_card_needs_luhn(shipped: Matcher) -> None:
+    assert rule_ids(scan(shipped, "卡号 6222021001123456789")) == {"PI003"}
+    assert rule_ids(scan(shipped, "卡号 6222021001123456788")) == set()
+
+
+# --- systems and geography -------------------------------------------------
+
+
+def test_credentials_reported_once(shipped: Matcher) -> None:
+    findings = scan(shipped, "系统用户名：admin，密码：Zx@2023abc")
+    assert [(f.rule, f.text) for f in findings] == [("SC501", "Zx@2023abc")]
+    assert scan(shipped, "用户名：admin，密码：******") == []
+
+
+def test_internal_ip_only(shipped: Matcher) -> None:
+    assert rule_ids(scan(shipped, "服务器 192.168.1.20")) == {"SC503"}
+    assert rule_ids(scan(shipped, "公网 202.96.128.86")) == set()
+
+
+def test_coordinates_need_defence_context(shipped: Matcher) -> None:
+    assert rule_ids(scan(shipped, "军事禁区位于东经116°23′17.8″")) == {"SC601"}
+    assert rule_ids(scan(shipped, "景区位于东经116°23′17.8″")) == set()
+    assert rule_ids(scan(shipped, "控制点坐标 39.9087,116.3975")) == {"SC602"}
+    assert rule_ids(scan(shipped, "控制点大致在 39.9,116.4")) == set()
+
+
+# --- the shipped lexicons --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "坚持目标底线思维",
+        "两者有机密切结合",
+        "成功的秘密",
+        "开展模拟任务演练",
+        "积极建设审批示范区",
+        "路口交通管理",
+    ],
+)
+def test_substring_traps_do_not_fire(shipped: Matcher, text: str) -> None:
+    assert scan(shipped, text) == []
+
+
+def test_every_shipped_example(shipped: Matcher) -> None:
+    catalogue = load_catalogue()
+    failures = []
+    for rule in catalogue.enabled():
+        if rule.kind not in ("terms", "pattern"):
+            continue
+        for example in rule.examples_match:
+            if rule.id not in rule_ids(scan(shipped, example)):
+                failures.append(f"{rule.id} missed: {example}")
+        for example in rule.examples_no_match:
+            if rule.id in rule_ids(scan(shipped, example)):
+                failures.append(f"{rule.id} fired: {example}")
+    assert failures == []
+
+
+MEMO_EXPECTED = {
+    "bidding": ({"SC101", "SC102", "SC103", "SC104"}, "sensitive-content"),
+    "personnel": ({"SC201", "SC202", "SC203", "SC204"}, "sensitive-content"),
+    "cases": ({"SC301", "SC302", "SC303"}, "sensitive-content"),
+    "process": ({"SC401", "SC402", "SC403", "SC404", "SC405", "SC406"}, "sensitive-content"),
+    "systems": ({"SC501", "SC502", "SC503", "SC504", "SC505", "SC506"}, "sensitive-content"),
+    "geo": ({"SC601", "SC602"}, "sensitive-content"),
+    "personal": ({"PI001", "PI002", "PI003"}, "personal-info"),
+}
+
+
+@pytest.mark.parametrize("family", sorted(MEMO_EXPECTED))
+def test_synthetic_memo_is_caught(shipped: Matcher, family: str) -> None:
+    expected, category = MEMO_EXPECTED[family]
+    findings = scan(shipped, (MEMOS / f"{family}.txt").read_text(encoding="utf-8"))
+    assert expected <= rule_ids(findings)
+    assert any(f.category == category and f.severity is not Severity.INFO for f in findings)
+    assert any(f.severity is Severity.BLOCK for f in findings) or family == "process"
+
+
+def test_real_public_documents_sample_pass(shipped: Matcher) -> None:
+    corpus = ROOT.parent / "shared" / "corpus" / "real" / "government_work_reports.jsonl"
+    if not corpus.exists():
+        pytest.skip("shared corpus not available")
+    import json
+
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            record = json.loads(line)
+            findings = scan(shipped, record["content"])
+            assert [f for f in findings if f.severity is Severity.BLOCK] == [], record["title"]
