@@ -35,15 +35,27 @@ class Settings:
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
 
 
-def default_settings(**overrides: object) -> Settings:
-    """Settings with the shipped catalogue, matcher and model."""
-    catalogue = overrides.pop("catalogue", None) or load_catalogue()
-    assert isinstance(catalogue, Catalogue)
+def build_settings(
+    *,
+    extra_lexicons: list[Path] | tuple[Path, ...] = (),
+    disabled: tuple[str, ...] | list[str] = (),
+    severities: dict[str, str] | None = None,
+    allow: tuple[str, ...] | list[str] = (),
+    review_threshold: float | None = None,
+    accepted: frozenset[str] = frozenset(),
+) -> Settings:
+    """Settings with the shipped catalogue (plus the user's files), matcher and model.
+
+    Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data.
+    """
+    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities)
+    policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
     return Settings(
         catalogue=catalogue,
-        matcher=Matcher(catalogue),
+        matcher=Matcher(catalogue, allow=tuple(allow)),
         model=load_model(),
-        **overrides,  # type: ignore[arg-type]
+        policy=policy,
+        accepted=accepted,
     )
 
 

@@ -174,6 +174,8 @@ class DocumentResult:
     pages: int | None = None
     layers: tuple[str, ...] = ()
     units: tuple[TextUnit, ...] = field(default=(), compare=False, repr=False)
+    # The page that linked to this document when it was found by a crawl.
+    referrer: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

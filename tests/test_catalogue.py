@@ -1,0 +1,82 @@
+"""The rule catalogue validates its data and names the file and entry on error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.catalogue import CatalogueError, load_catalogue, parse_rule_file
+from scanner.types import CATEGORIES, Severity
+
+GOOD = """
+rules:
+  - id: XX901
+    name: sample
+    category: sensitive-content
+    severity: review
+    summary: 示例
+    basis: 示例依据
+    terms: [示例词]
+"""
+
+
+def test_shipped_catalogue_loads_and_is_consistent() -> None:
+    catalogue = load_catalogue()
+    assert catalogue.rules, "no rules shipped"
+    assert len(catalogue.digest) == 16
+    for rule in catalogue.rules.values():
+        assert rule.category in CATEGORIES
+        assert rule.summary and rule.basis, rule.id
+        if rule.kind in ("terms", "pattern"):
+            assert rule.examples_match, f"{rule.id} has no positive example"
+
+
+def test_digest_changes_with_the_data(tmp_path: Path) -> None:
+    extra = tmp_path / "mine.yaml"
+    extra.write_text(GOOD, encoding="utf-8")
+    assert load_catalogue([extra]).digest != load_catalogue().digest
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules: [{id: bad}]", "bad or missing id"),
+        (GOOD.replace("sensitive-content", "gossip"), "unknown category 'gossip'"),
+        (GOOD.replace("severity: review", "severity: huge"), "unknown severity 'huge'"),
+        (GOOD.replace("terms: [示例词]", "kind: pattern\n    pattern: '(['"), "bad pattern"),
+        (GOOD.replace("terms: [示例词]", "terms: []"), "needs 'terms'"),
+        (GOOD.replace("    summary: 示例\n", ""), "'summary' is required"),
+        (GOOD + "    colour: red\n", "unknown keys ['colour']"),
+        ("just text", "expected a mapping with a 'rules' list"),
+        ("rules: [: :", "not valid YAML"),
+    ],
+)
+def test_bad_rule_files_are_named(text: str, message: str) -> None:
+    with pytest.raises(CatalogueError) as caught:
+        parse_rule_file(text, origin="my.yaml")
+    assert "my.yaml" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_duplicate_id_in_user_files_is_an_error(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(GOOD, encoding="utf-8")
+    second.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(CatalogueError, match="XX901 is already defined"):
+        load_catalogue([first, second])
+
+
+def test_user_file_may_override_a_shipped_rule(tmp_path: Path) -> None:
+    override = tmp_path / "override.yaml"
+    override.write_text(GOOD.replace("XX901", "UR001").replace("category: sensitive-content", "category: unreadable"),
+                        encoding="utf-8")
+    assert load_catalogue([override])["UR001"].summary == "示例"
+
+
+def test_disable_and_reweight() -> None:
+    catalogue = load_catalogue(disabled=["ML001"], severities={"UR001": "block"})
+    assert not catalogue["ML001"].enabled
+    assert catalogue["UR001"].severity is Severity.BLOCK
+    with pytest.raises(CatalogueError, match="unknown rule NOPE1"):
+        load_catalogue(disabled=["NOPE1"])
