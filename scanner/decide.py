@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scanner.catalogue import Catalogue
+from scanner.findings import fingerprint
 from scanner.types import Finding, Location, Severity, Verdict
 
 # How much one finding of each severity contributes to the document's risk.
@@ -67,7 +68,7 @@ def decide(
                 message=f"{rule.summary}（模型风险 {model_risk:.2f}，主要依据词：{terms}）",
                 basis=rule.basis,
                 evidence=(f"模型概率 {model_risk:.3f} ≥ 阈值 {policy.review_threshold:.2f}",),
-                fingerprint=f"{rule.id}:{model_risk:.3f}",
+                fingerprint=fingerprint(rule.id, terms, "model"),
             )
         )
     worst = max((finding.severity.rank for finding in findings), default=-1)
@@ -100,5 +101,5 @@ def _unreadable(error: str, catalogue: Catalogue) -> Finding:
         message=f"{rule.summary}：{error}",
         basis=rule.basis,
         evidence=("文档未能完整读取，按“失败即审查”处理",),
-        fingerprint=f"{rule.id}:{error}",
+        fingerprint=fingerprint(rule.id, error, "unreadable"),
     )
