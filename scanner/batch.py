@@ -1,0 +1,1152 @@
+"""Many inputs: walking, isolated workers, caching, resuming, streaming.
+
+The data flow of one batch run (:func:`run_batch`)::
+
+    sources (files, WARC records, a crawl)          feeder thread
+        -> skip what --resume already has            (journal)
+        -> reuse what the cache already has          (content hash)
+        -> the rest to a worker process              (time + memory limit)
+        -> each result: cache, journal, stream, progress  (parent, main thread)
+        -> ScanResult sorted by input order + BatchSummary
+
+Workers are a small pool of processes this module manages itself (not a
+``ProcessPoolExecutor``, which cannot kill one hung task): each worker builds
+its :class:`~scanner.pipeline.Settings` once from a picklable
+:class:`SettingsSpec`, then scans one input at a time.  A worker whose input
+runs past the time limit is killed; a worker that dies or runs out of its
+memory limit is replaced.  The input is reported as ``review`` with the
+reason, so one pathological file cannot stall or kill the batch.
+
+Test hook (inert unless set): ``SECSCAN_TEST_HOOK`` in the parent's
+environment, e.g. ``hang:slow.txt,crash:bad.txt,oom:big.txt,segv:x.txt``,
+makes a worker hang / ``os._exit`` / allocate until its memory limit / crash
+with SIGSEGV when it is given an input with that base name.  It exists so
+the isolation can be tested without real pathological files.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import resource
+import signal
+import sys
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Self
+
+from scanner.types import DocumentResult, ScanResult, Verdict
+
+if TYPE_CHECKING:
+    from scanner.pipeline import Settings
+
+HOOK_ENV = "SECSCAN_TEST_HOOK"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_MEMORY_MB = 500
+PIPELINE_DEPTH = 2  # tasks in flight per local worker
+
+
+class BatchError(RuntimeError):
+    """The batch as a whole cannot run (workers cannot start, bad input list)."""
+
+
+# --- walking -----------------------------------------------------------------------------------------
+
+
+def iter_files(
+    paths: Iterable[Path],
+    *,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> Iterator[Path]:
+    """Files named directly, then every file under each directory, sorted.
+
+    Symbolic links to directories are not followed (no loops); a link to a
+    file is yielded, so a broken link is reported as unreadable by the
+    pipeline rather than silently skipped.  Each real file is yielded once.
+
+    ``include`` / ``exclude`` are glob patterns for files found under a
+    directory, matched against the path relative to that directory (POSIX
+    separators) and against the base name; a directory matching ``exclude``
+    is not entered.  With ``include`` given, only matching files are kept.
+    Files named directly are always yielded: the user asked for them.
+    """
+    seen: set[str] = set()
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                relative_root = Path(root).relative_to(path)
+                dirs[:] = sorted(d for d in dirs if not _matches((relative_root / d).as_posix(), d, exclude))
+                for name in sorted(files):
+                    relative = (relative_root / name).as_posix()
+                    if exclude and _matches(relative, name, exclude):
+                        continue
+                    if include and not _matches(relative, name, include):
+                        continue
+                    candidate = Path(root) / name
+                    key = _identity(candidate)
+                    if key not in seen:
+                        seen.add(key)
+                        yield candidate
+        else:
+            key = _identity(path)
+            if key not in seen:
+                seen.add(key)
+                yield path
+
+
+def _matches(relative: str, name: str, patterns: Sequence[str]) -> bool:
+    return any(
+        fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern)
+        or fnmatch.fnmatchcase(relative, pattern.rstrip("/") + "/*")
+        for pattern in patterns
+    )
+
+
+def _identity(path: Path) -> str:
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return str(path)
+
+
+def read_file_list(name: str, stdin: IO[str] | None = None) -> list[Path]:
+    """Paths from a file (one a line; blank lines and ``#`` comments ignored); ``-`` reads stdin.
+
+    Raises :class:`BatchError` when the list cannot be read.
+    """
+    try:
+        if name == "-":
+            text = (stdin or sys.stdin).read()
+        else:
+            text = Path(name).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BatchError(f"无法读取文件列表 / cannot read file list {name}: {error}") from error
+    return [Path(line.strip()) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+# --- what one worker is asked to do ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One input.  ``key`` is its identity in the output (display path or URL).
+
+    Exactly one of ``path`` (a file the worker reads), ``data`` (bytes from a
+    crawl or a WARC record) or ``error`` (known to be unreadable before any
+    scan, e.g. a damaged WARC file) is set.
+    """
+
+    key: str
+    path: str = ""
+    data: bytes | None = None
+    referrer: str = ""
+    error: str = ""
+
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        try:
+            return os.path.getsize(self.path) if self.path else 0
+        except OSError:
+            return 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettingsSpec:
+    """The picklable options :func:`scanner.pipeline.build_settings` is called with.
+
+    Workers get this, not a :class:`~scanner.pipeline.Settings` (which holds
+    an automaton and a catalogue and is slow to pickle), and build their own.
+    """
+
+    extra_lexicons: tuple[str, ...] = ()
+    disabled: tuple[str, ...] = ()
+    severities: tuple[tuple[str, str], ...] = ()
+    allow: tuple[str, ...] = ()
+    review_threshold: float | None = None
+    accepted: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_settings_args(
+        cls,
+        *,
+        extra_lexicons: Iterable[Path] = (),
+        disabled: Iterable[str] = (),
+        severities: dict[str, str] | None = None,
+        allow: Iterable[str] = (),
+        review_threshold: float | None = None,
+        accepted: frozenset[str] = frozenset(),
+    ) -> SettingsSpec:
+        """The spec for the same keyword arguments :func:`~scanner.pipeline.build_settings` takes."""
+        return cls(
+            extra_lexicons=tuple(str(Path(p).resolve()) for p in extra_lexicons),
+            disabled=tuple(disabled),
+            severities=tuple(sorted((severities or {}).items())),
+            allow=tuple(allow),
+            review_threshold=review_threshold,
+            accepted=frozenset(accepted),
+        )
+
+    def build(self) -> Settings:
+        from scanner.pipeline import build_settings
+
+        return build_settings(
+            extra_lexicons=[Path(p) for p in self.extra_lexicons],
+            disabled=self.disabled,
+            severities=dict(self.severities) or None,
+            allow=self.allow,
+            review_threshold=self.review_threshold,
+            accepted=self.accepted,
+        )
+
+    def cache_options(self) -> dict[str, Any]:
+        """What besides catalogue and model changes a result (lexicon contents are in the catalogue digest)."""
+        return {
+            "code": _code_digest(),
+            "allow": sorted(self.allow),
+            "review_threshold": self.review_threshold,
+            "accepted": hashlib.sha256("\n".join(sorted(self.accepted)).encode()).hexdigest(),
+        }
+
+
+def _code_digest() -> str:
+    """A hash of the scanner's own source, so a cache never outlives a code change within one version."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            continue
+    return digest.hexdigest()[:16]
+
+
+def scan_task(task: Task, settings: Settings) -> DocumentResult:
+    """Scan one task in this process (what a worker does, minus the isolation)."""
+    from scanner.pipeline import scan_bytes, scan_file
+
+    if task.error:
+        return failed_document(task, task.error, settings)
+    if task.data is not None:
+        doc = scan_bytes(task.data, task.key, settings)
+    else:
+        doc = scan_file(Path(task.path), settings, display_path=task.key)
+    return replace(doc, referrer=task.referrer) if task.referrer else doc
+
+
+def failed_document(task: Task, reason: str, settings: Settings, *, sha256: str = "") -> DocumentResult:
+    """A ``review`` result for an input that could not be scanned, with the reason as its error."""
+    from scanner.pipeline import analyse
+    from scanner.types import Extraction
+
+    suffix = Path(task.key.split("?", 1)[0]).suffix.lower().lstrip(".")
+    doc = analyse(Extraction(format=suffix or "unknown", errors=(reason,)), settings, path=task.key, sha256=sha256)
+    return replace(doc, referrer=task.referrer)
+
+
+# --- the test hook -----------------------------------------------------------------------------------
+
+
+def hook_from_environment(environ: dict[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """``SECSCAN_TEST_HOOK=action:name,...`` as ``((action, name), ...)``; empty when unset."""
+    value = (environ if environ is not None else os.environ).get(HOOK_ENV, "")
+    pairs = []
+    for item in value.split(","):
+        action, _, name = item.strip().partition(":")
+        if action in ("hang", "crash", "oom", "segv", "error") and name:
+            pairs.append((action, name))
+    return tuple(pairs)
+
+
+def _apply_hook(hook: tuple[tuple[str, str], ...], task: Task) -> None:
+    name = task.key.rstrip("/").rsplit("/", 1)[-1]
+    for action, target in hook:
+        if target != name:
+            continue
+        if action == "hang":
+            time.sleep(3600)
+        elif action == "crash":
+            os._exit(70)
+        elif action == "segv":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        elif action == "oom":
+            hog = []
+            while True:  # until the worker's RLIMIT_AS says no
+                hog.append(bytearray(64 << 20))
+        elif action == "error":
+            raise RuntimeError("test hook error")
+
+
+# --- worker processes --------------------------------------------------------------------------------
+
+
+def _limit_memory(max_memory_mb: int) -> None:
+    """Cap the worker's address space at its idle size plus ``max_memory_mb``.
+
+    The idle size (interpreter, scanner, model, shared libraries) is counted
+    out so that the limit means "how much one input may take".
+    """
+    if max_memory_mb <= 0:
+        return
+    idle = _address_space_bytes()
+    limit = idle + max_memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _address_space_bytes() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _worker_main(conn: Any, spec: SettingsSpec, max_memory_mb: int, hook: tuple[tuple[str, str], ...]) -> None:
+    # The parent handles Ctrl-C and kills workers; a worker must not die half-way through a reply.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+    try:
+        settings = spec.build()
+    except Exception as error:  # noqa: BLE001 -- any failure, with its reason, goes to the parent
+        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    _one_thread_per_worker()
+    _limit_memory(max_memory_mb)
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task_id, task = message
+        started = time.perf_counter()
+        try:
+            if hook:
+                _apply_hook(hook, task)
+            doc = scan_task(task, settings)
+        except MemoryError:
+            del message
+            conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
+            os._exit(0)  # the heap may be fragmented or half-built: start afresh
+        except Exception as error:  # noqa: BLE001 -- an extractor bug: reported with its reason, batch goes on
+            conn.send(("error", task_id, f"{type(error).__name__}: {error}", time.perf_counter() - started))
+            continue
+        try:
+            conn.send(("done", task_id, doc, time.perf_counter() - started, _maxrss_kb()))
+        except MemoryError:
+            conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
+            os._exit(0)
+
+
+def _one_thread_per_worker() -> None:
+    """The batch already runs one worker per core: numeric libraries must not start a thread per core each."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(1)
+
+
+def _exit_with_parent() -> None:
+    """Leave when the process that started this worker is gone (a killed batch leaves no hung workers)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="secscan-parent-watch", daemon=True).start()
+
+
+def _maxrss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+@dataclass(kw_only=True)
+class _Worker:
+    process: Any
+    conn: Any
+    ready: bool = False
+    # Tasks sent and not answered, oldest first: the worker is on the first one
+    # (its clock is ``started`` / ``deadline``), the rest wait in the pipe.
+    queue: deque[tuple[int, Task]] = field(default_factory=deque)
+    deadline: float = 0.0
+    started: float = 0.0
+
+    @property
+    def task(self) -> Task | None:
+        return self.queue[0][1] if self.queue else None
+
+    @property
+    def task_id(self) -> int | None:
+        return self.queue[0][0] if self.queue else None
+
+    def start_clock(self, timeout: float) -> None:
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout if timeout > 0 else float("inf")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completion:
+    """What came back for one task: a result, or why there is none."""
+
+    task_id: int
+    task: Task
+    doc: DocumentResult | None
+    reason: str = ""
+    kind: str = "done"  # done | timeout | memory | crash | error
+    seconds: float = 0.0
+
+
+class WorkerPool:
+    """``jobs`` worker processes, each scanning one task at a time under a time and memory limit.
+
+    Raises :class:`BatchError` if a worker cannot start (bad settings).
+    """
+
+    def __init__(
+        self,
+        spec: SettingsSpec,
+        *,
+        jobs: int,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+        hook: tuple[tuple[str, str], ...] | None = None,
+        start_method: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.max_memory_mb = max_memory_mb
+        self.hook = hook_from_environment() if hook is None else hook
+        method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+        self._context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            # Workers fork from a server that has the scanner imported already, so
+            # replacing a killed worker costs a fork plus building settings.
+            self._context.set_forkserver_preload(["scanner.pipeline"])
+        self.workers: list[_Worker] = []
+        # Tasks that were waiting behind one that killed its worker: to be sent again.
+        self.requeued: list[tuple[int, Task]] = []
+        self.replaced = 0
+        self.peak_rss_kb = 0
+
+    def __enter__(self) -> Self:
+        # Workers start on the first task, so a fully cached or resumed run starts none.
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> _Worker:
+        parent_conn, child_conn = self._context.Pipe(duplex=True)
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child_conn, self.spec, self.max_memory_mb, self.hook),
+            daemon=True,
+            name="secscan-worker",
+        )
+        process.start()
+        child_conn.close()
+        return _Worker(process=process, conn=parent_conn)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 2.0
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(1.0)
+            worker.conn.close()
+        self.workers = []
+
+    def idle_worker(self) -> _Worker | None:
+        if not self.workers:
+            self.workers = [self._start() for _ in range(self.jobs)]
+        # Two tasks per worker: the next one waits in the pipe, so a worker never
+        # idles while the parent handles its last result (a round trip per file
+        # otherwise costs more than scanning a small file).
+        candidates = [w for w in self.workers if w.ready and len(w.queue) < PIPELINE_DEPTH]
+        return min(candidates, key=lambda w: len(w.queue)) if candidates else None
+
+    @property
+    def busy(self) -> int:
+        return sum(len(w.queue) for w in self.workers) + len(self.requeued)
+
+    def submit(self, worker: _Worker, task_id: int, task: Task) -> None:
+        worker.queue.append((task_id, task))
+        if len(worker.queue) == 1:
+            worker.start_clock(self.timeout)
+        try:
+            worker.conn.send((task_id, task))
+        except (OSError, ValueError):
+            pass  # a dead worker shows up in wait() as a crash
+
+    def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
+        """Block until something happens; return what finished (maybe nothing).
+
+        Returns early when a worker becomes ready, a result arrives, a worker
+        dies, a time limit passes, ``timeout`` passes or a descriptor in
+        ``extra`` is readable.
+        """
+        now = time.monotonic()
+        deadlines = [w.deadline for w in self.workers if w.task is not None]
+        limit = min(deadlines) - now if deadlines else None
+        if timeout is not None:
+            limit = timeout if limit is None else min(limit, timeout)
+        waitables: list[Any] = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+        ready = multiprocessing.connection.wait([*waitables, *extra], None if limit is None else max(limit, 0.0))
+        done: list[Completion] = []
+        for index, worker in enumerate(list(self.workers)):
+            if worker.conn in ready or worker.process.sentinel in ready:
+                done.extend(self._receive(index, worker))
+        now = time.monotonic()
+        for index, worker in enumerate(list(self.workers)):
+            if worker.task is not None and now >= worker.deadline:
+                done.append(self._fail(index, worker, "timeout", f"超时 / timed out after {self.timeout:g} s"))
+        return done
+
+    def _receive(self, index: int, worker: _Worker) -> list[Completion]:
+        out: list[Completion] = []
+        while True:
+            try:
+                if not worker.conn.poll():
+                    break
+                message = worker.conn.recv()
+            except (EOFError, OSError):
+                break
+            except MemoryError:  # the parent itself: a result too big to unpickle
+                if worker.task is not None:
+                    out.append(self._fail(index, worker, "memory", self._memory_reason()))
+                return out
+            kind = message[0]
+            if kind == "ready":
+                worker.ready = True
+            elif kind == "failed":
+                raise BatchError(f"工作进程无法启动 / worker could not start: {message[1]}")
+            elif kind == "done" and worker.task is not None and message[1] == worker.task_id:
+                self.peak_rss_kb = max(self.peak_rss_kb, message[4])
+                out.append(Completion(task_id=message[1], task=worker.task, doc=message[2], seconds=message[3]))
+                self._next(worker)
+            elif kind == "error" and worker.task is not None and message[1] == worker.task_id:
+                out.append(Completion(task_id=message[1], task=worker.task, doc=None, kind="error",
+                                      reason=f"扫描出错 / scanner error: {message[2]}", seconds=message[3]))
+                self._next(worker)
+            elif kind == "memory" and worker.task is not None and message[1] == worker.task_id:
+                self.peak_rss_kb = max(self.peak_rss_kb, message[3])
+                out.append(self._fail(index, worker, "memory", self._memory_reason(), seconds=message[2]))
+                return out
+        if not worker.process.is_alive() and self.workers[index] is worker:
+            worker.process.join(0.1)
+            if not worker.ready:
+                raise BatchError(f"工作进程无法启动 / worker could not start (exit code {worker.process.exitcode})")
+            if worker.task is not None:
+                out.append(self._fail(index, worker, "crash", f"解析进程崩溃 / worker crashed ({_exit_text(worker.process.exitcode)})"))
+            else:
+                self._replace(index, worker)
+        return out
+
+    def _next(self, worker: _Worker) -> None:
+        worker.queue.popleft()
+        if worker.queue:
+            worker.start_clock(self.timeout)
+
+    def _memory_reason(self) -> str:
+        return f"内存超限 / memory limit exceeded ({self.max_memory_mb} MB)"
+
+    def _fail(self, index: int, worker: _Worker, kind: str, reason: str, *, seconds: float | None = None) -> Completion:
+        assert worker.task is not None and worker.task_id is not None
+        completion = Completion(
+            task_id=worker.task_id, task=worker.task, doc=None, kind=kind, reason=reason,
+            seconds=seconds if seconds is not None else time.monotonic() - worker.started,
+        )
+        worker.queue.popleft()
+        self.requeued.extend(worker.queue)
+        worker.queue.clear()
+        self._replace(index, worker)
+        return completion
+
+    def _replace(self, index: int, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(2.0)
+        worker.conn.close()
+        self.workers[index] = self._start()
+        self.replaced += 1
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "unknown"
+    if code < 0:
+        try:
+            return f"signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    jobs: int = 1
+    timeout: float = DEFAULT_TIMEOUT
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    cache_dir: Path | None = None  # None: no cache
+    resume: Path | None = None  # a jsonl journal to continue and append to
+    engine: str = "local"  # local | dask
+    address: str = ""  # scheduler address for a distributed engine ("" starts a local cluster)
+    progress: bool | None = None  # None: only on a terminal
+
+
+@dataclass(kw_only=True)
+class BatchSummary:
+    """What a batch did, for the closing summary on stderr and the json report."""
+
+    elapsed: float = 0.0
+    scanned: int = 0
+    cached: int = 0
+    resumed: int = 0
+    bytes_scanned: int = 0
+    failures: Counter[str] = field(default_factory=Counter)  # timeout / memory / crash / error
+    verdicts: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    workers_replaced: int = 0
+    peak_worker_rss_kb: int = 0
+    busy_seconds: float = 0.0  # time workers spent on files: busy_seconds / elapsed = parallelism achieved
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. crawl statistics
+
+    def add(self, doc: DocumentResult, *, seconds: float | None) -> None:
+        self.verdicts[doc.verdict.value] += 1
+        for finding in doc.findings:
+            self.categories[finding.category] += 1
+        for error in doc.errors:
+            self.errors.append((doc.path, error))
+        if seconds is not None:
+            self.busy_seconds += seconds
+            self.slowest.append((seconds, doc.path))
+            self.slowest.sort(reverse=True)
+            del self.slowest[5:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "elapsed_seconds": round(self.elapsed, 3),
+            "documents": sum(self.verdicts.values()),
+            "scanned": self.scanned,
+            "cached": self.cached,
+            "resumed": self.resumed,
+            "bytes_scanned": self.bytes_scanned,
+            "verdicts": dict(sorted(self.verdicts.items())),
+            "categories": dict(sorted(self.categories.items())),
+            "failures": dict(sorted(self.failures.items())),
+            "slowest": [{"path": path, "seconds": round(seconds, 3)} for seconds, path in self.slowest],
+            "errors": [{"path": path, "error": error} for path, error in self.errors],
+            "workers_replaced": self.workers_replaced,
+            "busy_seconds": round(self.busy_seconds, 3),
+            "peak_worker_rss_kb": self.peak_worker_rss_kb,
+            **({"crawl": self.extra["crawl"]} if "crawl" in self.extra else {}),
+        }
+
+    def text(self) -> str:
+        """The closing summary in Chinese, for stderr."""
+        documents = sum(self.verdicts.values())
+        lines = [
+            (f"共 {documents} 个文档，用时 {self.elapsed:.1f} 秒"
+             f"（扫描 {self.scanned}，缓存 {self.cached}，续扫跳过 {self.resumed}）"),
+            "结论：" + "，".join(
+                f"{label} {self.verdicts.get(key, 0)}"
+                for key, label in (("block", "阻止发布"), ("review", "需人工审查"), ("pass", "可以发布"))
+            ),
+        ]
+        if self.categories:
+            lines.append("发现类别：" + "，".join(f"{name} {count}" for name, count in self.categories.most_common()))
+        if self.failures:
+            names = {"timeout": "超时", "memory": "内存超限", "crash": "进程崩溃", "error": "扫描出错"}
+            lines.append("隔离处理：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(self.failures.items())))
+        crawl = self.extra.get("crawl")
+        if crawl:
+            names = {"fetched": "已下载", "errors": "下载失败", "robots_disallowed": "robots.txt 禁止",
+                     "offsite_skipped": "站外链接未跟随", "over_max_depth": "超出深度", "over_max_pages": "超出数量",
+                     "media_skipped": "样式/图片/媒体未下载"}
+            lines.append("抓取：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(crawl.items())))
+        if self.slowest:
+            lines.append("最慢的文件：")
+            lines.extend(f"  {seconds:7.2f} 秒  {path}" for seconds, path in self.slowest)
+        if self.errors:
+            lines.append(f"错误（{len(self.errors)}）：")
+            lines.extend(f"  {path}: {error}" for path, error in self.errors[:20])
+            if len(self.errors) > 20:
+                lines.append(f"  …… 另有 {len(self.errors) - 20} 条")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOutcome:
+    result: ScanResult
+    summary: BatchSummary
+
+
+# Called with each document as soon as it is known, and whether it was scanned
+# in this run (False: taken from the --resume journal).
+DocumentSink = Callable[[DocumentResult, bool], None]
+
+
+def file_tasks(paths: Iterable[Path]) -> Iterator[Task]:
+    """Tasks for files; a ``.warc`` / ``.warc.gz`` file becomes one task per 200 response record."""
+    from scanner.warc import WarcError, is_warc, iter_warc
+
+    for path in paths:
+        if is_warc(path):
+            try:
+                for record in iter_warc(path):
+                    yield Task(key=record.uri, data=record.data)
+            except WarcError as error:
+                yield Task(key=str(path), error=str(error))
+        else:
+            yield Task(key=str(path), path=os.path.abspath(path))
+
+
+def jsonl_line(doc: DocumentResult) -> str:
+    """One jsonl report line (with newline) for ``doc``, plus its ``referrer`` when it has one.
+
+    The one place batch output is formatted, so it follows the jsonl renderer.
+    """
+    from scanner.report.json_report import document_to_dict
+
+    data = document_to_dict(doc)
+    if doc.referrer:
+        data["referrer"] = doc.referrer
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def read_journal(path: Path) -> dict[str, DocumentResult]:
+    """The documents of an interrupted jsonl run, by path; a torn last line is cut off.
+
+    A run killed half-way may leave a partial last line: the file is
+    truncated after its last complete line so that appending continues
+    cleanly, and that input is simply scanned again.
+    """
+    from scanner.cache import document_from_dict
+
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with open(path, "r+b") as journal:
+            journal.truncate(end)
+    done: dict[str, DocumentResult] = {}
+    for line in data[:end].splitlines():
+        try:
+            doc = document_from_dict(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            continue  # not a document line: that input is rescanned
+        done[doc.path] = doc
+    return done
+
+
+def run_batch(
+    tasks: Iterable[Task],
+    spec: SettingsSpec,
+    settings: Settings,
+    options: BatchOptions,
+    *,
+    total: int | None = None,
+    sink: DocumentSink | None = None,
+    stderr: IO[str] | None = None,
+) -> BatchOutcome:
+    """Scan every task and return the results in input order, streaming each to ``sink`` as it finishes.
+
+    Raises :class:`BatchError` when workers cannot start, and whatever the
+    task iterator raises (after stopping the workers).
+    """
+    from scanner import __version__
+    from scanner.cache import ResultCache, settings_digest
+    from scanner.pipeline import result_of
+    from scanner.progress import Progress
+
+    started = time.monotonic()
+    summary = BatchSummary()
+    digest = settings_digest(
+        version=__version__,
+        catalogue=settings.catalogue.digest,
+        model=settings.model.digest if settings.model else "",
+        options=spec.cache_options(),
+    )
+    resumed = read_journal(options.resume) if options.resume else {}
+    # open for the whole run, closed in the finally below
+    journal = open(options.resume, "a", encoding="utf-8") if options.resume else None  # noqa: SIM115
+    cache = ResultCache(options.cache_dir, digest) if options.cache_dir else None
+    stream = stderr if stderr is not None else sys.stderr
+    progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
+    results: dict[int, DocumentResult] = {}
+    last_commit = time.monotonic()
+
+    def emit(order: int, doc: DocumentResult, *, fresh: bool, seconds: float | None) -> None:
+        nonlocal last_commit
+        results[order] = doc
+        summary.add(doc, seconds=seconds)
+        if fresh and journal is not None:
+            journal.write(jsonl_line(doc))
+            journal.flush()
+        if sink is not None:
+            sink(doc, fresh)
+        if progress is not None:
+            progress.advance(findings=len(doc.findings), flagged=doc.verdict is not Verdict.PASS)
+        if cache is not None and time.monotonic() - last_commit > 1.0:
+            cache.commit()
+            last_commit = time.monotonic()
+
+    feeder = _Feeder(tasks, resumed=resumed, cache_dir=options.cache_dir if cache else None, digest=digest)
+    try:
+        if options.engine == "local":
+            executor: Any = WorkerPool(spec, jobs=options.jobs, timeout=options.timeout,
+                                       max_memory_mb=options.max_memory_mb)
+        else:
+            from scanner.distributed import DaskExecutor
+
+            executor = DaskExecutor(spec, address=options.address, jobs=options.jobs, timeout=options.timeout)
+        feeder.start()
+        with executor:
+            _drive(executor, feeder, settings, summary, emit, cache)
+        summary.workers_replaced = getattr(executor, "replaced", 0)
+        summary.peak_worker_rss_kb = getattr(executor, "peak_rss_kb", 0)
+    finally:
+        feeder.stop()
+        if progress is not None:
+            progress.close()
+        if journal is not None:
+            journal.close()
+        if cache is not None:
+            cache.close()
+    if feeder.error is not None:
+        raise feeder.error
+    summary.elapsed = time.monotonic() - started
+    summary.extra.update(feeder.extra(tasks))
+    documents = [results[order] for order in sorted(results)]
+    return BatchOutcome(result=result_of(documents, settings), summary=summary)
+
+
+def _drive(executor: Any, feeder: _Feeder, settings: Settings, summary: BatchSummary,
+           emit: Callable[..., None], cache: Any) -> None:
+    """The parent's loop: hand tasks to idle workers, collect results, until everything is done."""
+    held: tuple[int, Task, str] | None = None
+    orders: dict[int, int] = {}
+    next_id = 0
+    finished = False
+    while True:
+        requeued = getattr(executor, "requeued", [])
+        while requeued:
+            worker = executor.idle_worker()
+            if worker is None:
+                break
+            task_id, task = requeued.pop(0)
+            executor.submit(worker, task_id, task)
+        while not finished and not requeued:
+            if held is None:
+                item = feeder.get()
+                if item is None:
+                    break
+            else:
+                item, held = held, None
+            if item is _END:
+                finished = True
+                break
+            kind, order, payload = item  # type: ignore[misc]
+            if kind == "task":
+                worker = executor.idle_worker()
+                if worker is None:
+                    held = item  # type: ignore[assignment]
+                    break
+                orders[next_id] = order
+                executor.submit(worker, next_id, payload[0])
+                next_id += 1
+            else:
+                summary.cached += kind == "cached"
+                summary.resumed += kind == "resumed"
+                emit(order, payload, fresh=kind == "cached", seconds=None)
+        if finished and held is None and executor.busy == 0:
+            return
+        for completion in executor.wait([feeder.wake_fd]):
+            order = orders.pop(completion.task_id)
+            doc = completion.doc
+            if doc is None:
+                summary.failures[completion.kind] += 1
+                doc = failed_document(completion.task, completion.reason, settings)
+            else:
+                summary.scanned += 1
+                summary.bytes_scanned += completion.task.size
+                if cache is not None:
+                    cache.put(doc)
+            emit(order, doc, fresh=True, seconds=completion.seconds)
+        feeder.drain_wake()
+
+
+_END = object()
+
+
+class _Feeder(threading.Thread):
+    """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
+
+    def __init__(self, tasks: Iterable[Task], *, resumed: dict[str, DocumentResult], cache_dir: Path | None,
+                 digest: str) -> None:
+        super().__init__(name="secscan-feeder", daemon=True)
+        self._tasks = tasks
+        self._resumed = resumed
+        self._cache_dir = cache_dir
+        self._digest = digest
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=256)
+        self._halt = threading.Event()
+        self.wake_fd, self._wake_write = os.pipe()
+        os.set_blocking(self.wake_fd, False)
+        os.set_blocking(self._wake_write, False)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from scanner.cache import ResultCache
+
+        cache = ResultCache(self._cache_dir, self._digest) if self._cache_dir else None
+        seen: set[str] = set()
+        try:
+            for order, task in enumerate(self._tasks):
+                if task.key in seen:
+                    continue  # the same input twice (a WARC revisit, a repeated list entry)
+                seen.add(task.key)
+                if task.key in self._resumed:
+                    self._put(("resumed", order, self._resumed[task.key]))
+                    continue
+                if cache is not None and not task.error:
+                    hit = self._cached(cache, task)
+                    if hit is not None:
+                        self._put(("cached", order, hit))
+                        continue
+                self._put(("task", order, (task,)))
+        except BaseException as error:  # noqa: BLE001 -- handed to the main thread, which re-raises it
+            self.error = error
+        finally:
+            if cache is not None:
+                cache.close()
+            self._put(_END)
+
+    @staticmethod
+    def _cached(cache: Any, task: Task) -> DocumentResult | None:
+        if task.data is not None:
+            data = task.data
+        else:
+            try:
+                data = Path(task.path).read_bytes()
+            except OSError:
+                return None  # the worker reports why it cannot be read
+        return cache.get(hashlib.sha256(data).hexdigest(), path=task.key, referrer=task.referrer)
+
+    def _put(self, item: Any) -> None:
+        while not self._halt.is_set():
+            try:
+                self._queue.put(item, timeout=0.2)
+            except queue.Full:
+                continue
+            try:
+                os.write(self._wake_write, b"x")
+            except (BlockingIOError, OSError):
+                pass  # the pipe is full of wake-ups already
+            return
+
+    def get(self) -> Any:
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def drain_wake(self) -> None:
+        try:
+            while os.read(self.wake_fd, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5.0)
+        for fd in (self.wake_fd, self._wake_write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def extra(self, tasks: Iterable[Task]) -> dict[str, Any]:
+        stats = getattr(tasks, "stats", None)
+        return {"crawl": dict(stats)} if stats else {}
+
+
+# --- the command line's batch mode -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchRequest:
+    """The batch options of ``scan`` as given (see ``cli.py``)."""
+
+    paths: tuple[Path, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    from_file: str | None = None
+    crawl_url: str | None = None
+    max_depth: int = 3
+    max_pages: int = 1000
+    delay: float = 0.5
+    crawl_concurrency: int = 2
+    jobs: int | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_memory: int = DEFAULT_MAX_MEMORY_MB
+    no_cache: bool = False
+    cache_dir: Path | None = None
+    resume: Path | None = None
+    engine: str = "local"
+    address: str = ""
+    fmt: str = "text"
+    output: Path | None = None
+
+    def is_batch(self) -> bool:
+        """One plain file with no batch option is scanned in-process, as before; anything else is a batch."""
+        from scanner.warc import is_warc
+
+        if self.crawl_url or self.from_file or self.include or self.exclude or self.resume:
+            return True
+        if self.jobs is not None or self.engine != "local":
+            return True
+        return len(self.paths) > 1 or any(path.is_dir() or is_warc(path) for path in self.paths)
+
+    def streams_to_journal(self) -> bool:
+        """``--resume F --format jsonl -o F``: the journal is the report."""
+        return bool(self.resume and self.output and _same_file(self.resume, self.output))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+class _Sources:
+    """Files, then the crawl, as one stream of tasks (with the crawl's statistics)."""
+
+    def __init__(self, files: list[Path], crawler: Any | None) -> None:
+        self.files = files
+        self.crawler = crawler
+
+    def __iter__(self) -> Iterator[Task]:
+        yield from file_tasks(self.files)
+        if self.crawler is not None:
+            yield from self.crawler
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return dict(self.crawler.stats) if self.crawler is not None else {}
+
+
+def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings, *, stdout: IO[bytes]) -> BatchOutcome:
+    """Run ``scan`` in batch mode; a jsonl report is written line by line as files finish.
+
+    Raises :class:`BatchError` (bad file list, workers cannot start),
+    :class:`~scanner.crawl.CrawlError` (bad URL) or ``OSError`` (output).
+    """
+    from scanner.cache import default_cache_dir
+    from scanner.warc import is_warc
+
+    paths = list(request.paths)
+    if request.from_file:
+        paths.extend(read_file_list(request.from_file))
+    if not paths and not request.crawl_url:
+        raise BatchError("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
+    files = list(iter_files(paths, include=request.include, exclude=request.exclude))
+    crawler = None
+    if request.crawl_url:
+        from scanner.crawl import Crawler, CrawlOptions
+
+        crawler = Crawler(request.crawl_url, CrawlOptions(
+            max_depth=request.max_depth, max_pages=request.max_pages,
+            delay=request.delay, concurrency=request.crawl_concurrency,
+        ))
+    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files)
+    options = BatchOptions(
+        jobs=request.jobs or os.cpu_count() or 1,
+        timeout=request.timeout,
+        max_memory_mb=request.max_memory,
+        cache_dir=None if request.no_cache else (request.cache_dir or default_cache_dir()),
+        resume=request.resume,
+        engine=request.engine,
+        address=request.address,
+    )
+    target: IO[bytes] | None = None
+    owned = False
+    if request.fmt == "jsonl" and not request.streams_to_journal():
+        if request.output is not None:
+            target, owned = open(request.output, "wb"), True  # noqa: SIM115 -- closed in the finally below
+        else:
+            target = stdout
+
+    def sink(doc: DocumentResult, fresh: bool) -> None:
+        if target is not None:
+            target.write(jsonl_line(doc).encode("utf-8"))
+            target.flush()
+
+    try:
+        return run_batch(_Sources(files, crawler), spec, settings, options, total=total, sink=sink)
+    finally:
+        if owned and target is not None:
+            target.close()
+
+
+def write_batch_report(outcome: BatchOutcome, request: BatchRequest, options: Any, *, stdout: IO[bytes],
+                       stderr: IO[str] | None = None) -> None:
+    """The report after a batch: jsonl is already written; json gains a ``batch`` summary; others as usual.
+
+    The summary goes to stderr except for json, which carries it.
+    Raises ``OSError`` when the report cannot be written.
+    """
+    import io
+
+    from scanner.output import write_report
+
+    if request.fmt == "json":
+        buffer = io.BytesIO()
+        write_report(outcome.result, "json", options, None, stdout=buffer)
+        payload = json.loads(buffer.getvalue())
+        payload["batch"] = outcome.summary.to_dict()
+        data = (json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+        if request.output is None:
+            stdout.write(data)
+            stdout.flush()
+        else:
+            request.output.write_bytes(data)
+        return
+    if request.fmt != "jsonl":
+        write_report(outcome.result, request.fmt, options, request.output, stdout=stdout)
+    (stderr or sys.stderr).write(outcome.summary.text())

@@ -1,0 +1,137 @@
+"""``--crawl`` against a site served on 127.0.0.1 by the test: robots.txt, off-site links, attachments."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.batch import BatchOptions, SettingsSpec, run_batch
+from scanner.crawl import USER_AGENT, Crawler, CrawlError, CrawlOptions, extract_links
+from scanner.pipeline import Settings
+from scanner.types import Verdict
+from tests import builders
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    log: list[tuple[str, str]]  # (path, user agent), set per server
+    redirect_to = ""
+
+    def do_GET(self) -> None:
+        self.log.append((self.path, self.headers.get("User-Agent", "")))
+        if self.path == "/go" and self.redirect_to:
+            self.send_response(302)
+            self.send_header("Location", self.redirect_to)
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def serve() -> Iterator:
+    servers = []
+
+    def start(root: Path, redirect_to: str = "") -> tuple[str, list[tuple[str, str]]]:
+        log: list[tuple[str, str]] = []
+        handler = type("H", (_Handler,), {"log": log, "redirect_to": redirect_to})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}", log
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def page(body: str) -> str:
+    return f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>t</title></head><body>{body}</body></html>'
+
+
+def build_site(root: Path, other: str) -> None:
+    (root / "files").mkdir(parents=True)
+    (root / "private").mkdir()
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
+    (root / "index.html").write_text(page(
+        '<p>欢迎访问本站。</p>'
+        '<a href="page2.html">下一页</a> <a href="/private/secret.html">内部</a>'
+        f'<a href="{other}/leak.html">外站</a> <a href="files/notice.txt">通知</a>'
+        '<a href="files/report.docx">报告</a> <a href="missing.pdf">缺失</a>'
+        '<a href="/go">跳转</a> <link href="style.css"><a href="mailto:a@b.cn">信箱</a>'
+        '<a href="#top">顶部</a>'
+    ), encoding="utf-8")
+    (root / "page2.html").write_text(page('<p>第二页</p><a href="page3.html">第三页</a><a href="files/notice.txt">x</a>'),
+                                     encoding="utf-8")
+    (root / "page3.html").write_text(page("<p>机密★5年 第三页</p>"), encoding="utf-8")
+    (root / "private" / "secret.html").write_text(page("<p>机密★5年 内部页面</p>"), encoding="utf-8")
+    (root / "files" / "notice.txt").write_text("内部资料 注意保存\n关于工作安排的通知\n", encoding="utf-8")
+    builders.make_docx(root / "files" / "report.docx", ["关于某项目的报告", "正文"], header="机密★5年")
+    (root / "style.css").write_text("body{}", encoding="utf-8")
+
+
+def test_crawl_obeys_robots_stays_on_site_and_scans_attachments(tmp_path: Path, settings: Settings, serve) -> None:
+    other_root = tmp_path / "other"
+    other_root.mkdir()
+    (other_root / "leak.html").write_text(page("<p>机密★5年</p>"), encoding="utf-8")
+    other, other_log = serve(other_root)
+    site_root = tmp_path / "site"
+    build_site(site_root, other)
+    site, log = serve(site_root, redirect_to=f"{other}/leak.html")
+
+    crawler = Crawler(f"{site}/index.html", CrawlOptions(max_depth=1, delay=0.0, concurrency=2))
+    outcome = run_batch(crawler, SettingsSpec(), settings, BatchOptions(jobs=2, timeout=60))
+    docs = {doc.path: doc for doc in outcome.result.documents}
+
+    assert other_log == []  # neither the off-site link nor the off-site redirect was followed
+    fetched = {path for path, _agent in log}
+    assert "/private/secret.html" not in fetched and "/page3.html" not in fetched and "/style.css" not in fetched
+    assert {agent for _path, agent in log} == {USER_AGENT}
+    assert fetched >= {"/robots.txt", "/index.html", "/page2.html", "/files/notice.txt", "/files/report.docx"}
+
+    index = f"{site}/index.html"
+    assert sorted(docs) == sorted([index, f"{site}/page2.html", f"{site}/files/notice.txt",
+                                   f"{site}/files/report.docx", f"{site}/missing.pdf", f"{site}/go"])
+    report = docs[f"{site}/files/report.docx"]
+    assert report.referrer == index and report.format == "docx" and report.verdict is Verdict.BLOCK
+    assert any(f.category == "classified-marking" for f in report.findings)
+    notice = docs[f"{site}/files/notice.txt"]
+    assert notice.referrer == index and any(f.category == "internal-marking" for f in notice.findings)
+    assert docs[index].referrer == "" and docs[f"{site}/page2.html"].referrer == index
+    assert docs[f"{site}/missing.pdf"].errors == ("下载失败 / download failed: HTTP 404",)
+    assert docs[f"{site}/go"].errors[0].startswith("下载失败 / download failed: 站外重定向未跟随")
+    assert crawler.stats["robots_disallowed"] == 1 and crawler.stats["offsite_skipped"] == 1
+    assert crawler.stats["over_max_depth"] == 1
+    assert "robots.txt 禁止 1" in outcome.summary.text() and "站外链接未跟随 1" in outcome.summary.text()
+
+
+def test_max_pages_and_disallowed_start(tmp_path: Path, serve) -> None:
+    root = tmp_path / "site"
+    build_site(root, "http://127.0.0.1:9")
+    site, log = serve(root)
+    tasks = list(Crawler(f"{site}/index.html", CrawlOptions(max_pages=2, delay=0.0, concurrency=1)))
+    assert len(tasks) == 2 and tasks[0].key == f"{site}/index.html"
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
+    log.clear()
+    assert list(Crawler(f"{site}/index.html", CrawlOptions(delay=0.0))) == []
+    assert [path for path, _ in log] == ["/robots.txt"]
+
+
+def test_extract_links_resolves_and_filters() -> None:
+    html = ('<base href="/docs/"><a href="a.pdf#p2">x</a><a href="javascript:void(0)">j</a>'
+            '<iframe src="//cdn.example/x.html"></iframe><a href="附件.docx">附件</a><a href="#only">f</a>').encode()
+    assert extract_links(html, "http://site.gov.cn/news/1.html") == [
+        "http://site.gov.cn/docs/a.pdf", "http://cdn.example/x.html", "http://site.gov.cn/docs/附件.docx"
+    ]
+
+
+def test_only_http_urls_are_crawled() -> None:
+    with pytest.raises(CrawlError):
+        Crawler("file:///etc/passwd")
