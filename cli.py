@@ -42,6 +42,11 @@ class UsageProblem(click.ClickException):
 @click.option("--department", default="", help="处室/部门 for the approval sheet.")
 @click.option("--site", default="", help="拟发布网站 for the approval sheet.")
 @click.option("--column", default="", help="拟发布栏目 for the approval sheet.")
+@click.option("--submitter", default="", help="承办人/撰稿人 for the approval sheet.")
+@click.option("--planned-date", default="", help="拟发布日期 for the approval sheet.")
+@click.option("--source", "info_source", default="", help="信息来源 (原创/转载及出处) for the approval sheet.")
+@click.option("--carrier", default="", help="载体 (公文/非公文) for the approval sheet.")
+@click.option("--document-number", default="", help="文号 for the approval sheet.")
 @click.option("--timestamp", default=None, help="Date printed in reports (none unless given).")
 @click.option("--include", multiple=True, help="Batch: only files under a directory matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Batch: skip files and directories matching this glob (repeatable).")
@@ -79,6 +84,11 @@ def main(
     department: str,
     site: str,
     column: str,
+    submitter: str,
+    planned_date: str,
+    info_source: str,
+    carrier: str,
+    document_number: str,
     timestamp: str | None,
     include: tuple[str, ...] = (),
     exclude: tuple[str, ...] = (),
@@ -109,13 +119,14 @@ def main(
     """
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
-    from scanner.pipeline import build_settings, scan_paths
     from scanner.output import write_report
+    from scanner.pipeline import build_settings, scan_paths
     from scanner.report import ReportOptions
     from scanner.userconfig import ConfigError, load_user_config
 
     try:
         config = load_user_config(config_path, Path.cwd())
+        baseline = baseline or config.baseline
         accepted = load_baseline(baseline) if baseline and baseline.exists() else frozenset()
         settings_args = {
             "extra_lexicons": [*config.lexicons, *lexicons],
@@ -161,6 +172,11 @@ def main(
         department=department,
         site=site,
         column=column,
+        submitter=submitter,
+        planned_date=planned_date,
+        source=info_source,
+        carrier=carrier,
+        document_number=document_number,
     )
     try:
         if outcome is None:
