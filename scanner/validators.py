@@ -21,6 +21,15 @@ class Check:
     note: str
 
 
+# str.isdigit() also accepts superscripts and other scripts' digits, which
+# int() rejects: validators only count ASCII digits (the text is NFKC-folded).
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def _all_ascii_digits(text: str) -> bool:
+    return all(ch in _ASCII_DIGITS for ch in text)
+
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -28,7 +37,7 @@ _ID_CHECK = "10X98765432"
 def resident_id(value: str) -> Check:
     """GB 11643-1999 resident identity number: region, birth date, check digit."""
     digits = value.upper()
-    if len(digits) != 18 or not digits[:17].isdigit():
+    if len(digits) != 18 or not _all_ascii_digits(digits[:17]):
         return Check(False, "不是18位身份证号码格式")
     expected = _ID_CHECK[sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS)) % 11]
     if digits[17] != expected:
@@ -88,7 +97,7 @@ _PROVINCE_CODES = frozenset(
 
 def luhn(value: str) -> Check:
     """Bank card number: 16-19 digits with a valid Luhn check digit."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if ch in _ASCII_DIGITS)
     if not 16 <= len(digits) <= 19:
         return Check(False, "位数不是16-19位")
     if resident_id(digits).valid if len(digits) == 18 else False:
@@ -108,7 +117,7 @@ def luhn(value: str) -> Check:
 
 def mobile(value: str) -> Check:
     """Mainland mobile number 1[3-9]xxxxxxxxx, with optional +86 and separators."""
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = "".join(ch for ch in value if ch in _ASCII_DIGITS)
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) != 11 or digits[0] != "1" or digits[1] not in "3456789":

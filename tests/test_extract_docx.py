@@ -28,7 +28,7 @@ def test_mark_as_first_paragraph_is_body_page_1_paragraph_1(tmp_path):
     first = extraction.units[0]
     assert (first.text, first.part, first.page, first.paragraph) == ("机密★1年", "body", 1, 1)
     assert [u.paragraph for u in units(extraction, "body")] == [1, 2, 3]
-    assert extraction.title == "机密★1年"
+    assert extraction.title == "关于某事的通知"  # the mark line of the head block is not the title
 
 
 def test_mark_only_in_header_is_a_header_unit(tmp_path):

@@ -45,7 +45,7 @@ def test_lines_are_units_with_line_numbers_and_form_feed_pages(tmp_path):
         ("机密★1年", 1, 1), ("关于某事", 3, 1), ("正文", 4, 1), ("第二页", 4, 2), ("末行", 5, 2),
     ]
     assert extraction.pages == 2
-    assert extraction.title == "机密★1年"
+    assert extraction.title == "关于某事"  # the mark line of the head block is not the title
 
 
 def test_text_without_form_feed_has_no_page():
@@ -132,3 +132,11 @@ def test_unsupported_inputs_are_errors_with_a_reason(data, reason):
 def test_extract_path_missing_file_is_an_error(tmp_path):
     extraction = extract_path(tmp_path / "missing.docx")
     assert extraction.errors and "cannot read file" in extraction.errors[0]
+
+
+def test_title_skips_the_head_block(tmp_path):
+    text = "000123\n机密★1年\n特急\n某市人民政府办公室文件\n某政办发〔2024〕12号\n关于做好某项工作的通知\n正文"
+    extraction = extract_path(write_text(tmp_path / "head.txt", text, "utf-8"))
+    assert extraction.title == "关于做好某项工作的通知"
+    only_marks = extract_path(write_text(tmp_path / "marks.txt", "机密★1年\n", "utf-8"))
+    assert only_marks.title == "机密★1年"

@@ -26,7 +26,12 @@ REGISTRY = {
     "pdf": "pdf",
     "html": "html",
     "text": "text",
+    "ofd": "ofd",
 }
+
+# Start of the error recorded when an extractor fails in a way it did not
+# foresee (a bug, not bad content): the fuzz harness treats it as a crash.
+INTERNAL_FAILURE = "提取程序内部错误"
 
 __all__ = ["REGISTRY", "ExtractError", "extract_bytes", "extract_path", "sniff"]
 
@@ -58,6 +63,10 @@ def extract_nested(data: bytes, name: str, depth: int) -> Extraction:
         out.error("文档结构嵌套过深，无法读取 / document structure is nested too deeply")
     except MemoryError:
         out.error("文档过大，无法读取 / document too large to read")
+    except Exception as error:  # noqa: BLE001 - last line of defence, the reason is kept
+        # A bug in an extractor must not abort a batch or let the document
+        # pass: it becomes an error naming the exception.
+        out.error(f"{INTERNAL_FAILURE}，未能读完 / extractor failed: {type(error).__name__}: {error}")
     return out.finish()
 
 

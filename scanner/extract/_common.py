@@ -9,6 +9,7 @@ publishing") without the extractor having to count anything itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from scanner.types import PARTS, Extraction, Notice, TextUnit
@@ -33,6 +34,20 @@ EMBEDDED_IMAGE_RULE = "UR002"
 
 NOTICE_TEXT_CHARS = 80
 
+# Memory bounds for hostile input (issue #10).  A unit longer than
+# MAX_UNIT_CHARS (one 2 GB line) is split into consecutive units with the
+# same location, so normalising and matching never hold one giant string
+# and its offset map.  Past MAX_DOCUMENT_CHARS a document's text is not
+# kept: an error says so, which keeps the document from passing.  10 million
+# characters is about 5,000 pages of Chinese text, far beyond any real
+# document, and costs at most ~40 MB as Python strings.
+MAX_UNIT_CHARS = 200_000
+MAX_DOCUMENT_CHARS = 10_000_000
+TRUNCATED = (
+    f"文字超过 {MAX_DOCUMENT_CHARS:,} 字符，其余部分未读取 "
+    f"/ text beyond {MAX_DOCUMENT_CHARS:,} characters was not read"
+)
+
 
 class ExtractError(Exception):
     """A document (or part of it) cannot be read; the message is the reason
@@ -53,6 +68,7 @@ class Collector:
     paragraph: int = 0
     layer_counts: dict[str, int] = field(default_factory=dict)
     extra_layers: set[str] = field(default_factory=set)
+    chars: int = 0
 
     def add(
         self,
@@ -78,11 +94,21 @@ class Collector:
         if not text or not text.strip():
             return None
         assert part in PARTS, part
+        if self.chars + len(text) > MAX_DOCUMENT_CHARS:
+            self.error(TRUNCATED)
+            text = text[: max(0, MAX_DOCUMENT_CHARS - self.chars)]
+            if not text.strip():
+                return None
+        self.chars += len(text)
         if paragraph is None and numbered:
             self.paragraph += 1
             paragraph = self.paragraph
-        unit = TextUnit(text=text, part=part, page=page, paragraph=paragraph, source=source, cell=cell)
-        self.units.append(unit)
+        pieces = [text[start : start + MAX_UNIT_CHARS] for start in range(0, len(text), MAX_UNIT_CHARS)]
+        for piece in pieces:
+            self.units.append(
+                TextUnit(text=piece, part=part, page=page, paragraph=paragraph, source=source, cell=cell)
+            )
+        unit = self.units[-len(pieces)]
         if count:
             self.layer_counts[part] = self.layer_counts.get(part, 0) + 1
         return unit
@@ -128,13 +154,27 @@ class Collector:
         )
 
 
+# Lines of a GB/T 9704 head block that come before the title: copy number,
+# a level★period mark, urgency, the issuing office's "……文件" line, a
+# document number.  They are not the title.
+_HEAD_BLOCK_LINE = re.compile(
+    r"^(?:\d{6}|.{0,12}[★☆*＊✱].{0,12}|[绝機机秘祕袐 \u3000]{2,6}级?|特急|加急|特提|平急|.{1,12}[〔\[(（]\d{4}[〕\])）]\d+[号號]|[^，。：；]{2,24}文件)$"
+)
+
+
 def _first_line(units: list[TextUnit]) -> str:
+    """The document's title: its first body line that is not part of the head block."""
+    first = ""
     for unit in units:
         if unit.part in ("body", "slide", "sheet", "table"):
-            line = unit.text.strip().splitlines()[0].strip() if unit.text.strip() else ""
-            if line:
-                return line[:200]
-    return ""
+            for line in unit.text.strip().splitlines():
+                line = line.strip()
+                if not line:
+                    continue
+                first = first or line
+                if not _HEAD_BLOCK_LINE.match(line):
+                    return line[:200]
+    return first[:200]
 
 
 def safe_xml_parser():  # type: ignore[no-untyped-def]

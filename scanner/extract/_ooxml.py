@@ -31,8 +31,14 @@ MAX_RATIO = 100
 # Small members may legitimately compress very well (a run of empty cells);
 # the ratio test only matters once the inflated size is worth attacking with.
 RATIO_FLOOR_BYTES = 1024 * 1024
+# One XML part is parsed into a tree of roughly ten times its size; 64 MB of
+# XML is several thousand pages of Word text, so more is refused rather than
+# risking gigabytes of memory.
+MAX_PART_BYTES = 64 * 1024 * 1024
+_READ_CHUNK = 1024 * 1024
 
 BOMB = "压缩炸弹，拒绝解压 / archive bomb suspected"
+DTD_REFUSED = "部件 {name} 含 DTD 声明（可能是 XML 实体攻击），拒绝读取 / part {name} declares a DTD (possible XML entity attack): refused"
 
 NS = {
     "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
@@ -93,25 +99,47 @@ class Package:
         return name in self._name_set
 
     def read(self, name: str) -> bytes:
-        """Raw bytes of a member; raises :class:`ExtractError` if unreadable."""
+        """Raw bytes of a member; raises :class:`ExtractError` if unreadable.
+
+        Inflates in chunks and stops at :data:`MAX_PART_BYTES`, whatever
+        size the archive declares: the declared sizes checked in
+        ``__init__`` can lie.
+        """
         try:
-            return self.zip.read(name)
+            with self.zip.open(name) as member:
+                chunks = []
+                size = 0
+                while chunk := member.read(_READ_CHUNK):
+                    size += len(chunk)
+                    if size > MAX_PART_BYTES:
+                        raise ExtractError(f"部件 {name} 超过 {MAX_PART_BYTES // 1024 // 1024} MB，拒绝读取 / part {name} is too large: {BOMB}")
+                    chunks.append(chunk)
+                return b"".join(chunks)
         except KeyError as error:
             raise ExtractError(f"缺少部件 {name} / missing part {name}") from error
         except (zipfile.BadZipFile, OSError, EOFError) as error:
             raise ExtractError(f"部件 {name} 损坏 / part {name} is corrupt: {error}") from error
         except NotImplementedError as error:
             raise ExtractError(f"部件 {name} 使用不支持的压缩方式 / unsupported compression in {name}") from error
+        except RuntimeError as error:  # zipfile: an encrypted member needs a password
+            raise ExtractError(f"部件 {name} 已加密，无法读取 / part {name} is encrypted") from error
 
     def xml(self, name: str) -> _Element:
         """Parse a member; raises :class:`ExtractError` on bad XML."""
         from lxml import etree
 
         raw = self.read(name)
+        refuse_dtd(raw, name)
         try:
-            return etree.fromstring(raw, self._parser)
+            root = etree.fromstring(raw, self._parser)
         except etree.XMLSyntaxError as error:
             raise ExtractError(f"部件 {name} 不是有效的 XML / part {name} is not valid XML: {error}") from error
+        if root is None:
+            raise ExtractError(f"部件 {name} 不是有效的 XML / part {name} is not valid XML")
+        docinfo = root.getroottree().docinfo
+        if docinfo.doctype or docinfo.internalDTD is not None:
+            raise ExtractError(DTD_REFUSED.format(name=name))
+        return root
 
     def rels(self, name: str, kind: str = "") -> dict[str, str]:
         """Relationship id -> absolute member name for the part ``name``.
@@ -132,6 +160,25 @@ class Package:
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             targets[rel.get("Id", "")] = path
         return targets
+
+
+_DOCTYPE_MARKS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
+def refuse_dtd(raw: bytes, name: str) -> None:
+    """Raise :class:`ExtractError` if an XML part declares a DTD.
+
+    Office never writes one; in a package it only serves entity attacks
+    (billion laughs, external entities).  Entities are never resolved
+    anyway, but refusing makes the attack visible instead of leaving
+    unexpanded references and silently dropped text.  Only the prolog
+    (before the root element) can hold a DTD.
+    """
+    root = _ROOT_START.search(raw)
+    prolog = raw[: root.start()] if root and not raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw[:65536]
+    if any(mark in prolog for mark in _DOCTYPE_MARKS):
+        raise ExtractError(DTD_REFUSED.format(name=name))
 
 
 def text_of(element: _Element) -> str:

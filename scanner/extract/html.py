@@ -15,7 +15,19 @@ import re
 from scanner.extract._common import Collector, ExtractError
 from scanner.extract.text import decode
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Bytes of markup parsed; more is not read and says so (a page this size is
+# generated, not written, and the tree would cost ten times as much memory).
+MAX_HTML_BYTES = 32 * 1024 * 1024
+HTML_TRUNCATED = (
+    f"网页超过 {MAX_HTML_BYTES:,} 字节，只读取了开头部分 / page larger than {MAX_HTML_BYTES:,} bytes: "
+    "only the beginning was read"
+)
+FLATTENED = (
+    "网页结构嵌套过深或已损坏（{reason}），已按纯文本读取，隐藏内容无法区分 "
+    "/ markup too deeply nested or broken ({reason}): read as flat text, hidden layers not told apart"
+)
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SKIP = {"script", "style", "noscript", "template", "head"}
 _BLOCKS = {
@@ -24,18 +36,32 @@ _BLOCKS = {
     "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     "option", "legend", "details", "summary",
 }
-_HIDING_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+_HIDING_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 _META_NAMES = {"description", "keywords", "author", "subject", "classification"}
 
 
 def extract(data: bytes, out: Collector) -> None:
     from lxml import etree, html
 
+    if len(data) > MAX_HTML_BYTES:
+        out.error(HTML_TRUNCATED)
+        data = data[:MAX_HTML_BYTES]
     text = _decode(data)
+    # huge_tree stays off: libxml2 then stops at 256 levels of nesting, and
+    # the walker below recurses once per level.
+    parser = html.HTMLParser(huge_tree=False, no_network=True)
     try:
-        root = html.document_fromstring(text)
+        root = html.document_fromstring(text, parser=parser)
     except (etree.ParserError, ValueError) as error:
         raise ExtractError(f"HTML 无法解析 / cannot parse HTML: {error}") from error
+    fatal = [entry for entry in parser.error_log if entry.level_name == "FATAL"]
+    if fatal:
+        # libxml2 gave up part-way (nesting deeper than its limit) and
+        # silently returns what it had, often nothing: read the text flat
+        # with a parser that keeps no tree rather than lose it.
+        out.error(FLATTENED.format(reason=fatal[0].message.strip()))
+        _flat_text(text, out)
+        return
     title = root.find(".//title")
     if title is not None and (title.text_content() or "").strip():
         out.title = " ".join(title.text_content().split())
@@ -132,3 +158,53 @@ class _Walker:
 def _squeeze(text: str) -> str:
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
+
+
+class _FlatText:
+    """Text of a page without building a tree: for markup lxml refuses.
+
+    Uses the standard library's event parser, whose memory does not grow
+    with nesting depth.  Script, style and similar content is skipped.
+    """
+
+    def __init__(self, out: Collector) -> None:
+        from html.parser import HTMLParser
+
+        collector = self
+        self.out = out
+        self.pieces: list[str] = []
+        self.skipping = 0
+
+        class _Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+                if tag in _SKIP - {"head"}:
+                    collector.skipping += 1
+                elif tag in _BLOCKS or tag == "br":
+                    collector.flush()
+
+            def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+                if tag in _SKIP - {"head"}:
+                    collector.skipping = max(0, collector.skipping - 1)
+                elif tag in _BLOCKS:
+                    collector.flush()
+
+            def handle_data(self, data):  # type: ignore[no-untyped-def]
+                if not collector.skipping:
+                    collector.pieces.append(data)
+
+            def handle_comment(self, data):  # type: ignore[no-untyped-def]
+                if _CJK.search(data):
+                    collector.out.add(data.strip(), part="comment", source="html-comment")
+
+        self.parser = _Parser(convert_charrefs=True)
+
+    def flush(self) -> None:
+        self.out.add(_squeeze("".join(self.pieces)))
+        self.pieces.clear()
+
+
+def _flat_text(text: str, out: Collector) -> None:
+    flat = _FlatText(out)
+    flat.parser.feed(text)
+    flat.parser.close()
+    flat.flush()

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -26,12 +26,12 @@ UNSUPPORTED_REASONS = {
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
-_HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
-_HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.I)
+_HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+_HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
 _OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
 _EXT_HINT = {
     ".docx": "docx", ".docm": "docx", ".dotx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".pptx": "pptx", ".pptm": "pptx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".pptx": "pptx", ".pptm": "pptx", ".pdf": "pdf", ".ofd": "ofd", ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 
 
@@ -67,10 +67,16 @@ def _zip_kind(data: bytes, hint: str) -> str:
         for member, kind in _OOXML_MAIN:
             if member.encode() in data[:1_000_000]:
                 return kind
-        return hint if hint in ("docx", "xlsx", "pptx") else "zip"
+        if b"OFD.xml" in data[:1_000_000]:
+            return "ofd"
+        return hint if hint in ("docx", "xlsx", "pptx", "ofd") else "zip"
     for member, kind in _OOXML_MAIN:
         if member in names:
             return kind
+    # OFD (GB/T 33190, the Chinese fixed-layout format) is a zip of XML
+    # whose entry point is OFD.xml.
+    if "OFD.xml" in names:
+        return "ofd"
     if "mimetype" in names and "content.xml" in names:
         return "odf"
     return "zip"

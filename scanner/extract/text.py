@@ -10,10 +10,11 @@ wrong decoding produces rare characters and symbols.
 
 from __future__ import annotations
 
+import codecs
 import unicodedata
 from functools import cache
 
-from scanner.extract._common import Collector, ExtractError
+from scanner.extract._common import MAX_DOCUMENT_CHARS, TRUNCATED, Collector, ExtractError
 
 BINARY = "二进制或无法识别的内容，不是文本 / binary or unrecognised content, not text"
 UNDECIDABLE = "无法确定文本编码 / cannot determine the text encoding"
@@ -27,10 +28,37 @@ _BOMS = (
 )
 _SAMPLE = 65536
 _TEXT_CONTROLS = set("\t\n\r\f\v\x1b")
+# Three bytes per character (a hanzi in UTF-8): bytes past this could only
+# feed text the collector drops (see MAX_DOCUMENT_CHARS), so they are never
+# decoded and memory stays bounded for a 2 GB file.
+MAX_TEXT_BYTES = 3 * MAX_DOCUMENT_CHARS
+TEXT_TRUNCATED = (
+    f"文件超过 {MAX_TEXT_BYTES:,} 字节，只读取了开头部分，其余未读取 "
+    f"/ file larger than {MAX_TEXT_BYTES:,} bytes: only the beginning was read"
+)
+# A file that is mostly valid in one encoding but holds a few bad bytes
+# (a stray GBK line in a UTF-8 file, a truncated last character) is read
+# with replacement characters and an error, so its readable text is still
+# checked; with more damage than this it is not text.
+MAX_REPLACED_SHARE = 0.1
+PARTLY_DECODED = (
+    "部分字节不是有效的 {encoding} 文本，已跳过（{count} 处） / {count} invalid {encoding} byte sequence(s) skipped"
+)
+MIXED = "文件混用多种编码：{count} 行按 {other} 读取，其余按 {encoding} / mixed encodings: {count} line(s) read as {other}"
+NUL_BYTES = "文件含 {count} 个空字节（NUL），已忽略 / {count} NUL byte(s) ignored"
 
 
 def extract(data: bytes, out: Collector) -> None:
-    text, _ = decode(data)
+    partial = len(data) > MAX_TEXT_BYTES
+    if partial:
+        out.error(TEXT_TRUNCATED)
+        data = data[:MAX_TEXT_BYTES]
+    text, _ = decode_lenient(data, out, partial=partial)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        # Cut before splitting into lines: the copies made there would
+        # otherwise cost several times the text the collector keeps.
+        out.error(TRUNCATED)
+        text = text[:MAX_DOCUMENT_CHARS]
     add_lines(text, out)
 
 
@@ -48,8 +76,67 @@ def add_lines(text: str, out: Collector) -> None:
     out.pages = page if paged else None
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` and name the encoding.
+def decode_lenient(data: bytes, out: Collector, *, partial: bool = False) -> tuple[str, str]:
+    """:func:`decode`, falling back line by line, recorded as an error.
+
+    A file pasted together from several sources mixes encodings (a GBK
+    line in a UTF-8 file) or carries stray bytes and NULs; the odd line is
+    as likely as any to hold the secret, so each line is decoded on its own
+    (UTF-8, else GB18030, else UTF-8 with replacement characters) rather than
+    giving up on the whole file.  Raises :class:`ExtractError` when the
+    result still does not look like text.
+    """
+    try:
+        return decode(data, partial=partial)
+    except ExtractError as error:
+        undecided = error
+    nuls = data.count(0)
+    if nuls > MAX_REPLACED_SHARE * len(data):
+        raise undecided
+    for primary, other in (("utf-8", "gb18030"), ("gb18030", "utf-8")):
+        lines = []
+        switched = replaced = 0
+        for line in data.replace(b"\x00", b"").split(b"\n"):
+            try:
+                lines.append(line.decode(primary))
+                continue
+            except UnicodeDecodeError:
+                pass
+            try:
+                lines.append(line.decode(other))
+                switched += 1
+            except UnicodeDecodeError:
+                decoded = line.decode(primary, errors="replace")
+                replaced += decoded.count("\ufffd")
+                lines.append(decoded)
+        text = "\n".join(lines)
+        if replaced > MAX_REPLACED_SHARE * max(len(text), 1) or _plausibility(text[:_SAMPLE]) < 0.6:
+            continue
+        try:
+            _check_textual(text)
+        except ExtractError:
+            continue
+        if switched:
+            out.error(MIXED.format(encoding=primary, other=other, count=switched))
+        if replaced:
+            out.error(PARTLY_DECODED.format(encoding=primary, count=replaced))
+        if nuls:
+            out.error(NUL_BYTES.format(count=nuls))
+        return text, primary
+    raise undecided
+
+
+def _decoded(data: bytes, encoding: str, partial: bool) -> str:
+    """Strict decoding; with ``partial`` an incomplete last character (the
+    file was cut at a byte limit) is dropped instead of failing."""
+    if not partial:
+        return data.decode(encoding)
+    return codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+
+
+def decode(data: bytes, *, partial: bool = False) -> tuple[str, str]:
+    """Decode ``data`` and name the encoding; ``partial`` says ``data`` is
+    the beginning of a longer file, so it may end inside a character.
 
     Raises :class:`ExtractError` for binary content or an encoding that
     cannot be decided.
@@ -57,7 +144,7 @@ def decode(data: bytes) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return data[len(bom):].decode(encoding), encoding
+                return _decoded(data[len(bom):], encoding, partial), encoding
             except UnicodeDecodeError as error:
                 raise ExtractError(f"文本编码错误（{encoding}） / invalid {encoding} text: {error.reason}") from error
     if b"\x00" in data[:_SAMPLE]:
@@ -66,7 +153,7 @@ def decode(data: bytes) -> tuple[str, str]:
             raise ExtractError(BINARY)
         return guessed
     try:
-        text = data.decode("utf-8")
+        text = _decoded(data, "utf-8", partial)
     except UnicodeDecodeError:
         pass
     else:
@@ -75,7 +162,7 @@ def decode(data: bytes) -> tuple[str, str]:
     best: tuple[float, str, str] | None = None
     for encoding in ("gb18030", "cp950"):
         try:
-            text = data.decode(encoding)
+            text = _decoded(data, encoding, partial)
         except UnicodeDecodeError:
             continue
         score = _plausibility(text[:_SAMPLE], common_hanzi(encoding))
@@ -151,9 +238,7 @@ def _plausibility(text: str, common: frozenset[str] | None = None) -> float:
             continue
         total += 1
         code = ord(ch)
-        if 0x20 <= code < 0x7F or ch in common:
-            good += 1
-        elif 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E or 0x2010 <= code <= 0x2642:
+        if 0x20 <= code < 0x7F or ch in common or 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF5E or 0x2010 <= code <= 0x2642:
             good += 1
         elif code >= 0x80 and unicodedata.category(ch) in ("Ll", "Lu"):
             good += 0.5

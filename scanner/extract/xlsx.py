@@ -15,7 +15,15 @@ import re
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import HIDDEN_SHEET_RULE, Collector, ExtractError
-from scanner.extract._ooxml import NS, Package, embedded_objects_notice, q, read_properties
+from scanner.extract._ooxml import (
+    DTD_REFUSED,
+    NS,
+    Package,
+    embedded_objects_notice,
+    q,
+    read_properties,
+    refuse_dtd,
+)
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -90,10 +98,20 @@ def _shared_strings(package: Package, rels: dict[str, str]) -> list[str]:
 def _iterparse(raw: bytes, tags: tuple[str, ...], name: str, events: tuple[str, ...] = ("end",)):  # type: ignore[no-untyped-def]
     from lxml import etree
 
+    refuse_dtd(raw, name)
+    parser = etree.iterparse(
+        io.BytesIO(raw), events=events, tag=tags, resolve_entities=False, no_network=True, huge_tree=False,
+        load_dtd=False,
+    )
+    checked = False
     try:
-        yield from etree.iterparse(
-            io.BytesIO(raw), events=events, tag=tags, resolve_entities=False, no_network=True, huge_tree=False
-        )
+        for event, element in parser:
+            if not checked:  # the DTD precedes the first element; look once
+                docinfo = element.getroottree().docinfo
+                if docinfo.doctype or docinfo.internalDTD is not None:
+                    raise ExtractError(DTD_REFUSED.format(name=name))
+                checked = True
+            yield event, element
     except etree.XMLSyntaxError as error:
         raise ExtractError(f"部件 {name} 不是有效的 XML / part {name} is not valid XML: {error}") from error
 
