@@ -961,13 +961,16 @@ class _Feeder(threading.Thread):
     @staticmethod
     def _cached(cache: Any, task: Task) -> DocumentResult | None:
         if task.data is not None:
-            data = task.data
+            digest = hashlib.sha256(task.data).hexdigest()
         else:
+            from scanner.pipeline import file_sha256
+
             try:
-                data = Path(task.path).read_bytes()
+                with open(task.path, "rb") as handle:
+                    digest = file_sha256(handle)
             except OSError:
                 return None  # the worker reports why it cannot be read
-        return cache.get(hashlib.sha256(data).hexdigest(), path=task.key, referrer=task.referrer)
+        return cache.get(digest, path=task.key, referrer=task.referrer)
 
     def _put(self, item: Any) -> None:
         while not self._halt.is_set():

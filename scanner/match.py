@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ahocorasick
 
@@ -47,6 +48,23 @@ _LABEL = {Severity.BLOCK: "阻止", Severity.REVIEW: "人工审查", Severity.IN
 
 class MatcherError(ValueError):
     """A rule's matcher parameters (``params``) are malformed."""
+
+
+# Aho-Corasick libraries a Matcher can use (see bench/README.md for the
+# measurements): pyahocorasick is the one the project started with and the
+# default; ahocorasick-rs (Rust, DFA) reads normalised text about 4x faster
+# and is used when asked for and installed.
+PYAHOCORASICK = "pyahocorasick"
+AHOCORASICK_RS = "ahocorasick-rs"
+BACKENDS = (PYAHOCORASICK, AHOCORASICK_RS)
+# A DFA over a few hundred terms is small and the fastest to run; over a
+# user's list of many thousands its construction time and memory grow, and
+# the library's own choice of automaton is kept.
+_MAX_DFA_KEYS = 2000
+
+# A built automaton: text -> (key index, start, end) for every occurrence of
+# every key, overlapping, in character offsets.
+_Find = Callable[[str], list[tuple[int, int, int]]]
 
 
 @dataclass(frozen=True)
@@ -88,7 +106,15 @@ class Matcher:
     inside one of these phrases in the text is suppressed.
     """
 
-    def __init__(self, catalogue: Catalogue, *, allow: Sequence[str] = ()) -> None:
+    def __init__(self, catalogue: Catalogue, *, allow: Sequence[str] = (), backend: str = PYAHOCORASICK) -> None:
+        """``backend`` names the Aho-Corasick library (one of :data:`BACKENDS`).
+
+        Raises :class:`MatcherError` for bad rule parameters or an unknown
+        backend, :class:`ImportError` when the backend is not installed.
+        """
+        if backend not in BACKENDS:
+            raise MatcherError(f"unknown matcher backend {backend!r}; known: {', '.join(BACKENDS)}")
+        self.backend = backend
         self._allow = tuple(sorted({_fold(phrase) for phrase in allow if phrase.strip()}))
         self._terms = [self._prepare(rule) for rule in catalogue.enabled("terms")]
         self._patterns = [self._prepare(rule) for rule in catalogue.enabled("pattern")]
@@ -129,7 +155,7 @@ class Matcher:
             exclude=_fold_all(rule.context.exclude),
         )
 
-    def _build_automaton(self) -> ahocorasick.Automaton | None:
+    def _build_automaton(self) -> _Find | None:
         entries: dict[str, list[_Term | int]] = {}
         for prepared in self._terms:
             for term in prepared.rule.terms:
@@ -137,13 +163,22 @@ class Matcher:
         for index, prepared in enumerate(self._patterns):
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
+        entries.pop("", None)  # a term of only white space folds to nothing
         if not entries:
             return None
+        self._entries = [(key, tuple(values)) for key, values in entries.items()]
+        keys = [key for key, _ in self._entries]
+        if self.backend == AHOCORASICK_RS:
+            return _rs_find(keys)
         automaton = ahocorasick.Automaton()
-        for key, values in entries.items():
-            automaton.add_word(key, (key, tuple(values)))
+        for index, key in enumerate(keys):
+            automaton.add_word(key, (index, len(key)))
         automaton.make_automaton()
-        return automaton
+
+        def find(text: str) -> list[tuple[int, int, int]]:
+            return [(index, last + 1 - size, last + 1) for last, (index, size) in automaton.iter(text)]
+
+        return find
 
     def match(self, views: Sequence[UnitView]) -> list[Finding]:
         """Every term and pattern finding in ``views``, in unit order.
@@ -153,24 +188,21 @@ class Matcher:
         units with a term hit, an anchor or an open gate are looked at again.
         """
         texts = [view.norm.text for view in views]
-        offsets: list[int] = []
-        position = 0
-        for text in texts:
-            offsets.append(position)
-            position += len(text) + 1
+        # Where each unit starts in the joined text (one entry per unit).
+        offsets = list(accumulate([len(text) + 1 for text in texts[:-1]], initial=0)) if texts else []
         joined = "\n".join(texts)
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
         anchored: dict[int, set[int]] = {}
         if self._automaton is not None:
-            for last, (key, values) in self._automaton.iter(joined):
-                begin = last + 1 - len(key)
+            for key_index, begin, end in self._automaton(joined):
+                _, values = self._entries[key_index]
                 unit = bisect.bisect_right(offsets, begin) - 1
                 local = begin - offsets[unit]
                 for value in values:
                     if isinstance(value, int):
                         anchored.setdefault(unit, set()).add(value)
                     else:
-                        raw_terms.setdefault(unit, []).append((local, local + len(key), value))
+                        raw_terms.setdefault(unit, []).append((local, local + end - begin, value))
         gated: dict[str, set[int]] = {}
         for gate, compiled in self._gates.items():
             units = gated[gate] = set()
@@ -281,6 +313,20 @@ class Matcher:
             severity=_STEPS[step],
             evidence=tuple(evidence),
         )
+
+
+def _rs_find(keys: list[str]) -> _Find:
+    import ahocorasick_rs  # optional: see BACKENDS
+
+    implementation = ahocorasick_rs.Implementation.DFA if len(keys) <= _MAX_DFA_KEYS else None
+    automaton = ahocorasick_rs.AhoCorasick(keys, implementation=implementation)
+
+    def find(text: str) -> list[tuple[int, int, int]]:
+        # Character offsets (not UTF-8 bytes); overlapping=True reports
+        # every occurrence of every key, as pyahocorasick's iter does.
+        return automaton.find_matches_as_indexes(text, overlapping=True)  # type: ignore[no-any-return]
+
+    return find
 
 
 def _fold(phrase: str) -> str:

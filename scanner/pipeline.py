@@ -8,8 +8,10 @@ in :mod:`scanner.batch` and calls :func:`scan_file` / :func:`scan_bytes`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from scanner import __version__
 from scanner.catalogue import Catalogue, load_catalogue
@@ -20,7 +22,7 @@ from scanner.findings import UnitView
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings
 from scanner.match import Matcher
-from scanner.normalize import normalize
+from scanner.normalize import normalize_many
 from scanner.types import DocumentResult, Extraction, Finding, ScanResult
 
 
@@ -59,17 +61,46 @@ def build_settings(
     )
 
 
+# A larger file is read only in part (and reported as such): memory stays
+# bounded whatever a website holds.  Text formats are capped further by the
+# extractors; a truncated zip or PDF fails to parse and is reported too.
+MAX_FILE_BYTES = 256 * 2**20
+PREFIX_BYTES = 64 * 2**20
+
+
 def scan_file(path: Path, settings: Settings, *, display_path: str | None = None) -> DocumentResult:
     """Scan one file.  Never raises for bad content: it becomes a ``review``."""
+    name = display_path or str(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(PREFIX_BYTES if size > MAX_FILE_BYTES else -1)
+            sha256 = file_sha256(handle) if size > MAX_FILE_BYTES else hashlib.sha256(data).hexdigest()
     except OSError as error:
         extraction = Extraction(
             format="unknown",
             errors=(f"无法读取文件 / cannot read file: {error.strerror or error}",),
         )
-        return analyse(extraction, settings, path=display_path or str(path), sha256="")
-    return scan_bytes(data, display_path or str(path), settings)
+        return analyse(extraction, settings, path=name, sha256="")
+    extraction = extract_bytes(data, name)
+    if size > MAX_FILE_BYTES:
+        limit = (size // 2**20, MAX_FILE_BYTES // 2**20, PREFIX_BYTES // 2**20)
+        extraction = replace(
+            extraction,
+            errors=(
+                *extraction.errors,
+                "文件大小 {} MB 超过上限 {} MB，只读取了前 {} MB / file too large: only the first part was read".format(
+                    *limit
+                ),
+            ),
+        )
+    return analyse(extraction, settings, path=name, sha256=sha256)
+
+
+def file_sha256(handle: BinaryIO) -> str:
+    """SHA-256 of a whole open file, streamed (never held in memory)."""
+    handle.seek(0)
+    return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
@@ -80,7 +111,8 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
     """Normalise, match and decide on an extraction."""
-    views = [UnitView(unit, normalize(unit.text), index) for index, unit in enumerate(extraction.units)]
+    norms = normalize_many([unit.text for unit in extraction.units])
+    views = [UnitView(unit, norm, index) for index, (unit, norm) in enumerate(zip(extraction.units, norms))]
     findings: list[Finding] = [
         *layer_findings(extraction, settings.catalogue),
         *detect_markings(views, settings.catalogue),

@@ -165,3 +165,19 @@ def test_public_reports_pass(tmp_path: Path, shared_dir: Path, settings: Setting
             reasons = [(f.rule, f.text, f.context) for f in result.findings if f.severity.value != "info"]
             failures.append((row["title"], result.verdict.value, reasons[:3]))
     assert not failures, failures
+
+
+def test_oversized_file_is_read_in_part_and_reviewed(tmp_path: Path, settings: Settings,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner import pipeline
+
+    monkeypatch.setattr(pipeline, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(pipeline, "PREFIX_BYTES", 100)
+    path = tmp_path / "big.txt"
+    path.write_text("关于举办全民阅读活动的通知\n" * 200, encoding="utf-8")
+    result = scan_file(path, settings)
+    assert result.verdict is Verdict.REVIEW
+    assert any("只读取了前" in error for error in result.errors)
+    import hashlib
+
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

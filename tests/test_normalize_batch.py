@@ -1,0 +1,89 @@
+"""The fast normaliser equals the plain one, unit by unit and batched.
+
+:func:`scanner.normalize.normalize` folds with str.replace plus a regex and
+finds deletions with a pattern rewritten for speed; the reference below is
+the plain form (``str.translate`` with the fold table and the deletion
+pattern as first written).  Both must give equal :class:`Normalized`
+objects, and :func:`normalize_many` must equal ``normalize`` per text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner import normalize as module
+from scanner.normalize import Normalized, fold, fold_table, normalize, normalize_many
+
+_PLAIN_DELETIONS = re.compile(
+    "|".join(
+        (
+            (
+                f"(?<=[{module._HAN}])[ \\t]*\\r?\\n\\s*[-\u2014\u2013\u2012]?[ \\t]*\\d{{1,4}}[ \\t]*"
+                f"[-\u2014\u2013\u2012]?[ \\t]*\\r?\\n\\s*(?=[{module._HAN}])"
+            ),
+            f"(?<=[{module._HAN}])\\([{module._PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
+            f"(?<=[{module._DENSE}])[\\s{module._FORMAT_CHARS}]+|[\\s{module._FORMAT_CHARS}]+(?=[{module._DENSE}])",
+            f"[{module._FORMAT_CHARS}]+",
+        )
+    )
+)
+
+
+def plain_normalize(text: str) -> Normalized:
+    folded = text.translate(fold_table())
+    spans = [found.span() for found in _PLAIN_DELETIONS.finditer(folded)]
+    return module._assemble(text, folded, spans)
+
+
+# An alphabet dense in everything the normaliser treats specially, so random
+# texts exercise every alternative and every fold path.
+SPECIAL = list(
+    "国家秘密機祕袐丄★☆、。（）：；，！？ \t\r\n\f\u3000\u00a0\u2003\u200b\u200d\ufeff\u00ad"
+    "-—–‒0123456789７(guó1)abcＡ⼾⾨戶"
+) + ["\x00", "\x1c", "\U00020001", "\U0002a6d6"]
+TEXTS = st.text(alphabet=st.sampled_from(SPECIAL) | st.characters(), max_size=60)
+
+
+def test_explicit_space_class_is_python_whitespace() -> None:
+    pattern = re.compile(f"[{module._SPACE}]")
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(pattern.match(char)) == bool(re.match(r"\s", char)), hex(code)
+
+
+def test_fold_equals_translate_for_every_folded_character() -> None:
+    table = fold_table()
+    every = "".join(chr(code) for code in table)
+    assert fold(every) == every.translate(table)
+    assert fold("".join(reversed(every))) == "".join(reversed(every)).translate(table)
+
+
+def test_fold_of_a_chained_character_folds_once() -> None:
+    # ⼾ (Kangxi radical) folds to 戶, which the table would fold again.
+    assert fold("⼾戶，") == "⼾戶，".translate(fold_table())
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXTS)
+def test_normalize_equals_plain_form(text: str) -> None:
+    assert normalize(text) == plain_normalize(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TEXTS, max_size=12))
+def test_batched_equals_one_by_one(texts: list[str]) -> None:
+    assert normalize_many(texts) == [normalize(text) for text in texts]
+
+
+def test_batched_on_page_number_lines_and_edges() -> None:
+    texts = ["属于国\n-7-\n家秘密", " 中", "中 ", "", "國(guó)", "\u200b", "a b", "秘  密 ★ １０年"]
+    assert normalize_many(texts) == [plain_normalize(text) for text in texts]
+    assert [n.text for n in normalize_many(texts)] == ["属于国家秘密", "中", "中", "", "国", "", "a b", "秘密★10年"]
+
+
+def test_bulk_simplified_conversion_equals_one_by_one() -> None:
+    chars = list(module._traditional_chars())
+    assert module._to_simplified_each(chars) == [module._to_simplified(char) for char in chars]
