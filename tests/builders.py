@@ -15,8 +15,9 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -475,4 +476,29 @@ def make_html(
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` in ``encoding`` ("utf-8-sig" and "utf-16" write a BOM)."""
     path.write_bytes(text.encode(encoding))
+    return path
+
+
+def make_pdf_drawn(path: Path, draw: Callable[[Any, int], None], pages: int = 1) -> Path:
+    """Write a PDF whose pages are drawn by ``draw(canvas, page_no)`` (1-based).
+
+    For layouts :func:`make_pdf` does not offer (form XObjects, transparency,
+    colours, other fonts): ``draw`` gets a reportlab canvas of ``PAGE_W`` x
+    ``PAGE_H`` with the CID font "STSong-Light" registered; the page is
+    finished after it returns.
+    """
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(PAGE_W, PAGE_H))
+    for page_no in range(1, pages + 1):
+        draw(pdf, page_no)
+        pdf.showPage()
+    pdf.save()
+    path.write_bytes(buffer.getvalue())
     return path

@@ -7,9 +7,17 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_empty_pdf, make_image_only_pdf, make_pdf  # noqa: E402
+from builders import (  # noqa: E402
+    FONT_SIZE,
+    LEFT,
+    line_y,
+    make_empty_pdf,
+    make_image_only_pdf,
+    make_pdf,
+    make_pdf_drawn,
+)
 
-from scanner.extract import extract_bytes, extract_path  # noqa: E402
+from scanner.extract import extract_bytes, extract_path, pdf, pdf_pdfium  # noqa: E402
 
 
 def units(extraction, part):
@@ -144,3 +152,190 @@ def test_black_highlight_annotation_over_text_is_a_failed_redaction(tmp_path):
     assert [(n.page, n.text) for n in redactions] == [(1, "被黑色高亮遮住的姓名")]
     yellow = extract_path(make_pdf(tmp_path / "b.pdf", [lines], annotations=[(1, "Highlight", "")]))
     assert [n for n in yellow.notices if n.rule == "RF001"] == []
+
+
+# -- the PDFium reader and its pdfminer fallback ---------------------------
+
+
+def _line(canvas, index, text, *, font="STSong-Light", grey=0.0):
+    canvas.setFillColorRGB(grey, grey, grey)
+    canvas.setFont(font, FONT_SIZE)
+    canvas.drawString(LEFT, line_y(index), text)
+
+
+def _black_box(canvas, index, *, alpha=1.0, grey=0.0):
+    canvas.setFillColorRGB(grey, grey, grey)
+    canvas.setFillAlpha(alpha)
+    canvas.rect(LEFT - 2, line_y(index) - 4, 200, FONT_SIZE + 6, fill=1, stroke=0)
+    canvas.setFillAlpha(1.0)
+
+
+def _rf001(extraction):
+    return [(n.page, n.text) for n in extraction.notices if n.rule == "RF001"]
+
+
+def test_black_box_inside_a_form_xobject_is_found_where_the_form_puts_it(tmp_path):
+    def draw(canvas, page_no):
+        canvas.beginForm("cover")
+        canvas.setFillColorRGB(0, 0, 0)
+        canvas.rect(0, 0, 100, 10, fill=1, stroke=0)
+        canvas.endForm()
+        _line(canvas, 0, "公开的第一行")
+        _line(canvas, 1, "被遮住的姓名张三")
+        canvas.saveState()
+        # The form's own box is at the origin: only its matrix puts it over line 1.
+        canvas.translate(LEFT - 2, line_y(1) - 4)
+        canvas.scale(2, 2)
+        canvas.doForm("cover")
+        canvas.restoreState()
+
+    extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
+    assert _rf001(extraction) == [(1, "被遮住的姓名张三")]
+    assert [u.text for u in units(extraction, "body")] == ["公开的第一行", "被遮住的姓名张三"]
+
+
+def test_dark_text_on_a_dark_box_is_hidden_even_when_the_box_comes_first(tmp_path):
+    def draw(canvas, page_no):
+        _black_box(canvas, 0)
+        _line(canvas, 0, "黑底黑字的电话13812345678")
+
+    extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
+    assert _rf001(extraction) == [(1, "黑底黑字的电话13812345678")]
+
+
+def test_translucent_or_mid_grey_box_is_not_a_redaction(tmp_path):
+    def draw(canvas, page_no):
+        _line(canvas, 0, "半透明遮罩下的文字")
+        _black_box(canvas, 0, alpha=0.3)
+        _line(canvas, 1, "中灰色方块下的文字")
+        _black_box(canvas, 1, grey=0.5)
+        _line(canvas, 2, "真正涂黑的文字")
+        _black_box(canvas, 2, grey=0.1)
+
+    extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
+    assert _rf001(extraction) == [(1, "真正涂黑的文字")]
+
+
+def test_standard_latin_fonts_are_read(tmp_path):
+    def draw(canvas, page_no):
+        _line(canvas, 0, "Internal use only: password Secret123", font="Helvetica")
+        _line(canvas, 1, "Times line", font="Times-Roman")
+
+    extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
+    assert [u.text for u in units(extraction, "body")] == ["Internal use only: password Secret123", "Times line"]
+
+
+def test_ordinary_pages_never_reach_pdfminer_page_content(tmp_path, monkeypatch):
+    # The throughput target rests on PDFium reading the pages; pdfminer's
+    # content interpreter is for pages PDFium cannot decode.
+    def refuse(*args, **kwargs):
+        raise AssertionError("pdfminer was asked to read page content")
+
+    monkeypatch.setattr(pdf._Miner, "page", refuse)
+    extraction = extract_path(
+        make_pdf(tmp_path / "a.pdf", [["秘密★6个月"], ["第二页"], ["第三页"]], annotations=[(3, "Text", "批注")],
+                 dark_box_over=(2, "第二页"))
+    )
+    assert extraction.errors == ()
+    assert [(u.text, u.page) for u in units(extraction, "body")] == [("秘密★6个月", 1), ("第二页", 2), ("第三页", 3)]
+    assert [(u.text, u.page) for u in units(extraction, "annotation")] == [("批注", 3)]
+    assert _rf001(extraction) == [(2, "第二页")]
+
+
+def _garbled_pdfium(monkeypatch, lines):
+    """Make PDFium's reading of every page look undecoded (as for a font it cannot map)."""
+    real = pdf.read_page
+
+    def garbled(document, index, annotations):
+        content = real(document, index, annotations)
+        return pdf_pdfium.PageContent(
+            lines=lines, text_objects=content.text_objects, images=content.images,
+            undecoded=pdf_pdfium.undecoded_share("".join(lines)) if lines else 0.0, hidden=(),
+        )
+
+    monkeypatch.setattr(pdf, "read_page", garbled)
+
+
+def test_page_pdfium_cannot_decode_is_read_by_pdfminer(tmp_path, monkeypatch):
+    _garbled_pdfium(monkeypatch, ("\ufffd\ufffd\ue001\ue002",))
+    extraction = extract_path(
+        make_pdf(tmp_path / "a.pdf", [["公开内容", "身份证号110101199003077777"]],
+                 dark_box_over=(1, "身份证号110101199003077777"))
+    )
+    assert extraction.errors == ()
+    assert [u.text for u in units(extraction, "body")] == ["公开内容", "身份证号110101199003077777"]
+    # pdfminer's reading of the page brings its own redaction check.
+    assert _rf001(extraction) == [(1, "身份证号110101199003077777")]
+
+
+def test_page_with_text_objects_but_no_text_is_read_by_pdfminer(tmp_path, monkeypatch):
+    _garbled_pdfium(monkeypatch, ())
+    extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月"]]))
+    assert extraction.errors == ()
+    assert [u.text for u in units(extraction, "body")] == ["秘密★6个月"]
+
+
+def test_page_neither_reader_can_decode_is_an_error(tmp_path, monkeypatch):
+    _garbled_pdfium(monkeypatch, ("\ufffd\ufffd\ue001\ue002",))
+
+    def unreadable(self, index, boxes):
+        raise pdf_pdfium.PageError("pdfminer: broken font")
+
+    monkeypatch.setattr(pdf._Miner, "page", unreadable)
+    extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月"], ["第二页"]]))
+    assert extraction.errors == (
+        "第1页文字无法解码（字体缺少编码表） / page 1 text cannot be decoded",
+        "第2页文字无法解码（字体缺少编码表） / page 2 text cannot be decoded",
+    )
+
+
+def test_page_pdfium_cannot_load_falls_back_or_is_an_error(tmp_path, monkeypatch):
+    def broken(document, index, annotations):
+        if index == 1:
+            raise pdf_pdfium.PageError("PDFium cannot load the page (error 3)")
+        return pdf_pdfium.read_page(document, index, annotations)
+
+    monkeypatch.setattr(pdf, "read_page", broken)
+    path = make_pdf(tmp_path / "a.pdf", [["第一页"], ["第二页"]])
+    extraction = extract_path(path)
+    assert extraction.errors == ()
+    assert [(u.text, u.page) for u in units(extraction, "body")] == [("第一页", 1), ("第二页", 2)]
+
+    def unreadable(self, index, boxes):
+        raise pdf_pdfium.PageError("pdfminer: broken content")
+
+    monkeypatch.setattr(pdf._Miner, "page", unreadable)
+    extraction = extract_path(path)
+    assert extraction.errors == (
+        "第2页无法读取 / page 2 cannot be read: PDFium cannot load the page (error 3); pdfminer: broken content",
+    )
+    assert [u.text for u in units(extraction, "body")] == ["第一页"]
+
+
+def test_structure_pdfminer_cannot_parse_is_an_error_but_the_text_is_kept(tmp_path, monkeypatch):
+    from pdfminer.psexceptions import PSSyntaxError
+
+    def refuse(self, data):
+        raise PSSyntaxError("invalid xref")
+
+    monkeypatch.setattr(pdf._Miner, "__init__", refuse)
+    extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月"]], title="内部资料"))
+    assert [u.text for u in units(extraction, "body")] == ["秘密★6个月"]
+    assert units(extraction, "metadata") == []
+    assert len(extraction.errors) == 1
+    assert extraction.errors[0].startswith("PDF 文档结构无法读取") and "invalid xref" in extraction.errors[0]
+
+
+def test_undecoded_share_counts_replacement_private_use_and_control_characters():
+    assert pdf_pdfium.undecoded_share("") == 0.0
+    assert pdf_pdfium.undecoded_share("秘密 文件\r\n") == 0.0
+    assert pdf_pdfium.undecoded_share("秘\ufffd\ue000\x03") == 0.75
+    assert pdf_pdfium.undecoded_share("  \ufffd  ") == 1.0
+
+
+def test_text_does_not_depend_on_installed_fonts(tmp_path):
+    # STSong-Light is not embedded; PDFium is kept from substituting a system
+    # font, and the text comes from the CMap and the character collection.
+    text = "中华人民共和国政府信息公开条例第十五条涉及商业秘密、个人隐私"
+    extraction = extract_path(make_pdf(tmp_path / "a.pdf", [[text]]))
+    assert [u.text for u in units(extraction, "body")] == [text]

@@ -1,19 +1,24 @@
-"""PDF extraction with pdfminer.six: text per page and line, every other layer,
-and failed redactions.
+"""PDF extraction: text per page and line, every other layer, and failed redactions.
 
-Text is read without pdfminer's layout analysis (``laparams=None``): the
-analysis is the slow part, and skipping it keeps the page objects in the
-order they were drawn, which is what tells a black box drawn *over* text
-(a failed redaction: the text is still in the file) from a dark background
-drawn *under* white text (a design).  Characters are grouped into lines
-here, one unit per line (part ``body``, ``page`` n, ``paragraph`` = line
-index within the page).
+Two readers share the work, each doing what it is fast and good at:
 
-Other layers: the document information dictionary and XMP metadata
-(``metadata``), annotations (``annotation``; unapplied ``/Redact``
-annotations are a notice of their own), AcroForm field values (``form``),
-bookmarks (``outline``) and embedded files (listed, and read recursively
-as ``attachment`` when small enough).
+* PDFium (pypdfium2, :mod:`scanner.extract.pdf_pdfium`) reads every page:
+  its text, one unit per line (part ``body``, ``page`` n, ``paragraph`` =
+  line index within the page), its images (a page with images and no text
+  is a scan without a text layer) and the dark filled boxes drawn over text
+  (a failed redaction: the text is still in the file).  It is about ten
+  times faster than pdfminer.six on page content, which is what the
+  throughput target needs.
+* pdfminer.six reads the document structures PDFium does not expose well
+  (the information dictionary and XMP metadata as ``metadata``,
+  annotations as ``annotation`` — unapplied ``/Redact`` annotations are a
+  notice of their own —, AcroForm field values as ``form``, bookmarks as
+  ``outline``, embedded files, listed and read recursively as
+  ``attachment``).  None of that parses a page's content stream, so it is
+  cheap.  pdfminer also reads the content of a page whose text PDFium
+  could not map to Unicode, for that page only.
+
+Everything that cannot be read becomes an error ``中文原因 / English reason``.
 """
 
 from __future__ import annotations
@@ -29,14 +34,26 @@ from scanner.extract._common import (
     DARK_BOX_RULE,
     REDACT_ANNOT_RULE,
     Collector,
-    ExtractError,
     safe_xml_parser,
 )
+from scanner.extract.pdf_pdfium import (
+    AFTER_EVERYTHING,
+    DARK,
+    DARK_TEXT,
+    ENCRYPTED,
+    MIN_BOX,
+    UNDECODED_SHARE,
+    Box,
+    Hidden,
+    PageError,
+    open_document,
+    read_page,
+    undecoded_share,
+)
 
-ENCRYPTED = "加密文件，无法读取 / encrypted"
+__all__ = ["ENCRYPTED", "NO_TEXT", "extract"]
+
 NO_TEXT = "PDF 中没有任何文字（可能是扫描件或空白文件） / PDF contains no text at all"
-DARK = 0.25  # luminance below which a filled box hides black text
-MIN_BOX = 3.0  # points; thinner fills are rules and underlines, not boxes
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_DEPTH = 2
 _INFO_KEYS = ("Title", "Subject", "Keywords", "Author", "Creator", "Producer")
@@ -53,19 +70,188 @@ _MALFORMED: tuple[type[BaseException], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class _Box:
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    order: int  # position in drawing order; annotations draw after everything
+def extract(data: bytes, out: Collector) -> None:
+    """Read ``data`` into ``out``.  Raises :class:`ExtractError` if the file cannot be opened at all."""
+    document = open_document(data)
+    try:
+        _extract(document, data, out)
+    finally:
+        document.close()
 
-    def covers(self, x: float, y: float) -> bool:
-        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
 
-    def describe(self) -> str:
-        return f"({self.x0:.0f}, {self.y0:.0f}, {self.x1:.0f}, {self.y1:.0f})"
+def _extract(document: Any, data: bytes, out: Collector) -> None:
+    miner = _Miner.open(data, out)
+    count = len(document)
+    out.pages = count
+    any_text = False
+    for index in range(count):
+        any_text |= _page(document, miner, index, out)
+    if not any_text and not out.errors:
+        out.error(NO_TEXT)
+    if miner is None:
+        return
+    for reader in (_info, _xmp, _form, _outline):
+        try:
+            reader(miner.document, out)
+        except miner.malformed as error:
+            out.error(f"PDF 附加信息无法读取 / cannot read {reader.__name__[1:]}: {type(error).__name__}: {error}")
+    try:
+        _attachments(miner.document, out, out.depth, miner.malformed)
+    except miner.malformed as error:
+        out.error(f"PDF 附件无法读取 / cannot read attachments: {type(error).__name__}: {error}")
+
+
+def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bool:
+    """Add one page's lines, annotations and failed redactions; True if it has text."""
+    number = index + 1
+    annotation_boxes: list[Box] | None = None
+
+    def annotations() -> list[Box]:
+        nonlocal annotation_boxes
+        if annotation_boxes is None:
+            annotation_boxes = miner.annotations(index, out) if miner is not None else []
+        return annotation_boxes
+
+    try:
+        content = read_page(document, index, annotations)
+    except PageError as error:
+        # PDFium could not load the page: pdfminer's text stands in, but a
+        # page neither reader can vouch for is an error, never a blank page.
+        mined = _mine(miner, index, annotations())
+        if isinstance(mined, str) or not mined.lines:
+            reason = f"{error}; {mined}" if isinstance(mined, str) else str(error)
+            out.error(f"第{number}页无法读取 / page {number} cannot be read: {reason}")
+            return False
+        if mined.undecoded > UNDECODED_SHARE:
+            out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
+        return _emit(mined.lines, mined.hidden, number, out)
+    lines, hidden, bad = content.lines, content.hidden, content.undecoded
+    if bad > UNDECODED_SHARE or (not lines and content.text_objects):
+        # PDFium could not map this page's fonts to Unicode (or found text
+        # objects but no text): ask pdfminer, and keep whichever read more.
+        mined = _mine(miner, index, annotation_boxes or [])
+        if not isinstance(mined, str) and mined.lines and (not lines or mined.undecoded < bad):
+            lines, hidden, bad = mined.lines, mined.hidden, mined.undecoded
+        # Text objects that hold only spaces are a blank page, not an unreadable one.
+        if bad > UNDECODED_SHARE or (not lines and (isinstance(mined, str) or mined.undecoded > 0)):
+            out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
+    if not lines:
+        if content.images:
+            out.error(f"第{number}页无文字层（扫描图像） / page {number} has no text layer (scanned image)")
+        return False
+    return _emit(lines, hidden, number, out)
+
+
+def _mine(miner: _Miner | None, index: int, annotation_boxes: list[Box]) -> _MinedPage | str:
+    """pdfminer's reading of one page, or why there is none."""
+    if miner is None:
+        return "pdfminer cannot open the file"
+    try:
+        return miner.page(index, annotation_boxes)
+    except PageError as error:
+        return str(error)
+
+
+def _emit(lines: tuple[str, ...], hidden: tuple[Hidden, ...], number: int, out: Collector) -> bool:
+    for index, line in enumerate(lines, start=1):
+        out.add(line, page=number, paragraph=index)
+    for found in hidden:
+        out.notice(
+            DARK_BOX_RULE,
+            text=found.text,
+            part="body",
+            page=number,
+            detail=f"第{number}页深色方块 {found.box.describe()} 下仍有 {found.count} 个可提取的字符：{found.text[:40]}",
+        )
+    return bool(lines)
+
+
+# -- pdfminer: document structures, and page text PDFium cannot decode -------
+
+
+@dataclass(frozen=True, kw_only=True)
+class _MinedPage:
+    lines: tuple[str, ...]
+    undecoded: float  # share of characters pdfminer could not map to Unicode either
+    hidden: tuple[Hidden, ...]
+
+
+class _Miner:
+    """pdfminer.six's view of the same file.
+
+    The page tree is walked lazily, only as far as a page that has
+    annotations or that PDFium cannot decode: most documents never need it.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfpage import PDFPage
+        from pdfminer.pdfparser import PDFParser
+        from pdfminer.psexceptions import PSException
+
+        self.malformed: tuple[type[BaseException], ...] = (PSException, *_MALFORMED)
+        self.document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+        self._pages: list[Any] = []
+        self._walker: Any = PDFPage.create_pages(self.document)
+        self._tree_error = ""
+        self._interpreter: Any = None
+        self._device: Any = None
+
+    @classmethod
+    def open(cls, data: bytes, out: Collector) -> _Miner | None:
+        """The reader, or None (and an error in ``out``) when pdfminer cannot parse the file."""
+        from pdfminer.pdfdocument import PDFPasswordIncorrect
+        from pdfminer.psexceptions import PSException
+
+        try:
+            return cls(data)
+        except (PDFPasswordIncorrect, PSException, *_MALFORMED) as error:
+            out.error(
+                "PDF 文档结构无法读取，元数据、注释、表单、书签和附件未审查 / cannot read the document structure "
+                f"(metadata, annotations, forms, outline, attachments not checked): {type(error).__name__}: {error}"
+            )
+            return None
+
+    def page_object(self, index: int) -> Any:
+        """pdfminer's page ``index`` (0-based).  Raises :class:`PageError`."""
+        while len(self._pages) <= index and self._walker is not None:
+            try:
+                self._pages.append(next(self._walker))
+            except StopIteration:
+                self._walker = None
+            except self.malformed as error:
+                self._walker = None
+                self._tree_error = f"{type(error).__name__}: {error}"
+        if index < len(self._pages):
+            return self._pages[index]
+        raise PageError(f"pdfminer: page not in the page tree {self._tree_error}".strip())
+
+    def annotations(self, index: int, out: Collector) -> list[Box]:
+        number = index + 1
+        try:
+            page = self.page_object(index)
+        except PageError as error:
+            out.error(f"第{number}页注释无法读取 / page {number} annotations cannot be read: {error}")
+            return []
+        return _annotations(page, number, out, self.malformed)
+
+    def page(self, index: int, annotation_boxes: list[Box]) -> _MinedPage:
+        """Read one page's content.  Raises :class:`PageError`."""
+        page = self.page_object(index)
+        try:
+            if self._interpreter is None:
+                from pdfminer.converter import PDFPageAggregator
+                from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+
+                manager = PDFResourceManager(caching=True)
+                # No layout analysis: it is slow and would lose the drawing order.
+                self._device = PDFPageAggregator(manager, laparams=None)
+                self._interpreter = PDFPageInterpreter(manager, self._device)
+            self._interpreter.process_page(page)
+            layout = self._device.get_result()
+        except self.malformed as error:
+            raise PageError(f"pdfminer: {type(error).__name__}: {error}") from error
+        return _mined_page(layout, annotation_boxes)
 
 
 @dataclass
@@ -80,64 +266,11 @@ class _Char:
     order: int
 
 
-def extract(data: bytes, out: Collector) -> None:
-    from pdfminer.converter import PDFPageAggregator
-    from pdfminer.pdfdocument import PDFDocument, PDFPasswordIncorrect
-    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-    from pdfminer.psexceptions import PSException
-
-    malformed = (PSException, *_MALFORMED)
-    try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
-    except PDFPasswordIncorrect as error:
-        raise ExtractError(ENCRYPTED) from error
-    except malformed as error:
-        raise ExtractError(f"PDF 文件损坏，无法打开 / corrupt PDF: {type(error).__name__}: {error}") from error
-    manager = PDFResourceManager(caching=True)
-    device = PDFPageAggregator(manager, laparams=None)
-    interpreter = PDFPageInterpreter(manager, device)
-    any_text = False
-    count = 0
-    fallback = _Fallback(data)
-    try:
-        pages = list(PDFPage.create_pages(document))
-    except malformed as error:
-        raise ExtractError(f"PDF 页面结构损坏 / corrupt page tree: {type(error).__name__}: {error}") from error
-    for number, page in enumerate(pages, start=1):
-        count = number
-        annots = _annotations(page, number, out, malformed)
-        try:
-            interpreter.process_page(page)
-            layout = device.get_result()
-        except malformed as error:
-            out.error(f"第{number}页无法读取 / page {number} cannot be read: {type(error).__name__}: {error}")
-            continue
-        any_text |= _page_text(layout, number, annots, out, fallback)
-    out.pages = count
-    if not any_text and not out.errors:
-        out.error(NO_TEXT)
-    for reader in (_info, _xmp, _form, _outline):
-        try:
-            reader(document, out)
-        except malformed as error:
-            out.error(f"PDF 附加信息无法读取 / cannot read {reader.__name__[1:]}: {type(error).__name__}: {error}")
-    try:
-        _attachments(document, out, out.depth, malformed)
-    except malformed as error:
-        out.error(f"PDF 附件无法读取 / cannot read attachments: {type(error).__name__}: {error}")
-
-
-# -- page text --------------------------------------------------------------
-
-
-def _page_text(layout: Any, number: int, annot_boxes: list[_Box], out: Collector, fallback: _Fallback) -> bool:
-    from pdfminer.layout import LTChar, LTCurve, LTImage
+def _mined_page(layout: Any, annot_boxes: list[Box]) -> _MinedPage:
+    from pdfminer.layout import LTChar, LTCurve
 
     chars: list[_Char] = []
-    boxes: list[_Box] = []
-    images = 0
+    boxes: list[Box] = []
     undecoded = 0
     order = 0
     stack = list(layout)[::-1]
@@ -151,54 +284,14 @@ def _page_text(layout: Any, number: int, annot_boxes: list[_Box], out: Collector
                 continue
             chars.append(_Char(text, item.x0, item.y0, item.x1, item.y1, item.size, item.graphicstate.ncolor, order))
         elif isinstance(item, LTCurve):  # LTRect and LTLine are curves too
-            if item.fill and item.width >= MIN_BOX and item.height >= MIN_BOX:
-                if _luminance(item.non_stroking_color) < DARK:
-                    boxes.append(_Box(item.x0, item.y0, item.x1, item.y1, order))
-        elif isinstance(item, LTImage):
-            images += 1
+            big = item.width >= MIN_BOX and item.height >= MIN_BOX
+            if item.fill and big and _luminance(item.non_stroking_color) < DARK:
+                boxes.append(Box(x0=item.x0, y0=item.y0, x1=item.x1, y1=item.y1, order=order))
         elif hasattr(item, "__iter__"):  # a figure (form XObject): its objects in order
             stack.extend(list(item)[::-1])
-    if undecoded and undecoded >= len(chars):
-        lines_read = fallback.page_lines(number)
-        if lines_read:
-            for index, line in enumerate(lines_read, start=1):
-                out.add(line, page=number, paragraph=index)
-            return True
-        out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
-    if not chars:
-        if images:
-            out.error(f"第{number}页无文字层（扫描图像） / page {number} has no text layer (scanned image)")
-        return False
-    lines = _lines(chars)
-    for index, line in enumerate(lines, start=1):
-        out.add("".join(_with_spaces(line)), page=number, paragraph=index)
-    _redactions(chars, boxes + annot_boxes, number, out)
-    return True
-
-
-class _Fallback:
-    """PDFium's text for pages whose fonts pdfminer cannot map to Unicode
-    (it fails, for example, on CID fonts of encrypted files); opened only
-    when needed.  Without character boxes no redaction check is possible
-    on such a page, which is why it is a fallback and not the main path."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.document: Any = None
-
-    def page_lines(self, number: int) -> list[str]:
-        try:
-            import pypdfium2
-        except ImportError:
-            return []
-        try:
-            if self.document is None:
-                self.document = pypdfium2.PdfDocument(self.data)
-            text = self.document[number - 1].get_textpage().get_text_range()
-        except (pypdfium2.PdfiumError, IndexError):
-            return []
-        lines = text.replace("\r\n", "\n").split("\n")
-        return [line for line in lines if line.strip()]
+    lines = tuple(text for text in ("".join(_with_spaces(line)).strip() for line in _lines(chars)) if text)
+    share = max(undecoded_share("".join(lines)), undecoded / (undecoded + len(chars)) if undecoded else 0.0)
+    return _MinedPage(lines=lines, undecoded=share, hidden=_redactions(chars, boxes + annot_boxes))
 
 
 def _lines(chars: list[_Char]) -> list[list[_Char]]:
@@ -232,26 +325,19 @@ def _with_spaces(line: list[_Char]) -> list[str]:
     return pieces
 
 
-def _redactions(chars: list[_Char], boxes: list[_Box], number: int, out: Collector) -> None:
+def _redactions(chars: list[_Char], boxes: list[Box]) -> tuple[Hidden, ...]:
+    found = []
     for box in boxes:
         hidden = [
             char for char in chars
-            # Text under a dark box is hidden if the box was drawn after it,
-            # or if the text itself is dark (dark on dark).  White text on
-            # a dark background drawn first is a design, not a redaction.
+            # Same rule as PDFium's reading: drawn after the text, or dark on dark.
             if char.text.strip()
             and box.covers((char.x0 + char.x1) / 2, (char.y0 + char.y1) / 2)
-            and (box.order > char.order or _luminance(char.colour) < 0.5)
+            and (box.order > char.order or _luminance(char.colour) < DARK_TEXT)
         ]
         if hidden:
-            text = "".join(char.text for char in hidden)
-            out.notice(
-                DARK_BOX_RULE,
-                text=text,
-                part="body",
-                page=number,
-                detail=f"第{number}页深色方块 {box.describe()} 下仍有 {len(hidden)} 个可提取的字符：{text[:40]}",
-            )
+            found.append(Hidden(box=box, text="".join(char.text for char in hidden), count=len(hidden)))
+    return tuple(found)
 
 
 def _luminance(color: Any) -> float:
@@ -279,11 +365,11 @@ def _luminance(color: Any) -> float:
 # -- annotations, forms, outline, metadata ----------------------------------
 
 
-def _annotations(page: Any, number: int, out: Collector, malformed: tuple[type[BaseException], ...]) -> list[_Box]:
+def _annotations(page: Any, number: int, out: Collector, malformed: tuple[type[BaseException], ...]) -> list[Box]:
     """Read a page's annotations; return the boxes of dark highlights (drawn over the text)."""
     from pdfminer.pdftypes import resolve1
 
-    boxes: list[_Box] = []
+    boxes: list[Box] = []
     try:
         annots = resolve1(page.annots) or []
     except malformed as error:
@@ -327,14 +413,14 @@ def _annotations(page: Any, number: int, out: Collector, malformed: tuple[type[B
     return boxes
 
 
-def _rect(value: Any) -> _Box | None:
+def _rect(value: Any) -> Box | None:
     from pdfminer.pdftypes import resolve1
 
     value = resolve1(value)
     if not isinstance(value, list) or len(value) != 4:
         return None
     x0, y0, x1, y1 = (float(resolve1(v)) for v in value)
-    return _Box(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), order=1 << 60)
+    return Box(x0=min(x0, x1), y0=min(y0, y1), x1=max(x0, x1), y1=max(y0, y1), order=AFTER_EVERYTHING)
 
 
 def _name(value: Any) -> str:
