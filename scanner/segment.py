@@ -20,6 +20,7 @@ from typing import Any
 # Characters of context segmented on each side of a hit: enough for jieba to
 # see the neighbouring word (Chinese words are mostly 2-4 characters).
 WINDOW = 8
+LONG_TERM = 4
 _CACHE_SIZE = 4096
 
 
@@ -66,7 +67,12 @@ class Segmenter:
         """True when ``text[start:end]`` begins or ends inside a longer word.
 
         Only Chinese neighbours matter: a hit next to a digit, letter or
-        punctuation mark is on a boundary by definition.
+        punctuation mark is on a boundary by definition.  A hit of
+        :data:`LONG_TERM` characters or more must cut a word at *both* ends
+        to be dropped: a long term is a phrase of its own, and jieba joining
+        its last characters with the next word (青龙工程 + 建设 →
+        青龙/工程建设) does not make it a different word, whereas the
+        traps (目标底线, 有机密切, 路口交通) cut through words on both sides.
         """
         left = start > 0 and _is_han(text[start - 1]) and _is_han(text[start])
         right = end < len(text) and _is_han(text[end]) and _is_han(text[end - 1])
@@ -75,7 +81,11 @@ class Segmenter:
         lo = max(0, start - self._window)
         hi = min(len(text), end + self._window)
         marks = set(self.boundaries(text[lo:hi]))
-        return (left and start - lo not in marks) or (right and end - lo not in marks)
+        cut_left = left and start - lo not in marks
+        cut_right = right and end - lo not in marks
+        if end - start >= LONG_TERM:
+            return cut_left and cut_right
+        return cut_left or cut_right
 
     def split_word(self, text: str, start: int, end: int) -> str:
         """The word of the window that the hit cuts through (for the explanation)."""

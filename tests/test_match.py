@@ -166,19 +166,39 @@ def test_global_allow_list() -> None:
     assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}
 
 
-def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("backend", match_module.BACKENDS)
+def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    # Count the constructions of the library the Matcher uses: the automaton
+    # is built once per Matcher, never per document.
+    if backend == match_module.AHOCORASICK_RS:
+        library = pytest.importorskip("ahocorasick_rs")
+        constructor = "AhoCorasick"
+    else:
+        library = pytest.importorskip("ahocorasick")
+        constructor = "Automaton"
     built = []
-    real = match_module.ahocorasick.Automaton
+    real = getattr(library, constructor)
 
-    def counting() -> object:
+    def counting(*args: object, **kwargs: object) -> object:
         built.append(1)
-        return real()
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(match_module.ahocorasick, "Automaton", counting)
-    matcher = Matcher(catalogue_of(TOY))
+    monkeypatch.setattr(library, constructor, counting)
+    matcher = Matcher(catalogue_of(TOY), backend=backend)
     for text in ("本项目标底为120万元", "共产主义", "无关内容"):
         scan(matcher, text)
     assert len(built) == 1
+    assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}  # the counted automaton is the one used
+
+
+def test_default_backend_is_ahocorasick_rs_when_installed() -> None:
+    try:
+        import ahocorasick_rs  # noqa: F401
+    except ImportError:
+        expected = match_module.PYAHOCORASICK
+    else:
+        expected = match_module.AHOCORASICK_RS
+    assert Matcher(catalogue_of(TOY)).backend == expected == match_module.default_backend()
 
 
 # --- spans point at the original characters --------------------------------
@@ -315,3 +335,15 @@ def test_real_public_documents_sample_pass(shipped: Matcher) -> None:
             record = json.loads(line)
             findings = scan(shipped, record["content"])
             assert [f for f in findings if f.severity is Severity.BLOCK] == [], record["title"]
+
+
+def test_long_terms_survive_a_one_sided_cut_but_traps_do_not() -> None:
+    from scanner.segment import Segmenter
+
+    segmenter = Segmenter()
+    text = "关于青龙工程建设进展的简报"  # jieba: 关于/青龙/工程建设/...
+    start = text.index("青龙工程")
+    assert not segmenter.cuts_word(text, start, start + 4)
+    trap = "坚持目标底线思维"
+    start = trap.index("标底")
+    assert segmenter.cuts_word(trap, start, start + 2)
