@@ -1,0 +1,176 @@
+"""Score documents with the exported residual-risk model, without scikit-learn.
+
+``models/risk_model.json`` (written by ``scripts/train_model.py``) holds a
+character n-gram vocabulary with idf weights, the coefficients and intercept
+of a logistic regression, Platt calibration parameters ``a, b`` and the
+thin-evidence rule ``full_terms, prior``::
+
+    z = intercept + sum_i coef_i * x_i       (x: unit-length tf-idf, see scanner.features)
+    w = min(1, k / full_terms)               (k: distinct vocabulary n-grams found in the text)
+    logit(probability) = w * (a * z + b) + (1 - w) * logit(prior)
+
+Why the shrinkage: the features are scaled to unit length, so a text with
+two known n-grams weighs each as much as a long document weighs all of its
+n-grams together, and one ambiguous n-gram (or the intercept) would decide.
+A text with little evidence therefore gets a probability near the low
+``prior`` instead.  And a document is only sent to review with a reason: when
+no displayable n-gram raised the score, the probability is capped at the
+prior.
+
+The format is plain JSON on purpose: a pickle executes code when loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from scanner.decide import ModelScore
+from scanner.features import NgramCounter, TextWindow, scoring_text, weigh
+from scanner.findings import UnitView
+
+FORMAT = "secscan-linear-ngram/2"
+
+# The parts whose text says what a document is about.  Headers, footers and
+# metadata repeat or label; comments, deleted and hidden text are left to the
+# rules, which report the layer they come from.
+BODY_PARTS = frozenset(
+    {"body", "table", "textbox", "footnote", "endnote", "inserted", "attachment", "sheet", "slide", "notes",
+     "form", "outline", "embedded"}
+)
+TOP_TERMS = 5
+
+
+class ModelFormatError(ValueError):
+    """The model file is not a model this code can score with."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence:
+    """How the model abstains when a text gives it too little to judge.
+
+    ``full_terms``: distinct vocabulary n-grams from which the model's own
+    probability is used unchanged; below, it is shrunk (in log-odds, in
+    proportion) towards ``prior``, the probability of a text with no evidence.
+    """
+
+    full_terms: int
+    prior: float
+
+    def __post_init__(self) -> None:
+        if self.full_terms < 1 or not 0.0 < self.prior < 0.5:
+            raise ModelFormatError(f"implausible evidence rule {self!r}")
+
+    def shrink(self, log_odds: float, *, known_terms: int) -> float:
+        """The probability for calibrated ``log_odds`` seen with ``known_terms`` distinct n-grams."""
+        weight = min(1.0, known_terms / self.full_terms)
+        prior_log_odds = math.log(self.prior / (1.0 - self.prior))
+        return _sigmoid(weight * log_odds + (1.0 - weight) * prior_log_odds)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LinearTextModel:
+    terms: tuple[str, ...]
+    coef: tuple[float, ...]
+    idf: tuple[float, ...]
+    intercept: float
+    platt_a: float
+    platt_b: float
+    window: TextWindow
+    evidence: Evidence
+    digest: str
+    metadata: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    _counter: NgramCounter = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+
+    @classmethod
+    def from_json(cls, data: bytes) -> LinearTextModel:
+        """Load a model from the bytes of its JSON file.
+
+        Raises :class:`ModelFormatError` when the file is not a model of this format.
+        """
+        try:
+            raw = json.loads(data)
+            if raw.get("format") != FORMAT:
+                raise ModelFormatError(f"unknown model format {raw.get('format')!r}, expected {FORMAT!r}")
+            features = raw["features"]
+            terms = tuple(features["terms"])
+            coef = tuple(float(value) for value in raw["coef"])
+            idf = tuple(float(value) for value in features["idf"])
+            window = TextWindow(**features["window"])
+            evidence = Evidence(full_terms=int(raw["evidence"]["full_terms"]), prior=float(raw["evidence"]["prior"]))
+            model = cls(
+                terms=terms,
+                coef=coef,
+                idf=idf,
+                intercept=float(raw["intercept"]),
+                platt_a=float(raw["calibration"]["a"]),
+                platt_b=float(raw["calibration"]["b"]),
+                window=window,
+                evidence=evidence,
+                digest=hashlib.sha256(data).hexdigest()[:16],
+                metadata=dict(raw.get("training", {})),
+                _counter=NgramCounter(terms),
+            )
+        except ModelFormatError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:  # ValueError covers bad JSON
+            raise ModelFormatError(f"malformed model file: {error!r}") from error
+        if not (len(terms) == len(coef) == len(idf)):
+            raise ModelFormatError("terms, coef and idf differ in length")
+        return model
+
+    def score(self, views: Sequence[UnitView]) -> ModelScore:
+        """The calibrated probability that the document is not publishable, with its main terms."""
+        text = "\n".join(view.norm.text for view in views if view.unit.part in BODY_PARTS)
+        return self.score_text(text)
+
+    def score_text(self, text: str) -> ModelScore:
+        """Score an already normalised text (lines joined with newlines).
+
+        A document without body text gets probability 0: there is nothing
+        for the model to judge, and the rules report unreadable content.
+        A text with few known n-grams is shrunk towards the prior, and one
+        without any displayable positive term never reaches above the prior
+        (see :class:`Evidence`), so every review the model asks for names its
+        reasons.
+        """
+        counts = self._counter.counts(scoring_text(text, self.window))
+        weights = weigh(counts, self.idf)
+        if not weights:
+            return ModelScore(probability=0.0)
+        contributions = {index: self.coef[index] * value for index, value in weights.items()}
+        margin = self.intercept + sum(contributions.values())
+        top_terms = self._top_terms(contributions)
+        probability = self.evidence.shrink(self.platt_a * margin + self.platt_b, known_terms=len(counts))
+        if not top_terms:
+            probability = min(probability, self.evidence.prior)
+        return ModelScore(probability=probability, top_terms=top_terms)
+
+    def _top_terms(self, contributions: dict[int, float]) -> tuple[str, ...]:
+        """The terms that raised the score most; overlapping n-grams (讨论/讨论稿) count once."""
+        ranked = sorted((item for item in contributions.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+        chosen: list[str] = []
+        for index, _ in ranked:
+            term = self.terms[index]
+            # n-grams with punctuation (分法, ) say little to a reviewer
+            if not term.isalnum() or any(term in other or other in term for other in chosen):
+                continue
+            chosen.append(term)
+            if len(chosen) == TOP_TERMS:
+                break
+        return tuple(chosen)
+
+    def margin_text(self, text: str) -> float:
+        """The uncalibrated decision value (used by training to check the export)."""
+        weights = weigh(self._counter.counts(scoring_text(text, self.window)), self.idf)
+        return self.intercept + sum(self.coef[index] * value for index, value in weights.items())
+
+
+def _sigmoid(value: float) -> float:
+    if value >= 0:
+        return 1.0 / (1.0 + math.exp(-value))
+    exp = math.exp(value)
+    return exp / (1.0 + exp)

@@ -1,0 +1,227 @@
+"""The residual-risk model as the scanner uses it: JSON in, calibrated score out, no scikit-learn."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.classify import load_model
+from scanner.decide import Policy
+from scanner.features import TextWindow, scoring_text
+from scanner.findings import UnitView
+from scanner.model import FORMAT, LinearTextModel, ModelFormatError
+from scanner.normalize import normalize
+from scanner.types import TextUnit
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PATH = ROOT / "models" / "risk_model.json"
+FLOORS = json.loads((ROOT / "tests" / "eval_floors.json").read_text(encoding="utf-8"))
+
+# Written for this test, not taken from the corpus: a plain public notice.
+PUBLIC_NOTICE = """关于开展2024年全民健身日系列活动的通知
+各街道办事处、区直各部门：
+为大力弘扬体育精神，营造全民参与健身的良好氛围，区体育局定于8月8日在区体育中心举办全民健身日系列活动。
+一、活动时间：2024年8月8日上午9时。
+二、活动地点：区体育中心田径场及周边场馆。
+三、活动内容：健步走、广场舞展演、趣味运动会、科学健身知识讲座和免费体质监测。
+四、参加对象：全区干部职工和广大市民群众，均可自愿报名参加。
+请各单位积极组织干部群众参与，活动当天请注意防暑降温。咨询电话：12345。
+特此通知。
+区体育局
+2024年7月20日
+"""
+
+# A test-split family (shard 3): its wording was not used for training.
+INTERNAL_MINUTES = ROOT / "corpus" / "internal" / "meeting-deliberation-f3" / "internal-meeting-deliberation-f3-000.txt"
+
+
+def views_of(text: str, part: str = "body") -> list[UnitView]:
+    return [
+        UnitView(TextUnit(text=line, part=part, paragraph=number), normalize(line), number - 1)
+        for number, line in enumerate(text.splitlines(), start=1)
+    ]
+
+
+@pytest.fixture(scope="module")
+def model() -> LinearTextModel:
+    return LinearTextModel.from_json(MODEL_PATH.read_bytes())
+
+
+def test_the_shipped_model_is_plain_json_with_its_parameters() -> None:
+    raw = json.loads(MODEL_PATH.read_bytes())
+    assert raw["format"] == FORMAT == "secscan-linear-ngram/2"
+    assert raw["evidence"]["full_terms"] >= 1 and 0 < raw["evidence"]["prior"] < Policy().review_threshold
+    assert len(raw["coef"]) == len(raw["features"]["terms"]) == len(raw["features"]["idf"]) > 1000
+    assert set(raw["calibration"]) >= {"a", "b"}
+    assert raw["training"]["corpus_sha256"] == FLOORS["corpus_sha256"], "the model was not trained on the pinned corpus"
+
+
+def test_load_model_returns_the_json_model() -> None:
+    loaded = load_model()
+    assert isinstance(loaded, LinearTextModel)
+    assert len(loaded.digest) == 16
+    assert loaded.digest == LinearTextModel.from_json(MODEL_PATH.read_bytes()).digest
+
+
+def test_scoring_imports_neither_sklearn_nor_pickle() -> None:
+    code = (
+        "import sys; from scanner.model import LinearTextModel; from pathlib import Path;"
+        f"m = LinearTextModel.from_json(Path({str(MODEL_PATH)!r}).read_bytes());"
+        "m.score_text('关于召开会议的通知');"
+        "print(sorted(n for n in ('sklearn', 'pickle', 'joblib', 'jieba') if n in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    # pickle may be imported by the standard library indirectly; sklearn, joblib and jieba must not be.
+    loaded = json.loads(out.stdout.strip().replace("'", '"'))
+    assert not {"sklearn", "joblib", "jieba"} & set(loaded)
+
+
+def test_malformed_model_files_are_refused() -> None:
+    with pytest.raises(ModelFormatError):
+        LinearTextModel.from_json(b'{"format": "pickle"}')
+    with pytest.raises(ModelFormatError):
+        LinearTextModel.from_json(b"not json")
+    raw = json.loads(MODEL_PATH.read_bytes())
+    raw["coef"] = raw["coef"][:-1]
+    with pytest.raises(ModelFormatError):
+        LinearTextModel.from_json(json.dumps(raw).encode())
+
+
+def test_scores_are_deterministic(model: LinearTextModel) -> None:
+    text = INTERNAL_MINUTES.read_text(encoding="utf-8")
+    first = model.score(views_of(text))
+    again = LinearTextModel.from_json(MODEL_PATH.read_bytes()).score(views_of(text))
+    assert first == again
+    assert 0.0 <= first.probability <= 1.0
+
+
+def test_a_clean_public_notice_scores_low(model: LinearTextModel) -> None:
+    score = model.score(views_of(PUBLIC_NOTICE))
+    assert score.probability < 0.2, score
+
+
+def test_generated_internal_minutes_score_high_with_reasons(model: LinearTextModel) -> None:
+    text = INTERNAL_MINUTES.read_text(encoding="utf-8")
+    assert not any(mark in text for mark in ("秘密", "机密", "内部资料", "工作秘密")), "pick an unmarked document"
+    score = model.score(views_of(text))
+    assert score.probability >= Policy().review_threshold, score
+    assert score.top_terms
+    assert all(term in normalize(text).text.lower() for term in score.top_terms)
+    # overlapping n-grams are reported once
+    assert not any(a != b and a in b for a in score.top_terms for b in score.top_terms)
+
+
+def test_only_body_like_parts_are_scored(model: LinearTextModel) -> None:
+    text = INTERNAL_MINUTES.read_text(encoding="utf-8")
+    assert model.score(views_of(text, part="metadata")).probability == 0.0
+    assert model.score(views_of(text, part="table")).probability >= Policy().review_threshold
+
+
+def test_empty_text_scores_zero(model: LinearTextModel) -> None:
+    assert model.score([]).probability == 0.0
+    assert model.score_text("").top_terms == ()
+
+
+def test_the_scored_window_is_bounded_and_stable() -> None:
+    window = TextWindow(head=100, samples=3, sample_chars=10)
+    long_text = "".join(chr(0x4E00 + index % 500) for index in range(10_000))
+    cut = scoring_text(long_text, window)
+    assert len(cut) == 100 + 3 * 11
+    assert cut.startswith(long_text[:100])
+    assert scoring_text(cut, window) == cut
+    assert scoring_text("ABC内部", window) == "abc内部"
+
+
+# --- short texts (issue #6: short public texts were sent to review) --------
+
+# Ordinary public texts, too short for the old model: it judged them by its
+# intercept and sent them to review with no reason ("主要依据词：无").
+SHORT_PUBLIC = ["今天天气很好", "关于举办读书活动的通知\n欢迎各位市民参加。", "关于召开全市安全生产工作会议的通知"]
+# Written for this test (not in corpus/): short not-publishable texts.
+SHORT_INTERNAL = [
+    "关于拟提拔干部人选的酝酿情况，请各位领导阅示，不得外传",
+    "党组会上对两名人选分歧较大，王书记倾向于先缓一缓，会议未作决定，讨论情况请勿外传。",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_PUBLIC)
+def test_short_public_texts_are_not_sent_to_review(model: LinearTextModel, text: str) -> None:
+    score = model.score(views_of(text))
+    assert score.probability < Policy().review_threshold, score
+
+
+@pytest.mark.parametrize("text", SHORT_INTERNAL)
+def test_short_internal_notes_score_high_with_reasons(model: LinearTextModel, text: str) -> None:
+    score = model.score(views_of(text))
+    assert score.probability >= Policy().review_threshold, score
+    assert score.top_terms
+    assert all(term in normalize(text).text.lower() for term in score.top_terms)
+
+
+def toy_model(*, intercept: float, coef: dict[str, float], full_terms: int = 4, prior: float = 0.02) -> LinearTextModel:
+    """A hand-made model whose numbers the tests can follow (idf 1, Platt a = 1, b = 0)."""
+    terms = sorted(coef)
+    raw = {
+        "format": FORMAT,
+        "features": {"terms": terms, "idf": [1.0] * len(terms), "window": {"head": 8000, "samples": 4, "sample_chars": 1000}},
+        "coef": [coef[term] for term in terms],
+        "intercept": intercept,
+        "calibration": {"a": 1.0, "b": 0.0},
+        "evidence": {"full_terms": full_terms, "prior": prior},
+    }
+    return LinearTextModel.from_json(json.dumps(raw, ensure_ascii=False).encode())
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def test_thin_evidence_is_shrunk_towards_the_prior() -> None:
+    toy = toy_model(intercept=0.0, coef={"外传": 8.0, "酝酿": 8.0, "阅示": 8.0, "拟任": 8.0})
+    # one known n-gram of four: a quarter of the model's log-odds, three quarters of the prior's
+    one = toy.score_text("不得外传").probability
+    assert one == pytest.approx(1 / (1 + math.exp(-(0.25 * 8.0 + 0.75 * logit(0.02)))))
+    assert one < Policy().review_threshold
+    # four known n-grams: full evidence, the model's own probability (x = 1/2 each)
+    full = toy.score_text("酝酿阅示拟任外传")
+    assert full.probability == pytest.approx(1 / (1 + math.exp(-16.0)))
+    assert set(full.top_terms) == {"外传", "酝酿", "阅示", "拟任"}
+
+
+def test_no_positive_term_means_no_review() -> None:
+    # a large intercept (the old bug) and only n-grams that lower the score
+    toy = toy_model(intercept=9.0, coef={"通知": -0.5, "市民": -0.5, "欢迎": -0.5, "活动": -0.5}, full_terms=1)
+    score = toy.score_text("欢迎市民参加活动的通知")
+    assert score.top_terms == ()
+    assert score.probability <= 0.02
+
+
+def test_implausible_evidence_rules_are_refused() -> None:
+    raw = json.loads(MODEL_PATH.read_bytes())
+    for evidence in ({"full_terms": 0, "prior": 0.02}, {"full_terms": 20, "prior": 0.9}, {"full_terms": 20}):
+        raw["evidence"] = evidence
+        with pytest.raises(ModelFormatError):
+            LinearTextModel.from_json(json.dumps(raw).encode())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["请", "领导", "阅示", "会议", "通知", "市民", "外传", "同志", "方案", "，", "。", "公示", "考察",
+                                 "天气", "标底", "口令", "活动", "欢迎", "不得", "酝酿"]), max_size=12))
+def test_a_review_always_names_its_terms(shipped: LinearTextModel, pieces: list[str]) -> None:
+    score = shipped.score_text("".join(pieces))
+    if score.probability >= Policy().review_threshold:
+        assert score.top_terms, score
+    if len("".join(pieces)) <= 2:
+        assert score.probability < Policy().review_threshold, score
+
+
+@pytest.fixture(scope="session")
+def shipped() -> LinearTextModel:
+    return LinearTextModel.from_json(MODEL_PATH.read_bytes())
