@@ -181,3 +181,24 @@ def test_oversized_file_is_read_in_part_and_reviewed(tmp_path: Path, settings: S
     import hashlib
 
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_unreadable_layers_fail_closed_inside_a_batch(tmp_path: Path) -> None:
+    """Issue 4: image-only PDF, encrypted PDF and truncated docx are review; the rest is scanned."""
+    builders.make_image_only_pdf(tmp_path / "b_scanned.pdf")
+    builders.make_pdf(tmp_path / "c_locked.pdf", pages=[["关于某事的通知"]], encrypt="s3cret")
+    whole = builders.make_docx(tmp_path / "whole.docx", body=["关于某事的通知", "正文。"] * 50)
+    (tmp_path / "d_truncated.docx").write_bytes(whole.read_bytes()[: len(whole.read_bytes()) // 2])
+    whole.unlink()
+    builders.make_docx(tmp_path / "a_clean.docx", body=["关于举办读书活动的通知", "欢迎各位市民参加。"])
+    builders.make_pdf(tmp_path / "e_marked.pdf", pages=[["秘密★6个月", "关于某事的通知"]])
+    code, report = run("--no-cache", str(tmp_path))
+    docs = {Path(d["path"]).name: d for d in report["documents"]}
+    assert {name: doc["verdict"] for name, doc in docs.items()} == {
+        "a_clean.docx": "pass", "b_scanned.pdf": "review", "c_locked.pdf": "review",
+        "d_truncated.docx": "review", "e_marked.pdf": "block",
+    }
+    assert any("文字层" in error for error in docs["b_scanned.pdf"]["errors"])
+    assert any("加密" in error for error in docs["c_locked.pdf"]["errors"])
+    assert docs["d_truncated.docx"]["errors"]
+    assert code == 1
