@@ -1129,27 +1129,15 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
 def write_batch_report(outcome: BatchOutcome, request: BatchRequest, options: Any, *, stdout: IO[bytes],
                        stderr: IO[str] | None = None) -> None:
-    """The report after a batch: jsonl is already written; json gains a ``batch`` summary; others as usual.
+    """The report after a batch: jsonl is already written; the others are rendered as usual.
 
-    The summary goes to stderr except for json, which carries it.
+    The run's statistics (timings, cache hits, slowest files) go to stderr
+    and never into the report: the same input and version must give a
+    byte-identical report, run after run.
     Raises ``OSError`` when the report cannot be written.
     """
-    import io
-
     from scanner.output import write_report
 
-    if request.fmt == "json":
-        buffer = io.BytesIO()
-        write_report(outcome.result, "json", options, None, stdout=buffer)
-        payload = json.loads(buffer.getvalue())
-        payload["batch"] = outcome.summary.to_dict()
-        data = (json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
-        if request.output is None:
-            stdout.write(data)
-            stdout.flush()
-        else:
-            request.output.write_bytes(data)
-        return
     if request.fmt != "jsonl":
         write_report(outcome.result, request.fmt, options, request.output, stdout=stdout)
     (stderr or sys.stderr).write(outcome.summary.text())
