@@ -386,7 +386,14 @@ def _pdf_post(data: bytes, annotations: Sequence[tuple[int, str, str]], attachme
     import io
 
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
+    from pypdf.generic import (
+        ArrayObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     for page_no, subtype, contents in annotations:

@@ -68,6 +68,7 @@ def test_legacy_encodings_block(tmp_path: Path, encoding: str, text: str, mark: 
     path.write_bytes(text.encode(encoding))
     code, report = run(str(path))
     doc = only_doc(report)
+    assert code == 1
     assert doc["verdict"] == "block", doc
     assert findings_of(doc, "classified-marking")[0]["text"] == mark
 
@@ -77,6 +78,7 @@ def test_pdf_mark_on_page_one_blocks(tmp_path: Path) -> None:
     builders.make_pdf(path, pages=[["秘密★6个月", "关于某项工作的通知", "正文内容。"], ["第二页内容。"]])
     code, report = run(str(path))
     doc = only_doc(report)
+    assert code == 1
     assert doc["verdict"] == "block" and doc["format"] == "pdf"
     mark = findings_of(doc, "classified-marking")[0]
     assert mark["location"]["page"] == 1

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx  # noqa: E402
+from builders import make_docx
 
-from scanner.extract import extract_bytes, extract_path  # noqa: E402
+from scanner.extract import extract_bytes, extract_path
 
 
 def units(extraction, part):
@@ -158,9 +158,11 @@ def test_archive_bomb_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("xml_attack", [
-    b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-    b"<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>",
+    (
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        b"<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>"
+    ),
 ])
 def test_external_entities_are_not_resolved(tmp_path, xml_attack):
     import zipfile

@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_pptx, make_xlsx  # noqa: E402
+from builders import make_pptx, make_xlsx
 
-from scanner.extract import extract_bytes, extract_path  # noqa: E402
+from scanner.extract import extract_bytes, extract_path
 
 
 def units(extraction, part):

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import (  # noqa: E402
+from builders import (
     FONT_SIZE,
     LEFT,
     line_y,
@@ -17,7 +17,7 @@ from builders import (  # noqa: E402
     make_pdf_drawn,
 )
 
-from scanner.extract import extract_bytes, extract_path, pdf, pdf_pdfium  # noqa: E402
+from scanner.extract import extract_bytes, extract_path, pdf, pdf_pdfium
 
 
 def units(extraction, part):

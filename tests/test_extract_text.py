@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx, make_html, make_pdf, write_text  # noqa: E402
+from builders import make_docx, make_html, make_pdf, write_text
 
-from scanner.extract import extract_bytes, extract_path, sniff  # noqa: E402
-from scanner.extract.text import decode  # noqa: E402
+from scanner.extract import extract_bytes, extract_path, sniff
+from scanner.extract.text import decode
 
 
 @pytest.mark.parametrize(

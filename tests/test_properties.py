@@ -18,9 +18,11 @@ from hypothesis import strategies as st
 
 from scanner import validators
 from scanner.catalogue import load_catalogue
+from scanner.extract._common import Collector
+from scanner.extract.text import add_lines
 from scanner.findings import UnitView
 from scanner.markings import detect_markings
-from scanner.normalize import normalize
+from scanner.normalize import fold, fold_table, normalize
 from scanner.types import TextUnit
 
 # Pieces of real markings and their noise, so generated text often comes
@@ -60,25 +62,32 @@ def test_any_normalised_span_maps_inside_the_original(text: str, data) -> None:
         assert orig_end > orig_start
 
 
-def _compatibility_han(char: str) -> bool:
-    # Kangxi radicals and CJK compatibility ideographs fold (NFKC) to
-    # traditional forms that the same pass does not simplify: see
-    # test_kangxi_radicals_fold_to_simplified_in_one_pass.
-    return "\u2e80" <= char <= "\u2fdf" or "\uf900" <= char <= "\ufaff" or "\U0002f800" <= char <= "\U0002fa1f"
+@RELAXED
+@given(st.one_of(ANY_TEXT, st.text()))
+def test_folding_is_idempotent(text: str) -> None:
+    once = fold(text)
+    assert fold(once) == once
+    assert once == text.translate(fold_table())
 
 
 @RELAXED
 @given(ANY_TEXT)
 def test_normalising_is_idempotent(text: str) -> None:
-    assume(not any(_compatibility_han(char) for char in text))
+    # Not for every string: deleting inline pinyin (绝密(mì)\r) makes its
+    # neighbours adjacent, and white space that thereby comes to touch a
+    # Chinese character is only deleted by a second pass.  Deletions are one
+    # regex pass by design (tests/test_normalize_batch.py pins it against
+    # the plain pattern), so the property holds where no "(" is left to
+    # start a pinyin deletion.
+    assume("(" not in fold(text))
     once = normalize(text).text
     assert normalize(once).text == once
 
 
-@pytest.mark.xfail(strict=True, reason="normalize.py: NFKC turns ⾒ (Kangxi radical) into 見 after the "
-                   "traditional->simplified step, so one pass leaves a traditional character (reported to the lead)")
-def test_kangxi_radicals_fold_to_simplified_in_one_pass() -> None:
-    assert normalize("⾒").text == normalize(normalize("⾒").text).text
+@pytest.mark.parametrize(("radical", "simplified"), [("⾒", "见"), ("⼾", "户"), ("⾨", "门"), ("⿓", "龙")])
+def test_kangxi_radicals_fold_to_simplified_in_one_pass(radical: str, simplified: str) -> None:
+    assert normalize(radical).text == simplified
+    assert normalize(normalize(radical).text).text == simplified
 
 
 @RELAXED
@@ -92,6 +101,39 @@ def test_character_spans_are_ordered_and_disjoint(text: str) -> None:
         start, end = norm.to_original(index, index + 1)
         assert previous_end <= start < end <= len(text)
         previous_end = end
+
+
+# -- plain-text units -----------------------------------------------------------
+
+LINES_TEXT = st.lists(
+    st.one_of(st.sampled_from(["\n", "\r\n", "\r", "\f", " ", "\u3000", "\t", "正文", "第二页", "a"]), st.text(max_size=6)),
+    max_size=40,
+).map("".join)
+
+
+def _units_one_by_one(text: str) -> tuple[tuple[TextUnit, ...], int | None]:
+    """The plain form of scanner.extract.text.add_lines: Collector.add per line."""
+    out = Collector(format="text")
+    paged = "\f" in text
+    page = 1
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
+        for offset, piece in enumerate(line.split("\f")):
+            page += 1 if offset else 0
+            out.add(piece, page=page if paged else None, paragraph=number)
+    return tuple(out.units), (page if paged else None)
+
+
+@RELAXED
+@given(LINES_TEXT)
+def test_line_units_equal_adding_each_line(text: str) -> None:
+    out = Collector(format="text")
+    add_lines(text, out)
+    expected_units, expected_pages = _units_one_by_one(text)
+    assert tuple(out.units) == expected_units
+    assert [vars(unit) for unit in out.units] == [vars(unit) for unit in expected_units]
+    assert out.pages == expected_pages
+    assert out.chars == sum(len(unit.text) for unit in expected_units)
+    assert out.layer_counts.get("body", 0) == len(expected_units)
 
 
 # -- validators ----------------------------------------------------------------
@@ -191,7 +233,9 @@ def test_marking_findings_point_into_their_unit(catalogue, units: list[TextUnit]
             # units (机 / 密★1年) into one view: the finding then spans the
             # joined units, starting inside the first of them.  Reported to
             # the lead: renderers that slice one unit cannot highlight it.
-            joined = "".join(unit.text for unit in owners)
+            # The merged units follow the first one in reading order; their
+            # paragraph numbers (drawn at random here) need not match it.
+            joined = "".join(unit.text for unit in units[units.index(owners[0]) :])
             assert "\n" in finding.text or len(owners) > 1, (finding, owners)
             assert finding.text.replace("\n", "") in joined, (finding, owners)
             assert any(0 <= location.start < len(unit.text) for unit in owners), (finding, owners)

@@ -41,7 +41,7 @@ def sniff(data: bytes, name: str = "") -> str:
     hint = _EXT_HINT.get(PurePosixPath(name.split("?")[0].lower()).suffix, "")
     if b"%PDF-" in data[:1024]:
         return "pdf"
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, hint)
     if head.startswith(_OLE):
         # An encrypted docx/xlsx/pptx is an OLE container holding the
