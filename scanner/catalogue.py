@@ -171,8 +171,12 @@ def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     """Parse and validate one YAML rule file."""
     import yaml
 
+    # libyaml's parser (CSafeLoader) is about 10x faster than the pure-Python
+    # one, which was half the cold start of `scan`; both build the same
+    # plain data with the same safe tags.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=loader)
     except yaml.YAMLError as error:
         raise CatalogueError(f"{origin}: not valid YAML: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):

@@ -572,9 +572,11 @@ def detect_markings(views: Sequence[UnitView], catalogue: Catalogue) -> list[Fin
     if "\n密" in joined and _SPLIT_LEVEL.search(joined):
         views = _join_split_marks(views, grammar)
         joined = "\n".join(map(_norm_text, views))
-    if grammar.trigger.search(joined) is None:
-        return []
+    # One scan finds the units with a trigger (a search first and then the
+    # same scan again cost twice as much on documents that have one).
     hits = _units_hit(grammar, views, joined)
+    if not hits:
+        return []
     scan = _DocumentScan(views=views, grammar=grammar, rules=rules)
     for position in hits:
         scan.unit(position)
@@ -596,10 +598,11 @@ def _units_hit(grammar: Grammar, views: Sequence[UnitView], joined: str) -> list
             if not hits or hits[-1] != line:
                 hits.append(line)
         return hits
+    found = [match.start() for match in grammar.trigger.finditer(joined)]
+    if not found:
+        return hits
     starts = list(itertools.accumulate((len(view.norm.text) + 1 for view in views[:-1]), initial=0))
-    return sorted(
-        {bisect.bisect_right(starts, match.start()) - 1 for match in grammar.trigger.finditer(joined)}
-    )
+    return sorted({bisect.bisect_right(starts, start) - 1 for start in found})
 
 
 def _join_split_marks(views: Sequence[UnitView], grammar: Grammar) -> Sequence[UnitView]:
@@ -647,8 +650,9 @@ def _concatenate(original: str, pieces: Sequence[tuple[int, Normalized]]) -> Nor
     texts: list[str] = []
     length = 0
     for offset, piece in pieces:
-        starts = piece._norm_starts or (0,)
-        origins = piece._orig_starts or (0,)
+        segments, segment_origins = piece.segments()
+        starts = segments or (0,)
+        origins = segment_origins or (0,)
         norm_starts.extend(length + start for start in starts)
         orig_starts.extend(offset + origin for origin in origins)
         texts.append(piece.text)

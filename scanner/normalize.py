@@ -68,9 +68,9 @@ _DELETIONS = re.compile(
     f"[{_SPACE}{_FORMAT_CHARS}(](?:"
     + "|".join(
         (
-            f"(?<=[{_HAN}][ \\t])[ \\t]*\\r?\\n{_PAGE_NUMBER_TAIL}",
-            f"(?<=[{_HAN}]\\r)\\n{_PAGE_NUMBER_TAIL}",
-            f"(?<=[{_HAN}]\\n){_PAGE_NUMBER_TAIL}",
+            # the three ways into a page-number line share one tail: each
+            # copy of its class of Chinese characters costs compile time
+            f"(?:(?<=[{_HAN}][ \\t])[ \\t]*\\r?\\n|(?<=[{_HAN}]\\r)\\n|(?<=[{_HAN}]\\n)){_PAGE_NUMBER_TAIL}",
             f"(?<=[{_HAN}]\\()[{_PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
             f"(?<=[{_DENSE}][{_SPACE}{_FORMAT_CHARS}])[{_SPACE}{_FORMAT_CHARS}]*",
             f"(?<=[{_SPACE}{_FORMAT_CHARS}])[{_SPACE}{_FORMAT_CHARS}]*(?=[{_DENSE}])",
@@ -85,14 +85,26 @@ _VARIANTS = {"祕": "秘", "袐": "秘", "丄": "上"}
 
 @cache
 def fold_table() -> dict[int, str]:
-    """The one-to-one fold table (built once per process, about 50 ms)."""
+    """The one-to-one fold table (built once per process, about 20 ms).
+
+    Composed so that folding is idempotent: every value is a fixed point
+    (no value is itself a key).  NFKC turns a Kangxi radical (⾒ U+2F92)
+    into a traditional character (見) that only the simplification step
+    folds further, so the NFKC result is followed through the table to 见.
+    """
     table: dict[int, str] = {}
+    is_normalized, normalize_form = unicodedata.is_normalized, unicodedata.normalize
     for code in range(0x80, 0x10000):
         if 0xD800 <= code <= 0xDFFF:
             continue
         char = chr(code)
-        folded = unicodedata.normalize("NFKC", char)
-        if len(folded) == 1 and folded != char:
+        # is_normalized is a quick check, ~15x cheaper than normalising the
+        # 63,000 characters one by one, and exact: it is true only when
+        # NFKC leaves the character as it is.
+        if is_normalized("NFKC", char):
+            continue
+        folded = normalize_form("NFKC", char)
+        if len(folded) == 1:
             table[code] = folded
     for code in range(0x2000, 0x200B):  # the typographic spaces
         table[code] = " "
@@ -104,7 +116,20 @@ def fold_table() -> dict[int, str]:
             table[ord(char)] = simple
     for variant, plain in _VARIANTS.items():
         table[ord(variant)] = plain
-    return table
+    return _closed(table)
+
+
+def _closed(table: dict[int, str]) -> dict[int, str]:
+    """``table`` with each value followed through the table to a character it leaves alone."""
+    closed: dict[int, str] = {}
+    for code, folded in table.items():
+        seen = {code}
+        while ord(folded) in table and ord(folded) not in seen:
+            seen.add(ord(folded))
+            folded = table[ord(folded)]
+        if ord(folded) != code:
+            closed[code] = folded
+    return closed
 
 
 def _traditional_chars() -> str:
@@ -138,26 +163,50 @@ def _to_simplified_each(chars: list[str]) -> list[str]:
     return [simple if len(simple) == 1 else char for char, simple in zip(chars, converted, strict=True)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Normalized:
     """A normalised text with the map back to its original.
 
     ``_norm_starts[k]`` is where kept segment ``k`` starts in the normalised
     text and ``_orig_starts[k]`` where the same segment starts in the
     original.  Empty tuples mean the identity map (nothing was deleted).
+    ``None`` (set by :func:`normalize_many`) means "not built yet": the map
+    is built from ``original`` on first use, which only the few units with a
+    finding need; read it with :meth:`segments`.
     """
 
     original: str
     text: str
-    _norm_starts: tuple[int, ...] = ()
-    _orig_starts: tuple[int, ...] = ()
+    _norm_starts: tuple[int, ...] | None = ()
+    _orig_starts: tuple[int, ...] | None = ()
+
+    def segments(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The map as ``(norm_starts, orig_starts)``; both empty for the identity."""
+        if self._norm_starts is None or self._orig_starts is None:
+            # normalize() of the unit alone deletes exactly what the batch
+            # deleted from it (tests/test_normalize_batch.py), so its map is
+            # the unit's map.
+            made = normalize(self.original)
+            object.__setattr__(self, "_norm_starts", made._norm_starts)
+            object.__setattr__(self, "_orig_starts", made._orig_starts)
+            return made.segments()
+        return self._norm_starts, self._orig_starts
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Normalized) or type(other) is not type(self):
+            return NotImplemented
+        return (self.original, self.text, self.segments()) == (other.original, other.text, other.segments())
+
+    def __hash__(self) -> int:
+        return hash((self.original, self.text, self.segments()))
 
     def orig_index(self, index: int) -> int:
         """Original index of the character at normalised ``index``."""
-        if not self._norm_starts:
+        norm_starts, orig_starts = self.segments()
+        if not norm_starts:
             return index
-        segment = bisect.bisect_right(self._norm_starts, index) - 1
-        return self._orig_starts[segment] + index - self._norm_starts[segment]
+        segment = bisect.bisect_right(norm_starts, index) - 1
+        return orig_starts[segment] + index - norm_starts[segment]
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a half-open normalised span to the original characters."""
@@ -190,25 +239,19 @@ class _Folder:
     table: dict[int, str]
     common: tuple[tuple[str, str], ...]
     rare: re.Pattern[str]
-    # Characters whose fold is itself folded (Kangxi radical ⼾ -> 戶, which
-    # the table leaves traditional): str.translate folds them once, and a
-    # replace per character could fold them twice, so they go to translate.
-    chained: frozenset[str]
 
 
 @cache
 def _folder() -> _Folder:
     table = fold_table()
     common = tuple((char, table[ord(char)]) for char in _COMMON_FOLDS if ord(char) in table)
-    # A common fold must not produce a character that is folded again, or
-    # the order of the replaces would matter.
-    assert all(ord(folded) not in table for _, folded in common)
+    # The table is closed (no fold produces a character that is folded
+    # again), so the order of the replaces below does not matter.
     rare = [code for code in sorted(table) if chr(code) not in _COMMON_FOLDS]
     return _Folder(
         table=table,
         common=common,
         rare=re.compile(f"[{_char_class(rare)}]"),
-        chained=frozenset(chr(code) for code, folded in table.items() if ord(folded) in table),
     )
 
 
@@ -235,7 +278,7 @@ def fold(text: str) -> str:
     found = folder.rare.findall(text)
     if found:
         chars = set(found)
-        if len(chars) > _MAX_REPLACES or not folder.chained.isdisjoint(chars):
+        if len(chars) > _MAX_REPLACES:
             return text.translate(folder.table)
         table = folder.table
         for char in chars:
@@ -264,64 +307,28 @@ def normalize_many(texts: Sequence[str]) -> list[Normalized]:
     joined = _SEPARATOR.join(texts)
     if joined.count(_SEPARATOR) != len(texts) - 1:
         return [normalize(text) for text in texts]
-    folded = fold(joined)
-    # One loop over the deletions of the whole document: the kept pieces
-    # are joined and cut at the separators in C, and only units with a
-    # deletion get a map (built as _assemble would build it, unit-relative).
-    kept: list[str] = []
-    kept_from_joined = 0
-    maps: dict[int, tuple[list[int], list[int]]] = {}
-    index = 0
-    unit_start = 0
-    unit_end = len(texts[0])
-    norm_starts: list[int] = []
-    orig_starts: list[int] = []
-    length = kept_from = 0
-    for deletion in _DELETIONS.finditer(folded):
-        start, end = deletion.span()
-        if start > unit_end or index not in maps:
-            if index in maps:  # close the unit: its last kept segment
-                norm_starts.append(length)
-                orig_starts.append(kept_from)
-            while start > unit_end:
-                index += 1
-                unit_start = unit_end + 1
-                unit_end = unit_start + len(texts[index])
-            norm_starts, orig_starts = maps[index] = ([], [])
-            length = kept_from = 0
-        if start - unit_start > kept_from:
-            norm_starts.append(length)
-            orig_starts.append(kept_from)
-            length += start - unit_start - kept_from
-        kept_from = end - unit_start
-        kept.append(folded[kept_from_joined:start])
-        kept_from_joined = end
-    if index in maps:
-        norm_starts.append(length)
-        orig_starts.append(kept_from)
-    kept.append(folded[kept_from_joined:])
-    texts_out = "".join(kept).split(_SEPARATOR)
+    # The deletions are cut out in C (re.sub) and the result split at the
+    # separators; no unit's offset map is built here.  A unit whose length
+    # changed had something deleted: its map is built when a finding in it
+    # asks (Normalized.segments), so the thousands of lines without a
+    # finding cost no Python loop over their deletions.
+    texts_out = _DELETIONS.sub("", fold(joined)).split(_SEPARATOR)
+    # Each Normalized is made without the frozen-dataclass __init__ (it
+    # sets each field through object.__setattr__, ~1.5 µs for the four, and
+    # a document has thousands of units); the object is the same, which the
+    # tests check against normalize().  A unit whose length changed had
+    # something deleted (fold is one-to-one): its map is left to segments().
+    new, set_fields = object.__new__, object.__setattr__
     results: list[Normalized] = []
-    for position, (original, text) in enumerate(zip(texts, texts_out, strict=True)):
-        segments = maps.get(position)
-        if segments is None:
-            results.append(_built(original, text, (), ()))
-        else:
-            results.append(_built(original, text, tuple(segments[0]), tuple(segments[1])))
+    for original, text in zip(texts, texts_out, strict=True):
+        segments = () if len(text) == len(original) else None
+        made = new(Normalized)
+        set_fields(
+            made, "__dict__",
+            {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments},
+        )
+        results.append(made)
     return results
-
-
-def _built(original: str, text: str, norm_starts: tuple[int, ...], orig_starts: tuple[int, ...]) -> Normalized:
-    """A :class:`Normalized` without the frozen-dataclass ``__init__``.
-
-    That ``__init__`` sets each field through ``object.__setattr__``, about
-    1.5 µs for the four; a document has thousands of units (one per line of
-    a text file), which made it the largest single cost of the batch.  The
-    object is the same (equality is tested against the plain constructor).
-    """
-    made = object.__new__(Normalized)
-    made.__dict__.update(original=original, text=text, _norm_starts=norm_starts, _orig_starts=orig_starts)
-    return made
 
 
 def _assemble(original: str, folded: str, deletions: list[tuple[int, int]]) -> Normalized:

@@ -113,6 +113,45 @@ class Collector:
             self.layer_counts[part] = self.layer_counts.get(part, 0) + 1
         return unit
 
+    def add_lines(self, lines: list[str], *, first: int = 1, page: int | None = None) -> None:
+        """Add each non-blank line as a body unit numbered by its line.
+
+        The same units as ``self.add(line, page=page, paragraph=number)`` for
+        ``number, line in enumerate(lines, first)``, built without the
+        frozen-dataclass ``__init__`` (it sets each of the six fields through
+        ``object.__setattr__``, and a text file has one unit per line: that
+        was a third of the cost of reading a plain-text document).  Lines
+        over :data:`MAX_UNIT_CHARS`, or past :data:`MAX_DOCUMENT_CHARS`,
+        take the general path, which splits and truncates them.
+        """
+        longest = max(map(len, lines), default=0)
+        chars = sum(map(len, lines))
+        if longest > MAX_UNIT_CHARS or self.chars + chars > MAX_DOCUMENT_CHARS:
+            for number, line in enumerate(lines, first):
+                self.add(line, page=page, paragraph=number)
+            return
+        # TextUnit is a plain frozen dataclass: filling its instance dict
+        # makes an object equal to the constructor's (tests/test_properties.py
+        # compares them field by field).
+        new, set_fields = object.__new__, object.__setattr__
+        units = self.units
+        before = len(units)
+        for number, line in enumerate(lines, first):
+            if not line:
+                continue
+            if line.isspace():
+                chars -= len(line)
+                continue
+            unit = new(TextUnit)
+            set_fields(
+                unit, "__dict__",
+                {"text": line, "part": "body", "page": page, "paragraph": number, "source": "", "cell": None},
+            )
+            units.append(unit)
+        self.chars += chars
+        if len(units) > before:
+            self.layer_counts["body"] = self.layer_counts.get("body", 0) + len(units) - before
+
     def notice(self, rule: str, **fields: object) -> None:
         self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
 
@@ -122,10 +161,13 @@ class Collector:
 
     def finish(self) -> Extraction:
         notices = list(self.notices)
+        # One pass to find the parts present: a text file has a unit per
+        # line, all of them body, and a scan per layer was measurable.
+        found = {unit.part for unit in self.units}
         for part, (rule, unit_word) in LAYER_RULES.items():
-            layer_units = [unit for unit in self.units if unit.part == part]
-            if not layer_units:
+            if part not in found:
                 continue
+            layer_units = [unit for unit in self.units if unit.part == part]
             first = layer_units[0]
             joined = " ".join(unit.text.strip() for unit in layer_units)
             notices.append(
@@ -139,7 +181,7 @@ class Collector:
                     detail=f"{self.layer_counts.get(part, len(layer_units))} {unit_word}",
                 )
             )
-        found = {unit.part for unit in self.units} | self.extra_layers
+        found |= self.extra_layers
         layers = tuple(part for part in PARTS if part != "body" and part in found)
         if not self.title:
             self.title = _first_line(self.units)

