@@ -57,8 +57,9 @@ _PAGE_NUMBER_TAIL = (
 #
 #   (?<=[HAN])[ \t]*\r?\n\s*[-—–‒]?[ \t]*\d{1,4}[ \t]*[-—–‒]?[ \t]*\r?\n\s*(?=[HAN])
 #       a page-number line splitting a word: 国\n-7-\n家 (also — 7 —)
-#   (?<=[HAN])\([PINYIN]{1,6}[1-5]?\)
-#       inline pinyin after a character: 國(guó)
+#   (?<=[HAN]) ?\([PINYIN]{1,6}[1-5]?\)
+#       inline pinyin after a character: 國(guó), 國 (guó) (the space
+#       itself goes with the white-space rule)
 #   (?<=[DENSE])[\sFORMAT]+|[\sFORMAT]+(?=[DENSE])
 #       white space (and invisible characters) next to Chinese text: a split
 #       word, a spaced mark
@@ -71,7 +72,7 @@ _DELETIONS = re.compile(
             # the three ways into a page-number line share one tail: each
             # copy of its class of Chinese characters costs compile time
             f"(?:(?<=[{_HAN}][ \\t])[ \\t]*\\r?\\n|(?<=[{_HAN}]\\r)\\n|(?<=[{_HAN}]\\n)){_PAGE_NUMBER_TAIL}",
-            f"(?<=[{_HAN}]\\()[{_PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
+            f"(?:(?<=[{_HAN}]\\()|(?<=[{_HAN}] \\())[{_PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
             f"(?<=[{_DENSE}][{_SPACE}{_FORMAT_CHARS}])[{_SPACE}{_FORMAT_CHARS}]*",
             f"(?<=[{_SPACE}{_FORMAT_CHARS}])[{_SPACE}{_FORMAT_CHARS}]*(?=[{_DENSE}])",
             f"(?<=[{_FORMAT_CHARS}])[{_FORMAT_CHARS}]*",

@@ -24,7 +24,7 @@ _PLAIN_DELETIONS = re.compile(
                 f"(?<=[{module._HAN}])[ \\t]*\\r?\\n\\s*[-\u2014\u2013\u2012]?[ \\t]*\\d{{1,4}}[ \\t]*"
                 f"[-\u2014\u2013\u2012]?[ \\t]*\\r?\\n\\s*(?=[{module._HAN}])"
             ),
-            f"(?<=[{module._HAN}])\\([{module._PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
+            f"(?:(?<=[{module._HAN}])|(?<=[{module._HAN}] ))\\([{module._PINYIN_LETTERS}]{{1,6}}[1-5]?\\)",
             f"(?<=[{module._DENSE}])[\\s{module._FORMAT_CHARS}]+|[\\s{module._FORMAT_CHARS}]+(?=[{module._DENSE}])",
             f"[{module._FORMAT_CHARS}]+",
         )
