@@ -1,11 +1,12 @@
 """Text features of the residual-risk model, shared by training and scanning.
 
 The features are counts of character n-grams from a fixed vocabulary,
-weighted ``(1 + ln count) * idf`` and scaled to unit length.  Counting uses
-one Aho-Corasick automaton over the vocabulary (C code, all overlapping
-matches), so scanning needs neither scikit-learn nor jieba and costs a few
-milliseconds per document.  Training (``scripts/train_model.py``) calls the
-same functions, so the exported model scores exactly what it was fitted on.
+weighted ``(1 + ln count) * idf`` and scaled to unit length.  Training
+(``scripts/train_model.py``) counts with one Aho-Corasick automaton over the
+vocabulary (:class:`NgramCounter`); scanning counts the same occurrences
+with :class:`VocabularyIndex` (numpy over the code points, about 5x faster on
+long texts, a plain dictionary on short ones), so the exported model scores
+exactly what it was fitted on and needs neither scikit-learn nor jieba.
 
 Only part of a long document is scored (see :func:`scoring_text`): the head,
 where titles, marks and the purpose of a document sit, plus evenly spaced
@@ -17,8 +18,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
+
+if TYPE_CHECKING:  # numpy is imported on the first long text, not with the scanner
+    import numpy
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +73,147 @@ class NgramCounter:
         for _, index in self._automaton.iter(text):
             counts[index] = counts.get(index, 0) + 1
         return counts
+
+
+# Below this many characters a dictionary lookup per n-gram is cheaper than
+# numpy's fixed cost per call (and a scan of short texts never imports numpy).
+SHORT_TEXT = 256
+_GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads polynomial keys over the table
+
+
+class VocabularyIndex:
+    """Counts every occurrence of every vocabulary n-gram, like :class:`NgramCounter`, but vectorised.
+
+    Why: a document has thousands of overlapping vocabulary matches, and the
+    automaton hands each one to Python (measured 4.2 ms per laws document for
+    counting and weighing).  Here each character is mapped to its rank in the
+    vocabulary's alphabet (0 for a character no term contains), each n-gram
+    at each position becomes the exact integer ``length * A**max_len +
+    polynomial(ranks, base A)`` and is looked up in an open-addressing hash
+    table of the vocabulary's keys; an n-gram with an unknown character has
+    a zero digit, which no vocabulary key has, so it never matches.  The
+    keys are exact (no collisions), so the counts equal the automaton's.
+
+    The numpy tables (about 3.5 MB) are built on the first text of at least
+    :data:`SHORT_TEXT` characters; shorter texts use a dictionary.
+    """
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self._terms = tuple(terms)
+        self._index = {term: index for index, term in enumerate(self._terms)}
+        self._lengths = tuple(sorted({len(term) for term in self._terms}))
+        self._tables: _HashTables | None = None
+        self.size = len(self._terms)
+        # n-gram keys must fit in 64 bits (alphabet < 2**16 characters for 4-grams)
+        self.vectorised = bool(self._terms) and _fits_in_64_bits(self._terms)
+
+    def counts(self, text: str) -> tuple[list[int], list[int]]:
+        """Distinct vocabulary indexes found in ``text`` (ascending) and how often each occurs."""
+        if not text or not self.size:
+            return [], []
+        if len(text) < SHORT_TEXT or not self.vectorised:
+            return self._counts_by_dictionary(text)
+        indexes, counts = self.array_counts(text)
+        return indexes.tolist(), counts.tolist()
+
+    def array_counts(self, text: str) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """Like :meth:`counts`, as numpy arrays (``text`` must be non-empty).
+
+        Raises :class:`ValueError` when the vocabulary's keys do not fit in 64 bits.
+        """
+        if self._tables is None:
+            self._tables = _HashTables(self._terms)
+        return self._tables.counts(text)
+
+    def _counts_by_dictionary(self, text: str) -> tuple[list[int], list[int]]:
+        found: dict[int, int] = {}
+        get = self._index.get
+        for length in self._lengths:
+            for start in range(len(text) - length + 1):
+                index = get(text[start : start + length])
+                if index is not None:
+                    found[index] = found.get(index, 0) + 1
+        indexes = sorted(found)
+        return indexes, [found[index] for index in indexes]
+
+
+def _fits_in_64_bits(terms: Sequence[str]) -> bool:
+    base = len({char for term in terms for char in term}) + 1
+    longest = max(len(term) for term in terms)
+    return (longest + 1) * base**longest < 2**64 and base < 2**16
+
+
+class _HashTables:
+    """The numpy side of :class:`VocabularyIndex`."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        import numpy as np
+
+        if not _fits_in_64_bits(terms):
+            raise ValueError("vocabulary too large for 64-bit n-gram keys")
+        self._np = np
+        alphabet = sorted({char for term in terms for char in term})
+        rank = {char: position + 1 for position, char in enumerate(alphabet)}
+        self._base = base = len(alphabet) + 1
+        self._longest = longest = max(len(term) for term in terms)
+        self._lengths = sorted({len(term) for term in terms})
+        self._rank = np.zeros(0x110000, dtype=np.uint16)
+        self._rank[[ord(char) for char in alphabet]] = np.arange(1, base, dtype=np.uint16)
+        keys = []
+        for term in terms:
+            key = 0
+            for char in term:
+                key = key * base + rank[char]
+            keys.append(len(term) * base**longest + key)
+        # load factor <= 1/4: most absent n-grams end on an empty slot at once
+        bits = max(8, (4 * len(terms)).bit_length())
+        self._mask = (1 << bits) - 1
+        self._shift = np.uint64(64 - bits)
+        slots = [0] * (1 << bits)  # vocabulary index + 1; 0 = empty
+        for index, key in enumerate(keys):
+            slot = ((key * _GOLDEN) & 0xFFFFFFFFFFFFFFFF) >> (64 - bits)
+            while slots[slot]:
+                slot = (slot + 1) & self._mask
+            slots[slot] = index + 1
+        self._slots = np.array(slots, dtype=np.int32)
+        self._keys = np.array([0, *keys], dtype=np.uint64)  # by vocabulary index + 1; 0 matches nothing
+        self._size = len(terms)
+
+    def counts(self, text: str) -> tuple[Any, Any]:
+        np = self._np
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        ranks = self._rank[codes].astype(np.uint64)
+        base = np.uint64(self._base)
+        queries = []
+        grams = ranks
+        for length in range(1, self._longest + 1):
+            if length > 1:
+                grams = grams[:-1] * base + ranks[length - 1 :]
+            if length in self._lengths:
+                queries.append(grams + np.uint64(length * self._base**self._longest))
+        found = self._lookup(np.concatenate(queries))
+        tally = np.bincount(found, minlength=self._size + 1)
+        tally[0] = 0
+        present = np.flatnonzero(tally)
+        return present - 1, tally[present]
+
+    def _lookup(self, queries: Any) -> Any:
+        """Vocabulary index + 1 of each query key, 0 where it is not in the vocabulary."""
+        np = self._np
+        slots = ((queries * np.uint64(_GOLDEN)) >> self._shift).astype(np.intp)
+        found = self._slots[slots]
+        missed = self._keys[found] != queries
+        pending = np.flatnonzero(missed & (found != 0))  # slot taken by another key: probe on
+        found[missed] = 0
+        step = 0
+        while pending.size:
+            step += 1
+            probe = (slots[pending] + step) & self._mask
+            candidate = self._slots[probe]
+            hit = self._keys[candidate] == queries[pending]
+            found[pending[hit]] = candidate[hit]
+            pending = pending[~hit & (candidate != 0)]
+        return found
 
 
 def weigh(counts: dict[int, int], idf: Sequence[float]) -> dict[int, float]:

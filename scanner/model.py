@@ -25,11 +25,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.decide import ModelScore
-from scanner.features import NgramCounter, TextWindow, scoring_text, weigh
+from scanner.features import SHORT_TEXT, TextWindow, VocabularyIndex, scoring_text, weigh
 from scanner.findings import UnitView
 
 FORMAT = "secscan-linear-ngram/2"
@@ -83,7 +84,8 @@ class LinearTextModel:
     evidence: Evidence
     digest: str
     metadata: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
-    _counter: NgramCounter = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+    _index: VocabularyIndex = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+    _arrays: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # numpy coef/idf, on first use
 
     @classmethod
     def from_json(cls, data: bytes) -> LinearTextModel:
@@ -112,7 +114,7 @@ class LinearTextModel:
                 evidence=evidence,
                 digest=hashlib.sha256(data).hexdigest()[:16],
                 metadata=dict(raw.get("training", {})),
-                _counter=NgramCounter(terms),
+                _index=VocabularyIndex(terms),
             )
         except ModelFormatError:
             raise
@@ -137,23 +139,49 @@ class LinearTextModel:
         (see :class:`Evidence`), so every review the model asks for names its
         reasons.
         """
-        counts = self._counter.counts(scoring_text(text, self.window))
-        weights = weigh(counts, self.idf)
-        if not weights:
+        known_terms, margin, ranked = self._evaluate(scoring_text(text, self.window))
+        if not known_terms:
             return ModelScore(probability=0.0)
-        contributions = {index: self.coef[index] * value for index, value in weights.items()}
-        margin = self.intercept + sum(contributions.values())
-        top_terms = self._top_terms(contributions)
-        probability = self.evidence.shrink(self.platt_a * margin + self.platt_b, known_terms=len(counts))
+        top_terms = self._top_terms(ranked)
+        probability = self.evidence.shrink(self.platt_a * margin + self.platt_b, known_terms=known_terms)
         if not top_terms:
             probability = min(probability, self.evidence.prior)
         return ModelScore(probability=probability, top_terms=top_terms)
 
-    def _top_terms(self, contributions: dict[int, float]) -> tuple[str, ...]:
+    def _evaluate(self, text: str) -> tuple[int, float, Iterable[int]]:
+        """Distinct known n-grams, decision value, and the indexes of positive contributions, largest first.
+
+        Long texts are weighed with numpy (the counts are those of the
+        dictionary path; sums may differ in the last bits of a float).
+        """
+        if len(text) < SHORT_TEXT or not self._index.vectorised:
+            indexes, plain_counts = self._index.counts(text)
+            weights = weigh(dict(zip(indexes, plain_counts)), self.idf)
+            contributions = {index: self.coef[index] * value for index, value in weights.items()}
+            ranked = sorted((item for item in contributions.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
+            return len(weights), self.intercept + sum(contributions.values()), (index for index, _ in ranked)
+        found, counts = self._index.array_counts(text)
+        if not found.size:
+            return 0, self.intercept, ()
+        np = self._numpy_arrays()["np"]
+        weights = (1.0 + np.log(counts)) * self._arrays["idf"][found]
+        weights /= math.sqrt(float(weights @ weights))
+        contributions = self._arrays["coef"][found] * weights
+        positive = contributions > 0
+        order = np.lexsort((found[positive], -contributions[positive]))
+        return int(found.size), self.intercept + float(contributions.sum()), (int(i) for i in found[positive][order])
+
+    def _numpy_arrays(self) -> dict[str, Any]:
+        if not self._arrays:
+            import numpy as np
+
+            self._arrays.update(np=np, coef=np.array(self.coef), idf=np.array(self.idf))
+        return self._arrays
+
+    def _top_terms(self, ranked: Iterable[int]) -> tuple[str, ...]:
         """The terms that raised the score most; overlapping n-grams (讨论/讨论稿) count once."""
-        ranked = sorted((item for item in contributions.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
         chosen: list[str] = []
-        for index, _ in ranked:
+        for index in ranked:
             term = self.terms[index]
             # n-grams with punctuation (分法, ) say little to a reviewer
             if not term.isalnum() or any(term in other or other in term for other in chosen):
@@ -165,8 +193,7 @@ class LinearTextModel:
 
     def margin_text(self, text: str) -> float:
         """The uncalibrated decision value (used by training to check the export)."""
-        weights = weigh(self._counter.counts(scoring_text(text, self.window)), self.idf)
-        return self.intercept + sum(self.coef[index] * value for index, value in weights.items())
+        return self._evaluate(scoring_text(text, self.window))[1]
 
 
 def _sigmoid(value: float) -> float:

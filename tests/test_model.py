@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from scanner.classify import load_model
 from scanner.decide import Policy
-from scanner.features import TextWindow, scoring_text
+from scanner.features import SHORT_TEXT, NgramCounter, TextWindow, VocabularyIndex, scoring_text, weigh
 from scanner.findings import UnitView
 from scanner.model import FORMAT, LinearTextModel, ModelFormatError
 from scanner.normalize import normalize
@@ -225,3 +225,50 @@ def test_a_review_always_names_its_terms(shipped: LinearTextModel, pieces: list[
 @pytest.fixture(scope="session")
 def shipped() -> LinearTextModel:
     return LinearTextModel.from_json(MODEL_PATH.read_bytes())
+
+
+def reference_score(model: LinearTextModel, text: str) -> tuple[float, int]:
+    """Decision value and distinct known n-grams, counted by the training-time automaton."""
+    counts = NgramCounter(model.terms).counts(scoring_text(text, model.window))
+    weights = weigh(counts, model.idf)
+    return model.intercept + sum(model.coef[index] * value for index, value in weights.items()), len(counts)
+
+
+# Characters of the vocabulary and others, so n-grams straddle unknown characters,
+# line ends, ASCII (lower-cased) and a character outside the basic plane.
+VOCABULARY_SOUP = st.text(alphabet=st.sampled_from(list("会议纪要领导阅示拟任不得外传通知市民活动标底口令，。\n AaBb1😀𠀀")), max_size=900)
+
+
+@settings(max_examples=80, deadline=None)
+@given(VOCABULARY_SOUP)
+def test_vectorised_counts_equal_the_automaton(shipped: LinearTextModel, text: str) -> None:
+    index = VocabularyIndex(shipped.terms)
+    expected = NgramCounter(shipped.terms).counts(text)
+    indexes, counts = index.counts(text)
+    assert dict(zip(indexes, counts)) == expected
+    if text:
+        found, tally = index.array_counts(text)  # the numpy path, also for short texts
+        assert dict(zip(found.tolist(), tally.tolist())) == expected
+
+
+def test_fast_scoring_equals_the_training_counts_on_long_and_short_texts(shipped: LinearTextModel) -> None:
+    long_text = (PUBLIC_NOTICE + "会议纪要：经研究，拟任同志名单暂不外传，请领导阅示。\n") * 60
+    texts = [PUBLIC_NOTICE, long_text, PUBLIC_NOTICE[: SHORT_TEXT - 1], PUBLIC_NOTICE[:SHORT_TEXT]]
+    assert len(scoring_text(long_text, shipped.window)) >= SHORT_TEXT > len(texts[2])
+    for text in texts:
+        margin, known = reference_score(shipped, text)
+        assert shipped.margin_text(text) == pytest.approx(margin, abs=1e-9)
+        score = shipped.score_text(text)
+        expected = shipped.evidence.shrink(shipped.platt_a * margin + shipped.platt_b, known_terms=known)
+        if score.top_terms:
+            assert score.probability == pytest.approx(expected, abs=1e-9)
+
+
+def test_short_texts_are_scored_without_numpy() -> None:
+    code = (
+        "import sys; from scanner.model import LinearTextModel; from pathlib import Path;"
+        f"m = LinearTextModel.from_json(Path({str(MODEL_PATH)!r}).read_bytes());"
+        "m.score_text('关于召开会议的通知'); print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
