@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from scanner.report.json_report import finding_to_dict
 from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
 
 SCHEMA = 1
@@ -128,7 +129,7 @@ def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
         "format": doc.format,
         "verdict": doc.verdict.value,
         "risk": doc.risk,
-        "findings": [_finding_to_dict(finding) for finding in doc.findings],
+        "findings": [finding_to_dict(finding, context=finding.context) for finding in doc.findings],
         "errors": list(doc.errors),
         "sha256": doc.sha256,
         "title": doc.title,
@@ -146,29 +147,6 @@ def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
             for unit in doc.units
         ],
         "referrer": doc.referrer,
-    }
-
-
-def _finding_to_dict(finding: Finding) -> dict[str, Any]:
-    location = finding.location
-    return {
-        "rule": finding.rule,
-        "category": finding.category,
-        "severity": finding.severity.value,
-        "text": finding.text,
-        "context": finding.context,
-        "location": {
-            "part": location.part,
-            "page": location.page,
-            "paragraph": location.paragraph,
-            "start": location.start,
-            "end": location.end,
-            "source": location.source,
-        },
-        "message": finding.message,
-        "basis": finding.basis,
-        "evidence": list(finding.evidence),
-        "fingerprint": finding.fingerprint,
     }
 
 

@@ -78,3 +78,22 @@ def fingerprint(rule_id: str, matched: str, context: str) -> str:
     """
     digest = hashlib.sha256(f"{rule_id}\0{matched}\0{context}".encode())
     return digest.hexdigest()[:24]
+
+
+# Metadata and headers are read before the body of their page.
+_PART_ORDER = {"metadata": 0, "header": 1, "body": 2, "table": 2}
+
+
+def reading_order(finding: Finding) -> tuple[int, int, int, int, int, str, str]:
+    """Sort key: page, part, paragraph, offset, strongest first, then a total tie-break."""
+    location = finding.location
+    return (
+        location.page or 0,
+        _PART_ORDER.get(location.part, 3),
+        location.paragraph or 0,
+        location.start,
+        -finding.severity.rank,
+        finding.rule,
+        finding.fingerprint,
+    )
+

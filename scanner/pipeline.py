@@ -18,7 +18,7 @@ from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import UnitView
+from scanner.findings import UnitView, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings
 from scanner.match import Matcher
@@ -126,7 +126,7 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
         format=extraction.format,
         verdict=decision.verdict,
         risk=decision.risk,
-        findings=tuple(sorted(decision.findings, key=_reading_order)),
+        findings=tuple(sorted(decision.findings, key=reading_order)),
         errors=extraction.errors,
         sha256=sha256,
         title=extraction.title,
@@ -150,19 +150,4 @@ def result_of(documents: list[DocumentResult], settings: Settings) -> ScanResult
         documents=tuple(documents),
         catalogue_hash=settings.catalogue.digest,
         model_hash=settings.model.digest if settings.model else "",
-    )
-
-
-_PART_ORDER = {"metadata": 0, "header": 1, "body": 2, "table": 2}
-
-
-def _reading_order(finding: Finding) -> tuple[int, int, int, int, int, str]:
-    location = finding.location
-    return (
-        location.page or 0,
-        _PART_ORDER.get(location.part, 3),
-        location.paragraph or 0,
-        location.start,
-        -finding.severity.rank,
-        finding.rule,
     )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from scanner.findings import reading_order
 from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
 
 # Default number of characters either side of a match when a renderer cuts
@@ -97,7 +98,6 @@ HIDDEN_PARTS = frozenset(
 )
 
 _VERDICT_RANK = {Verdict.BLOCK: 2, Verdict.REVIEW: 1, Verdict.PASS: 0}
-_PART_ORDER = {"metadata": 0, "header": 1, "body": 2, "table": 2}
 
 
 def category_label(category: str) -> str:
@@ -126,22 +126,8 @@ def verdict_rank(verdict: Verdict) -> int:
     return _VERDICT_RANK[verdict]
 
 
-def finding_order(finding: Finding) -> tuple[int, int, int, int, int, str, str]:
-    """Reading order, the same as the pipeline's, with a total tie-break."""
-    location = finding.location
-    return (
-        location.page or 0,
-        _PART_ORDER.get(location.part, 3),
-        location.paragraph or 0,
-        location.start,
-        -finding.severity.rank,
-        finding.rule,
-        finding.fingerprint,
-    )
-
-
 def ordered_findings(doc: DocumentResult) -> list[Finding]:
-    return sorted(doc.findings, key=finding_order)
+    return sorted(doc.findings, key=reading_order)
 
 
 def documents_by_path(documents: Iterable[DocumentResult]) -> list[DocumentResult]:

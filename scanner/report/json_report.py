@@ -56,13 +56,18 @@ def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -
 
 
 def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int | None) -> dict[str, Any]:
+    return finding_to_dict(finding, context=context_text(doc, finding, context_chars))
+
+
+def finding_to_dict(finding: Finding, *, context: str) -> dict[str, Any]:
+    """One finding as the JSON contract has it (also the cache's storage form)."""
     location = finding.location
     return {
         "rule": finding.rule,
         "category": finding.category,
         "severity": finding.severity.value,
         "text": finding.text,
-        "context": context_text(doc, finding, context_chars),
+        "context": context,
         "location": {
             "part": location.part,
             "page": location.page,
