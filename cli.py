@@ -8,11 +8,18 @@ config file).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scanner import __version__
+
+if TYPE_CHECKING:
+    from scanner.batch import SettingsSpec
+    from scanner.pipeline import Settings
 
 FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 
@@ -21,6 +28,35 @@ class UsageProblem(click.ClickException):
     """A problem with what the user asked for; exits with code 2."""
 
     exit_code = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class SettingsArgs:
+    """What the options and config file say about the settings: built here, or by each batch worker."""
+
+    extra_lexicons: tuple[Path, ...]
+    disabled: tuple[str, ...]
+    severities: Mapping[str, str]
+    allow: tuple[str, ...]
+    review_threshold: float | None
+    accepted: frozenset[str]
+
+    def build(self) -> Settings:
+        """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
+        from scanner.pipeline import build_settings
+
+        return build_settings(
+            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
+            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+        )
+
+    def spec(self) -> SettingsSpec:
+        from scanner.batch import SettingsSpec
+
+        return SettingsSpec.from_settings_args(
+            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
+            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+        )
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -120,7 +156,7 @@ def main(
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
     from scanner.output import write_report
-    from scanner.pipeline import build_settings, scan_paths
+    from scanner.pipeline import scan_paths
     from scanner.report import ReportOptions
     from scanner.userconfig import ConfigError, load_user_config
 
@@ -128,15 +164,15 @@ def main(
         config = load_user_config(config_path, Path.cwd())
         baseline = baseline or config.baseline
         accepted = load_baseline(baseline) if baseline and baseline.exists() else frozenset()
-        settings_args = {
-            "extra_lexicons": [*config.lexicons, *lexicons],
-            "disabled": config.disabled,
-            "severities": config.severities,
-            "allow": config.allow,
-            "review_threshold": review_threshold if review_threshold is not None else config.review_threshold,
-            "accepted": accepted,
-        }
-        settings = build_settings(**settings_args)
+        settings_args = SettingsArgs(
+            extra_lexicons=(*config.lexicons, *lexicons),
+            disabled=config.disabled,
+            severities=config.severities,
+            allow=config.allow,
+            review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
+            accepted=accepted,
+        )
+        settings = settings_args.build()
     except (CatalogueError, ConfigError, BaselineError) as error:
         raise UsageProblem(str(error)) from error
 
@@ -154,7 +190,7 @@ def main(
         result = scan_paths(list(paths), settings)
         outcome = None
     else:
-        spec = batch.SettingsSpec.from_settings_args(**settings_args)  # workers build their own settings
+        spec = settings_args.spec()  # workers build their own settings
         try:
             outcome = batch.run_cli_batch(request, spec, settings, stdout=click.get_binary_stream("stdout"))
         except (batch.BatchError, OSError, ValueError) as error:

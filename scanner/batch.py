@@ -26,6 +26,7 @@ the isolation can be tested without real pathological files.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -39,7 +40,7 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -47,6 +48,8 @@ from typing import IO, TYPE_CHECKING, Any, Self
 from scanner.types import DocumentResult, ScanResult, Verdict
 
 if TYPE_CHECKING:
+    from multiprocessing.context import ForkContext, ForkServerContext, SpawnContext
+
     from scanner.pipeline import Settings
 
 HOOK_ENV = "SECSCAN_TEST_HOOK"
@@ -125,10 +128,7 @@ def read_file_list(name: str, stdin: IO[str] | None = None) -> list[Path]:
     Raises :class:`BatchError` when the list cannot be read.
     """
     try:
-        if name == "-":
-            text = (stdin or sys.stdin).read()
-        else:
-            text = Path(name).read_text(encoding="utf-8-sig")
+        text = (stdin or sys.stdin).read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise BatchError(f"无法读取文件列表 / cannot read file list {name}: {error}") from error
     return [Path(line.strip()) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -183,7 +183,7 @@ class SettingsSpec:
         *,
         extra_lexicons: Iterable[Path] = (),
         disabled: Iterable[str] = (),
-        severities: dict[str, str] | None = None,
+        severities: Mapping[str, str] | None = None,
         allow: Iterable[str] = (),
         review_threshold: float | None = None,
         accepted: frozenset[str] = frozenset(),
@@ -419,6 +419,21 @@ class Completion:
     seconds: float = 0.0
 
 
+def _start_context(method: str) -> ForkServerContext | SpawnContext | ForkContext:
+    """The multiprocessing context for ``method``.  Raises ``ValueError`` for an unknown method.
+
+    Asked for by literal name: typeshed types ``get_context(str)`` as
+    ``BaseContext``, which has no ``Process``.
+    """
+    if method == "forkserver":
+        return multiprocessing.get_context("forkserver")
+    if method == "spawn":
+        return multiprocessing.get_context("spawn")
+    if method == "fork":
+        return multiprocessing.get_context("fork")
+    raise ValueError(f"cannot find context for {method!r}")  # get_context's own message
+
+
 class WorkerPool:
     """``jobs`` worker processes, each scanning one task at a time under a time and memory limit.
 
@@ -441,7 +456,7 @@ class WorkerPool:
         self.max_memory_mb = max_memory_mb
         self.hook = hook_from_environment() if hook is None else hook
         method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-        self._context = multiprocessing.get_context(method)
+        self._context = _start_context(method)
         if method == "forkserver":
             # Workers fork from a server that has the scanner imported already, so
             # replacing a killed worker costs a fork plus building settings.
@@ -473,10 +488,8 @@ class WorkerPool:
 
     def close(self) -> None:
         for worker in self.workers:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
         deadline = time.monotonic() + 2.0
         for worker in self.workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
@@ -503,10 +516,8 @@ class WorkerPool:
         worker.queue.append((task_id, task))
         if len(worker.queue) == 1:
             worker.start_clock(self.timeout)
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a dead worker shows up in wait() as a crash
             worker.conn.send((task_id, task))
-        except (OSError, ValueError):
-            pass  # a dead worker shows up in wait() as a crash
 
     def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
         """Block until something happens; return what finished (maybe nothing).
@@ -978,10 +989,8 @@ class _Feeder(threading.Thread):
                 self._queue.put(item, timeout=0.2)
             except queue.Full:
                 continue
-            try:
+            with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
                 os.write(self._wake_write, b"x")
-            except (BlockingIOError, OSError):
-                pass  # the pipe is full of wake-ups already
             return
 
     def get(self) -> Any:
@@ -1001,10 +1010,8 @@ class _Feeder(threading.Thread):
         self._halt.set()
         self.join(5.0)
         for fd in (self.wake_fd, self._wake_write):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def extra(self, tasks: Iterable[Task]) -> dict[str, Any]:
         stats = getattr(tasks, "stats", None)

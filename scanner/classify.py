@@ -19,7 +19,9 @@ MODEL_FILE = "risk_model.json"
 
 
 class RiskModel(Protocol):
-    digest: str
+    # read-only, so that a frozen dataclass (LinearTextModel) is a RiskModel
+    @property
+    def digest(self) -> str: ...
 
     def score(self, views: Sequence[UnitView]) -> ModelScore: ...
 

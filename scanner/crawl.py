@@ -202,10 +202,12 @@ class Crawler:
             status, data = error.code, b""
         except (urllib.error.URLError, OSError):
             status, data = 404, b""  # no robots.txt reachable: nothing is disallowed
+        # The same outcomes RobotFileParser.read() gives, through the documented
+        # parse(): its disallow_all/allow_all flags are undocumented internals.
         if status in (401, 403):
-            self._robots.disallow_all = True
+            self._robots.parse(["User-agent: *", "Disallow: /"])
         elif status >= 400:
-            self._robots.allow_all = True
+            self._robots.parse([])
         else:
             self._robots.parse(_decode(data, "").splitlines())
         crawl_delay = self._robots.crawl_delay(self.options.user_agent)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from scanner.report import RENDERERS, ReportOptions, render_batch
 from scanner.types import ScanResult
@@ -19,7 +19,7 @@ def write_report(
     options: ReportOptions,
     output: Path | None,
     *,
-    stdout: BinaryIO,
+    stdout: IO[bytes],
 ) -> None:
     """Render ``result`` as ``fmt`` and write it.
 

@@ -8,10 +8,11 @@ in :mod:`scanner.batch` and calls :func:`scan_file` / :func:`scan_bytes`.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from scanner import __version__
 from scanner.catalogue import Catalogue, load_catalogue
@@ -41,7 +42,7 @@ def build_settings(
     *,
     extra_lexicons: list[Path] | tuple[Path, ...] = (),
     disabled: tuple[str, ...] | list[str] = (),
-    severities: dict[str, str] | None = None,
+    severities: Mapping[str, str] | None = None,
     allow: tuple[str, ...] | list[str] = (),
     review_threshold: float | None = None,
     accepted: frozenset[str] = frozenset(),
@@ -97,7 +98,7 @@ def scan_file(path: Path, settings: Settings, *, display_path: str | None = None
     return analyse(extraction, settings, path=name, sha256=sha256)
 
 
-def file_sha256(handle: BinaryIO) -> str:
+def file_sha256(handle: io.BufferedIOBase) -> str:
     """SHA-256 of a whole open file, streamed (never held in memory)."""
     handle.seek(0)
     return hashlib.file_digest(handle, "sha256").hexdigest()

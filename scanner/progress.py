@@ -7,7 +7,7 @@ a batch run must stay quiet when its stderr is a log file or a pipe.
 from __future__ import annotations
 
 import time
-from typing import TextIO
+from typing import IO
 
 
 class Progress:
@@ -17,7 +17,7 @@ class Progress:
     Does nothing when ``stream`` is not a TTY, unless ``force`` is set.
     """
 
-    def __init__(self, stream: TextIO, *, total: int | None = None, force: bool = False, hz: float = 8.0) -> None:
+    def __init__(self, stream: IO[str], *, total: int | None = None, force: bool = False, hz: float = 8.0) -> None:
         self.stream = stream
         self.total = total
         self.enabled = force or _isatty(stream)
@@ -80,7 +80,7 @@ def _clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
-def _isatty(stream: TextIO) -> bool:
+def _isatty(stream: IO[str]) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):

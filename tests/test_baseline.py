@@ -74,10 +74,10 @@ def test_baseline_holds_no_sensitive_text(matcher: Matcher, tmp_path: Path) -> N
 def test_bad_baseline_names_the_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(BaselineError, match="bad.json"):
+    with pytest.raises(BaselineError, match=r"bad\.json"):
         load_baseline(path)
 
 
 def test_missing_baseline(tmp_path: Path) -> None:
-    with pytest.raises(BaselineError, match="missing.json"):
+    with pytest.raises(BaselineError, match=r"missing\.json"):
         load_baseline(tmp_path / "missing.json")

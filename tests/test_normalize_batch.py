@@ -40,10 +40,11 @@ def plain_normalize(text: str) -> Normalized:
 
 # An alphabet dense in everything the normaliser treats specially, so random
 # texts exercise every alternative and every fold path.
-SPECIAL = list(
-    "国家秘密機祕袐丄★☆、。（）：；，！？ \t\r\n\f\u3000\u00a0\u2003\u200b\u200d\ufeff\u00ad"
-    "-—–‒0123456789７(guó1)abcＡ⼾⾨戶"
-) + ["\x00", "\x1c", "\U00020001", "\U0002a6d6"]
+SPECIAL = [
+    *"国家秘密機祕袐丄★☆、。（）：；，！？ \t\r\n\f\u3000\u00a0\u2003\u200b\u200d\ufeff\u00ad"
+    "-—–‒0123456789７(guó1)abcＡ⼾⾨戶",
+    "\x00", "\x1c", "\U00020001", "\U0002a6d6",
+]
 TEXTS = st.text(alphabet=st.sampled_from(SPECIAL) | st.characters(), max_size=60)
 
 

@@ -92,5 +92,5 @@ def test_explicit_path_wins(tmp_path: Path) -> None:
 def test_bad_config_names_the_file(tmp_path: Path, content: str) -> None:
     path = tmp_path / "secscan.yaml"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(ConfigError, match="secscan.yaml"):
+    with pytest.raises(ConfigError, match=r"secscan\.yaml"):
         load_user_config(None, tmp_path)

@@ -202,7 +202,7 @@ class _Reader:
         for inner in nested:
             self.table(inner, ctx)
 
-    def emit_layers(self, para: _Para, ctx: _Context, page: int | None, number: int) -> None:
+    def emit_layers(self, para: _Para, ctx: _Context, page: int | None, number: int | None) -> None:
         for part, pieces in (("inserted", para.inserted), ("deleted", para.deleted), ("hidden", para.hidden)):
             self.out.add("".join(pieces), part=part, page=page, source=ctx.source, paragraph=number)
         for alt in para.alts:
@@ -246,7 +246,7 @@ class _Reader:
             hidden = vanish is not None and vanish.get(VAL, "true") not in _OFF
         for child in r:
             tag = child.tag
-            if tag == T or tag == DEL_TEXT:
+            if tag in (T, DEL_TEXT):
                 piece = child.text or ""
             elif tag == TAB:
                 piece = "\t"

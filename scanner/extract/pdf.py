@@ -203,9 +203,10 @@ class _Miner:
         from pdfminer.pdfdocument import PDFPasswordIncorrect
         from pdfminer.psexceptions import PSException
 
+        unreadable: tuple[type[BaseException], ...] = (PDFPasswordIncorrect, PSException, *_MALFORMED)
         try:
             return cls(data)
-        except (PDFPasswordIncorrect, PSException, *_MALFORMED) as error:
+        except unreadable as error:
             out.error(
                 "PDF 文档结构无法读取，元数据、注释、表单、书签和附件未审查 / cannot read the document structure "
                 f"(metadata, annotations, forms, outline, attachments not checked): {type(error).__name__}: {error}"

@@ -282,7 +282,7 @@ class _Walk:
         self.images += kinds.count(_IMAGE)
         text_order = self._text_order
         if text_order is None:
-            visit = [i for i, kind in enumerate(kinds) if kind == _PATH or kind == _FORM]
+            visit = [i for i, kind in enumerate(kinds) if kind in (_PATH, _FORM)]
         else:
             visit = [i for i, kind in enumerate(kinds) if kind in _ORDERED]
         nested = 0  # objects inside the forms visited so far
@@ -465,6 +465,8 @@ class _Api:
 
         for name, (result, *arguments) in _SIGNATURES.items():
             address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+            if address is None:  # CFUNCTYPE would raise this TypeError too, without naming the function
+                raise TypeError(f"pypdfium2 loaded {name} at a NULL address")
             setattr(self, name, ctypes.CFUNCTYPE(result, *arguments)(address))
 
     def __getattr__(self, name: str) -> Any:  # for type checkers: attributes are set in __init__

@@ -90,6 +90,6 @@ def _looks_html(head: bytes, hint: str) -> bool:
         head = head[3:]
     if _HTML_START.match(head):
         return True
-    return hint == "html" and head.lstrip().startswith(b"<") or bool(
+    return (hint == "html" and head.lstrip().startswith(b"<")) or bool(
         hint == "html" and _HTML_ANYWHERE.search(head)
     )

@@ -240,7 +240,7 @@ def _plausibility(text: str, common: frozenset[str] | None = None) -> float:
         return 1.0
     if common is None:
         common = common_hanzi("gb18030") | common_hanzi("cp950")
-    good = 0
+    good = 0.0  # a Latin letter outside ASCII counts half
     total = 0
     for ch in text:
         if ch in "\r\n\t ":

@@ -19,6 +19,7 @@ import io
 import re
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -26,7 +27,7 @@ from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_ALIGN_VERTICAL, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt, RGBColor
+from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
@@ -206,7 +207,7 @@ def _pair(table: Table, label1: str, value1: str, label2: str, value2: str) -> N
     _write(cells[3], value2)
 
 
-def _widths(table: Table, widths: list[int]) -> None:
+def _widths(table: Table, widths: Sequence[Length]) -> None:
     # Word reads the cell widths, LibreOffice the grid columns: set both.
     table.autofit = False
     for column, width in zip(table.columns, widths):
@@ -262,7 +263,7 @@ def _add_sheet(document: DocxDocument, doc: DocumentResult, result: ScanResult, 
     _write(checklist, "    ".join(f"{'☑' if ticked else '☐'}{label}" for label, ticked in ticks.items()))
 
     first = _box(table, "承办人初审意见", height=36)
-    _first_review(first, doc, findings)
+    _first_review(document, first, doc, findings)
     _signature(first, "承办人")
     for label, who in (("处室负责人审核", "处室负责人"), ("保密部门意见", "保密部门负责人"), ("分管领导审批", "分管领导")):
         box = _box(table, label, height=24)
@@ -276,11 +277,11 @@ def _add_sheet(document: DocxDocument, doc: DocumentResult, result: ScanResult, 
     _run(footer, "注：谁公开、谁审查、谁负责；先审查、后公开，一事一审。内容全文或附件随本单附后。", size=9)
 
 
-def _first_review(cell: _Cell, doc: DocumentResult, findings: list) -> None:
+def _first_review(document: DocxDocument, cell: _Cell, doc: DocumentResult, findings: list) -> None:
     if findings:
         _write(cell, f"工具初筛发现以下{len(findings)}处问题：")
         table = cell.add_table(rows=1, cols=4)
-        table.style = cell.part.document.styles["Table Grid"]
+        table.style = document.styles["Table Grid"]
         for header_cell, text in zip(table.rows[0].cells, ("类别", "内容", "位置", "依据")):
             _write(header_cell, text, bold=True, size=9)
         for finding in findings:
