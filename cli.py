@@ -192,7 +192,7 @@ def main(
     else:
         spec = settings_args.spec()  # workers build their own settings
         try:
-            outcome = batch.run_cli_batch(request, spec, settings, stdout=click.get_binary_stream("stdout"))
+            outcome = batch.run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
         except (batch.BatchError, OSError, ValueError) as error:
             raise UsageProblem(str(error)) from error
         result = outcome.result
@@ -216,9 +216,9 @@ def main(
     )
     try:
         if outcome is None:
-            write_report(result, fmt, options, output, stdout=click.get_binary_stream("stdout"))
+            write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
         else:
-            batch.write_batch_report(outcome, request, options, stdout=click.get_binary_stream("stdout"))
+            batch.write_batch_report(outcome, request, options, stdout=sys.stdout.buffer)
     except OSError as error:
         raise UsageProblem(f"无法写入报告 / cannot write report: {error}") from error
     sys.exit(0 if result.summary["pass"] == result.summary["documents"] else 1)

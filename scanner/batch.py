@@ -734,6 +734,7 @@ DocumentSink = Callable[[DocumentResult, bool], None]
 
 def file_tasks(paths: Iterable[Path]) -> Iterator[Task]:
     """Tasks for files; a ``.warc`` / ``.warc.gz`` file becomes one task per 200 response record."""
+    from scanner.pipeline import display_name
     from scanner.warc import WarcError, is_warc, iter_warc
 
     for path in paths:
@@ -742,9 +743,9 @@ def file_tasks(paths: Iterable[Path]) -> Iterator[Task]:
                 for record in iter_warc(path):
                     yield Task(key=record.uri, data=record.data)
             except WarcError as error:
-                yield Task(key=str(path), error=str(error))
+                yield Task(key=display_name(path), error=str(error))
         else:
-            yield Task(key=str(path), path=os.path.abspath(path))
+            yield Task(key=display_name(path), path=os.path.abspath(path))
 
 
 def jsonl_line(doc: DocumentResult) -> str:
@@ -974,9 +975,11 @@ class _Feeder(threading.Thread):
         if task.data is not None:
             digest = hashlib.sha256(task.data).hexdigest()
         else:
-            from scanner.pipeline import file_sha256
+            from scanner.pipeline import file_sha256, is_regular_file
 
             try:
+                if not is_regular_file(task.path):
+                    return None  # a pipe or device would block here: the worker reports it
                 with open(task.path, "rb") as handle:
                     digest = file_sha256(handle)
             except OSError:

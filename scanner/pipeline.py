@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,12 +72,20 @@ PREFIX_BYTES = 64 * 2**20
 
 def scan_file(path: Path, settings: Settings, *, display_path: str | None = None) -> DocumentResult:
     """Scan one file.  Never raises for bad content: it becomes a ``review``."""
-    name = display_path or str(path)
+    name = display_path or display_name(path)
     try:
+        if not is_regular_file(path):
+            raise NotRegularFile
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             data = handle.read(PREFIX_BYTES if size > MAX_FILE_BYTES else -1)
             sha256 = file_sha256(handle) if size > MAX_FILE_BYTES else hashlib.sha256(data).hexdigest()
+    except NotRegularFile:
+        extraction = Extraction(
+            format="unknown",
+            errors=("不是普通文件（管道、设备或套接字），未读取 / not a regular file (pipe, device or socket): not read",),
+        )
+        return analyse(extraction, settings, path=name, sha256="")
     except OSError as error:
         extraction = Extraction(
             format="unknown",
@@ -96,6 +105,25 @@ def scan_file(path: Path, settings: Settings, *, display_path: str | None = None
             ),
         )
     return analyse(extraction, settings, path=name, sha256=sha256)
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A path as text that every report can hold.
+
+    A name that is not valid UTF-8 (a GBK-named file from an old Windows
+    share) arrives with surrogate escapes, which JSON, HTML and docx cannot
+    encode; its undecodable bytes are shown as ``\\xNN`` instead.
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+class NotRegularFile(Exception):
+    """A path names a pipe, device or socket: opening it could block forever."""
+
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """True for a regular file (after links).  Raises ``OSError`` when ``path`` cannot be stat'ed."""
+    return stat.S_ISREG(os.stat(path).st_mode)
 
 
 def file_sha256(handle: io.BufferedIOBase) -> str:
