@@ -187,7 +187,7 @@ def main(
     if not request.is_batch():
         if not paths:
             raise UsageProblem("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
-        result = scan_paths(list(paths), settings)
+        result = scan_paths(list(paths), settings, timeout=timeout or None)
         outcome = None
     else:
         spec = settings_args.spec()  # workers build their own settings

@@ -10,8 +10,11 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 import stat
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -70,8 +73,59 @@ MAX_FILE_BYTES = 256 * 2**20
 PREFIX_BYTES = 64 * 2**20
 
 
-def scan_file(path: Path, settings: Settings, *, display_path: str | None = None) -> DocumentResult:
-    """Scan one file.  Never raises for bad content: it becomes a ``review``."""
+class ScanTimeout(BaseException):
+    """Raised inside a scan that ran past its time limit.
+
+    A BaseException, so that no ``except Exception`` inside a parser
+    swallows it on its way out to :func:`scan_file`.
+    """
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Interrupt the enclosed code with :class:`ScanTimeout` after ``seconds``.
+
+    Needed for a single file scanned in this process: a crafted PDF whose
+    object resolves to itself sends pdfminer into an endless loop.  Uses
+    SIGALRM, so it only works in the main thread; elsewhere (and with no
+    limit) it does nothing, and batch workers are killed by their parent.
+    """
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise ScanTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def scan_file(
+    path: Path, settings: Settings, *, display_path: str | None = None, timeout: float | None = None
+) -> DocumentResult:
+    """Scan one file.  Never raises for bad content: it becomes a ``review``.
+
+    With ``timeout`` (seconds, main thread only) a scan that runs longer is
+    stopped and reported as ``review`` with the reason.
+    """
+    try:
+        with time_limit(timeout):
+            return _scan_file(path, settings, display_path=display_path)
+    except ScanTimeout:
+        extraction = Extraction(
+            format="unknown",
+            errors=(f"超时：{timeout:g} 秒内未能读完，未经完整审查 / timed out after {timeout:g} s",),
+        )
+        return analyse(extraction, settings, path=display_path or display_name(path), sha256="")
+
+
+def _scan_file(path: Path, settings: Settings, *, display_path: str | None) -> DocumentResult:
     name = display_path or display_name(path)
     try:
         if not is_regular_file(path):
@@ -165,11 +219,14 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
     )
 
 
-def scan_paths(paths: list[Path], settings: Settings) -> ScanResult:
-    """Scan files and directories (recursively, in a stable order)."""
+def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None = None) -> ScanResult:
+    """Scan files and directories (recursively, in a stable order), in this process.
+
+    ``timeout`` limits each file (see :func:`scan_file`).
+    """
     from scanner.batch import iter_files
 
-    documents = [scan_file(path, settings) for path in iter_files(paths)]
+    documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths)]
     return result_of(documents, settings)
 
 

@@ -204,3 +204,20 @@ def test_unreadable_layers_fail_closed_inside_a_batch(tmp_path: Path) -> None:
     assert any("加密" in error for error in docs["c_locked.pdf"]["errors"])
     assert docs["d_truncated.docx"]["errors"]
     assert code == 1
+
+
+def test_single_file_scan_is_bounded_in_time(tmp_path: Path, settings: Settings,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser stuck in a pure-Python loop is stopped: review with the reason, not a hang."""
+    from scanner import pipeline
+
+    def endless(data: bytes, name: str) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(pipeline, "extract_bytes", endless)
+    path = tmp_path / "stuck.txt"
+    path.write_text("正文\n", encoding="utf-8")
+    result = scan_file(path, settings, timeout=0.5)
+    assert result.verdict is Verdict.REVIEW
+    assert any("timed out" in error for error in result.errors)

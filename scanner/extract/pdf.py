@@ -27,6 +27,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from scanner.extract._common import (
@@ -68,6 +69,39 @@ _MALFORMED: tuple[type[BaseException], ...] = (
     ValueError, KeyError, TypeError, AttributeError, IndexError, AssertionError, struct.error, zlib.error,
     EOFError, OverflowError,
 )
+
+
+# A chain of indirect references longer than this is a loop (an object
+# that refers to itself): pdfminer's resolve1 would follow it forever.
+MAX_REFERENCE_HOPS = 64
+
+
+@cache
+def _bound_pdfminer_references() -> None:
+    """Make pdfminer's ``resolve1`` give up on reference loops (once per process).
+
+    pdfminer follows ``N 0 R`` until it reaches a direct object; a crafted
+    file whose object resolves to itself makes that an endless loop (found
+    by the fuzzer: tests/data/fuzz-regressions/pdf-object-loop-timeout.pdf).
+    Its modules import ``resolve1`` by name, so each binding is replaced with
+    a bounded version that raises pdfminer's own PDFSyntaxError, which the
+    extractor already reports as an unreadable structure.
+    """
+    from pdfminer import pdffont, pdfinterp, pdfpage, pdftypes
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    def bounded_resolve1(x: object, default: object = None) -> Any:
+        for _ in range(MAX_REFERENCE_HOPS):
+            if not isinstance(x, pdftypes.PDFObjRef):
+                return x
+            x = x.resolve(default=default)
+        if isinstance(x, pdftypes.PDFObjRef):
+            raise PDFSyntaxError(f"reference loop: more than {MAX_REFERENCE_HOPS} indirect hops")
+        return x
+
+    for module in (pdftypes, pdffont, pdfinterp, pdfpage):
+        if getattr(module, "resolve1", None) is not None:
+            module.resolve1 = bounded_resolve1  # type: ignore[attr-defined]
 
 
 def extract(data: bytes, out: Collector) -> None:
@@ -189,6 +223,7 @@ class _Miner:
         from pdfminer.pdfparser import PDFParser
         from pdfminer.psexceptions import PSException
 
+        _bound_pdfminer_references()
         self.malformed: tuple[type[BaseException], ...] = (PSException, *_MALFORMED)
         self.document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
         self._pages: list[Any] = []
