@@ -48,15 +48,30 @@ def decide(
     model_score: ModelScore | None,
     policy: Policy,
     catalogue: Catalogue,
+    accepted: frozenset[str] = frozenset(),
 ) -> Decision:
+    """The verdict, the document's risk and the final findings.
+
+    A model finding is added only when its rule is enabled and a reviewer
+    has not accepted it (its fingerprint is in ``accepted``, the baseline).
+    Unreadable findings can be neither disabled nor accepted: what was not
+    read was not reviewed.
+    """
     findings = list(findings)
     for error in errors:
         if not any(f.rule.startswith("UR") and f.context == error for f in findings):
             findings.append(_unreadable(error, catalogue))
     model_risk = model_score.probability if model_score else 0.0
-    if model_score and model_risk >= policy.review_threshold:
-        rule = catalogue[MODEL_RULE]
-        terms = "、".join(model_score.top_terms) or "无"
+    rule = catalogue[MODEL_RULE]
+    terms = "、".join(model_score.top_terms) if model_score else ""
+    model_fingerprint = fingerprint(rule.id, terms or "无", "model")
+    if (
+        model_score
+        and model_risk >= policy.review_threshold
+        and rule.enabled
+        and model_fingerprint not in accepted
+    ):
+        terms = terms or "无"
         findings.append(
             Finding(
                 rule=rule.id,
@@ -68,7 +83,7 @@ def decide(
                 message=f"{rule.summary}（模型风险 {model_risk:.2f}，主要依据词：{terms}）",
                 basis=rule.basis,
                 evidence=(f"模型概率 {model_risk:.3f} ≥ 阈值 {policy.review_threshold:.2f}",),
-                fingerprint=fingerprint(rule.id, terms, "model"),
+                fingerprint=model_fingerprint,
             )
         )
     worst = max((finding.severity.rank for finding in findings), default=-1)

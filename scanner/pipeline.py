@@ -203,7 +203,9 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
     model_score = settings.model.score(views) if settings.model and views else None
-    decision = decide(findings, extraction.errors, model_score, settings.policy, settings.catalogue)
+    decision = decide(
+        findings, extraction.errors, model_score, settings.policy, settings.catalogue, settings.accepted
+    )
     return DocumentResult(
         path=path,
         format=extraction.format,

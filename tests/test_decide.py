@@ -55,3 +55,16 @@ def test_risk_orders_documents() -> None:
     review = decide([finding(Severity.REVIEW)], (), None, Policy(), CATALOGUE).risk
     block = decide([finding(Severity.BLOCK)], (), None, Policy(), CATALOGUE).risk
     assert 0 <= none < info < review < block <= 1
+
+
+def test_model_finding_respects_disable_and_baseline() -> None:
+    high = ModelScore(probability=0.95, top_terms=("酝酿", "阅示"))
+    first = decide([], (), high, Policy(), CATALOGUE)
+    assert first.verdict is Verdict.REVIEW
+    accepted = frozenset({first.findings[0].fingerprint})
+    assert decide([], (), high, Policy(), CATALOGUE, accepted).verdict is Verdict.PASS
+    disabled = load_catalogue(disabled=["ML001"])
+    assert decide([], (), high, Policy(), disabled).verdict is Verdict.PASS
+    # what was not read cannot be accepted away
+    unread = decide([], ("加密文件 / encrypted",), None, Policy(), CATALOGUE, accepted)
+    assert unread.verdict is Verdict.REVIEW
