@@ -78,6 +78,7 @@ class NgramCounter:
 # Below this many characters a dictionary lookup per n-gram is cheaper than
 # numpy's fixed cost per call (and a scan of short texts never imports numpy).
 SHORT_TEXT = 256
+WARM_UP_TEXTS = 3
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads polynomial keys over the table
 
 
@@ -106,15 +107,26 @@ class VocabularyIndex:
         self.size = len(self._terms)
         # n-gram keys must fit in 64 bits (alphabet < 2**16 characters for 4-grams)
         self.vectorised = bool(self._terms) and _fits_in_64_bits(self._terms)
+        self._texts_seen = 0
 
     def counts(self, text: str) -> tuple[list[int], list[int]]:
         """Distinct vocabulary indexes found in ``text`` (ascending) and how often each occurs."""
         if not text or not self.size:
             return [], []
-        if len(text) < SHORT_TEXT or not self.vectorised:
+        if not self.use_arrays(text):
             return self._counts_by_dictionary(text)
         indexes, counts = self.array_counts(text)
         return indexes.tolist(), counts.tolist()
+
+    def use_arrays(self, text: str) -> bool:
+        """Whether ``text`` is counted with numpy (both ways give the same integers).
+
+        numpy and its tables cost ~0.3 s to set up, so a process first
+        counts :data:`WARM_UP_TEXTS` texts with the dictionary: a single
+        ``scan draft.docx`` never pays for them, a batch worker does once.
+        """
+        self._texts_seen += 1
+        return self.vectorised and len(text) >= SHORT_TEXT and self._texts_seen > WARM_UP_TEXTS
 
     def array_counts(self, text: str) -> tuple[numpy.ndarray, numpy.ndarray]:
         """Like :meth:`counts`, as numpy arrays (``text`` must be non-empty).
@@ -214,6 +226,14 @@ class _HashTables:
             found[pending[hit]] = candidate[hit]
             pending = pending[~hit & (candidate != 0)]
         return found
+
+
+def sublinear_tf(count: int) -> float:
+    """1 + ln(count), the same float wherever it is computed (numpy's log may differ in the last bit)."""
+    return _SUBLINEAR_TF[count] if count < len(_SUBLINEAR_TF) else 1.0 + math.log(count)
+
+
+_SUBLINEAR_TF = tuple(1.0 + math.log(count) if count else 0.0 for count in range(4096))
 
 
 def weigh(counts: dict[int, int], idf: Sequence[float]) -> dict[int, float]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.decide import ModelScore
-from scanner.features import SHORT_TEXT, TextWindow, VocabularyIndex, scoring_text, weigh
+from scanner.features import TextWindow, VocabularyIndex, scoring_text, sublinear_tf
 from scanner.findings import UnitView
 
 FORMAT = "secscan-linear-ngram/2"
@@ -151,31 +151,51 @@ class LinearTextModel:
     def _evaluate(self, text: str) -> tuple[int, float, Iterable[int]]:
         """Distinct known n-grams, decision value, and the indexes of positive contributions, largest first.
 
-        Long texts are weighed with numpy (the counts are those of the
-        dictionary path; sums may differ in the last bits of a float).
+        Counting with numpy or with a dictionary gives the same integers, and
+        the weighing below is exact whichever way it runs: every term is one
+        IEEE operation on the same inputs (1 + ln(count) from one table) and
+        every sum is ``math.fsum`` (correctly rounded, independent of order).
+        So the score of a document never depends on which path this process
+        took (see VocabularyIndex.use_arrays).
         """
-        if len(text) < SHORT_TEXT or not self._index.vectorised:
-            indexes, plain_counts = self._index.counts(text)
-            weights = weigh(dict(zip(indexes, plain_counts)), self.idf)
-            contributions = {index: self.coef[index] * value for index, value in weights.items()}
-            ranked = sorted((item for item in contributions.items() if item[1] > 0), key=lambda item: (-item[1], item[0]))
-            return len(weights), self.intercept + sum(contributions.values()), (index for index, _ in ranked)
+        if not self._index.use_arrays(text):
+            indexes, plain_counts = self._index._counts_by_dictionary(text)
+            if not indexes:
+                return 0, self.intercept, ()
+            raw = [sublinear_tf(count) * self.idf[index] for index, count in zip(indexes, plain_counts, strict=True)]
+            norm = math.sqrt(math.fsum(value * value for value in raw))
+            contributions = [self.coef[index] * (value / norm) for index, value in zip(indexes, raw, strict=True)]
+            ranked = sorted(
+                ((index, value) for index, value in zip(indexes, contributions, strict=True) if value > 0),
+                key=lambda item: (-item[1], item[0]),
+            )
+            margin = self.intercept + math.fsum(contributions)
+            return len(indexes), margin, (index for index, _ in ranked)
         found, counts = self._index.array_counts(text)
         if not found.size:
             return 0, self.intercept, ()
-        np = self._numpy_arrays()["np"]
-        weights = (1.0 + np.log(counts)) * self._arrays["idf"][found]
-        weights /= math.sqrt(float(weights @ weights))
-        contributions = self._arrays["coef"][found] * weights
+        arrays = self._numpy_arrays()
+        np = arrays["np"]
+        raw = arrays["tf"][np.minimum(counts, len(arrays["tf"]) - 1)] * arrays["idf"][found]
+        if int(counts.max()) >= len(arrays["tf"]):  # a count beyond the table: the same scalar formula
+            raw = np.array([sublinear_tf(int(c)) * self.idf[int(i)] for i, c in zip(found, counts, strict=True)])
+        norm = math.sqrt(math.fsum((raw * raw).tolist()))
+        contributions = arrays["coef"][found] * (raw / norm)
         positive = contributions > 0
         order = np.lexsort((found[positive], -contributions[positive]))
-        return int(found.size), self.intercept + float(contributions.sum()), (int(i) for i in found[positive][order])
+        margin = self.intercept + math.fsum(contributions.tolist())
+        return int(found.size), margin, (int(i) for i in found[positive][order])
 
     def _numpy_arrays(self) -> dict[str, Any]:
         if not self._arrays:
             import numpy as np
 
-            self._arrays.update(np=np, coef=np.array(self.coef), idf=np.array(self.idf))
+            self._arrays.update(
+                np=np,
+                coef=np.array(self.coef),
+                idf=np.array(self.idf),
+                tf=np.array([sublinear_tf(count) for count in range(4096)]),
+            )
         return self._arrays
 
     def _top_terms(self, ranked: Iterable[int]) -> tuple[str, ...]:

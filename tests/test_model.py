@@ -272,3 +272,20 @@ def test_short_texts_are_scored_without_numpy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_score_does_not_depend_on_the_counting_path() -> None:
+    """The first texts of a process are counted without numpy, later ones with it: same scores, to the bit."""
+    import json as _json
+
+    from scanner.features import WARM_UP_TEXTS
+
+    rows = [INTERNAL_MINUTES.read_text(encoding="utf-8"), PUBLIC_NOTICE * 5, "关于召开全市安全生产工作会议的通知。" * 40]
+    model = load_model()
+    assert model is not None
+    first = [model.score_text(text) for text in rows]  # within the warm-up: dictionary counting
+    assert len(rows) <= WARM_UP_TEXTS
+    second = [model.score_text(text) for text in rows]  # numpy counting
+    assert model._index._tables is not None, "the numpy path was not exercised"
+    assert _json.dumps([s.probability for s in first]) == _json.dumps([s.probability for s in second])
+    assert [s.top_terms for s in first] == [s.top_terms for s in second]
