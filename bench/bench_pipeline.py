@@ -148,7 +148,7 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
     from scanner.layers import layer_findings
     from scanner.markings import detect_markings
     from scanner.normalize import normalize_many
-    from scanner.pipeline import _reading_order
+    from scanner.findings import reading_order
     from scanner.report.json_report import document_to_dict
     from scanner.types import DocumentResult
 
@@ -171,7 +171,7 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
         decision = decide(findings, extraction.errors, score, settings.policy, settings.catalogue)
         result = DocumentResult(
             path="x.txt", format=extraction.format, verdict=decision.verdict, risk=decision.risk,
-            findings=tuple(sorted(decision.findings, key=_reading_order)), errors=extraction.errors,
+            findings=tuple(sorted(decision.findings, key=reading_order)), errors=extraction.errors,
             sha256=sha, title=extraction.title, pages=extraction.pages, layers=extraction.layers,
             units=extraction.units,
         )
