@@ -144,11 +144,10 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
 
     from scanner.decide import decide
     from scanner.extract import extract_bytes
-    from scanner.findings import UnitView
+    from scanner.findings import UnitView, reading_order
     from scanner.layers import layer_findings
     from scanner.markings import detect_markings
     from scanner.normalize import normalize_many
-    from scanner.findings import reading_order
     from scanner.report.json_report import document_to_dict
     from scanner.types import DocumentResult
 
