@@ -54,3 +54,10 @@ def test_dtd_in_docx_is_refused_not_half_read():
     extraction = extract_bytes((REGRESSIONS / "docx-dtd-entity.docx").read_bytes(), "a.docx")
     assert not any(u.text == "机密" for u in extraction.units)  # text cut at the entity, as before
     assert any("DTD" in error for error in extraction.errors)
+
+
+def test_pk_prefixed_text_is_read_as_text():
+    """Four bytes "PKPv" named .xlsx are not a zip (no local-file signature): read by what they are."""
+    extraction = extract_bytes((REGRESSIONS / "xlsx-pk-prefixed-text.xlsx").read_bytes(), "a.xlsx")
+    assert extraction.format == "text"
+    assert [u.text for u in extraction.units] == ["PKPv"]
