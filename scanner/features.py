@@ -230,10 +230,10 @@ class _HashTables:
 
 def sublinear_tf(count: int) -> float:
     """1 + ln(count), the same float wherever it is computed (numpy's log may differ in the last bit)."""
-    return _SUBLINEAR_TF[count] if count < len(_SUBLINEAR_TF) else 1.0 + math.log(count)
+    return SUBLINEAR_TF[count] if count < len(SUBLINEAR_TF) else 1.0 + math.log(count)
 
 
-_SUBLINEAR_TF = tuple(1.0 + math.log(count) if count else 0.0 for count in range(4096))
+SUBLINEAR_TF = tuple(1.0 + math.log(count) if count else 0.0 for count in range(4096))
 
 
 def weigh(counts: dict[int, int], idf: Sequence[float]) -> dict[int, float]:

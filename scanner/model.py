@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.decide import ModelScore
-from scanner.features import TextWindow, VocabularyIndex, scoring_text, sublinear_tf
+from scanner.features import SUBLINEAR_TF, TextWindow, VocabularyIndex, scoring_text, sublinear_tf
 from scanner.findings import UnitView
 
 FORMAT = "secscan-linear-ngram/2"
@@ -176,9 +176,12 @@ class LinearTextModel:
             return 0, self.intercept, ()
         arrays = self._numpy_arrays()
         np = arrays["np"]
-        raw = arrays["tf"][np.minimum(counts, len(arrays["tf"]) - 1)] * arrays["idf"][found]
-        if int(counts.max()) >= len(arrays["tf"]):  # a count beyond the table: the same scalar formula
-            raw = np.array([sublinear_tf(int(c)) * self.idf[int(i)] for i, c in zip(found, counts, strict=True)])
+        table = arrays["tf"]
+        tf = table[np.minimum(counts, len(table) - 1)]
+        beyond = counts >= len(table)
+        if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
+            tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
+        raw = tf * arrays["idf"][found]
         norm = math.sqrt(math.fsum((raw * raw).tolist()))
         contributions = arrays["coef"][found] * (raw / norm)
         positive = contributions > 0
@@ -194,7 +197,7 @@ class LinearTextModel:
                 np=np,
                 coef=np.array(self.coef),
                 idf=np.array(self.idf),
-                tf=np.array([sublinear_tf(count) for count in range(4096)]),
+                tf=np.array(SUBLINEAR_TF),
             )
         return self._arrays
 

@@ -289,3 +289,20 @@ def test_score_does_not_depend_on_the_counting_path() -> None:
     assert model._index._tables is not None, "the numpy path was not exercised"
     assert _json.dumps([s.probability for s in first]) == _json.dumps([s.probability for s in second])
     assert [s.top_terms for s in first] == [s.top_terms for s in second]
+
+
+def test_counts_beyond_the_log_table_match_the_dictionary_path() -> None:
+    import json as _json
+
+    from scanner.features import SUBLINEAR_TF, WARM_UP_TEXTS
+
+    text = INTERNAL_MINUTES.read_text(encoding="utf-8")
+    model = load_model()
+    assert model is not None
+    for _ in range(WARM_UP_TEXTS):
+        expected = model.score_text(text)  # dictionary path
+    arrays = model._numpy_arrays()
+    arrays["tf"] = arrays["np"].array(SUBLINEAR_TF[:2])  # every count of 2 or more is "beyond the table"
+    actual = model.score_text(text)  # numpy path, scalar formula for the large counts
+    assert _json.dumps(actual.probability) == _json.dumps(expected.probability)
+    assert actual.top_terms == expected.top_terms
