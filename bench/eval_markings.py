@@ -270,30 +270,19 @@ def recall_cases() -> list[RecallCase]:
                     rules=frozenset({"IM001"}),
                 )
             )
-    for note in NOTES:
-        lines = ["关于做好年度工作的通知", *BODY, "某某市人民政府办公室", "2024年3月1日", note]
-        units = [TextUnit(text=line, paragraph=index + 1) for index, line in enumerate(lines)]
-        cases.append(
-            RecallCase(
-                label=f"{note} @ 成文日期下", units=units, expected=Severity.BLOCK, rules=frozenset({"IM003"})
+    # notes and prefixes below the body: (texts, lines before them, where, the rule that must fire)
+    below_body = (
+        (NOTES, ["某某市人民政府办公室", "2024年3月1日"], "成文日期下", "IM003"),
+        (PARTIAL_NOTES, [], "页下", "CM002"),
+        (PREFIXES, [], "段首", "CM003"),
+    )
+    for texts, before, where, rule in below_body:
+        for text in texts:
+            lines = ["关于做好年度工作的通知", *BODY, *before, text]
+            units = [TextUnit(text=line, paragraph=index + 1) for index, line in enumerate(lines)]
+            cases.append(
+                RecallCase(label=f"{text} @ {where}", units=units, expected=Severity.BLOCK, rules=frozenset({rule}))
             )
-        )
-    for note in PARTIAL_NOTES:
-        lines = ["关于做好年度工作的通知", *BODY, note]
-        units = [TextUnit(text=line, paragraph=index + 1) for index, line in enumerate(lines)]
-        cases.append(
-            RecallCase(
-                label=f"{note} @ 页下", units=units, expected=Severity.BLOCK, rules=frozenset({"CM002"})
-            )
-        )
-    for prefix in PREFIXES:
-        lines = ["关于做好年度工作的通知", *BODY, prefix]
-        units = [TextUnit(text=line, paragraph=index + 1) for index, line in enumerate(lines)]
-        cases.append(
-            RecallCase(
-                label=f"{prefix} @ 段首", units=units, expected=Severity.BLOCK, rules=frozenset({"CM003"})
-            )
-        )
     return cases
 
 

@@ -165,6 +165,12 @@ def normalized_text(text: str) -> str:
     return "\n".join(view.norm.text for view in views_of(text))
 
 
+def describe_prf(counts: dict[str, float]) -> str:
+    """One line for a :func:`prf` result, as every script prints it."""
+    return (f"precision {counts['precision']:.4f} recall {counts['recall']:.4f} F1 {counts['f1']:.4f} "
+            f"(tp {counts['tp']} fp {counts['fp']} fn {counts['fn']})")
+
+
 def prf(scores: list[float], positives: list[bool], threshold: float) -> dict[str, float]:
     tp = sum(1 for score, pos in zip(scores, positives) if score >= threshold and pos)
     fp = sum(1 for score, pos in zip(scores, positives) if score >= threshold and not pos)
@@ -317,12 +323,10 @@ def main(argv: list[str] | None = None) -> int:
         test = result["test"]
         assert isinstance(test, dict)
         print(f"threshold {args.threshold:.2f}  model {model.digest}  ({result['seconds']} s)")
-        print(f"test split ({result['test_n']} docs), not-publishable: precision {test['precision']:.4f}  "
-              f"recall {test['recall']:.4f}  F1 {test['f1']:.4f}  (tp {test['tp']} fp {test['fp']} fn {test['fn']})")
+        print(f"test split ({result['test_n']} docs), not-publishable: {describe_prf(test)}")
         every = result["test_all"]
         assert isinstance(every, dict)
-        print(f"whole test split with short texts ({result['test_all_n']} docs): precision {every['precision']:.4f}  "
-              f"recall {every['recall']:.4f}  F1 {every['f1']:.4f}  (tp {every['tp']} fp {every['fp']} fn {every['fn']})")
+        print(f"whole test split with short texts ({result['test_all_n']} docs): {describe_prf(every)}")
         short = result["short"]
         assert isinstance(short, dict)
         print(f"short public texts (test, <= {short['max_chars']} chars): {short['false_review']}/{short['n']} sent "

@@ -248,12 +248,10 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate_split(model, test, threshold)
     prf = result["prf"]
     assert isinstance(prf, dict)
-    print(f"test split ({len(test)} docs, threshold {threshold}): precision {prf['precision']:.4f} "
-          f"recall {prf['recall']:.4f} F1 {prf['f1']:.4f} (tp {prf['tp']} fp {prf['fp']} fn {prf['fn']})")
+    print(f"test split ({len(test)} docs, threshold {threshold}): {eval_gate.describe_prf(prf)}")
     prf = result["prf_original"]
     assert isinstance(prf, dict)
-    print(f"  original population (template families + real): precision {prf['precision']:.4f} "
-          f"recall {prf['recall']:.4f} F1 {prf['f1']:.4f} (tp {prf['tp']} fp {prf['fp']} fn {prf['fn']})")
+    print(f"  original population (template families + real): {eval_gate.describe_prf(prf)}")
     for low in (0.5, 0.9):
         other = eval_gate.prf([model.score_text(i.text).probability for i in test], [i.doc.positive for i in test], low)
         print(f"  at threshold {low}: precision {other['precision']:.4f} recall {other['recall']:.4f}")
