@@ -176,6 +176,10 @@ class SettingsSpec:
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     accepted: frozenset[str] = frozenset()
+    # Whether results carry the documents' text units.  Only the html report
+    # shows them; without them a result is a fraction of the size to pickle
+    # back to the parent and to hold there for the rest of a large batch.
+    keep_text: bool = True
 
     @classmethod
     def from_settings_args(
@@ -217,7 +221,12 @@ class SettingsSpec:
             "allow": sorted(self.allow),
             "review_threshold": self.review_threshold,
             "accepted": hashlib.sha256("\n".join(sorted(self.accepted)).encode()).hexdigest(),
+            "text": self.keep_text,
         }
+
+    def finish(self, doc: DocumentResult) -> DocumentResult:
+        """``doc`` as a worker sends it back: without its text units unless they are kept."""
+        return doc if self.keep_text or not doc.units else replace(doc, units=())
 
 
 def _code_digest() -> str:
@@ -343,7 +352,7 @@ def _worker_main(conn: Any, spec: SettingsSpec, max_memory_mb: int, hook: tuple[
         try:
             if hook:
                 _apply_hook(hook, task)
-            doc = scan_task(task, settings)
+            doc = spec.finish(scan_task(task, settings))
         except MemoryError:
             del message
             conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
@@ -909,7 +918,10 @@ def _drive(executor: Any, feeder: _Feeder, settings: Settings, summary: BatchSum
                 emit(order, payload, fresh=kind == "cached", seconds=None)
         if finished and held is None and executor.busy == 0:
             return
-        for completion in executor.wait([feeder.wake_fd]):
+        # The feeder's wake-ups matter only while a task could be handed out:
+        # with one held back (every worker has its fill) they would only make
+        # the parent spin, taking CPU from the workers.
+        for completion in executor.wait([feeder.wake_fd] if held is None and not finished else []):
             order = orders.pop(completion.task_id)
             doc = completion.doc
             if doc is None:
@@ -1130,6 +1142,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
             target.write(jsonl_line(doc).encode("utf-8"))
             target.flush()
 
+    spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
     try:
         return run_batch(_Sources(files, crawler), spec, settings, options, total=total, sink=sink)
     finally:

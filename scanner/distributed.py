@@ -41,7 +41,7 @@ def _dask_scan(spec: SettingsSpec, task: Task) -> tuple[DocumentResult, float]:
     settings = built.get(spec)
     if settings is None:
         settings = built[spec] = spec.build()
-    return scan_task(task, settings), time.perf_counter() - started
+    return spec.finish(scan_task(task, settings)), time.perf_counter() - started
 
 
 class DaskExecutor:

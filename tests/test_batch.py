@@ -185,6 +185,26 @@ def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, mon
     assert str(moved) in by_path
 
 
+
+def test_results_carry_text_only_when_asked(tmp_path: Path, settings: Settings) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for index in range(4):
+        (data / f"f{index}.txt").write_text(MARKED if index == 0 else plain(index), encoding="utf-8")
+    files = list(iter_files([data]))
+    options = BatchOptions(jobs=2, timeout=30, cache_dir=tmp_path / "cache")
+    lean = run_batch(file_tasks(files), SettingsSpec(keep_text=False), settings, options)
+    assert all(not doc.units for doc in lean.result.documents)
+    assert lean.result.documents[0].verdict is Verdict.BLOCK and lean.result.documents[0].findings
+
+    # a run that shows the text does not take the text-less results from the cache
+    full = run_batch(file_tasks(files), SettingsSpec(), settings, options)
+    assert full.summary.scanned == 4 and full.summary.cached == 0
+    assert all(doc.units for doc in full.result.documents)
+    for without, with_text in zip(lean.result.documents, full.result.documents):
+        assert without.findings == with_text.findings and without.verdict is with_text.verdict
+
+
 # --- kill and resume ------------------------------------------------------------------------------
 
 DRIVER = textwrap.dedent(

@@ -128,7 +128,10 @@ def test_batch_html_writes_an_overview_directory(tmp_path: Path, marked: Path) -
     outcome = invoke("--format", "html", "-o", str(out), str(marked), str(clean))
     assert outcome.exit_code == 1
     assert (out / "index.html").is_file()
-    assert len(list((out / "docs").glob("*.html"))) == 2
+    pages = sorted((out / "docs").glob("*.html"))
+    assert len(pages) == 2
+    # the workers sent the text back: each page shows its document
+    assert any("欢迎广大市民参加" in page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_sarif_output_is_json_with_results(marked: Path) -> None:
