@@ -74,12 +74,13 @@ def generate(root: Path, total: int, seed: int = 7) -> None:
             print(f"  generated {index} files", file=sys.stderr)
 
 
-def measure(root: Path, jobs: int, cache_dir: Path | None, spec: SettingsSpec, settings) -> tuple[float, object]:
+def measure(root: Path, jobs: int, cache_dir: Path | None, spec: SettingsSpec, settings) -> tuple[float, float, object]:
+    """Wall seconds, the parent's CPU seconds (on 2 cores taken from the workers' share) and the outcome."""
     files = list(iter_files([root]))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = run_batch(file_tasks(files), spec, settings,
                         BatchOptions(jobs=jobs, timeout=120, cache_dir=cache_dir, progress=False), total=len(files))
-    return time.perf_counter() - started, outcome
+    return time.perf_counter() - started, time.process_time() - cpu, outcome
 
 
 def main() -> None:
@@ -109,20 +110,21 @@ def main() -> None:
     batch._code_digest = lambda: "bench"  # type: ignore[attr-defined]
     rates = {}
     for jobs in () if args.cache_only else (1, 2):
-        seconds, outcome = measure(root, jobs, None, spec, settings)
+        seconds, parent_cpu, outcome = measure(root, jobs, None, spec, settings)
         summary = outcome.summary
         rates[jobs] = len(files) / seconds
         print(f"--jobs {jobs}: {seconds:7.1f} s  {len(files) / seconds:7.1f} files/s  {size / 1e6 / seconds:6.2f} MB/s  "
               f"worker busy {summary.busy_seconds:.1f} s (parallelism {summary.busy_seconds / seconds:.2f})  "
+              f"parent CPU {parent_cpu:.1f} s  "
               f"peak worker RSS {summary.peak_worker_rss_kb / 1024:.0f} MB  verdicts {dict(summary.verdicts)}  "
               f"failures {dict(summary.failures)}")
     if rates:
         print(f"speed-up --jobs 2 / --jobs 1: {rates[2] / rates[1]:.2f}x")
 
     cache_dir = work / "cache"
-    seconds, outcome = measure(root, 2, cache_dir, spec, settings)
+    seconds, _, outcome = measure(root, 2, cache_dir, spec, settings)
     print(f"cache fill run (--jobs 2): {seconds:.1f} s")
-    seconds, outcome = measure(root, 2, cache_dir, spec, settings)
+    seconds, _, outcome = measure(root, 2, cache_dir, spec, settings)
     print(f"second run, fully cached: {seconds:.1f} s ({outcome.summary.cached} cached, "
           f"{outcome.summary.scanned} scanned, {len(files) / seconds:.0f} files/s)")
     if not args.keep:
