@@ -195,7 +195,7 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
     """Normalise, match and decide on an extraction."""
     norms = normalize_many([unit.text for unit in extraction.units])
-    views = [UnitView(unit, norm, index) for index, (unit, norm) in enumerate(zip(extraction.units, norms))]
+    views = UnitView.many(extraction.units, norms)
     findings: list[Finding] = [
         *layer_findings(extraction, settings.catalogue),
         *detect_markings(views, settings.catalogue),

@@ -22,7 +22,7 @@ from scanner.extract._common import Collector
 from scanner.extract.text import add_lines
 from scanner.findings import UnitView
 from scanner.markings import detect_markings
-from scanner.normalize import fold, fold_table, normalize
+from scanner.normalize import fold, fold_table, normalize, normalize_many
 from scanner.types import TextUnit
 
 # Pieces of real markings and their noise, so generated text often comes
@@ -134,6 +134,20 @@ def test_line_units_equal_adding_each_line(text: str) -> None:
     assert out.pages == expected_pages
     assert out.chars == sum(len(unit.text) for unit in expected_units)
     assert out.layer_counts.get("body", 0) == len(expected_units)
+
+
+
+@RELAXED
+@given(LINES_TEXT)
+def test_views_equal_the_constructor(text: str) -> None:
+    out = Collector(format="text")
+    add_lines(text, out)
+    norms = normalize_many([unit.text for unit in out.units])
+    views = UnitView.many(out.units, norms)
+    expected = [UnitView(unit, norm, index) for index, (unit, norm) in enumerate(zip(out.units, norms))]
+    assert views == expected
+    assert [vars(view) for view in views] == [vars(view) for view in expected]
+    assert all(type(view) is UnitView for view in views)
 
 
 # -- validators ----------------------------------------------------------------
