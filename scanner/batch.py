@@ -32,6 +32,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import queue
 import resource
 import selectors
@@ -56,6 +57,8 @@ HOOK_ENV = "SECSCAN_TEST_HOOK"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_MEMORY_MB = 500
 PIPELINE_DEPTH = 2  # tasks in flight per local worker
+FEEDER_CHUNK = 64  # inputs handed from the feeder thread to the parent's loop at a time
+FEEDER_CHUNKS = 4
 
 
 class BatchError(RuntimeError):
@@ -531,8 +534,11 @@ class WorkerPool:
         # Two tasks per worker: the next one waits in the pipe, so a worker never
         # idles while the parent handles its last result (a round trip per file
         # otherwise costs more than scanning a small file).
-        candidates = [w for w in self.workers if w.ready and len(w.queue) < PIPELINE_DEPTH]
-        return min(candidates, key=lambda w: len(w.queue)) if candidates else None
+        best = None
+        for worker in self.workers:
+            if worker.ready and len(worker.queue) < PIPELINE_DEPTH and (best is None or len(worker.queue) < len(best.queue)):
+                best = worker
+        return best
 
     @property
     def busy(self) -> int:
@@ -542,8 +548,11 @@ class WorkerPool:
         worker.queue.append((task_id, task))
         if len(worker.queue) == 1:
             worker.start_clock(self.timeout)
+        # Plain pickle: Connection.send's ForkingPickler is built per call, and a
+        # Task holds only strings and bytes.
+        message = pickle.dumps((task_id, task), pickle.HIGHEST_PROTOCOL)
         with contextlib.suppress(OSError, ValueError):  # a dead worker shows up in wait() as a crash
-            worker.conn.send((task_id, task))
+            worker.conn.send_bytes(message)
 
     def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
         """Block until something happens; return what finished (maybe nothing).
@@ -989,7 +998,11 @@ class _Feeder(threading.Thread):
         self._resumed = resumed
         self._cache_dir = cache_dir
         self._digest = digest
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=256)
+        # Items travel in chunks (one lock round trip and one wake-up per chunk,
+        # not per file); at most FEEDER_CHUNKS * FEEDER_CHUNK items wait here.
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=FEEDER_CHUNKS)
+        self._chunk: list[Any] = []
+        self._ready: deque[Any] = deque()  # the main thread's side: items taken from the queue
         self._halt = threading.Event()
         self.wake_fd, self._wake_write = os.pipe()
         os.set_blocking(self.wake_fd, False)
@@ -1039,9 +1052,15 @@ class _Feeder(threading.Thread):
         return cache.get(digest, path=task.key, referrer=task.referrer)
 
     def _put(self, item: Any) -> None:
+        # A chunk goes when it is full, at the end, or at once while the parent
+        # has nothing to hand out (a slow crawl never holds a page back).
+        self._chunk.append(item)
+        if len(self._chunk) < FEEDER_CHUNK and item is not _END and not self._queue.empty():
+            return
+        chunk, self._chunk = self._chunk, []
         while not self._halt.is_set():
             try:
-                self._queue.put(item, timeout=0.2)
+                self._queue.put(chunk, timeout=0.2)
             except queue.Full:
                 continue
             with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
@@ -1049,10 +1068,13 @@ class _Feeder(threading.Thread):
             return
 
     def get(self) -> Any:
-        try:
-            return self._queue.get_nowait()
-        except queue.Empty:
-            return None
+        """The next item, or ``None`` when none is ready yet (main thread only)."""
+        if not self._ready:
+            try:
+                self._ready.extend(self._queue.get_nowait())
+            except queue.Empty:
+                return None
+        return self._ready.popleft()
 
     def drain_wake(self) -> None:
         try:
