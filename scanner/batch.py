@@ -364,7 +364,9 @@ def _worker_main(conn: Any, spec: SettingsSpec, max_memory_mb: int, hook: tuple[
             conn.send(("error", task_id, f"{type(error).__name__}: {error}", time.perf_counter() - started))
             continue
         try:
-            conn.send(("done", task_id, doc, time.perf_counter() - started, _maxrss_kb()))
+            # plain pickle, as the parent sends tasks (no ForkingPickler built per message)
+            conn.send_bytes(pickle.dumps(("done", task_id, doc, time.perf_counter() - started, _maxrss_kb()),
+                                         pickle.HIGHEST_PROTOCOL))
         except MemoryError:
             conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
             os._exit(0)
