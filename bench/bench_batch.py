@@ -146,13 +146,14 @@ def main() -> None:
     # The cache key includes a hash of the scanner's source; in a shared working tree
     # someone may edit it mid-bench, which would (rightly) miss.  Pin it for the bench.
     batch._code_digest = lambda: "bench"  # type: ignore[attr-defined]
-    if not args.cache_only:
-        ceilings = [machine_ceiling(files) for _ in range(args.runs)]
-        print(f"machine ceiling (two plain scanning processes / one, no batch machinery): "
-              f"median {statistics.median(ceilings):.2f}x ({', '.join(f'{c:.2f}' for c in ceilings)})")
     walls: dict[int, list[float]] = {1: [], 2: []}
-    # --jobs 1 and --jobs 2 alternate, so a neighbour's load on a shared machine hits both alike.
+    ceilings: list[float] = []
+    # Each run measures the machine's ceiling and then --jobs 1 and --jobs 2, one
+    # after the other, so a neighbour's load on a shared host hits all three alike.
     for run in range(0 if args.cache_only else args.runs):
+        ceilings.append(machine_ceiling(files))
+        print(f"run {run + 1} machine ceiling (two plain scanning processes / one, no batch machinery): "
+              f"{ceilings[-1]:.2f}x")
         for jobs in (1, 2):
             seconds, parent_cpu, outcome = measure(root, jobs, None, spec, settings)
             summary = outcome.summary
@@ -163,9 +164,12 @@ def main() -> None:
                   f"peak worker RSS {summary.peak_worker_rss_kb / 1024:.0f} MB  verdicts {dict(summary.verdicts)}  "
                   f"failures {dict(summary.failures)}")
     if walls[1]:
-        one, two = statistics.median(walls[1]), statistics.median(walls[2])
-        print(f"median of {len(walls[1])}: --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s; speed-up {one / two:.2f}x "
-              f"(per run: {', '.join(f'{a / b:.2f}' for a, b in zip(walls[1], walls[2]))})")
+        ratios = [one / two for one, two in zip(walls[1], walls[2])]
+        print(f"median of {len(ratios)}: --jobs 1 {statistics.median(walls[1]):.1f} s, "
+              f"--jobs 2 {statistics.median(walls[2]):.1f} s; speed-up {statistics.median(ratios):.2f}x "
+              f"(per run: {', '.join(f'{r:.2f}' for r in ratios)}); machine ceiling {statistics.median(ceilings):.2f}x "
+              f"(per run: {', '.join(f'{c:.2f}' for c in ceilings)}); speed-up / ceiling "
+              f"{statistics.median(r / c for r, c in zip(ratios, ceilings)):.2f}")
 
     cache_dir = work / "cache"
     seconds, _, outcome = measure(root, 2, cache_dir, spec, settings)

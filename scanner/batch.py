@@ -33,7 +33,6 @@ import json
 import multiprocessing
 import os
 import pickle
-import queue
 import resource
 import selectors
 import signal
@@ -57,8 +56,7 @@ HOOK_ENV = "SECSCAN_TEST_HOOK"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_MEMORY_MB = 500
 PIPELINE_DEPTH = 2  # tasks in flight per local worker
-FEEDER_CHUNK = 64  # inputs handed from the feeder thread to the parent's loop at a time
-FEEDER_CHUNKS = 4
+FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
 
 
 class BatchError(RuntimeError):
@@ -1000,11 +998,13 @@ class _Feeder(threading.Thread):
         self._resumed = resumed
         self._cache_dir = cache_dir
         self._digest = digest
-        # Items travel in chunks (one lock round trip and one wake-up per chunk,
-        # not per file); at most FEEDER_CHUNKS * FEEDER_CHUNK items wait here.
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=FEEDER_CHUNKS)
-        self._chunk: list[Any] = []
-        self._ready: deque[Any] = deque()  # the main thread's side: items taken from the queue
+        # The main thread takes everything pending at once, and is woken only
+        # when pending goes from empty to not empty: a lock round trip and a
+        # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
+        # wait on each side.
+        self._pending: deque[Any] = deque()
+        self._ready: deque[Any] = deque()  # the main thread's side
+        self._cond = threading.Condition()
         self._halt = threading.Event()
         self.wake_fd, self._wake_write = os.pipe()
         os.set_blocking(self.wake_fd, False)
@@ -1054,28 +1054,25 @@ class _Feeder(threading.Thread):
         return cache.get(digest, path=task.key, referrer=task.referrer)
 
     def _put(self, item: Any) -> None:
-        # A chunk goes when it is full, at the end, or at once while the parent
-        # has nothing to hand out (a slow crawl never holds a page back).
-        self._chunk.append(item)
-        if len(self._chunk) < FEEDER_CHUNK and item is not _END and not self._queue.empty():
-            return
-        chunk, self._chunk = self._chunk, []
-        while not self._halt.is_set():
-            try:
-                self._queue.put(chunk, timeout=0.2)
-            except queue.Full:
-                continue
+        with self._cond:
+            while len(self._pending) >= FEEDER_LIMIT:
+                if self._halt.is_set():
+                    return
+                self._cond.wait(0.2)
+            wake = not self._pending
+            self._pending.append(item)
+        if wake:
             with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
                 os.write(self._wake_write, b"x")
-            return
 
     def get(self) -> Any:
         """The next item, or ``None`` when none is ready yet (main thread only)."""
         if not self._ready:
-            try:
-                self._ready.extend(self._queue.get_nowait())
-            except queue.Empty:
-                return None
+            with self._cond:
+                if not self._pending:
+                    return None
+                self._ready, self._pending = self._pending, self._ready
+                self._cond.notify()
         return self._ready.popleft()
 
     def drain_wake(self) -> None:
