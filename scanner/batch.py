@@ -1018,6 +1018,8 @@ class _Feeder(threading.Thread):
         seen: set[str] = set()
         try:
             for order, task in enumerate(self._tasks):
+                if self._halt.is_set():
+                    break  # the run is over (an error, Ctrl-C): walk no further
                 if task.key in seen:
                     continue  # the same input twice (a WARC revisit, a repeated list entry)
                 seen.add(task.key)
