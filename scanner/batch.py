@@ -258,11 +258,10 @@ def scan_task(task: Task, settings: Settings) -> DocumentResult:
 
 def failed_document(task: Task, reason: str, settings: Settings, *, sha256: str = "") -> DocumentResult:
     """A ``review`` result for an input that could not be scanned, with the reason as its error."""
-    from scanner.pipeline import analyse
-    from scanner.types import Extraction
+    from scanner.pipeline import unread_document
 
     suffix = Path(task.key.split("?", 1)[0]).suffix.lower().lstrip(".")
-    doc = analyse(Extraction(format=suffix or "unknown", errors=(reason,)), settings, path=task.key, sha256=sha256)
+    doc = unread_document(reason, settings, path=task.key, format=suffix or "unknown", sha256=sha256)
     return replace(doc, referrer=task.referrer)
 
 

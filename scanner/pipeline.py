@@ -118,11 +118,11 @@ def scan_file(
         with time_limit(timeout):
             return _scan_file(path, settings, display_path=display_path)
     except ScanTimeout:
-        extraction = Extraction(
-            format="unknown",
-            errors=(f"超时：{timeout:g} 秒内未能读完，未经完整审查 / timed out after {timeout:g} s",),
+        return unread_document(
+            f"超时：{timeout:g} 秒内未能读完，未经完整审查 / timed out after {timeout:g} s",
+            settings,
+            path=display_path or display_name(path),
         )
-        return analyse(extraction, settings, path=display_path or display_name(path), sha256="")
 
 
 def _scan_file(path: Path, settings: Settings, *, display_path: str | None) -> DocumentResult:
@@ -135,17 +135,13 @@ def _scan_file(path: Path, settings: Settings, *, display_path: str | None) -> D
             data = handle.read(PREFIX_BYTES if size > MAX_FILE_BYTES else -1)
             sha256 = file_sha256(handle) if size > MAX_FILE_BYTES else hashlib.sha256(data).hexdigest()
     except NotRegularFile:
-        extraction = Extraction(
-            format="unknown",
-            errors=("不是普通文件（管道、设备或套接字），未读取 / not a regular file (pipe, device or socket): not read",),
+        return unread_document(
+            "不是普通文件（管道、设备或套接字），未读取 / not a regular file (pipe, device or socket): not read",
+            settings,
+            path=name,
         )
-        return analyse(extraction, settings, path=name, sha256="")
     except OSError as error:
-        extraction = Extraction(
-            format="unknown",
-            errors=(f"无法读取文件 / cannot read file: {error.strerror or error}",),
-        )
-        return analyse(extraction, settings, path=name, sha256="")
+        return unread_document(f"无法读取文件 / cannot read file: {error.strerror or error}", settings, path=name)
     extraction = extract_bytes(data, name)
     if size > MAX_FILE_BYTES:
         limit = (size // 2**20, MAX_FILE_BYTES // 2**20, PREFIX_BYTES // 2**20)
@@ -159,6 +155,13 @@ def _scan_file(path: Path, settings: Settings, *, display_path: str | None) -> D
             ),
         )
     return analyse(extraction, settings, path=name, sha256=sha256)
+
+
+def unread_document(
+    reason: str, settings: Settings, *, path: str, format: str = "unknown", sha256: str = ""
+) -> DocumentResult:
+    """The result for an input that was not read: ``review``, with ``reason`` as its error (fail closed)."""
+    return analyse(Extraction(format=format, errors=(reason,)), settings, path=path, sha256=sha256)
 
 
 def display_name(path: str | os.PathLike[str]) -> str:
