@@ -62,30 +62,9 @@ def decide(
         if not any(f.rule.startswith("UR") and f.context == error for f in findings):
             findings.append(_unreadable(error, catalogue))
     model_risk = model_score.probability if model_score else 0.0
-    rule = catalogue[MODEL_RULE]
-    terms = "、".join(model_score.top_terms) if model_score else ""
-    model_fingerprint = fingerprint(rule.id, terms or "无", "model")
-    if (
-        model_score
-        and model_risk >= policy.review_threshold
-        and rule.enabled
-        and model_fingerprint not in accepted
-    ):
-        terms = terms or "无"
-        findings.append(
-            Finding(
-                rule=rule.id,
-                category=rule.category,
-                severity=rule.severity,
-                text="",
-                context="",
-                location=Location(part="body"),
-                message=f"{rule.summary}（模型风险 {model_risk:.2f}，主要依据词：{terms}）",
-                basis=rule.basis,
-                evidence=(f"模型概率 {model_risk:.3f} ≥ 阈值 {policy.review_threshold:.2f}",),
-                fingerprint=model_fingerprint,
-            )
-        )
+    model_finding = _model_finding(model_score, policy, catalogue) if model_score else None
+    if model_finding is not None and model_finding.fingerprint not in accepted:
+        findings.append(model_finding)
     worst = max((finding.severity.rank for finding in findings), default=-1)
     if worst >= Severity.BLOCK.rank:
         verdict = Verdict.BLOCK
@@ -94,6 +73,26 @@ def decide(
     else:
         verdict = Verdict.PASS
     return Decision(verdict=verdict, risk=_combined_risk(findings, model_risk), findings=tuple(findings))
+
+
+def _model_finding(model_score: ModelScore, policy: Policy, catalogue: Catalogue) -> Finding | None:
+    """The model's review finding, when the model asks for review and its rule is enabled."""
+    rule = catalogue[MODEL_RULE]
+    if model_score.probability < policy.review_threshold or not rule.enabled:
+        return None
+    terms = "、".join(model_score.top_terms) or "无"
+    return Finding(
+        rule=rule.id,
+        category=rule.category,
+        severity=rule.severity,
+        text="",
+        context="",
+        location=Location(part="body"),
+        message=f"{rule.summary}（模型风险 {model_score.probability:.2f}，主要依据词：{terms}）",
+        basis=rule.basis,
+        evidence=(f"模型概率 {model_score.probability:.3f} ≥ 阈值 {policy.review_threshold:.2f}",),
+        fingerprint=fingerprint(rule.id, terms, "model"),
+    )
 
 
 def _combined_risk(findings: list[Finding], model_risk: float) -> float:
