@@ -47,6 +47,7 @@ from scanner.extract.pdf_pdfium import (
     Box,
     Hidden,
     PageError,
+    luminance,
     open_document,
     read_page,
     undecoded_share,
@@ -390,11 +391,10 @@ def _luminance(color: Any) -> float:
             return values[0]
         if len(values) == 3:
             r, g, b = values
-            return 0.299 * r + 0.587 * g + 0.114 * b
+            return luminance(r, g, b)
         if len(values) == 4:
             c, m, y, k = values
-            r, g, b = ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
-            return 0.299 * r + 0.587 * g + 0.114 * b
+            return luminance((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
     return 1.0
 
 

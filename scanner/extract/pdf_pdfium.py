@@ -29,6 +29,7 @@ import ctypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -44,9 +45,6 @@ AFTER_EVERYTHING = 1 << 60  # drawing order of annotations: over all page conten
 # which a page's text is taken as not mapped to Unicode.
 UNDECODED_SHARE = 0.1
 _FORM_DEPTH = 32  # PDFium refuses deeper form nesting itself; this only bounds the walk
-# The font-info hook installed in PDFium, kept alive for the life of the
-# process (PDFium holds a pointer to it); installed on first use.
-_font_hook: list[Any] = []
 
 # Characters that are not text: what a reader emits for a glyph it cannot
 # map (U+FFFD, a private-use code, a raw control code other than PDFium's
@@ -113,8 +111,7 @@ def open_document(data: bytes) -> Any:
     """
     import pypdfium2
 
-    if not _font_hook:
-        _font_hook.append(_no_system_fonts())
+    _no_system_fonts()
     try:
         return pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as error:
@@ -123,6 +120,7 @@ def open_document(data: bytes) -> Any:
         raise ExtractError(f"PDF 文件损坏，无法打开 / corrupt PDF: {error}") from error
 
 
+@cache  # once per process; the cache also keeps the hook alive (PDFium holds a pointer to it)
 def _no_system_fonts() -> Any:
     """Keep PDFium from loading system fonts for fonts a PDF does not embed.
 
@@ -315,7 +313,7 @@ class _Walk:
         # False for pattern and shading fills: cannot judge, not a box.
         if not api.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
             return None
-        if a.value < OPAQUE or _luminance(r.value, g.value, b.value) >= DARK:
+        if a.value < OPAQUE or luminance(r.value, g.value, b.value) / 255 >= DARK:
             return None
         left, bottom, right, top = (ctypes.c_float() for _ in range(4))
         if not api.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
@@ -352,8 +350,9 @@ def _transform_box(m: tuple[float, ...], x0: float, y0: float, x1: float, y1: fl
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def _luminance(r: int, g: int, b: int) -> float:
-    return (0.299 * r + 0.587 * g + 0.114 * b) / 255
+def luminance(r: float, g: float, b: float) -> float:
+    """Brightness of an RGB colour (ITU-R BT.601 weights), on the scale of its components."""
+    return 0.299 * r + 0.587 * g + 0.114 * b
 
 
 def _hidden(api: _Api, textpage: int, walk: _Walk, boxes: list[Box], chars: int) -> tuple[Hidden, ...]:
@@ -388,7 +387,7 @@ def _hidden(api: _Api, textpage: int, walk: _Walk, boxes: list[Box], chars: int)
         dark_text = bool(
             api.FPDFText_GetFillColor(textpage, index, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b),
                                       ctypes.byref(a))
-        ) and _luminance(r.value, g.value, b.value) < DARK_TEXT
+        ) and luminance(r.value, g.value, b.value) / 255 < DARK_TEXT
         for box in covering:
             # Hidden if the box was drawn after the text, or the text is dark
             # itself (dark on dark).  White text on a dark background drawn
@@ -473,10 +472,6 @@ class _Api:
         raise AttributeError(name)
 
 
-_api_holder: list[_Api] = []
-
-
+@cache
 def _api() -> _Api:
-    if not _api_holder:
-        _api_holder.append(_Api())
-    return _api_holder[0]
+    return _Api()
