@@ -16,7 +16,7 @@ samples of the rest, so the cost per document is bounded.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -238,19 +238,8 @@ SUBLINEAR_TF = tuple(1.0 + math.log(count) if count else 0.0 for count in range(
 
 def weigh(counts: dict[int, int], idf: Sequence[float]) -> dict[int, float]:
     """Sublinear tf-idf, scaled to unit Euclidean length (empty stays empty)."""
-    weights = {index: (1.0 + math.log(count)) * idf[index] for index, count in counts.items()}
+    weights = {index: sublinear_tf(count) * idf[index] for index, count in counts.items()}
     norm = math.sqrt(sum(value * value for value in weights.values()))
     if norm == 0.0:
         return {}
     return {index: value / norm for index, value in weights.items()}
-
-
-def candidate_ngrams(text: str, sizes: Iterable[int]) -> set[str]:
-    """Every n-gram of the given sizes without white space (training only)."""
-    grams: set[str] = set()
-    for size in sizes:
-        for start in range(len(text) - size + 1):
-            gram = text[start : start + size]
-            if not any(char.isspace() for char in gram):
-                grams.add(gram)
-    return grams

@@ -113,4 +113,3 @@ def reading_order(finding: Finding) -> tuple[int, int, int, int, int, str, str]:
         finding.rule,
         finding.fingerprint,
     )
-
