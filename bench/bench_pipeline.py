@@ -159,7 +159,7 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
         sha = hashlib.sha256(content).hexdigest()
         t1 = clock()
         norms = normalize_many([unit.text for unit in extraction.units])
-        views = [UnitView(unit, norm, index) for index, (unit, norm) in enumerate(zip(extraction.units, norms))]
+        views = UnitView.many(extraction.units, norms)
         t2 = clock()
         findings = [*layer_findings(extraction, settings.catalogue), *detect_markings(views, settings.catalogue)]
         t3 = clock()
