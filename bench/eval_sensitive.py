@@ -26,6 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the imports below need the repo
 
+# the sibling script's reading of a plain text (this directory is on sys.path when run as a script)
+from eval_markings import text_views
+
 from scanner.catalogue import load_catalogue
 from scanner.findings import UnitView
 from scanner.match import Matcher
@@ -76,10 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     for title, content in docs:
         size += len(content.encode("utf-8"))
         tick = time.perf_counter()
-        views = [
-            UnitView(TextUnit(text=line, paragraph=number), normalize(line), number - 1)
-            for number, line in enumerate(content.split("\n"), start=1)
-        ]
+        views = text_views(content)
         tock = time.perf_counter()
         findings = matcher.match(views)
         match_seconds += time.perf_counter() - tock
