@@ -15,7 +15,9 @@ samples of the rest, so the cost per document is bounded.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -149,6 +151,24 @@ class VocabularyIndex:
         return indexes, [found[index] for index in indexes]
 
 
+@functools.cache
+def compiled_kernel() -> Any:
+    """The compiled counting kernel (``scanner/_ngram.c``), or ``None`` to count with numpy.
+
+    The kernel is built by ``pip install`` where a C compiler is present
+    (an optional extension: the install does not fail without one) and
+    gives the same counts as numpy, about 8x faster.  Setting
+    ``SECSCAN_PURE_PYTHON=1`` in the environment turns it off.
+    """
+    if os.environ.get("SECSCAN_PURE_PYTHON"):
+        return None
+    try:
+        from scanner import _ngram  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _ngram
+
+
 def _fits_in_64_bits(terms: Sequence[str]) -> bool:
     base = len({char for term in terms for char in term}) + 1
     longest = max(len(term) for term in terms)
@@ -190,8 +210,26 @@ class _HashTables:
         self._slots = np.array(slots, dtype=np.int32)
         self._keys = np.array([0, *keys], dtype=np.uint64)  # by vocabulary index + 1; 0 matches nothing
         self._size = len(terms)
+        self._kernel = compiled_kernel()
+        if self._kernel is not None:  # scratch space the kernel counts in (its tally is left zero)
+            self._tally = np.zeros(len(terms) + 1, dtype=np.int64)
+            self._found = np.empty(len(terms), dtype=np.int64)
+            self._found_counts = np.empty(len(terms), dtype=np.int64)
+            self._length_bits = sum(1 << length for length in self._lengths)
+            # each slot's key beside its entry: one cache line per probe, not two
+            self._pairs = np.stack([self._keys[self._slots], self._slots.astype(np.uint64)], axis=1)
 
     def counts(self, text: str) -> tuple[Any, Any]:
+        if self._kernel is not None:
+            distinct = self._kernel.count(
+                text, self._rank, self._pairs, self._tally, self._found, self._found_counts,
+                self._base, self._longest, self._length_bits, int(self._shift),
+            )
+            return self._found[:distinct].copy(), self._found_counts[:distinct].copy()
+        return self.numpy_counts(text)
+
+    def numpy_counts(self, text: str) -> tuple[Any, Any]:
+        """:meth:`counts` with numpy alone (where the compiled kernel is not built)."""
         np = self._np
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         ranks = self._rank[codes].astype(np.uint64)

@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.decide import ModelScore
-from scanner.features import SUBLINEAR_TF, TextWindow, VocabularyIndex, scoring_text, sublinear_tf
+from scanner.features import (
+    SUBLINEAR_TF,
+    TextWindow,
+    VocabularyIndex,
+    compiled_kernel,
+    scoring_text,
+    sublinear_tf,
+)
 from scanner.findings import UnitView
 
 FORMAT = "secscan-linear-ngram/2"
@@ -236,6 +243,14 @@ def exact_sum(values: Any) -> float:
     """
     import numpy as np
 
+    kernel = compiled_kernel()
+    if kernel is not None and values.size:
+        # the same integer, summed in C (scanner/_ngram.c): 5 µs instead of 50
+        parts = kernel.exact_parts(np.ascontiguousarray(values, dtype=np.float64))
+        if parts is None:  # not finite, or too many values
+            return math.fsum(values.tolist())
+        data, lowest = parts
+        return _scaled(int.from_bytes(data, "little", signed=True), lowest, values)
     if values.size == 0 or values.size >= 1 << 26 or not np.isfinite(values).all():
         return math.fsum(values.tolist())
     mantissa, exponent = np.frexp(values)
@@ -250,7 +265,12 @@ def exact_sum(values: Any) -> float:
         total += int(high[position]) << (position + 27)
     for position in np.flatnonzero(low).tolist():
         total += int(low[position]) << position
-    if total == 0:
+    return _scaled(total, lowest, values)
+
+
+def _scaled(total: int, lowest: int, values: Any) -> float:
+    """``total * 2**(lowest - 53)``, correctly rounded (the exact sum of :func:`exact_sum`)."""
+    if total == 0:  # fsum knows the sign of a zero sum
         return math.fsum(values.tolist())
     scale = lowest - 53
     return total / (1 << -scale) if scale < 0 else float(total << scale)

@@ -1,0 +1,199 @@
+"""The compiled model kernel (scanner/_ngram.c) against numpy, the automaton and math.fsum.
+
+The kernel must give the very integers and floats of the pure paths, so
+that a score never depends on whether a machine had a C compiler, and it
+must refuse tables that do not fit together instead of reading past them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scanner import features, model
+from scanner.classify import load_model
+from scanner.features import NgramCounter, VocabularyIndex, compiled_kernel
+from scanner.model import LinearTextModel, exact_sum
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL_PATH = ROOT / "models" / "risk_model.json"
+LAWS = ROOT.parent / "shared" / "corpus" / "real" / "laws.jsonl"
+PURE = bool(os.environ.get("SECSCAN_PURE_PYTHON"))
+
+needs_kernel = pytest.mark.skipif(compiled_kernel() is None, reason="scanner/_ngram.c is not built here")
+
+
+def test_the_kernel_is_built_by_the_install() -> None:
+    """`pip install -e .` compiles it (the machines this runs on have gcc); a silent fallback would halve the speed."""
+    if PURE:
+        pytest.skip("SECSCAN_PURE_PYTHON is set: the kernel is turned off on purpose")
+    assert compiled_kernel() is not None, "scanner/_ngram.c was not built: is a C compiler installed?"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> LinearTextModel:
+    return LinearTextModel.from_json(MODEL_PATH.read_bytes())
+
+
+@pytest.fixture(scope="module")
+def tables(shipped: LinearTextModel) -> Any:
+    return features._HashTables(shipped.terms)
+
+
+# Vocabulary characters and others: n-grams straddle unknown characters, line
+# ends, ASCII, characters outside the basic plane and a lone surrogate (a str
+# may hold one; the kernel reads code points, numpy their UTF-32).
+SOUP = st.text(alphabet=st.sampled_from(list("会议纪要领导阅示拟任不得外传通知市民活动标底口令，。\n AaBb1😀𠀀\ud800")), max_size=900)
+
+
+@needs_kernel
+@settings(max_examples=150, deadline=None)
+@given(SOUP)
+def test_kernel_counts_equal_numpy_and_the_automaton(shipped: LinearTextModel, tables: Any, text: str) -> None:
+    found, counts = tables.counts(text)
+    plain_found, plain_counts = tables.numpy_counts(text) if text else (found[:0], counts[:0])
+    assert found.dtype == plain_found.dtype and counts.dtype == plain_counts.dtype
+    assert found.tolist() == plain_found.tolist() and counts.tolist() == plain_counts.tolist()
+    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == NgramCounter(shipped.terms).counts(text)
+
+
+@needs_kernel
+def test_kernel_counts_equal_numpy_on_real_documents(tables: Any) -> None:
+    if not LAWS.is_file():
+        pytest.skip(f"{LAWS} not found")
+    with LAWS.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["content"].lower() for line, _ in zip(lines, range(40), strict=False)]
+    for text in texts:
+        found, counts = tables.counts(text)
+        plain_found, plain_counts = tables.numpy_counts(text)
+        assert found.tolist() == plain_found.tolist() and counts.tolist() == plain_counts.tolist()
+
+
+@needs_kernel
+def test_the_kernel_leaves_its_scratch_tally_zero(tables: Any) -> None:
+    tables.counts("会议纪要领导阅示" * 50)
+    assert not tables._tally.any()
+
+
+@needs_kernel
+def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
+    import numpy as np
+
+    kernel = compiled_kernel()
+    args = dict(
+        text="会议纪要", rank=tables._rank, table=tables._pairs, tally=tables._tally, found=tables._found,
+        counts=tables._found_counts, base=tables._base, longest=tables._longest, lengths=tables._length_bits,
+        shift=int(tables._shift),
+    )
+
+    def call(**changed: Any) -> int:
+        merged = {**args, **changed}
+        return int(kernel.count(*merged.values()))
+
+    assert call() > 0
+    with pytest.raises(ValueError, match="rank"):
+        call(rank=tables._rank[:1000])
+    with pytest.raises(ValueError, match="table"):
+        call(table=tables._pairs[:-1])
+    with pytest.raises(ValueError, match="out_index"):
+        call(found=tables._found[:10])
+    with pytest.raises(ValueError, match="implausible"):
+        call(shift=70)
+    with pytest.raises(TypeError):
+        call(text=b"bytes")
+    read_only = np.zeros_like(tables._tally)
+    read_only.setflags(write=False)
+    with pytest.raises(TypeError):
+        call(tally=read_only)
+    with pytest.raises((TypeError, BufferError)):  # not contiguous
+        call(tally=np.zeros(2 * len(tables._tally), dtype=np.int64)[::2])
+    # a slot that names an entry past the key table: an error, and the tally is left zero
+    broken = tables._pairs.copy()
+    broken[broken[:, 1] != 0, 1] = len(tables._tally) + 5
+    with pytest.raises(ValueError, match="does not exist"):
+        call(table=broken)
+    assert not tables._tally.any()
+
+
+FLOATS = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
+
+
+@pytest.fixture(params=["kernel", "numpy"])
+def summing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "kernel" and compiled_kernel() is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    if request.param == "numpy":
+        monkeypatch.setattr(model, "compiled_kernel", lambda: None)
+    return str(request.param)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.lists(FLOATS, max_size=300),
+    cancelling=st.lists(st.sampled_from([1e16, 1.0, -1e16, 1e-30, -0.0, 0.1, 5e-324, -5e-324]), max_size=40),
+)
+def test_exact_sum_is_fsum_to_the_bit_either_way(summing: str, values: list[float], cancelling: list[float]) -> None:
+    import numpy as np
+
+    for case in (values, cancelling, values + cancelling):
+        assert json.dumps(exact_sum(np.array(case, dtype=np.float64))) == json.dumps(math.fsum(case))
+
+
+def test_exact_sum_of_extremes_either_way(summing: str) -> None:
+    import numpy as np
+
+    tiny, huge = 5e-324, 1.7976931348623157e308
+    for case in ([tiny] * 3, [huge, -huge, tiny], [huge / 2, huge / 4, -huge / 8], [2.0**53, 1.0, 1.0], [1e-320, -3e-321]):
+        assert exact_sum(np.array(case)) == math.fsum(case)
+    assert math.isnan(exact_sum(np.array([1.0, math.nan]))) and exact_sum(np.array([math.inf, 1.0])) == math.inf
+
+
+@needs_kernel
+def test_scores_are_the_same_without_the_kernel() -> None:
+    """A process with SECSCAN_PURE_PYTHON=1 (numpy only) scores real documents to the same bits."""
+    if not LAWS.is_file():
+        pytest.skip(f"{LAWS} not found")
+    code = (
+        "import json, sys\n"
+        "from scanner.classify import load_model\n"
+        "from scanner.features import compiled_kernel\n"
+        "m = load_model()\n"
+        "rows = [json.loads(l)['content'] for l, _ in zip(open(sys.argv[1], encoding='utf-8'), range(30))]\n"
+        "print(json.dumps([compiled_kernel() is not None] + [m.score_text(r.lower()).probability for r in rows * 2]))\n"
+    )
+    outputs = []
+    for pure in ("", "1"):
+        environment = {**os.environ, "SECSCAN_PURE_PYTHON": pure}
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(LAWS)], cwd=ROOT, env=environment, capture_output=True, text=True,
+            check=True,
+        )
+        outputs.append(json.loads(done.stdout))
+    (with_kernel, *kernel_scores), (without, *pure_scores) = outputs
+    assert with_kernel and not without
+    assert kernel_scores == pure_scores
+
+
+def test_vocabulary_index_counts_alike_with_and_without_the_kernel(
+    shipped: LinearTextModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "会议纪要：拟任同志名单暂不外传，请领导阅示。" * 30
+    with_kernel = VocabularyIndex(shipped.terms).array_counts(text)
+    monkeypatch.setattr(features, "compiled_kernel", lambda: None)
+    without = VocabularyIndex(shipped.terms).array_counts(text)
+    assert [part.tolist() for part in with_kernel] == [part.tolist() for part in without]
+
+
+def test_the_shipped_model_scores_with_whichever_path_is_here() -> None:
+    scored = load_model()
+    assert scored is not None
+    assert 0.0 <= scored.score_text("关于召开全市安全生产工作会议的通知。" * 40).probability <= 1.0
