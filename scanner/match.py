@@ -4,8 +4,8 @@ One :class:`Matcher` is built per run.  It compiles every enabled
 ``kind: terms`` rule of the catalogue into ONE Aho-Corasick automaton (plus
 the anchor words that gate pattern rules), so a document is read once for
 all terms; pattern rules run their regexes only on units where an anchor was
-seen, and only on units where their ``gate`` regex (``params.gate``, a
-cheap test such as "has an ASCII digit") matches.  The no-hit path is one
+seen, and only on units where their ``gate`` matches (``params.gate``: a cheap regex
+such as "has an ASCII digit", or a list of them meaning "any of").  The no-hit path is one
 automaton pass and one pass per distinct gate over the joined document.
 
 For each raw hit, in order (the first that says no drops the hit):
@@ -84,7 +84,7 @@ class _Prepared:
     allow: tuple[str, ...]
     near: re.Pattern[str] | None
     anchors: tuple[str, ...]
-    gate: str
+    gate: tuple[str, ...]  # regexes, any of which opens the rule's regex on a unit
     check_boundary: bool
     # The rule's context words, folded like the text they are looked for in
     # (NFKC turns the full-width colon of "问：" into ":").
@@ -126,7 +126,7 @@ class Matcher:
         self._patterns = [self._prepare(rule) for rule in catalogue.enabled("pattern")]
         self._by_rule = {prepared.rule.id: prepared for prepared in self._terms}
         self._gates = {
-            prepared.gate: re.compile(prepared.gate) for prepared in self._patterns if prepared.gate
+            prepared.gate: tuple(map(re.compile, prepared.gate)) for prepared in self._patterns if prepared.gate
         }
         # A pattern rule with neither anchors nor a gate must see every unit.
         self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
@@ -140,10 +140,15 @@ class Matcher:
         anchors = params.get("anchors", ())
         if not isinstance(anchors, list | tuple) or not all(isinstance(a, str) and a for a in anchors):
             raise MatcherError(f"{rule.origin}: rule {rule.id}: params.anchors must be a list of strings")
-        gate = params.get("gate") or ""
+        gate = params.get("gate") or ()
+        if isinstance(gate, str):
+            gate = (gate,)
+        if not isinstance(gate, list | tuple) or not all(isinstance(g, str) and g for g in gate):
+            raise MatcherError(f"{rule.origin}: rule {rule.id}: params.gate must be a regex or a list of regexes")
         try:
             compiled = re.compile(near) if near else None
-            re.compile(gate)
+            for pattern in gate:
+                re.compile(pattern)
         except re.error as error:
             raise MatcherError(
                 f"{rule.origin}: rule {rule.id}: bad params.near_pattern or gate: {error}"
@@ -153,7 +158,7 @@ class Matcher:
             allow=tuple(_fold(phrase) for phrase in rule.allow),
             near=compiled,
             anchors=tuple(_fold(anchor) for anchor in anchors),
-            gate=gate,
+            gate=tuple(gate),
             check_boundary=bool(params.get("word_boundary", True)),
             raise_=_fold_all(rule.context.raise_),
             lower=_fold_all(rule.context.lower),
@@ -201,16 +206,17 @@ class Matcher:
                         anchored.setdefault(unit, set()).add(value)
                     else:
                         raw_terms.setdefault(unit, []).append((local, local + end - begin, value))
-        gated: dict[str, set[int]] = {}
-        for gate, compiled in self._gates.items():
+        gated: dict[tuple[str, ...], set[int]] = {}
+        for gate, patterns in self._gates.items():
             units = gated[gate] = set()
-            found = compiled.search(joined)
-            while found is not None:
-                unit = bisect.bisect_right(offsets, found.start()) - 1
-                units.add(unit)
-                if unit + 1 >= len(offsets):
-                    break
-                found = compiled.search(joined, offsets[unit + 1])
+            for compiled in patterns:
+                found = compiled.search(joined)
+                while found is not None:
+                    unit = bisect.bisect_right(offsets, found.start()) - 1
+                    units.add(unit)
+                    if unit + 1 >= len(offsets):
+                        break
+                    found = compiled.search(joined, offsets[unit + 1])
         candidates = set(range(len(texts))) if self._ungated else set(raw_terms) | set(anchored)
         for units in gated.values():
             candidates |= units

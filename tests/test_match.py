@@ -347,3 +347,30 @@ def test_long_terms_survive_a_one_sided_cut_but_traps_do_not() -> None:
     trap = "坚持目标底线思维"
     start = trap.index("标底")
     assert segmenter.cuts_word(trap, start, start + 2)
+
+
+GATED = """
+rules:
+  - id: TG001
+    name: toy-gated
+    category: sensitive-content
+    severity: review
+    summary: 门控的测试模式
+    basis: 测试
+    kind: pattern
+    pattern: '[0-9]+[:\\-][0-9]+'
+    params:
+      gate: [':(?<=[0-9]:)[0-9]', '-(?<=[0-9]-)[0-9]']
+"""
+
+
+def test_a_list_of_gates_opens_a_unit_when_any_of_them_matches() -> None:
+    matcher = Matcher(catalogue_of(GATED))
+    found = scan(matcher, "甲\n编号 12:34\n乙\n编号 56-78\n无数字\n编号 9：")
+    assert [(finding.location.paragraph, finding.text) for finding in found] == [(2, "12:34"), (4, "56-78")]
+
+
+@pytest.mark.parametrize("gate", ["[1]", "['']", "'('", "['x', '[']"])
+def test_a_malformed_gate_is_refused_with_the_rule_named(gate: str) -> None:
+    with pytest.raises(match_module.MatcherError, match="TG001"):
+        Matcher(catalogue_of(GATED.replace("[':(?<=[0-9]:)[0-9]', '-(?<=[0-9]-)[0-9]']", gate)))
