@@ -147,7 +147,7 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
     from scanner.findings import UnitView, reading_order
     from scanner.layers import layer_findings
     from scanner.markings import detect_markings
-    from scanner.normalize import normalize_many
+    from scanner.normalize import normalize_document
     from scanner.report.json_report import document_to_dict
     from scanner.types import DocumentResult
 
@@ -158,14 +158,14 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
         extraction = extract_bytes(content, "x.txt")
         sha = hashlib.sha256(content).hexdigest()
         t1 = clock()
-        norms = normalize_many([unit.text for unit in extraction.units])
+        norms, joined = normalize_document([unit.text for unit in extraction.units])
         views = UnitView.many(extraction.units, norms)
         t2 = clock()
-        findings = [*layer_findings(extraction, settings.catalogue), *detect_markings(views, settings.catalogue)]
+        findings = [*layer_findings(extraction, settings.catalogue), *detect_markings(views, settings.catalogue, joined=joined)]
         t3 = clock()
-        findings += settings.matcher.match(views)
+        findings += settings.matcher.match(views, joined=joined)
         t4 = clock()
-        score = settings.model.score(views) if settings.model and views else None
+        score = settings.model.score(views, joined=joined) if settings.model and views else None
         t5 = clock()
         decision = decide(findings, extraction.errors, score, settings.policy, settings.catalogue)
         result = DocumentResult(

@@ -555,10 +555,13 @@ class _LevelFinding:
     cap: Severity | None
 
 
-def detect_markings(views: Sequence[UnitView], catalogue: Catalogue) -> list[Finding]:
+def detect_markings(
+    views: Sequence[UnitView], catalogue: Catalogue, *, joined: str | None = None
+) -> list[Finding]:
     """Findings for state-secret marks, internal warnings and disclosure notes.
 
-    ``views`` are one document's units in reading order.  Raises
+    ``views`` are one document's units in reading order; ``joined``, when
+    given, must be their normalised texts joined with newlines.  Raises
     :class:`GrammarError` if the catalogue lacks the marking vocabulary.
     """
     grammar = grammar_of(catalogue)
@@ -567,7 +570,8 @@ def detect_markings(views: Sequence[UnitView], catalogue: Catalogue) -> list[Fin
         return []
     # The common case is a document with no trigger word at all: one scan
     # of the joined text in C decides it.
-    joined = "\n".join(map(_norm_text, views))
+    if joined is None:
+        joined = "\n".join(map(_norm_text, views))
     # "\n密" (a plain substring search) is needed for any split level
     if "\n密" in joined and _SPLIT_LEVEL.search(joined):
         views = _join_split_marks(views, grammar)

@@ -181,23 +181,33 @@ class Matcher:
         keys = [key for key, _ in self._entries]
         return _rs_find(keys) if self.backend == AHOCORASICK_RS else _py_find(keys)
 
-    def match(self, views: Sequence[UnitView]) -> list[Finding]:
+    def match(self, views: Sequence[UnitView], *, joined: str | None = None) -> list[Finding]:
         """Every term and pattern finding in ``views``, in unit order.
 
         The units are joined (with a newline no term contains) so the
         automaton and the gates read the document in one C-level pass; only
         units with a term hit, an anchor or an open gate are looked at again.
+        ``joined``, when given, must be the normalised texts joined so.
         """
-        # One call per unit in C (attrgetter, map): a plain-text document has
-        # a unit per line, and Python loops over them showed in the profile.
-        texts = list(map(_NORM_TEXT, views))
+        if joined is None:
+            # One call per unit in C (attrgetter, map): a plain-text document
+            # has a unit per line, and Python loops over them showed in the profile.
+            joined = "\n".join(map(_NORM_TEXT, views))
+        found_terms = self._automaton(joined) if self._automaton is not None else []
+        first_gates = [
+            (gate, compiled, first)
+            for gate, patterns in self._gates.items()
+            for compiled in patterns
+            if (first := compiled.search(joined)) is not None
+        ]
+        if not found_terms and not first_gates and not self._ungated:
+            return []  # most documents: nothing to look at again, and no unit offsets needed
         # Where each unit starts in the joined text (one entry per unit).
-        offsets = list(accumulate(map(_PLUS_ONE, map(len, texts[:-1])), initial=0)) if texts else []
-        joined = "\n".join(texts)
+        offsets = list(accumulate(map(_PLUS_ONE, map(len, map(_NORM_TEXT, views[:-1]))), initial=0))
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
         anchored: dict[int, set[int]] = {}
-        if self._automaton is not None:
-            for key_index, begin, end in self._automaton(joined):
+        if found_terms:
+            for key_index, begin, end in found_terms:
                 _, values = self._entries[key_index]
                 unit = bisect.bisect_right(offsets, begin) - 1
                 local = begin - offsets[unit]
@@ -206,23 +216,22 @@ class Matcher:
                         anchored.setdefault(unit, set()).add(value)
                     else:
                         raw_terms.setdefault(unit, []).append((local, local + end - begin, value))
-        gated: dict[tuple[str, ...], set[int]] = {}
-        for gate, patterns in self._gates.items():
-            units = gated[gate] = set()
-            for compiled in patterns:
-                found = compiled.search(joined)
-                while found is not None:
-                    unit = bisect.bisect_right(offsets, found.start()) - 1
-                    units.add(unit)
-                    if unit + 1 >= len(offsets):
-                        break
-                    found = compiled.search(joined, offsets[unit + 1])
-        candidates = set(range(len(texts))) if self._ungated else set(raw_terms) | set(anchored)
+        gated: dict[tuple[str, ...], set[int]] = {gate: set() for gate in self._gates}
+        for gate, compiled, first in first_gates:
+            units = gated[gate]
+            found: re.Match[str] | None = first
+            while found is not None:
+                unit = bisect.bisect_right(offsets, found.start()) - 1
+                units.add(unit)
+                if unit + 1 >= len(offsets):
+                    break
+                found = compiled.search(joined, offsets[unit + 1])
+        candidates = set(range(len(views))) if self._ungated else set(raw_terms) | set(anchored)
         for units in gated.values():
             candidates |= units
         findings: list[Finding] = []
         for unit in sorted(candidates):
-            text = texts[unit]
+            text = views[unit].norm.text
             hits = self._term_hits(text, raw_terms[unit]) if unit in raw_terms else []
             claimed: set[tuple[int, int]] = set()
             for index, prepared in enumerate(self._patterns):

@@ -131,10 +131,15 @@ class LinearTextModel:
             raise ModelFormatError("terms, coef and idf differ in length")
         return model
 
-    def score(self, views: Sequence[UnitView]) -> ModelScore:
-        """The calibrated probability that the document is not publishable, with its main terms."""
-        text = "\n".join(view.norm.text for view in views if view.unit.part in BODY_PARTS)
-        return self.score_text(text)
+    def score(self, views: Sequence[UnitView], *, joined: str | None = None) -> ModelScore:
+        """The calibrated probability that the document is not publishable, with its main terms.
+
+        ``joined``, when given, must be the normalised texts of all ``views``
+        joined with newlines; it is scored as it is when every unit is body text.
+        """
+        if joined is None or not all(view.unit.part in BODY_PARTS for view in views):
+            joined = "\n".join(view.norm.text for view in views if view.unit.part in BODY_PARTS)
+        return self.score_text(joined)
 
     def score_text(self, text: str) -> ModelScore:
         """Score an already normalised text (lines joined with newlines).

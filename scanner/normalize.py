@@ -303,17 +303,28 @@ def normalize_many(texts: Sequence[str]) -> list[Normalized]:
     test checks it).  Texts that contain the separator themselves are
     normalised one by one.
     """
-    if len(texts) < 2:
-        return [normalize(text) for text in texts]
+    return normalize_document(texts)[0]
+
+
+def normalize_document(texts: Sequence[str]) -> tuple[list[Normalized], str]:
+    """:func:`normalize_many` of a document's units, and their normalised texts joined with newlines.
+
+    The joined text is what the markings, the matcher and the model each
+    read in one pass; the batched normalisation has it already (with
+    :data:`_SEPARATOR` in place of the newlines), so it is not joined three
+    times over.
+    """
     joined = _SEPARATOR.join(texts)
-    if joined.count(_SEPARATOR) != len(texts) - 1:
-        return [normalize(text) for text in texts]
+    if len(texts) < 2 or joined.count(_SEPARATOR) != len(texts) - 1:
+        results = [normalize(text) for text in texts]
+        return results, "\n".join(result.text for result in results)
     # The deletions are cut out in C (re.sub) and the result split at the
     # separators; no unit's offset map is built here.  A unit whose length
     # changed had something deleted: its map is built when a finding in it
     # asks (Normalized.segments), so the thousands of lines without a
     # finding cost no Python loop over their deletions.
-    texts_out = _DELETIONS.sub("", fold(joined)).split(_SEPARATOR)
+    done = _DELETIONS.sub("", fold(joined))
+    texts_out = done.split(_SEPARATOR)
     # Each Normalized is made without the frozen-dataclass __init__ (it
     # sets each field through object.__setattr__, ~1.5 µs for the four, and
     # a document has thousands of units); the object is the same, which the
@@ -329,7 +340,7 @@ def normalize_many(texts: Sequence[str]) -> list[Normalized]:
             {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments},
         )
         results.append(made)
-    return results
+    return results, done.replace(_SEPARATOR, "\n")
 
 
 def _assemble(original: str, folded: str, deletions: list[tuple[int, int]]) -> Normalized:

@@ -27,7 +27,7 @@ from scanner.findings import UnitView, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings
 from scanner.match import Matcher
-from scanner.normalize import normalize_many
+from scanner.normalize import normalize_document
 from scanner.types import DocumentResult, Extraction, Finding, ScanResult
 
 
@@ -197,15 +197,15 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
     """Normalise, match and decide on an extraction."""
-    norms = normalize_many([unit.text for unit in extraction.units])
+    norms, joined = normalize_document([unit.text for unit in extraction.units])
     views = UnitView.many(extraction.units, norms)
     findings: list[Finding] = [
         *layer_findings(extraction, settings.catalogue),
-        *detect_markings(views, settings.catalogue),
-        *settings.matcher.match(views),
+        *detect_markings(views, settings.catalogue, joined=joined),
+        *settings.matcher.match(views, joined=joined),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
-    model_score = settings.model.score(views) if settings.model and views else None
+    model_score = settings.model.score(views, joined=joined) if settings.model and views else None
     decision = decide(
         findings, extraction.errors, model_score, settings.policy, settings.catalogue, settings.accepted
     )

@@ -221,3 +221,27 @@ def test_single_file_scan_is_bounded_in_time(tmp_path: Path, settings: Settings,
     result = scan_file(path, settings, timeout=0.5)
     assert result.verdict is Verdict.REVIEW
     assert any("timed out" in error for error in result.errors)
+
+
+def test_the_joined_text_handed_on_gives_the_same_findings() -> None:
+    """analyse() passes the normaliser's joined text to markings, matcher and model: same result as joining anew."""
+    from scanner.extract import extract_bytes
+    from scanner.findings import UnitView
+    from scanner.markings import detect_markings
+    from scanner.normalize import normalize_document
+    from scanner.pipeline import build_settings
+
+    settings = build_settings()
+    texts = [
+        "机密★1年\n关于某某工程的通知\n身份证号：110101199003077578\n终端MAC 3C-97-0E-5A-12-F4\n内部资料 注意保存",
+        "秘\n-2-\n密\n会议纪要：拟任同志名单暂不外传，请领导阅示。\n" * 3,
+    ]
+    for text in texts:
+        units = extract_bytes(text.encode(), "x.txt").units
+        norms, joined = normalize_document([unit.text for unit in units])
+        views = UnitView.many(units, norms)
+        assert detect_markings(views, settings.catalogue, joined=joined) == detect_markings(views, settings.catalogue)
+        assert settings.matcher.match(views, joined=joined) == settings.matcher.match(views)
+        assert settings.model is not None
+        assert settings.model.score(views, joined=joined) == settings.model.score(views)
+        assert detect_markings(views, settings.catalogue) and settings.matcher.match(views)
