@@ -316,8 +316,8 @@ def normalize_document(texts: Sequence[str]) -> tuple[list[Normalized], str]:
     """
     joined = _SEPARATOR.join(texts)
     if len(texts) < 2 or joined.count(_SEPARATOR) != len(texts) - 1:
-        results = [normalize(text) for text in texts]
-        return results, "\n".join(result.text for result in results)
+        one_by_one = [normalize(text) for text in texts]
+        return one_by_one, "\n".join(norm.text for norm in one_by_one)
     # The deletions are cut out in C (re.sub) and the result split at the
     # separators; no unit's offset map is built here.  A unit whose length
     # changed had something deleted: its map is built when a finding in it
