@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from scanner.catalogue import load_catalogue
 from scanner.findings import UnitView
-from scanner.match import AHOCORASICK_RS, PYAHOCORASICK, Matcher, MatcherError
+from scanner.match import AHOCORASICK_RS, PYAHOCORASICK, Matcher, MatcherError, find_all
 from scanner.normalize import normalize_many
 from scanner.types import TextUnit
 
@@ -53,3 +53,20 @@ def test_offsets_are_characters_after_astral_text() -> None:
 def test_unknown_backend_is_an_error() -> None:
     with pytest.raises(MatcherError):
         Matcher(CATALOGUE, backend="grep")
+
+
+WORDS = ["内部", "内部资料", "秘密", "机密", "绝密", "公开", "密", "资料"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*WORDS, "部", "内", "\U00020001", "，", "\n", "a"]), max_size=30).map("".join))
+def test_leftmost_longest_is_what_a_longest_first_alternation_finds(text: str) -> None:
+    """The markings find their trigger words this way, with either library."""
+    import re
+
+    alternation = re.compile("|".join(sorted(WORDS, key=lambda word: (-len(word), word))))
+    expected = [found.span() for found in alternation.finditer(text)]
+    for backend in (PYAHOCORASICK, AHOCORASICK_RS):
+        found = find_all(WORDS, backend, leftmost_longest=True)(text)
+        assert [(start, end) for _, start, end in found] == expected, backend
+        assert all(WORDS[index] == text[start:end] for index, start, end in found)
