@@ -9,10 +9,13 @@
  * probe round; here each position is handled once, so a document's ~18,000
  * lookups cost about what numpy spends on one of its steps.
  *
- * The tables are built (and their consistency checked) in Python; this
- * file trusts nothing it is given: every buffer length is checked before
- * use and every slot value is checked against the key table's length, so
- * a wrong table gives an exception, never a read outside a buffer.
+ * The tables are built in Python (scanner/features.py); this file trusts
+ * nothing it is given: every buffer length is checked before use and every
+ * slot's entry against the tally's length, so a wrong table gives an
+ * exception, never a read or write outside a buffer.
+ *
+ * exact_parts() sums doubles exactly, as an integer, for
+ * scanner.model.exact_sum.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -38,15 +41,17 @@ check_size(const Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, cons
 }
 
 PyDoc_STRVAR(count_doc,
-"count(text, rank, slots, keys, tally, out_index, out_count, base, longest, lengths, shift) -> int\n"
+"count(text, rank, table, tally, out_index, out_count, base, longest, lengths, shift) -> int\n"
 "\n"
-"Count the vocabulary n-grams of text.  rank: uint16 per code point (0x110000);\n"
-"slots: int32 hash table (vocabulary index + 1, 0 empty; a power of two long);\n"
-"keys: uint64 key per vocabulary index + 1 (keys[0] unused); tally: int64 scratch\n"
-"of len(keys) zeros, left zero; out_index, out_count: int64, at least len(keys) - 1.\n"
-"lengths: bit n set when the vocabulary has n-grams of n characters (n <= longest);\n"
-"shift: 64 - log2(len(slots)).  Writes the distinct vocabulary indexes found\n"
-"(ascending) and their counts; returns how many.");
+"Count the vocabulary n-grams of text.  rank: uint16 per code point (0x110000),\n"
+"0 for a character no term holds; table: uint64 pairs (key, vocabulary index + 1),\n"
+"(0, 0) for an empty slot, a power of two of them, the key of an n-gram being\n"
+"length * base**longest + its ranks as digits in base `base`; tally: int64\n"
+"scratch of vocabulary size + 1 zeros, left zero; out_index, out_count: int64,\n"
+"at least the vocabulary size.  lengths: bit n set when the vocabulary has\n"
+"n-grams of n characters (n <= longest); shift: 64 - log2(number of slots).\n"
+"Writes the distinct vocabulary indexes found (ascending) and their counts;\n"
+"returns how many.");
 
 static PyObject *
 count(PyObject *self, PyObject *args)

@@ -4,9 +4,10 @@ The features are counts of character n-grams from a fixed vocabulary,
 weighted ``(1 + ln count) * idf`` and scaled to unit length.  Training
 (``scripts/train_model.py``) counts with one Aho-Corasick automaton over the
 vocabulary (:class:`NgramCounter`); scanning counts the same occurrences
-with :class:`VocabularyIndex` (numpy over the code points, about 5x faster on
-long texts, a plain dictionary on short ones), so the exported model scores
-exactly what it was fitted on and needs neither scikit-learn nor jieba.
+with :class:`VocabularyIndex` (a small C kernel, ``scanner/_ngram.c``, or
+numpy where it is not built, on long texts; a plain dictionary on short
+ones), so the exported model scores exactly what it was fitted on and needs
+neither scikit-learn nor jieba.
 
 Only part of a long document is scored (see :func:`scoring_text`): the head,
 where titles, marks and the purpose of a document sit, plus evenly spaced
@@ -157,7 +158,7 @@ def compiled_kernel() -> Any:
 
     The kernel is built by ``pip install`` where a C compiler is present
     (an optional extension: the install does not fail without one) and
-    gives the same counts as numpy, about 8x faster.  Setting
+    gives the same counts as numpy, about 3x faster.  Setting
     ``SECSCAN_PURE_PYTHON=1`` in the environment turns it off.
     """
     if os.environ.get("SECSCAN_PURE_PYTHON"):
