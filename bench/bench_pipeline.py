@@ -144,10 +144,9 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
 
     from scanner.decide import decide
     from scanner.extract import extract_bytes
-    from scanner.findings import UnitView, reading_order
+    from scanner.findings import DocumentViews, reading_order
     from scanner.layers import layer_findings
     from scanner.markings import detect_markings
-    from scanner.normalize import normalize_document
     from scanner.report.json_report import document_to_dict
     from scanner.types import DocumentResult
 
@@ -158,8 +157,7 @@ def stage_breakdown(data: list[bytes], settings) -> dict[str, float]:  # type: i
         extraction = extract_bytes(content, "x.txt")
         sha = hashlib.sha256(content).hexdigest()
         t1 = clock()
-        norms, joined = normalize_document([unit.text for unit in extraction.units])
-        views = UnitView.many(extraction.units, norms)
+        views, joined = DocumentViews.normalised(extraction.units)
         t2 = clock()
         findings = [*layer_findings(extraction, settings.catalogue), *detect_markings(views, settings.catalogue, joined=joined)]
         t3 = clock()

@@ -36,14 +36,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, finding_at
+from scanner.findings import UnitView, finding_at, texts_of, units_of
 from scanner.match import find_all
 from scanner.normalize import Normalized, normalize
 from scanner.types import Finding, Severity
@@ -279,11 +278,12 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
     head: dict[int, int] = {}
     by_page: dict[int, list[int]] = {}
     non_empty: list[int] = []
-    for position, view in enumerate(views):
-        if not view.norm.text.strip():
+    # over the texts and units, not the views: a DocumentViews makes a view
+    # only for a unit that is looked at
+    for position, (text, unit) in enumerate(zip(texts_of(views), units_of(views), strict=True)):
+        if not text.strip():
             continue
         non_empty.append(position)
-        unit = view.unit
         if unit.part not in _HEAD_PARTS:
             continue
         # A plain-text document has no pages: its first lines are page one.
@@ -575,11 +575,11 @@ def detect_markings(
     # The common case is a document with no trigger word at all: one scan
     # of the joined text in C decides it.
     if joined is None:
-        joined = "\n".join(map(_norm_text, views))
+        joined = "\n".join(texts_of(views))
     # "\n密" (a plain substring search) is needed for any split level
     if "\n密" in joined and _SPLIT_LEVEL.search(joined):
         views = _join_split_marks(views, grammar)
-        joined = "\n".join(map(_norm_text, views))
+        joined = "\n".join(texts_of(views))
     # One scan finds the units with a trigger (a search first and then the
     # same scan again cost twice as much on documents that have one).
     hits = _units_hit(grammar, views, joined)
@@ -591,7 +591,6 @@ def detect_markings(
     return scan.finish()
 
 
-_norm_text = operator.attrgetter("norm.text")
 
 
 def _units_hit(grammar: Grammar, views: Sequence[UnitView], joined: str) -> list[int]:
@@ -609,7 +608,7 @@ def _units_hit(grammar: Grammar, views: Sequence[UnitView], joined: str) -> list
             if not hits or hits[-1] != line:
                 hits.append(line)
         return hits
-    starts = list(itertools.accumulate((len(view.norm.text) + 1 for view in views[:-1]), initial=0))
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts_of(views)[:-1]), initial=0))
     return sorted({bisect.bisect_right(starts, start) - 1 for start in found})
 
 

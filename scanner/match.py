@@ -31,10 +31,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from operator import attrgetter
 
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, finding_at
+from scanner.findings import UnitView, finding_at, texts_of
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
 from scanner.types import Finding, Severity
@@ -62,7 +61,6 @@ BACKENDS = (PYAHOCORASICK, AHOCORASICK_RS)
 # the library's own choice of automaton is kept.
 _MAX_DFA_KEYS = 2000
 
-_NORM_TEXT = attrgetter("norm.text")
 _PLUS_ONE = (1).__add__
 
 # A built automaton: text -> (key index, start, end) for every occurrence of
@@ -189,9 +187,7 @@ class Matcher:
         ``joined``, when given, must be the normalised texts joined so.
         """
         if joined is None:
-            # One call per unit in C (attrgetter, map): a plain-text document
-            # has a unit per line, and Python loops over them showed in the profile.
-            joined = "\n".join(map(_NORM_TEXT, views))
+            joined = "\n".join(texts_of(views))
         found_terms = self._automaton(joined) if self._automaton is not None else []
         first_gates = [
             (gate, compiled, first)
@@ -202,7 +198,7 @@ class Matcher:
         if not found_terms and not first_gates and not self._ungated:
             return []  # most documents: nothing to look at again, and no unit offsets needed
         # Where each unit starts in the joined text (one entry per unit).
-        offsets = list(accumulate(map(_PLUS_ONE, map(len, map(_NORM_TEXT, views[:-1]))), initial=0))
+        offsets = list(accumulate(map(_PLUS_ONE, map(len, texts_of(views)[:-1])), initial=0))
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
         anchored: dict[int, set[int]] = {}
         if found_terms:

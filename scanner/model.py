@@ -38,7 +38,7 @@ from scanner.features import (
     scoring_text,
     sublinear_tf,
 )
-from scanner.findings import UnitView
+from scanner.findings import UnitView, texts_of, units_of
 
 FORMAT = "secscan-linear-ngram/2"
 
@@ -137,8 +137,11 @@ class LinearTextModel:
         ``joined``, when given, must be the normalised texts of all ``views``
         joined with newlines; it is scored as it is when every unit is body text.
         """
-        if joined is None or not all(view.unit.part in BODY_PARTS for view in views):
-            joined = "\n".join(view.norm.text for view in views if view.unit.part in BODY_PARTS)
+        units = units_of(views)
+        if joined is None or not all(unit.part in BODY_PARTS for unit in units):
+            joined = "\n".join(
+                text for text, unit in zip(texts_of(views), units, strict=True) if unit.part in BODY_PARTS
+            )
         return self.score_text(joined)
 
     def score_text(self, text: str) -> ModelScore:

