@@ -52,7 +52,10 @@ def tables(shipped: LinearTextModel) -> Any:
 # Vocabulary characters and others: n-grams straddle unknown characters, line
 # ends, ASCII, characters outside the basic plane and a lone surrogate (a str
 # may hold one; the kernel reads code points, numpy their UTF-32).
-SOUP = st.text(alphabet=st.sampled_from(list("会议纪要领导阅示拟任不得外传通知市民活动标底口令，。\n AaBb1😀𠀀\ud800")), max_size=900)
+SOUP = st.text(
+    alphabet=st.sampled_from(list("会议纪要领导阅示拟任不得外传通知市民活动标底口令，。\n AaBb1😀𠀀\ud800")) | st.characters(),
+    max_size=900,
+)
 
 
 @needs_kernel
