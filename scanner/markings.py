@@ -591,8 +591,6 @@ def detect_markings(
     return scan.finish()
 
 
-
-
 def _units_hit(grammar: Grammar, views: Sequence[UnitView], joined: str) -> list[int]:
     """Positions of the units in which the trigger occurs, in order."""
     hits: list[int] = []
