@@ -201,33 +201,30 @@ split_double(double value, int64_t *digits, int *exponent)
     *digits = (bits >> 63) ? -(int64_t)magnitude : (int64_t)magnitude;
 }
 
-static PyObject *
-exact_parts(PyObject *self, PyObject *args)
+/* The exact sum of finite doubles, as an integer in 32-bit limbs above the
+   smallest exponent.  Each limb gains less than 2**32 per value, so fewer
+   than 2**26 values cannot overflow an int64 limb. */
+static int
+lowest_exponent(const double *value, Py_ssize_t size, int *lowest)
 {
-    Py_buffer values = {0};
-    PyObject *result = NULL;
-    int64_t limb[LIMBS] = {0};
-
-    if (!PyArg_ParseTuple(args, "y*:exact_parts", &values))
-        return NULL;
-    Py_ssize_t size = values.len / (Py_ssize_t)sizeof(double);
-    const double *value = (const double *)values.buf;
-    if (values.len % (Py_ssize_t)sizeof(double) != 0 || size >= ((Py_ssize_t)1 << 26)) {
-        result = Py_NewRef(Py_None);
-        goto done;
-    }
-    int lowest = 0;
+    *lowest = 0;
     for (Py_ssize_t item = 0; item < size; item++) {
-        if (!isfinite(value[item])) {
-            result = Py_NewRef(Py_None);
-            goto done;
-        }
+        if (!isfinite(value[item]))
+            return -1;
         int64_t digits;
         int exponent;
         split_double(value[item], &digits, &exponent);
-        if (item == 0 || exponent < lowest)
-            lowest = exponent;
+        if (item == 0 || exponent < *lowest)
+            *lowest = exponent;
     }
+    return 0;
+}
+
+/* (bytes, lowest + 53) of the sum of value[0..size), whose smallest exponent is lowest. */
+static PyObject *
+exact_total(const double *value, Py_ssize_t size, int lowest)
+{
+    int64_t limb[LIMBS] = {0};
     for (Py_ssize_t item = 0; item < size; item++) {
         int64_t digits;
         int exponent;
@@ -235,8 +232,6 @@ exact_parts(PyObject *self, PyObject *args)
         int shift = exponent - lowest; /* 0 .. 2,097 */
         int at = shift / LIMB_BITS;
         int offset = shift % LIMB_BITS;
-        /* digits << offset in three 32-bit pieces; each limb gains less than
-           2**32 per value, so 2**26 values cannot overflow an int64 limb */
         uint64_t magnitude = (uint64_t)(digits < 0 ? -digits : digits);
         int64_t sign = digits < 0 ? -1 : 1;
         uint64_t low = (magnitude << offset) & 0xFFFFFFFFULL; /* bits past 64 are not needed here */
@@ -258,16 +253,132 @@ exact_parts(PyObject *self, PyObject *args)
     /* what is left is the sign: 0 or -1 */
     for (int byte = 0; byte < 4; byte++)
         bytes[4 * LIMBS + byte] = carry < 0 ? 0xFF : 0x00;
-    result = Py_BuildValue("(y#i)", (const char *)bytes, (Py_ssize_t)sizeof(bytes), lowest + 53);
+    return Py_BuildValue("(y#i)", (const char *)bytes, (Py_ssize_t)sizeof(bytes), lowest + 53);
+}
+
+/* (bytes, lowest) of the exact sum, or None when a value is not finite or there are too many. */
+static PyObject *
+exact_or_none(const double *value, Py_ssize_t size)
+{
+    int lowest;
+    if (size >= ((Py_ssize_t)1 << 26) || lowest_exponent(value, size, &lowest) < 0)
+        return Py_NewRef(Py_None);
+    return exact_total(value, size, lowest);
+}
+
+static PyObject *
+exact_parts(PyObject *self, PyObject *args)
+{
+    Py_buffer values = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*:exact_parts", &values))
+        return NULL;
+    if (values.len % (Py_ssize_t)sizeof(double) != 0)
+        result = Py_NewRef(Py_None);
+    else
+        result = exact_or_none((const double *)values.buf, values.len / (Py_ssize_t)sizeof(double));
+    PyBuffer_Release(&values);
+    return result;
+}
+
+PyDoc_STRVAR(tf_idf_doc,
+"tf_idf(found, counts, tf, idf, raw) -> (bytes, lowest) or None\n"
+"\n"
+"raw[i] = tf[counts[i]] * idf[found[i]] (found, counts: int64; tf, idf, raw:\n"
+"float64), and the exact parts (see exact_parts) of sum(raw * raw).  None when\n"
+"a count is past the tf table or a value is not finite: weigh with numpy.");
+
+static PyObject *
+tf_idf(PyObject *self, PyObject *args)
+{
+    Py_buffer found = {0}, counts = {0}, tf = {0}, idf = {0}, raw = {0};
+    PyObject *result = NULL;
+    double *squares = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*:tf_idf", &found, &counts, &tf, &idf, &raw))
+        return NULL;
+    Py_ssize_t size = found.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t tf_size = tf.len / (Py_ssize_t)sizeof(double), vocabulary = idf.len / (Py_ssize_t)sizeof(double);
+    if (check_size(&found, size, sizeof(int64_t), "found", 0) < 0
+        || check_size(&counts, size, sizeof(int64_t), "counts", 0) < 0
+        || check_size(&raw, size, sizeof(double), "raw", 1) < 0)
+        goto done;
+    const int64_t *index = (const int64_t *)found.buf, *count = (const int64_t *)counts.buf;
+    const double *tf_of = (const double *)tf.buf, *idf_of = (const double *)idf.buf;
+    double *out = (double *)raw.buf;
+    squares = (double *)PyMem_Malloc((size_t)(size > 0 ? size : 1) * sizeof(double));
+    if (squares == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t item = 0; item < size; item++) {
+        if (index[item] < 0 || index[item] >= vocabulary) {
+            PyErr_SetString(PyExc_ValueError, "tf_idf: a vocabulary index out of range");
+            goto done;
+        }
+        if (count[item] < 0 || count[item] >= tf_size) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+        out[item] = tf_of[count[item]] * idf_of[index[item]];
+        squares[item] = out[item] * out[item]; /* one rounding each, as numpy's raw * raw */
+    }
+    result = exact_or_none(squares, size);
 
 done:
-    PyBuffer_Release(&values);
+    PyMem_Free(squares);
+    PyBuffer_Release(&found);
+    PyBuffer_Release(&counts);
+    PyBuffer_Release(&tf);
+    PyBuffer_Release(&idf);
+    PyBuffer_Release(&raw);
+    return result;
+}
+
+PyDoc_STRVAR(contribute_doc,
+"contribute(found, raw, coef, norm, contributions) -> (bytes, lowest) or None\n"
+"\n"
+"contributions[i] = coef[found[i]] * (raw[i] / norm), and the exact parts of\n"
+"their sum; None when a value is not finite.");
+
+static PyObject *
+contribute(PyObject *self, PyObject *args)
+{
+    Py_buffer found = {0}, raw = {0}, coef = {0}, contributions = {0};
+    double norm;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "y*y*y*dw*:contribute", &found, &raw, &coef, &norm, &contributions))
+        return NULL;
+    Py_ssize_t size = found.len / (Py_ssize_t)sizeof(int64_t);
+    Py_ssize_t vocabulary = coef.len / (Py_ssize_t)sizeof(double);
+    if (check_size(&found, size, sizeof(int64_t), "found", 0) < 0
+        || check_size(&raw, size, sizeof(double), "raw", 1) < 0
+        || check_size(&contributions, size, sizeof(double), "contributions", 1) < 0)
+        goto done;
+    const int64_t *index = (const int64_t *)found.buf;
+    const double *raw_of = (const double *)raw.buf, *coef_of = (const double *)coef.buf;
+    double *out = (double *)contributions.buf;
+    for (Py_ssize_t item = 0; item < size; item++) {
+        if (index[item] < 0 || index[item] >= vocabulary) {
+            PyErr_SetString(PyExc_ValueError, "contribute: a vocabulary index out of range");
+            goto done;
+        }
+        out[item] = coef_of[index[item]] * (raw_of[item] / norm);
+    }
+    result = exact_or_none(out, size);
+
+done:
+    PyBuffer_Release(&found);
+    PyBuffer_Release(&raw);
+    PyBuffer_Release(&coef);
+    PyBuffer_Release(&contributions);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"count", count, METH_VARARGS, count_doc},
     {"exact_parts", exact_parts, METH_VARARGS, exact_parts_doc},
+    {"tf_idf", tf_idf, METH_VARARGS, tf_idf_doc},
+    {"contribute", contribute, METH_VARARGS, contribute_doc},
     {NULL, NULL, 0, NULL},
 };
 

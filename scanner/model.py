@@ -192,18 +192,46 @@ class LinearTextModel:
             return 0, self.intercept, ()
         arrays = self._numpy_arrays()
         np = arrays["np"]
-        table = arrays["tf"]
-        tf = table[np.minimum(counts, len(table) - 1)]
-        beyond = counts >= len(table)
-        if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
-            tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
-        raw = tf * arrays["idf"][found]
-        norm = math.sqrt(exact_sum(raw * raw))
-        contributions = arrays["coef"][found] * (raw / norm)
+        weighed = self._weigh_compiled(found, counts, arrays)
+        if weighed is not None:
+            contributions, margin = weighed
+        else:
+            table = arrays["tf"]
+            tf = table[np.minimum(counts, len(table) - 1)]
+            beyond = counts >= len(table)
+            if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
+                tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
+            raw = tf * arrays["idf"][found]
+            norm = math.sqrt(exact_sum(raw * raw))
+            contributions = arrays["coef"][found] * (raw / norm)
+            margin = self.intercept + exact_sum(contributions)
         positive = contributions > 0
         order = np.lexsort((found[positive], -contributions[positive]))
-        margin = self.intercept + exact_sum(contributions)
         return int(found.size), margin, (int(i) for i in found[positive][order])
+
+    def _weigh_compiled(self, found: Any, counts: Any, arrays: dict[str, Any]) -> tuple[Any, float] | None:
+        """Contributions and margin as the numpy weighing gives them, from the compiled kernel (or None).
+
+        Each element is the same IEEE operation on the same inputs and each
+        sum is exact, rounded here as :func:`exact_sum` rounds it, so the
+        floats are the numpy path's to the bit (tests/test_kernel.py).
+        ``None`` where the kernel is not built, a count is past the tf table
+        or a sum is zero: the numpy path handles those.
+        """
+        kernel = compiled_kernel()
+        if kernel is None:
+            return None
+        np = arrays["np"]
+        raw = np.empty(found.size)
+        squares = kernel.tf_idf(found, counts, arrays["tf"], arrays["idf"], raw)
+        if squares is None or not (total := int.from_bytes(squares[0], "little", signed=True)):
+            return None
+        norm = math.sqrt(_scaled(total, squares[1], raw))
+        contributions = np.empty(found.size)
+        summed = kernel.contribute(found, raw, arrays["coef"], norm, contributions)
+        if summed is None or not (total := int.from_bytes(summed[0], "little", signed=True)):
+            return None
+        return contributions, self.intercept + _scaled(total, summed[1], contributions)
 
     def _numpy_arrays(self) -> dict[str, Any]:
         if not self._arrays:

@@ -200,3 +200,45 @@ def test_the_shipped_model_scores_with_whichever_path_is_here() -> None:
     scored = load_model()
     assert scored is not None
     assert 0.0 <= scored.score_text("关于召开全市安全生产工作会议的通知。" * 40).probability <= 1.0
+
+
+@needs_kernel
+def test_compiled_weighing_equals_numpys_to_the_bit(shipped: LinearTextModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not LAWS.is_file():
+        pytest.skip(f"{LAWS} not found")
+    with LAWS.open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["content"].lower() for line, _ in zip(lines, range(40), strict=False)]
+    texts.append("会议" * 5000)  # a count past the tf table (4,096): the numpy path weighs
+    model_ = LinearTextModel.from_json(MODEL_PATH.read_bytes())
+    for _ in range(4):  # past the warm-up, onto the array path
+        model_._evaluate(texts[0])
+
+    def evaluate_all() -> list[tuple[int, str, list[int]]]:
+        return [(known, json.dumps(margin), list(ranked)) for known, margin, ranked in map(model_._evaluate, texts)]
+
+    compiled = evaluate_all()
+    monkeypatch.setattr(LinearTextModel, "_weigh_compiled", lambda self, *args: None)
+    assert evaluate_all() == compiled
+
+
+@needs_kernel
+def test_weighing_kernel_refuses_bad_input() -> None:
+    import numpy as np
+
+    kernel = compiled_kernel()
+    found, counts = np.array([0, 5], dtype=np.int64), np.array([1, 2], dtype=np.int64)
+    tf, idf, coef = np.array([0.0, 1.0, 1.5]), np.ones(6), np.ones(6)
+    raw, out = np.empty(2), np.empty(2)
+    assert kernel.tf_idf(found, counts, tf, idf, raw) is not None
+    assert raw.tolist() == [1.0, 1.5]
+    assert kernel.tf_idf(found, np.array([1, 3], dtype=np.int64), tf, idf, raw) is None  # past the tf table
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.tf_idf(np.array([0, 6], dtype=np.int64), counts, tf, idf, raw)
+    with pytest.raises(ValueError, match="raw"):
+        kernel.tf_idf(found, counts, tf, idf, np.empty(1))
+    with pytest.raises(ValueError, match="counts"):
+        kernel.tf_idf(found, counts[:1], tf, idf, raw)
+    assert kernel.contribute(found, raw, coef, 2.0, out) is not None and out.tolist() == [0.5, 0.75]
+    assert kernel.contribute(found, raw, coef, 0.0, out) is None  # raw / 0: not finite
+    with pytest.raises(ValueError, match="out of range"):
+        kernel.contribute(np.array([-1, 0], dtype=np.int64), raw, coef, 2.0, out)
