@@ -224,12 +224,12 @@ class LinearTextModel:
         np = arrays["np"]
         raw = np.empty(found.size)
         squares = kernel.tf_idf(found, counts, arrays["tf"], arrays["idf"], raw)
-        if squares is None or not (total := int.from_bytes(squares[0], "little", signed=True)):
+        if squares is None or not (total := _kernel_total(squares)):
             return None
         norm = math.sqrt(_scaled(total, squares[1], raw))
         contributions = np.empty(found.size)
         summed = kernel.contribute(found, raw, arrays["coef"], norm, contributions)
-        if summed is None or not (total := int.from_bytes(summed[0], "little", signed=True)):
+        if summed is None or not (total := _kernel_total(summed)):
             return None
         return contributions, self.intercept + _scaled(total, summed[1], contributions)
 
@@ -285,8 +285,7 @@ def exact_sum(values: Any) -> float:
         parts = kernel.exact_parts(np.ascontiguousarray(values, dtype=np.float64))
         if parts is None:  # not finite, or too many values
             return math.fsum(values.tolist())
-        data, lowest = parts
-        return _scaled(int.from_bytes(data, "little", signed=True), lowest, values)
+        return _scaled(_kernel_total(parts), parts[1], values)
     if values.size == 0 or values.size >= 1 << 26 or not np.isfinite(values).all():
         return math.fsum(values.tolist())
     mantissa, exponent = np.frexp(values)
@@ -302,6 +301,11 @@ def exact_sum(values: Any) -> float:
     for position in np.flatnonzero(low).tolist():
         total += int(low[position]) << position
     return _scaled(total, lowest, values)
+
+
+def _kernel_total(parts: tuple[bytes, int]) -> int:
+    """The integer of an exact sum from the kernel (``_ngram.c``: little-endian two's complement bytes)."""
+    return int.from_bytes(parts[0], "little", signed=True)
 
 
 def _scaled(total: int, lowest: int, values: Any) -> float:
