@@ -33,19 +33,14 @@ class UnitView:
     norm: Normalized
     index: int
 
-    @classmethod
-    def many(cls, units: Sequence[TextUnit], norms: Sequence[Normalized]) -> list[UnitView]:
-        """``[UnitView(unit, norm, index) ...]`` for a document, numbered from 0.
-
-        Built without the frozen-dataclass ``__init__`` (three
-        ``object.__setattr__`` calls, 1.2 µs a view): a plain-text document
-        has a view per line.  The objects are the same (tests/test_properties.py).
-        The pipeline makes views lazily instead (:class:`DocumentViews`).
-        """
-        return [_view(unit, norm, index) for index, (unit, norm) in enumerate(zip(units, norms, strict=True))]
-
 
 def _view(unit: TextUnit, norm: Normalized, index: int) -> UnitView:
+    """``UnitView(unit, norm, index)`` without the frozen-dataclass ``__init__``.
+
+    That sets each field through ``object.__setattr__`` (1.2 µs a view, and
+    a plain-text document has a view per line).  The object is the same
+    (tests/test_properties.py compares it with the constructor's).
+    """
     view = object.__new__(UnitView)
     object.__setattr__(view, "__dict__", {"unit": unit, "norm": norm, "index": index})
     return view
@@ -58,8 +53,7 @@ class DocumentViews(Sequence[UnitView]):
     look at single units only where something was found, so most views of a
     plain-text file (a unit per line) are never needed: making all of them,
     and their :class:`Normalized`, was a tenth of the time of a scan.  A
-    view made here equals the one :meth:`UnitView.many` makes (a property
-    test checks it).  :attr:`texts` and :attr:`units` give what a loop over
+    view made here equals the constructor's (a property test checks it).  :attr:`texts` and :attr:`units` give what a loop over
     every unit needs without making views (see :func:`texts_of`).
     """
 

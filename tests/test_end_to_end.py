@@ -239,7 +239,8 @@ def test_the_joined_text_handed_on_gives_the_same_findings() -> None:
     for text in texts:
         units = extract_bytes(text.encode(), "x.txt").units
         lazy, joined = DocumentViews.normalised(units)
-        views = UnitView.many(units, normalize_many([unit.text for unit in units]))  # every view made at once
+        norms = normalize_many([unit.text for unit in units])
+        views = [UnitView(unit, norm, index) for index, (unit, norm) in enumerate(zip(units, norms, strict=True))]
         assert settings.model is not None
         assert joined == "\n".join(view.norm.text for view in views)
         assert detect_markings(lazy, settings.catalogue, joined=joined) == detect_markings(views, settings.catalogue)
