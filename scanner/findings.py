@@ -15,7 +15,7 @@ from typing import overload
 
 from scanner.catalogue import Rule
 from scanner.normalize import Normalized, batched_result, normalize, normalize_batch
-from scanner.types import Finding, Location, Severity, TextUnit
+from scanner.types import Finding, Location, Severity, TextUnit, unit_texts
 
 CONTEXT_CHARS = 24
 _NORM_TEXT = attrgetter("norm.text")  # one call per view in C: a text file has a view per line
@@ -73,7 +73,7 @@ class DocumentViews(Sequence[UnitView]):
     @classmethod
     def normalised(cls, units: Sequence[TextUnit]) -> tuple[DocumentViews, str]:
         """The views of ``units`` and their normalised texts joined with newlines (normalised in one batch)."""
-        originals = [unit.text for unit in units]
+        originals = unit_texts(units)
         batched = normalize_batch(originals)
         if batched is None:
             norms = [normalize(text) for text in originals]

@@ -39,6 +39,7 @@ from scanner.features import (
     sublinear_tf,
 )
 from scanner.findings import UnitView, texts_of, units_of
+from scanner.types import unit_parts
 
 FORMAT = "secscan-linear-ngram/2"
 
@@ -138,7 +139,7 @@ class LinearTextModel:
         joined with newlines; it is scored as it is when every unit is body text.
         """
         units = units_of(views)
-        if joined is None or not all(unit.part in BODY_PARTS for unit in units):
+        if joined is None or not unit_parts(units) <= BODY_PARTS:
             joined = "\n".join(
                 text for text, unit in zip(texts_of(views), units, strict=True) if unit.part in BODY_PARTS
             )

@@ -11,6 +11,7 @@ finding reports.
 from __future__ import annotations
 
 import datetime
+import pickle
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -23,7 +24,7 @@ from scanner.extract.text import add_lines
 from scanner.findings import DocumentViews, UnitView, texts_of, units_of
 from scanner.markings import detect_markings
 from scanner.normalize import fold, fold_table, normalize, normalize_many
-from scanner.types import TextUnit
+from scanner.types import TextUnit, unit_parts, unit_texts
 
 # Pieces of real markings and their noise, so generated text often comes
 # close to (or hits) the grammar instead of being random letters.
@@ -128,9 +129,17 @@ def _units_one_by_one(text: str) -> tuple[tuple[TextUnit, ...], int | None]:
 def test_line_units_equal_adding_each_line(text: str) -> None:
     out = Collector(format="text")
     add_lines(text, out)
+    units = out.finish().units  # LineUnits, each unit made when asked for
     expected_units, expected_pages = _units_one_by_one(text)
-    assert tuple(out.units) == expected_units
-    assert [vars(unit) for unit in out.units] == [vars(unit) for unit in expected_units]
+    assert units == expected_units and expected_units == tuple(units)
+    assert [vars(unit) for unit in units] == [vars(unit) for unit in expected_units]
+    assert all(type(unit) is TextUnit for unit in units)
+    if expected_units:
+        assert units[-1] is units[len(units) - 1]
+        assert units[1:] == expected_units[1:]
+    assert unit_texts(units) == [unit.text for unit in expected_units]
+    assert unit_parts(units) == {unit.part for unit in expected_units}
+    assert pickle.loads(pickle.dumps(units)) == expected_units
     assert out.pages == expected_pages
     assert out.chars == sum(len(unit.text) for unit in expected_units)
     assert out.layer_counts.get("body", 0) == len(expected_units)
@@ -148,7 +157,7 @@ def test_lazy_views_equal_the_views_made_at_once(text: str, data) -> None:
     """DocumentViews (what the pipeline uses) hands out the constructor's views, in any order of asking."""
     out = Collector(format="text")
     add_lines(text, out)
-    units = out.units
+    units = out.finish().units
     expected = views_made_at_once(units, normalize_many([unit.text for unit in units]))
     lazy, joined = DocumentViews.normalised(units)
     assert len(lazy) == len(expected)
