@@ -7,6 +7,7 @@ must refuse tables that do not fit together instead of reading past them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -88,14 +89,31 @@ def test_the_kernel_leaves_its_scratch_tally_zero(tables: Any) -> None:
 
 
 @needs_kernel
+@settings(max_examples=100, deadline=None)
+@given(
+    terms=st.lists(st.text(alphabet="abcde会议", min_size=1, max_size=6), min_size=1, max_size=40, unique=True),
+    text=st.text(alphabet="abcdef会议纪", max_size=300),
+)
+def test_kernel_counts_any_vocabulary_like_numpy_and_the_automaton(terms: list[str], text: str) -> None:
+    """Terms of one to six characters, prefixes of each other or not (the shipped vocabulary has 2 to 4)."""
+    tables = features._HashTables(terms)
+    assert tables._kernel is not None
+    found, counts = tables.counts(text)
+    plain_found, plain_counts = tables.numpy_counts(text) if text else (found[:0], counts[:0])
+    assert found.tolist() == plain_found.tolist() and counts.tolist() == plain_counts.tolist()
+    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == NgramCounter(terms).counts(text)
+    assert not tables._tally.any()
+
+
+@needs_kernel
 def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
     import numpy as np
 
     kernel = compiled_kernel()
     args = dict(
-        text="会议纪要", rank=tables._rank, table=tables._pairs, tally=tables._tally, found=tables._found,
-        counts=tables._found_counts, base=tables._base, longest=tables._longest, lengths=tables._length_bits,
-        shift=int(tables._shift),
+        text="会议纪要", rank=tables._rank, unigram=tables._unigram, table=tables._trie, tally=tables._tally,
+        found=tables._found, counts=tables._found_counts, base=tables._base, longest=tables._longest,
+        shift=tables._trie_shift,
     )
 
     def call(**changed: Any) -> int:
@@ -105,12 +123,16 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
     assert call() > 0
     with pytest.raises(ValueError, match="rank"):
         call(rank=tables._rank[:1000])
+    with pytest.raises(ValueError, match="unigram"):
+        call(unigram=tables._unigram[:-1])
     with pytest.raises(ValueError, match="table"):
-        call(table=tables._pairs[:-1])
+        call(table=tables._trie[:-2])
     with pytest.raises(ValueError, match="out_index"):
         call(found=tables._found[:10])
     with pytest.raises(ValueError, match="implausible"):
-        call(shift=70)
+        call(shift=40)
+    with pytest.raises(ValueError, match="implausible"):
+        call(tally=np.zeros(0x10001, dtype=np.uint32))  # more entries than a value's 16 bits can name
     with pytest.raises(TypeError):
         call(text=b"bytes")
     read_only = np.zeros_like(tables._tally)
@@ -118,13 +140,43 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
     with pytest.raises(TypeError):
         call(tally=read_only)
     with pytest.raises((TypeError, BufferError)):  # not contiguous
-        call(tally=np.zeros(2 * len(tables._tally), dtype=np.int64)[::2])
-    # a slot that names an entry past the key table: an error, and the tally is left zero
-    broken = tables._pairs.copy()
-    broken[broken[:, 1] != 0, 1] = len(tables._tally) + 5
+        call(tally=np.zeros(2 * len(tables._tally), dtype=np.uint32)[::2])
+    # a rank past the unigram table is read as an unknown character, not used as an index
+    wild = tables._rank.copy()
+    wild[ord("会")] = 0xFFFF
+    assert call(rank=wild) < call()
+    # entries past the tally: an error, and the tally is left zero
+    pairs = tables._trie.reshape(-1, 2)
+    broken = pairs.copy()
+    broken[broken[:, 0] != 0, 1] = len(tables._tally) + 5
     with pytest.raises(ValueError, match="does not exist"):
-        call(table=broken)
+        call(table=broken.reshape(-1))
     assert not tables._tally.any()
+    bad_unigram = tables._unigram.copy()
+    bad_unigram[tables._rank[ord("会")]] = len(tables._tally)
+    with pytest.raises(ValueError, match="does not exist"):
+        call(unigram=bad_unigram)
+    assert not tables._tally.any()
+    # a table with no empty slot: the probe of an absent key would never end
+    full = pairs.copy()
+    full[full[:, 0] == 0] = 0xFFFFFFFF, 0
+    with pytest.raises(ValueError, match="no empty slot"):
+        call(table=full.reshape(-1), text="会议纪要" + "".join(alphabet_of(tables)[:50]))
+    assert not tables._tally.any()
+    # any table at all, read whole: counts or an error, never a read past it
+    rng = np.random.default_rng(7)
+    small = 32 - tables._trie_shift
+    for _ in range(20):
+        noise = rng.integers(0, 2**32, size=2 << small, dtype=np.uint64).astype(np.uint32)
+        noise[rng.random(2 << small) < 0.5] = 0
+        with contextlib.suppress(ValueError):
+            call(table=noise, text="会议纪要领导阅示" * 20)
+        assert not tables._tally.any()
+
+
+def alphabet_of(tables: Any) -> list[str]:
+    """The characters of the vocabulary, by rank."""
+    return [chr(code) for code in sorted(tables._rank.nonzero()[0].tolist(), key=lambda code: tables._rank[code])]
 
 
 FLOATS = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e300, max_value=1e300)
