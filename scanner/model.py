@@ -36,6 +36,7 @@ from scanner.features import (
     VocabularyIndex,
     compiled_kernel,
     scoring_text,
+    scoring_window,
     sublinear_tf,
 )
 from scanner.findings import UnitView, texts_of, units_of
@@ -155,7 +156,7 @@ class LinearTextModel:
         (see :class:`Evidence`), so every review the model asks for names its
         reasons.
         """
-        known_terms, margin, ranked = self._evaluate(scoring_text(text, self.window))
+        known_terms, margin, ranked = self._evaluate(scoring_window(text, self.window))
         if not known_terms:
             return ModelScore(probability=0.0)
         top_terms = self._top_terms(ranked)
@@ -176,7 +177,7 @@ class LinearTextModel:
         took (see VocabularyIndex.use_arrays).
         """
         if not self._index.use_arrays(text):
-            indexes, plain_counts = self._index._counts_by_dictionary(text)
+            indexes, plain_counts = self._index._counts_by_dictionary(text.lower())
             if not indexes:
                 return 0, self.intercept, ()
             raw = [sublinear_tf(count) * self.idf[index] for index, count in zip(indexes, plain_counts, strict=True)]

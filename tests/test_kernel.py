@@ -67,7 +67,44 @@ def test_kernel_counts_equal_numpy_and_the_automaton(shipped: LinearTextModel, t
     plain_found, plain_counts = tables.numpy_counts(text) if text else (found[:0], counts[:0])
     assert found.dtype == plain_found.dtype and counts.dtype == plain_counts.dtype
     assert found.tolist() == plain_found.tolist() and counts.tolist() == plain_counts.tolist()
-    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == NgramCounter(shipped.terms).counts(text)
+    assert dict(zip(found.tolist(), counts.tolist(), strict=True)) == NgramCounter(shipped.terms).counts(
+        each_lowered(text)
+    )
+
+
+def each_lowered(text: str) -> str:
+    """What the tables count: each character lower-cased on its own, but İ and Σ left as they are."""
+    return "".join(char if char in features.CONTEXT_CASE else char.lower() for char in text)
+
+
+# Characters whose case matters: ASCII, Greek with its final sigma, the
+# dotted İ (lower case of two characters), the Kelvin and Ångström signs
+# (whose lower cases are k and å), full-width letters.
+CASED = st.text(
+    alphabet=st.sampled_from(list("会议纪要ABCabcXYZxyz ΣσςΑαİIiıKkKÅåＡａ\n")) | st.characters(),
+    max_size=600,
+)
+
+
+@pytest.fixture(scope="module")
+def vocabulary(shipped: LinearTextModel) -> tuple[VocabularyIndex, NgramCounter]:
+    return VocabularyIndex(shipped.terms), NgramCounter(shipped.terms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(CASED)
+def test_array_counts_are_the_counts_of_the_lower_cased_text(
+    vocabulary: tuple[VocabularyIndex, NgramCounter], text: str
+) -> None:
+    """The tables fold case themselves (kernel or numpy); a text with İ or Σ is lower-cased in Python first."""
+    index, automaton = vocabulary
+    expected = automaton.counts(text.lower())
+    assert dict(zip(*index._counts_by_dictionary(text.lower()), strict=True)) == expected
+    if text:
+        for counted in (index.array_counts(text), index.array_counts(text.lower())):
+            assert dict(zip(counted[0].tolist(), counted[1].tolist(), strict=True)) == expected
+        plain = index._tables.numpy_counts(each_lowered(text))
+        assert dict(zip(plain[0].tolist(), plain[1].tolist(), strict=True)) == automaton.counts(each_lowered(text))
 
 
 @needs_kernel
