@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.findings import UnitView
-from scanner.markings import GrammarError, detect_markings, grammar_of, parse_mark
+from scanner.markings import GrammarError, _DocumentScan, detect_markings, grammar_of, parse_mark
 from scanner.normalize import normalize
 from scanner.types import Finding, Severity, TextUnit
 
@@ -358,6 +358,80 @@ def test_parser_rejects_ordinary_words(catalogue: Catalogue, text: str) -> None:
     start = grammar.level.search(folded)
     assert start is not None
     assert parse_mark(grammar, folded, start.start()) is None
+
+
+# ---------------------------------------------------------------------------
+# the shortcuts: units without a trigger word, and regexes skipped by a word check
+
+
+def _vocabulary() -> list[str]:
+    """The grammar's words and some of the text around them, for generated lines."""
+    grammar = grammar_of(shipped_catalogue())
+    return sorted(
+        {
+            *grammar.levels,
+            *grammar.note_verbs,
+            *grammar.note_labels,
+            *grammar.disclosure_phrases,
+            *grammar.urgency,
+            *grammar.warning_tails,
+            *grammar.weak_heads,
+            *grammar.cues_before,
+            "本页",
+            "第三",
+            "行",
+            "级",
+            "国家秘密",
+            "公开属性",
+            "内部资料",
+            "★",
+            "1年",
+            "：",
+            "（",
+            "）",
+            "“",
+            "”",
+            "。",
+            " ",
+            "\n",
+            "关于",
+            "的通知",
+            "公开",
+        }
+    )
+
+
+LINES = st.lists(st.sampled_from(_vocabulary()), max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(LINES)
+def test_word_checks_never_skip_a_match(text: str) -> None:
+    # The note and disclosure patterns run only on a unit holding their words.
+    grammar = grammar_of(shipped_catalogue())
+    folded = normalize(text).text
+    if grammar.note.search(folded):
+        assert any(level in folded for level in grammar.levels)
+        assert any(verb in folded for verb in grammar.note_verbs)
+    if grammar.disclosure.search(folded):
+        assert any(phrase in folded for phrase in grammar.disclosure_phrases)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LINES, min_size=1, max_size=6))
+def test_units_without_a_trigger_add_nothing(lines: list[str]) -> None:
+    # detect_markings reads only the units with a trigger word; reading every
+    # unit finds the same.
+    catalogue = shipped_catalogue()
+    views = text_document("\n".join(lines))
+    every = _DocumentScan(
+        views=views,
+        grammar=grammar_of(catalogue),
+        rules={rule.id: rule for rule in catalogue.enabled("marking")},
+    )
+    for position in range(len(views)):
+        every.unit(position)
+    assert detect_markings(views, catalogue) == every.finish()
 
 
 # ---------------------------------------------------------------------------
