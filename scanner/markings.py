@@ -43,7 +43,7 @@ from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import UnitView, finding_at, texts_of, units_of
-from scanner.match import find_all
+from scanner.match import Occurrences, find_all
 from scanner.normalize import Normalized, normalize
 from scanner.types import Finding, Severity
 
@@ -92,6 +92,7 @@ class Grammar:
     # an Aho-Corasick automaton reads a document about 2.4x faster than the
     # same words as a regex alternation (20.6 -> 8.6 ms per 400 laws documents)
     find_triggers: Callable[[str], list[tuple[int, int, int]]]
+    trigger_words: tuple[str, ...]
     level: re.Pattern[str]
     star: re.Pattern[str]
     period: re.Pattern[str]
@@ -219,9 +220,10 @@ def _compile(mark: Any, note: Any, prefix: Any, internal: Any, disclosure: Any) 
         )
         # Every finding needs one of these words in its unit: a level, a
         # warning word, or a disclosure phrase.
-        trigger_words = (*levels, *heads, *tails, *disclosure_phrases)
+        trigger_words = tuple(sorted({*levels, *heads, *tails, *disclosure_phrases}))
         return Grammar(
-            find_triggers=find_all(sorted(set(trigger_words)), leftmost_longest=True),
+            find_triggers=find_all(trigger_words, leftmost_longest=True),
+            trigger_words=trigger_words,
             level=re.compile(level),
             star=re.compile(f"\\s*[{stars}]"),
             period=re.compile(f"\\s*{period}"),
@@ -567,13 +569,19 @@ class _LevelFinding:
 
 
 def detect_markings(
-    views: Sequence[UnitView], catalogue: Catalogue, *, joined: str | None = None
+    views: Sequence[UnitView],
+    catalogue: Catalogue,
+    *,
+    joined: str | None = None,
+    found: Occurrences | None = None,
 ) -> list[Finding]:
     """Findings for state-secret marks, internal warnings and disclosure notes.
 
     ``views`` are one document's units in reading order; ``joined``, when
-    given, must be their normalised texts joined with newlines.  Raises
-    :class:`GrammarError` if the catalogue lacks the marking vocabulary.
+    given, must be their normalised texts joined with newlines; ``found``,
+    when given, what a :class:`~scanner.match.Matcher` watching the
+    grammar's ``trigger_words`` found in it.  Raises :class:`GrammarError`
+    if the catalogue lacks the marking vocabulary.
     """
     grammar = grammar_of(catalogue)
     rules = {rule.id: rule for rule in catalogue.enabled("marking")}
@@ -588,8 +596,17 @@ def detect_markings(
         views = _join_split_marks(views, grammar)
         joined = "\n".join(texts_of(views))
     # One scan finds the units with a trigger (a search first and then the
-    # same scan again cost twice as much on documents that have one).
-    hits = _units_hit(grammar, views, joined)
+    # same scan again cost twice as much on documents that have one).  The
+    # matcher's pass over the same text, watching the same words, is that
+    # scan: it reports every occurrence where ours reports leftmost-longest
+    # ones, and a unit holds one exactly when it holds the other (a
+    # leftmost-longest match overlaps every occurrence it hides, and no
+    # trigger word holds the newline between units).
+    if found is not None and found.text is joined and found.watch == grammar.trigger_words:
+        starts = found.watched
+    else:
+        starts = sorted(start for _, start, _ in grammar.find_triggers(joined))
+    hits = _units_hit(views, joined, starts)
     if not hits:
         return []
     scan = _DocumentScan(views=views, grammar=grammar, rules=rules)
@@ -598,10 +615,9 @@ def detect_markings(
     return scan.finish()
 
 
-def _units_hit(grammar: Grammar, views: Sequence[UnitView], joined: str) -> list[int]:
-    """Positions of the units in which the trigger occurs, in order."""
+def _units_hit(views: Sequence[UnitView], joined: str, found: Sequence[int]) -> list[int]:
+    """Positions of the units in which a trigger starts (``found``: its sorted starts in ``joined``), in order."""
     hits: list[int] = []
-    found = sorted(start for _, start, _ in grammar.find_triggers(joined))
     if not found:
         return hits
     if joined.count("\n") == len(views) - 1:

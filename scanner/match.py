@@ -92,6 +92,16 @@ class _Prepared:
     exclude: tuple[str, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class Occurrences:
+    """What one automaton pass found in a document's joined text (see :meth:`Matcher.find`)."""
+
+    text: str  # the joined text that was read
+    terms: list[tuple[int, int, int]]  # (key index, start, end) of the lexicon's terms and anchors
+    watch: tuple[str, ...]  # the matcher's watch words
+    watched: list[int]  # where a watch word starts, in order
+
+
 @dataclass(frozen=True)
 class _Hit:
     prepared: _Prepared
@@ -107,9 +117,18 @@ class Matcher:
     inside one of these phrases in the text is suppressed.
     """
 
-    def __init__(self, catalogue: Catalogue, *, allow: Sequence[str] = (), backend: str | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        allow: Sequence[str] = (),
+        backend: str | None = None,
+        watch: Sequence[str] = (),
+    ) -> None:
         """``backend`` names the Aho-Corasick library (one of :data:`BACKENDS`;
-        default: :func:`default_backend`).
+        default: :func:`default_backend`).  ``watch`` are more words for the
+        automaton to find, as they are (the marking triggers): :meth:`find`
+        reports where they start, so another detector needs no pass of its own.
 
         Raises :class:`MatcherError` for bad rule parameters or an unknown
         backend, :class:`ImportError` when the backend is not installed.
@@ -129,6 +148,7 @@ class Matcher:
         # A pattern rule with neither anchors nor a gate must see every unit.
         self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
         self._segmenter = Segmenter()
+        self.watch = tuple(word for word in dict.fromkeys(watch) if word)
         self._automaton = self._build_automaton()
 
     @staticmethod
@@ -173,22 +193,44 @@ class Matcher:
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
         entries.pop("", None)  # a term of only white space folds to nothing
+        for word in self.watch:
+            entries.setdefault(word, [])
         if not entries:
             return None
         self._entries = [(key, tuple(values)) for key, values in entries.items()]
+        watched = set(self.watch)
+        self._watched = frozenset(index for index, (key, _) in enumerate(self._entries) if key in watched)
         return find_all([key for key, _ in self._entries], self.backend)
 
-    def match(self, views: Sequence[UnitView], *, joined: str | None = None) -> list[Finding]:
+    def find(self, joined: str) -> Occurrences:
+        """The terms, anchors and watch words in ``joined``, in one automaton pass."""
+        found = self._automaton(joined) if self._automaton is not None else []
+        if not self.watch or not found:
+            return Occurrences(text=joined, terms=found, watch=self.watch, watched=[])
+        entries = self._entries
+        return Occurrences(
+            text=joined,
+            terms=[hit for hit in found if entries[hit[0]][1]],
+            watch=self.watch,
+            watched=sorted(start for key, start, _ in found if key in self._watched),
+        )
+
+    def match(
+        self, views: Sequence[UnitView], *, joined: str | None = None, found: Occurrences | None = None
+    ) -> list[Finding]:
         """Every term and pattern finding in ``views``, in unit order.
 
         The units are joined (with a newline no term contains) so the
         automaton and the gates read the document in one C-level pass; only
         units with a term hit, an anchor or an open gate are looked at again.
-        ``joined``, when given, must be the normalised texts joined so.
+        ``joined``, when given, must be the normalised texts joined so;
+        ``found``, when given, what :meth:`find` found in it.
         """
         if joined is None:
             joined = "\n".join(texts_of(views))
-        found_terms = self._automaton(joined) if self._automaton is not None else []
+        if found is None or found.text is not joined:
+            found = self.find(joined)
+        found_terms = found.terms
         first_gates = [
             (gate, compiled, first)
             for gate, patterns in self._gates.items()
@@ -214,13 +256,13 @@ class Matcher:
         gated: dict[tuple[str, ...], set[int]] = {gate: set() for gate in self._gates}
         for gate, compiled, first in first_gates:
             units = gated[gate]
-            found: re.Match[str] | None = first
-            while found is not None:
-                unit = bisect.bisect_right(offsets, found.start()) - 1
+            opened: re.Match[str] | None = first
+            while opened is not None:
+                unit = bisect.bisect_right(offsets, opened.start()) - 1
                 units.add(unit)
                 if unit + 1 >= len(offsets):
                     break
-                found = compiled.search(joined, offsets[unit + 1])
+                opened = compiled.search(joined, offsets[unit + 1])
         candidates = set(range(len(views))) if self._ungated else set(raw_terms) | set(anchored)
         for units in gated.values():
             candidates |= units

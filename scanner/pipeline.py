@@ -25,7 +25,7 @@ from scanner.decide import Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
-from scanner.markings import detect_markings
+from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.types import DocumentResult, Extraction, Finding, ScanResult
 
@@ -58,7 +58,8 @@ def build_settings(
     policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
     return Settings(
         catalogue=catalogue,
-        matcher=Matcher(catalogue, allow=tuple(allow)),
+        # the matcher's automaton also finds the marking triggers (see analyse)
+        matcher=Matcher(catalogue, allow=tuple(allow), watch=grammar_of(catalogue).trigger_words),
         model=load_model(),
         policy=policy,
         accepted=accepted,
@@ -197,10 +198,12 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
     """Normalise, match and decide on an extraction."""
     views, joined = DocumentViews.normalised(extraction.units)
+    # One automaton pass finds the lexicon's terms and the marking triggers.
+    found = settings.matcher.find(joined)
     findings: list[Finding] = [
         *layer_findings(extraction, settings.catalogue),
-        *detect_markings(views, settings.catalogue, joined=joined),
-        *settings.matcher.match(views, joined=joined),
+        *detect_markings(views, settings.catalogue, joined=joined, found=found),
+        *settings.matcher.match(views, joined=joined, found=found),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.findings import UnitView
 from scanner.markings import GrammarError, _DocumentScan, detect_markings, grammar_of, parse_mark
+from scanner.match import AHOCORASICK_RS, BACKENDS, Matcher
 from scanner.normalize import normalize
 from scanner.types import Finding, Severity, TextUnit
 
@@ -432,6 +433,26 @@ def test_units_without_a_trigger_add_nothing(lines: list[str]) -> None:
     for position in range(len(views)):
         every.unit(position)
     assert detect_markings(views, catalogue) == every.finish()
+
+
+@functools.cache
+def watching_matcher(backend: str) -> Matcher:
+    catalogue = shipped_catalogue()
+    return Matcher(catalogue, backend=backend, watch=grammar_of(catalogue).trigger_words)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(LINES, min_size=1, max_size=6))
+def test_triggers_from_the_matchers_pass_find_the_same(backend: str, lines: list[str]) -> None:
+    # The pipeline hands detect_markings the matcher's pass (every occurrence
+    # of a trigger word) instead of the grammar's leftmost-longest one.
+    pytest.importorskip("ahocorasick_rs" if backend == AHOCORASICK_RS else "ahocorasick")
+    catalogue = shipped_catalogue()
+    views = text_document("\n".join(lines))
+    joined = "\n".join(view.norm.text for view in views)
+    found = watching_matcher(backend).find(joined)
+    assert detect_markings(views, catalogue, joined=joined, found=found) == detect_markings(views, catalogue)
 
 
 # ---------------------------------------------------------------------------

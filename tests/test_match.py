@@ -191,6 +191,30 @@ def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) 
     assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}  # the counted automaton is the one used
 
 
+@pytest.mark.parametrize("backend", match_module.BACKENDS)
+def test_watch_words_are_found_in_the_same_pass(backend: str) -> None:
+    # Watch words (the marking triggers, in the pipeline) are reported by
+    # where they start, every occurrence, and change no finding; a word that
+    # is also a term (标底) stays a term.
+    pytest.importorskip("ahocorasick_rs" if backend == match_module.AHOCORASICK_RS else "ahocorasick")
+    plain = Matcher(catalogue_of(TOY), backend=backend)
+    watching = Matcher(catalogue_of(TOY), backend=backend, watch=["秘密", "标底", "密", "秘密", ""])
+    assert watching.watch == ("秘密", "标底", "密")
+    for text in ("本项目标底为120万元，属于秘密", "共产主义\n秘密秘密", "无关内容", ""):
+        joined = "\n".join(view.norm.text for view in views_of(text))
+        found = watching.find(joined)
+        starts = sorted(
+            start
+            for word in watching.watch
+            for start in range(len(joined))
+            if joined.startswith(word, start)
+        )
+        assert found.watched == starts
+        assert found.text is joined
+        assert sorted(found.terms) == sorted(plain.find(joined).terms)
+        assert watching.match(views_of(text), joined=joined, found=found) == scan(plain, text)
+
+
 def test_default_backend_is_ahocorasick_rs_when_installed() -> None:
     try:
         import ahocorasick_rs  # noqa: F401
