@@ -18,7 +18,8 @@
  * exception, never a read or write outside a buffer.
  *
  * exact_parts() sums doubles exactly, as an integer, for
- * scanner.model.exact_sum.
+ * scanner.model.exact_sum; fold() is scanner.normalize.fold (str.translate
+ * with a one-to-one table, in one pass).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -456,18 +457,74 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(fold_doc,
+"fold(text, table) -> str\n"
+"\n"
+"text with every character c for which table[c] is not 0 replaced by\n"
+"chr(table[c]): str.translate with a one-to-one table.  table: uint32 per code\n"
+"point (0x110000).  Returns text itself when no character changes.");
+
+static PyObject *
+fold(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    Py_buffer table = {0};
+    PyObject *result = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Uy*:fold", &text, &table))
+        return NULL;
+    if (check_size(&table, CODE_POINTS, sizeof(uint32_t), "table", 0) < 0)
+        goto done;
+    const uint32_t *to = (const uint32_t *)table.buf;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    /* Most texts hold a fold or two (full-width punctuation): the first pass
+       finds the widest character of the result, the second writes it. */
+    Py_UCS4 widest = 0;
+    int changed = 0;
+    for (Py_ssize_t position = 0; position < size; position++) {
+        Py_UCS4 code = PyUnicode_READ(kind, data, position);
+        Py_UCS4 folded = to[code] ? to[code] : code; /* code < 0x110000: a str holds no more */
+        if (folded >= CODE_POINTS) {
+            PyErr_SetString(PyExc_ValueError, "fold: the table maps to a code point past U+10FFFF");
+            goto done;
+        }
+        changed |= folded != code;
+        widest = folded > widest ? folded : widest;
+    }
+    if (!changed) {
+        result = Py_NewRef(text);
+        goto done;
+    }
+    result = PyUnicode_New(size, widest);
+    if (result == NULL)
+        goto done;
+    int out_kind = PyUnicode_KIND(result);
+    void *out = PyUnicode_DATA(result);
+    for (Py_ssize_t position = 0; position < size; position++) {
+        Py_UCS4 code = PyUnicode_READ(kind, data, position);
+        PyUnicode_WRITE(out_kind, out, position, to[code] ? to[code] : code);
+    }
+
+done:
+    PyBuffer_Release(&table);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count", count, METH_VARARGS, count_doc},
     {"exact_parts", exact_parts, METH_VARARGS, exact_parts_doc},
     {"tf_idf", tf_idf, METH_VARARGS, tf_idf_doc},
     {"contribute", contribute, METH_VARARGS, contribute_doc},
+    {"fold", fold, METH_VARARGS, fold_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     "scanner._ngram",
-    "Vocabulary n-gram counting for scanner.features (see _ngram.c).",
+    "Compiled kernels: the model's n-gram counts and exact sums, the normaliser's folds (see _ngram.c).",
     -1,
     methods,
 };

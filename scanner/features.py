@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ahocorasick
+
+from scanner.kernel import compiled_kernel
 
 if TYPE_CHECKING:  # numpy is imported on the first long text, not with the scanner
     import numpy
@@ -168,24 +169,6 @@ class VocabularyIndex:
                     found[index] = found.get(index, 0) + 1
         indexes = sorted(found)
         return indexes, [found[index] for index in indexes]
-
-
-@functools.cache
-def compiled_kernel() -> Any:
-    """The compiled counting kernel (``scanner/_ngram.c``), or ``None`` to count with numpy.
-
-    The kernel is built by ``pip install`` where a C compiler is present
-    (an optional extension: the install does not fail without one) and
-    gives the same counts as numpy, about 4x faster.  Setting
-    ``SECSCAN_PURE_PYTHON=1`` in the environment turns it off.
-    """
-    if os.environ.get("SECSCAN_PURE_PYTHON"):
-        return None
-    try:
-        from scanner import _ngram  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return _ngram
 
 
 def _fits_in_64_bits(terms: Sequence[str]) -> bool:

@@ -19,12 +19,16 @@ characters with :meth:`Normalized.to_original`.
 
 from __future__ import annotations
 
+import array
 import bisect
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
+
+from scanner.kernel import compiled_kernel
 
 # Characters that make a neighbouring space "inside" Chinese text: CJK
 # ideographs, CJK punctuation and the stars used in classified markings.
@@ -240,6 +244,8 @@ class _Folder:
     table: dict[int, str]
     common: tuple[tuple[str, str], ...]
     rare: re.Pattern[str]
+    kernel: Any  # scanner._ngram where it is built (see scanner.kernel), else None
+    codes: array.array[int] | None  # for the kernel: the table as uint32 per code point, 0 = unchanged
 
 
 @cache
@@ -249,10 +255,18 @@ def _folder() -> _Folder:
     # The table is closed (no fold produces a character that is folded
     # again), so the order of the replaces below does not matter.
     rare = [code for code in sorted(table) if chr(code) not in _COMMON_FOLDS]
+    kernel = compiled_kernel()
+    codes = None
+    if kernel is not None:
+        codes = array.array("I", bytes(4 * 0x110000))  # 4.5 MB, of which text touches a few pages
+        for code, folded in table.items():
+            codes[code] = ord(folded)
     return _Folder(
         table=table,
         common=common,
         rare=re.compile(f"[{_char_class(rare)}]"),
+        kernel=kernel,
+        codes=codes,
     )
 
 
@@ -273,6 +287,8 @@ def _char_class(codes: list[int]) -> str:
 def fold(text: str) -> str:
     """The one-to-one folds of :func:`fold_table`; the same as ``text.translate(fold_table())``."""
     folder = _folder()
+    if folder.kernel is not None:  # one pass in C: 50 -> 8 µs for a laws document
+        return folder.kernel.fold(text, folder.codes)  # type: ignore[no-any-return]
     for char, folded in folder.common:
         if char in text:
             text = text.replace(char, folded)

@@ -211,6 +211,25 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
         assert not tables._tally.any()
 
 
+@needs_kernel
+def test_the_fold_kernel_refuses_a_bad_table() -> None:
+    import array
+
+    kernel = compiled_kernel()
+    table = array.array("I", bytes(4 * 0x110000))
+    table[ord("Ａ")] = ord("A")
+    assert kernel.fold("ＡＢ", table) == "AＢ"
+    unchanged = "没有要折叠的字"
+    assert kernel.fold(unchanged, table) is unchanged
+    with pytest.raises(ValueError, match="table"):
+        kernel.fold("Ａ", table[:-1])
+    table[ord("Ａ")] = 0x110000
+    with pytest.raises(ValueError, match="past U\\+10FFFF"):
+        kernel.fold("Ａ", table)
+    table[ord("Ａ")] = 0x1F600  # a wider result than the text: the string is made wide enough
+    assert kernel.fold("aＡ", table) == "a\U0001f600"
+
+
 def alphabet_of(tables: Any) -> list[str]:
     """The characters of the vocabulary, by rank."""
     return [chr(code) for code in sorted(tables._rank.nonzero()[0].tolist(), key=lambda code: tables._rank[code])]

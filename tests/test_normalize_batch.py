@@ -9,9 +9,11 @@ objects, and :func:`normalize_many` must equal ``normalize`` per text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scanner import normalize as module
@@ -55,7 +57,26 @@ def test_explicit_space_class_is_python_whitespace() -> None:
         assert bool(pattern.match(char)) == bool(re.match(r"\s", char)), hex(code)
 
 
-def test_fold_equals_translate_for_every_folded_character() -> None:
+@pytest.fixture(params=["kernel", "python"])
+def folding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """fold() through the compiled kernel (scanner/_ngram.c), then through its Python path."""
+    folder = module._folder()
+    if request.param == "kernel" and folder.kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    if request.param == "python":
+        monkeypatch.setattr(module, "_folder", lambda: dataclasses.replace(folder, kernel=None, codes=None))
+    return str(request.param)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXTS)
+def test_fold_equals_translate_either_way(folding: str, text: str) -> None:
+    folded = fold(text)
+    assert folded == text.translate(fold_table())
+    assert type(folded) is str
+
+
+def test_fold_equals_translate_for_every_folded_character(folding: str) -> None:
     table = fold_table()
     every = "".join(chr(code) for code in table)
     assert fold(every) == every.translate(table)

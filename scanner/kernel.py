@@ -1,0 +1,30 @@
+"""The compiled kernels (``scanner/_ngram.c``), when this install has them.
+
+One optional C extension serves the model (n-gram counts, exact sums: see
+:mod:`scanner.features`) and the normaliser (one-to-one folds: see
+:mod:`scanner.normalize`).  Every caller has a pure-Python path giving the
+same results, so an install without a C compiler loses speed, not answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+
+@functools.cache
+def compiled_kernel() -> Any:
+    """The compiled module ``scanner._ngram``, or ``None`` to compute in Python and numpy.
+
+    The extension is built by ``pip install`` where a C compiler is present
+    (it is optional: the install does not fail without one).  Setting
+    ``SECSCAN_PURE_PYTHON=1`` in the environment turns it off.
+    """
+    if os.environ.get("SECSCAN_PURE_PYTHON"):
+        return None
+    try:
+        from scanner import _ngram  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _ngram
