@@ -19,7 +19,8 @@
  *
  * exact_parts() sums doubles exactly, as an integer, for
  * scanner.model.exact_sum; fold() is scanner.normalize.fold (str.translate
- * with a one-to-one table, in one pass).
+ * with a one-to-one table, in one pass); ascii_skeleton() lets the matcher
+ * try its ASCII gates on a document's few ASCII characters.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -512,12 +513,56 @@ done:
     return result;
 }
 
+PyDoc_STRVAR(ascii_skeleton_doc,
+"ascii_skeleton(text) -> bytes\n"
+"\n"
+"The ASCII characters of text in order, each run of other characters\n"
+"replaced by one NUL byte: a regex made only of ASCII literals and classes\n"
+"(no NUL) finds a match in it exactly when it finds one in text.");
+
+static PyObject *
+ascii_skeleton(PyObject *self, PyObject *args)
+{
+    PyObject *text;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "U:ascii_skeleton", &text))
+        return NULL;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_IS_ASCII(text))
+        return PyBytes_FromStringAndSize((const char *)PyUnicode_DATA(text), size);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t length = 0; /* first pass: the size of the result */
+    int in_run = 0;
+    for (Py_ssize_t position = 0; position < size; position++) {
+        int ascii = PyUnicode_READ(kind, data, position) < 0x80;
+        length += ascii || !in_run;
+        in_run = !ascii;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, length);
+    if (result == NULL)
+        return NULL;
+    char *out = PyBytes_AS_STRING(result);
+    Py_ssize_t written = 0;
+    in_run = 0;
+    for (Py_ssize_t position = 0; position < size; position++) {
+        Py_UCS4 code = PyUnicode_READ(kind, data, position);
+        if (code < 0x80)
+            out[written++] = (char)code;
+        else if (!in_run)
+            out[written++] = 0;
+        in_run = code >= 0x80;
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count", count, METH_VARARGS, count_doc},
     {"exact_parts", exact_parts, METH_VARARGS, exact_parts_doc},
     {"tf_idf", tf_idf, METH_VARARGS, tf_idf_doc},
     {"contribute", contribute, METH_VARARGS, contribute_doc},
     {"fold", fold, METH_VARARGS, fold_doc},
+    {"ascii_skeleton", ascii_skeleton, METH_VARARGS, ascii_skeleton_doc},
     {NULL, NULL, 0, NULL},
 };
 

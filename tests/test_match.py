@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner import match as match_module
 from scanner.catalogue import Catalogue, load_catalogue, parse_rule_file
@@ -398,3 +401,66 @@ def test_a_list_of_gates_opens_a_unit_when_any_of_them_matches() -> None:
 def test_a_malformed_gate_is_refused_with_the_rule_named(gate: str) -> None:
     with pytest.raises(match_module.MatcherError, match="TG001"):
         Matcher(catalogue_of(GATED.replace("[':(?<=[0-9]:)[0-9]', '-(?<=[0-9]-)[0-9]']", gate)))
+
+
+# -- gates tried on the ASCII skeleton first ------------------------------------
+
+
+def test_which_gates_can_be_tried_on_the_ascii_skeleton() -> None:
+    plain = ["[0-9][0-9]{3}[- ]?[0-9]{4}", r"\.(?<=[0-9]\.)[0-9]", "x(?:y|z)+?", "^ab$", "(?<!a)b(?!c)", "a{2,}"]
+    for pattern in plain:
+        assert match_module.skeleton_gate(pattern) is not None, pattern
+    # classes that take in other characters (\d is any Unicode digit), NUL,
+    # word boundaries, back-references, flags and non-ASCII letters
+    other = [r"\d{4}", ".", "[^a]", r"\bab", "(?i)ab", r"(a)\1", "密码", "[\x00-\x7f]", r"\s", "(?m)^a"]
+    for pattern in other:
+        assert match_module.skeleton_gate(pattern) is None, pattern
+
+
+def test_ascii_skeleton_collapses_runs_of_other_characters() -> None:
+    kernel = match_module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    assert kernel.ascii_skeleton("电话010-1234中文5678末") == b"\x00010-1234\x005678\x00"
+    assert kernel.ascii_skeleton("abc") == b"abc"
+    assert kernel.ascii_skeleton("") == b""
+    assert kernel.ascii_skeleton("a😀\u00e9b\x00") == b"a\x00b\x00"
+
+
+SKELETON_GATES = [
+    "[0-9][0-9]{3}[- ]?[0-9]{4}",
+    r"\.[0-9]{4}",
+    r"\.(?<=[0-9]\.)[0-9]",
+    ":(?<=[0-9A-Fa-f]:)[0-9A-Fa-f]",
+    "(?<![0-9])[0-9]{2}(?![0-9])",
+    "(?<=1[a-c])b",
+    "(?<!1[a-c])b",
+    "^1|2$",
+    "a(?:b|-c)+?d",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("0123456789-. :abcdABCD\n\x00中文１２é😀")) | st.characters(), max_size=60),
+    pattern=st.sampled_from(SKELETON_GATES),
+)
+def test_a_gate_matches_the_skeleton_exactly_when_it_matches_the_text(text: str, pattern: str) -> None:
+    kernel = match_module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    quick = match_module.skeleton_gate(pattern)
+    assert quick is not None
+    assert (quick.search(kernel.ascii_skeleton(text)) is not None) == (re.search(pattern, text) is not None)
+
+
+def test_gates_find_the_same_with_and_without_the_skeleton(monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue = load_catalogue()
+    texts = ["联系电话：010-12345678", "电话 1380013", "MAC 3C-97-0E-5A-12-F4", "IP 10.1.2.3", "无数字的正文", "2023年12月31日"]
+    with_skeleton = Matcher(catalogue)
+    assert with_skeleton._skeleton_gates or match_module.compiled_kernel() is None
+    monkeypatch.setattr(match_module, "compiled_kernel", lambda: None)
+    without = Matcher(catalogue)
+    assert not without._skeleton_gates
+    for text in texts:
+        assert scan(with_skeleton, text) == scan(without, text)
