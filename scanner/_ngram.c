@@ -513,6 +513,202 @@ done:
     return result;
 }
 
+/* Character classes of scanner.normalize, one bit each in a uint8 per code point. */
+enum { IS_HAN = 1, IS_DENSE = 2, IS_SPACE = 4, IS_FORMAT = 8, IS_PINYIN = 16, IS_DASH = 32 };
+
+typedef struct {
+    const void *data;
+    int kind;
+    Py_ssize_t size;
+    const uint8_t *flags;
+} Scan;
+
+static inline Py_UCS4
+char_at(const Scan *scan, Py_ssize_t at)
+{
+    return at >= 0 && at < scan->size ? PyUnicode_READ(scan->kind, scan->data, at) : 0x110000;
+}
+
+static inline unsigned
+flags_at(const Scan *scan, Py_ssize_t at)
+{
+    Py_UCS4 code = char_at(scan, at);
+    return code < CODE_POINTS ? scan->flags[code] : 0;
+}
+
+static inline int
+blank(Py_UCS4 code) /* [ \t] */
+{
+    return code == ' ' || code == '\t';
+}
+
+/* PAGE_NUMBER_TAIL from `at`: its end, or -1.  Each step is greedy and no
+   backtracking could change the outcome (the classes that follow one
+   another do not overlap where it would matter; see normalize.py). */
+static Py_ssize_t
+page_number_tail(const Scan *scan, Py_ssize_t at)
+{
+    while (flags_at(scan, at) & IS_SPACE)
+        at++;
+    if (flags_at(scan, at) & IS_DASH)
+        at++;
+    while (blank(char_at(scan, at)))
+        at++;
+    int digits = 0;
+    while (digits < 4 && char_at(scan, at) < CODE_POINTS && Py_UNICODE_ISDECIMAL(char_at(scan, at))) {
+        at++;
+        digits++;
+    }
+    if (digits == 0)
+        return -1;
+    while (blank(char_at(scan, at)))
+        at++;
+    if (flags_at(scan, at) & IS_DASH)
+        at++;
+    while (blank(char_at(scan, at)))
+        at++;
+    if (char_at(scan, at) == '\r')
+        at++;
+    if (char_at(scan, at) != '\n')
+        return -1;
+    at++;
+    while (flags_at(scan, at) & IS_SPACE)
+        at++;
+    return flags_at(scan, at) & IS_HAN ? at : -1;
+}
+
+/* The end of the deletion that starts at `start` (normalize._DELETIONS
+   tried there), or -1: the alternatives in the pattern's order. */
+static Py_ssize_t
+deletion_at(const Scan *scan, Py_ssize_t start)
+{
+    Py_UCS4 first = char_at(scan, start);
+    unsigned kind = flags_at(scan, start);
+    if (!(kind & (IS_SPACE | IS_FORMAT)) && first != '(')
+        return -1;
+    Py_ssize_t next = start + 1, end = -1;
+    /* a page-number line splitting a word: 国\n-7-\n家 */
+    if (flags_at(scan, start - 1) & IS_HAN) {
+        if (blank(first)) {
+            end = next;
+            while (blank(char_at(scan, end)))
+                end++;
+            if (char_at(scan, end) == '\r')
+                end++;
+            end = char_at(scan, end) == '\n' ? end + 1 : -1;
+        }
+        else if (first == '\r')
+            end = char_at(scan, next) == '\n' ? next + 1 : -1;
+        else if (first == '\n')
+            end = next;
+        if (end >= 0 && (end = page_number_tail(scan, end)) >= 0)
+            return end;
+    }
+    /* inline pinyin after a character: 國(guó), 國 (guó) */
+    if (first == '(') {
+        Py_UCS4 before = char_at(scan, start - 1);
+        if (!((flags_at(scan, start - 1) & IS_HAN) || (before == ' ' && (flags_at(scan, start - 2) & IS_HAN))))
+            return -1;
+        end = next;
+        while (end - next < 6 && (flags_at(scan, end) & IS_PINYIN))
+            end++;
+        if (end == next)
+            return -1;
+        if (char_at(scan, end) >= '1' && char_at(scan, end) <= '5')
+            end++;
+        return char_at(scan, end) == ')' ? end + 1 : -1;
+    }
+    /* white space and format characters next to dense text, then format characters anywhere */
+    end = next;
+    while (flags_at(scan, end) & (IS_SPACE | IS_FORMAT))
+        end++;
+    if ((flags_at(scan, start - 1) & IS_DENSE) || (flags_at(scan, end) & IS_DENSE))
+        return end;
+    if (kind & IS_FORMAT) {
+        end = next;
+        while (flags_at(scan, end) & IS_FORMAT)
+            end++;
+        return end;
+    }
+    return -1;
+}
+
+PyDoc_STRVAR(delete_doc,
+"delete(text, flags) -> str\n"
+"\n"
+"normalize._DELETIONS.sub('', text) in one pass: flags is a uint8 per code\n"
+"point (0x110000) with the bits HAN 1, DENSE 2, SPACE 4, FORMAT 8, PINYIN 16,\n"
+"DASH 32.  Returns text itself when nothing is deleted.");
+
+static PyObject *
+delete(PyObject *self, PyObject *args)
+{
+    PyObject *text, *result = NULL;
+    Py_buffer flags = {0};
+    Py_ssize_t *spans = NULL;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Uy*:delete", &text, &flags))
+        return NULL;
+    if (check_size(&flags, CODE_POINTS, sizeof(uint8_t), "flags", 0) < 0)
+        goto done;
+    Scan scan = {PyUnicode_DATA(text), PyUnicode_KIND(text), PyUnicode_GET_LENGTH(text), (const uint8_t *)flags.buf};
+    Py_ssize_t count = 0, capacity = 0, removed = 0;
+    for (Py_ssize_t at = 0; at < scan.size;) {
+        Py_ssize_t end = deletion_at(&scan, at);
+        if (end < 0) {
+            at++;
+            continue;
+        }
+        if (count == capacity) {
+            capacity = capacity ? 2 * capacity : 64;
+            Py_ssize_t *grown = (Py_ssize_t *)PyMem_Realloc(spans, (size_t)capacity * 2 * sizeof(Py_ssize_t));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            spans = grown;
+        }
+        spans[2 * count] = at;
+        spans[2 * count + 1] = end;
+        count++;
+        removed += end - at;
+        at = end;
+    }
+    if (count == 0) {
+        result = Py_NewRef(text);
+        goto done;
+    }
+    /* the widest character kept: a str must be stored in its narrowest kind */
+    Py_UCS4 widest = 0;
+    Py_ssize_t from = 0;
+    for (Py_ssize_t span = 0; span <= count; span++) {
+        Py_ssize_t until = span < count ? spans[2 * span] : scan.size;
+        for (Py_ssize_t at = from; at < until; at++) {
+            Py_UCS4 code = PyUnicode_READ(scan.kind, scan.data, at);
+            widest = code > widest ? code : widest;
+        }
+        from = span < count ? spans[2 * span + 1] : scan.size;
+    }
+    result = PyUnicode_New(scan.size - removed, widest);
+    if (result == NULL)
+        goto done;
+    int out_kind = PyUnicode_KIND(result);
+    void *out = PyUnicode_DATA(result);
+    Py_ssize_t written = 0;
+    from = 0;
+    for (Py_ssize_t span = 0; span <= count; span++) {
+        Py_ssize_t until = span < count ? spans[2 * span] : scan.size;
+        for (Py_ssize_t at = from; at < until; at++)
+            PyUnicode_WRITE(out_kind, out, written++, PyUnicode_READ(scan.kind, scan.data, at));
+        from = span < count ? spans[2 * span + 1] : scan.size;
+    }
+
+done:
+    PyMem_Free(spans);
+    PyBuffer_Release(&flags);
+    return result;
+}
+
 PyDoc_STRVAR(ascii_skeleton_doc,
 "ascii_skeleton(text) -> bytes\n"
 "\n"
@@ -563,6 +759,7 @@ static PyMethodDef methods[] = {
     {"contribute", contribute, METH_VARARGS, contribute_doc},
     {"fold", fold, METH_VARARGS, fold_doc},
     {"ascii_skeleton", ascii_skeleton, METH_VARARGS, ascii_skeleton_doc},
+    {"delete", delete, METH_VARARGS, delete_doc},
     {NULL, NULL, 0, NULL},
 };
 

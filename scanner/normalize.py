@@ -343,8 +343,42 @@ def normalize_batch(texts: Sequence[str]) -> tuple[list[str], str] | None:
     # changed had something deleted: its map is built when a finding in it
     # asks (Normalized.segments), so the thousands of lines without a
     # finding cost no Python loop over their deletions.
-    done = _DELETIONS.sub("", fold(joined))
+    kernel = compiled_kernel()
+    if kernel is not None:  # the same deletions in one pass in C: 66 -> 15 µs for a laws document
+        done = kernel.delete(fold(joined), _deletion_classes())
+    else:
+        done = _DELETIONS.sub("", fold(joined))
     return done.split(_SEPARATOR), done.replace(_SEPARATOR, "\n")
+
+
+# The classes of _DELETIONS, one bit each, for the kernel's delete()
+# (scanner/_ngram.c), which tries the same alternatives in the same order.
+_CLASS_BITS = ((_HAN, 1), (_DENSE, 2), (_SPACE, 4), (_FORMAT_CHARS, 8), (_PINYIN_LETTERS, 16), (_DASHES, 32))
+
+
+@cache
+def _deletion_classes() -> bytearray:
+    """A byte per code point holding the bits of the classes it is in (see :data:`_CLASS_BITS`)."""
+    flags = bytearray(0x110000)
+    for members, bit in _CLASS_BITS:
+        with_bit = bytes(value | bit for value in range(256))  # a translation table: each byte, this bit set
+        for first, last in _class_ranges(members):
+            flags[first : last + 1] = flags[first : last + 1].translate(with_bit)
+    return flags
+
+
+def _class_ranges(members: str) -> list[tuple[int, int]]:
+    """The code point ranges of a class body as written in this module: characters and ``a-b`` ranges."""
+    ranges = []
+    index = 0
+    while index < len(members):
+        if index + 2 < len(members) and members[index + 1] == "-":
+            ranges.append((ord(members[index]), ord(members[index + 2])))
+            index += 3
+        else:
+            ranges.append((ord(members[index]), ord(members[index])))
+            index += 1
+    return ranges
 
 
 def batched_result(original: str, text: str) -> Normalized:

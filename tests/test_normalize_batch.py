@@ -88,6 +88,45 @@ def test_fold_of_a_chained_character_folds_once() -> None:
     assert fold("⼾戶，") == "⼾戶，".translate(fold_table())
 
 
+# Dense in what the deletion alternatives look at: page-number lines, pinyin
+# in brackets, white space and format characters beside Chinese text.
+DELETION_TEXTS = st.text(
+    alphabet=st.sampled_from(
+        [*"国家中文 \t\r\n\x0b\x1c\u3000\u2003\u200b\u200d\ufeff\u00ad-—–‒0123456789٣(guó1)ǖaZ5、★", "\U00020001", "\x00"]
+    )
+    | st.characters(),
+    max_size=80,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(DELETION_TEXTS)
+def test_deletion_kernel_equals_the_pattern(text: str) -> None:
+    """scanner/_ngram.c's delete() cuts exactly what _DELETIONS.sub does (the batch path uses it)."""
+    kernel = module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    deleted = kernel.delete(text, module._deletion_classes())
+    assert deleted == module._DELETIONS.sub("", text)
+    assert type(deleted) is str and (deleted is text) == (module._DELETIONS.search(text) is None)
+
+
+def test_deletion_classes_are_the_patterns_classes() -> None:
+    classes = module._deletion_classes()
+    for members, bit in module._CLASS_BITS:
+        pattern = re.compile(f"[{members}]")
+        for code in [*range(0x3100), *range(0x3400, 0x3500), *range(0xF8F0, 0x10000), 0x20000, 0x3134F, 0x31350]:
+            assert bool(pattern.fullmatch(chr(code))) == bool(classes[code] & bit), (hex(code), bit)
+
+
+def test_deletion_kernel_refuses_a_short_table() -> None:
+    kernel = module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    with pytest.raises(ValueError, match="flags"):
+        kernel.delete("国 家", bytes(100))
+
+
 @settings(max_examples=600, deadline=None)
 @given(TEXTS)
 def test_normalize_equals_plain_form(text: str) -> None:
