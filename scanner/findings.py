@@ -11,11 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import overload
 
 from scanner.catalogue import Rule
 from scanner.normalize import Normalized, batched_result, normalize, normalize_batch
-from scanner.types import Finding, Location, Severity, TextUnit, unit_texts
+from scanner.types import Finding, LazySequence, Location, Severity, TextUnit, unit_texts
 
 CONTEXT_CHARS = 24
 _NORM_TEXT = attrgetter("norm.text")  # one call per view in C: a text file has a view per line
@@ -46,7 +45,7 @@ def _view(unit: TextUnit, norm: Normalized, index: int) -> UnitView:
     return view
 
 
-class DocumentViews(Sequence[UnitView]):
+class DocumentViews(LazySequence[UnitView]):
     """A document's views, each made when it is first asked for.
 
     The detectors read a document through its joined normalised text and
@@ -57,7 +56,7 @@ class DocumentViews(Sequence[UnitView]):
     every unit needs without making views (see :func:`texts_of`).
     """
 
-    __slots__ = ("_norms", "_views", "texts", "units")
+    __slots__ = ("_norms", "texts", "units")
 
     def __init__(
         self, units: Sequence[TextUnit], texts: Sequence[str], norms: Sequence[Normalized] | None = None
@@ -65,10 +64,10 @@ class DocumentViews(Sequence[UnitView]):
         """``texts``: the units' normalised texts; ``norms``: their Normalized, when already made."""
         if len(units) != len(texts) or (norms is not None and len(norms) != len(units)):
             raise ValueError("units, texts and norms differ in length")
+        super().__init__(len(units))
         self.units = units
         self.texts = texts
         self._norms = norms
-        self._views: list[UnitView | None] = [None] * len(units)
 
     @classmethod
     def normalised(cls, units: Sequence[TextUnit]) -> tuple[DocumentViews, str]:
@@ -82,28 +81,10 @@ class DocumentViews(Sequence[UnitView]):
         texts, joined = batched
         return cls(units, texts), joined
 
-    def __len__(self) -> int:
-        return len(self.units)
-
-    @overload
-    def __getitem__(self, index: int) -> UnitView: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[UnitView]: ...
-
-    def __getitem__(self, index: int | slice) -> UnitView | list[UnitView]:
-        if isinstance(index, slice):
-            return [self[position] for position in range(*index.indices(len(self.units)))]
-        if index < 0:
-            index += len(self.units)
-        if not 0 <= index < len(self.units):
-            raise IndexError("view index out of range")
-        view = self._views[index]
-        if view is None:
-            unit = self.units[index]
-            norm = self._norms[index] if self._norms is not None else batched_result(unit.text, self.texts[index])
-            view = self._views[index] = _view(unit, norm, index)
-        return view
+    def _make(self, index: int) -> UnitView:
+        unit = self.units[index]
+        norm = self._norms[index] if self._norms is not None else batched_result(unit.text, self.texts[index])
+        return _view(unit, norm, index)
 
 
 def texts_of(views: Sequence[UnitView]) -> Sequence[str]:

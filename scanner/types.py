@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import overload
+from typing import TypeVar, overload
+
+T = TypeVar("T")
 
 
 class Severity(str, Enum):
@@ -92,7 +94,43 @@ class TextUnit:
     cell: tuple[int, int] | None = None
 
 
-class LineUnits(Sequence[TextUnit]):
+class LazySequence(Sequence[T]):
+    """A sequence whose items are made on first access (by :meth:`_make`) and then kept.
+
+    ``lazy[i] is lazy[i]``; a slice is a list of the items, made as needed.
+    """
+
+    __slots__ = ("_made",)
+
+    def __init__(self, length: int) -> None:
+        self._made: list[T | None] = [None] * length
+
+    def _make(self, index: int) -> T:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self._made)))]
+        if index < 0:
+            index += len(self._made)
+        if not 0 <= index < len(self._made):
+            raise IndexError(f"{type(self).__name__} index out of range")
+        item = self._made[index]
+        if item is None:
+            item = self._made[index] = self._make(index)
+        return item
+
+
+class LineUnits(LazySequence[TextUnit]):
     """The units of a plain-text document, a body unit per line, each made when first asked for.
 
     ``texts[i]`` is unit ``i``'s text, ``numbers[i]`` its line number (its
@@ -105,7 +143,7 @@ class LineUnits(Sequence[TextUnit]):
     equals any sequence of the same units (a tuple from a cache, say).
     """
 
-    __slots__ = ("_made", "numbers", "pages", "texts")
+    __slots__ = ("numbers", "pages", "texts")
     parts = frozenset({"body"})  # the part of every unit
 
     def __init__(
@@ -113,32 +151,14 @@ class LineUnits(Sequence[TextUnit]):
     ) -> None:
         if len(texts) != len(numbers) or (pages is not None and len(pages) != len(texts)):
             raise ValueError("texts, numbers and pages differ in length")
+        super().__init__(len(texts))
         self.texts = texts
         self.numbers = numbers
         self.pages = pages
-        self._made: list[TextUnit | None] = [None] * len(texts)
 
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    @overload
-    def __getitem__(self, index: int) -> TextUnit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[TextUnit, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> TextUnit | tuple[TextUnit, ...]:
-        if isinstance(index, slice):
-            return tuple(self[position] for position in range(*index.indices(len(self.texts))))
-        if index < 0:
-            index += len(self.texts)
-        if not 0 <= index < len(self.texts):
-            raise IndexError("unit index out of range")
-        unit = self._made[index]
-        if unit is None:
-            page = self.pages[index] if self.pages is not None else None
-            unit = self._made[index] = TextUnit(text=self.texts[index], page=page, paragraph=self.numbers[index])
-        return unit
+    def _make(self, index: int) -> TextUnit:
+        page = self.pages[index] if self.pages is not None else None
+        return TextUnit(text=self.texts[index], page=page, paragraph=self.numbers[index])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):

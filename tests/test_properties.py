@@ -136,7 +136,7 @@ def test_line_units_equal_adding_each_line(text: str) -> None:
     assert all(type(unit) is TextUnit for unit in units)
     if expected_units:
         assert units[-1] is units[len(units) - 1]
-        assert units[1:] == expected_units[1:]
+        assert units[1:] == list(expected_units[1:])
     assert unit_texts(units) == [unit.text for unit in expected_units]
     assert unit_parts(units) == {unit.part for unit in expected_units}
     assert pickle.loads(pickle.dumps(units)) == expected_units
