@@ -57,7 +57,9 @@ _PAGE_NUMBER_TAIL = (
 # position (5-8x faster on real documents).  The alternatives are those of
 # the plain form below, in the same order, each rewritten to consume its
 # first character and look behind over it, so the matches are identical
-# (tests/test_normalize_batch.py checks against the plain form):
+# (tests/test_normalize_batch.py checks against the plain form).  The
+# compiled kernel's delete() tries the same alternatives in the same order
+# (see _CLASS_BITS), and the batch path uses it where it is built:
 #
 #   (?<=[HAN])[ \t]*\r?\n\s*[-—–‒]?[ \t]*\d{1,4}[ \t]*[-—–‒]?[ \t]*\r?\n\s*(?=[HAN])
 #       a page-number line splitting a word: 国\n-7-\n家 (also — 7 —)
@@ -221,7 +223,8 @@ class Normalized:
         return self.orig_index(start), self.orig_index(end - 1) + 1
 
 
-# The folds that make up nearly all fold hits in government text (98 % of
+# Without the compiled kernel (whose fold() is one pass over the text):
+# the folds that make up nearly all fold hits in government text (98 % of
 # those in the laws corpus are the full-width ，；（）：).  They are done
 # with str.replace, a C scan per character, before the regex that finds the
 # rarer ones; str.translate with the dict table runs at about 15 MB/s, this
