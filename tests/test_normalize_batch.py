@@ -108,6 +108,9 @@ def test_deletion_kernel_equals_the_pattern(text: str) -> None:
         pytest.skip("scanner/_ngram.c is not built here")
     deleted = kernel.delete(text, module._deletion_classes())
     assert deleted == module._DELETIONS.sub("", text)
+    assert kernel.deletions(text, module._deletion_classes()) == [
+        found.span() for found in module._DELETIONS.finditer(text)
+    ]
     assert type(deleted) is str and (deleted is text) == (module._DELETIONS.search(text) is None)
 
 
@@ -119,12 +122,26 @@ def test_deletion_classes_are_the_patterns_classes() -> None:
             assert bool(pattern.fullmatch(chr(code))) == bool(classes[code] & bit), (hex(code), bit)
 
 
+def test_deletion_kernel_is_linear_in_a_long_run_of_spaces() -> None:
+    """sre retries such a run at each of its characters (20,000 spaces: 4 s); the kernel must not."""
+    kernel = module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    classes = module._deletion_classes()
+    text = " " * 200_000 + "a" + " \u200b " * 50_000 + "b"
+    spans = kernel.deletions(text, classes)  # seconds if quadratic; a few ms in linear time
+    assert spans == [(200_001 + 3 * index + 1, 200_001 + 3 * index + 2) for index in range(50_000)]
+    assert kernel.delete(text, classes) == " " * 200_000 + "a" + "  " * 50_000 + "b"
+
+
 def test_deletion_kernel_refuses_a_short_table() -> None:
     kernel = module.compiled_kernel()
     if kernel is None:
         pytest.skip("scanner/_ngram.c is not built here")
     with pytest.raises(ValueError, match="flags"):
         kernel.delete("国 家", bytes(100))
+    with pytest.raises(ValueError, match="flags"):
+        kernel.deletions("国 家", bytes(100))
 
 
 @settings(max_examples=600, deadline=None)
