@@ -122,6 +122,21 @@ def test_deletion_classes_are_the_patterns_classes() -> None:
             assert bool(pattern.fullmatch(chr(code))) == bool(classes[code] & bit), (hex(code), bit)
 
 
+# Where the fast pattern's run guard (white space next to dense text, tried
+# only from the start of a run) and the kernel could part from the plain form.
+TRICKY = ["a(中", "国 (中", "x (中", "( 中", "a\u200b 中", "a \u200b 中", " 中", "\u200b中", "a  \u200b  b", "中 \u200b a"]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_deletions_of_tricky_texts_equal_the_plain_form(text: str) -> None:
+    assert normalize(text) == plain_normalize(text)
+    plain = _PLAIN_DELETIONS.sub("", text)
+    assert module._DELETIONS.sub("", text) == plain
+    kernel = module.compiled_kernel()
+    if kernel is not None:
+        assert kernel.delete(text, module._deletion_classes()) == plain
+
+
 def test_deletion_kernel_is_linear_in_a_long_run_of_spaces() -> None:
     """sre retries such a run at each of its characters (20,000 spaces: 4 s); the kernel must not."""
     kernel = module.compiled_kernel()
