@@ -683,6 +683,21 @@ find_deletions(const Scan *scan, Py_ssize_t **spans, Py_ssize_t *count)
     return 0;
 }
 
+/* Parse (text, flags) with `format`, check the table and find the deletions
+   into *spans; -1 with an exception set.  The caller releases *flags (safe
+   when it was never filled) and frees *spans. */
+static int
+parse_and_find(PyObject *args, const char *format, PyObject **text, Py_buffer *flags, Scan *scan,
+               Py_ssize_t **spans, Py_ssize_t *count)
+{
+    if (!PyArg_ParseTuple(args, format, text, flags)
+        || check_size(flags, CODE_POINTS, sizeof(uint8_t), "flags", 0) < 0)
+        return -1;
+    *scan = (Scan){PyUnicode_DATA(*text), PyUnicode_KIND(*text), PyUnicode_GET_LENGTH(*text),
+                   (const uint8_t *)flags->buf};
+    return find_deletions(scan, spans, count);
+}
+
 PyDoc_STRVAR(deletions_doc,
 "deletions(text, flags) -> list of (start, end)\n"
 "\n"
@@ -694,13 +709,9 @@ deletions(PyObject *self, PyObject *args)
     PyObject *text, *result = NULL;
     Py_buffer flags = {0};
     Py_ssize_t *spans = NULL, count = 0;
+    Scan scan;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Uy*:deletions", &text, &flags))
-        return NULL;
-    if (check_size(&flags, CODE_POINTS, sizeof(uint8_t), "flags", 0) < 0)
-        goto done;
-    Scan scan = {PyUnicode_DATA(text), PyUnicode_KIND(text), PyUnicode_GET_LENGTH(text), (const uint8_t *)flags.buf};
-    if (find_deletions(&scan, &spans, &count) < 0)
+    if (parse_and_find(args, "Uy*:deletions", &text, &flags, &scan, &spans, &count) < 0)
         goto done;
     result = PyList_New(count);
     if (result == NULL)
@@ -733,13 +744,9 @@ delete(PyObject *self, PyObject *args)
     PyObject *text, *result = NULL;
     Py_buffer flags = {0};
     Py_ssize_t *spans = NULL, count = 0;
+    Scan scan;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Uy*:delete", &text, &flags))
-        return NULL;
-    if (check_size(&flags, CODE_POINTS, sizeof(uint8_t), "flags", 0) < 0)
-        goto done;
-    Scan scan = {PyUnicode_DATA(text), PyUnicode_KIND(text), PyUnicode_GET_LENGTH(text), (const uint8_t *)flags.buf};
-    if (find_deletions(&scan, &spans, &count) < 0)
+    if (parse_and_find(args, "Uy*:delete", &text, &flags, &scan, &spans, &count) < 0)
         goto done;
     if (count == 0) {
         result = Py_NewRef(text);
