@@ -189,20 +189,37 @@ class _HashTables:
         alphabet = sorted({char for term in terms for char in term})
         rank = {char: position + 1 for position, char in enumerate(alphabet)}
         self._base = base = len(alphabet) + 1
-        self._longest = longest = max(len(term) for term in terms)
+        self._longest = max(len(term) for term in terms)
         self._lengths = sorted({len(term) for term in terms})
         self._rank = np.zeros(0x110000, dtype=np.uint16)
         self._rank[[ord(char) for char in alphabet]] = np.arange(1, base, dtype=np.uint16)
         upper, lower = _lower_case_pairs()
         self._rank[upper] = self._rank[lower]  # rank(c) = rank(c.lower()): the text is counted lower-cased
+        self._terms = terms
+        self._term_rank = rank  # before case folding: a term's own characters
+        self._size = len(terms)
+        self._slots: Any = None  # the n-gram key table of numpy_counts, built on its first call
+        self._kernel = compiled_kernel()
+        if self._kernel is not None:
+            self._build_trie(terms, rank)
+
+    def _build_keys(self) -> None:
+        """numpy_counts' table: each term's 64-bit n-gram key in an open-addressing hash table.
+
+        Built on first use: where the kernel counts (with its trie) it is
+        never needed, and it took ~0.1 s of a worker's start.
+        """
+        np = self._np
+        base, longest = self._base, self._longest
+        rank = self._term_rank
         keys = []
-        for term in terms:
+        for term in self._terms:
             key = 0
             for char in term:
                 key = key * base + rank[char]
             keys.append(len(term) * base**longest + key)
         # load factor <= 1/4: most absent n-grams end on an empty slot at once
-        bits = max(8, (4 * len(terms)).bit_length())
+        bits = max(8, (4 * len(keys)).bit_length())
         self._mask = (1 << bits) - 1
         self._shift = np.uint64(64 - bits)
         slots = [0] * (1 << bits)  # vocabulary index + 1; 0 = empty
@@ -211,12 +228,8 @@ class _HashTables:
             while slots[slot]:
                 slot = (slot + 1) & self._mask
             slots[slot] = index + 1
-        self._slots = np.array(slots, dtype=np.int32)
         self._keys = np.array([0, *keys], dtype=np.uint64)  # by vocabulary index + 1; 0 matches nothing
-        self._size = len(terms)
-        self._kernel = compiled_kernel()
-        if self._kernel is not None:
-            self._build_trie(terms, rank)
+        self._slots = np.array(slots, dtype=np.int32)
 
     def _build_trie(self, terms: Sequence[str], rank: dict[str, int]) -> None:
         """The kernel's tables: the vocabulary as a trie, its edges in one hash table.
@@ -286,6 +299,8 @@ class _HashTables:
 
     def numpy_counts(self, text: str) -> tuple[Any, Any]:
         """:meth:`counts` with numpy alone (where the compiled kernel is not built)."""
+        if self._slots is None:
+            self._build_keys()
         np = self._np
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         ranks = self._rank[codes].astype(np.uint64)
