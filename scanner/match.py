@@ -257,16 +257,15 @@ class Matcher:
         offsets = list(accumulate(map(_PLUS_ONE, map(len, texts_of(views)[:-1])), initial=0))
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
         anchored: dict[int, set[int]] = {}
-        if found_terms:
-            for key_index, begin, end in found_terms:
-                _, values = self._entries[key_index]
-                unit = bisect.bisect_right(offsets, begin) - 1
-                local = begin - offsets[unit]
-                for value in values:
-                    if isinstance(value, int):
-                        anchored.setdefault(unit, set()).add(value)
-                    else:
-                        raw_terms.setdefault(unit, []).append((local, local + end - begin, value))
+        for key_index, begin, end in found_terms:
+            _, values = self._entries[key_index]
+            unit = bisect.bisect_right(offsets, begin) - 1
+            local = begin - offsets[unit]
+            for value in values:
+                if isinstance(value, int):
+                    anchored.setdefault(unit, set()).add(value)
+                else:
+                    raw_terms.setdefault(unit, []).append((local, local + end - begin, value))
         gated: dict[tuple[str, ...], set[int]] = {gate: set() for gate in self._gates}
         for gate, compiled, first in first_gates:
             units = gated[gate]

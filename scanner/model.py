@@ -34,12 +34,12 @@ from scanner.features import (
     SUBLINEAR_TF,
     TextWindow,
     VocabularyIndex,
-    compiled_kernel,
     scoring_text,
     scoring_window,
     sublinear_tf,
 )
 from scanner.findings import UnitView, texts_of, units_of
+from scanner.kernel import compiled_kernel
 from scanner.types import unit_parts
 
 FORMAT = "secscan-linear-ngram/2"

@@ -26,7 +26,6 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from scanner.kernel import compiled_kernel
 
@@ -252,8 +251,6 @@ class _Folder:
     table: dict[int, str]
     common: tuple[tuple[str, str], ...]
     rare: re.Pattern[str]
-    kernel: Any  # scanner._ngram where it is built (see scanner.kernel), else None
-    codes: array.array[int] | None  # for the kernel: the table as uint32 per code point, 0 = unchanged
 
 
 @cache
@@ -263,19 +260,20 @@ def _folder() -> _Folder:
     # The table is closed (no fold produces a character that is folded
     # again), so the order of the replaces below does not matter.
     rare = [code for code in sorted(table) if chr(code) not in _COMMON_FOLDS]
-    kernel = compiled_kernel()
-    codes = None
-    if kernel is not None:
-        codes = array.array("I", bytes(4 * 0x110000))  # 4.5 MB, of which text touches a few pages
-        for code, folded in table.items():
-            codes[code] = ord(folded)
     return _Folder(
         table=table,
         common=common,
         rare=re.compile(f"[{_char_class(rare)}]"),
-        kernel=kernel,
-        codes=codes,
     )
+
+
+@cache
+def _fold_codes() -> array.array[int]:
+    """:func:`fold_table` for the kernel's fold(): a uint32 per code point, 0 where it is unchanged."""
+    codes = array.array("I", bytes(4 * 0x110000))  # 4.5 MB, of which text touches a few pages
+    for code, folded in fold_table().items():
+        codes[code] = ord(folded)
+    return codes
 
 
 def _char_class(codes: list[int]) -> str:
@@ -294,9 +292,10 @@ def _char_class(codes: list[int]) -> str:
 
 def fold(text: str) -> str:
     """The one-to-one folds of :func:`fold_table`; the same as ``text.translate(fold_table())``."""
+    kernel = compiled_kernel()
+    if kernel is not None:  # one pass in C: 50 -> 8 µs for a laws document
+        return kernel.fold(text, _fold_codes())  # type: ignore[no-any-return]
     folder = _folder()
-    if folder.kernel is not None:  # one pass in C: 50 -> 8 µs for a laws document
-        return folder.kernel.fold(text, folder.codes)  # type: ignore[no-any-return]
     for char, folded in folder.common:
         if char in text:
             text = text.replace(char, folded)
