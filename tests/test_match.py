@@ -105,8 +105,34 @@ def toy() -> Matcher:
         ("A标底1", 1, 3, False),  # neighbours that are not Chinese never cut
     ],
 )
-def test_cuts_word(text: str, start: int, end: int, cuts: bool) -> None:
-    assert Segmenter().cuts_word(text, start, end) is cuts
+@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
+def test_cuts_word(text: str, start: int, end: int, cuts: bool, backend: str) -> None:
+    assert Segmenter(backend=backend).cuts_word(text, start, end) is cuts
+
+
+def test_rjieba_and_jieba_give_the_same_words(shared_dir: Path) -> None:
+    """rjieba is the default because it loads in a sixth of the time; it must not change a boundary."""
+    import json
+    import random
+
+    with open(shared_dir / "corpus" / "real" / "laws.jsonl", encoding="utf-8") as lines:
+        real_texts = [json.loads(next(lines))["content"] for _ in range(200)]
+    rjieba, jieba = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
+    rng = random.Random(9)
+    alphabet = sorted(set("".join(real_texts[:5]))) + list(" \n\r\t\u3000aZ09.%#&+-_，。機密★①😀\u200b\x00")
+    windows = ["", " ", "\r\n", "机密★1年", "有机密切", "A-1.5%标底", "繁體字的機密文件"]
+    for text in real_texts[:200]:
+        for _ in range(10):
+            start = rng.randrange(max(1, len(text) - 40))
+            windows.append(text[start : start + rng.randint(1, 40)])
+    windows += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(2000)]
+    for window in windows:
+        assert rjieba.boundaries(window) == jieba.boundaries(window), window
+
+
+def test_segmenter_backend_is_checked() -> None:
+    with pytest.raises(ValueError, match="unknown segmenter backend"):
+        Segmenter(backend="thulac")
 
 
 def test_segmenter_caches_windows() -> None:
