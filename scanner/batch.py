@@ -12,10 +12,17 @@ The data flow of one batch run (:func:`run_batch`)::
 Workers are a small pool of processes this module manages itself (not a
 ``ProcessPoolExecutor``, which cannot kill one hung task): each worker builds
 its :class:`~scanner.pipeline.Settings` once from a picklable
-:class:`SettingsSpec`, then scans one input at a time.  A worker whose input
-runs past the time limit is killed; a worker that dies or runs out of its
-memory limit is replaced.  The input is reported as ``review`` with the
+:class:`SettingsSpec`, then scans its inputs one at a time.  A worker whose
+input runs past the time limit is killed; a worker that dies or runs out of
+its memory limit is replaced.  The input is reported as ``review`` with the
 reason, so one pathological file cannot stall or kill the batch.
+
+Small files take about a millisecond each, as little as a round trip to the
+parent costs, so tasks go to a worker and results come back several files to
+a message (see :class:`_Outbox` and :func:`WorkerPool.depth`).  Which input a
+worker is on, and since when, it writes to a small shared-memory slot before
+each file (no message): the parent reads it to apply the time limit to that
+file alone and to blame the right file when a worker dies.
 
 Test hook (inert unless set): ``SECSCAN_TEST_HOOK`` in the parent's
 environment, e.g. ``hang:slow.txt,crash:bad.txt,oom:big.txt,segv:x.txt``,
@@ -34,6 +41,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import select
 import selectors
 import signal
 import sys
@@ -43,6 +51,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from scanner.types import DocumentResult, ScanResult, Verdict
@@ -55,7 +64,6 @@ if TYPE_CHECKING:
 HOOK_ENV = "SECSCAN_TEST_HOOK"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_MEMORY_MB = 500
-PIPELINE_DEPTH = 2  # tasks in flight per local worker
 FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
 
 
@@ -328,45 +336,170 @@ def _address_space_bytes() -> int:
     return 0
 
 
-def _worker_main(conn: Any, spec: SettingsSpec, max_memory_mb: int, hook: tuple[tuple[str, str], ...]) -> None:
+def _worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
+                 hook: tuple[tuple[str, str], ...]) -> None:
     # The parent handles Ctrl-C and kills workers; a worker must not die half-way through a reply.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     try:
         settings = spec.build()
     except Exception as error:  # noqa: BLE001 -- any failure, with its reason, goes to the parent
-        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        conn.send_bytes(_message(("failed", f"{type(error).__name__}: {error}")))
         return
     _one_thread_per_worker()
+    outbox = _Outbox(conn)
+    inbox: SimpleQueue[list[tuple[int, Task]] | None] = SimpleQueue()
+    # started before the memory limit, so that its stack counts as the worker's idle size
+    threading.Thread(target=_courier, args=(conn, inbox, outbox), name="secscan-courier", daemon=True).start()
     _limit_memory(max_memory_mb)
-    conn.send(("ready", os.getpid()))
+    conn.send_bytes(_message(("ready", os.getpid())))
+    waiting: deque[tuple[int, Task]] = deque()
     while True:
-        try:
-            message = conn.recv()
-        except (EOFError, OSError):
-            return
-        if message is None:
-            return
-        task_id, task = message
+        if not waiting:
+            try:
+                tasks = inbox.get_nowait()
+            except Empty:
+                outbox.flush()  # nothing left to do: the parent gets everything finished so far
+                tasks = inbox.get()
+            if tasks is None:
+                outbox.flush()
+                return
+            waiting.extend(tasks)
+            continue
+        task_id, task = waiting.popleft()
+        _set_slot(slot, task_id, time.monotonic())
         started = time.perf_counter()
         try:
-            if hook:
-                _apply_hook(hook, task)
-            doc = spec.finish(scan_task(task, settings))
+            result = _scan_in_worker(task_id, task, spec, settings, hook, started)
         except MemoryError:
-            del message
-            conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
+            result = None  # leaving this clause frees the traceback, and what its frames hold
+        if result is None:
+            outbox.send_now(pickle.dumps(("memory", task_id, time.perf_counter() - started, _maxrss_kb())))
             os._exit(0)  # the heap may be fragmented or half-built: start afresh
-        except Exception as error:  # noqa: BLE001 -- an extractor bug: reported with its reason, batch goes on
-            conn.send(("error", task_id, f"{type(error).__name__}: {error}", time.perf_counter() - started))
-            continue
+        _set_slot(slot, IDLE, 0.0)
+        outbox.add(result)
+
+
+def _scan_in_worker(task_id: int, task: Task, spec: SettingsSpec, settings: Settings,
+                    hook: tuple[tuple[str, str], ...], started: float) -> bytes:
+    """The pickled reply for one task: its result, or the error that stopped its scan.
+
+    Pickled here, while the worker's slot names the task, so that a result
+    which cannot be pickled is that file's failure.
+    """
+    try:
+        if hook:
+            _apply_hook(hook, task)
+        doc = spec.finish(scan_task(task, settings))
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 -- an extractor bug: reported with its reason, batch goes on
+        return pickle.dumps(("error", task_id, f"{type(error).__name__}: {error}", time.perf_counter() - started))
+    return pickle.dumps(("done", task_id, doc, time.perf_counter() - started, _maxrss_kb(), task.size),
+                        pickle.HIGHEST_PROTOCOL)
+
+
+IDLE = -1.0  # the slot's task id while a worker is between files
+FLUSH_SECONDS = 0.02  # a finished result waits in a worker at most about this long
+FLUSH_COUNT = 16  # ... or until this many are waiting
+MAX_DEPTH = 32  # tasks in flight per local worker, for files of a millisecond or less
+REQUEUE_LIMIT = 3  # times a task is sent again after workers died with no file to blame
+
+
+def _message(item: tuple[Any, ...]) -> bytes:
+    """One message from a worker: a list of pickled items, each unpickled (and failing) on its own."""
+    return pickle.dumps([pickle.dumps(item, pickle.HIGHEST_PROTOCOL)], pickle.HIGHEST_PROTOCOL)
+
+
+def _from_worker(item: bytes) -> Any:
+    """One item of a message from this batch's own worker (see :func:`_message`).
+
+    Like ``Connection.recv()``, which reads the message around it: data
+    pickled by a process this module started, over an anonymous pipe.  Never
+    a file: nothing a user could swap is unpickled (tests/test_integrity.py).
+    """
+    return pickle.loads(item)
+
+
+def _set_slot(slot: Any, task_id: float, started: float) -> None:
+    # The id is cleared first and written last: a reader that sees the same id
+    # before and after reading the time has a time that belongs to that id.
+    slot[0] = IDLE
+    slot[1] = started
+    slot[0] = task_id
+
+
+def _read_slot(slot: Any) -> tuple[int | None, float]:
+    """The task id a worker is on (``None`` between files) and since when (``time.monotonic``)."""
+    for _ in range(10):
+        task_id, started = slot[0], slot[1]
+        if slot[0] == task_id:
+            return (None if task_id == IDLE else int(task_id)), started
+    return None, 0.0
+
+
+class _Outbox:
+    """A worker's finished results, sent several to a message.
+
+    Sent when the worker runs out of tasks, when :data:`FLUSH_COUNT` are
+    waiting, or :data:`FLUSH_SECONDS` after the oldest was finished (the
+    courier thread sees to that while the next file takes long or hangs, so a
+    finished result is never held back by a slow one).
+    """
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self._items: list[bytes] = []
+        self._oldest = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, item: bytes) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if not self._items:
+                self._oldest = now
+            self._items.append(item)
+            if len(self._items) >= FLUSH_COUNT or now - self._oldest >= FLUSH_SECONDS:
+                self._send()
+
+    def flush(self, *, due_only: bool = False) -> None:
+        with self._lock:
+            if self._items and (not due_only or time.monotonic() - self._oldest >= FLUSH_SECONDS):
+                self._send()
+
+    def send_now(self, item: bytes) -> None:
+        """Send ``item`` at once, after everything waiting (best effort: the worker is about to exit)."""
+        with self._lock, contextlib.suppress(Exception):
+            self._items.append(item)
+            self._send()
+
+    def _send(self) -> None:
+        message = pickle.dumps(self._items, pickle.HIGHEST_PROTOCOL)
+        self._items = []
         try:
-            # plain pickle, as the parent sends tasks (no ForkingPickler built per message)
-            conn.send_bytes(pickle.dumps(("done", task_id, doc, time.perf_counter() - started, _maxrss_kb()),
-                                         pickle.HIGHEST_PROTOCOL))
-        except MemoryError:
-            conn.send(("memory", task_id, time.perf_counter() - started, _maxrss_kb()))
-            os._exit(0)
+            self._conn.send_bytes(message)
+        except (OSError, ValueError):
+            os._exit(1)  # the parent is gone
+
+
+def _courier(conn: Any, inbox: SimpleQueue[list[tuple[int, Task]] | None], outbox: _Outbox) -> None:
+    """A worker's second thread: takes the parent's tasks off the pipe as they come, and sends results that are due.
+
+    Reading at once keeps the parent from ever blocking on a full pipe
+    while the worker is busy (tasks may carry a crawled file's bytes).
+    """
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    while True:
+        if poller.poll(FLUSH_SECONDS * 1000):
+            try:
+                tasks = conn.recv()
+            except (EOFError, OSError):
+                tasks = None
+            inbox.put(tasks)
+            if tasks is None:
+                return
+        outbox.flush(due_only=True)
 
 
 def _one_thread_per_worker() -> None:
@@ -398,24 +531,26 @@ def _maxrss_kb() -> int:
 class _Worker:
     process: Any
     conn: Any
+    slot: Any  # shared [task id, started]: see _set_slot
     ready: bool = False
-    # Tasks sent and not answered, oldest first: the worker is on the first one
-    # (its clock is ``started`` / ``deadline``), the rest wait in the pipe.
+    # Tasks sent and not answered, in the order the worker takes them.
     queue: deque[tuple[int, Task]] = field(default_factory=deque)
-    deadline: float = 0.0
-    started: float = 0.0
+    unsent: list[tuple[int, Task]] = field(default_factory=list)  # sent together at the next wait
+    heard: float = 0.0  # when the worker last sent something, or was given work while idle
 
-    @property
-    def task(self) -> Task | None:
-        return self.queue[0][1] if self.queue else None
+    def current(self) -> tuple[int | None, float]:
+        """The task the worker is on, if it is one of this worker's, and since when."""
+        task_id, started = _read_slot(self.slot)
+        if task_id is not None and any(queued == task_id for queued, _ in self.queue):
+            return task_id, started
+        return None, 0.0
 
-    @property
-    def task_id(self) -> int | None:
-        return self.queue[0][0] if self.queue else None
-
-    def start_clock(self, timeout: float) -> None:
-        self.started = time.monotonic()
-        self.deadline = self.started + timeout if timeout > 0 else float("inf")
+    def deadline(self, timeout: float) -> float:
+        if not self.queue or timeout <= 0:
+            return float("inf")
+        task_id, started = self.current()
+        # between files a worker answers within FLUSH_SECONDS; silence means it is stuck
+        return (started if task_id is not None else self.heard) + timeout
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -428,6 +563,7 @@ class Completion:
     reason: str = ""
     kind: str = "done"  # done | timeout | memory | crash | error
     seconds: float = 0.0
+    size: int | None = None  # bytes read, when the worker measured them
 
 
 def _start_context(method: str) -> ForkServerContext | SpawnContext | ForkContext:
@@ -446,7 +582,7 @@ def _start_context(method: str) -> ForkServerContext | SpawnContext | ForkContex
 
 
 class WorkerPool:
-    """``jobs`` worker processes, each scanning one task at a time under a time and memory limit.
+    """``jobs`` worker processes, each scanning its tasks one at a time under a time and memory limit.
 
     Raises :class:`BatchError` if a worker cannot start (bad settings).
     """
@@ -480,8 +616,10 @@ class WorkerPool:
         self._selector = selectors.DefaultSelector()
         # Tasks that were waiting behind one that killed its worker: to be sent again.
         self.requeued: list[tuple[int, Task]] = []
+        self._requeues: Counter[int] = Counter()
         self.replaced = 0
         self.peak_rss_kb = 0
+        self._seconds = 0.01  # a running mean of the seconds a file takes: see depth
 
     def __enter__(self) -> Self:
         # Workers start on the first task, so a fully cached or resumed run starts none.
@@ -490,17 +628,29 @@ class WorkerPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def depth(self) -> int:
+        """Tasks to keep in flight per worker: enough for about 50 ms of work.
+
+        Results of small files come back in batches (see :class:`_Outbox`),
+        so a worker needs that much queued not to run dry before the parent
+        refills it; large files go two at a time, so that at the end of a
+        run no worker waits behind another's queue of them.
+        """
+        return max(2, min(MAX_DEPTH, int(0.05 / self._seconds) + 1))
+
     def _start(self) -> _Worker:
         parent_conn, child_conn = self._context.Pipe(duplex=True)
+        slot = self._context.RawArray("d", [IDLE, 0.0])
         process = self._context.Process(
             target=_worker_main,
-            args=(child_conn, self.spec, self.max_memory_mb, self.hook),
+            args=(child_conn, slot, self.spec, self.max_memory_mb, self.hook),
             daemon=True,
             name="secscan-worker",
         )
         process.start()
         child_conn.close()
-        worker = _Worker(process=process, conn=parent_conn)
+        worker = _Worker(process=process, conn=parent_conn, slot=slot)
         self._selector.register(parent_conn.fileno(), selectors.EVENT_READ, (worker, True))
         self._selector.register(process.sentinel, selectors.EVENT_READ, (worker, False))
         return worker
@@ -530,12 +680,10 @@ class WorkerPool:
     def idle_worker(self) -> _Worker | None:
         if not self.workers:
             self.workers = [self._start() for _ in range(self.jobs)]
-        # Two tasks per worker: the next one waits in the pipe, so a worker never
-        # idles while the parent handles its last result (a round trip per file
-        # otherwise costs more than scanning a small file).
+        depth = self.depth
         best = None
         for worker in self.workers:
-            if worker.ready and len(worker.queue) < PIPELINE_DEPTH and (best is None or len(worker.queue) < len(best.queue)):
+            if worker.ready and len(worker.queue) < depth and (best is None or len(worker.queue) < len(best.queue)):
                 best = worker
         return best
 
@@ -544,25 +692,33 @@ class WorkerPool:
         return sum(len(w.queue) for w in self.workers) + len(self.requeued)
 
     def submit(self, worker: _Worker, task_id: int, task: Task) -> None:
+        """Give ``task`` to ``worker``: sent with the others given to it before the next :meth:`wait`."""
+        if not worker.queue:
+            worker.heard = time.monotonic()
         worker.queue.append((task_id, task))
-        if len(worker.queue) == 1:
-            worker.start_clock(self.timeout)
-        # Plain pickle: Connection.send's ForkingPickler is built per call, and a
-        # Task holds only strings and bytes.
-        message = pickle.dumps((task_id, task), pickle.HIGHEST_PROTOCOL)
-        with contextlib.suppress(OSError, ValueError):  # a dead worker shows up in wait() as a crash
-            worker.conn.send_bytes(message)
+        worker.unsent.append((task_id, task))
+
+    def _send(self) -> None:
+        for worker in self.workers:
+            if worker.unsent:
+                # Plain pickle: Connection.send's ForkingPickler is built per call,
+                # and a Task holds only strings and bytes.
+                message = pickle.dumps(worker.unsent, pickle.HIGHEST_PROTOCOL)
+                worker.unsent = []
+                with contextlib.suppress(OSError, ValueError):  # a dead worker shows up in wait() as a crash
+                    worker.conn.send_bytes(message)
 
     def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
-        """Block until something happens; return what finished (maybe nothing).
+        """Send what was submitted, then block until something happens; return what finished (maybe nothing).
 
-        Returns early when a worker becomes ready, a result arrives, a worker
+        Returns early when a worker becomes ready, results arrive, a worker
         dies, a time limit passes, ``timeout`` passes or a descriptor in
         ``extra`` is readable.
         """
+        self._send()
         now = time.monotonic()
-        deadlines = [w.deadline for w in self.workers if w.task is not None]
-        limit = min(deadlines) - now if deadlines else None
+        deadline = min((w.deadline(self.timeout) for w in self.workers), default=float("inf"))
+        limit = None if deadline == float("inf") else deadline - now
         if timeout is not None:
             limit = timeout if limit is None else min(limit, timeout)
         for fd in extra:
@@ -586,8 +742,8 @@ class WorkerPool:
                 done.extend(self._receive(index, worker, pipe_ready=pipe, ended=ended))
         now = time.monotonic()
         for index, worker in enumerate(list(self.workers)):
-            if worker.task is not None and now >= worker.deadline:
-                done.append(self._fail(index, worker, "timeout", f"超时 / timed out after {self.timeout:g} s"))
+            if now >= worker.deadline(self.timeout):
+                done.extend(self._fail(index, worker, "timeout", f"超时 / timed out after {self.timeout:g} s"))
         return done
 
     def _receive(self, index: int, worker: _Worker, *, pipe_ready: bool, ended: bool) -> list[Completion]:
@@ -605,59 +761,76 @@ class WorkerPool:
                 if not unread and (not ended or not worker.conn.poll()):
                     break
                 unread = False
-                message = worker.conn.recv()
+                items = worker.conn.recv()
             except (EOFError, OSError):
                 break
-            except MemoryError:  # the parent itself: a result too big to unpickle
-                if worker.task is not None:
-                    out.append(self._fail(index, worker, "memory", self._memory_reason()))
-                return out
-            kind = message[0]
-            if kind == "ready":
-                worker.ready = True
-            elif kind == "failed":
-                raise BatchError(f"工作进程无法启动 / worker could not start: {message[1]}")
-            elif kind == "done" and worker.task is not None and message[1] == worker.task_id:
-                self.peak_rss_kb = max(self.peak_rss_kb, message[4])
-                out.append(Completion(task_id=message[1], task=worker.task, doc=message[2], seconds=message[3]))
-                self._next(worker)
-            elif kind == "error" and worker.task is not None and message[1] == worker.task_id:
-                out.append(Completion(task_id=message[1], task=worker.task, doc=None, kind="error",
-                                      reason=f"扫描出错 / scanner error: {message[2]}", seconds=message[3]))
-                self._next(worker)
-            elif kind == "memory" and worker.task is not None and message[1] == worker.task_id:
-                self.peak_rss_kb = max(self.peak_rss_kb, message[3])
-                out.append(self._fail(index, worker, "memory", self._memory_reason(), seconds=message[2]))
-                return out
+            except MemoryError:  # the parent itself: a message too big to unpickle
+                return out + self._fail(index, worker, "memory", self._memory_reason())
+            worker.heard = time.monotonic()
+            for item in items:
+                try:
+                    message = _from_worker(item)
+                except MemoryError:  # one result too big to unpickle: that file's failure
+                    message = ("memory", worker.queue[0][0] if worker.queue else None, 0.0, 0)
+                kind = message[0]
+                if kind == "ready":
+                    worker.ready = True
+                elif kind == "failed":
+                    raise BatchError(f"工作进程无法启动 / worker could not start: {message[1]}")
+                elif not worker.queue or message[1] != worker.queue[0][0]:
+                    continue  # not the task it was given next (cannot happen: it takes them in order)
+                elif kind == "done":
+                    _, task_id, doc, seconds, rss, size = message
+                    self.peak_rss_kb = max(self.peak_rss_kb, rss)
+                    self._seconds += (seconds - self._seconds) * 0.05
+                    out.append(Completion(task_id=task_id, task=worker.queue.popleft()[1], doc=doc,
+                                          seconds=seconds, size=size))
+                elif kind == "error":
+                    out.append(Completion(task_id=message[1], task=worker.queue.popleft()[1], doc=None, kind="error",
+                                          reason=f"扫描出错 / scanner error: {message[2]}", seconds=message[3]))
+                elif kind == "memory":
+                    self.peak_rss_kb = max(self.peak_rss_kb, message[3])
+                    return out + self._fail(index, worker, "memory", self._memory_reason(), seconds=message[2],
+                                            blame=message[1])
         if ended and self.workers[index] is worker:
             worker.process.join(0.1)
             if not worker.ready:
                 raise BatchError(f"工作进程无法启动 / worker could not start (exit code {worker.process.exitcode})")
-            if worker.task is not None:
-                out.append(self._fail(index, worker, "crash", f"解析进程崩溃 / worker crashed ({_exit_text(worker.process.exitcode)})"))
+            if worker.queue:
+                out.extend(self._fail(index, worker, "crash",
+                                      f"解析进程崩溃 / worker crashed ({_exit_text(worker.process.exitcode)})"))
             else:
                 self._replace(index, worker)
         return out
 
-    def _next(self, worker: _Worker) -> None:
-        worker.queue.popleft()
-        if worker.queue:
-            worker.start_clock(self.timeout)
-
     def _memory_reason(self) -> str:
         return f"内存超限 / memory limit exceeded ({self.max_memory_mb} MB)"
 
-    def _fail(self, index: int, worker: _Worker, kind: str, reason: str, *, seconds: float | None = None) -> Completion:
-        assert worker.task is not None and worker.task_id is not None
-        completion = Completion(
-            task_id=worker.task_id, task=worker.task, doc=None, kind=kind, reason=reason,
-            seconds=seconds if seconds is not None else time.monotonic() - worker.started,
-        )
-        worker.queue.popleft()
-        self.requeued.extend(worker.queue)
+    def _fail(self, index: int, worker: _Worker, kind: str, reason: str, *, seconds: float | None = None,
+              blame: int | None = None) -> list[Completion]:
+        """Replace ``worker``; the file it was on fails with ``reason``, the rest of its queue is sent again.
+
+        With no file to blame (the worker died between files), every task is
+        sent again, up to :data:`REQUEUE_LIMIT` times each.
+        """
+        task_id, started = worker.current() if blame is None else (blame, 0.0)
+        out = []
+        for queued_id, task in worker.queue:
+            if queued_id == task_id:
+                out.append(Completion(task_id=queued_id, task=task, doc=None, kind=kind, reason=reason,
+                                      seconds=seconds if seconds is not None else time.monotonic() - started))
+                continue
+            if task_id is None:
+                self._requeues[queued_id] += 1
+                if self._requeues[queued_id] >= REQUEUE_LIMIT:
+                    out.append(Completion(task_id=queued_id, task=task, doc=None, kind=kind, reason=reason,
+                                          seconds=time.monotonic() - worker.heard))
+                    continue
+            self.requeued.append((queued_id, task))
         worker.queue.clear()
+        worker.unsent = []
         self._replace(index, worker)
-        return completion
+        return out
 
     def _replace(self, index: int, worker: _Worker) -> None:
         if worker.process.is_alive():
@@ -977,7 +1150,7 @@ def _drive(executor: Any, feeder: _Feeder, settings: Settings, summary: BatchSum
                 doc = failed_document(completion.task, completion.reason, settings)
             else:
                 summary.scanned += 1
-                summary.bytes_scanned += completion.task.size
+                summary.bytes_scanned += completion.task.size if completion.size is None else completion.size
                 if cache is not None:
                     cache.put(doc)
             emit(order, doc, fresh=True, seconds=completion.seconds)

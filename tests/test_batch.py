@@ -336,3 +336,68 @@ def test_unscannable_task_is_reported_not_dropped(settings: Settings) -> None:
                         SettingsSpec(), settings, BatchOptions(jobs=1))
     (doc,) = outcome.result.documents
     assert doc.verdict is Verdict.REVIEW and doc.errors[0].startswith("无法读取网页归档")
+
+
+# --- several files a message ------------------------------------------------------------------------
+
+
+def test_a_hang_among_many_quick_files_fails_that_file_alone(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Quick files travel many to a message: the time limit and the blame must still be per file.
+    monkeypatch.setenv(HOOK_ENV, "hang:f025.txt")
+    files = []
+    for index in range(60):
+        path = tmp_path / f"f{index:03d}.txt"
+        path.write_text(MARKED if index % 7 == 0 else plain(index), encoding="utf-8")
+        files.append(path)
+    outcome = run_batch(file_tasks(files), SettingsSpec(), settings, BatchOptions(jobs=1, timeout=2), total=len(files))
+
+    assert dict(outcome.summary.failures) == {"timeout": 1}
+    assert outcome.summary.scanned == 59
+    for doc, path in zip(outcome.result.documents, files, strict=True):
+        if path.name == "f025.txt":
+            assert doc.errors == ("超时 / timed out after 2 s",) and doc.verdict is Verdict.REVIEW
+            continue
+        expected = scan_file(path, settings, display_path=str(path))
+        assert (doc.verdict, fingerprints(doc), doc.errors) == (expected.verdict, fingerprints(expected), ())
+
+
+def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> None:
+    from collections import deque
+
+    from scanner.batch import IDLE, REQUEUE_LIMIT, WorkerPool, _set_slot, _Worker
+
+    pool = WorkerPool(SettingsSpec(), jobs=1, start_method="fork")
+    pool._replace = lambda index, worker: None  # type: ignore[method-assign]  # no processes in this test
+    tasks = [(n, Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
+    slot = pool._context.RawArray("d", [IDLE, 0.0])
+    worker = _Worker(process=None, conn=None, slot=slot)
+    pool.workers = [worker]
+
+    # on a file when it died: that file is blamed, the others go to the next worker
+    worker.queue = deque(tasks)
+    _set_slot(slot, 1, time.monotonic() - 5)
+    (failed,) = pool._fail(0, worker, "crash", "died")
+    assert failed.task_id == 1 and failed.kind == "crash" and failed.seconds >= 5
+    assert [task_id for task_id, _ in pool.requeued] == [0, 2] and not worker.queue
+
+    # between files: nobody to blame, so all are sent again -- but not for ever
+    _set_slot(slot, IDLE, 0.0)
+    for attempt in range(1, REQUEUE_LIMIT + 1):
+        worker.queue, pool.requeued = deque(tasks), []
+        failed_now = pool._fail(0, worker, "crash", "died")
+        if attempt < REQUEUE_LIMIT:
+            assert not failed_now and len(pool.requeued) == 3
+        else:
+            assert [c.task_id for c in failed_now] == [0, 1, 2] and not pool.requeued
+
+
+def test_depth_follows_file_size() -> None:
+    from scanner.batch import MAX_DEPTH, WorkerPool
+
+    pool = WorkerPool(SettingsSpec(), jobs=2)
+    pool._seconds = 0.001  # small pages: many in flight, results many to a message
+    assert pool.depth == MAX_DEPTH
+    pool._seconds = 0.5  # large PDFs: two at a time, so no worker waits behind another's queue at the end
+    assert pool.depth == 2
