@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_html, make_pdf, write_text
 
 from scanner.extract import extract_bytes, extract_path, sniff
+from scanner.extract.sniff import suffix_of
 from scanner.extract.text import decode
 
 
@@ -140,3 +143,13 @@ def test_title_skips_the_head_block(tmp_path):
     assert extraction.title == "关于做好某项工作的通知"
     only_marks = extract_path(write_text(tmp_path / "marks.txt", "机密★1年\n", "utf-8"))
     assert only_marks.title == "机密★1年"
+
+
+SUFFIX_PATHS = ["a.txt", "dir/a.pdf", "a.", ".bashrc", "a.tar.gz", "dir.d/file", "a.docx/", "a.docx/.", "/", "", ".", "..", "a/..", "x/./", "..txt"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(SUFFIX_PATHS) | st.text(alphabet=st.sampled_from(list("./ab\\ 中\x00")), max_size=16) | st.text(max_size=16))
+def test_suffix_of_is_the_path_suffix(path: str) -> None:
+    """sniff's extension hint reads the suffix as pathlib would."""
+    assert suffix_of(path) == PurePosixPath(path).suffix

@@ -451,6 +451,18 @@ def test_ascii_skeleton_collapses_runs_of_other_characters() -> None:
     assert kernel.ascii_skeleton("abc") == b"abc"
     assert kernel.ascii_skeleton("") == b""
     assert kernel.ascii_skeleton("a😀\u00e9b\x00") == b"a\x00b\x00"
+    assert kernel.ascii_skeleton("café au lait\u00a0") == b"caf\x00 au lait\x00"  # one byte a character
+    assert kernel.ascii_skeleton("\u00e9\u00e9") == b"\x00"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0a-\x00\x7f\x80\u00e9中１😀")) | st.characters(), max_size=60))
+def test_ascii_skeleton_equals_its_plain_form(text: str) -> None:
+    """Each width of string (one, two, four bytes a character) gives the regex's result."""
+    kernel = match_module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    assert kernel.ascii_skeleton(text) == re.sub("[^\x00-\x7f]+", "\x00", text).encode("ascii")
 
 
 SKELETON_GATES = [

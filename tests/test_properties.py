@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from scanner import validators
 from scanner.catalogue import load_catalogue
-from scanner.extract._common import Collector
+from scanner.extract._common import Collector, _first_line
 from scanner.extract.text import add_lines
 from scanner.findings import DocumentViews, UnitView, texts_of, units_of
 from scanner.markings import detect_markings
@@ -143,6 +143,8 @@ def test_line_units_equal_adding_each_line(text: str) -> None:
     assert out.pages == expected_pages
     assert out.chars == sum(len(unit.text) for unit in expected_units)
     assert out.layer_counts.get("body", 0) == len(expected_units)
+    # the title read from the lines without making units is the one read from the units
+    assert _first_line(units) == _first_line(expected_units)
 
 
 

@@ -134,9 +134,11 @@ class Collector:
         units added one by one take the general path, which splits and
         truncates them.
         """
-        longest = max(map(len, lines), default=0)
         chars = sum(map(len, lines))
-        if longest > MAX_UNIT_CHARS or self.chars + chars > MAX_DOCUMENT_CHARS or self.units:
+        # no line is longer than all of them together: the longest is
+        # looked for only when that could exceed the limit (9 µs a document)
+        too_long = chars > MAX_UNIT_CHARS and max(map(len, lines)) > MAX_UNIT_CHARS
+        if too_long or self.chars + chars > MAX_DOCUMENT_CHARS or self.units:
             for number, line in enumerate(lines, first):
                 self.add(line, page=page, paragraph=number)
             return
@@ -196,7 +198,8 @@ class Collector:
                 )
             )
         found |= self.extra_layers
-        layers = tuple(part for part in PARTS if part != "body" and part in found)
+        # (most documents have body text only)
+        layers = tuple(part for part in PARTS if part != "body" and part in found) if found - {"body"} else ()
         if not self.title:
             self.title = _first_line(units)
         return Extraction(
@@ -218,18 +221,26 @@ _HEAD_BLOCK_LINE = re.compile(
 )
 
 
+_TITLE_PARTS = ("body", "slide", "sheet", "table")
+
+
 def _first_line(units: Sequence[TextUnit]) -> str:
     """The document's title: its first body line that is not part of the head block."""
+    # the lines of a text file are read without making their units (all are body)
+    texts = (
+        units.texts
+        if isinstance(units, LineUnits)
+        else (unit.text for unit in units if unit.part in _TITLE_PARTS)
+    )
     first = ""
-    for unit in units:
-        if unit.part in ("body", "slide", "sheet", "table"):
-            for line in unit.text.strip().splitlines():
-                line = line.strip()
-                if not line:
-                    continue
-                first = first or line
-                if not _HEAD_BLOCK_LINE.match(line):
-                    return line[:200]
+    for text in texts:
+        for line in text.strip().splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            first = first or line
+            if not _HEAD_BLOCK_LINE.match(line):
+                return line[:200]
     return first[:200]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from pathlib import PurePosixPath
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
@@ -38,7 +37,7 @@ _EXT_HINT = {
 def sniff(data: bytes, name: str = "") -> str:
     """The document kind: one of :data:`READABLE` or a key of :data:`UNSUPPORTED_REASONS`."""
     head = data[:4096]
-    hint = _EXT_HINT.get(PurePosixPath(name.split("?")[0].lower()).suffix, "")
+    hint = _EXT_HINT.get(suffix_of(name.split("?")[0].lower()), "")
     if b"%PDF-" in data[:1024]:
         return "pdf"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
@@ -56,6 +55,17 @@ def sniff(data: bytes, name: str = "") -> str:
     if _looks_html(head, hint):
         return "html"
     return "text"
+
+
+def suffix_of(path: str) -> str:
+    """``PurePosixPath(path).suffix``, without making the path object (8 µs a document).
+
+    The name is the last component that is neither empty nor ``.``; its
+    suffix starts at its last dot, unless that dot begins or ends the name.
+    """
+    name = next((part for part in reversed(path.split("/")) if part and part != "."), "")
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _zip_kind(data: bytes, hint: str) -> str:
