@@ -2,20 +2,23 @@
  * Counting of vocabulary n-grams for the residual-risk model, in C.
  *
  * The same counts as scanner.features._HashTables.numpy_counts gives, found
- * another way: the vocabulary is a trie whose edges (node of a prefix, rank
- * of the next character) sit in one open-addressing hash table of uint32
- * pairs (Fibonacci hashing, linear probing).  The trie is walked one level
- * at a time over all positions still inside some term, so the lookups of a
+ * another way: the vocabulary is a trie stored as a double array (the edge
+ * of rank r of the node numbered n is the uint64 cell n + r, which also
+ * holds n as a check, the term the edge ends and the number of the node it
+ * leads to), so each step of the walk is one read of a ~0.6 MB array that
+ * stays in L2, with no probing and no branch.  The trie is walked one level
+ * at a time over all positions still inside some term, so the reads of a
  * level are independent and prefetched, and a position leaves the walk as
- * soon as no term continues it: 1.9 lookups per position on the laws corpus
- * instead of one per vocabulary length.  The entries found are tallied in a
- * separate pass.  175 -> 122 µs per laws document (the 64-bit n-gram table
- * probed per position and length, tallying as it went, before).
+ * soon as no term continues it: 1.9 reads per position on the laws corpus.
+ * The entries found are tallied in a separate pass.  138 -> 76 µs per laws
+ * document (a 4 MB hash table of trie edges, probed, before; 175 with the
+ * 64-bit n-gram table probed per position and length before that).
  *
  * The tables are built in Python (scanner/features.py); this file trusts
- * nothing it is given: every buffer length is checked before use and every
- * slot's entry against the tally's length, so a wrong table gives an
- * exception, never a read or write outside a buffer.
+ * nothing it is given: every buffer length is checked before use, every
+ * cell index derived from the text or a table is clamped to the array, and
+ * every entry is checked against the tally's length, so a wrong table gives
+ * wrong counts or an exception, never a read or write outside a buffer.
  *
  * exact_parts() sums doubles exactly, as an integer, for
  * scanner.model.exact_sum; fold() is scanner.normalize.fold (str.translate
@@ -46,67 +49,53 @@ check_size(const Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, cons
 }
 
 PyDoc_STRVAR(count_doc,
-"count(text, rank, unigram, table, tally, out_index, out_count, base, longest, shift) -> int\n"
+"count(text, rank, roots, cells, tally, out_index, out_count, base, longest) -> int\n"
 "\n"
-"Count the vocabulary n-grams of text by walking a trie of the vocabulary.\n"
-"rank: uint16 per code point (0x110000), 0 for a character no term holds;\n"
-"unigram: uint16 per rank (base of them), the entry (vocabulary index + 1, 0\n"
-"for none) of the one-character term of that rank; table: uint32 pairs (key,\n"
-"value), (0, 0) for an empty slot, a power of two of them (linear probing from\n"
-"slot (key * 0x9E3779B9 mod 2**32) >> shift): the key of the n-gram\n"
-"`prefix + c` is node(prefix) * base + rank(c), the node of one character\n"
-"being its rank, and its value entry | node << 16 (node 0: no longer term\n"
-"starts with it); tally: uint32 scratch of vocabulary size + 1 zeros, left\n"
-"zero; out_index, out_count: int64, at least the vocabulary size; longest:\n"
-"the longest term.  Writes the distinct vocabulary indexes found (ascending)\n"
-"and their counts; returns how many.");
+"Count the vocabulary n-grams of text by walking a trie of the vocabulary\n"
+"stored as a double array.  rank: uint16 per code point (0x110000), 0 for a\n"
+"character no term holds; cells: uint64, each `check | entry << 24 | child <<\n"
+"40`: every node that longer terms continue has a number `child` (1 to\n"
+"2**24 - 1; 0 for none) and its edge of rank r is cells[child + r], whose\n"
+"check is child (a cell that is no edge of that node has another check);\n"
+"entry is the vocabulary index + 1 of the n-gram the edge ends (0 for none).\n"
+"A cell past the end is read as cell 0, which must be no edge (check 0).\n"
+"roots: uint64 per rank (base of them), the edges of the one-character\n"
+"n-grams in the same form (check unused).  tally: uint32 scratch of\n"
+"vocabulary size + 1 zeros, left zero; out_index, out_count: int64, at least\n"
+"the vocabulary size; longest: the longest term.  Writes the distinct\n"
+"vocabulary indexes found (ascending) and their counts; returns how many.");
 
-#define GOLDEN32 0x9E3779B9U
-#define AHEAD 16  /* lookups a slot is prefetched ahead of its own */
-
-/* The value of query in the slot table (0 when absent), or -1 when its
-   slots are all taken (a malformed table: the probe would never end). */
-static inline int64_t
-lookup(const uint32_t *table, uint32_t query, int shift, uint32_t mask)
-{
-    uint32_t slot = (query * GOLDEN32) >> shift;
-    for (uint32_t probes = 0; probes <= mask; probes++) {
-        uint32_t key = table[2 * (size_t)slot];
-        uint32_t value = key == query ? table[2 * (size_t)slot + 1] : 0;
-        if (__builtin_expect(value != 0 || key == 0, 1))
-            return value;
-        slot = (slot + 1) & mask;
-    }
-    return -1;
-}
+#define AHEAD 16  /* lookups a cell is prefetched ahead of its own */
+#define CHECK_BITS 24  /* a cell: check (24 bits) | entry (16 bits) << 24 | child (24 bits) << 40 */
+#define CHECK_MASK ((1U << CHECK_BITS) - 1)
+#define CHILD_SHIFT 40
 
 static PyObject *
 count(PyObject *self, PyObject *args)
 {
     PyObject *text;
-    Py_buffer rank = {0}, unigram = {0}, table = {0}, tally = {0}, out_index = {0}, out_count = {0};
+    Py_buffer rank = {0}, roots = {0}, cells = {0}, tally = {0}, out_index = {0}, out_count = {0};
     unsigned long base;
-    int longest, shift;
+    int longest;
     PyObject *result = NULL;
     uint16_t *ranks = NULL;
     uint64_t *seen = NULL;
     uint32_t *hits = NULL, *where = NULL, *nodes = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "Uy*y*y*w*w*w*kii:count", &text, &rank, &unigram, &table, &tally, &out_index,
-                          &out_count, &base, &longest, &shift))
+    if (!PyArg_ParseTuple(args, "Uy*y*y*w*w*w*ki:count", &text, &rank, &roots, &cells, &tally, &out_index,
+                          &out_count, &base, &longest))
         return NULL;
 
     Py_ssize_t key_count = tally.len / (Py_ssize_t)sizeof(uint32_t);  /* vocabulary size + 1 */
-    if (longest < 1 || longest > 16 || shift < 8 || shift > 31 || base < 2 || base > 0x10000 || key_count < 1
-        || key_count > 0x10000) {
+    Py_ssize_t cell_count = cells.len / (Py_ssize_t)sizeof(uint64_t);
+    if (longest < 1 || longest > 16 || base < 2 || base > 0x10000 || key_count < 1 || key_count > 0x10000) {
         PyErr_SetString(PyExc_ValueError, "count: implausible table parameters");
         goto done;
     }
-    Py_ssize_t slot_count = (Py_ssize_t)1 << (32 - shift);
     if (check_size(&rank, CODE_POINTS, sizeof(uint16_t), "rank", 0) < 0
-        || check_size(&unigram, (Py_ssize_t)base, sizeof(uint16_t), "unigram", 0) < 0
-        || check_size(&table, slot_count, 2 * sizeof(uint32_t), "table", 0) < 0
+        || check_size(&roots, (Py_ssize_t)base, sizeof(uint64_t), "roots", 0) < 0
+        || check_size(&cells, cell_count > 0 ? cell_count : 1, sizeof(uint64_t), "cells", 0) < 0
         || check_size(&tally, key_count, sizeof(uint32_t), "tally", 0) < 0
         || check_size(&out_index, key_count - 1, sizeof(int64_t), "out_index", 1) < 0
         || check_size(&out_count, key_count - 1, sizeof(int64_t), "out_count", 1) < 0)
@@ -118,18 +107,19 @@ count(PyObject *self, PyObject *args)
         goto done;
     }
     const uint16_t *rank_of = (const uint16_t *)rank.buf;
-    const uint16_t *unigram_of = (const uint16_t *)unigram.buf;
-    const uint32_t *slot_of = (const uint32_t *)table.buf;  /* pairs: key, value */
+    const uint64_t *root_of = (const uint64_t *)roots.buf;
+    const uint64_t *cell_of = (const uint64_t *)cells.buf;
     uint32_t *tally_of = (uint32_t *)tally.buf;
     int64_t *found = (int64_t *)out_index.buf;
     int64_t *counts = (int64_t *)out_count.buf;
-    uint32_t mask = (uint32_t)slot_count - 1;
     uint32_t radix = (uint32_t)base;
     uint32_t limit = (uint32_t)key_count;
+    /* a cell index past the array (child + rank < 2**24 + 2**16, no overflow) reads cell 0 instead */
+    uint32_t last_cell = cell_count - 1 < (Py_ssize_t)UINT32_MAX ? (uint32_t)(cell_count - 1) : UINT32_MAX;
 
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    /* zeros past the end: an n-gram running off the text meets rank 0, which no key holds */
+    /* zeros past the end: an n-gram running off the text meets rank 0, which no edge has */
     ranks = (uint16_t *)PyMem_Calloc((size_t)size + (size_t)longest + 1, sizeof(uint16_t));
     Py_ssize_t words = key_count / 64 + 1;
     seen = (uint64_t *)PyMem_Calloc((size_t)words, sizeof(uint64_t));
@@ -143,9 +133,8 @@ count(PyObject *self, PyObject *args)
 
     /* The trie is walked one level at a time.  Each level is a list of
        the positions whose prefix so far is a node with terms below it
-       (`where`, `nodes`); their lookups are independent of each other and
-       prefetched AHEAD lookups early, so many are in flight at once (the
-       table is L3-resident: latency, not bandwidth, was the cost), and a
+       (`where`, `nodes`); their reads are independent of each other and
+       prefetched AHEAD reads early, so many are in flight at once, and a
        position drops out as soon as no term continues its prefix.  The
        entries found go to `hits` (a miss, entry 0, is not kept) and are
        tallied afterwards: incrementing the tally among the lookups made
@@ -155,31 +144,31 @@ count(PyObject *self, PyObject *args)
     for (Py_ssize_t start = 0; start < size; start++) {
         Py_UCS4 code = PyUnicode_READ(kind, data, start);
         uint32_t digit = code < CODE_POINTS ? rank_of[code] : 0;
-        digit = digit < radix ? digit : 0;  /* unigram_of has radix entries */
+        digit = digit < radix ? digit : 0;  /* root_of has radix entries */
         ranks[start] = (uint16_t)digit;
-        hits[kept] = unigram_of[digit];
+        uint64_t edge = root_of[digit];
+        hits[kept] = (uint32_t)(edge >> CHECK_BITS) & 0xFFFF;
         kept += hits[kept] != 0;
         where[live] = (uint32_t)start;
-        nodes[live] = digit;
-        live += digit != 0;
+        nodes[live] = (uint32_t)(edge >> CHILD_SHIFT);
+        live += (digit != 0) & (nodes[live] != 0);
     }
     for (int length = 2; length <= longest && live; length++) {
         size_t next = 0;
         for (size_t item = 0; item < live; item++) {
             if (item + AHEAD < live) {
-                uint32_t ahead = nodes[item + AHEAD] * radix + ranks[where[item + AHEAD] + length - 1];
-                __builtin_prefetch(slot_of + 2 * (size_t)((ahead * GOLDEN32) >> shift));
+                uint32_t ahead = nodes[item + AHEAD] + ranks[where[item + AHEAD] + length - 1];
+                __builtin_prefetch(cell_of + (ahead <= last_cell ? ahead : 0));
             }
             uint32_t start = where[item];
-            int64_t value = lookup(slot_of, nodes[item] * radix + ranks[start + length - 1], shift, mask);
-            if (value < 0) {
-                PyErr_SetString(PyExc_ValueError, "count: slot table has no empty slot");
-                goto done;
-            }
-            hits[kept] = (uint32_t)value & 0xFFFF;
+            uint32_t node = nodes[item];
+            uint32_t at = node + ranks[start + length - 1];
+            uint64_t edge = cell_of[at <= last_cell ? at : 0];
+            edge &= 0 - (uint64_t)(((uint32_t)edge & CHECK_MASK) == node);  /* no branch: hits and misses mix */
+            hits[kept] = (uint32_t)(edge >> CHECK_BITS) & 0xFFFF;
             kept += hits[kept] != 0;
             where[next] = start;
-            nodes[next] = (uint32_t)value >> 16;
+            nodes[next] = (uint32_t)(edge >> CHILD_SHIFT);
             next += nodes[next] != 0;
         }
         live = next;
@@ -221,8 +210,8 @@ done:
     PyMem_Free(where);
     PyMem_Free(nodes);
     PyBuffer_Release(&rank);
-    PyBuffer_Release(&unigram);
-    PyBuffer_Release(&table);
+    PyBuffer_Release(&roots);
+    PyBuffer_Release(&cells);
     PyBuffer_Release(&tally);
     PyBuffer_Release(&out_index);
     PyBuffer_Release(&out_count);

@@ -93,7 +93,6 @@ WARM_UP_TEXTS = 3
 # lower-cases alone, to one character, so a table can do it.
 CONTEXT_CASE = ("\u0130", "\u03a3")
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: spreads polynomial keys over the table
-_GOLDEN32 = 0x9E3779B9  # the same for the kernel's 32-bit keys
 
 
 class VocabularyIndex:
@@ -232,57 +231,46 @@ class _HashTables:
         self._slots = np.array(slots, dtype=np.int32)
 
     def _build_trie(self, terms: Sequence[str], rank: dict[str, int]) -> None:
-        """The kernel's tables: the vocabulary as a trie, its edges in one hash table.
+        """The kernel's tables: the vocabulary as a trie, stored as a double array.
 
-        A node is a prefix of a term (or a term); the node of one character
-        is its rank, a longer node with terms below it gets a number of its
-        own (from ``base`` up), a leaf none (0).  Each edge ``(node of
-        prefix, rank of next character)`` is a uint32 key ``node * base +
-        rank`` whose value is ``entry | child << 16`` (entry: vocabulary
-        index + 1, 0 when the prefix is not a term).  Why: the kernel then
-        looks up, from each position, only as far as some term continues
-        (1.9 lookups per position on the laws corpus, not ~2.8), level by
-        level over all positions, so that many lookups are in flight at
-        once (see ``count`` in ``_ngram.c``).  Unigram terms are counted
-        from ``self._unigram`` (entry by rank).
+        A node is a prefix of a term (or a term) that a longer term
+        continues.  Each gets a number of its own such that its edge of
+        rank ``r`` (the prefix plus the character of rank ``r``) is the
+        cell ``number + r`` and no two edges share a cell.  The cell holds
+        ``check | entry << 24 | child << 40``: ``check`` is the parent's
+        number (so a cell that belongs to another node, or to none, is told
+        apart), ``entry`` the vocabulary index + 1 of the n-gram (0 when it
+        is no term) and ``child`` the n-gram's own number (0 when no term
+        continues it).  ``self._roots`` holds the one-character n-grams the
+        same way, by rank.  Why: each step of the walk is then one read of a
+        0.6 MB array, without probing or a branch (a 4 MB hash table of the
+        edges before, whose probe loop mispredicted on half the lookups),
+        and the kernel walks, from each position, only as far as some term
+        continues (1.9 steps per position on the laws corpus), level by
+        level over all positions, so that many reads are in flight at once
+        (see ``count`` in ``_ngram.c``).
         """
         np = self._np
-        base = self._base
-        index = {term: position for position, term in enumerate(terms)}
-        inner = {term[:length] for term in terms for length in range(2, len(term))}
-        node = {char: code for char, code in rank.items()}
-        for prefix in sorted(inner):  # any order: sorted, the same numbers in every process
-            node[prefix] = base + len(node) - len(rank)
-        prefixes = {term[:length] for term in terms for length in range(2, len(term) + 1)}
-        if len(terms) >= 0xFFFF or base + len(inner) > 0xFFFF or (base + len(inner)) * base >= 2**32:
-            self._kernel = None  # the trie's numbers do not fit its 16- and 32-bit fields: count with numpy
+        # dict.fromkeys, not a set: the same order, and so the same numbers, in every process
+        edges = list(dict.fromkeys(term[:length] for term in terms for length in range(2, len(term) + 1)))
+        parents = [edge[:-1] for edge in edges]
+        ranks = [rank[edge[-1]] for edge in edges]
+        below: dict[str, list[int]] = {}  # node -> the ranks of its edges
+        for parent, edge_rank in zip(parents, ranks, strict=True):
+            below.setdefault(parent, []).append(edge_rank)
+        number = _double_array_numbers(below, self._base)
+        if len(terms) >= 0xFFFF or max(number.values(), default=0) + self._base >= 1 << _CHECK_BITS:
+            self._kernel = None  # the numbers do not fit the cells' fields: count with numpy
             return
-        unigram = np.zeros(base, dtype=np.uint16)
-        for term in terms:
-            if len(term) == 1:
-                unigram[rank[term]] = index[term] + 1
-        # load 1/16 to 1/8: a 4 MB table, as large as the 64-bit one was, but
-        # with so few collisions the probe's branch is almost never
-        # mispredicted (at load 1/4, 2 MB, the kernel was ~15% slower)
-        bits = max(8, (8 * len(prefixes)).bit_length())
-        mask = (1 << bits) - 1
-        taken = bytearray(1 << bits)
-        slots, keys, values = [], [], []
-        for prefix in prefixes:
-            key = node[prefix[:-1]] * base + rank[prefix[-1]]
-            slot = ((key * _GOLDEN32) & 0xFFFFFFFF) >> (32 - bits)
-            while taken[slot]:
-                slot = (slot + 1) & mask
-            taken[slot] = 1
-            slots.append(slot)
-            keys.append(key)
-            values.append(index.get(prefix, -1) + 1 | node.get(prefix, 0) << 16)
-        table = np.zeros((1 << bits, 2), dtype=np.uint32)  # pairs: key, value; (0, 0) empty
-        table[slots, 0] = keys
-        table[slots, 1] = values
-        self._unigram = unigram
-        self._trie = table.reshape(-1)
-        self._trie_shift = 32 - bits
+        entry = dict(zip(terms, range(1, len(terms) + 1), strict=True))  # vocabulary index + 1
+        checks = np.array(list(map(number.__getitem__, parents)), dtype=np.uint64)
+        at = checks + np.array(ranks, dtype=np.uint64)
+        cells = np.zeros(int(at.max(initial=0)) + 1, dtype=np.uint64)  # cell 0 stays empty
+        cells[at] = checks | _cell_values(np, edges, entry, number)
+        roots = np.zeros(self._base, dtype=np.uint64)
+        roots[list(rank.values())] = _cell_values(np, list(rank), entry, number)
+        self._roots = roots
+        self._cells = cells
         # scratch space the kernel counts in (its tally is left zero)
         self._tally = np.zeros(len(terms) + 1, dtype=np.uint32)
         self._found = np.empty(len(terms), dtype=np.int64)
@@ -291,8 +279,8 @@ class _HashTables:
     def counts(self, text: str) -> tuple[Any, Any]:
         if self._kernel is not None:
             distinct = self._kernel.count(
-                text, self._rank, self._unigram, self._trie, self._tally, self._found, self._found_counts,
-                self._base, self._longest, self._trie_shift,
+                text, self._rank, self._roots, self._cells, self._tally, self._found, self._found_counts,
+                self._base, self._longest,
             )
             return self._found[:distinct].copy(), self._found_counts[:distinct].copy()
         return self.numpy_counts(text)
@@ -335,6 +323,53 @@ class _HashTables:
             found[pending[hit]] = candidate[hit]
             pending = pending[~hit & (candidate != 0)]
         return found
+
+
+_CHECK_BITS = 24  # a double-array cell: check (24 bits) | entry (16 bits) << 24 | child (24 bits) << 40
+
+
+def _cell_values(np: Any, grams: list[str], entry: dict[str, int], number: dict[str, int]) -> Any:
+    """``entry << 24 | child << 40`` for each n-gram (uint64), the check still to be ORed in."""
+    entries = np.array([entry.get(gram, 0) for gram in grams], dtype=np.uint64)
+    children = np.array([number.get(gram, 0) for gram in grams], dtype=np.uint64)
+    return entries << np.uint64(_CHECK_BITS) | children << np.uint64(_CHECK_BITS + 16)
+
+
+def _double_array_numbers(below: dict[str, list[int]], base: int) -> dict[str, int]:
+    """A number (1 or more) for each node, all distinct, such that no two edges share a cell (number + rank).
+
+    ``below`` maps a node to the ranks (1 to ``base - 1``) of its edges.
+    The 4,100 nodes with several edges are placed first, most edges first,
+    each at the lowest number whose cells are free; the cells and numbers
+    taken are the bits of two integers, so the numbers left for a node are
+    the zero bits of one OR of shifts, a few integer operations instead of
+    a search (a search in Python took seconds).  The 16,000 nodes with one
+    edge then take the cells past those, one each.  The cells end up 57 %
+    full; fuller (97 %) counted no faster and took longer to build.
+    """
+    taken = 1  # bit c: cell c holds an edge; cell 0 none (the kernel reads it for a cell past the array)
+    used = 1  # bit n: number n is a node's; 0 is none's
+    number: dict[str, int] = {}
+    # sorted() is stable and below's order the same in every process: so are the numbers
+    for node in sorted((node for node in below if len(below[node]) > 1), key=lambda node: -len(below[node])):
+        # only numbers near the last cell taken are tried: all of them made each node cost
+        # a few shifts of a 26,000-bit integer, and the cells would be 97 % full, not 50 %
+        low = max(0, taken.bit_length() - 2 * base)
+        window = taken >> low
+        blocked = used >> low
+        for edge in below[node]:
+            blocked |= window >> edge
+        first = low + (~blocked & (blocked + 1)).bit_length() - 1  # the lowest number left free
+        number[node] = first
+        used |= 1 << first
+        taken |= sum(1 << edge for edge in below[node]) << first
+    # cell `start + i` for the i-th single: past every cell taken, and with the ranks
+    # falling, numbers that rise, past every number used
+    start = max(taken.bit_length(), used.bit_length() + base)
+    singles = sorted((node for node in below if len(below[node]) == 1), key=lambda node: -below[node][0])
+    for position, node in enumerate(singles):
+        number[node] = start + position - below[node][0]
+    return number
 
 
 @functools.cache

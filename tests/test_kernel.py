@@ -148,9 +148,8 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
 
     kernel = compiled_kernel()
     args = dict(
-        text="会议纪要", rank=tables._rank, unigram=tables._unigram, table=tables._trie, tally=tables._tally,
+        text="会议纪要", rank=tables._rank, roots=tables._roots, cells=tables._cells, tally=tables._tally,
         found=tables._found, counts=tables._found_counts, base=tables._base, longest=tables._longest,
-        shift=tables._trie_shift,
     )
 
     def call(**changed: Any) -> int:
@@ -160,16 +159,18 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
     assert call() > 0
     with pytest.raises(ValueError, match="rank"):
         call(rank=tables._rank[:1000])
-    with pytest.raises(ValueError, match="unigram"):
-        call(unigram=tables._unigram[:-1])
-    with pytest.raises(ValueError, match="table"):
-        call(table=tables._trie[:-2])
+    with pytest.raises(ValueError, match="roots"):
+        call(roots=tables._roots[:-1])
+    with pytest.raises(ValueError, match="cells"):
+        call(cells=tables._cells.view(np.uint8)[:-1])
+    with pytest.raises(ValueError, match="cells"):
+        call(cells=tables._cells[:0])
     with pytest.raises(ValueError, match="out_index"):
         call(found=tables._found[:10])
     with pytest.raises(ValueError, match="implausible"):
-        call(shift=40)
+        call(longest=40)
     with pytest.raises(ValueError, match="implausible"):
-        call(tally=np.zeros(0x10001, dtype=np.uint32))  # more entries than a value's 16 bits can name
+        call(tally=np.zeros(0x10001, dtype=np.uint32))  # more entries than a cell's 16 bits can name
     with pytest.raises(TypeError):
         call(text=b"bytes")
     read_only = np.zeros_like(tables._tally)
@@ -178,37 +179,46 @@ def test_malformed_tables_are_refused_not_read_past(tables: Any) -> None:
         call(tally=read_only)
     with pytest.raises((TypeError, BufferError)):  # not contiguous
         call(tally=np.zeros(2 * len(tables._tally), dtype=np.uint32)[::2])
-    # a rank past the unigram table is read as an unknown character, not used as an index
+    # a rank past the roots is read as an unknown character, not used as an index
     wild = tables._rank.copy()
     wild[ord("会")] = 0xFFFF
     assert call(rank=wild) < call()
     # entries past the tally: an error, and the tally is left zero
-    pairs = tables._trie.reshape(-1, 2)
-    broken = pairs.copy()
-    broken[broken[:, 0] != 0, 1] = len(tables._tally) + 5
+    entries = np.uint64(0xFFFF << features._CHECK_BITS)
+    broken = tables._cells.copy()
+    broken[broken != 0] |= entries
     with pytest.raises(ValueError, match="does not exist"):
-        call(table=broken.reshape(-1))
+        call(cells=broken)
     assert not tables._tally.any()
-    bad_unigram = tables._unigram.copy()
-    bad_unigram[tables._rank[ord("会")]] = len(tables._tally)
+    bad_roots = tables._roots.copy()
+    bad_roots[tables._rank[ord("会")]] |= entries
     with pytest.raises(ValueError, match="does not exist"):
-        call(unigram=bad_unigram)
+        call(roots=bad_roots)
     assert not tables._tally.any()
-    # a table with no empty slot: the probe of an absent key would never end
-    full = pairs.copy()
-    full[full[:, 0] == 0] = 0xFFFFFFFF, 0
-    with pytest.raises(ValueError, match="no empty slot"):
-        call(table=full.reshape(-1), text="会议纪要" + "".join(alphabet_of(tables)[:50]))
-    assert not tables._tally.any()
-    # any table at all, read whole: counts or an error, never a read past it
+    # numbers whose cells lie past the array: read as the empty cell 0
+    far = tables._roots.copy()
+    far[tables._rank[ord("会")]] |= np.uint64(0xFFFFFF << (features._CHECK_BITS + 16))
+    assert call(roots=far) <= call()
+    # any cells at all, read whole: counts or an error, never a read past them
     rng = np.random.default_rng(7)
-    small = 32 - tables._trie_shift
-    for _ in range(20):
-        noise = rng.integers(0, 2**32, size=2 << small, dtype=np.uint64).astype(np.uint32)
-        noise[rng.random(2 << small) < 0.5] = 0
-        with contextlib.suppress(ValueError):
-            call(table=noise, text="会议纪要领导阅示" * 20)
-        assert not tables._tally.any()
+    for size in (1, 16, len(tables._cells)):
+        for _ in range(10):
+            noise = rng.integers(0, 2**64, size=size, dtype=np.uint64)
+            noise[rng.random(size) < 0.5] &= np.uint64(0xFFFFFF)  # checks that may match, entries 0
+            with contextlib.suppress(ValueError):
+                call(cells=noise, text="会议纪要领导阅示" * 20)
+            assert not tables._tally.any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.integers(1, 40), min_size=1, max_size=8, unique=True), max_size=60))
+def test_double_array_numbers_give_every_edge_a_cell_of_its_own(edges: list[list[int]]) -> None:
+    below = {str(node): ranks for node, ranks in enumerate(edges)}
+    number = features._double_array_numbers(below, 41)
+    assert sorted(number) == sorted(below)
+    assert min(number.values(), default=1) >= 1 and len(set(number.values())) == len(number)
+    cells = [number[node] + rank for node, ranks in below.items() for rank in ranks]
+    assert len(set(cells)) == len(cells)
 
 
 @needs_kernel
