@@ -18,8 +18,9 @@ runs, with the machine's core count and load:
 * ``scan small.docx`` (5 pages) from a cold process, median of 10, and which
   heavy modules that process imported;
 * the peak memory (ru_maxrss) of one process scanning the whole corpus;
-* the jieba window check: cost per hit and the hit density at which
-  segmenting the whole text would be cheaper.
+* the word-boundary segmenter (rjieba, and jieba for comparison): load
+  time, cost per hit and the hit density at which segmenting the whole
+  text would be cheaper.
 
 MB/s are per core: CPU time of this process (time.process_time), so other
 work on a shared machine inflates them less than wall time would; wall-time
@@ -48,7 +49,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CORPUS = REPO.parent / "shared" / "corpus" / "real" / "laws.jsonl"
-HEAVY_MODULES = ("sklearn", "jieba", "numpy", "scipy", "pdfminer", "pypdfium2", "opencc")
+HEAVY_MODULES = ("sklearn", "jieba", "rjieba", "numpy", "scipy", "pdfminer", "pypdfium2", "opencc")
+# In the small document's first paragraph: lexicon terms (标底, 机密) inside longer
+# words, so the cold scan also loads the segmenter, as a real draft's hits do.
+BOUNDARY_CHECKS = "坚持目标底线思维，两者有机密切结合。"
 
 
 class Timing:
@@ -222,17 +226,27 @@ def extract_files(paths: list[Path]) -> None:
 
 
 def cold_scan(small: Path, runs: int) -> tuple[float, list[str], str]:
-    """Median wall seconds of ``scan small.docx`` in a new process, the heavy modules it imports."""
+    """Median wall seconds of ``scan small.docx`` in a new process, the heavy modules it imports.
+
+    A new process as a user starts one: Python's bytecode cache is allowed
+    (pip compiles it at install time), so a ``PYTHONDONTWRITEBYTECODE`` in
+    the caller's environment, which would compile every module from source
+    on every run, is dropped, and one run before the measured ones writes
+    the cache of an editable install.
+    """
     command = [sys.executable, str(REPO / "cli.py"), "--format", "json", str(small)]
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(command, capture_output=True, cwd=REPO, check=False, env=environment)
     walls = []
     problem = ""
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run(command, capture_output=True, cwd=REPO, check=False)
+        done = subprocess.run(command, capture_output=True, cwd=REPO, check=False, env=environment)
         walls.append(time.perf_counter() - start)
         if done.returncode not in (0, 1):
             problem = done.stderr.decode(errors="replace").strip().splitlines()[-1:][0] if done.stderr else "?"
-    traced = subprocess.run([sys.executable, "-X", "importtime", *command[1:]], capture_output=True, cwd=REPO, check=False)
+    traced = subprocess.run([sys.executable, "-X", "importtime", *command[1:]], capture_output=True, cwd=REPO,
+                            check=False, env=environment)
     imported = set(re.findall(r"\|\s+(\S+)$", traced.stderr.decode(errors="replace"), re.MULTILINE))
     heavy = sorted(name for name in HEAVY_MODULES if name in imported)
     return statistics.median(walls), heavy, problem
@@ -269,24 +283,32 @@ def peak_rss_mb() -> float:
     return int(found.group(1)) / 1024 if found else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def jieba_break_even(contents: list[str], settings) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    """µs per windowed boundary check (cache cold), µs per character of a whole-text cut, break-even hits per 1,000 characters."""
+def segmenter_break_even(contents: list[str], backend: str) -> tuple[float, float, float, float]:
+    """Seconds to load the segmenter, µs per windowed boundary check (cache cold), µs per character
+    of a whole-text cut, break-even hits per 1,000 characters.
+
+    The load is measured in a new process (a module is loaded once per process).
+    """
     from scanner.segment import Segmenter
 
-    segmenter = Segmenter(cache_size=0)
+    load = subprocess.run(
+        [sys.executable, "-c", "import time; from scanner.segment import _load_cut; t = time.perf_counter(); "
+         f"_load_cut({backend!r}); print(time.perf_counter() - t)"],
+        capture_output=True, text=True, cwd=REPO, check=True,
+    )
+    segmenter = Segmenter(cache_size=0, backend=backend)
     segmenter.boundaries("预热")  # load the dictionary outside the timing
     text = "".join(contents)[:200_000]
     positions = range(20, len(text) - 20, 97)
     with Timing() as windows:
         for position in positions:
             segmenter.cuts_word(text, position, position + 2)
-    tokenizer = segmenter._jieba()
     with Timing() as whole:
-        for _ in tokenizer.cut(text, HMM=False):
+        for _ in segmenter._words(text):
             pass
     per_hit = windows.cpu / len(positions) * 1e6
     per_char = whole.cpu / len(text) * 1e6
-    return per_hit, per_char, per_char / per_hit * 1000
+    return float(load.stdout), per_hit, per_char, per_char / per_hit * 1000
 
 
 def main() -> None:
@@ -311,7 +333,7 @@ def main() -> None:
           "MB/s per core (CPU time), wall in brackets\n")
 
     settings = settings_for()
-    scan_plain(data[:20], settings)  # jieba's dictionary and every lazy table loaded before timing
+    scan_plain(data[:20], settings)  # the segmenter's dictionary and every lazy table loaded before timing
 
     def rate(seconds: float) -> float:
         return megabytes / seconds
@@ -343,9 +365,12 @@ def main() -> None:
     for name, seconds in totals.items():
         print(f"  {name:12s} {seconds:6.2f} s  {seconds / whole:5.1%}  {rate(seconds) if seconds else 0:8.1f} MB/s alone")
 
-    per_hit, per_char, break_even = jieba_break_even(contents, settings)
-    print(f"\njieba window check: {per_hit:.0f} µs per hit (cache cold) vs {per_char:.2f} µs per character "
-          f"for a whole-text cut: windows are cheaper below {break_even:.0f} hits per 1,000 characters")
+    print("\nword-boundary segmenter (HMM off; rjieba is the default, jieba the fallback):")
+    for backend in ("rjieba", "jieba"):
+        load, per_hit, per_char, break_even = segmenter_break_even(contents, backend)
+        print(f"  {backend:7s} loads in {load:.2f} s; window check {per_hit:.0f} µs per hit (cache cold) vs "
+              f"{per_char:.2f} µs per character for a whole-text cut: windows are cheaper below "
+              f"{break_even:.0f} hits per 1,000 characters")
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
@@ -360,7 +385,7 @@ def main() -> None:
             chunk = pages[index * 25 : (index + 1) * 25]
             pdf_files.append(build_pdf(folder / f"p{index}.pdf", chunk))
             pdf_pages += len(chunk)
-        small = build_docx(folder / "small.docx", pages[:5])
+        small = build_docx(folder / "small.docx", [[BOUNDARY_CHECKS + pages[0][0], *pages[0][1:]], *pages[1:5]])
         print("\ndocuments (25 pages each, about 1,200 characters a page):")
         for label, files, count, target in (("docx", docx_files, docx_pages, 500), ("pdf", pdf_files, pdf_pages, 300)):
             scan_files(files[:1], settings)
