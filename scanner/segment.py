@@ -12,10 +12,11 @@ windows, and the lexicon terms are all dictionary words or compounds of them.
 
 The segmenter is rjieba (jieba-rs, the Rust port with jieba's own
 dictionary) where it is installed, else jieba itself.  With HMM off both
-give the same words (200,000 windows and random texts compared, see
-tests/test_match.py), but jieba takes 0.6-0.9 s to load its dictionary and
-rjieba 0.1 s: for ``scan draft.docx`` with one hit to check that was most of
-the run.  Whole texts segment about 20x faster too.
+give the same words (200,000 corpus windows and random texts compared once;
+tests/test_match.py compares 4,000 on every run), but jieba takes 0.6-0.9 s
+to load its dictionary and rjieba 0.1 s: for ``scan draft.docx`` with one
+hit to check that was most of the run.  Whole texts segment about 20x
+faster too.
 """
 
 from __future__ import annotations
