@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,17 @@ def plain(index: int) -> str:
 
 def fingerprints(doc: DocumentResult) -> list[str]:
     return sorted(f.fingerprint for f in doc.findings)
+
+
+def text_files(folder: Path, name: str, count: int, marked: Callable[[int], bool]) -> list[Path]:
+    """``count`` small notices named ``name.format(index)``; those ``marked`` says carry a classified mark."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for index in range(count):
+        path = folder / name.format(index)
+        path.write_text(MARKED if marked(index) else plain(index), encoding="utf-8")
+        files.append(path)
+    return files
 
 
 # --- walking --------------------------------------------------------------------------------------
@@ -87,11 +99,7 @@ def test_hanging_crashing_and_memory_hungry_files_do_not_stop_the_batch(
     tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(HOOK_ENV, "hang:slow.txt,crash:dies.txt,oom:huge.txt,segv:segv.txt")
-    files = []
-    for index in range(6):
-        path = tmp_path / f"ok{index}.txt"
-        path.write_text(MARKED if index == 0 else plain(index), encoding="utf-8")
-        files.append(path)
+    files = text_files(tmp_path, "ok{}.txt", 6, lambda index: index == 0)
     for name in ("slow.txt", "dies.txt", "huge.txt", "segv.txt"):
         path = tmp_path / name
         path.write_text(plain(99), encoding="utf-8")
@@ -158,9 +166,7 @@ def test_a_thousand_files_with_ten_percent_broken(tmp_path: Path, settings: Sett
 
 def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
-    data.mkdir()
-    for index in range(12):
-        (data / f"f{index}.txt").write_text(MARKED if index % 4 == 0 else plain(index), encoding="utf-8")
+    text_files(data, "f{}.txt", 12, lambda index: index % 4 == 0)
     files = list(iter_files([data]))
     options = BatchOptions(jobs=2, timeout=30, cache_dir=tmp_path / "cache")
     first = run_batch(file_tasks(files), SettingsSpec(), settings, options)
@@ -188,9 +194,7 @@ def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, mon
 
 def test_results_carry_text_only_when_asked(tmp_path: Path, settings: Settings) -> None:
     data = tmp_path / "data"
-    data.mkdir()
-    for index in range(4):
-        (data / f"f{index}.txt").write_text(MARKED if index == 0 else plain(index), encoding="utf-8")
+    text_files(data, "f{}.txt", 4, lambda index: index == 0)
     files = list(iter_files([data]))
     options = BatchOptions(jobs=2, timeout=30, cache_dir=tmp_path / "cache")
     lean = run_batch(file_tasks(files), SettingsSpec(keep_text=False), settings, options)
@@ -224,9 +228,7 @@ DRIVER = textwrap.dedent(
 
 def test_killed_run_resumes_with_every_file_exactly_once(tmp_path: Path, settings: Settings) -> None:
     data = tmp_path / "data"
-    data.mkdir()
-    for index in range(100):
-        (data / f"f{index:03d}.txt").write_text(MARKED if index % 9 == 0 else plain(index), encoding="utf-8")
+    text_files(data, "f{:03d}.txt", 100, lambda index: index % 9 == 0)
     journal = tmp_path / "run.jsonl"
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER.format(repo=str(REPO), data=str(data), journal=str(journal)), encoding="utf-8")
@@ -283,8 +285,7 @@ def _cli(*args: str) -> tuple[int, str]:
 def test_cli_batch_jsonl_json_and_resume(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "skip").mkdir(parents=True)
-    for index in range(8):
-        (data / f"f{index}.txt").write_text(MARKED if index == 2 else plain(index), encoding="utf-8")
+    text_files(data, "f{}.txt", 8, lambda index: index == 2)
     (data / "skip" / "x.txt").write_text(MARKED, encoding="utf-8")
     listing = tmp_path / "list.txt"
     listing.write_text(str(data / "f0.txt") + "\n", encoding="utf-8")
@@ -346,11 +347,7 @@ def test_a_hang_among_many_quick_files_fails_that_file_alone(
 ) -> None:
     # Quick files travel many to a message: the time limit and the blame must still be per file.
     monkeypatch.setenv(HOOK_ENV, "hang:f025.txt")
-    files = []
-    for index in range(60):
-        path = tmp_path / f"f{index:03d}.txt"
-        path.write_text(MARKED if index % 7 == 0 else plain(index), encoding="utf-8")
-        files.append(path)
+    files = text_files(tmp_path, "f{:03d}.txt", 60, lambda index: index % 7 == 0)
     outcome = run_batch(file_tasks(files), SettingsSpec(), settings, BatchOptions(jobs=1, timeout=2), total=len(files))
 
     assert dict(outcome.summary.failures) == {"timeout": 1}
