@@ -765,7 +765,9 @@ class WorkerPool:
             except (EOFError, OSError):
                 break
             except MemoryError:  # the parent itself: a message too big to unpickle
-                return out + self._fail(index, worker, "memory", self._memory_reason())
+                # its first result is the worker's oldest unanswered task, as one result a message had it
+                head = worker.queue[0][0] if worker.queue else None
+                return out + self._fail(index, worker, "memory", self._memory_reason(), blame=head)
             worker.heard = time.monotonic()
             for item in items:
                 try:
@@ -813,7 +815,7 @@ class WorkerPool:
         With no file to blame (the worker died between files), every task is
         sent again, up to :data:`REQUEUE_LIMIT` times each.
         """
-        task_id, started = worker.current() if blame is None else (blame, 0.0)
+        task_id, started = worker.current() if blame is None else (blame, worker.heard)
         out = []
         for queued_id, task in worker.queue:
             if queued_id == task_id:

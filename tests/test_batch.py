@@ -379,6 +379,12 @@ def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> N
     assert failed.task_id == 1 and failed.kind == "crash" and failed.seconds >= 5
     assert [task_id for task_id, _ in pool.requeued] == [0, 2] and not worker.queue
 
+    # a result the parent could not unpickle: the file named is blamed, timed from when it was last heard of
+    worker.queue, pool.requeued, worker.heard = deque(tasks), [], time.monotonic() - 1
+    (failed,) = pool._fail(0, worker, "memory", "too big", blame=2)
+    assert failed.task_id == 2 and 1 <= failed.seconds < 60
+    assert [task_id for task_id, _ in pool.requeued] == [0, 1]
+
     # between files: nobody to blame, so all are sent again -- but not for ever
     _set_slot(slot, IDLE, 0.0)
     for attempt in range(1, REQUEUE_LIMIT + 1):
