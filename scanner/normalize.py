@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from scanner.kernel import compiled_kernel
+from scanner.types import without_init
 
 # Characters that make a neighbouring space "inside" Chinese text: CJK
 # ideographs, CJK punctuation and the stars used in classified markings.
@@ -394,18 +395,16 @@ def _class_ranges(members: str) -> list[tuple[int, int]]:
 def batched_result(original: str, text: str) -> Normalized:
     """The :class:`Normalized` of ``original`` given its batched normalised ``text`` (see :func:`normalize_batch`).
 
-    Made without the frozen-dataclass ``__init__`` (it sets each field
-    through ``object.__setattr__``, ~1.5 µs for the four, and a document
-    has thousands of units); the object is the same, which the tests check
-    against normalize().  A unit whose length changed had something deleted
-    (fold is one-to-one): its map is left to :meth:`Normalized.segments`.
+    Made without the frozen-dataclass ``__init__`` (~1.5 µs for the four
+    fields, and a document has thousands of units; see :func:`without_init`);
+    the object is the same, which the tests check against normalize().  A
+    unit whose length changed had something deleted (fold is one-to-one):
+    its map is left to :meth:`Normalized.segments`.
     """
     segments = () if len(text) == len(original) else None
-    made = object.__new__(Normalized)
-    object.__setattr__(
-        made, "__dict__", {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments}
+    return without_init(
+        Normalized, {"original": original, "text": text, "_norm_starts": segments, "_orig_starts": segments}
     )
-    return made
 
 
 def _assemble(original: str, folded: str, deletions: list[tuple[int, int]]) -> Normalized:
