@@ -566,7 +566,7 @@ page_number_tail(const Scan *scan, Py_ssize_t at)
     return flags_at(scan, at) & IS_HAN ? at : -1;
 }
 
-/* The end of the deletion that starts at `start` (normalize._DELETIONS
+/* The end of the deletion that starts at `start` (normalize._deletions()
    tried there), or -1: the alternatives in the pattern's order. */
 static Py_ssize_t
 deletion_at(const Scan *scan, Py_ssize_t start)
@@ -690,7 +690,7 @@ parse_and_find(PyObject *args, const char *format, PyObject **text, Py_buffer *f
 PyDoc_STRVAR(deletions_doc,
 "deletions(text, flags) -> list of (start, end)\n"
 "\n"
-"The spans of normalize._DELETIONS.finditer(text); flags as for delete().");
+"The spans of normalize._deletions().finditer(text); flags as for delete().");
 
 static PyObject *
 deletions(PyObject *self, PyObject *args)
@@ -723,7 +723,7 @@ done:
 PyDoc_STRVAR(delete_doc,
 "delete(text, flags) -> str\n"
 "\n"
-"normalize._DELETIONS.sub('', text) in one pass: flags is a uint8 per code\n"
+"normalize._deletions().sub('', text) in one pass: flags is a uint8 per code\n"
 "point (0x110000) with the bits HAN 1, DENSE 2, SPACE 4, FORMAT 8, PINYIN 16,\n"
 "DASH 32.  Returns text itself when nothing is deleted.");
 

@@ -105,11 +105,11 @@ def test_deletion_kernel_equals_the_pattern(text: str) -> None:
     if kernel is None:
         pytest.skip("scanner/_ngram.c is not built here")
     deleted = kernel.delete(text, module._deletion_classes())
-    assert deleted == module._DELETIONS.sub("", text)
+    assert deleted == module._deletions().sub("", text)
     assert kernel.deletions(text, module._deletion_classes()) == [
-        found.span() for found in module._DELETIONS.finditer(text)
+        found.span() for found in module._deletions().finditer(text)
     ]
-    assert type(deleted) is str and (deleted is text) == (module._DELETIONS.search(text) is None)
+    assert type(deleted) is str and (deleted is text) == (module._deletions().search(text) is None)
 
 
 def test_deletion_classes_are_the_patterns_classes() -> None:
@@ -129,7 +129,7 @@ TRICKY = ["a(中", "国 (中", "x (中", "( 中", "a\u200b 中", "a \u200b 中",
 def test_deletions_of_tricky_texts_equal_the_plain_form(text: str) -> None:
     assert normalize(text) == plain_normalize(text)
     plain = _PLAIN_DELETIONS.sub("", text)
-    assert module._DELETIONS.sub("", text) == plain
+    assert module._deletions().sub("", text) == plain
     kernel = module.compiled_kernel()
     if kernel is not None:
         assert kernel.delete(text, module._deletion_classes()) == plain
