@@ -29,6 +29,7 @@ A rule file looks like::
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,15 @@ _KEYS = {
     "pattern", "validator", "context", "allow", "examples", "enabled", "weight", "params",
 }
 _CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
+
+# The shipped rule files parsed beforehand, with the hash of each file's
+# bytes: a cold ``scan`` takes a file's data from here when the hash
+# matches and never imports PyYAML (its import and parse were 45 ms of a
+# 0.4 s start).  A file edited since falls back to its YAML;
+# tests/test_catalogue.py fails until ``python scripts/build_tables.py``
+# is run again.
+PARSED_RULES = "parsed-rules.json"
+_PARSED_FORMAT = 1
 
 
 class CatalogueError(ValueError):
@@ -137,6 +147,7 @@ def load_catalogue(
     Raises :class:`CatalogueError` naming the file and entry on bad data.
     """
     shipped = builtin_files() if builtin else []
+    parsed = _parsed_rules() if shipped else {}
     rules: dict[str, Rule] = {}
     shipped_ids: set[str] = set()
     digest = hashlib.sha256()
@@ -147,7 +158,8 @@ def load_catalogue(
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        for rule in parse_rule_file(raw, origin=str(path)):
+        data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
+        for rule in _rules_of(data, str(path)):
             previous = rules.get(rule.id)
             # A user file may override a shipped rule on purpose; any other
             # clash is a mistake in the data.
@@ -169,6 +181,10 @@ def load_catalogue(
 
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     """Parse and validate one YAML rule file."""
+    return _rules_of(_yaml_data(raw, origin), origin)
+
+
+def _yaml_data(raw: bytes | str, origin: str) -> Any:
     import yaml
 
     # libyaml's parser (CSafeLoader) is about 10x faster than the pure-Python
@@ -176,9 +192,63 @@ def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     # plain data with the same safe tags.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(raw, Loader=loader)
+        return yaml.load(raw, Loader=loader)
     except yaml.YAMLError as error:
         raise CatalogueError(f"{origin}: not valid YAML: {error}") from error
+
+
+def parsed_rules_document(paths: Iterable[Path]) -> bytes:
+    """:data:`PARSED_RULES` for the rule files at ``paths`` (``scripts/build_tables.py`` writes it).
+
+    Raises :class:`CatalogueError` for a file whose data JSON cannot carry
+    unchanged (a date, a set, a key that is not a string).
+    """
+    files = {}
+    for path in paths:
+        raw = path.read_bytes()
+        data = _yaml_data(raw, str(path))
+        if _typed(json.loads(json.dumps(data, ensure_ascii=False))) != _typed(data):
+            raise CatalogueError(f"{path}: its data does not survive JSON unchanged")
+        files[path.name] = {"sha256": hashlib.sha256(raw).hexdigest(), "data": data}
+    document = {"format": _PARSED_FORMAT, "files": files}
+    # keys in the files' own order: a rule's params keep the order written
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with the type of every part spelled out, so 1, 1.0 and True compare unequal."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(key), _typed(item)) for key, item in value.items()])
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, [_typed(item) for item in value])
+    return (type(value).__name__, value)
+
+
+def _parsed_rules() -> dict[str, Any]:
+    """The shipped files' parsed data by file name, from :data:`PARSED_RULES` ({} when missing or unreadable).
+
+    Read again for each catalogue (2 ms), so no two catalogues share a
+    mutable ``params`` mapping.
+    """
+    try:
+        document = json.loads(resources.files("lexicons").joinpath(PARSED_RULES).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("format") != _PARSED_FORMAT:
+        return {}
+    files = document.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _shipped_data(path: Path, raw: bytes, parsed: Mapping[str, Any]) -> Any:
+    """A shipped file's data: from ``parsed`` (:func:`_parsed_rules`) when it has this very file, else its YAML."""
+    entry = parsed.get(path.name)
+    if isinstance(entry, dict) and entry.get("sha256") == hashlib.sha256(raw).hexdigest():
+        return entry.get("data")
+    return _yaml_data(raw, str(path))
+
+
+def _rules_of(data: Any, origin: str) -> list[Rule]:
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise CatalogueError(f"{origin}: expected a mapping with a 'rules' list")
     return [_parse_rule(entry, f"{origin}: rules[{index}]", origin) for index, entry in enumerate(data["rules"])]

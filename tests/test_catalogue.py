@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from scanner.catalogue import CatalogueError, load_catalogue, parse_rule_file
+import scanner.catalogue as catalogue_module
+from scanner.catalogue import (
+    PARSED_RULES,
+    CatalogueError,
+    builtin_files,
+    load_catalogue,
+    parse_rule_file,
+    parsed_rules_document,
+)
 from scanner.types import CATEGORIES, Severity
 
 GOOD = """
@@ -80,3 +89,33 @@ def test_disable_and_reweight() -> None:
     assert catalogue["UR001"].severity is Severity.BLOCK
     with pytest.raises(CatalogueError, match="unknown rule NOPE1"):
         load_catalogue(disabled=["NOPE1"])
+
+
+def test_the_parsed_rules_file_is_fresh() -> None:
+    # a cold scan reads the shipped rules from it and never imports PyYAML
+    shipped = resources.files("lexicons").joinpath(PARSED_RULES).read_bytes()
+    assert shipped == parsed_rules_document(builtin_files()), "run: python scripts/build_tables.py"
+
+
+def test_a_stale_or_missing_parsed_entry_falls_back_to_the_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = load_catalogue()
+    stale = {path.name: {"sha256": "0" * 64, "data": {"rules": []}} for path in builtin_files()}
+    monkeypatch.setattr(catalogue_module, "_parsed_rules", lambda: stale)
+    assert load_catalogue() == expected
+    monkeypatch.setattr(catalogue_module, "_parsed_rules", dict)
+    assert load_catalogue() == expected
+    assert load_catalogue().digest == expected.digest
+
+
+def test_the_parsed_rules_are_the_yaml_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from_json = load_catalogue()
+    monkeypatch.setattr(catalogue_module, "_parsed_rules", dict)
+    from_yaml = load_catalogue()
+    assert [repr(rule) for rule in from_json.rules.values()] == [repr(rule) for rule in from_yaml.rules.values()]
+
+
+def test_data_that_json_would_change_is_refused(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(GOOD + "    params: {1: one}\n", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="does not survive JSON"):
+        parsed_rules_document([rules])
