@@ -176,9 +176,9 @@ def main(
     except (CatalogueError, ConfigError, BaselineError) as error:
         raise UsageProblem(str(error)) from error
 
-    from scanner import batch
+    from scanner.inputs import BatchRequest
 
-    request = batch.BatchRequest(
+    request = BatchRequest(
         paths=paths, include=include, exclude=exclude, from_file=from_file, crawl_url=crawl_url,
         max_depth=max_depth, max_pages=max_pages, delay=delay, crawl_concurrency=crawl_concurrency,
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
@@ -190,6 +190,8 @@ def main(
         result = scan_paths(list(paths), settings, timeout=timeout or None)
         outcome = None
     else:
+        from scanner import batch
+
         spec = settings_args.spec()  # workers build their own settings
         try:
             outcome = batch.run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
@@ -218,7 +220,9 @@ def main(
         if outcome is None:
             write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
         else:
-            batch.write_batch_report(outcome, request, options, stdout=sys.stdout.buffer)
+            from scanner.batch import write_batch_report
+
+            write_batch_report(outcome, request, options, stdout=sys.stdout.buffer)
     except OSError as error:
         raise UsageProblem(f"无法写入报告 / cannot write report: {error}") from error
     sys.exit(0 if result.summary["pass"] == result.summary["documents"] else 1)

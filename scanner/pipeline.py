@@ -230,7 +230,7 @@ def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None =
 
     ``timeout`` limits each file (see :func:`scan_file`).
     """
-    from scanner.batch import iter_files
+    from scanner.inputs import iter_files
 
     documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths)]
     return result_of(documents, settings)
