@@ -17,14 +17,22 @@ A text with little evidence therefore gets a probability near the low
 no displayable n-gram raised the score, the probability is capped at the
 prior.
 
-The format is plain JSON on purpose: a pickle executes code when loaded.
+The format is JSON on purpose: a pickle executes code when loaded.  The two
+arrays of weights (``coef`` and ``features.idf``) are each one base64 string
+of little-endian IEEE 754 doubles (:func:`encode_floats`): parsing 80,000
+JSON numbers was two thirds of loading the model, 23 of 35 ms of a cold
+``scan``.  To read them: ``scanner.model.decode_floats(raw["coef"])``.
 """
 
 from __future__ import annotations
 
+import array
+import base64
+import binascii
 import hashlib
 import json
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +50,7 @@ from scanner.findings import UnitView, texts_of, units_of
 from scanner.kernel import compiled_kernel
 from scanner.types import unit_parts
 
-FORMAT = "secscan-linear-ngram/2"
+FORMAT = "secscan-linear-ngram/3"
 
 # The parts whose text says what a document is about.  Headers, footers and
 # metadata repeat or label; comments, deleted and hidden text are left to the
@@ -108,8 +116,8 @@ class LinearTextModel:
                 raise ModelFormatError(f"unknown model format {raw.get('format')!r}, expected {FORMAT!r}")
             features = raw["features"]
             terms = tuple(features["terms"])
-            coef = tuple(map(float, raw["coef"]))  # map: a third of a generator's time over 40,000 values
-            idf = tuple(map(float, features["idf"]))
+            coef = decode_floats(raw["coef"])
+            idf = decode_floats(features["idf"])
             window = TextWindow(**features["window"])
             evidence = Evidence(full_terms=int(raw["evidence"]["full_terms"]), prior=float(raw["evidence"]["prior"]))
             model = cls(
@@ -263,6 +271,34 @@ class LinearTextModel:
     def margin_text(self, text: str) -> float:
         """The uncalibrated decision value (used by training to check the export)."""
         return self._evaluate(scoring_text(text, self.window))[1]
+
+
+def encode_floats(values: Iterable[float]) -> str:
+    """Doubles as the model file stores them: base64 of their little-endian IEEE 754 bytes (exact)."""
+    packed = array.array("d", values)
+    if sys.byteorder == "big":
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode("ascii")
+
+
+def decode_floats(text: object) -> tuple[float, ...]:
+    """The doubles :func:`encode_floats` stored; raises :class:`ModelFormatError` unless all are finite."""
+    if not isinstance(text, str):
+        raise ModelFormatError(f"expected a base64 string of doubles, not {type(text).__name__}")
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ModelFormatError(f"bad base64 in an array of doubles: {error}") from error
+    if len(data) % 8:
+        raise ModelFormatError(f"an array of doubles of {len(data)} bytes, not a multiple of 8")
+    values = array.array("d")
+    values.frombytes(data)
+    if sys.byteorder == "big":
+        values.byteswap()
+    result = tuple(values)
+    if not all(map(math.isfinite, result)):
+        raise ModelFormatError("an array of doubles holds a value that is not finite")
+    return result
 
 
 def exact_sum(values: Any) -> float:

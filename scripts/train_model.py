@@ -44,7 +44,7 @@ from eval_gate import ROOT, Doc
 
 from scanner.decide import Policy
 from scanner.features import NgramCounter, TextWindow, scoring_text, weigh
-from scanner.model import FORMAT, LinearTextModel
+from scanner.model import FORMAT, LinearTextModel, encode_floats
 
 SEED = 0
 NGRAMS = (2, 4)
@@ -157,9 +157,9 @@ def export(fitted: Fitted, training: dict[str, object]) -> bytes:
             "lowercase": True,
             "window": {"head": WINDOW.head, "samples": WINDOW.samples, "sample_chars": WINDOW.sample_chars},
             "terms": [fitted.terms[index] for index in keep],
-            "idf": [fitted.idf[index] for index in keep],
+            "idf": encode_floats(fitted.idf[index] for index in keep),
         },
-        "coef": [fitted.coef[index] for index in keep],
+        "coef": encode_floats(fitted.coef[index] for index in keep),
         "intercept": fitted.intercept,
         "calibration": {"method": "platt (out-of-family GroupKFold)", "a": fitted.platt_a, "b": fitted.platt_b},
         "evidence": {"full_terms": EVIDENCE_FULL_TERMS, "prior": EVIDENCE_PRIOR},

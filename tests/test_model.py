@@ -16,7 +16,7 @@ from scanner.classify import load_model
 from scanner.decide import Policy
 from scanner.features import SHORT_TEXT, NgramCounter, TextWindow, VocabularyIndex, scoring_text, weigh
 from scanner.findings import UnitView
-from scanner.model import FORMAT, LinearTextModel, ModelFormatError, exact_sum
+from scanner.model import FORMAT, LinearTextModel, ModelFormatError, decode_floats, encode_floats, exact_sum
 from scanner.normalize import normalize
 from scanner.types import TextUnit
 
@@ -56,9 +56,10 @@ def model() -> LinearTextModel:
 
 def test_the_shipped_model_is_plain_json_with_its_parameters() -> None:
     raw = json.loads(MODEL_PATH.read_bytes())
-    assert raw["format"] == FORMAT == "secscan-linear-ngram/2"
+    assert raw["format"] == FORMAT == "secscan-linear-ngram/3"
     assert raw["evidence"]["full_terms"] >= 1 and 0 < raw["evidence"]["prior"] < Policy().review_threshold
-    assert len(raw["coef"]) == len(raw["features"]["terms"]) == len(raw["features"]["idf"]) > 1000
+    coef, idf = decode_floats(raw["coef"]), decode_floats(raw["features"]["idf"])
+    assert len(coef) == len(raw["features"]["terms"]) == len(idf) > 1000
     assert set(raw["calibration"]) >= {"a", "b"}
     assert raw["training"]["corpus_sha256"] == FLOORS["corpus_sha256"], "the model was not trained on the pinned corpus"
 
@@ -89,9 +90,15 @@ def test_malformed_model_files_are_refused() -> None:
     with pytest.raises(ModelFormatError):
         LinearTextModel.from_json(b"not json")
     raw = json.loads(MODEL_PATH.read_bytes())
-    raw["coef"] = raw["coef"][:-1]
-    with pytest.raises(ModelFormatError):
-        LinearTextModel.from_json(json.dumps(raw).encode())
+    for coef in (
+        encode_floats(decode_floats(raw["coef"])[:-1]),  # one weight short
+        raw["coef"][:-4],  # not whole doubles
+        raw["coef"].replace("A", "*", 1),  # not base64
+        encode_floats([math.nan, *decode_floats(raw["coef"])[1:]]),
+        decode_floats(raw["coef"]),  # a plain list: format 2
+    ):
+        with pytest.raises(ModelFormatError):
+            LinearTextModel.from_json(json.dumps({**raw, "coef": coef}).encode())
 
 
 def test_scores_are_deterministic(model: LinearTextModel) -> None:
@@ -170,8 +177,11 @@ def toy_model(*, intercept: float, coef: dict[str, float], full_terms: int = 4, 
     terms = sorted(coef)
     raw = {
         "format": FORMAT,
-        "features": {"terms": terms, "idf": [1.0] * len(terms), "window": {"head": 8000, "samples": 4, "sample_chars": 1000}},
-        "coef": [coef[term] for term in terms],
+        "features": {
+            "terms": terms, "idf": encode_floats([1.0] * len(terms)),
+            "window": {"head": 8000, "samples": 4, "sample_chars": 1000},
+        },
+        "coef": encode_floats(coef[term] for term in terms),
         "intercept": intercept,
         "calibration": {"a": 1.0, "b": 0.0},
         "evidence": {"full_terms": full_terms, "prior": prior},
@@ -330,3 +340,9 @@ def test_exact_sum_on_a_documents_terms() -> None:
     for size in (1, 2, 3000, 40000):
         values = rng.normal(size=size) * 10.0 ** rng.integers(-12, 3, size=size)
         assert exact_sum(values) == math.fsum(values.tolist())
+
+
+def test_weights_are_stored_exactly() -> None:
+    values = [0.0, -0.0, 1.0, -2.5e-308, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3, -123456.789]
+    back = decode_floats(encode_floats(values))
+    assert [value.hex() for value in back] == [value.hex() for value in values]
