@@ -1,6 +1,6 @@
 """The C part of the build; everything else about the package is in pyproject.toml.
 
-scanner/_ngram.c counts the model's n-grams and sums its weights exactly
+scanner/_ngram.c counts the model's n-grams and weighs them, summing exactly
 (see scanner/features.py) and folds text for the normaliser (see
 scanner/normalize.py).  It is optional: where no C compiler is present the
 install still succeeds and the scanner computes the same results with

@@ -159,11 +159,35 @@ class VocabularyIndex:
 
         Raises :class:`ValueError` when the vocabulary's keys do not fit in 64 bits.
         """
+        tables, text = self._tables_for(text)
+        return tables.counts(text)
+
+    def weigh(self, text: str, tf: Any, weights: Any, limit: int) -> tuple[int, float, int, list[int]] | None:
+        """:meth:`array_counts` and the model's weighing of them in one compiled call, or ``None``.
+
+        Returns the distinct n-grams found, the exact sum of their
+        contributions ``coef * tf-idf / norm``, how many contributions are
+        positive and the vocabulary indexes of the first ``limit`` of those,
+        largest first (the smaller index first among equal ones): what
+        ``scanner.model`` computes with numpy from the counts, to the bit
+        (``weigh`` in ``_ngram.c``).  ``tf``: float64 by count; ``weights``:
+        float64, ``idf[i], coef[i]`` for each term ``i`` in turn (side by
+        side, they share a cache line).  ``None`` where the kernel is not
+        built, or where it leaves the weighing to numpy (a count past the
+        tf table, a value not finite, a sum zero or not a normal float).
+
+        Raises :class:`ValueError` when ``weights`` is not two per term.
+        """
+        tables, text = self._tables_for(text)
+        return tables.weigh(text, tf, weights, limit)
+
+    def _tables_for(self, text: str) -> tuple[_HashTables, str]:
+        """The tables, built on first use, and ``text`` as they count it."""
         if self._tables is None:
             self._tables = _HashTables(self._terms)
         if any(char in text for char in CONTEXT_CASE):
             text = text.lower()
-        return self._tables.counts(text)
+        return self._tables, text
 
     def _counts_by_dictionary(self, text: str) -> tuple[list[int], list[int]]:
         found: dict[int, int] = {}
@@ -291,6 +315,16 @@ class _HashTables:
             )
             return self._found[:distinct].copy(), self._found_counts[:distinct].copy()
         return self.numpy_counts(text)
+
+    def weigh(self, text: str, tf: Any, weights: Any, limit: int) -> tuple[int, float, int, list[int]] | None:
+        """:meth:`VocabularyIndex.weigh` (``None`` without the kernel)."""
+        if self._kernel is None:
+            return None
+        weighed: tuple[int, float, int, list[int]] | None = self._kernel.weigh(
+            text, self._rank, self._roots, self._cells, self._tally, self._found, self._found_counts,
+            self._base, self._longest, tf, weights, limit,
+        )
+        return weighed
 
     def numpy_counts(self, text: str) -> tuple[Any, Any]:
         """:meth:`counts` with numpy alone (where the compiled kernel is not built)."""

@@ -1,7 +1,7 @@
 """The compiled kernels (``scanner/_ngram.c``), when this install has them.
 
-One optional C extension serves the model (n-gram counts, exact sums: see
-:mod:`scanner.features`) and the normaliser (one-to-one folds: see
+One optional C extension serves the model (n-gram counts and their exact
+weighing: see :mod:`scanner.features`) and the normaliser (one-to-one folds: see
 :mod:`scanner.normalize`).  Every caller has a pure-Python path giving the
 same results, so an install without a C compiler loses speed, not answers.
 """

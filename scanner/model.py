@@ -33,7 +33,7 @@ import hashlib
 import json
 import math
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,9 @@ BODY_PARTS = frozenset(
      "form", "outline", "embedded"}
 )
 TOP_TERMS = 5
+# How many ranked indexes the kernel returns at first: _top_terms reads 5 to 16 of them
+# for most documents, more than 32 for 2 of the 4,953 of the equality check.
+RANKED_FIRST = 32
 
 
 class ModelFormatError(ValueError):
@@ -176,13 +179,14 @@ class LinearTextModel:
     def _evaluate(self, text: str) -> tuple[int, float, Iterable[int]]:
         """Distinct known n-grams, decision value, and the indexes of positive contributions, largest first.
 
-        Counting with numpy or with a dictionary gives the same integers, and
-        the weighing below is exact whichever way it runs: every term is one
-        IEEE operation on the same inputs (1 + ln(count) from one table) and
-        every sum is correctly rounded (``math.fsum``, or :func:`exact_sum` on
-        arrays), so independent of order.
-        So the score of a document never depends on which path this process
-        took (see VocabularyIndex.use_arrays).
+        Counting with the kernel, numpy or a dictionary gives the same
+        integers, and the weighing below is exact whichever way it runs:
+        every term is one IEEE operation on the same inputs (1 + ln(count)
+        from one table) and every sum is correctly rounded (``math.fsum``, or
+        :func:`exact_sum` on arrays, or the kernel's own exact sums), so
+        independent of order.  Among equal contributions the smaller index
+        comes first.  So the score of a document never depends on which path
+        this process took (see VocabularyIndex.use_arrays).
         """
         if not self._index.use_arrays(text):
             indexes, plain_counts = self._index._counts_by_dictionary(text.lower())
@@ -197,51 +201,44 @@ class LinearTextModel:
             )
             margin = self.intercept + math.fsum(contributions)
             return len(indexes), margin, (index for index, _ in ranked)
+        arrays = self._numpy_arrays()
+        weighed = self._index.weigh(text, arrays["tf"], arrays["weights"], RANKED_FIRST)
+        if weighed is not None:  # counted and weighed in one compiled call
+            known, total, positives, first = weighed
+            if not known:
+                return 0, self.intercept, ()
+            return known, self.intercept + total, self._ranked(text, first, positives)
         found, counts = self._index.array_counts(text)
         if not found.size:
             return 0, self.intercept, ()
-        arrays = self._numpy_arrays()
         np = arrays["np"]
-        weighed = self._weigh_compiled(found, counts, arrays)
-        if weighed is not None:
-            contributions, margin = weighed
-        else:
-            table = arrays["tf"]
-            tf = table[np.minimum(counts, len(table) - 1)]
-            beyond = counts >= len(table)
-            if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
-                tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
-            raw = tf * arrays["idf"][found]
-            norm = math.sqrt(exact_sum(raw * raw))
-            contributions = arrays["coef"][found] * (raw / norm)
-            margin = self.intercept + exact_sum(contributions)
+        table = arrays["tf"]
+        tf = table[np.minimum(counts, len(table) - 1)]
+        beyond = counts >= len(table)
+        if beyond.any():  # counts past the table: the same scalar formula as the dictionary path
+            tf[beyond] = [sublinear_tf(int(count)) for count in counts[beyond]]
+        raw = tf * arrays["idf"][found]
+        norm = math.sqrt(exact_sum(raw * raw))
+        contributions = arrays["coef"][found] * (raw / norm)
+        margin = self.intercept + exact_sum(contributions)
         positive = contributions > 0
         order = np.lexsort((found[positive], -contributions[positive]))
         return int(found.size), margin, (int(i) for i in found[positive][order])
 
-    def _weigh_compiled(self, found: Any, counts: Any, arrays: dict[str, Any]) -> tuple[Any, float] | None:
-        """Contributions and margin as the numpy weighing gives them, from the compiled kernel (or None).
+    def _ranked(self, text: str, first: list[int], positives: int) -> Iterator[int]:
+        """The kernel's ranking of ``text``'s positive contributions: ``first``, then the rest of ``positives``.
 
-        Each element is the same IEEE operation on the same inputs and each
-        sum is exact, rounded here as :func:`exact_sum` rounds it, so the
-        floats are the numpy path's to the bit (tests/test_kernel.py).
-        ``None`` where the kernel is not built, a count is past the tf table
-        or a sum is zero: the numpy path handles those.
+        The kernel ranks only the first :data:`RANKED_FIRST` (a selection,
+        not a sort of them all), as :meth:`_top_terms` seldom reads more; a
+        reader that wants more has ``text`` weighed again, ranking them all.
         """
-        kernel = compiled_kernel()
-        if kernel is None:
-            return None
-        np = arrays["np"]
-        raw = np.empty(found.size)
-        squares = kernel.tf_idf(found, counts, arrays["tf"], arrays["idf"], raw)
-        if squares is None or not (total := _kernel_total(squares)):
-            return None
-        norm = math.sqrt(_scaled(total, squares[1], raw))
-        contributions = np.empty(found.size)
-        summed = kernel.contribute(found, raw, arrays["coef"], norm, contributions)
-        if summed is None or not (total := _kernel_total(summed)):
-            return None
-        return contributions, self.intercept + _scaled(total, summed[1], contributions)
+        yield from first
+        if positives > len(first):
+            arrays = self._numpy_arrays()
+            weighed = self._index.weigh(text, arrays["tf"], arrays["weights"], positives)
+            if weighed is None:  # it was weighed just so before: only a changed table could do this
+                raise RuntimeError("the kernel no longer weighs this text")
+            yield from weighed[3][len(first) :]
 
     def _numpy_arrays(self) -> dict[str, Any]:
         if not self._arrays:
@@ -251,6 +248,7 @@ class LinearTextModel:
                 np=np,
                 coef=np.array(self.coef),
                 idf=np.array(self.idf),
+                weights=np.array([self.idf, self.coef]).T.copy(),  # the kernel's: idf, coef of each term in turn
                 tf=np.array(SUBLINEAR_TF),
             )
         return self._arrays
@@ -319,11 +317,11 @@ def exact_sum(values: Any) -> float:
 
     kernel = compiled_kernel()
     if kernel is not None and values.size:
-        # the same integer, summed in C (scanner/_ngram.c): 14 µs instead of 48
-        parts = kernel.exact_parts(np.ascontiguousarray(values, dtype=np.float64))
-        if parts is None:  # not finite, or too many values
+        # the same integer, summed in C and rounded there as Python rounds it (scanner/_ngram.c)
+        total = kernel.exact_sum(np.ascontiguousarray(values, dtype=np.float64))
+        if total is None:  # not finite, too many values, or a sum zero, subnormal or too large
             return math.fsum(values.tolist())
-        return _scaled(_kernel_total(parts), parts[1], values)
+        return float(total)
     if values.size == 0 or values.size >= 1 << 26 or not np.isfinite(values).all():
         return math.fsum(values.tolist())
     mantissa, exponent = np.frexp(values)
@@ -339,11 +337,6 @@ def exact_sum(values: Any) -> float:
     for position in np.flatnonzero(low).tolist():
         total += int(low[position]) << position
     return _scaled(total, lowest, values)
-
-
-def _kernel_total(parts: tuple[bytes, int]) -> int:
-    """The integer of an exact sum from the kernel (``_ngram.c``: little-endian two's complement bytes)."""
-    return int.from_bytes(parts[0], "little", signed=True)
 
 
 def _scaled(total: int, lowest: int, values: Any) -> float:

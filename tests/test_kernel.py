@@ -320,43 +320,180 @@ def test_the_shipped_model_scores_with_whichever_path_is_here() -> None:
     assert 0.0 <= scored.score_text("关于召开全市安全生产工作会议的通知。" * 40).probability <= 1.0
 
 
+INTERNAL = sorted((ROOT / "corpus" / "internal").rglob("*.txt"))
+
+
+def evaluated(model_: LinearTextModel, text: str, path: str) -> tuple[int, str, list[int]]:
+    """``model_._evaluate(text)`` on one path ("kernel", "numpy", "dictionary"), its ranking read to the end."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(VocabularyIndex, "use_arrays", lambda self, text: path != "dictionary")
+        if path == "numpy":
+            patch.setattr(VocabularyIndex, "weigh", lambda *args: None)
+        known, margin, ranked = model_._evaluate(text)
+        return known, json.dumps(margin), list(ranked)
+
+
 @needs_kernel
-def test_compiled_weighing_equals_numpys_to_the_bit(shipped: LinearTextModel, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compiled_weighing_equals_numpys_to_the_bit(shipped: LinearTextModel) -> None:
+    """Counts, margin and the whole ranking, also past the first RANKED_FIRST (weighed again for those)."""
     if not LAWS.is_file():
         pytest.skip(f"{LAWS} not found")
     with LAWS.open(encoding="utf-8") as lines:
-        texts = [json.loads(line)["content"].lower() for line, _ in zip(lines, range(40), strict=False)]
+        texts = [json.loads(line)["content"] for line, _ in zip(lines, range(40), strict=False)]
+    texts += [path.read_text(encoding="utf-8") for path in INTERNAL[:: max(1, len(INTERNAL) // 40)]]
     texts.append("会议" * 5000)  # a count past the tf table (4,096): the numpy path weighs
-    model_ = LinearTextModel.from_json(MODEL_PATH.read_bytes())
-    for _ in range(4):  # past the warm-up, onto the array path
-        model_._evaluate(texts[0])
-
-    def evaluate_all() -> list[tuple[int, str, list[int]]]:
-        return [(known, json.dumps(margin), list(ranked)) for known, margin, ranked in map(model_._evaluate, texts)]
-
-    compiled = evaluate_all()
-    monkeypatch.setattr(LinearTextModel, "_weigh_compiled", lambda self, *args: None)
-    assert evaluate_all() == compiled
+    texts.append("ΣΑΣ会议纪要İ" * 40)  # lower-cased in Python first, on every path
+    arrays = shipped._numpy_arrays()
+    many = 0
+    for text in texts:
+        window = features.scoring_window(text, shipped.window)
+        compiled = evaluated(shipped, window, "kernel")
+        assert compiled == evaluated(shipped, window, "numpy")
+        weighed = shipped._index.weigh(window, arrays["tf"], arrays["weights"], model.RANKED_FIRST)
+        many += weighed is not None and weighed[2] > model.RANKED_FIRST
+    assert many >= 5, "no text ranked more positive terms than the kernel returns at first"
 
 
 @needs_kernel
-def test_weighing_kernel_refuses_bad_input() -> None:
+@settings(max_examples=150, deadline=None)
+@given(
+    terms=st.lists(st.text(alphabet="abcde会议", min_size=1, max_size=5), min_size=1, max_size=40, unique=True),
+    coef=st.lists(st.sampled_from([-2.0, -0.5, 0.0, 1e-3, 0.5, 1.0, 3.0]), min_size=40, max_size=40),
+    idf=st.lists(st.sampled_from([1.0, 1.5, 2.0, 7.25]), min_size=40, max_size=40),
+    text=st.text(alphabet="abcdeAB会议纪 ", min_size=1, max_size=400),
+    first=st.integers(0, 6),
+)
+def test_compiled_weighing_of_any_vocabulary_equals_numpy_and_the_dictionary(
+    terms: list[str], coef: list[float], idf: list[float], text: str, first: int
+) -> None:
+    """Few distinct weights, so equal contributions are common: the smaller index ranks first on every path."""
+    model_ = LinearTextModel(
+        terms=tuple(terms), coef=tuple(coef[: len(terms)]), idf=tuple(idf[: len(terms)]), intercept=-0.25,
+        platt_a=1.0, platt_b=0.0, window=features.TextWindow(), evidence=model.Evidence(full_terms=10, prior=0.1),
+        digest="test", _index=VocabularyIndex(terms),
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(model, "RANKED_FIRST", first)  # the rest of the ranking is weighed again
+        compiled = evaluated(model_, text, "kernel")
+    assert compiled == evaluated(model_, text, "numpy") == evaluated(model_, text, "dictionary")
+
+
+@needs_kernel
+def test_the_kernel_ranks_the_first_positive_contributions(shipped: LinearTextModel) -> None:
+    text = INTERNAL[0].read_text(encoding="utf-8")
+    arrays = shipped._numpy_arrays()
+    known, total, positives, ranked = shipped._index.weigh(text, arrays["tf"], arrays["weights"], 10**6)
+    assert known > positives == len(ranked) > 12
+    for limit in (0, 1, 5, 12, positives, positives + 1):
+        again = shipped._index.weigh(text, arrays["tf"], arrays["weights"], limit)
+        assert again == (known, total, positives, ranked[:limit])
+    assert not shipped._index._tables._tally.any()
+
+
+@needs_kernel
+def test_weighing_kernel_refuses_bad_input(tables: Any) -> None:
+    """Wrong lengths raise, as count's do; a count past the tf table, a value not finite or a zero sum give None."""
     import numpy as np
 
     kernel = compiled_kernel()
-    found, counts = np.array([0, 5], dtype=np.int64), np.array([1, 2], dtype=np.int64)
-    tf, idf, coef = np.array([0.0, 1.0, 1.5]), np.ones(6), np.ones(6)
-    raw, out = np.empty(2), np.empty(2)
-    assert kernel.tf_idf(found, counts, tf, idf, raw) is not None
-    assert raw.tolist() == [1.0, 1.5]
-    assert kernel.tf_idf(found, np.array([1, 3], dtype=np.int64), tf, idf, raw) is None  # past the tf table
-    with pytest.raises(ValueError, match="out of range"):
-        kernel.tf_idf(np.array([0, 6], dtype=np.int64), counts, tf, idf, raw)
-    with pytest.raises(ValueError, match="raw"):
-        kernel.tf_idf(found, counts, tf, idf, np.empty(1))
-    with pytest.raises(ValueError, match="counts"):
-        kernel.tf_idf(found, counts[:1], tf, idf, raw)
-    assert kernel.contribute(found, raw, coef, 2.0, out) is not None and out.tolist() == [0.5, 0.75]
-    assert kernel.contribute(found, raw, coef, 0.0, out) is None  # raw / 0: not finite
-    with pytest.raises(ValueError, match="out of range"):
-        kernel.contribute(np.array([-1, 0], dtype=np.int64), raw, coef, 2.0, out)
+    size = len(tables._tally) - 1
+    tf = np.array(features.SUBLINEAR_TF)
+    weights = np.ones((size, 2))
+    text = "会议纪要领导阅示" * 20
+    counted = tables.counts(text)
+
+    def call(tf: Any = tf, weights: Any = weights, limit: int = 3, **changed: Any) -> Any:
+        merged = dict(
+            text=text, rank=tables._rank, roots=tables._roots, cells=tables._cells, tally=tables._tally,
+            found=tables._found, counts=tables._found_counts, base=tables._base, longest=tables._longest,
+        )
+        return kernel.weigh(*{**merged, **changed}.values(), tf, weights, limit)
+
+    # idf and coef 1: each contribution is tf / norm, all positive
+    raw = tf[counted[1]]
+    contributions = 1.0 * (raw / math.sqrt(exact_sum(raw * raw)))
+    order = sorted(range(raw.size), key=lambda item: -contributions[item])  # stable: the smaller index first
+    assert call() == (raw.size, exact_sum(contributions), raw.size, counted[0][order[:3]].tolist())
+    assert call(text="😀 \U0002a6a5" * 30) == (0, 0.0, 0, [])
+    for wrong in (weights[:-1], np.ones(size), np.ones(2 * size + 1)):
+        with pytest.raises(ValueError, match="weights"):
+            call(weights=wrong)
+    with pytest.raises(ValueError, match="tf"):
+        call(tf=tf.view(np.uint8)[:-1])
+    with pytest.raises(ValueError, match="negative"):
+        call(limit=-1)
+    with pytest.raises(ValueError, match="rank"):
+        call(rank=tables._rank[:1000])
+    with pytest.raises(ValueError, match="out_index"):
+        call(found=tables._found[:10])
+    read_only = np.zeros_like(tables._found)
+    read_only.setflags(write=False)
+    with pytest.raises(TypeError):
+        call(found=read_only)
+    assert call(tf=tf[:2]) is None  # a count of 2 or more is past the table
+    assert call(tf=tf[:0]) is None
+    for value in (math.nan, math.inf, -math.inf, 1e200):  # 1e200 squared is not finite
+        for column in (0, 1):
+            bad = weights.copy()
+            bad[:, column] = value
+            assert call(weights=bad) is None or (column == 1 and value == 1e200)
+    zero = weights.copy()
+    zero[:, 1] = 0.0  # every contribution 0: fsum knows the sign of that sum, numpy's path decides
+    assert call(weights=zero) is None
+    zero[:, 0] = 0.0
+    assert call(weights=zero) is None
+    tiny = weights.copy()
+    tiny[:, 1] = 5e-324  # a subnormal sum: rounded by fsum on numpy's path
+    assert call(weights=tiny) is None
+    assert not tables._tally.any()
+    # entries past the tally: an error, and the tally is left zero, as for count
+    broken = tables._cells.copy()
+    broken[broken != 0] |= np.uint64(0xFFFF << features._CHECK_BITS)
+    with pytest.raises(ValueError, match="does not exist"):
+        call(cells=broken)
+    assert not tables._tally.any()
+
+
+@needs_kernel
+def test_exact_sum_kernel_leaves_zero_subnormal_and_huge_sums_to_fsum() -> None:
+    import numpy as np
+
+    kernel = compiled_kernel()
+    assert kernel.exact_sum(np.array([0.1, 0.2, 0.3])) == math.fsum([0.1, 0.2, 0.3])
+    for case in ([], [0.0], [1.0, -1.0], [-0.0], [5e-324], [2.0**-1022, -(2.0**-1023)], [math.nan], [math.inf, 1.0],
+                 [1.7976931348623157e308, 1e292]):
+        assert kernel.exact_sum(np.array(case, dtype=np.float64)) is None, case
+    assert kernel.exact_sum(b"\0" * 9) is None  # not whole doubles
+
+
+ULP = 2.0**-52
+
+
+def test_exact_sum_rounds_to_nearest_ties_to_even_either_way(summing: str) -> None:
+    """Ties, the bits below them, carries into the next power of two, negative sums, both of the kernel's methods."""
+    import numpy as np
+
+    cases = [
+        [2.0**53, 1.0], [2.0**53 + 2, 1.0], [2.0**53, 1.0, 2.0**-40], [-(2.0**53), -1.0], [-(2.0**53) - 2, -1.0],
+        [1.0, ULP / 2], [1.0 + ULP, ULP / 2], [1.0, ULP / 2, 2.0**-100], [1.0, ULP / 2, -(2.0**-100)],
+        [2.0 - ULP, ULP / 2], [2.0 - ULP, ULP / 2, -(2.0**-200)], [1.0, 2.0**-60, -(2.0**-60)],
+        [1e300, 1.0, -1e300, 1e-300], [2.0**60, 3.0, 2.0**-30] * 5, [0.1] * 10, [-0.1, 0.3, -1e-17],
+        [2.0**-1000, 2.0**-1000], [2.0**-1022, 2.0**-1070],
+    ]
+    for case in cases:
+        assert json.dumps(exact_sum(np.array(case))) == json.dumps(math.fsum(case)), case
+    with pytest.raises(OverflowError):
+        exact_sum(np.array([1.7976931348623157e308, 1e292]))
+
+
+# Values whose exponents lie close together, as a document's weights do (the kernel sums them in 128 bits).
+NARROW = st.builds(math.ldexp, st.integers(-(2**53), 2**53), st.integers(-70, -20))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(NARROW, min_size=1, max_size=300), shifted=st.integers(-900, 900))
+def test_exact_sum_of_close_exponents_is_fsum_either_way(summing: str, values: list[float], shifted: int) -> None:
+    import numpy as np
+
+    for case in (values, [math.ldexp(value, shifted) for value in values]):
+        assert json.dumps(exact_sum(np.array(case, dtype=np.float64))) == json.dumps(math.fsum(case))
