@@ -106,16 +106,19 @@ class Catalogue:
 
     rules: Mapping[str, Rule]
     digest: str
+    # enabled() by kind: the markings ask for each document with a trigger
+    _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
 
     def enabled(self, kind: str | None = None) -> list[Rule]:
-        return [
-            rule
-            for rule in self.rules.values()
-            if rule.enabled and (kind is None or rule.kind == kind)
-        ]
+        rules = self._enabled.get(kind)
+        if rules is None:
+            rules = self._enabled[kind] = tuple(
+                rule for rule in self.rules.values() if rule.enabled and (kind is None or rule.kind == kind)
+            )
+        return list(rules)
 
     def by_category(self, category: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.category == category]
