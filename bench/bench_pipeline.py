@@ -18,8 +18,8 @@ runs, with the machine's core count and load:
 * ``scan small.docx`` (5 pages) from a cold process, median of 10, and which
   heavy modules that process imported;
 * the peak memory (ru_maxrss) of one process scanning the whole corpus;
-* the word-boundary segmenter (rjieba, and jieba for comparison): load
-  time, cost per hit and the hit density at which segmenting the whole
+* the word-boundary segmenter (the compiled dictionary, rjieba and jieba):
+  load time, cost per hit and the hit density at which segmenting the whole
   text would be cheaper.
 
 MB/s are per core: CPU time of this process (time.process_time), so other
@@ -292,8 +292,8 @@ def segmenter_break_even(contents: list[str], backend: str) -> tuple[float, floa
     from scanner.segment import Segmenter
 
     load = subprocess.run(
-        [sys.executable, "-c", "import time; from scanner.segment import _load_cut; t = time.perf_counter(); "
-         f"_load_cut({backend!r}); print(time.perf_counter() - t)"],
+        [sys.executable, "-c", "import time; from scanner.segment import load_segmenter; t = time.perf_counter(); "
+         f"load_segmenter({backend!r}); print(time.perf_counter() - t)"],
         capture_output=True, text=True, cwd=REPO, check=True,
     )
     segmenter = Segmenter(cache_size=0, backend=backend)
@@ -304,8 +304,7 @@ def segmenter_break_even(contents: list[str], backend: str) -> tuple[float, floa
         for position in positions:
             segmenter.cuts_word(text, position, position + 2)
     with Timing() as whole:
-        for _ in segmenter._words(text):
-            pass
+        segmenter.boundaries(text)
     per_hit = windows.cpu / len(positions) * 1e6
     per_char = whole.cpu / len(text) * 1e6
     return float(load.stdout), per_hit, per_char, per_char / per_hit * 1000
@@ -365,8 +364,15 @@ def main() -> None:
     for name, seconds in totals.items():
         print(f"  {name:12s} {seconds:6.2f} s  {seconds / whole:5.1%}  {rate(seconds) if seconds else 0:8.1f} MB/s alone")
 
-    print("\nword-boundary segmenter (HMM off; rjieba is the default, jieba the fallback):")
-    for backend in ("rjieba", "jieba"):
+    from scanner.kernel import compiled_kernel
+    from scanner.segment import BACKENDS as SEGMENTERS
+    from scanner.segment import KERNEL
+
+    print("\nword-boundary segmenter (HMM off; the first available is the default):")
+    for backend in SEGMENTERS:
+        if backend == KERNEL and compiled_kernel() is None:
+            print(f"  {backend:7s} not built (or SECSCAN_PURE_PYTHON is set)")
+            continue
         load, per_hit, per_char, break_even = segmenter_break_even(contents, backend)
         print(f"  {backend:7s} loads in {load:.2f} s; window check {per_hit:.0f} µs per hit (cache cold) vs "
               f"{per_char:.2f} µs per character for a whole-text cut: windows are cheaper below "

@@ -1,9 +1,12 @@
 """The compiled kernels (``scanner/_ngram.c``), when this install has them.
 
 One optional C extension serves the model (n-gram counts and their exact
-weighing: see :mod:`scanner.features`) and the normaliser (one-to-one folds: see
-:mod:`scanner.normalize`).  Every caller has a pure-Python path giving the
-same results, so an install without a C compiler loses speed, not answers.
+weighing: see :mod:`scanner.features`), the normaliser (one-to-one folds:
+see :mod:`scanner.normalize`) and the word-boundary check (jieba's
+dictionary and its cut, HMM off: see :mod:`scanner.segment`).  Every caller
+has a path without it giving the same results (numpy and Python; rjieba or
+jieba for word boundaries), so an install without a C compiler loses
+speed, not answers.
 """
 
 from __future__ import annotations

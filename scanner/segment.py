@@ -10,50 +10,61 @@ dictionary is loaded on the first hit only.
 HMM is off: the new-word guesser is not deterministic enough across short
 windows, and the lexicon terms are all dictionary words or compounds of them.
 
-The segmenter is rjieba (jieba-rs, the Rust port with jieba's own
-dictionary) where it is installed, else jieba itself.  With HMM off both
-give the same words (200,000 corpus windows and random texts compared once;
-tests/test_match.py compares 4,000 on every run), but jieba takes 0.6-0.9 s
-to load its dictionary and rjieba 0.1 s: for ``scan draft.docx`` with one
-hit to check that was most of the run.  Whole texts segment about 20x
-faster too.
+The segmenter is ``scanner._ngram.Dictionary`` where the compiled kernel
+is built: jieba's ``Tokenizer.cut(text, HMM=False)`` redone in C on jieba's
+own ``dict.txt``, read from the installed jieba package without importing
+it.  Else rjieba (jieba-rs, the Rust port with jieba's own dictionary),
+else jieba itself.  All three give the same words with HMM off (200,000
+corpus windows and random texts, and every line of the laws corpus,
+compared once; tests/test_segment.py compares 4,000 windows and 300 lines
+on every run).  What each costs to load, CPU time in a new process:
+jieba 0.6-0.9 s; rjieba's import 0.13-0.19 s, building 34 MB of
+dictionary while it holds the GIL, a third of a cold ``scan draft.docx``
+with one hit to check; the C dictionary 0.04 s and 12 MB, built with the
+GIL released.  A window's boundaries take a third of rjieba's time in C
+(1.1-2.5 against 3.5-7.5 µs, as the host's speed swung) and a thirtieth
+of jieba's.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import pairwise
+from pathlib import Path
+from typing import cast
+
+from scanner.kernel import compiled_kernel
 
 # Characters of context segmented on each side of a hit: enough for jieba to
 # see the neighbouring word (Chinese words are mostly 2-4 characters).
 WINDOW = 8
 LONG_TERM = 4
 _CACHE_SIZE = 4096
+KERNEL = "kernel"
+# In the order tried when no backend is named.
+BACKENDS = (KERNEL, "rjieba", "jieba")
 
 
 class Segmenter:
-    """Decides whether a span cuts through a word; jieba loaded on first use.
+    """Decides whether a span cuts through a word; the dictionary loaded on first use.
 
     One instance per :class:`~scanner.match.Matcher` (no module-level
-    tokenizer, so tests never share state).  Window segmentations are cached:
-    the same phrase recurs across documents (a heading, a boilerplate line).
+    dictionary, so tests never share state; rjieba's is its module's own).
+    Window segmentations are cached: the same phrase recurs across
+    documents (a heading, a boilerplate line).
     """
 
     def __init__(self, *, window: int = WINDOW, cache_size: int = _CACHE_SIZE, backend: str | None = None) -> None:
-        """``backend``: ``"rjieba"`` or ``"jieba"``; by default rjieba when it is installed."""
-        if backend not in (None, "rjieba", "jieba"):
+        """``backend``: one of :data:`BACKENDS`; by default the first of them available."""
+        if backend not in (None, *BACKENDS):
             raise ValueError(f"unknown segmenter backend {backend!r}")
         self._window = window
         self._cache_size = cache_size
         self._cache: OrderedDict[str, tuple[int, ...]] = OrderedDict()
         self._backend = backend
-        self._cut: Callable[[str], Iterable[str]] | None = None
-
-    def _words(self, text: str) -> Iterable[str]:
-        if self._cut is None:
-            self._cut = _load_cut(self._backend)
-        return self._cut(text)
+        self._segment: Callable[[str], tuple[int, ...]] | None = None
 
     def boundaries(self, text: str) -> tuple[int, ...]:
         """Offsets in ``text`` where a word starts or ends (including 0 and len)."""
@@ -61,10 +72,9 @@ class Segmenter:
         if cached is not None:
             self._cache.move_to_end(text)
             return cached
-        offsets = [0]
-        for word in self._words(text):
-            offsets.append(offsets[-1] + len(word))
-        result = tuple(offsets)
+        if self._segment is None:
+            self._segment = load_segmenter(self._backend)
+        result = self._segment(text)
         self._cache[text] = result
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -107,8 +117,37 @@ class Segmenter:
         return "、".join(words)
 
 
+def load_segmenter(backend: str | None = None) -> Callable[[str], tuple[int, ...]]:
+    """The word-boundary function of ``backend`` (HMM off), loaded now.
+
+    Raises ImportError when that backend is not available: ``"kernel"``
+    without the compiled kernel (not built, or ``SECSCAN_PURE_PYTHON`` set),
+    ``"rjieba"`` or ``"jieba"`` not installed.
+    """
+    if backend in (None, KERNEL):
+        kernel = compiled_kernel()
+        if kernel is not None:
+            dictionary = kernel.Dictionary(jieba_dictionary().read_bytes())
+            return cast("Callable[[str], tuple[int, ...]]", dictionary.boundaries)
+        if backend == KERNEL:
+            raise ImportError("the compiled kernel scanner._ngram is not built (or SECSCAN_PURE_PYTHON is set)")
+    cut = _load_cut(backend)
+    return lambda text: _offsets(cut(text))
+
+
+def jieba_dictionary() -> Path:
+    """The path of jieba's ``dict.txt``, found without importing jieba (0.14 s).
+
+    Raises ImportError when jieba is not installed.
+    """
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("jieba is not installed: its dictionary is needed for word boundaries")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
 def _load_cut(backend: str | None) -> Callable[[str], Iterable[str]]:
-    """The dictionary segmenter, HMM off, loaded now."""
+    """rjieba's or jieba's word cut, HMM off, loaded now (rjieba by default when it is installed)."""
     if backend in (None, "rjieba"):
         try:
             import rjieba
@@ -124,6 +163,13 @@ def _load_cut(backend: str | None) -> Callable[[str], Iterable[str]]:
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     return lambda text: tokenizer.cut(text, HMM=False)
+
+
+def _offsets(words: Iterable[str]) -> tuple[int, ...]:
+    offsets = [0]
+    for word in words:
+        offsets.append(offsets[-1] + len(word))
+    return tuple(offsets)
 
 
 def _is_han(char: str) -> bool:

@@ -14,7 +14,6 @@ from scanner.catalogue import Catalogue, load_catalogue, parse_rule_file
 from scanner.findings import UnitView
 from scanner.match import Matcher
 from scanner.normalize import normalize
-from scanner.segment import Segmenter
 from scanner.types import Finding, Severity, TextUnit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,57 +90,7 @@ def toy() -> Matcher:
     return Matcher(catalogue_of(TOY))
 
 
-# --- word boundaries -------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "start", "end", "cuts"),
-    [
-        ("坚持目标底线思维", 3, 5, True),  # 标底 in 目标/底线
-        ("本项目标底为120万元", 3, 5, False),
-        ("两者有机密切结合", 3, 5, True),  # 机密 in 有机/密切
-        ("开展模拟任务演练", 3, 5, True),  # 拟任 in 模拟/任务
-        ("标底", 0, 2, False),
-        ("A标底1", 1, 3, False),  # neighbours that are not Chinese never cut
-    ],
-)
-@pytest.mark.parametrize("backend", ["rjieba", "jieba"])
-def test_cuts_word(text: str, start: int, end: int, cuts: bool, backend: str) -> None:
-    assert Segmenter(backend=backend).cuts_word(text, start, end) is cuts
-
-
-def test_rjieba_and_jieba_give_the_same_words(shared_dir: Path) -> None:
-    """rjieba is the default because it loads in a sixth of the time; it must not change a boundary."""
-    import json
-    import random
-
-    with open(shared_dir / "corpus" / "real" / "laws.jsonl", encoding="utf-8") as lines:
-        real_texts = [json.loads(next(lines))["content"] for _ in range(200)]
-    rjieba, jieba = Segmenter(backend="rjieba"), Segmenter(backend="jieba")
-    rng = random.Random(9)
-    alphabet = sorted(set("".join(real_texts[:5]))) + list(" \n\r\t\u3000aZ09.%#&+-_，。機密★①😀\u200b\x00")
-    windows = ["", " ", "\r\n", "机密★1年", "有机密切", "A-1.5%标底", "繁體字的機密文件"]
-    for text in real_texts[:200]:
-        for _ in range(10):
-            start = rng.randrange(max(1, len(text) - 40))
-            windows.append(text[start : start + rng.randint(1, 40)])
-    windows += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(2000)]
-    for window in windows:
-        assert rjieba.boundaries(window) == jieba.boundaries(window), window
-
-
-def test_segmenter_backend_is_checked() -> None:
-    with pytest.raises(ValueError, match="unknown segmenter backend"):
-        Segmenter(backend="thulac")
-
-
-def test_segmenter_caches_windows() -> None:
-    segmenter = Segmenter(cache_size=2)
-    first = segmenter.boundaries("坚持目标底线")
-    assert segmenter.boundaries("坚持目标底线") is first
-    segmenter.boundaries("甲乙")
-    segmenter.boundaries("丙丁")
-    assert segmenter.boundaries("坚持目标底线") is not first  # evicted, recomputed
+# --- word boundaries (the segmenter itself: tests/test_segment.py) ----------
 
 
 def test_hit_that_cuts_a_word_is_dropped(toy: Matcher) -> None:
