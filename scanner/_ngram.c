@@ -1524,13 +1524,21 @@ PyDoc_STRVAR(boundaries_doc,
 
 #define SMALL 64 /* a window's arrays fit on the stack */
 
+/* 0 when value is a str, else -1 with the TypeError a one-argument method of that name raises. */
+static int
+check_str(PyObject *value, const char *method)
+{
+    if (PyUnicode_Check(value))
+        return 0;
+    PyErr_Format(PyExc_TypeError, "%s() argument must be str, not %.100s", method, Py_TYPE(value)->tp_name);
+    return -1;
+}
+
 static PyObject *
 Dictionary_boundaries(Dictionary *self, PyObject *text)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "boundaries() argument must be str, not %.100s", Py_TYPE(text)->tp_name);
+    if (check_str(text, "boundaries") < 0)
         return NULL;
-    }
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
@@ -1606,10 +1614,8 @@ PyDoc_STRVAR(frequency_doc,
 static PyObject *
 Dictionary_frequency(Dictionary *self, PyObject *word)
 {
-    if (!PyUnicode_Check(word)) {
-        PyErr_Format(PyExc_TypeError, "frequency() argument must be str, not %.100s", Py_TYPE(word)->tp_name);
+    if (check_str(word, "frequency") < 0)
         return NULL;
-    }
     Py_ssize_t size = PyUnicode_GET_LENGTH(word);
     int kind = PyUnicode_KIND(word);
     const void *data = PyUnicode_DATA(word);
