@@ -182,3 +182,10 @@ def test_batched_on_page_number_lines_and_edges() -> None:
 def test_bulk_simplified_conversion_equals_one_by_one() -> None:
     chars = list(module._traditional_chars())
     assert module._to_simplified_each(chars) == [module._to_simplified(char) for char in chars]
+
+
+@pytest.mark.parametrize("texts", [["国\x00家", "秘密"], ["秘密", "\x00"], ["\x00\x00", ""], ["中 \x00 文", "a", "b"]])
+def test_a_text_holding_the_separator_is_not_batched(texts: list[str]) -> None:
+    # the batch finds it by the pieces it splits into, not by counting first
+    assert normalize_batch(texts) is None
+    assert normalize_many(texts) == [normalize(text) for text in texts] == [plain_normalize(text) for text in texts]
