@@ -46,7 +46,7 @@ from typing import Any
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import UnitView, finding_at, texts_of, units_of
 from scanner.match import Occurrences, find_all
-from scanner.normalize import Normalized, normalize
+from scanner.normalize import Normalized, normalized_text
 from scanner.types import Finding, Severity
 
 GRAMMAR_RULE = "CM001"
@@ -122,6 +122,7 @@ class Grammar:
     note: re.Pattern[str]
     note_labels: tuple[str, ...]
     note_verbs: tuple[str, ...]
+    note_verb: re.Pattern[str]  # any of note_verbs
     prefix: re.Pattern[str]
     prefix_min_text: int
     warning: re.Pattern[str]
@@ -130,6 +131,7 @@ class Grammar:
     weak_heads: frozenset[str]
     disclosure: re.Pattern[str]
     disclosure_phrases: tuple[str, ...]
+    disclosure_phrase: re.Pattern[str]  # any of disclosure_phrases
     withheld: frozenset[str]
     on_request: frozenset[str]
     public: frozenset[str]
@@ -262,6 +264,7 @@ def _compile(mark: Any, note: Any, prefix: Any, internal: Any, disclosure: Any) 
             note=re.compile(note_pattern),
             note_labels=note_labels,
             note_verbs=note_verbs,
+            note_verb=re.compile(_alternation(note_verbs)),
             prefix=re.compile(prefix_pattern),
             prefix_min_text=int(p["min_text_after"]),
             warning=re.compile(warning_words),
@@ -270,6 +273,7 @@ def _compile(mark: Any, note: Any, prefix: Any, internal: Any, disclosure: Any) 
             weak_heads=frozenset(i["weak_heads"]),
             disclosure=re.compile(disclosure_pattern),
             disclosure_phrases=disclosure_phrases,
+            disclosure_phrase=re.compile(_alternation(disclosure_phrases)),
             withheld=frozenset(withheld),
             on_request=frozenset(on_request),
             public=frozenset(public),
@@ -378,6 +382,11 @@ def parse_mark(
     level_match = grammar.level.match(text, start)
     if level_match is None:
         return None
+    # first: most levels in running text are part of a word (国家秘密:
+    # 329 of 331 candidates in 400 laws documents come to nothing)
+    before = text[max(0, start - 4) : start]
+    if before.endswith(grammar.non_level_prefixes):
+        return None
     end = level_match.end()
     level = text[start : start + 2]
     star = grammar.star.match(text, end)
@@ -393,9 +402,6 @@ def parse_mark(
         # the value, without a label such as 解密时间：
         period = _PERIOD_LABEL.sub("", period_match.group().strip())
         end = period_match.end()
-    before = text[max(0, start - 4) : start]
-    if before.endswith(grammar.non_level_prefixes):
-        return None
     following = text[level_match.end() : level_match.end() + 1]
     if not star and not period and following in grammar.non_level_followers:
         return None
@@ -473,7 +479,7 @@ def spaced_around(view: UnitView, norm_start: int, norm_end: int) -> tuple[bool,
 
 def _residue(grammar: Grammar, text: str) -> str:
     """What is left on a line once companions and punctuation are removed."""
-    text = normalize(text).text
+    text = normalized_text(text)
     text = grammar.companions.sub(" ", text)
     return _FILLER.sub("", text)
 
@@ -557,7 +563,7 @@ def _sentence_end(text: str, index: int) -> int:
 
 
 def _companion_evidence(grammar: Grammar, before: str, after: str) -> list[str]:
-    line = normalize(before + " " + after).text
+    line = normalized_text(before + " " + after)
     evidence = []
     copy = grammar.copy_number.search(line)
     if copy:
@@ -911,10 +917,9 @@ class _DocumentScan:
         # A note names a level after a verb.  Its pattern has no literal to
         # start from, so sre tries it at every character: checking for the
         # two words in C first leaves 61 of the 892 units with a trigger in
-        # 400 laws documents to it.
-        if not any(level in text for level in self.grammar.levels):
-            return []
-        if not any(verb in text for verb in self.grammar.note_verbs):
+        # 400 laws documents to it.  (A search for the alternation is half
+        # the cost of testing each word with ``in``.)
+        if self.grammar.level.search(text) is None or self.grammar.note_verb.search(text) is None:
             return []
         spans = []
         for match in self.grammar.note.finditer(text):
@@ -990,7 +995,7 @@ class _DocumentScan:
                 if period:
                     end = period.end()
             before, after = line_of(view, start, end)
-            line = normalize(before + text[start:end] + after).text
+            line = normalized_text(before + text[start:end] + after)
             alone = bool(grammar.warning_line.fullmatch(line)) and not quoted(grammar, text, start, end)
             strong = bool(star) or any(word not in grammar.weak_heads for word in words)
             paired = len(group) > 1 and any(word in grammar.warning_tails for word in words)
@@ -1022,7 +1027,9 @@ class _DocumentScan:
                     [f"{_MARK_PARTS[view.unit.part]}，与其他文字同行", f"警示用语：{label}"],
                 )
                 continue
-            quote = quoted(grammar, text, start, end)
+            # a weak word (内部, 200 of the 241 warning words in 400 laws
+            # documents) alone in a sentence is no finding, quoted or not
+            quote = quoted(grammar, text, start, end) if strong or paired or star else None
             if (quote and strong) or paired or star:
                 spans.append((start, end))
                 reasons = [quote] if quote else []
@@ -1035,15 +1042,16 @@ class _DocumentScan:
         text = view.norm.text
         # The pattern (an optional label, then a phrase) has no literal to
         # start from; of the 471 units with 公开 in 400 laws documents, 21
-        # hold a phrase.
-        if not any(phrase in text for phrase in grammar.disclosure_phrases):
+        # hold a phrase.  One search for any phrase: 1.7 -> 0.6 µs a
+        # document against a test of each of the eleven phrases with ``in``.
+        if grammar.disclosure_phrase.search(text) is None:
             return []
         spans = []
         for match in grammar.disclosure.finditer(text):
             start, end = match.span()
             phrase = match.group(1)
             before, after = line_of(view, start, end)
-            residue = _FILLER.sub("", normalize(before + after).text)
+            residue = _FILLER.sub("", normalized_text(before + after))
             labelled = match.group() != phrase
             opened, closed = before.rstrip()[-1:], after.lstrip()[:1]
             bracketed = bool(opened and closed) and opened in "（(【[〔" and closed in "）)】]〕"

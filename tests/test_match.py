@@ -451,3 +451,20 @@ def test_gates_find_the_same_with_and_without_the_skeleton(monkeypatch: pytest.M
     assert not without._skeleton_gates
     for text in texts:
         assert scan(with_skeleton, text) == scan(without, text)
+
+
+@given(
+    st.lists(st.text(alphabet="ab密\r ", max_size=6), min_size=1, max_size=8),
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 4)), max_size=12),
+)
+def test_hits_located_by_line_as_by_offsets(texts: list[str], hits: list[tuple[int, int, int]]) -> None:
+    # When no unit holds a line break, counting breaks finds the same unit
+    # and span for each hit as the units' offsets do.
+    joined = "\n".join(texts)
+    found = [(key, begin, begin + size) for key, begin, size in hits if begin + size <= len(joined)]
+    offsets = [0]
+    for text in texts[:-1]:
+        offsets.append(offsets[-1] + len(text) + 1)
+    by_line = list(match_module._by_line(joined, found))
+    assert sorted(by_line) == sorted(match_module._by_offsets(offsets, found))
+    assert [item[0] for item in by_line] == [key for key, _, _ in sorted(found, key=lambda hit: hit[1])]

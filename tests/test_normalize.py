@@ -100,3 +100,8 @@ def test_the_shipped_fold_table_is_the_built_one() -> None:
 def test_a_fold_table_for_other_unicode_data_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(unicodedata, "unidata_version", "1.1.0")
     assert normalize_module._shipped_fold_table() is None
+
+
+@given(st.text(alphabet="秘密 　\t\n内部ａＢ１，（）：-—–\u200bzhōng资料", max_size=40))
+def test_normalized_text_is_the_text_of_normalize(text: str) -> None:
+    assert normalize_module.normalized_text(text) == normalize(text).text
