@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import array
 import bisect
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from lexicons import read_table, table_bytes
 from scanner.kernel import compiled_kernel
 from scanner.types import without_init
 
@@ -125,22 +124,18 @@ def fold_table_document() -> bytes:
     import opencc
 
     folds = "".join(chr(code) + folded for code, folded in sorted(build_fold_table().items()))
-    document = {
+    return table_bytes({
         "format": _FOLD_FORMAT,
         "unidata_version": unicodedata.unidata_version,
         "opencc": opencc.__version__,
         "folds": folds,
-    }
-    return (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+    })
 
 
 def _shipped_fold_table() -> dict[int, str] | None:
     """The table in :data:`FOLD_TABLE`, or ``None`` when it is missing, malformed or for other Unicode data."""
-    try:
-        document = json.loads(resources.files("lexicons").joinpath(FOLD_TABLE).read_bytes())
-    except (OSError, ValueError):
-        return None
-    if not isinstance(document, dict) or document.get("format") != _FOLD_FORMAT:
+    document = read_table(FOLD_TABLE, _FOLD_FORMAT)
+    if document is None:
         return None
     folds = document.get("folds")
     if document.get("unidata_version") != unicodedata.unidata_version or not isinstance(folds, str):
@@ -383,7 +378,7 @@ def normalized_text(text: str) -> str:
     """
     folded = fold(text)
     kernel = compiled_kernel()
-    if kernel is not None:
+    if kernel is not None:  # the same deletions in one pass in C: 66 -> 15 µs for a laws document, linear time
         return kernel.delete(folded, _deletion_classes())  # type: ignore[no-any-return]
     return _deletions().sub("", folded)
 
@@ -415,16 +410,12 @@ def normalize_batch(texts: Sequence[str]) -> tuple[list[str], str] | None:
     if len(texts) < 2:
         return None
     joined = _SEPARATOR.join(texts)
-    # The deletions are cut out in C (re.sub) and the result split at the
+    # The deletions are cut out in one pass and the result split at the
     # separators; no unit's offset map is built here.  A unit whose length
     # changed had something deleted: its map is built when a finding in it
     # asks (Normalized.segments), so the thousands of lines without a
     # finding cost no Python loop over their deletions.
-    kernel = compiled_kernel()
-    if kernel is not None:  # the same deletions in one pass in C: 66 -> 15 µs for a laws document, linear time
-        done = kernel.delete(fold(joined), _deletion_classes())
-    else:
-        done = _deletions().sub("", fold(joined))
+    done = normalized_text(joined)
     # The separator is neither folded nor deleted, so a text that holds it
     # shows as one piece too many; counting them in the joined text first
     # was a pass of its own (5.5 µs for a laws document) for the rare text
