@@ -37,6 +37,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lexicons import read_table, table_bytes
 from scanner.types import CATEGORIES, Severity
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
@@ -213,9 +214,8 @@ def parsed_rules_document(paths: Iterable[Path]) -> bytes:
         if _typed(json.loads(json.dumps(data, ensure_ascii=False))) != _typed(data):
             raise CatalogueError(f"{path}: its data does not survive JSON unchanged")
         files[path.name] = {"sha256": hashlib.sha256(raw).hexdigest(), "data": data}
-    document = {"format": _PARSED_FORMAT, "files": files}
     # keys in the files' own order: a rule's params keep the order written
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode()
+    return table_bytes({"format": _PARSED_FORMAT, "files": files})
 
 
 def _typed(value: Any) -> Any:
@@ -233,13 +233,8 @@ def _parsed_rules() -> dict[str, Any]:
     Read again for each catalogue (2 ms), so no two catalogues share a
     mutable ``params`` mapping.
     """
-    try:
-        document = json.loads(resources.files("lexicons").joinpath(PARSED_RULES).read_bytes())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(document, dict) or document.get("format") != _PARSED_FORMAT:
-        return {}
-    files = document.get("files")
+    document = read_table(PARSED_RULES, _PARSED_FORMAT)
+    files = document.get("files") if document is not None else None
     return files if isinstance(files, dict) else {}
 
 
