@@ -306,13 +306,14 @@ class _HashTables:
         self._tally = np.zeros(len(terms) + 1, dtype=np.uint32)
         self._found = np.empty(len(terms), dtype=np.int64)
         self._found_counts = np.empty(len(terms), dtype=np.int64)
+        # the arguments after the text of the kernel's count() and weigh()
+        self._trie_args = (
+            self._rank, roots, cells, self._tally, self._found, self._found_counts, self._base, self._longest,
+        )
 
     def counts(self, text: str) -> tuple[Any, Any]:
         if self._kernel is not None:
-            distinct = self._kernel.count(
-                text, self._rank, self._roots, self._cells, self._tally, self._found, self._found_counts,
-                self._base, self._longest,
-            )
+            distinct = self._kernel.count(text, *self._trie_args)
             return self._found[:distinct].copy(), self._found_counts[:distinct].copy()
         return self.numpy_counts(text)
 
@@ -321,8 +322,7 @@ class _HashTables:
         if self._kernel is None:
             return None
         weighed: tuple[int, float, int, list[int]] | None = self._kernel.weigh(
-            text, self._rank, self._roots, self._cells, self._tally, self._found, self._found_counts,
-            self._base, self._longest, tf, weights, limit,
+            text, *self._trie_args, tf, weights, limit
         )
         return weighed
 
