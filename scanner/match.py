@@ -74,12 +74,14 @@ _Find = Callable[[str], list[tuple[int, int, int]]]
 
 @dataclass(frozen=True)
 class _Term:
-    rule: Rule
-    term: str  # normalised, as it appears in the normalised text
-    # made once: a term hit is judged (and mostly dropped by its context:
-    # 225 of 228 in 400 laws documents) before any finding is made
-    prepared: _Prepared
-    evidence: tuple[str, ...]
+    """A lexicon term of a rule, as the automaton finds it.
+
+    Made once: a term hit is judged (and mostly dropped by its context:
+    225 of 228 in 400 laws documents) before any finding is made.
+    """
+
+    prepared: _Prepared  # the term's rule
+    evidence: tuple[str, ...]  # naming the term, normalised as it appears in the normalised text
 
 
 @dataclass(frozen=True)
@@ -206,9 +208,7 @@ class Matcher:
         for prepared in self._terms:
             for term in prepared.rule.terms:
                 folded = _fold(term)
-                entries.setdefault(folded, []).append(
-                    _Term(rule=prepared.rule, term=folded, prepared=prepared, evidence=(f"命中词“{folded}”",))
-                )
+                entries.setdefault(folded, []).append(_Term(prepared=prepared, evidence=(f"命中词“{folded}”",)))
         for index, prepared in enumerate(self._patterns):
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
@@ -327,7 +327,7 @@ class Matcher:
         taken: dict[str, list[tuple[int, int]]] = {}
         hits: list[_Hit] = []
         for start, end, term in raw:
-            spans = taken.setdefault(term.rule.id, [])
+            spans = taken.setdefault(term.prepared.rule.id, [])
             if any(s <= start and end <= e for s, e in spans):
                 continue
             prepared = term.prepared
