@@ -757,19 +757,18 @@ class WorkerPool:
         sent again, up to :data:`REQUEUE_LIMIT` times each.
         """
         task_id, started = worker.current() if blame is None else (blame, worker.heard)
+        # the blamed file's time since it started; with none to blame, since the worker was last heard
+        if seconds is None:
+            seconds = time.monotonic() - (started if task_id is not None else worker.heard)
         out = []
         for queued_id, task in worker.queue:
-            if queued_id == task_id:
-                out.append(Completion(task_id=queued_id, task=task, doc=None, kind=kind, reason=reason,
-                                      seconds=seconds if seconds is not None else time.monotonic() - started))
-                continue
             if task_id is None:
                 self._requeues[queued_id] += 1
-                if self._requeues[queued_id] >= REQUEUE_LIMIT:
-                    out.append(Completion(task_id=queued_id, task=task, doc=None, kind=kind, reason=reason,
-                                          seconds=time.monotonic() - worker.heard))
-                    continue
-            self.requeued.append((queued_id, task))
+            if queued_id == task_id or (task_id is None and self._requeues[queued_id] >= REQUEUE_LIMIT):
+                out.append(Completion(task_id=queued_id, task=task, doc=None, kind=kind, reason=reason,
+                                      seconds=seconds))
+            else:
+                self.requeued.append((queued_id, task))
         worker.queue.clear()
         worker.unsent = []
         self._replace(index, worker)
