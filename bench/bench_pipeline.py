@@ -7,11 +7,13 @@ Reads ../shared/corpus/real/laws.jsonl (relative to the repository root;
 runs, with the machine's core count and load:
 
 * the raw matcher: an Aho-Corasick automaton of the same catalogue terms
-  and anchors, iterated over the raw text (pyahocorasick, and ahocorasick-rs
-  when installed);
+  and anchors, iterated over the raw text, each run over texts just decoded
+  (pyahocorasick, and ahocorasick-rs when installed, given the str and given
+  its UTF-8 bytes, encoded inside the timed run, which the Matcher does);
 * end to end on plain text: ``scan_bytes(content.encode(), "x.txt")`` per
   document plus the JSON document (``document_to_dict`` + ``json.dumps``),
-  with each matcher backend, and its ratio to the raw matcher;
+  with each matcher backend, and its ratio to the faster way of that raw
+  matcher;
 * where the time goes, stage by stage (extract, normalise, markings, match,
   model, decide and JSON);
 * docx and PDF end to end in pages/s (inputs built with tests/builders.py);
@@ -49,6 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CORPUS = REPO.parent / "shared" / "corpus" / "real" / "laws.jsonl"
+RS_BYTES = "ahocorasick-rs, bytes"
 HEAVY_MODULES = ("sklearn", "jieba", "rjieba", "numpy", "scipy", "pdfminer", "pypdfium2", "opencc")
 # In the small document's first paragraph: lexicon terms (标底, 机密) inside longer
 # words, so the cold scan also loads the segmenter, as a real draft's hits do.
@@ -143,6 +146,15 @@ def raw_matchers(settings) -> dict[str, Callable[[str], int]]:  # type: ignore[n
         return found
     rs = ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA)
     found["ahocorasick-rs"] = lambda text: len(rs.find_matches_as_indexes(text, overlapping=True))
+    # The library's faster way for non-ASCII text, which the Matcher takes:
+    # encode it and search the bytes (its str search also maps the offset of
+    # every character, where the Matcher maps only its hits').
+    rs_bytes = ahocorasick_rs.BytesAhoCorasick(
+        [key.encode() for key in keys], implementation=ahocorasick_rs.Implementation.DFA
+    )
+    found[RS_BYTES] = lambda text: len(
+        rs_bytes.find_matches_as_indexes(text.encode("utf-8", "surrogatepass"), overlapping=True)
+    )
     return found
 
 
@@ -356,7 +368,7 @@ def main() -> None:
     for name, count in raw_matchers(settings).items():
         cpu, wall = median_runs(runs, lambda count=count: [count(text) for text in texts], before=decode_afresh)
         raw[name] = rate(cpu)
-        print(f"  {name:16s} {rate(cpu):7.1f} MB/s  ({rate(wall):.1f} wall)")
+        print(f"  {name:22s} {rate(cpu):7.1f} MB/s  ({rate(wall):.1f} wall)")
 
     print("\nend to end, plain text (scan_bytes + JSON document):")
     from scanner.match import AHOCORASICK_RS, BACKENDS
@@ -368,9 +380,11 @@ def main() -> None:
         chosen = settings_for(backend)
         scan_plain(data[:20], chosen)
         cpu, wall = median_runs(runs, lambda chosen=chosen: scan_plain(data, chosen))
-        ratio = rate(cpu) / raw[backend]
+        # against the library's faster way over this text
+        reference = max(raw[name] for name in raw if name.startswith(backend))
+        ratio = rate(cpu) / reference
         print(f"  {backend:16s} {rate(cpu):7.1f} MB/s  ({rate(wall):.1f} wall); "
-              f"{ratio:.0%} of the raw {backend} matcher (target >= 25 MB/s and >= 40 %)")
+              f"{ratio:.0%} of the raw {backend} matcher at {reference:.1f} MB/s (target >= 25 MB/s and >= 40 %)")
 
     print("\nwhere the time goes (one run, CPU s; default backend):")
     totals = stage_breakdown(data, settings)

@@ -441,20 +441,56 @@ def _py_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
 def _rs_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
     import ahocorasick_rs
 
+    # The automaton reads UTF-8 bytes the text is encoded to here, and only
+    # the hits' offsets are turned into character offsets.  Given a str,
+    # ahocorasick-rs encodes it too but then maps every multi-byte
+    # character's offset, a third of the time of a pass over a laws
+    # document, which has two hits on average.  The same automaton on the
+    # same bytes finds the same hits in the same order; a UTF-8 key can only
+    # match at character boundaries.  "surrogatepass" lets a text with a
+    # lone surrogate be read as pyahocorasick reads it (a str refused it).
     implementation = ahocorasick_rs.Implementation.DFA if len(keys) <= _MAX_DFA_KEYS else None
+    options: dict[str, Any] = {"implementation": implementation}
     if leftmost_longest:
-        longest = ahocorasick_rs.AhoCorasick(
-            keys, implementation=implementation, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
-        )
-        return longest.find_matches_as_indexes  # type: ignore[no-any-return]
-    automaton = ahocorasick_rs.AhoCorasick(keys, implementation=implementation)
+        options["matchkind"] = ahocorasick_rs.MatchKind.LeftmostLongest
+    automaton = ahocorasick_rs.BytesAhoCorasick([_utf8(key) for key in keys], **options)
+    lengths = [len(key) for key in keys]
+    to_characters = _char_offsets()
 
     def find(text: str) -> list[tuple[int, int, int]]:
-        # Character offsets (not UTF-8 bytes); overlapping=True reports
-        # every occurrence of every key, as pyahocorasick's iter does.
-        return automaton.find_matches_as_indexes(text, overlapping=True)  # type: ignore[no-any-return]
+        data = _utf8(text)
+        # every occurrence of every key, as pyahocorasick's iter reports them
+        found: list[tuple[int, int, int]] = automaton.find_matches_as_indexes(data, overlapping=not leftmost_longest)
+        if not found or len(data) == len(text):  # ASCII: bytes are characters
+            return found
+        ends = sorted({end for _, _, end in found})
+        at = dict(zip(ends, to_characters(data, ends), strict=True))
+        return [(key, at[end] - lengths[key], at[end]) for key, _, end in found]
 
     return find
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _char_offsets() -> Callable[[bytes, list[int]], list[int]]:
+    """The kernel's ``char_offsets`` (byte offsets into UTF-8 text -> character offsets), or the same in Python."""
+    kernel = compiled_kernel()
+    if kernel is not None:
+        return kernel.char_offsets  # type: ignore[no-any-return]
+    return char_offsets
+
+
+def char_offsets(data: bytes, offsets: list[int]) -> list[int]:
+    """Character offsets of ascending byte offsets into UTF-8 ``data``, each at a character boundary."""
+    result = []
+    at = chars = 0
+    for offset in offsets:
+        chars += len(data[at:offset].decode("utf-8", "surrogatepass"))
+        at = offset
+        result.append(chars)
+    return result
 
 
 def skeleton_gate(pattern: str) -> re.Pattern[bytes] | None:

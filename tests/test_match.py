@@ -150,7 +150,7 @@ def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) 
     # is built once per Matcher, never per document.
     if backend == match_module.AHOCORASICK_RS:
         library = pytest.importorskip("ahocorasick_rs")
-        constructor = "AhoCorasick"
+        constructor = "BytesAhoCorasick"
     else:
         library = pytest.importorskip("ahocorasick")
         constructor = "Automaton"

@@ -70,3 +70,46 @@ def test_leftmost_longest_is_what_a_longest_first_alternation_finds(text: str) -
         found = find_all(WORDS, backend, leftmost_longest=True)(text)
         assert [(start, end) for _, start, end in found] == expected, backend
         assert all(WORDS[index] == text[start:end] for index, start, end in found)
+
+
+TEXTS = st.lists(
+    st.sampled_from([*WORDS, "标底", "部", "内", "\U00020001", "\ud800", "é", "，", "\n", "a", "1"]), max_size=30
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_rs_backend_reads_bytes_as_the_library_reads_text(text: str) -> None:
+    """The automaton reads UTF-8 bytes and maps only its hits to characters: the library's own str search, exactly."""
+    import ahocorasick_rs
+
+    if "\ud800" in text:  # the library refuses a lone surrogate in a str; the bytes path reads it as pyahocorasick
+        assert sorted(find_all(WORDS, AHOCORASICK_RS)(text)) == sorted(find_all(WORDS, PYAHOCORASICK)(text))
+        return
+    for longest in (False, True):
+        options = {"matchkind": ahocorasick_rs.MatchKind.LeftmostLongest} if longest else {}
+        library = ahocorasick_rs.AhoCorasick(WORDS, **options)
+        assert find_all(WORDS, AHOCORASICK_RS, leftmost_longest=longest)(text) == library.find_matches_as_indexes(
+            text, overlapping=not longest
+        )
+
+
+@pytest.mark.parametrize("pure", [False, True])
+def test_char_offsets_count_characters_before_each_byte_offset(pure: bool) -> None:
+    from scanner import match
+    from scanner.kernel import compiled_kernel
+
+    kernel = compiled_kernel()
+    if not pure and kernel is None:
+        pytest.skip("the compiled kernel is not built here")
+    convert = match.char_offsets if pure else kernel.char_offsets
+    text = "ab机密\U00020001c\ud800"
+    data = text.encode("utf-8", "surrogatepass")
+    boundaries = [len(text[:index].encode("utf-8", "surrogatepass")) for index in range(len(text) + 1)]
+    assert convert(data, boundaries) == list(range(len(text) + 1))
+    assert convert(data, [2, 2, 5]) == [2, 2, 3]
+    assert convert(data, []) == []
+    if not pure:
+        for bad, error in (([5, 2], ValueError), ([len(data) + 1], ValueError), ([-1], ValueError), ([1.0], TypeError)):
+            with pytest.raises(error):
+                kernel.char_offsets(data, bad)
