@@ -55,6 +55,31 @@
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 #define CODE_POINTS 0x110000
 
+/* BODY run with `chars` pointing at the characters of a str of `kind`, as
+   the narrowest type that holds them: one loop per width, where a generic
+   PyUnicode_READ per character tests the width at each of them (the
+   compiler does not lift the test out of every loop). */
+#define FOR_KIND(kind, data, ...)                                   \
+    do {                                                            \
+        switch (kind) {                                             \
+        case PyUnicode_1BYTE_KIND: {                                \
+            const Py_UCS1 *chars = (const Py_UCS1 *)(data);         \
+            __VA_ARGS__;                                            \
+            break;                                                  \
+        }                                                           \
+        case PyUnicode_2BYTE_KIND: {                                \
+            const Py_UCS2 *chars = (const Py_UCS2 *)(data);         \
+            __VA_ARGS__;                                            \
+            break;                                                  \
+        }                                                           \
+        default: {                                                  \
+            const Py_UCS4 *chars = (const Py_UCS4 *)(data);         \
+            __VA_ARGS__;                                            \
+            break;                                                  \
+        }                                                           \
+        }                                                           \
+    } while (0)
+
 static int
 check_size(const Py_buffer *buffer, Py_ssize_t items, Py_ssize_t item_size, const char *name, int at_least)
 {
@@ -153,8 +178,8 @@ count_into(PyObject *text, Py_buffer *rank, Py_buffer *roots, Py_buffer *cells, 
        each increment wait on the one before (entry 0, the misses, was
        most of them). */
     size_t kept = 0, live = 0;
-    for (Py_ssize_t start = 0; start < size; start++) {
-        Py_UCS4 code = PyUnicode_READ(kind, data, start);
+    FOR_KIND(kind, data, for (Py_ssize_t start = 0; start < size; start++) {
+        Py_UCS4 code = chars[start];
         uint32_t digit = code < CODE_POINTS ? rank_of[code] : 0;
         digit = digit < radix ? digit : 0;  /* root_of has radix entries */
         ranks[start] = (uint16_t)digit;
@@ -164,7 +189,7 @@ count_into(PyObject *text, Py_buffer *rank, Py_buffer *roots, Py_buffer *cells, 
         where[live] = (uint32_t)start;
         nodes[live] = (uint32_t)(edge >> CHILD_SHIFT);
         live += (digit != 0) & (nodes[live] != 0);
-    }
+    });
     for (int length = 2; length <= longest && live; length++) {
         size_t next = 0;
         for (size_t item = 0; item < live; item++) {
@@ -682,19 +707,45 @@ fold(PyObject *self, PyObject *args)
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    /* Most texts hold a fold or two (full-width punctuation): the first pass
-       finds the widest character of the result, the second writes it. */
+    /* Most texts hold a fold or two (full-width punctuation).  Chinese text
+       is written in one pass into a str of its own width, kept unless the
+       folds changed nothing or made it narrower or wider; any other text,
+       and those, take two passes: the first finds the widest character of
+       the result, the second writes it. */
     Py_UCS4 widest = 0;
     int changed = 0;
-    for (Py_ssize_t position = 0; position < size; position++) {
-        Py_UCS4 code = PyUnicode_READ(kind, data, position);
-        Py_UCS4 folded = to[code] ? to[code] : code; /* code < 0x110000: a str holds no more */
-        if (folded >= CODE_POINTS) {
-            PyErr_SetString(PyExc_ValueError, "fold: the table maps to a code point past U+10FFFF");
+    if (kind == PyUnicode_2BYTE_KIND) {
+        result = PyUnicode_New(size, 0xFFFF);
+        if (result == NULL)
+            goto done;
+        const Py_UCS2 *chars = (const Py_UCS2 *)data;
+        Py_UCS2 *into = (Py_UCS2 *)PyUnicode_DATA(result);
+        for (Py_ssize_t position = 0; position < size; position++) {
+            Py_UCS4 code = chars[position];
+            Py_UCS4 folded = to[code] ? to[code] : code;
+            changed |= folded != code;
+            widest = folded > widest ? folded : widest;
+            into[position] = (Py_UCS2)folded;
+        }
+        if (changed && widest >= 0x100 && widest <= 0xFFFF)
+            goto done;
+        Py_CLEAR(result);
+        if (!changed) {
+            result = Py_NewRef(text);
             goto done;
         }
+        changed = 0;
+        widest = 0;
+    }
+    FOR_KIND(kind, data, for (Py_ssize_t position = 0; position < size; position++) {
+        Py_UCS4 code = chars[position];
+        Py_UCS4 folded = to[code] ? to[code] : code; /* code < 0x110000: a str holds no more */
         changed |= folded != code;
         widest = folded > widest ? folded : widest;
+    });
+    if (widest >= CODE_POINTS) {
+        PyErr_SetString(PyExc_ValueError, "fold: the table maps to a code point past U+10FFFF");
+        goto done;
     }
     if (!changed) {
         result = Py_NewRef(text);
@@ -705,10 +756,10 @@ fold(PyObject *self, PyObject *args)
         goto done;
     int out_kind = PyUnicode_KIND(result);
     void *out = PyUnicode_DATA(result);
-    for (Py_ssize_t position = 0; position < size; position++) {
-        Py_UCS4 code = PyUnicode_READ(kind, data, position);
+    FOR_KIND(kind, data, for (Py_ssize_t position = 0; position < size; position++) {
+        Py_UCS4 code = chars[position];
         PyUnicode_WRITE(out_kind, out, position, to[code] ? to[code] : code);
-    }
+    });
 
 done:
     PyBuffer_Release(&table);
@@ -835,6 +886,22 @@ deletion_at(const Scan *scan, Py_ssize_t start)
     return -1;
 }
 
+/* The first position from `at` whose character could start a deletion
+   (white space, a format character or '('), or the text's size. */
+static Py_ssize_t
+next_candidate(const Scan *scan, Py_ssize_t at)
+{
+    const uint8_t *flags = scan->flags;
+    Py_ssize_t size = scan->size;
+    FOR_KIND(scan->kind, scan->data, while (at < size) {
+        Py_UCS4 code = chars[at];
+        if (code == '(' || (code < CODE_POINTS && (flags[code] & (IS_SPACE | IS_FORMAT))))
+            break;
+        at++;
+    });
+    return at;
+}
+
 /* The deletions of the whole text, as (start, end) pairs in *spans (PyMem;
    the caller frees it); -1 when out of memory.  Linear in the text: sre
    retries a run of white space that is not next to dense text at each of its
@@ -855,6 +922,14 @@ find_deletions(const Scan *scan, Py_ssize_t **spans, Py_ssize_t *count)
         if (at < dead_until && !(flags_at(scan, at) & IS_FORMAT)) {
             at++;
             continue;
+        }
+        if (at >= dead_until) {
+            /* Only white space, a format character or '(' starts a
+               deletion (deletion_at's first test): the characters before
+               the next one are passed over in a loop of their own. */
+            at = next_candidate(scan, at);
+            if (at == scan->size)
+                break;
         }
         Py_ssize_t end = deletion_at(scan, at);
         if (end < 0) {
@@ -962,10 +1037,10 @@ delete(PyObject *self, PyObject *args)
     Py_ssize_t from = 0;
     for (Py_ssize_t span = 0; span <= count; span++) {
         Py_ssize_t until = span < count ? spans[2 * span] : scan.size;
-        for (Py_ssize_t at = from; at < until; at++) {
-            Py_UCS4 code = PyUnicode_READ(scan.kind, scan.data, at);
+        FOR_KIND(scan.kind, scan.data, for (Py_ssize_t at = from; at < until; at++) {
+            Py_UCS4 code = chars[at];
             widest = code > widest ? code : widest;
-        }
+        });
         from = span < count ? spans[2 * span + 1] : scan.size;
     }
     result = PyUnicode_New(scan.size - removed, widest);
@@ -977,8 +1052,14 @@ delete(PyObject *self, PyObject *args)
     from = 0;
     for (Py_ssize_t span = 0; span <= count; span++) {
         Py_ssize_t until = span < count ? spans[2 * span] : scan.size;
-        for (Py_ssize_t at = from; at < until; at++)
-            PyUnicode_WRITE(out_kind, out, written++, PyUnicode_READ(scan.kind, scan.data, at));
+        if (out_kind == scan.kind) /* the kept pieces, as they are stored */
+            memcpy((char *)out + written * out_kind, (const char *)scan.data + from * out_kind,
+                   (size_t)(until - from) * (size_t)out_kind);
+        else
+            FOR_KIND(scan.kind, scan.data, for (Py_ssize_t at = from; at < until; at++) {
+                PyUnicode_WRITE(out_kind, out, written + (at - from), chars[at]);
+            });
+        written += until - from;
         from = span < count ? spans[2 * span + 1] : scan.size;
     }
 

@@ -378,7 +378,7 @@ def normalized_text(text: str) -> str:
     """
     folded = fold(text)
     kernel = compiled_kernel()
-    if kernel is not None:  # the same deletions in one pass in C: 66 -> 15 µs for a laws document, linear time
+    if kernel is not None:  # the same deletions in one pass in C, linear time: 66 -> ~11 µs for a laws document
         return kernel.delete(folded, _deletion_classes())  # type: ignore[no-any-return]
     return _deletions().sub("", folded)
 

@@ -238,6 +238,11 @@ def test_the_fold_kernel_refuses_a_bad_table() -> None:
         kernel.fold("Ａ", table)
     table[ord("Ａ")] = 0x1F600  # a wider result than the text: the string is made wide enough
     assert kernel.fold("aＡ", table) == "a\U0001f600"
+    # a narrower one is stored narrow, as every str must be (equal strs of different widths compare unequal)
+    table[ord("Ａ")] = ord("A")
+    for text, folded in (("aＡ", "aA"), ("Ａé", "Aé"), ("国Ａ", "国A"), ("\U0001f600Ａ", "\U0001f600A")):
+        assert kernel.fold(text, table) == folded
+        assert sys.getsizeof(kernel.fold(text, table)) == sys.getsizeof(folded)
 
 
 def alphabet_of(tables: Any) -> list[str]:

@@ -10,6 +10,7 @@ objects, and :func:`normalize_many` must equal ``normalize`` per text.
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -110,6 +111,18 @@ def test_deletion_kernel_equals_the_pattern(text: str) -> None:
         found.span() for found in module._deletions().finditer(text)
     ]
     assert type(deleted) is str and (deleted is text) == (module._deletions().search(text) is None)
+
+
+@pytest.mark.parametrize("text", ["a\u200bb", "\u200b", "é\u200b", "国\u200b家", "a\u200b\U0001f600", "\U0001f600\u200b国"])
+def test_deleting_stores_the_result_in_its_narrowest_width(text: str) -> None:
+    """A kept piece is copied as it is stored only when the result is as wide as the text."""
+    kernel = module.compiled_kernel()
+    if kernel is None:
+        pytest.skip("scanner/_ngram.c is not built here")
+    deleted = kernel.delete(text, module._deletion_classes())
+    expected = module._deletions().sub("", text)
+    assert deleted == expected  # equal strs of different widths compare unequal
+    assert sys.getsizeof(deleted) == sys.getsizeof(expected)
 
 
 def test_deletion_classes_are_the_patterns_classes() -> None:
