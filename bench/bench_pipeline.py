@@ -9,7 +9,8 @@ runs, with the machine's core count and load:
 * the raw matcher: an Aho-Corasick automaton of the same catalogue terms
   and anchors, iterated over the raw text, each run over texts just decoded
   (pyahocorasick, and ahocorasick-rs when installed, given the str and given
-  its UTF-8 bytes, encoded inside the timed run, which the Matcher does);
+  its UTF-8 or UTF-16 bytes, encoded inside the timed run, as the Matcher
+  does);
 * end to end on plain text: ``scan_bytes(content.encode(), "x.txt")`` per
   document plus the JSON document (``document_to_dict`` + ``json.dumps``),
   with each matcher backend, and its ratio to the faster way of that raw
@@ -51,7 +52,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 CORPUS = REPO.parent / "shared" / "corpus" / "real" / "laws.jsonl"
-RS_BYTES = "ahocorasick-rs, bytes"
+RS_UTF8 = "ahocorasick-rs, UTF-8"
+RS_UTF16 = "ahocorasick-rs, UTF-16"
 HEAVY_MODULES = ("sklearn", "jieba", "rjieba", "numpy", "scipy", "pdfminer", "pypdfium2", "opencc")
 # In the small document's first paragraph: lexicon terms (标底, 机密) inside longer
 # words, so the cold scan also loads the segmenter, as a real draft's hits do.
@@ -146,15 +148,17 @@ def raw_matchers(settings) -> dict[str, Callable[[str], int]]:  # type: ignore[n
         return found
     rs = ahocorasick_rs.AhoCorasick(keys, implementation=ahocorasick_rs.Implementation.DFA)
     found["ahocorasick-rs"] = lambda text: len(rs.find_matches_as_indexes(text, overlapping=True))
-    # The library's faster way for non-ASCII text, which the Matcher takes:
-    # encode it and search the bytes (its str search also maps the offset of
-    # every character, where the Matcher maps only its hits').
-    rs_bytes = ahocorasick_rs.BytesAhoCorasick(
-        [key.encode() for key in keys], implementation=ahocorasick_rs.Implementation.DFA
-    )
-    found[RS_BYTES] = lambda text: len(
-        rs_bytes.find_matches_as_indexes(text.encode("utf-8", "surrogatepass"), overlapping=True)
-    )
+    # The library's faster ways for non-ASCII text, which the Matcher takes
+    # (scanner.match._rs_find): encode it and search the bytes (its str
+    # search also maps the offset of every character).  The encoding is
+    # timed, the mapping of the hits' offsets is not.
+    for name, encoding in ((RS_UTF8, "utf-8"), (RS_UTF16, "utf-16-le")):
+        on_bytes = ahocorasick_rs.BytesAhoCorasick(
+            [key.encode(encoding) for key in keys], implementation=ahocorasick_rs.Implementation.DFA
+        )
+        found[name] = lambda text, on_bytes=on_bytes, encoding=encoding: len(
+            on_bytes.find_matches_as_indexes(text.encode(encoding, "surrogatepass"), overlapping=True)
+        )
     return found
 
 

@@ -441,37 +441,61 @@ def _py_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
 def _rs_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
     import ahocorasick_rs
 
-    # The automaton reads UTF-8 bytes the text is encoded to here, and only
-    # the hits' offsets are turned into character offsets.  Given a str,
-    # ahocorasick-rs encodes it too but then maps every multi-byte
+    # The automaton reads bytes the text is encoded to here, and only the
+    # hits' offsets are turned into character offsets.  Given a str,
+    # ahocorasick-rs encodes it to UTF-8 and then maps every multi-byte
     # character's offset, a third of the time of a pass over a laws
-    # document, which has two hits on average.  The same automaton on the
-    # same bytes finds the same hits in the same order; a UTF-8 key can only
-    # match at character boundaries.  "surrogatepass" lets a text with a
-    # lone surrogate be read as pyahocorasick reads it (a str refused it).
+    # document, which has two hits on average.  Text of the Basic
+    # Multilingual Plane (Chinese text is) is read as UTF-16: two bytes a
+    # character instead of three, an offset in bytes is twice one in
+    # characters, and encoding it is a copy (matching a laws document 78 ->
+    # 40 µs); other text as UTF-8.  Either way the hits and their order are
+    # the library's own (a UTF-8 key can only match at character
+    # boundaries; a UTF-16 match at an odd offset is dropped).
+    # "surrogatepass" lets a text with a lone surrogate be read as
+    # pyahocorasick reads it (the library's str search refused it).
     implementation = ahocorasick_rs.Implementation.DFA if len(keys) <= _MAX_DFA_KEYS else None
     options: dict[str, Any] = {"implementation": implementation}
     if leftmost_longest:
         options["matchkind"] = ahocorasick_rs.MatchKind.LeftmostLongest
-    automaton = ahocorasick_rs.BytesAhoCorasick([_utf8(key) for key in keys], **options)
+    utf8 = ahocorasick_rs.BytesAhoCorasick([_utf8(key) for key in keys], **options)
     lengths = [len(key) for key in keys]
     to_characters = _char_offsets()
 
-    def find(text: str) -> list[tuple[int, int, int]]:
+    def in_utf8(text: str) -> list[tuple[int, int, int]]:
         data = _utf8(text)
         # every occurrence of every key, as pyahocorasick's iter reports them
-        found: list[tuple[int, int, int]] = automaton.find_matches_as_indexes(data, overlapping=not leftmost_longest)
+        found: list[tuple[int, int, int]] = utf8.find_matches_as_indexes(data, overlapping=not leftmost_longest)
         if not found or len(data) == len(text):  # ASCII: bytes are characters
             return found
         ends = sorted({end for _, _, end in found})
         at = dict(zip(ends, to_characters(data, ends), strict=True))
         return [(key, at[end] - lengths[key], at[end]) for key, _, end in found]
 
+    if leftmost_longest:  # a UTF-16 match at an odd offset could hide one that is not
+        return in_utf8
+    utf16 = ahocorasick_rs.BytesAhoCorasick([_utf16(key) for key in keys], **options)
+
+    def find(text: str) -> list[tuple[int, int, int]]:
+        if text.isascii():
+            return in_utf8(text)
+        data = _utf16(text)
+        if len(data) != 2 * len(text):  # a character beyond the plane takes two code units
+            return in_utf8(text)
+        found = utf16.find_matches_as_indexes(data, overlapping=True)
+        # a key's bytes can also stand at an odd offset (the high byte of one
+        # character, then the next one's): not a hit
+        return [(key, start >> 1, end >> 1) for key, start, end in found if not start & 1]
+
     return find
 
 
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
+
+
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16-le", "surrogatepass")
 
 
 def _char_offsets() -> Callable[[bytes, list[int]], list[int]]:

@@ -147,13 +147,14 @@ def test_global_allow_list() -> None:
 @pytest.mark.parametrize("backend", match_module.BACKENDS)
 def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     # Count the constructions of the library the Matcher uses: the automaton
-    # is built once per Matcher, never per document.
+    # is built once per Matcher, never per document (ahocorasick-rs: one for
+    # UTF-8 text and one for UTF-16, see match._rs_find).
     if backend == match_module.AHOCORASICK_RS:
         library = pytest.importorskip("ahocorasick_rs")
-        constructor = "BytesAhoCorasick"
+        constructor, automata = "BytesAhoCorasick", 2
     else:
         library = pytest.importorskip("ahocorasick")
-        constructor = "Automaton"
+        constructor, automata = "Automaton", 1
     built = []
     real = getattr(library, constructor)
 
@@ -163,9 +164,9 @@ def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) 
 
     monkeypatch.setattr(library, constructor, counting)
     matcher = Matcher(catalogue_of(TOY), backend=backend)
-    for text in ("本项目标底为120万元", "共产主义", "无关内容"):
+    for text in ("本项目标底为120万元", "共产主义", "无关内容", "ASCII only", "\U00020001 beyond the plane"):
         scan(matcher, text)
-    assert len(built) == 1
+    assert len(built) == automata
     assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}  # the counted automaton is the one used
 
 

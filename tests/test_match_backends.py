@@ -113,3 +113,20 @@ def test_char_offsets_count_characters_before_each_byte_offset(pure: bool) -> No
         for bad, error in (([5, 2], ValueError), ([len(data) + 1], ValueError), ([-1], ValueError), ([1.0], TypeError)):
             with pytest.raises(error):
                 kernel.char_offsets(data, bad)
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        # UTF-16-LE bytes of 秘密 (D8 79 C6 5B) at an odd offset: 00 [D8 | 79 C6 | 5B] 00
+        ("秘密", "\ud800\uc679\u005b"),
+        # of SN (53 00 4E 00): 00 [53 | 00 4E | 00] 01
+        ("SN", "\u5300\u4e00\u0100"),
+    ],
+)
+def test_a_key_across_two_characters_is_no_hit(key: str, text: str) -> None:
+    """Chinese text is searched as UTF-16, where a key's bytes can stand across two characters."""
+    assert key.encode("utf-16-le") in text.encode("utf-16-le", "surrogatepass")
+    for backend in (PYAHOCORASICK, AHOCORASICK_RS):
+        assert find_all([key], backend)(text) == []
+        assert find_all([key, "x"], backend)(text + key + "x") == [(0, 3, 3 + len(key)), (1, 3 + len(key), 4 + len(key))]
