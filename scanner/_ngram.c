@@ -31,8 +31,7 @@
  * between the steps, ~30 µs here.  exact_sum() is that sum for
  * scanner.model.exact_sum; fold() is scanner.normalize.fold (str.translate
  * with a one-to-one table, in one pass); ascii_skeleton() lets the matcher
- * try its ASCII gates on a document's few ASCII characters; char_offsets()
- * turns the byte offsets of its hits in UTF-8 text into character offsets.
+ * try its ASCII gates on a document's few ASCII characters.
  *
  * Dictionary is jieba's dictionary and its Tokenizer.cut(text, HMM=False),
  * for scanner.segment: the word boundaries around a hit.  It reads the
@@ -1123,61 +1122,6 @@ ascii_skeleton(PyObject *self, PyObject *args)
     return result;
 }
 
-PyDoc_STRVAR(char_offsets_doc,
-"char_offsets(data, offsets) -> list\n"
-"\n"
-"The character offsets of byte offsets into UTF-8 text: for each offset, how\n"
-"many bytes before it in data are not continuation bytes (0x80-0xBF).\n"
-"offsets: a list of ints, ascending, none past len(data) (ValueError\n"
-"otherwise; TypeError for anything but an int).  One pass up to the last\n"
-"offset, so a few hits in a long text cost a count of its bytes, not a\n"
-"decoding.");
-
-static PyObject *
-char_offsets(PyObject *self, PyObject *args)
-{
-    Py_buffer data = {0};
-    PyObject *offsets, *result = NULL;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "y*O!:char_offsets", &data, &PyList_Type, &offsets))
-        return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(offsets);
-    result = PyList_New(count);
-    if (result == NULL)
-        goto done;
-    const unsigned char *bytes = (const unsigned char *)data.buf;
-    Py_ssize_t at = 0, chars = 0;
-    for (Py_ssize_t item = 0; item < count; item++) {
-        PyObject *offset_object = PyList_GET_ITEM(offsets, item);
-        if (!PyLong_CheckExact(offset_object)) { /* no __index__: nothing can change the list under us */
-            PyErr_SetString(PyExc_TypeError, "char_offsets: offsets must be ints");
-            goto fail;
-        }
-        Py_ssize_t offset = PyLong_AsSsize_t(offset_object);
-        if (offset == -1 && PyErr_Occurred())
-            goto fail;
-        if (offset < at || offset > data.len) {
-            PyErr_SetString(PyExc_ValueError, "char_offsets: offsets must ascend and stay within data");
-            goto fail;
-        }
-        Py_ssize_t counted = 0;
-        for (; at < offset; at++) /* no branch: the compiler makes it a vector count */
-            counted += (bytes[at] & 0xC0) != 0x80;
-        chars += counted;
-        PyObject *number = PyLong_FromSsize_t(chars);
-        if (number == NULL)
-            goto fail;
-        PyList_SET_ITEM(result, item, number);
-    }
-    goto done;
-
-fail:
-    Py_CLEAR(result);
-done:
-    PyBuffer_Release(&data);
-    return result;
-}
-
 /* ---- word boundaries: jieba's Tokenizer.cut(text, HMM=False) ---------------
 
    jieba's dictionary (dict.txt: `word freq [tag]` a line) as a trie whose
@@ -1823,7 +1767,6 @@ static PyMethodDef methods[] = {
     {"exact_sum", exact_sum, METH_VARARGS, exact_sum_doc},
     {"fold", fold, METH_VARARGS, fold_doc},
     {"ascii_skeleton", ascii_skeleton, METH_VARARGS, ascii_skeleton_doc},
-    {"char_offsets", char_offsets, METH_VARARGS, char_offsets_doc},
     {"delete", delete, METH_VARARGS, delete_doc},
     {"deletions", deletions, METH_VARARGS, deletions_doc},
     {NULL, NULL, 0, NULL},

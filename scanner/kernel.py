@@ -2,10 +2,9 @@
 
 One optional C extension serves the model (n-gram counts and their exact
 weighing: see :mod:`scanner.features`), the normaliser (one-to-one folds:
-see :mod:`scanner.normalize`), the matcher (its gates' ASCII pre-check and
-its hits' character offsets: see :mod:`scanner.match`) and the
-word-boundary check (jieba's dictionary and its cut, HMM off: see
-:mod:`scanner.segment`).  Every caller
+see :mod:`scanner.normalize`), the matcher (its gates' ASCII pre-check:
+see :mod:`scanner.match`) and the word-boundary check (jieba's dictionary
+and its cut, HMM off: see :mod:`scanner.segment`).  Every caller
 has a path without it giving the same results (numpy and Python; rjieba or
 jieba for word boundaries), so an install without a C compiler loses
 speed, not answers.

@@ -460,7 +460,6 @@ def _rs_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
         options["matchkind"] = ahocorasick_rs.MatchKind.LeftmostLongest
     utf8 = ahocorasick_rs.BytesAhoCorasick([_utf8(key) for key in keys], **options)
     lengths = [len(key) for key in keys]
-    to_characters = _char_offsets()
 
     def in_utf8(text: str) -> list[tuple[int, int, int]]:
         data = _utf8(text)
@@ -469,7 +468,7 @@ def _rs_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
         if not found or len(data) == len(text):  # ASCII: bytes are characters
             return found
         ends = sorted({end for _, _, end in found})
-        at = dict(zip(ends, to_characters(data, ends), strict=True))
+        at = dict(zip(ends, char_offsets(data, ends), strict=True))
         return [(key, at[end] - lengths[key], at[end]) for key, _, end in found]
 
     if leftmost_longest:  # a UTF-16 match at an odd offset could hide one that is not
@@ -496,14 +495,6 @@ def _utf8(text: str) -> bytes:
 
 def _utf16(text: str) -> bytes:
     return text.encode("utf-16-le", "surrogatepass")
-
-
-def _char_offsets() -> Callable[[bytes, list[int]], list[int]]:
-    """The kernel's ``char_offsets`` (byte offsets into UTF-8 text -> character offsets), or the same in Python."""
-    kernel = compiled_kernel()
-    if kernel is not None:
-        return kernel.char_offsets  # type: ignore[no-any-return]
-    return char_offsets
 
 
 def char_offsets(data: bytes, offsets: list[int]) -> list[int]:
