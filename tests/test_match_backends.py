@@ -74,22 +74,26 @@ def test_leftmost_longest_is_what_a_longest_first_alternation_finds(text: str) -
 
 TEXTS = st.lists(
     st.sampled_from([*WORDS, "标底", "部", "内", "\U00020001", "\ud800", "é", "，", "\n", "a", "1"]), max_size=30
-).map("".join)
+).map("".join) | st.text(alphabet="a1é ", max_size=20)
 
 
 @settings(max_examples=300, deadline=None)
 @given(TEXTS)
 def test_rs_backend_reads_bytes_as_the_library_reads_text(text: str) -> None:
-    """The automaton reads UTF-8 bytes and maps only its hits to characters: the library's own str search, exactly."""
+    """The automaton reads the text's UTF-16 or UTF-8 bytes and maps only its hits: the library's str search, exactly.
+
+    Keys and texts of every path: Chinese (UTF-16), ASCII only, Latin-1 and beyond the plane (UTF-8).
+    """
     import ahocorasick_rs
 
+    keys = [*WORDS, "a1", "1a", "é"]
     if "\ud800" in text:  # the library refuses a lone surrogate in a str; the bytes path reads it as pyahocorasick
-        assert sorted(find_all(WORDS, AHOCORASICK_RS)(text)) == sorted(find_all(WORDS, PYAHOCORASICK)(text))
+        assert sorted(find_all(keys, AHOCORASICK_RS)(text)) == sorted(find_all(keys, PYAHOCORASICK)(text))
         return
     for longest in (False, True):
         options = {"matchkind": ahocorasick_rs.MatchKind.LeftmostLongest} if longest else {}
-        library = ahocorasick_rs.AhoCorasick(WORDS, **options)
-        assert find_all(WORDS, AHOCORASICK_RS, leftmost_longest=longest)(text) == library.find_matches_as_indexes(
+        library = ahocorasick_rs.AhoCorasick(keys, **options)
+        assert find_all(keys, AHOCORASICK_RS, leftmost_longest=longest)(text) == library.find_matches_as_indexes(
             text, overlapping=not longest
         )
 
