@@ -10,7 +10,10 @@ Script, style, noscript and template content is not text and is skipped.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import Any
 
 from scanner.extract._common import Collector, ExtractError
 from scanner.extract.text import decode
@@ -41,19 +44,23 @@ _META_NAMES = {"description", "keywords", "author", "subject", "classification"}
 
 
 def extract(data: bytes, out: Collector) -> None:
-    from lxml import etree, html
+    from lxml import etree
 
     if len(data) > MAX_HTML_BYTES:
         out.error(HTML_TRUNCATED)
         data = data[:MAX_HTML_BYTES]
     text = _decode(data)
     # huge_tree stays off: libxml2 then stops at 256 levels of nesting, and
-    # the walker below recurses once per level.
-    parser = html.HTMLParser(huge_tree=False, no_network=True)
+    # the walker below recurses once per level.  lxml.etree's parser, not
+    # lxml.html's: the same tree, without lxml.html's element classes, whose
+    # choice runs Python code for each element the walker visits.
+    parser = etree.HTMLParser(huge_tree=False, no_network=True)
     try:
-        root = html.document_fromstring(text, parser=parser)
+        root = etree.fromstring(text, parser)
     except (etree.ParserError, ValueError) as error:
         raise ExtractError(f"HTML 无法解析 / cannot parse HTML: {error}") from error
+    if root is None:  # as lxml.html.document_fromstring says it
+        raise ExtractError("HTML 无法解析 / cannot parse HTML: Document is empty")
     fatal = [entry for entry in parser.error_log if entry.level_name == "FATAL"]
     if fatal:
         # libxml2 gave up part-way (nesting deeper than its limit) and
@@ -63,8 +70,8 @@ def extract(data: bytes, out: Collector) -> None:
         _flat_text(text, out)
         return
     title = root.find(".//title")
-    if title is not None and (title.text_content() or "").strip():
-        out.title = " ".join(title.text_content().split())
+    if title is not None and (title_text := _string_value(title)).strip():
+        out.title = " ".join(title_text.split())
         out.add(out.title, part="metadata", source="title", numbered=False)
     for meta in root.iter("meta"):
         name = (meta.get("name") or "").lower()
@@ -83,6 +90,18 @@ def extract(data: bytes, out: Collector) -> None:
         if _CJK.search(text):
             index += 1
             out.add(text, part="comment", source="html-comment", paragraph=index)
+
+
+@functools.cache
+def _string_xpath() -> Callable[[Any], str]:
+    from lxml import etree
+
+    return etree.XPath("string()")  # type: ignore[return-value]
+
+
+def _string_value(element: Any) -> str:
+    """The element's text and its descendants' (lxml.html's ``text_content()``)."""
+    return _string_xpath()(element)
 
 
 def _decode(data: bytes) -> str:
@@ -118,18 +137,27 @@ class _Walker:
         if not tag:  # comment or processing instruction: read separately
             self._tail(element, hidden)
             return
-        own_hidden = hidden or element.get("hidden") is not None or bool(
-            _HIDING_STYLE.search(element.get("style") or "")
-        ) or (element.get("type") or "").lower() == "hidden"
+        # most elements have no attribute: one call says so (a get per
+        # attribute below was most of the walk's time on a plain page)
+        attributes = element.keys()
+        own_hidden = hidden or (
+            bool(attributes)
+            and (
+                element.get("hidden") is not None
+                or bool(_HIDING_STYLE.search(element.get("style") or ""))
+                or (element.get("type") or "").lower() == "hidden"
+            )
+        )
         block = tag in _BLOCKS
         if block:
             self.flush()
-        for attribute in ("alt", "title"):
-            value = (element.get(attribute) or "").strip()
-            if value:
-                self.out.add(value, part="alt-text", source=f"{tag}@{attribute}", numbered=False)
-        if tag == "input" and (element.get("type") or "").lower() == "hidden" and element.get("value"):
-            self.hidden.append(element.get("value"))
+        if attributes:
+            for attribute in ("alt", "title"):
+                value = (element.get(attribute) or "").strip()
+                if value:
+                    self.out.add(value, part="alt-text", source=f"{tag}@{attribute}", numbered=False)
+            if tag == "input" and (element.get("type") or "").lower() == "hidden" and element.get("value"):
+                self.hidden.append(element.get("value"))
         if tag == "br":
             (self.hidden if own_hidden else self.visible).append("\n")
         if element.text:
@@ -145,19 +173,26 @@ class _Walker:
             (self.hidden if hidden else self.visible).append(element.tail)
 
     def flush(self) -> None:
-        text = _squeeze("".join(self.visible))
-        self.visible.clear()
-        self.out.add(text)
-        hidden_text = _squeeze("".join(self.hidden))
-        self.hidden.clear()
-        if hidden_text:
-            self.hidden_index += 1
-            self.out.add(hidden_text, part="hidden", source="html", paragraph=self.hidden_index)
+        # (most calls have nothing hidden, and half nothing at all: a block
+        # that follows another)
+        if self.visible:
+            text = _squeeze("".join(self.visible))
+            self.visible.clear()
+            self.out.add(text)
+        if self.hidden:
+            hidden_text = _squeeze("".join(self.hidden))
+            self.hidden.clear()
+            if hidden_text:
+                self.hidden_index += 1
+                self.out.add(hidden_text, part="hidden", source="html", paragraph=self.hidden_index)
 
 
 def _squeeze(text: str) -> str:
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    lines = text.splitlines()
+    if len(lines) == 1:  # most blocks: one line
+        return " ".join(lines[0].split())
+    squeezed = (" ".join(line.split()) for line in lines)
+    return "\n".join(line for line in squeezed if line)
 
 
 class _FlatText:
