@@ -44,10 +44,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, finding_at, texts_of, units_of
+from scanner.findings import UnitView, context_of, finding_at, texts_of, units_of
 from scanner.match import Occurrences, find_all
 from scanner.normalize import Normalized, normalized_text
-from scanner.types import Finding, Severity
+from scanner.types import Finding, Location, Severity, TextUnit
 
 GRAMMAR_RULE = "CM001"
 NOTE_RULE = "CM002"
@@ -616,8 +616,9 @@ def detect_markings(
     # "\n密" (a plain substring search) is needed for any split level; a
     # one-character search (memchr-fast) for 密 first costs a sixth of it
     # and rules out half of the documents
+    tails: dict[int, tuple[int, TextUnit]] = {}
     if "密" in joined and "\n密" in joined and _SPLIT_LEVEL.search(joined):
-        views = _join_split_marks(views, grammar)
+        views, tails = _join_split_marks(views, grammar)
         joined = "\n".join(texts_of(views))
     # One scan finds the units with a trigger (a search first and then the
     # same scan again cost twice as much on documents that have one).  The
@@ -637,7 +638,7 @@ def detect_markings(
     rules = {rule.id: rule for rule in catalogue.enabled("marking")}
     if not rules:
         return []
-    scan = _DocumentScan(views=views, grammar=grammar, rules=rules)
+    scan = _DocumentScan(views=views, grammar=grammar, rules=rules, tails=tails)
     for position in hits:
         scan.unit(position)
     return scan.finish()
@@ -661,15 +662,21 @@ def _units_hit(views: Sequence[UnitView], joined: str, found: Sequence[int]) -> 
     return sorted({bisect.bisect_right(starts, start) - 1 for start in found})
 
 
-def _join_split_marks(views: Sequence[UnitView], grammar: Grammar) -> Sequence[UnitView]:
+def _join_split_marks(
+    views: Sequence[UnitView], grammar: Grammar
+) -> tuple[Sequence[UnitView], dict[int, tuple[int, TextUnit]]]:
     """Merge a level split across lines (机 / 密★1年, 秘 / -1- / 密) into one view.
 
     Text extraction gives one unit per line, so a mark broken by a line
     break or a page-number line arrives in two or three units.  Only short
     lines are joined: a long line ending in 机 is a sentence, not a mark.
+    Also returns, for each merged view's index, where its last unit starts
+    in the merged text and that unit: a finding wholly inside it is located
+    there (see :meth:`_DocumentScan.emit`).
     """
     firsts = {level[0] for level in grammar.levels}
     joined: list[UnitView] = []
+    tails: dict[int, tuple[int, TextUnit]] = {}
     skip_to = -1
     for position, view in enumerate(views):
         if position <= skip_to:
@@ -689,10 +696,20 @@ def _join_split_marks(views: Sequence[UnitView], grammar: Grammar) -> Sequence[U
                 tail_offset = len(merged) - len(views[following].unit.text)
                 norm = _concatenate(merged, [(0, view.norm), (tail_offset, views[following].norm)])
                 joined.append(UnitView(unit, norm, view.index))
+                tails[view.index] = (tail_offset, views[following].unit)
                 skip_to = following
                 continue
         joined.append(view)
-    return joined
+    return joined, tails
+
+
+def _in_tail(finding: Finding, offset: int, unit: TextUnit) -> Finding:
+    """``finding``, which lies wholly in ``unit`` at ``offset`` of a merged split mark's text, located in ``unit``."""
+    start, end = finding.location.start - offset, finding.location.end - offset
+    location = Location(
+        part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source
+    )
+    return replace(finding, location=location, context=context_of(unit.text, start, end))
 
 
 def _concatenate(original: str, pieces: Sequence[tuple[int, Normalized]]) -> Normalized:
@@ -724,10 +741,18 @@ def _concatenate(original: str, pieces: Sequence[tuple[int, Normalized]]) -> Nor
 class _DocumentScan:
     """The state of one document's scan: findings so far and lazy positions."""
 
-    def __init__(self, *, views: Sequence[UnitView], grammar: Grammar, rules: Mapping[str, Rule]) -> None:
+    def __init__(
+        self,
+        *,
+        views: Sequence[UnitView],
+        grammar: Grammar,
+        rules: Mapping[str, Rule],
+        tails: Mapping[int, tuple[int, TextUnit]] | None = None,
+    ) -> None:
         self.views = views
         self.grammar = grammar
         self.rules = rules
+        self.tails = tails or {}  # see _join_split_marks
         self.findings: list[Finding] = []
         self._positions: Positions | None = None
         self._head_evidence: tuple[str, ...] | None = None
@@ -757,7 +782,13 @@ class _DocumentScan:
         severity = rule.severity
         if cap is not None and cap.rank < severity.rank:
             severity = cap
-        self.findings.append(finding_at(rule, view, start, end, severity=severity, evidence=tuple(evidence)))
+        finding = finding_at(rule, view, start, end, severity=severity, evidence=tuple(evidence))
+        tail = self.tails.get(view.index)
+        if tail is not None and finding.location.start >= tail[0]:
+            # the last unit of a merged split mark holds it all: the merged
+            # text's offsets would point past the end of the first unit
+            finding = _in_tail(finding, *tail)
+        self.findings.append(finding)
 
     # one unit ------------------------------------------------------------
 

@@ -418,6 +418,22 @@ def test_word_checks_never_skip_a_match(text: str) -> None:
         assert any(phrase in folded for phrase in grammar.disclosure_phrases)
 
 
+def test_a_mark_in_the_last_line_of_a_joined_split_mark_is_located_in_that_line(catalogue: Catalogue) -> None:
+    # 袐 / 密级　绝密: the split level (袐 + 密) joins the two lines into one
+    # view; 绝密 lies wholly in the second line and is located there, not at
+    # offsets of the joined text past the end of the first line (found by
+    # tests/test_properties.py).
+    units = [TextUnit(text="袐", paragraph=1), TextUnit(text="密级\u3000绝密", paragraph=2)]
+    findings = detect_markings(document(*units), catalogue)
+    [split] = [finding for finding in findings if "\n" in finding.text]
+    assert (split.location.paragraph, split.location.start, split.text) == (1, 0, "袐\n密级")
+    [level] = [finding for finding in findings if finding.text == "绝密"]
+    location = level.location
+    assert (location.paragraph, location.start, location.end) == (2, 3, 5)
+    assert units[1].text[location.start : location.end] == "绝密"
+    assert level.context == "密级 绝密"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(LINES, min_size=1, max_size=6))
 def test_units_without_a_trigger_add_nothing(lines: list[str]) -> None:
