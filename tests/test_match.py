@@ -469,3 +469,33 @@ def test_hits_located_by_line_as_by_offsets(texts: list[str], hits: list[tuple[i
     by_line = list(match_module._by_line(joined, found))
     assert sorted(by_line) == sorted(match_module._by_offsets(offsets, found))
     assert [item[0] for item in by_line] == [key for key, _, _ in sorted(found, key=lambda hit: hit[1])]
+
+
+# Pieces of what the shipped gated patterns look for (MAC addresses, phone
+# and identity numbers, IPs, coordinates) and of what opens their gates
+# without them (dates, numbering).
+GATED_PIECES = st.sampled_from(
+    ["3C", "0e", "f4", "a", "F", "7", "12", "2024", "1234", "5678", "110105", "19491231", "002X",
+     ":", "-", ".", " ", "°", "中", "号", "192", "168", "0", "1", "N", "E"]
+)
+
+
+# runs of hex pairs or numbers joined by one separator: MAC addresses, IPs,
+# dates and their near misses
+SEPARATED = st.builds(
+    lambda separator, parts: separator.join(parts),
+    st.sampled_from([":", "-", ".", " "]),
+    st.lists(st.one_of(st.text("0123456789abcdefABCDEF", min_size=2, max_size=2), GATED_PIECES), min_size=2, max_size=7),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(GATED_PIECES, SEPARATED), max_size=8).map("".join))
+def test_a_shipped_gate_opens_wherever_its_pattern_matches(text: str) -> None:
+    """A gate only saves work: a unit it keeps closed must hold no match of its rule's pattern."""
+    for prepared in SHIPPED._patterns:
+        if prepared.gate and prepared.rule.pattern.search(text):
+            assert any(re.search(gate, text) for gate in prepared.gate), (prepared.rule.id, text)
+
+
+SHIPPED = Matcher(load_catalogue())
