@@ -111,21 +111,21 @@ class Collector:
         if paragraph is None and numbered:
             self.paragraph += 1
             paragraph = self.paragraph
-        if len(text) <= MAX_UNIT_CHARS:
-            # the usual unit, made without the dataclass __init__ (1.5 of the
-            # 5 µs this method took; an HTML page adds one per block)
-            unit = without_init(
-                TextUnit,
-                {"text": text, "part": part, "page": page, "paragraph": paragraph, "source": source, "cell": cell},
-            )
-            self.units.append(unit)
-        else:
-            pieces = [text[start : start + MAX_UNIT_CHARS] for start in range(0, len(text), MAX_UNIT_CHARS)]
-            for piece in pieces:
-                self.units.append(
-                    TextUnit(text=piece, part=part, page=page, paragraph=paragraph, source=source, cell=cell)
+        pieces = (
+            (text,)
+            if len(text) <= MAX_UNIT_CHARS
+            else [text[start : start + MAX_UNIT_CHARS] for start in range(0, len(text), MAX_UNIT_CHARS)]
+        )
+        for piece in pieces:
+            # made without the dataclass __init__ (1.5 of the 5 µs this
+            # method took; an HTML page adds a unit per block)
+            self.units.append(
+                without_init(
+                    TextUnit,
+                    {"text": piece, "part": part, "page": page, "paragraph": paragraph, "source": source, "cell": cell},
                 )
-            unit = self.units[-len(pieces)]
+            )
+        unit = self.units[-len(pieces)]
         if count:
             self.layer_counts[part] = self.layer_counts.get(part, 0) + 1
         return unit
