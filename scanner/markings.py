@@ -45,7 +45,7 @@ from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import UnitView, context_of, finding_at, texts_of, units_of
-from scanner.match import Occurrences, find_all
+from scanner.match import Occurrences, find_all, lines_at
 from scanner.normalize import Normalized, normalized_text
 from scanner.types import Finding, Location, Severity, TextUnit
 
@@ -650,11 +650,8 @@ def _units_hit(views: Sequence[UnitView], joined: str, found: Sequence[int]) -> 
     if not found:
         return hits
     if joined.count("\n") == len(views) - 1:
-        # No unit has a line break of its own: count separators in C.
-        line = scanned = 0
-        for start in found:
-            line += joined.count("\n", scanned, start)
-            scanned = start
+        # No unit has a line break of its own: unit k is line k.
+        for line, _ in lines_at(joined, found):
             if not hits or hits[-1] != line:
                 hits.append(line)
         return hits

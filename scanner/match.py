@@ -592,14 +592,24 @@ def _by_line(joined: str, found: list[tuple[int, int, int]]) -> Iterator[tuple[i
     (The order of a unit's hits does not matter to :meth:`Matcher._term_hits`,
     which sorts them; two hits with the same span are the same key's.)
     """
+    ordered = sorted(found, key=_START)
+    for (key_index, begin, end), (line, line_start) in zip(ordered, lines_at(joined, map(_START, ordered))):
+        yield key_index, line, begin - line_start, end - line_start
+
+
+def lines_at(joined: str, offsets: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """For ascending ``offsets`` into ``joined``: the line each lies on (0-based) and where that line starts.
+
+    The line breaks are counted in C, each stretch of text once.
+    """
     line = line_start = scanned = 0
-    for key_index, begin, end in sorted(found, key=_START):
-        breaks = joined.count("\n", scanned, begin)
+    for offset in offsets:
+        breaks = joined.count("\n", scanned, offset)
         if breaks:
             line += breaks
-            line_start = joined.rfind("\n", scanned, begin) + 1
-        scanned = begin
-        yield key_index, line, begin - line_start, end - line_start
+            line_start = joined.rfind("\n", scanned, offset) + 1
+        scanned = offset
+        yield line, line_start
 
 
 def _allowed(text: str, start: int, end: int, phrases: tuple[str, ...]) -> bool:
