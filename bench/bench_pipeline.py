@@ -422,7 +422,8 @@ def main() -> None:
               + ", ".join(f"{rate(cpu) / speed:.0%} of {name}" for name, speed in raw.items()))
 
     floor, floor_wall = median_runs(runs, lambda: compiled_floor(data, settings))
-    print(f"\ncompiled floor (decode, automaton pass, classifier; nothing else): {rate(floor):.1f} MB/s "
+    steps = "decode, automaton pass, classifier" if settings.model else "decode, automaton pass; no model loaded"
+    print(f"\ncompiled floor ({steps}; nothing else): {rate(floor):.1f} MB/s "
           f"({rate(floor_wall):.1f} wall), the most a pipeline running this classifier could reach if every "
           "other step were free; as a share of each raw matcher: "
           + ", ".join(f"{name} {rate(floor) / speed:.0%}" for name, speed in raw.items()))
