@@ -1,12 +1,17 @@
 """Batch throughput: a generated site of >= 10,000 files scanned with --jobs 1 and --jobs 2, then from cache.
 
-    python bench/bench_batch.py [--files 10000] [--dir /tmp/site] [--keep] [--runs 3]
+    python bench/bench_batch.py [--files 10000] [--dir /tmp/site] [--keep] [--runs 3] [--per-kind-only]
 
 Prints files/s and MB/s per job count, the speed-up, the peak memory of a
 worker (its own ru_maxrss: workers are forked from a fork server, so they are
 not the parent's children) and the time of a second, fully cached run.
 The site is 70 % HTML pages, 20 % docx and 10 % pdf attachments, every file
 different, a few with marks, built with tests/builders.py.
+
+First, per file of each kind, in this process: CPU µs to scan a file
+(``scan_bytes`` and its JSON document) and to extract it alone, the median
+of ``--runs`` runs over up to 300 files of the kind.  A website is mostly
+small files, so the cost per file, not per byte, is what counts there.
 """
 
 from __future__ import annotations
@@ -75,6 +80,44 @@ def generate(root: Path, total: int, seed: int = 7) -> None:
             print(f"  generated {index} files", file=sys.stderr)
 
 
+def per_kind(files: list[Path], settings, runs: int, sample: int = 300) -> None:  # type: ignore[no-untyped-def]
+    """Print CPU µs per file by kind: the whole scan with its JSON document, and extraction alone."""
+    import json
+
+    from scanner.extract import extract_bytes
+    from scanner.pipeline import scan_bytes
+    from scanner.report.json_report import document_to_dict
+
+    kinds: dict[str, list[Path]] = {}
+    for path in files:
+        kinds.setdefault(path.suffix.lower(), []).append(path)
+    print(f"per file, one process (CPU µs, median of {runs} runs over up to {sample} files of each kind):")
+    for suffix, paths in sorted(kinds.items()):
+        chosen = paths[:: max(1, len(paths) // sample)][:sample]
+        inputs = [(path.read_bytes(), str(path)) for path in chosen]
+
+        def scan(inputs=inputs) -> None:  # type: ignore[no-untyped-def]
+            for data, name in inputs:
+                json.dumps(document_to_dict(scan_bytes(data, name, settings)), ensure_ascii=False)
+
+        def extract(inputs=inputs) -> None:  # type: ignore[no-untyped-def]
+            for data, name in inputs:
+                extract_bytes(data, name)
+
+        timings = {}
+        for label, work in (("scan", scan), ("extract", extract)):
+            work()  # lazy tables and imports outside the clock
+            seconds = []
+            for _ in range(runs):
+                started = time.process_time()
+                work()
+                seconds.append(time.process_time() - started)
+            timings[label] = statistics.median(seconds) / len(inputs) * 1e6
+        size = sum(len(data) for data, _ in inputs) / len(inputs) / 1e3
+        print(f"  {suffix or '(none)':6s} {len(inputs):4d} files, {size:6.1f} KB average: "
+              f"{timings['scan']:7.0f} µs a file, extraction alone {timings['extract']:7.0f} µs")
+
+
 def measure(root: Path, jobs: int, cache_dir: Path | None, spec: SettingsSpec, settings) -> tuple[float, float, object]:
     """Wall seconds, the parent's CPU seconds (on 2 cores taken from the workers' share) and the outcome."""
     files = list(iter_files([root]))
@@ -126,26 +169,42 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="Generate into (or reuse) this directory.")
     parser.add_argument("--keep", action="store_true", help="Keep the generated site.")
     parser.add_argument("--cache-only", action="store_true", help="Only the cache fill and cached runs.")
+    parser.add_argument("--per-kind-only", action="store_true", help="Only the cost per file of each kind.")
     parser.add_argument("--runs", type=int, default=3, help="Alternating --jobs 1 / --jobs 2 runs (median).")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="secscan-bench-"))
-    root = args.dir or work / "site"
-    if not root.exists():
-        started = time.perf_counter()
-        generate(root, args.files)
-        print(f"generated {args.files} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    files = list(iter_files([root]))
-    size = sum(path.stat().st_size for path in files)
-    print(f"site: {len(files)} files, {size / 1e6:.1f} MB "
-          f"({sum(p.suffix == '.html' for p in files)} html, {sum(p.suffix == '.docx' for p in files)} docx, "
-          f"{sum(p.suffix == '.pdf' for p in files)} pdf)")
+    try:
+        root = args.dir or work / "site"
+        if not root.exists():
+            started = time.perf_counter()
+            generate(root, args.files)
+            print(f"generated {args.files} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        files = list(iter_files([root]))
+        size = sum(path.stat().st_size for path in files)
+        print(f"site: {len(files)} files, {size / 1e6:.1f} MB "
+              f"({sum(p.suffix == '.html' for p in files)} html, {sum(p.suffix == '.docx' for p in files)} docx, "
+              f"{sum(p.suffix == '.pdf' for p in files)} pdf)")
 
-    spec = SettingsSpec(keep_text=False)  # as `scan` runs a batch for every report but html
-    settings = spec.build()
-    # The cache key includes a hash of the scanner's source; in a shared working tree
-    # someone may edit it mid-bench, which would (rightly) miss.  Pin it for the bench.
-    batch._code_digest = lambda: "bench"  # type: ignore[attr-defined]
+        spec = SettingsSpec(keep_text=False)  # as `scan` runs a batch for every report but html
+        settings = spec.build()
+        # The cache key includes a hash of the scanner's source; in a shared working tree
+        # someone may edit it mid-bench, which would (rightly) miss.  Pin it for the bench.
+        batch._code_digest = lambda: "bench"  # type: ignore[attr-defined]
+        if not args.cache_only:
+            per_kind(files, settings, max(args.runs, 1))
+        if not args.per_kind_only:
+            batch_runs(args, root, files, size, spec, settings, work / "cache")
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def batch_runs(args, root: Path, files: list[Path], size: int, spec: SettingsSpec, settings,  # type: ignore[no-untyped-def]
+               cache_dir: Path) -> None:
+    """--jobs 1 and --jobs 2 in alternating runs with the machine's ceiling, then a cache fill and a cached run."""
     walls: dict[int, list[float]] = {1: [], 2: []}
     ceilings: list[float] = []
     # Each run measures the machine's ceiling and then --jobs 1 and --jobs 2, one
@@ -171,16 +230,11 @@ def main() -> None:
               f"(per run: {', '.join(f'{c:.2f}' for c in ceilings)}); speed-up / ceiling "
               f"{statistics.median(r / c for r, c in zip(ratios, ceilings)):.2f}")
 
-    cache_dir = work / "cache"
     seconds, _, outcome = measure(root, 2, cache_dir, spec, settings)
     print(f"cache fill run (--jobs 2): {seconds:.1f} s")
     seconds, _, outcome = measure(root, 2, cache_dir, spec, settings)
     print(f"second run, fully cached: {seconds:.1f} s ({outcome.summary.cached} cached, "
           f"{outcome.summary.scanned} scanned, {len(files) / seconds:.0f} files/s)")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"kept {work}", file=sys.stderr)
 
 
 if __name__ == "__main__":
