@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -339,3 +340,25 @@ def test_text_does_not_depend_on_installed_fonts(tmp_path):
     text = "中华人民共和国政府信息公开条例第十五条涉及商业秘密、个人隐私"
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [[text]]))
     assert [u.text for u in units(extraction, "body")] == [text]
+
+
+def test_pdfminer_warnings_stay_off_the_terminal(tmp_path):
+    """pdfminer logs harmless quirks ("MediaBox missing ... defaulting to US Letter") without a
+    file name; with no logging configured Python prints them on stderr, between the report
+    and a batch's progress line.  What cannot be read is in the extraction's errors.
+
+    Run in a fresh interpreter: pytest's own log capture would hide the fault here.
+    """
+    path = make_pdf(tmp_path / "a.pdf", [["正文"]], annotations=[(1, "Text", "批注内容")])
+    data = path.read_bytes()
+    media_box = b"/MediaBox [ 0 0 595 842 ]"
+    assert data.count(media_box) == 1
+    path.write_bytes(data.replace(media_box, b" " * len(media_box)))  # same length: the xref stays right
+    code = (
+        "import sys; from scanner.extract import extract_path; "
+        "e = extract_path(sys.argv[1]); print([u.text for u in e.units if u.part == 'annotation'])"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], check=True)
+    assert done.stdout.strip() == "['批注内容']"  # pdfminer walked the page
+    assert done.stderr == ""

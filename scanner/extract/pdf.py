@@ -24,6 +24,7 @@ Everything that cannot be read becomes an error ``中文原因 / English reason`
 from __future__ import annotations
 
 import io
+import logging
 import struct
 import zlib
 from dataclasses import dataclass
@@ -75,6 +76,20 @@ _MALFORMED: tuple[type[BaseException], ...] = (
 # A chain of indirect references longer than this is a loop (an object
 # that refers to itself): pdfminer's resolve1 would follow it forever.
 MAX_REFERENCE_HOPS = 64
+
+
+@cache
+def _quiet_pdfminer_log() -> None:
+    """Keep pdfminer's log records off the terminal (once per process).
+
+    pdfminer logs the quirks it works around ("MediaBox missing ...,
+    defaulting to US Letter") with no file name.  Where no logging is set
+    up, Python prints them on stderr, amid the report and a batch's progress
+    line; what could not be read is in the document's errors instead.  A
+    handler that drops them stops only that fallback: an application that
+    configures logging still receives them.
+    """
+    logging.getLogger("pdfminer").addHandler(logging.NullHandler())
 
 
 @cache
@@ -225,6 +240,7 @@ class _Miner:
         from pdfminer.psexceptions import PSException
 
         _bound_pdfminer_references()
+        _quiet_pdfminer_log()
         self.malformed: tuple[type[BaseException], ...] = (PSException, *_MALFORMED)
         self.document = PDFDocument(PDFParser(io.BytesIO(data)), password="")
         self._pages: list[Any] = []
