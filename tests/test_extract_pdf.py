@@ -313,6 +313,44 @@ def test_page_pdfium_cannot_load_falls_back_or_is_an_error(tmp_path, monkeypatch
     assert [u.text for u in units(extraction, "body")] == ["第一页"]
 
 
+def test_a_long_run_of_unreadable_pages_stops_the_reading(tmp_path, monkeypatch):
+    """After MAX_UNREADABLE_RUN pages in a row that neither reader can load, the rest are not
+    tried and one error names them; a readable page in between starts the count again."""
+    monkeypatch.setattr(pdf, "MAX_UNREADABLE_RUN", 5)
+    readable = {0, 4, 6}  # pages 1, 5 and 7; then 8 to 12 fail in a row
+
+    def broken(document, index, annotations):
+        if index not in readable:
+            raise pdf_pdfium.PageError("PDFium cannot load the page (error 3)")
+        return pdf_pdfium.read_page(document, index, annotations)
+
+    def unreadable(self, index, boxes):
+        raise pdf_pdfium.PageError("pdfminer: broken content")
+
+    monkeypatch.setattr(pdf, "read_page", broken)
+    monkeypatch.setattr(pdf._Miner, "page", unreadable)
+    path = make_pdf(tmp_path / "a.pdf", [[f"第{number}页"] for number in range(1, 16)])
+    extraction = extract_path(path)
+    assert extraction.pages == 15
+    assert [u.text for u in units(extraction, "body")] == ["第1页", "第5页", "第7页"]
+    failed = [error.split(" / ")[0] for error in extraction.errors]
+    assert failed == [
+        *(f"第{number}页无法读取" for number in (2, 3, 4, 6, 8, 9, 10, 11, 12)),
+        "第13至15页未读取：已有连续 5 页无法读取，文件声明的页数可能有误",
+    ]
+
+
+def test_page_count_far_beyond_the_page_tree_is_not_read_page_by_page():
+    """A 3.5 KB file (from the fuzzer) whose page tree declares 114,200 pages: PDFium loads two
+    of them; reading stops after the first MAX_UNREADABLE_RUN failures (it took > 29 s)."""
+    data = (Path(__file__).parent / "data" / "fuzz-regressions" / "pdf-page-count-lie.pdf").read_bytes()
+    extraction = extract_bytes(data, "a.pdf")
+    assert extraction.pages == 114_200
+    page_errors = [error for error in extraction.errors if "无法读取 / page" in error]
+    assert len(page_errors) == pdf.MAX_UNREADABLE_RUN
+    assert extraction.errors[-1].startswith(f"第{pdf.MAX_UNREADABLE_RUN + 3}至114200页未读取")
+
+
 def test_structure_pdfminer_cannot_parse_is_an_error_but_the_text_is_kept(tmp_path, monkeypatch):
     from pdfminer.psexceptions import PSSyntaxError
 

@@ -75,6 +75,7 @@ class Collector:
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
     _line_pages: list[int | None] | None = None
+    _error_set: set[str] = field(default_factory=set)  # the errors, for error()'s test
 
     def add(
         self,
@@ -181,7 +182,11 @@ class Collector:
         self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
 
     def error(self, reason: str) -> None:
-        if reason not in self.errors:
+        # a set beside the list: a file can yield thousands of distinct
+        # errors (a PDF declaring 114,200 pages, found by the fuzzer), and a
+        # search of the list made each one cost as much as all before it
+        if reason not in self._error_set:
+            self._error_set.add(reason)
             self.errors.append(reason)
 
     def finish(self) -> Extraction:

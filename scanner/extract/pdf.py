@@ -57,6 +57,15 @@ from scanner.extract.pdf_pdfium import (
 __all__ = ["ENCRYPTED", "NO_TEXT", "extract"]
 
 NO_TEXT = "PDF 中没有任何文字（可能是扫描件或空白文件） / PDF contains no text at all"
+# Pages in a row that neither reader can load, after which the rest are not
+# tried: a page tree's /Count can claim any number of pages (a 3.5 KB file
+# declaring 114,200 made the fuzzer time out), and each one past the real
+# pages is only another error.  The document goes to review either way.
+MAX_UNREADABLE_RUN = 100
+PAGES_NOT_READ = (
+    "第{first}至{last}页未读取：已有连续 {run} 页无法读取，文件声明的页数可能有误 "
+    "/ pages {first}-{last} not read: {run} pages in a row could not be read (the declared page count may be wrong)"
+)
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_DEPTH = 2
 _INFO_KEYS = ("Title", "Subject", "Keywords", "Author", "Creator", "Producer")
@@ -134,8 +143,14 @@ def _extract(document: Any, data: bytes, out: Collector) -> None:
     count = len(document)
     out.pages = count
     any_text = False
+    unreadable_run = 0
     for index in range(count):
-        any_text |= _page(document, miner, index, out)
+        read = _page(document, miner, index, out)
+        any_text |= read is True
+        unreadable_run = unreadable_run + 1 if read is None else 0
+        if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
+            out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
+            break
     if not any_text and not out.errors:
         out.error(NO_TEXT)
     if miner is None:
@@ -151,8 +166,12 @@ def _extract(document: Any, data: bytes, out: Collector) -> None:
         out.error(f"PDF 附件无法读取 / cannot read attachments: {type(error).__name__}: {error}")
 
 
-def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bool:
-    """Add one page's lines, annotations and failed redactions; True if it has text."""
+def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bool | None:
+    """Add one page's lines, annotations and failed redactions.
+
+    True if it has text, False if it has none, None if neither reader could
+    read it (an error says so).
+    """
     number = index + 1
     annotation_boxes: list[Box] | None = None
 
@@ -171,7 +190,7 @@ def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bo
         if isinstance(mined, str) or not mined.lines:
             reason = f"{error}; {mined}" if isinstance(mined, str) else str(error)
             out.error(f"第{number}页无法读取 / page {number} cannot be read: {reason}")
-            return False
+            return None
         if mined.undecoded > UNDECODED_SHARE:
             out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
         return _emit(mined.lines, mined.hidden, number, out)
