@@ -104,15 +104,16 @@ def per_kind(files: list[Path], settings, runs: int, sample: int = 300) -> None:
             for data, name in inputs:
                 extract_bytes(data, name)
 
-        timings = {}
-        for label, work in (("scan", scan), ("extract", extract)):
+        steps = {"scan": scan, "extract": extract}
+        seconds: dict[str, list[float]] = {label: [] for label in steps}
+        for work in steps.values():
             work()  # lazy tables and imports outside the clock
-            seconds = []
-            for _ in range(runs):
+        for _ in range(runs):  # alternating, so that the host's drift touches both alike
+            for label, work in steps.items():
                 started = time.process_time()
                 work()
-                seconds.append(time.process_time() - started)
-            timings[label] = statistics.median(seconds) / len(inputs) * 1e6
+                seconds[label].append(time.process_time() - started)
+        timings = {label: statistics.median(values) / len(inputs) * 1e6 for label, values in seconds.items()}
         size = sum(len(data) for data, _ in inputs) / len(inputs) / 1e3
         print(f"  {suffix or '(none)':6s} {len(inputs):4d} files, {size:6.1f} KB average: "
               f"{timings['scan']:7.0f} µs a file, extraction alone {timings['extract']:7.0f} µs")
