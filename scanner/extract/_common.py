@@ -64,7 +64,7 @@ class Collector:
     depth: int = 0  # 0 for the file itself, 1 for a file attached to it ...
     units: list[TextUnit] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: dict[str, None] = field(default_factory=dict)  # the reasons, each once, in the order first given
     title: str = ""
     pages: int | None = None
     paragraph: int = 0
@@ -75,7 +75,6 @@ class Collector:
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
     _line_pages: list[int | None] | None = None
-    _error_set: set[str] = field(default_factory=set)  # the errors, for error()'s test
 
     def add(
         self,
@@ -182,12 +181,10 @@ class Collector:
         self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
 
     def error(self, reason: str) -> None:
-        # a set beside the list: a file can yield thousands of distinct
-        # errors (a PDF declaring 114,200 pages, found by the fuzzer), and a
-        # search of the list made each one cost as much as all before it
-        if reason not in self._error_set:
-            self._error_set.add(reason)
-            self.errors.append(reason)
+        # keys of a dict, not items of a list: a file can yield thousands of
+        # distinct errors (a PDF declaring 114,200 pages, found by the
+        # fuzzer), and searching a list made each cost as much as all before it
+        self.errors.setdefault(reason)
 
     def finish(self) -> Extraction:
         notices = list(self.notices)
