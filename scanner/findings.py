@@ -111,19 +111,17 @@ def finding_at(
         severity=severity if severity is not None else rule.severity,
         text=original[start:end],
         context=context_of(original, start, end),
-        location=Location(
-            part=view.unit.part,
-            page=view.unit.page,
-            paragraph=view.unit.paragraph,
-            start=start,
-            end=end,
-            source=view.unit.source,
-        ),
+        location=location_in(view.unit, start, end),
         message=message or rule.summary,
         basis=rule.basis,
         evidence=evidence,
         fingerprint=fingerprint(rule.id, view.norm.text[norm_start:norm_end], norm_context),
     )
+
+
+def location_in(unit: TextUnit, start: int, end: int) -> Location:
+    """Where ``[start, end)`` of ``unit``'s original text is."""
+    return Location(part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source)
 
 
 def context_of(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:

@@ -44,10 +44,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, context_of, finding_at, texts_of, units_of
+from scanner.findings import UnitView, context_of, finding_at, location_in, texts_of, units_of
 from scanner.match import Occurrences, find_all, lines_at
 from scanner.normalize import Normalized, normalized_text
-from scanner.types import Finding, Location, Severity, TextUnit
+from scanner.types import Finding, Severity, TextUnit
 
 GRAMMAR_RULE = "CM001"
 NOTE_RULE = "CM002"
@@ -703,10 +703,7 @@ def _join_split_marks(
 def _in_tail(finding: Finding, offset: int, unit: TextUnit) -> Finding:
     """``finding``, which lies wholly in ``unit`` at ``offset`` of a merged split mark's text, located in ``unit``."""
     start, end = finding.location.start - offset, finding.location.end - offset
-    location = Location(
-        part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source
-    )
-    return replace(finding, location=location, context=context_of(unit.text, start, end))
+    return replace(finding, location=location_in(unit, start, end), context=context_of(unit.text, start, end))
 
 
 def _concatenate(original: str, pieces: Sequence[tuple[int, Normalized]]) -> Normalized:
