@@ -248,6 +248,67 @@ class Extraction:
     pages: int | None = None
     layers: tuple[str, ...] = ()
     notices: tuple[Notice, ...] = ()
+    # every part/object of the container and whether its text was read
+    coverage: tuple[PartCoverage, ...] = ()
+    # documents inside this one (archive members, attachments, OLE objects,
+    # altChunks): the pipeline scans each with the same stages, recursively
+    embedded: tuple[Embedded, ...] = ()
+    # pictures that may hold text, for the OCR stage
+    images: tuple[ImageRef, ...] = ()
+
+
+COVERAGE_STATUSES = ("read", "partial", "unread", "listed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartCoverage:
+    """One part or object of a container, and how far its text was read.
+
+    ``name`` is its name inside the container (``word/header3.xml``, ``page 2
+    content stream 5``, ``<noscript> #3``, a zip member); ``kind`` what it is
+    (``header``, ``chart``, ``smartart``, ``font``, ``image``, ``member``…);
+    ``status`` one of :data:`COVERAGE_STATUSES` — ``listed`` for an object
+    that holds no text of its own (an image handed to OCR, a style part);
+    ``reason`` says why a part was read only in part or not at all.
+    """
+
+    name: str
+    kind: str
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Embedded:
+    """A document inside a document, scanned recursively by the pipeline.
+
+    ``name`` is its own file name (``附件2.docx``), used as the extractor's
+    hint; ``part``/``page``/``source`` say where it sits in its container.
+    """
+
+    name: str
+    data: bytes = field(repr=False)
+    part: str = "embedded"
+    page: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRef:
+    """A picture inside a document that could hold text.
+
+    ``box`` is ``(x0, y0, x1, y1)`` in page coordinates (points, origin top
+    left) where the format has pages, else ``None``; ``page_size`` is
+    ``(width, height)`` of that page.
+    """
+
+    name: str
+    data: bytes = field(repr=False)
+    part: str = "body"
+    page: int | None = None
+    box: tuple[float, float, float, float] | None = None
+    page_size: tuple[float, float] | None = None
+    source: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
