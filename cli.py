@@ -230,3 +230,12 @@ def main(
 
 if __name__ == "__main__":
     main()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="secscan")
+def secscan() -> None:
+    """secscan：上网信息保密审查。`secscan scan PATHS` is the same as `scan PATHS`; the other commands act on a scan's results."""
+
+
+secscan.add_command(main, name="scan")
