@@ -270,7 +270,7 @@ def test_marking_findings_point_into_their_unit(catalogue, units: list[TextUnit]
             for unit in owners
         )
         if not inside:
-            # markings._join_split_marks merges a level split over short
+            # markings.split.join_split_marks merges a level split over short
             # units (机 / 密★1年) into one view: the finding then spans the
             # joined units, starting inside the first of them.  Reported to
             # the lead: renderers that slice one unit cannot highlight it.
