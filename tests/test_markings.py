@@ -51,6 +51,10 @@ def by_rule(findings: Sequence[Finding], rule_id: str) -> list[Finding]:
 
 BODY = "现将有关事项通知如下。\n一、提高认识，加强领导。\n二、明确责任，抓好落实。"
 FILLER = "\n".join(f"第{n}项工作按计划推进。" for n in range(1, 10))
+# a received document as extracted text has it: one long line
+RUN_ON = "为贯彻落实公司工作部署，现将有关事项通知如下。一、提高认识，加强领导。二、明确责任，抓好落实。"
+SIGNED = "各单位：" + RUN_ON + "国网营销部2021年2月2日"
+NOTE_TAIL = "，发至收文单位本部。未经公司许可，严禁以任何方式对外传播和发布，任何媒体或其他主体不得公布、转载，违者追究法律责任。"
 
 # (document text, rule, severity, matched original text, 1-based line)
 POSITIVES = [
@@ -135,6 +139,55 @@ POSITIVES = [
     ("公开属性：免予公开", "IM003", Severity.BLOCK, "公开属性：免予公开", 1),
     ("（此件依申请公开）", "IM003", Severity.REVIEW, "此件依申请公开", 1),
     (BODY + "\n（此件公开发布）", "IM004", Severity.INFO, "此件公开发布", 4),
+    # real extracted text: no line breaks, the note after the signature with its long tail
+    (
+        SIGNED + "(此件不公开发布" + NOTE_TAIL + ")国家电网有限公司办公室2021年2月19日印发",
+        "IM003",
+        Severity.BLOCK,
+        "此件不公开发布",
+        1,
+    ),
+    (SIGNED + "（此件不公开发布" + NOTE_TAIL + "）", "IM003", Severity.BLOCK, "此件不公开发布", 1),
+    (
+        SIGNED + "(此件不公开发布，仅限公司内部员工阅知，严禁以任何方式对外传播和发布)",
+        "IM003",
+        Severity.BLOCK,
+        "此件不公开发布",
+        1,
+    ),
+    (BODY + "\n此件不公开发布", "IM003", Severity.BLOCK, "此件不公开发布", 4),
+    (SIGNED + "【此件不予公开】抄送：市财政局。", "IM003", Severity.BLOCK, "此件不予公开", 1),
+    (SIGNED + "（免予公开）", "IM003", Severity.BLOCK, "免予公开", 1),
+    (SIGNED + "(不予公开)抄送：各区政府。", "IM003", Severity.BLOCK, "不予公开", 1),
+    (SIGNED + "（仅供内部，不得外传）", "IM003", Severity.BLOCK, "仅供内部", 1),
+    (SIGNED + "（此件依申请公开，发至各区）", "IM003", Severity.REVIEW, "此件依申请公开", 1),
+    (SIGNED + "（此件公开发布）抄送：各区政府。", "IM004", Severity.INFO, "此件公开发布", 1),
+    # a head mark run into the head block (the line breaks are gone)
+    (
+        "内部事项国家电网有限公司部门文件营销综〔2021〕5号国网营销部关于印发重点工作安排的通知各单位："
+        + RUN_ON,
+        "IM001",
+        Severity.BLOCK,
+        "内部事项",
+        1,
+    ),
+    (
+        "内部事项总经理办公会议纪要〔2021〕11号国网湖北省电力有限公司签发人：XXX" + RUN_ON,
+        "IM001",
+        Severity.BLOCK,
+        "内部事项",
+        1,
+    ),
+    ("内部资料关于公司党委会议题情况汇报一、议题基本情况" + RUN_ON, "IM001", Severity.BLOCK, "内部资料", 1),
+    ("内部资料 000123 关于公司党委会议题情况汇报\n" + BODY, "IM001", Severity.BLOCK, "内部资料", 1),
+    # after the office's name: probably a mark, but the name could open a title
+    (
+        "国家电网有限公司内部事项营销客户函〔2021〕4号国网营销部关于进一步优化投诉规则的通知" + RUN_ON,
+        "IM001",
+        Severity.REVIEW,
+        "内部事项",
+        1,
+    ),
 ]
 
 
@@ -193,6 +246,19 @@ NEAR_MISSES = [
     ("标注“此件不予公开”的文件不得在网站发布。", "IM003"),
     ("政府信息应当主动公开。", "IM004"),
     ("不予公开", "IM003"),
+    # mentions of the note in running text stay mentions
+    ("公文应标注公开属性，如（此件不予公开）、（此件公开发布）等。", "IM003"),
+    ("公文标注“（此件不公开发布）”的，不得在网站发布。", "IM003"),
+    ("涉及国家秘密的信息不予公开，" + RUN_ON, "IM003"),
+    ("会议决定该事项暂不公开发布，" + RUN_ON, "IM003"),
+    ("依法不予公开（涉及商业秘密的除外），" + RUN_ON, "IM003"),
+    # a head word that does not open the document, or opens no head block
+    ("内部资料性出版物管理办法第一条为了加强内部资料性出版物的管理，制定本办法。", "IM001"),
+    ("内部资料的管理应当严格，" + RUN_ON, "IM001"),
+    (RUN_ON + "内部事项国家电网有限公司部门文件", "IM001"),
+    ("单位内部工作秘密、内部资料等虽不属于国家秘密但应作为内部事项进行管理。", "IM001"),
+    ("普通事项国家电网有限公司部门文件人资计〔2022〕24号关于批复人选的通知" + RUN_ON, "IM001"),
+    ("关于加强机关内部事项管理的通知" + RUN_ON, "IM001"),
 ]
 
 

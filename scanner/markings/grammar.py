@@ -97,12 +97,17 @@ class Grammar:
     warning_line: re.Pattern[str]
     warning_tails: frozenset[str]
     weak_heads: frozenset[str]
+    run_in_heads: frozenset[str]
+    run_in_follower: re.Pattern[str]  # head-block content right after a run-in head
+    run_in_window: int
+    run_in_lead_max: int
     disclosure: re.Pattern[str]
     disclosure_phrases: tuple[str, ...]
     disclosure_phrase: re.Pattern[str]  # any of disclosure_phrases
     withheld: frozenset[str]
     on_request: frozenset[str]
     public: frozenset[str]
+    note_tail_max: int
 
 
 # The rules whose params make up the grammar, in the order _compile takes them.
@@ -194,6 +199,14 @@ def _compile(mark: Any, note: Any, prefix: Any, internal: Any, disclosure: Any) 
         warning_line = (
             f"(?:{warning_words}|[{stars}]|[{numerals}]{{1,4}}\\s*(?:{units})|{companions}|{FILLER.pattern})+"
         )
+        window = int(i["run_in_window"])
+        # what a head block holds after the mark: an office's mark or a title word
+        # within the window (no sentence punctuation in between), or a document number
+        run_in_follower = (
+            f"[^。，,；;：:！？!?\\n]{{0,{window}}}?(?:{_alternation(i['run_in_followers'])})"
+            f"|[^。；;！？!?\\n]{{0,{window}}}?{m['document_number']}"
+            f"|\\s*(?:{copy_number}|{_alternation(urgency)})"
+        )
         withheld = tuple(d["withheld"])
         on_request = tuple(d["on_request"])
         public = tuple(d["public"])
@@ -241,12 +254,17 @@ def _compile(mark: Any, note: Any, prefix: Any, internal: Any, disclosure: Any) 
             warning_line=re.compile(warning_line),
             warning_tails=frozenset(tails),
             weak_heads=frozenset(i["weak_heads"]),
+            run_in_heads=frozenset(i["run_in_heads"]),
+            run_in_follower=re.compile(run_in_follower),
+            run_in_window=window,
+            run_in_lead_max=int(i["run_in_lead_max"]),
             disclosure=re.compile(disclosure_pattern),
             disclosure_phrases=disclosure_phrases,
             disclosure_phrase=re.compile(_alternation(disclosure_phrases)),
             withheld=frozenset(withheld),
             on_request=frozenset(on_request),
             public=frozenset(public),
+            note_tail_max=int(d["note_tail_max"]),
         )
     except (KeyError, TypeError) as error:
         raise GrammarError(f"marking params are incomplete or malformed: {error!r}") from error

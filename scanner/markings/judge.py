@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -30,25 +29,21 @@ from scanner.markings.grammar import (
     DECLASSIFIED_RULE,
     FILLER,
     GRAMMAR_RULE,
-    INTERNAL_MENTION_RULE,
-    INTERNAL_RULE,
     MARK_PARTS,
     MENTION_RULE,
     NOTE_RULE,
     PREFIX_RULE,
-    PUBLIC_RULE,
     SPLIT_LEVEL,
     STAMP_DATE,
     TEXT_FORM_RULE,
-    WITHHELD_RULE,
     Grammar,
     grammar_of,
 )
+from scanner.markings.internal import disclosure_notes, warnings
 from scanner.markings.parse import Candidate, parse_mark
 from scanner.markings.position import Positions, mark_position, positions_of
 from scanner.markings.split import in_tail, join_split_marks
 from scanner.match import Occurrences, lines_at
-from scanner.normalize import normalized_text
 from scanner.types import Finding, Severity, TextUnit
 
 
@@ -191,10 +186,10 @@ class _DocumentScan:
         view = self.views[position]
         text = view.norm.text
         taken: list[tuple[int, int]] = []
-        taken.extend(self._disclosure_notes(position, view))
+        taken.extend(disclosure_notes(self, position, view))
         taken.extend(self._partial_notes(view))
         taken.extend(self._paragraph_prefix(view, taken))
-        taken.extend(self._warnings(position, view, taken))
+        taken.extend(warnings(self, position, view, taken))
         for match in self.grammar.level.finditer(text):
             if _overlaps(match.start(), match.end(), taken):
                 continue
@@ -393,117 +388,25 @@ class _DocumentScan:
         )
         return [(start, match.end())]
 
-    # internal warnings and disclosure notes ----------------------------------
+    # mark positions ------------------------------------------------------
 
-    def _warnings(self, position: int, view: UnitView, taken: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        grammar = self.grammar
-        text = view.norm.text
-        matches = [m for m in grammar.warning.finditer(text) if not _overlaps(m.start(), m.end(), taken)]
-        if not matches:
-            return []
-        spans: list[tuple[int, int]] = []
-        # group the tokens that sit together (内部资料 注意保存)
-        groups: list[list[re.Match[str]]] = []
-        for match in matches:
-            if groups and match.start() - groups[-1][-1].end() <= 2:
-                groups[-1].append(match)
-            else:
-                groups.append([match])
-        for group in groups:
-            start, end = group[0].start(), group[-1].end()
-            words = [m.group() for m in group]
-            if words[0] == "密件" and start > 0 and text[start - 1] in "绝机秘":
-                continue
-            star = grammar.star.match(text, end)
-            if star:
-                end = star.end()
-                period = grammar.period.match(text, end)
-                if period:
-                    end = period.end()
-            before, after = line_of(view, start, end)
-            line = normalized_text(before + text[start:end] + after)
-            alone = bool(grammar.warning_line.fullmatch(line)) and not quoted(grammar, text, start, end)
-            strong = bool(star) or any(word not in grammar.weak_heads for word in words)
-            paired = len(group) > 1 and any(word in grammar.warning_tails for word in words)
-            label = "、".join(words)
-            if alone:
-                where = mark_position(view, position, self.positions, alone=True)
-                if where:
-                    spans.append((start, end))
-                    self.emit(INTERNAL_RULE, view, start, end, [f"{where}，独立成行", f"警示用语：{label}"])
-                    continue
-                if strong:
-                    spans.append((start, end))
-                    self.emit(
-                        INTERNAL_RULE,
-                        view,
-                        start,
-                        end,
-                        ["独立成行，但不在版头、页眉等标志位置", f"警示用语：{label}"],
-                        cap=Severity.REVIEW,
-                    )
-                    continue
-            if view.unit.part in MARK_PARTS and (strong or all(spaced_around(view, start, end))):
-                spans.append((start, end))
-                self.emit(
-                    INTERNAL_RULE,
-                    view,
-                    start,
-                    end,
-                    [f"{MARK_PARTS[view.unit.part]}，与其他文字同行", f"警示用语：{label}"],
-                )
-                continue
-            # a weak word (内部, 200 of the 241 warning words in 400 laws
-            # documents) alone in a sentence is no finding, quoted or not
-            quote = quoted(grammar, text, start, end) if strong or paired or star else None
-            if (quote and strong) or paired or star:
-                spans.append((start, end))
-                reasons = [quote] if quote else []
-                reasons.append("句中提及警示用语，不是独立的标志")
-                self.emit(INTERNAL_MENTION_RULE, view, start, end, [*reasons, f"警示用语：{label}"])
-        return spans
+    def where(self, view: UnitView, position: int, *, top_only: bool = False) -> str | None:
+        """Evidence text when something standing alone in ``view`` is in a mark position.
 
-    def _disclosure_notes(self, position: int, view: UnitView) -> list[tuple[int, int]]:
-        grammar = self.grammar
-        text = view.norm.text
-        # The pattern (an optional label, then a phrase) has no literal to
-        # start from; of the 471 units with 公开 in 400 laws documents, 21
-        # hold a phrase.  One search for any phrase: 1.7 -> 0.6 µs a
-        # document against a test of each of the eleven phrases with ``in``.
-        if grammar.disclosure_phrase.search(text) is None:
-            return []
-        spans = []
-        for match in grammar.disclosure.finditer(text):
-            start, end = match.span()
-            phrase = match.group(1)
-            before, after = line_of(view, start, end)
-            residue = FILLER.sub("", normalized_text(before + after))
-            labelled = match.group() != phrase
-            opened, closed = before.rstrip()[-1:], after.lstrip()[:1]
-            bracketed = bool(opened and closed) and opened in "（(【[〔" and closed in "）)】]〕"
-            alone = not residue and (labelled or bracketed or phrase.startswith("此件"))
-            if not alone:
-                if phrase in grammar.withheld and phrase.startswith("此件"):
-                    spans.append((start, end))
-                    reasons = [quoted(grammar, text, start, end) or "句中提及公开属性"]
-                    self.emit(INTERNAL_MENTION_RULE, view, start, end, [*reasons, f"公开属性：{phrase}"])
-                continue
-            spans.append((start, end))
-            if phrase in grammar.public:
-                self.public_note = True
-                self.emit(PUBLIC_RULE, view, start, end, [f"公开属性说明独立成行：{phrase}"])
-            elif phrase in grammar.on_request:
-                self.emit(
-                    WITHHELD_RULE,
-                    view,
-                    start,
-                    end,
-                    [f"公开属性为“{phrase}”，不属于主动公开，需确认"],
-                    cap=Severity.REVIEW,
-                )
-            else:
-                self.emit(WITHHELD_RULE, view, start, end, [f"公开属性说明独立成行：{phrase}"])
-        return spans
+        With ``top_only``, the bottom of a page does not count (a head mark
+        run into its head block opens the document or a page).
+        """
+        if top_only and position not in self.positions.head and view.unit.part not in MARK_PARTS:
+            edge = self.positions.page_edges.get(position)
+            if edge is None or "页首" not in edge:
+                return None
+        return mark_position(view, position, self.positions, alone=True)
+
+    @property
+    def first_unit(self) -> int:
+        """The position of the document's first non-empty unit (-1 when all are empty)."""
+        non_empty = self.positions.non_empty
+        return non_empty[0] if non_empty else -1
 
     # whole document ------------------------------------------------------
 
