@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scanner import __version__
+from scanner.basis import UnitRule
 
 if TYPE_CHECKING:
     from scanner.batch import SettingsSpec
@@ -40,6 +41,7 @@ class SettingsArgs:
     allow: tuple[str, ...]
     review_threshold: float | None
     accepted: frozenset[str]
+    unit_rule: UnitRule | None = None
 
     def build(self) -> Settings:
         """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
@@ -48,6 +50,7 @@ class SettingsArgs:
         return build_settings(
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+            unit_rule=self.unit_rule,
         )
 
     def spec(self) -> SettingsSpec:
@@ -56,6 +59,7 @@ class SettingsArgs:
         return SettingsSpec.from_settings_args(
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+            unit_rule=self.unit_rule,
         )
 
 
@@ -171,6 +175,7 @@ def main(
             allow=config.allow,
             review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
             accepted=accepted,
+            unit_rule=config.unit_rule,
         )
         settings = settings_args.build()
     except (CatalogueError, ConfigError, BaselineError) as error:

@@ -53,6 +53,7 @@ from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import IO, TYPE_CHECKING, Any, Self
 
+from scanner.basis import UnitRule
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT, BatchRequest, iter_files
 from scanner.types import DocumentResult, ScanResult, Verdict
 
@@ -126,6 +127,7 @@ class SettingsSpec:
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     accepted: frozenset[str] = frozenset()
+    unit_rule: UnitRule | None = None  # the unit's own regulation (scanner.basis)
     # Whether results carry the documents' text units.  Only the html report
     # shows them; without them a result is a fraction of the size to pickle
     # back to the parent and to hold there for the rest of a large batch.
@@ -141,6 +143,7 @@ class SettingsSpec:
         allow: Iterable[str] = (),
         review_threshold: float | None = None,
         accepted: frozenset[str] = frozenset(),
+        unit_rule: UnitRule | None = None,
     ) -> SettingsSpec:
         """The spec for the same keyword arguments :func:`~scanner.pipeline.build_settings` takes."""
         return cls(
@@ -150,6 +153,7 @@ class SettingsSpec:
             allow=tuple(allow),
             review_threshold=review_threshold,
             accepted=frozenset(accepted),
+            unit_rule=unit_rule,
         )
 
     def build(self) -> Settings:
@@ -162,6 +166,7 @@ class SettingsSpec:
             allow=self.allow,
             review_threshold=self.review_threshold,
             accepted=self.accepted,
+            unit_rule=self.unit_rule,
         )
 
     def cache_options(self) -> dict[str, Any]:

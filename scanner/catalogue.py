@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from lexicons import read_table, table_bytes
+from scanner.basis import UnitRule, cite
 from scanner.types import CATEGORIES, Severity
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
@@ -45,6 +46,7 @@ _KINDS = ("terms", "pattern", "marking", "builtin")
 _KEYS = {
     "id", "name", "category", "severity", "summary", "basis", "why", "kind", "terms",
     "pattern", "validator", "context", "allow", "examples", "enabled", "weight", "params",
+    "unit_basis",
 }
 _CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
 
@@ -99,6 +101,9 @@ class Rule:
     weight: float = 1.0
     params: Mapping[str, Any] = field(default_factory=dict)
     origin: str = ""
+    # what the unit's own regulation forbids here (cited with its configured
+    # name and clause, see scanner.basis); ``basis`` already holds that citation
+    unit_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,11 +145,13 @@ def load_catalogue(
     disabled: Iterable[str] = (),
     severities: Mapping[str, str] | None = None,
     builtin: bool = True,
+    unit_rule: UnitRule | None = None,
 ) -> Catalogue:
     """Load the built-in rules plus ``extra_files``.
 
     ``disabled`` turns rules off by id; ``severities`` re-weights rules
-    (id -> block/review/info).  A user file may redefine a built-in id only
+    (id -> block/review/info); ``unit_rule`` names the unit's own
+    regulation that rules with a ``unit_basis`` cite.  A user file may redefine a built-in id only
     to override it explicitly; two files defining the same id otherwise is an
     error.
 
@@ -180,6 +187,11 @@ def load_catalogue(
         if rule_id not in rules:
             raise CatalogueError(f"cannot re-weight unknown rule {rule_id}")
         rules[rule_id] = replace(rules[rule_id], severity=_severity(severity, f"rule {rule_id}"))
+    for rule_id, rule in rules.items():
+        if rule.unit_basis:
+            rules[rule_id] = replace(rule, basis=cite(rule.basis, rule.unit_basis, rule_id, unit_rule))
+    if unit_rule is not None:
+        digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
 
 
@@ -316,7 +328,16 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         weight=float(weight),
         params=params,
         origin=origin,
+        unit_basis=_unit_basis(entry.get("unit_basis"), where),
     )
+
+
+def _unit_basis(value: Any, where: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogueError(f"{where}: 'unit_basis' must be text (what the unit's regulation forbids)")
+    return value.strip()
 
 
 def _severity(value: Any, where: str) -> Severity:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scanner import __version__
+from scanner.basis import UnitRule
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import Policy, decide
@@ -49,12 +50,13 @@ def build_settings(
     allow: tuple[str, ...] | list[str] = (),
     review_threshold: float | None = None,
     accepted: frozenset[str] = frozenset(),
+    unit_rule: UnitRule | None = None,
 ) -> Settings:
     """Settings with the shipped catalogue (plus the user's files), matcher and model.
 
     Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data.
     """
-    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities)
+    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities, unit_rule=unit_rule)
     policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
     return Settings(
         catalogue=catalogue,

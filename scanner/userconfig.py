@@ -9,6 +9,10 @@ phrases it has judged fine to publish::
     allow: [城南快速路二期工程标底编制说明]  # phrases that suppress any hit they contain
     review_threshold: 0.8               # the residual-risk model's threshold
     baseline: .secscan-baseline.json    # accepted findings (see scanner.baseline), relative
+    unit_rule:                          # the unit's own regulation, cited by findings (scanner.basis)
+      name: 某局互联网发布信息保密管理制度
+      clause: 第六条
+      clauses: {IM001: 第六条第（三）项}
 
 The result is plain data: the pipeline passes ``lexicons``, ``disabled`` and
 ``severities`` to :func:`scanner.catalogue.load_catalogue` and ``allow`` to
@@ -22,8 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.basis import UnitRule, UnitRuleError
+
 CONFIG_NAMES = (".secscan.yaml", ".secscan.yml", "secscan.yaml", "secscan.yml")
-_KEYS = {"lexicons", "disable", "severity", "allow", "review_threshold", "baseline"}
+_KEYS = {"lexicons", "disable", "severity", "allow", "review_threshold", "baseline", "unit_rule"}
 _SEVERITIES = ("block", "review", "info")
 
 
@@ -42,6 +48,7 @@ class UserConfig:
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     baseline: Path | None = None
+    unit_rule: UnitRule | None = None
 
 
 def find_config(cwd: Path) -> Path | None:
@@ -95,7 +102,17 @@ def load_user_config(path: Path | None, cwd: Path) -> UserConfig:
         allow=_strings(data, "allow", path),
         review_threshold=_threshold(data.get("review_threshold"), path),
         baseline=_baseline(data.get("baseline"), base, path),
+        unit_rule=_unit_rule(data.get("unit_rule"), path),
     )
+
+
+def _unit_rule(value: Any, path: Path) -> UnitRule | None:
+    if value is None:
+        return None
+    try:
+        return UnitRule.from_config(value, str(path))
+    except UnitRuleError as error:
+        raise ConfigError(str(error)) from error
 
 
 def _strings(data: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from scanner.catalogue import load_catalogue
@@ -24,3 +27,36 @@ def test_example_does_not_match(settings: Settings, rule_id: str, text: str) -> 
     result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
     hits = [finding for finding in result.findings if finding.rule == rule_id]
     assert not hits, f"{rule_id} fired on {text!r}: {hits[0].text!r} ({hits[0].evidence})"
+
+
+def test_basis_cites_real_instruments_never_seed_labels() -> None:
+    """Every basis names a law or regulation with an article; S0/S1/S2 are labels of domain.md only."""
+    for rule in CATALOGUE.rules.values():
+        for text in (rule.basis, rule.summary, rule.why, rule.unit_basis):
+            assert not re.search(r"\bS[012]\b", text), (rule.id, text)
+        assert re.search(r"《中华人民共和国[^》]+》(第[一二三四五六七八九十百]+条|第[一二三四五六七八九十]+章)?", rule.basis) or (
+            "《" in rule.basis
+        ), (rule.id, rule.basis)
+        if rule.unit_basis:
+            assert "本单位互联网信息发布保密管理制度（单位规定）：" + rule.unit_basis in rule.basis
+
+
+def test_unit_rule_from_config_is_cited(tmp_path: Path) -> None:
+    from scanner.catalogue import load_catalogue
+    from scanner.userconfig import ConfigError, load_user_config
+
+    config = tmp_path / ".secscan.yaml"
+    config.write_text(
+        "unit_rule:\n  name: 某市局互联网发布信息保密管理制度\n  clause: 第六条\n"
+        "  clauses: {IM001: 第六条第（三）项}\n",
+        encoding="utf-8",
+    )
+    unit_rule = load_user_config(None, tmp_path).unit_rule
+    catalogue = load_catalogue(unit_rule=unit_rule)
+    assert "《某市局互联网发布信息保密管理制度》第六条第（三）项（单位规定）：" in catalogue["IM001"].basis
+    assert "《某市局互联网发布信息保密管理制度》第六条（单位规定）：" in catalogue["IM003"].basis
+    assert "《中华人民共和国政府信息公开条例》第十六条" in catalogue["IM001"].basis
+    assert catalogue.digest != CATALOGUE.digest  # a cached result must not keep the old citation
+    config.write_text("unit_rule: {clauses: [第六条]}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unit_rule.clauses"):
+        load_user_config(None, tmp_path)
