@@ -102,7 +102,7 @@ def figures(shared: Path) -> dict[str, Group]:
         categories = {finding.category for finding in result.findings if finding.severity.value == "block"}
         if kind == "marked" and (verdict != "block" or "internal-marking" not in categories):
             groups[kind].misses.append(f"{name}: {verdict} {sorted(categories)}")
-        elif kind != "marked" and verdict == "block" or kind == "public" and verdict == "review":
+        elif (kind != "marked" and verdict == "block") or (kind == "public" and verdict == "review"):
             rules = sorted({f.rule for f in result.findings if f.severity.value == verdict})
             groups[kind].misses.append(f"{name}: {verdict} {rules}")
         if kind == "public" and name.endswith((".html", ".htm")):
