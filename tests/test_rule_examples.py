@@ -60,3 +60,22 @@ def test_unit_rule_from_config_is_cited(tmp_path: Path) -> None:
     config.write_text("unit_rule: {clauses: [第六条]}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="unit_rule.clauses"):
         load_user_config(None, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule_id", "severity"),
+    [
+        # rules about handling 批示件 and a published list of duties speak of them without holding one
+        ("3、切实加强对领导同志批示件的管理,个人不得保存领导同志的批示件。", "SC401", "info"),
+        ("四、机要文件要及时送领导批示,紧急密件要随到随送。", "SC401", "info"),
+        ("综合科主要职能：负责文件的登记、分办，提出拟办意见。", "SC402", "info"),
+        ("保密工作人员传阅秘密文件,要严格按照拟办意见传送阅文人。", "SC402", "info"),
+        # the things themselves still ask for review
+        ("领导批示：请办公室牵头研究，下周报方案。", "SC401", "review"),
+        ("拟办意见：建议转交通运输局研究办理。", "SC402", "review"),
+    ],
+)
+def test_mentions_of_process_words_are_lowered(settings: Settings, text: str, rule_id: str, severity: str) -> None:
+    result = scan_bytes(text.encode("utf-8"), "doc.txt", settings)
+    found = [finding for finding in result.findings if finding.rule == rule_id]
+    assert found and {finding.severity.value for finding in found} == {severity}, found

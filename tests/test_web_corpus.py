@@ -23,8 +23,8 @@ MARKED = 42  # every one block with internal-marking
 RECEIVED_REVIEW_MAX = 12  # unmarked received documents: review tolerated, never block
 # The public HTML pages' reviews are the site template's comments and hidden
 # menus (HC002/HC003), the extractors' part of issue 23; their visible text
-# passes.  Two PDFs: a budget (SC402) and a tender sample (PI002).
-PUBLIC_REVIEW_MAX = 56
+# passes.  One PDF: a tender sample (PI002).
+PUBLIC_REVIEW_MAX = 55
 VISIBLE_REVIEW_MAX = 0
 
 
