@@ -53,6 +53,38 @@ def resident_id(value: str) -> Check:
     return Check(True, "校验码正确（GB 11643）")
 
 
+def resident_id_like(value: str) -> Check:
+    """An 18-digit number shaped like an ID (valid region and birth date) whose check digit fails.
+
+    Labelled 身份证 it is a mistyped or altered ID number, not a bank card.
+    """
+    digits = value.upper()
+    if len(digits) != 18 or not _all_ascii_digits(digits[:17]) or resident_id(value).valid:
+        return Check(False, "不是校验码不符的18位身份证号码")
+    if digits[:2] not in _PROVINCE_CODES or not _birth_date(digits[6:14]):
+        return Check(False, "行政区划代码或出生日期无效")
+    return Check(True, "校验码不符，但行政区划代码和出生日期有效：像身份证号码")
+
+
+def resident_id_15(value: str) -> Check:
+    """A first-generation (15-digit) resident ID: region, birth date 19YYMMDD."""
+    if len(value) != 15 or not _all_ascii_digits(value):
+        return Check(False, "不是15位身份证号码格式")
+    if value[:2] not in _PROVINCE_CODES:
+        return Check(False, "行政区划代码无效")
+    if not _birth_date("19" + value[6:12]):
+        return Check(False, "出生日期无效")
+    return Check(True, "一代身份证号码：行政区划代码和出生日期有效")
+
+
+def _birth_date(yyyymmdd: str) -> bool:
+    try:
+        birth = datetime.date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return datetime.date(1900, 1, 1) <= birth <= datetime.date(2100, 1, 1)
+
+
 _PROVINCE_CODES = frozenset(
     (
         "11",
@@ -227,6 +259,8 @@ def coordinate(value: str) -> Check:
 
 VALIDATORS: dict[str, Callable[[str], Check]] = {
     "resident_id": resident_id,
+    "resident_id_like": resident_id_like,
+    "resident_id_15": resident_id_15,
     "luhn": luhn,
     "mobile": mobile,
     "private_ip": private_ip,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from scanner.validators import (
@@ -105,3 +107,48 @@ def test_every_validator_is_registered_and_explains() -> None:
     for name, validator in VALIDATORS.items():
         result = validator("x")
         assert result.valid is False and result.note, name
+
+
+def test_resident_id_like_needs_a_failed_check_digit_and_a_valid_date() -> None:
+    from scanner.validators import resident_id_like
+
+    assert resident_id_like("110105194912310021").valid  # check digit should be X
+    assert not resident_id_like("11010519491231002X").valid  # a valid ID is PI001's
+    assert not resident_id_like("110105194913310021").valid  # month 13
+    assert not resident_id_like("990105194912310021").valid  # no such region
+
+
+def test_first_generation_id_has_region_and_birth_date() -> None:
+    from scanner.validators import resident_id_15
+
+    assert resident_id_15("110105491231002").valid
+    assert not resident_id_15("110105491341002").valid
+    assert not resident_id_15("990105491231002").valid
+    assert not resident_id_15("11010549123100").valid
+
+
+@pytest.mark.parametrize(
+    ("text", "present", "absent"),
+    [
+        ("申请人身份证号码：110105194912310021，住所地北京。", "PI004", "PI003"),
+        ("账户名称：某某区财政局，开户行：农业银行，账号：6222021001123456789", None, "PI003"),
+        ("收款单位：某某市非税收入汇缴专户，账号 6222021001123456789", None, "PI003"),
+        ("补助发放至本人银行卡 6222021001123456789", "PI003", "PI004"),
+        ("原身份证号：110105491231002，现已换领二代证。", "PI005", "PI003"),
+    ],
+)
+def test_id_like_numbers_and_government_accounts(text: str, present: str | None, absent: str) -> None:
+    from scanner.pipeline import scan_bytes
+
+    result = scan_bytes(text.encode("utf-8"), "doc.txt", _settings())
+    rules = {finding.rule for finding in result.findings}
+    assert absent not in rules, rules
+    if present:
+        assert present in rules, rules
+
+
+@functools.cache
+def _settings():  # type: ignore[no-untyped-def]
+    from scanner.pipeline import build_settings
+
+    return build_settings()
