@@ -58,7 +58,7 @@ def test_unit_rule_from_config_is_cited(tmp_path: Path) -> None:
     assert "《中华人民共和国政府信息公开条例》第十六条" in catalogue["IM001"].basis
     assert catalogue.digest != CATALOGUE.digest  # a cached result must not keep the old citation
     config.write_text("unit_rule: {clauses: [第六条]}\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="unit_rule.clauses"):
+    with pytest.raises(ConfigError, match=r"unit_rule\.clauses"):
         load_user_config(None, tmp_path)
 
 
