@@ -155,15 +155,19 @@ def clean_command(
 def write_atomically(target: Path, data: bytes, *, mode_from: Path | None = None) -> None:
     """Write ``data`` to a temporary file beside ``target``, flush it to disk, then rename it over ``target``."""
     folder = target.parent if str(target.parent) else Path(".")
-    handle = tempfile.NamedTemporaryFile(dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False) as handle:
+        temporary = Path(handle.name)
+        try:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    try:
         if mode_from is not None:
-            shutil.copymode(mode_from, handle.name)
-        os.replace(handle.name, target)
+            shutil.copymode(mode_from, temporary)
+        os.replace(temporary, target)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

@@ -53,7 +53,7 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
     Raises :class:`~scanner.clean.ooxml.PackageError` for a package that cannot be edited.
     """
     package = Package.open(data)
-    stories = xml_parts(package, _STORY.match)
+    stories = xml_parts(package, lambda name: bool(_STORY.match(name)))
     for part in stories:
         root = package.xml(part)
         if accept_revisions(root):

@@ -87,9 +87,10 @@ def source_of_rels(name: str) -> str:
 
 
 def resolve(source: str, target: str) -> str:
+    """The member a relationship of ``source`` (``""`` for the package) points at."""
     if target.startswith("/"):
         return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target)).lstrip("/")
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class Package:
             external = rel.get("TargetMode") == "External"
             target = rel.get("Target", "")
             found.append(Rel(id=rel.get("Id", ""), type=rel.get("Type", ""),
-                             target=target if external else resolve(source or "/", target), external=external))
+                             target=target if external else resolve(source, target), external=external))
         return found
 
     def rel_targets(self, source: str, kind: str) -> list[Rel]:
@@ -201,10 +202,13 @@ class Package:
                             parent.remove(element)
                     self.touch(source)
 
-    def remove_part(self, name: str) -> None:
-        """Remove a part, every relationship to it, its own relationships and its content-type override."""
+    def remove_part(self, name: str) -> bool:
+        """Remove a part, every relationship to it, its own relationships and its content-type override.
+
+        False when there was no such part.
+        """
         if not self.has(name):
-            return
+            return False
         del self.data[name]
         self.trees.pop(name, None)
         self.dirty.discard(name)
@@ -223,6 +227,7 @@ class Package:
             if override.get("PartName", "").lstrip("/") == name:
                 types.remove(override)
                 self.touch(CONTENT_TYPES)
+        return True
 
     def remove_related(self, source: str, kind: str) -> list[str]:
         """Remove every part that ``source`` relates to with a type ending in ``kind``; their names."""
@@ -230,8 +235,7 @@ class Package:
         for rel in self.rel_targets(source, kind):
             if rel.external:
                 self.drop_rel(source, rel.id)
-            else:
-                self.remove_part(rel.target)
+            elif self.remove_part(rel.target):
                 gone.append(rel.target)
         return gone
 
@@ -295,8 +299,8 @@ def clean_properties(package: Package, keep: dict[str, str]) -> None:
                 package.touch(app)
                 package.note("扩展属性（单位、经理、模板、编辑时间、部件标题）")
     for rel in package.rel_targets("", REL_CUSTOM_PROPS):
-        package.remove_part(rel.target)
-        package.note("自定义文档属性")
+        if package.remove_part(rel.target):
+            package.note("自定义文档属性")
 
 
 _CUSTOM_XML = re.compile(r"^customXml/")
@@ -323,11 +327,11 @@ def clean_custom_xml(package: Package, story_parts: Iterable[str]) -> None:
 def clean_package_extras(package: Package) -> None:
     """Thumbnail (a picture of page one) and printer settings (printer and user names)."""
     for rel in package.rel_targets("", REL_THUMBNAIL):
-        package.remove_part(rel.target)
-        package.note("缩略图")
+        if package.remove_part(rel.target):
+            package.note("缩略图")
     for name in [n for n in package.names if "/printerSettings/" in n]:
-        package.remove_part(name)
-        package.note("打印机设置")
+        if package.remove_part(name):
+            package.note("打印机设置")
 
 
 def clean_alt_text(package: Package, parts: Iterable[str]) -> None:
