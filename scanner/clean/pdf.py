@@ -53,9 +53,11 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
             raise CleanRefused("未能定位涂黑方块下的文字，无法删除；请在原文中删除后再导出 PDF "
                                "/ could not locate the covered text: remove it in the source document")
         removed.append("涂黑方块下的文字")
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PdfReadError
-
+    try:
+        from pypdf import PdfReader, PdfWriter
+        from pypdf.errors import PdfReadError
+    except ImportError as error:
+        raise CleanRefused("清理 PDF 需要 pypdf：pip install 'secscan[clean]' / PDF cleaning needs pypdf") from error
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
