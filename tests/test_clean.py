@@ -71,7 +71,7 @@ def test_docx_every_hidden_layer_gone_visible_text_kept(tmp_path: Path, settings
     assert hidden_findings(after) == []
     assert visible_lines(after.units) == visible_lines(before.units)
     assert "经研究同意。" in [u.text for u in after.units if u.part == "body"]  # the insertion was accepted
-    assert "可见文字：一致" in outcome.output and "已清除" in outcome.output and "】  仍存在" not in outcome.output
+    assert "可见文字：一致" in outcome.output and "已清除" in outcome.output and " 仍存在 " not in outcome.output
     assert outcome.exit_code == (0 if after.verdict is Verdict.PASS else 1)
     assert_zip_intact(target)
     import docx

@@ -276,7 +276,8 @@ def clean_properties(package: Package, keep: dict[str, str]) -> None:
             for element in root.findall(q(prefix, local)):
                 root.remove(element)
                 package.touch(core)
-                package.note("文档属性中的个人信息（作者、最后修改者等）")
+                if (element.text or "").strip():
+                    package.note("文档属性中的个人信息（作者、最后修改者等）")
         for key, (prefix, local) in DESCRIPTIVE_CORE.items():
             element = root.find(q(prefix, local))
             if key in keep:
@@ -289,7 +290,8 @@ def clean_properties(package: Package, keep: dict[str, str]) -> None:
             elif element is not None:
                 root.remove(element)
                 package.touch(core)
-                package.note("文档属性中的标题、主题、关键词、备注")
+                if (element.text or "").strip():
+                    package.note("文档属性中的标题、主题、关键词、备注")
     app = "docProps/app.xml"
     if package.has(app):
         root = package.xml(app)
@@ -297,7 +299,8 @@ def clean_properties(package: Package, keep: dict[str, str]) -> None:
             for element in root.findall(q("ep", local)):
                 root.remove(element)
                 package.touch(app)
-                package.note("扩展属性（单位、经理、模板、编辑时间、部件标题）")
+                if "".join(element.itertext()).strip():
+                    package.note("扩展属性（单位、经理、模板、编辑时间、部件标题）")
     for rel in package.rel_targets("", REL_CUSTOM_PROPS):
         if package.remove_part(rel.target):
             package.note("自定义文档属性")

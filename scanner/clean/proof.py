@@ -120,6 +120,14 @@ def _short(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (CJK characters take two)."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    return text + " " * max(0, width - used)
+
+
 def _where(finding: Finding) -> str:
     loc = finding.location
     place = PART_NAMES.get(loc.part, loc.part)
@@ -143,10 +151,11 @@ def render(proof: Proof, *, source: str, target: str, removed: Iterable[str], re
     out.append("")
     out.append("隐藏图层中的发现（清理前 → 清理后）：")
     if proof.rows:
+        out.append(f"  {'规则':<4} {_pad('位置', 16)} {_pad('清理后', 8)} 内容")
         for row in proof.rows:
             finding = row.finding
             status = "已清除" if row.gone else "仍存在"
-            out.append(f"  {finding.rule:<6} {_where(finding):<12} 【{_short(finding.text)}】  {status}")
+            out.append(f"  {finding.rule:<6} {_pad(_where(finding), 16)} {_pad(status, 8)} 【{_short(finding.text)}】")
     else:
         out.append("  （清理前没有隐藏图层中的发现）")
     out.append("")
@@ -164,10 +173,10 @@ def render(proof: Proof, *, source: str, target: str, removed: Iterable[str], re
     hidden = proof.hidden_left
     if proof.remaining:
         out.append(f"清理后仍存在的发现（{len(proof.remaining)} 条）：")
-        for finding in (*hidden, *visible):
+        for finding in sorted((*hidden, *visible), key=lambda f: -f.severity.rank):
             severity = SEVERITY_NAMES.get(finding.severity.value, finding.severity.value)
             shown = f"【{_short(finding.text, 40)}】" if finding.text.strip() else _short(finding.message, 40)
-            out.append(f"  [{severity}] {finding.rule} {_where(finding)} {shown}")
+            out.append(f"  {_pad(f'[{severity}]', 8)} {finding.rule:<6} {_pad(_where(finding), 16)} {shown}")
         if hidden:
             out.append("  隐藏图层仍有内容：可加 --hidden、--notes、--alt-text、--form-values、--attributes（或 --all）一并移除")
     else:
