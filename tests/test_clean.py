@@ -205,6 +205,7 @@ def test_pdf_hidden_layers_and_history_gone(tmp_path: Path, settings: Settings) 
     assert hidden_findings(after) == [] and after.verdict is Verdict.PASS, outcome.output
     data = target.read_bytes()
     assert data.count(b"%%EOF") == 1 and b"Draft v1" not in data and b"Li Si" not in data
+    assert b"/EmbeddedFile" not in data and b"/Subtype /Text" not in data  # gone, not merely unreferenced
     reader = PdfReader(target)
     assert reader.metadata is None and not reader.attachments and "/OpenAction" not in reader.trailer["/Root"]
     assert "/Annots" not in reader.pages[0] or all(
@@ -225,6 +226,10 @@ def test_failed_redaction_refused_then_redacted(tmp_path: Path, settings: Settin
     after = scan_file(target, settings)
     assert "RF001" not in {f.rule for f in after.findings}
     assert all("11010519491231002X" not in unit.text for unit in after.units)
+    from pypdf import PdfReader
+
+    page = PdfReader(target).pages[0]
+    assert "1101051949" not in page.extract_text() and b" re f" in page.get_contents().get_data()  # box kept
     assert [u.text for u in after.units if u.part == "body"] == ["关于项目的公示", "公示期五天。"]
     assert f"【{covered}】" in outcome.output.replace(" ", "") or covered in outcome.output.replace(" ", "")
     assert outcome.exit_code == 0, outcome.output
@@ -336,3 +341,63 @@ def test_legacy_doc_converted_then_cleaned(tmp_path: Path, settings: Settings) -
     after = scan_file(target, settings)
     assert hidden_findings(after) == []
     assert "关于项目安排的通知" in [u.text for u in after.units if u.part == "body"]
+
+
+def test_pdf_scripts_and_open_action_removed(tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    source = make_pdf(tmp_path / "js.pdf", [["关于项目安排的通知"]])
+    writer = PdfWriter(clone_from=PdfReader(source))
+    script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                               NameObject("/JS"): TextStringObject("app.alert")})
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(script)
+    tree = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("a"), writer._add_object(script)])})
+    writer._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): tree})
+    writer.add_uri(0, "https://example.org/", [72, 600, 272, 630])
+    writer.write(source)
+    assert b"/JavaScript" in source.read_bytes()
+    target = tmp_path / "js.clean.pdf"
+    clean(source, "-o", target)
+    root = PdfReader(target).trailer["/Root"]
+    assert "/OpenAction" not in root and ("/Names" not in root or "/JavaScript" not in root["/Names"])
+    assert b"/JavaScript" not in target.read_bytes()
+    links = [a.get_object()["/Subtype"] for a in PdfReader(target).pages[0].get("/Annots", [])]
+    assert links == ["/Link"]  # the page's own link stays
+
+
+def test_encrypted_pdf_and_plain_text_refused(tmp_path: Path) -> None:
+    locked = make_pdf(tmp_path / "locked.pdf", [["关于项目安排的通知"]], encrypt="secret")
+    outcome = clean(locked, "-o", tmp_path / "out.pdf")
+    assert outcome.exit_code == 1 and "未清理" in outcome.output
+    text = tmp_path / "a.txt"
+    text.write_text("关于项目安排的通知\n", encoding="utf-8")
+    outcome = clean(text, "-o", tmp_path / "b.txt")
+    assert outcome.exit_code == 1 and "无法清理该格式" in outcome.output
+    assert not (tmp_path / "out.pdf").exists() and not (tmp_path / "b.txt").exists()
+
+
+def test_kept_title_replaces_the_drafts(tmp_path: Path) -> None:
+    import docx
+
+    source = make_docx(tmp_path / "a.docx", body=["公开通知"], core_title="内部讨论稿", properties={"author": "李四"})
+    target = tmp_path / "b.docx"
+    clean(source, "-o", target, "--title", "关于项目安排的通知")
+    properties = docx.Document(str(target)).core_properties
+    assert properties.title == "关于项目安排的通知" and properties.author == ""
+
+
+def test_proof_fails_when_visible_text_changes() -> None:
+    from scanner.clean.proof import prove, render
+    from scanner.types import TextUnit
+
+    def result(*texts: str) -> DocumentResult:
+        return DocumentResult(path="a.docx", format="docx", verdict=Verdict.PASS, risk=0.0,
+                              units=tuple(TextUnit(text=t) for t in texts))
+
+    proof = prove(result("第一段", "第二段"), result("第一段"))
+    assert not proof.ok and "-body: 第二段" in proof.diff
+    assert "有变化" in render(proof, source="a.docx", target="b.docx", removed=())
+    assert prove(result("第一段", "第二段"), result("第一段第二段")).ok  # a joined paragraph is the same text
+    redacted = prove(result("公示", "身份证110105"), result("公示"), redacted=("身份证110105",))
+    assert redacted.ok

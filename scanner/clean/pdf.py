@@ -1,9 +1,10 @@
 """PDF: remove annotations, document information, XMP, attachments, scripts and open actions; rewrite whole.
 
-pypdf clones the object graph reachable from the catalogue and writes a
-new file with one cross-reference section: the objects of earlier
+pypdf clones the object graph reachable from the catalogue; after the
+removals the result is cloned once more, so that only objects still
+referenced are kept, and a new file is written with one cross-reference section: the objects of earlier
 revisions (an incremental update keeps every old version of an edited
-object after the new one) are not reachable, so they are gone.
+object after the new one) and of the removed layers are gone.
 
 A failed redaction (text under a black box, or an unapplied Redact
 annotation) is refused unless ``redact`` is set; then :mod:`.pdf_redact`
@@ -74,6 +75,13 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
         removed.append("文档信息字典")
     out = io.BytesIO()
     writer.write(out)
+    # The writer still holds every object it cloned, referenced or not: the
+    # removed annotations, attachments and scripts would be written too.  A
+    # second clone from the written file copies only what is reachable.
+    second = PdfWriter(clone_from=PdfReader(io.BytesIO(out.getvalue())))
+    second._info = None
+    out = io.BytesIO()
+    second.write(out)
     if history:
         removed.append("早期版本（增量更新历史）")
     return out.getvalue(), _unique(removed), redacted
