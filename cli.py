@@ -244,3 +244,7 @@ def secscan() -> None:
 
 
 secscan.add_command(main, name="scan")
+
+from scanner.clean.command import clean_command  # noqa: E402 - registered after the group it joins
+
+secscan.add_command(clean_command)
