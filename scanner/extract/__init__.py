@@ -34,6 +34,7 @@ REGISTRY = {
     "rar": "archive",
     "tar": "archive",
     "gzip": "archive",
+    "doc": "doc",
     "eml": "mail",
     "msg": "mail",
 }

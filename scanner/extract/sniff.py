@@ -11,7 +11,7 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -30,7 +30,10 @@ _GZIP = b"\x1f\x8b\x08"
 _MAIL_HEADER = re.compile(rb"[A-Za-z][A-Za-z0-9-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
 _MAIL_FIELDS = re.compile(rb"^(?:received|return-path|message-id|mime-version|from|to|subject|date|x-mailer|delivered-to):", re.IGNORECASE | re.MULTILINE)
 # OLE stream names (UTF-16LE in the directory) that say which legacy format a compound file is
-_OLE_KINDS = (("__substg1.0_".encode("utf-16-le"), "msg"),)
+_OLE_KINDS = (
+    ("__substg1.0_".encode("utf-16-le"), "msg"),
+    ("WordDocument".encode("utf-16-le"), "doc"),
+)
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
