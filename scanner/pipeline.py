@@ -22,13 +22,13 @@ from scanner import __version__
 from scanner.basis import UnitRule
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
-from scanner.decide import Policy, decide
+from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
-from scanner.types import DocumentResult, Extraction, Finding, ScanResult
+from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,8 +197,20 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
     return analyse(extraction, settings, path=name, sha256=hashlib.sha256(data).hexdigest())
 
 
-def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
-    """Normalise, match and decide on an extraction."""
+def analyse(
+    extraction: Extraction, settings: Settings, *, path: str, sha256: str, depth: int = 0
+) -> DocumentResult:
+    """Normalise, match and decide on an extraction, and on every document embedded in it.
+
+    Embedded documents (archive members, mail attachments, OLE objects) are
+    scanned with these same stages, recursively; their findings, errors and
+    units join this document's (see :func:`scan_members`), so its verdict is
+    the worst of its own and its members'.  ``depth`` is how many containers
+    down ``extraction`` sits.
+    """
+    members = scan_members(extraction, settings, depth) if extraction.embedded else None
+    # the members' text was matched in their own scans: only this document's units are matched here
+    merged = members.merged_into(extraction) if members is not None else extraction
     views, joined = DocumentViews.normalised(extraction.units)
     # One automaton pass finds the lexicon's terms and the marking triggers.
     found = settings.matcher.find(joined)
@@ -208,9 +220,11 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
         *settings.matcher.match(views, joined=joined, found=found),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    if members is not None:
+        findings.extend(members.findings)
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None
     decision = decide(
-        findings, extraction.errors, model_score, settings.policy, settings.catalogue, settings.accepted
+        findings, merged.errors, model_score, settings.policy, settings.catalogue, settings.accepted
     )
     return DocumentResult(
         path=path,
@@ -218,13 +232,87 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
         verdict=decision.verdict,
         risk=decision.risk,
         findings=tuple(sorted(decision.findings, key=reading_order)),
-        errors=extraction.errors,
+        errors=merged.errors,
         sha256=sha256,
         title=extraction.title,
         pages=extraction.pages,
-        layers=extraction.layers,
-        units=extraction.units,
+        layers=merged.layers,
+        units=merged.units,
     )
+
+
+# Between the names of a chain of containers in ``location.source``:
+# ``key_projects.zip › 附件2.docx › word/header1.xml``.
+CHAIN = " › "
+
+
+@dataclass(frozen=True, kw_only=True)
+class Members:
+    """What the documents embedded in one extraction yielded, relocated into it.
+
+    Every location, unit source and error of a member is prefixed with the
+    member's place (its ``source``, or its name) and :data:`CHAIN`;
+    ``location.part`` stays the member's own layer (``header`` in the docx
+    inside the zip), so reports and the severity of hidden layers treat it
+    as they would in the member itself.
+    """
+
+    findings: tuple[Finding, ...]
+    errors: tuple[str, ...]
+    units: tuple[TextUnit, ...]
+    layers: frozenset[str]
+
+    def merged_into(self, extraction: Extraction) -> Extraction:
+        layers = set(extraction.layers) | self.layers
+        return replace(
+            extraction,
+            units=(*extraction.units, *self.units),
+            errors=(*extraction.errors, *self.errors),
+            layers=tuple(part for part in PARTS if part != "body" and part in layers),
+        )
+
+
+def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Members:
+    """Scan each of ``extraction.embedded`` as a document of its own, bounded (see ``_container``)."""
+    from scanner.extract import extract_nested
+    from scanner.extract._container import MAX_DEPTH, budget, over_bytes, over_members, too_deep
+
+    findings: list[Finding] = []
+    errors: list[str] = []
+    units: list[TextUnit] = []
+    layers: set[str] = set()
+    left = budget()
+    for member in extraction.embedded:
+        place = member.source or member.name
+        layers.add(member.part)
+        if depth + 1 > MAX_DEPTH:
+            errors.append(too_deep(place))
+            continue
+        if left.members <= 0:
+            errors.append(over_members(place))
+            break
+        if len(member.data) > left.bytes:
+            errors.append(over_bytes(place))
+            continue
+        left.members -= 1
+        left.bytes -= len(member.data)
+        child = analyse(
+            extract_nested(member.data, member.name, depth + 1), settings, path=place, sha256="", depth=depth + 1
+        )
+        prefix = place + CHAIN
+        child_errors = set(child.errors)
+        for finding in child.findings:
+            if finding.rule == UNREADABLE_RULE and finding.context in child_errors:
+                continue  # made again from the relocated error by decide()
+            location = finding.location
+            source = prefix + location.source if location.source else place
+            findings.append(replace(finding, location=replace(location, source=source)))
+        errors.extend(f"{place}：{error}" for error in child.errors)
+        units.extend(
+            replace(unit, source=prefix + unit.source if unit.source else place) for unit in child.units
+        )
+        layers.update(child.layers)
+    return Members(findings=tuple(findings), errors=tuple(errors), units=tuple(units), layers=frozenset(layers))
 
 
 def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None = None) -> ScanResult:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from scanner.extract._common import Collector, ExtractError
+from scanner.extract._common import ExtractError
+from scanner.extract._container import ContainerCollector, new_budget
 from scanner.extract.sniff import UNSUPPORTED_REASONS, sniff
 from scanner.types import Extraction
 
@@ -27,6 +28,15 @@ REGISTRY = {
     "html": "html",
     "text": "text",
     "ofd": "ofd",
+    # containers: their members go to the pipeline as embedded documents
+    "zip": "archive",
+    "7z": "archive",
+    "rar": "archive",
+    "tar": "archive",
+    "gzip": "archive",
+    "doc": "doc",
+    "eml": "mail",
+    "msg": "mail",
 }
 
 # Start of the error recorded when an extractor fails in a way it did not
@@ -43,6 +53,8 @@ def extract_bytes(data: bytes, name: str = "") -> Extraction:
     or partly readable input returns an :class:`Extraction` whose ``errors``
     say why, together with whatever could be read.
     """
+    # a new top-level file: its tree of embedded documents gets a fresh budget
+    new_budget()
     return extract_nested(data, name, 0)
 
 
@@ -54,7 +66,7 @@ def extract_nested(data: bytes, name: str, depth: int) -> Extraction:
     if not data.strip():
         return Extraction(format=kind, errors=("空文件，没有可审查的内容 / empty file",))
     module = importlib.import_module(f"scanner.extract.{REGISTRY[kind]}")
-    out = Collector(format=kind, depth=depth)
+    out = ContainerCollector(format=kind, depth=depth)
     try:
         module.extract(data, out)
     except ExtractError as error:

@@ -11,26 +11,36 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
     "legacy-office": "旧版 Office 二进制格式（doc/xls/ppt）不支持，请另存为 docx/xlsx/pptx 后再审查 "
     "/ legacy binary Office format is not supported",
-    "zip": "压缩包或不支持的打包格式，无法读取 / zip archive or unsupported package",
     "image": "图像文件，无法读取其中文字（需人工或 OCR 审查） / image file: text cannot be read",
     "rtf": "RTF 格式不支持，请另存为 docx 后再审查 / RTF is not supported",
     "odf": "ODF 格式（odt/ods/odp）不支持，请另存为 docx/xlsx/pptx / OpenDocument is not supported",
 }
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SEVENZIP = b"7z\xbc\xaf\x27\x1c"
+_RAR = (b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")
+_GZIP = b"\x1f\x8b\x08"
+# the start of a mail (RFC 5322): header fields only, one of them a mail's own
+_MAIL_HEADER = re.compile(rb"[A-Za-z][A-Za-z0-9-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
+_MAIL_FIELDS = re.compile(rb"^(?:received|return-path|message-id|mime-version|from|to|subject|date|x-mailer|delivered-to):", re.IGNORECASE | re.MULTILINE)
+# OLE stream names (UTF-16LE in the directory) that say which legacy format a compound file is
+_OLE_KINDS = (
+    ("__substg1.0_".encode("utf-16-le"), "msg"),
+    ("WordDocument".encode("utf-16-le"), "doc"),
+)
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
 _OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
 _EXT_HINT = {
     ".docx": "docx", ".docm": "docx", ".dotx": "docx", ".xlsx": "xlsx", ".xlsm": "xlsx",
-    ".pptx": "pptx", ".pptm": "pptx", ".pdf": "pdf", ".ofd": "ofd", ".html": "html", ".htm": "html", ".xhtml": "html",
+    ".pptx": "pptx", ".pptm": "pptx", ".pdf": "pdf", ".eml": "eml", ".ofd": "ofd", ".html": "html", ".htm": "html", ".xhtml": "html",
 }
 
 
@@ -47,13 +57,26 @@ def sniff(data: bytes, name: str = "") -> str:
         # encrypted package and an EncryptionInfo stream.
         if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
             return "encrypted-office"
+        for stream, kind in _OLE_KINDS:
+            if stream in data:
+                return kind
         return "legacy-office"
+    if head.startswith(_SEVENZIP):
+        return "7z"
+    if head.startswith(_RAR):
+        return "rar"
+    if head.startswith(_GZIP):
+        return "gzip"
+    if len(data) > 262 and data[257:262] == b"ustar":
+        return "tar"
     if head.startswith(_IMAGES):
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
     if _looks_html(head, hint):
         return "html"
+    if _looks_like_mail(head, hint):
+        return "eml"
     return "text"
 
 
@@ -103,3 +126,21 @@ def _looks_html(head: bytes, hint: str) -> bool:
     return (hint == "html" and head.lstrip().startswith(b"<")) or bool(
         hint == "html" and _HTML_ANYWHERE.search(head)
     )
+
+
+def _looks_like_mail(head: bytes, hint: str) -> bool:
+    """A block of header fields at the very start, ending in a blank line, with fields only a mail has.
+
+    Two such fields (``From:`` and ``Subject:`` …) are asked for unless the
+    name says ``.eml``, so that a text note starting "Date: …" stays text.
+    """
+    position = 0
+    fields = 0
+    while (match := _MAIL_HEADER.match(head, position)) is not None:
+        position = match.end()
+        fields += 1
+    ended = head[position : position + 2] in (b"\r\n", b"\n") or head[position : position + 1] == b"\n"
+    if fields < 2 or not ended:
+        return False
+    known = len(_MAIL_FIELDS.findall(head[:position]))
+    return known >= 1 if hint == "eml" else known >= 3

@@ -1,0 +1,143 @@
+"""Word 97-2003 .doc / WPS .wps: every story and layer, from files written byte by byte and by LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from builders import make_docx
+from legacy_builders import compound_file, word97
+
+from scanner.extract import extract_bytes, extract_path, sniff
+from scanner.pipeline import scan_bytes
+from scanner.types import Verdict
+
+BODY = ["关于重点项目安排的通知", "各单位：请按时报送材料。"]
+MARK = "机密★1年"
+
+
+def parts(extraction):
+    return [(unit.part, unit.source, unit.text) for unit in extraction.units]
+
+
+def test_every_story_is_read_with_its_place():
+    data = word97(BODY, header="某某市人民政府", footer="第1页", footnote="见附件说明", comment=("张三", "请核对数字"),
+                  deleted="删去的一句", hidden="不显示的一句", properties={2: "通知标题", 4: "李四"})
+    assert sniff(data, "a.bin") == "doc"
+    extraction = extract_bytes(data, "a.doc")
+    assert extraction.errors == ()
+    assert parts(extraction) == [
+        ("body", "", BODY[0]), ("body", "", BODY[1]),
+        ("deleted", "正文", "删去的一句"), ("hidden", "正文", "不显示的一句"),
+        ("footnote", "脚注", "见附件说明"),
+        ("header", "页眉 第1节", "某某市人民政府"), ("footer", "页脚 第1节", "第1页"),
+        ("comment", "批注 张三", "请核对数字"),
+        ("metadata", "属性 title", "通知标题"), ("metadata", "属性 author", "李四"),
+    ]
+    assert [unit.paragraph for unit in extraction.units[:4]] == [1, 2, 2, 2]
+    assert {"HC001", "HC002", "HC003"} <= {notice.rule for notice in extraction.notices}
+
+
+@pytest.mark.parametrize(
+    ("layer", "kwargs", "docx_kwargs"),
+    [
+        ("body", {"body": [MARK, *BODY]}, {"body": [MARK, *BODY]}),
+        ("header", {"header": MARK}, {"header": MARK}),
+        ("footnote", {"footnote": MARK}, {"footnote": MARK}),
+        ("comment", {"comment": ("张三", MARK)}, {"comments": [MARK]}),
+        ("deleted", {"deleted": MARK}, {"deleted": [MARK]}),
+    ],
+)
+def test_a_mark_in_each_layer_is_found_in_that_layer_as_in_docx(settings, tmp_path, layer, kwargs, docx_kwargs):
+    """The .doc is judged exactly as the same docx: the mark found in its layer, the same verdict.
+
+    In the body and the header that is ``block``; in a footnote, comment or
+    deleted revision the severity is the markings policy's for that layer
+    (``review`` today; issue #21 raises marks in hidden layers to ``block``),
+    so the test compares with docx rather than pinning it twice.
+    """
+    result = scan_bytes(word97(**{"body": BODY, **kwargs}), "a.doc", settings)
+    docx = make_docx(tmp_path / "a.docx", **{"body": BODY, **docx_kwargs})
+    expected = scan_bytes(docx.read_bytes(), "a.docx", settings)
+    marks = [f for f in result.findings if f.rule == "CM001"]
+    assert [f.location.part for f in marks] == [layer]
+    assert [(f.severity, f.text) for f in marks] == [
+        (f.severity, f.text) for f in expected.findings if f.rule == "CM001"
+    ]
+    assert result.verdict is expected.verdict
+    if layer in ("body", "header"):
+        assert result.verdict is Verdict.BLOCK
+
+
+def test_the_same_document_without_marks_passes(settings):
+    data = word97(BODY, header="某某市人民政府", footer="第1页", footnote="见附件说明", properties={2: "通知标题"})
+    result = scan_bytes(data, "a.doc", settings)
+    assert result.errors == ()
+    assert result.verdict is Verdict.PASS, result.findings
+
+
+def test_a_doc_inside_a_zip_is_located_to_the_member(settings):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("附件/通知.doc", word97(BODY, header=MARK))
+    result = scan_bytes(buffer.getvalue(), "a.zip", settings)
+    marks = [f for f in result.findings if f.rule == "CM001"]
+    assert [(f.location.part, f.location.source) for f in marks] == [("header", "附件/通知.doc › 页眉 第1节")]
+
+
+def test_encrypted_corrupt_and_foreign_compound_files_are_errors():
+    data = bytearray(word97(BODY))
+    fib = data.find(b"\xec\xa5\xc1\x00")
+    data[fib + 11] |= 0x01  # fEncrypted (bit 8 of the flags word at FIB offset 10)
+    assert "加密" in extract_bytes(bytes(data), "a.doc").errors[0]
+    truncated = word97(BODY)[:3000]
+    assert extract_bytes(truncated, "a.doc").errors
+    not_word = compound_file({"WordDocument": b"\x00" * 64})
+    assert "FIB" in extract_bytes(not_word, "a.doc").errors[0]
+
+
+LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_libreoffice = pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
+
+
+def convert(path: Path, to: str) -> Path:
+    subprocess.run(
+        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{path.parent}/lo-profile", "--convert-to", to,
+         "--outdir", str(path.parent), str(path)],
+        check=True, capture_output=True, timeout=120,
+    )
+    target = path.with_suffix("." + to.split(":")[0])
+    assert target.exists(), f"LibreOffice wrote no {target.name}"
+    return target
+
+
+@needs_libreoffice
+def test_libreoffice_reads_the_same_words_in_the_generated_doc(tmp_path):
+    path = tmp_path / "gen.doc"
+    path.write_bytes(word97(BODY, deleted="删去的一句", hidden="不显示的一句", comment=("张三", "请核对数字")))
+    lines = [line.strip("\ufeff") for line in convert(path, "txt:Text").read_text("utf-8").splitlines() if line.strip()]
+    ours = extract_path(path)
+    assert lines == [unit.text for unit in ours.units if unit.part in ("body", "deleted", "hidden")]
+    # and LibreOffice sees the same layers: its docx of our .doc has them where we found them
+    again = extract_path(convert(path, "docx"))
+    layered = {(unit.part, unit.text) for unit in again.units if unit.part != "metadata"}
+    assert layered == {(unit.part, unit.text) for unit in ours.units if unit.part != "metadata"}
+
+
+@needs_libreoffice
+def test_a_doc_written_by_libreoffice_reads_like_its_docx(tmp_path):
+    docx = make_docx(tmp_path / "full.docx", BODY, header=MARK, footer="第一页页脚", comments=["发布前删除此段"],
+                     deleted=["删除的内部资料 注意保存"], hidden=["隐藏的文字内容"], textbox="文本框里的内容")
+    from_docx = extract_path(docx)
+    from_doc = extract_path(convert(docx, "doc"))
+    assert from_doc.format == "doc" and from_doc.errors == ()
+    expected = {(unit.part, unit.text) for unit in from_docx.units if unit.part != "metadata"}
+    assert {(unit.part, unit.text) for unit in from_doc.units if unit.part != "metadata"} == expected
