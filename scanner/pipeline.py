@@ -221,6 +221,7 @@ def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: st
         title=extraction.title,
         pages=extraction.pages,
         layers=extraction.layers,
+        coverage=extraction.coverage,
         units=extraction.units,
     )
 

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
-from scanner.types import PARTS, Extraction, LineUnits, Notice, TextUnit, unit_parts, without_init
+from scanner.types import (
+    PARTS,
+    Embedded,
+    Extraction,
+    LineUnits,
+    Notice,
+    PartCoverage,
+    TextUnit,
+    part_kind,
+    unit_parts,
+    without_init,
+)
 
 # Hidden layers that must be removed before publishing, and the catalogue
 # rule each one raises (see lexicons/layers.yaml).  The text of the layer is
@@ -33,6 +44,10 @@ ATTACHMENT_RULE = "HC009"
 DARK_BOX_RULE = "RF001"
 REDACT_ANNOT_RULE = "RF002"
 EMBEDDED_IMAGE_RULE = "UR002"
+UNREAD_PART_RULE = "UR003"
+DECORATIVE_IMAGE_RULE = "UR004"
+EARLIER_REVISION_RULE = "HC010"
+SITE_TEMPLATE_RULE = "HC011"
 
 NOTICE_TEXT_CHARS = 80
 
@@ -71,6 +86,10 @@ class Collector:
     layer_counts: dict[str, int] = field(default_factory=dict)
     extra_layers: set[str] = field(default_factory=set)
     chars: int = 0
+    # the coverage ledger: every part of the container, and whether it was read
+    coverage: list[PartCoverage] = field(default_factory=list)
+    # documents inside this one, for the pipeline to scan recursively
+    embedded: list[Embedded] = field(default_factory=list)
     # lines added with add_lines(), held apart from ``units`` until finish() or the next add()
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
@@ -99,7 +118,7 @@ class Collector:
         """
         if not text or not text.strip():
             return None
-        assert part in PARTS, part
+        assert part in PARTS or part_kind(part) in PARTS, part
         if self._line_texts:  # units stay in reading order
             self.units.extend(self._take_lines())
         if self.chars + len(text) > MAX_DOCUMENT_CHARS:
@@ -177,6 +196,23 @@ class Collector:
         self._line_texts, self._line_numbers, self._line_pages = [], [], None
         return units
 
+    def cover(self, name: str, kind: str, status: str = "read", reason: str = "") -> None:
+        """Record one part of the container in the coverage ledger."""
+        self.coverage.append(PartCoverage(name=name, kind=kind, status=status, reason=reason))
+
+    def unread(
+        self, name: str, kind: str, reason: str, *, part: str = "body", page: int | None = None, status: str = "unread"
+    ) -> None:
+        """A part that may hold text and was not read (or only in part): a ledger entry and a located notice.
+
+        The notice keeps the document from passing over text nobody read;
+        ``reason`` is ``中文原因 / English reason``.
+        """
+        self.cover(name, kind, status, reason)
+        where = f"第{page}页" if page is not None else ""
+        self.notice(UNREAD_PART_RULE, text=name, part=part, page=page, source=name,
+                    detail=f"{where}{kind} 部件 {name} {'部分' if status == 'partial' else ''}未读取：{reason}")
+
     def notice(self, rule: str, **fields: object) -> None:
         self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
 
@@ -221,6 +257,8 @@ class Collector:
             pages=self.pages,
             layers=layers,
             notices=tuple(notices),
+            coverage=tuple(self.coverage),
+            embedded=tuple(self.embedded),
         )
 
 
