@@ -25,10 +25,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.report.json_report import finding_to_dict
-from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+from scanner.report.json_report import coverage_to_dict, finding_to_dict
+from scanner.types import DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
 
-SCHEMA = 1
+SCHEMA = 2  # 2: results carry the coverage ledger
 
 
 class CacheError(OSError):
@@ -135,6 +135,7 @@ def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
         "title": doc.title,
         "pages": doc.pages,
         "layers": list(doc.layers),
+        "coverage": [coverage_to_dict(entry) for entry in doc.coverage],
         "units": [
             {
                 "text": unit.text,
@@ -167,6 +168,11 @@ def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
         title=str(data.get("title", "")),
         pages=data.get("pages"),
         layers=tuple(data.get("layers", ())),
+        coverage=tuple(
+            PartCoverage(name=str(entry["name"]), kind=str(entry["kind"]), status=str(entry["status"]),
+                         reason=str(entry.get("reason", "")))
+            for entry in data.get("coverage", ())
+        ),
         units=tuple(
             TextUnit(
                 text=unit["text"],

@@ -237,6 +237,7 @@ def analyse(
         title=extraction.title,
         pages=extraction.pages,
         layers=merged.layers,
+        coverage=merged.coverage,
         units=merged.units,
     )
 

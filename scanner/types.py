@@ -88,7 +88,24 @@ PARTS = (
     "slide",
     "alt-text",
     "embedded",
+    "smartart",
+    "chart",
+    "altchunk",
+    "master",
+    "revision",
+    "noscript",
+    "script-data",
+    "data-uri",
 )
+# Parts that name one of many: ``embedded:<name>`` (an object inside the
+# document), ``revision:<n>`` (an earlier revision of a PDF).  The name
+# before the colon is in PARTS.
+NAMED_PARTS = ("embedded", "revision")
+
+
+def part_kind(part: str) -> str:
+    """``revision:2`` -> ``revision``; a plain part is its own kind."""
+    return part.partition(":")[0]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -355,6 +372,8 @@ class DocumentResult:
     title: str = ""
     pages: int | None = None
     layers: tuple[str, ...] = ()
+    # every part of the container and whether its text was read (Extraction.coverage)
+    coverage: tuple[PartCoverage, ...] = ()
     units: Sequence[TextUnit] = field(default=(), compare=False, repr=False)
     # The page that linked to this document when it was found by a crawl.
     referrer: str = ""

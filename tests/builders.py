@@ -152,6 +152,21 @@ def make_docx(
             f'<w:footnote w:id="1"><w:p><w:r><w:t>{_x(footnote)}</w:t></w:r></w:p></w:footnote>'
             "</w:footnotes>"
         ).encode()
+        # Word reads a footnotes part through the main part's relationship
+        # and [Content_Types].xml, as the extractor does
+        with zipfile.ZipFile(path) as package:
+            rels = package.read("word/_rels/document.xml.rels").decode()
+            types = package.read("[Content_Types].xml").decode()
+        extra["word/_rels/document.xml.rels"] = rels.replace(
+            "</Relationships>",
+            '<Relationship Id="rIdFootnotes" Target="footnotes.xml" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/footnotes"/></Relationships>',
+        ).encode()
+        extra["[Content_Types].xml"] = types.replace(
+            "</Types>",
+            '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.wordprocessingml.footnotes+xml"/></Types>',
+        ).encode()
     if extra:
         _add_members(path, extra)
     return path

@@ -87,10 +87,12 @@ def test_html_visible_hidden_comment_alt_and_metadata(tmp_path):
     for unit in extraction.units:
         by_part.setdefault(unit.part, []).append(unit.text)
     assert by_part["hidden"] == ["隐藏的电话13812345678", "隐藏二"]
-    assert by_part["comment"] == ["领导批示：暂不公开"]
+    assert by_part["comment"] == ["领导批示：暂不公开", "end header"]  # the second is scaffolding, read all the same
     assert by_part["alt-text"] == ["印章图片"]
     assert sorted(by_part["metadata"]) == sorted(["关于某事的通知", "描述", "关键词"])
-    assert sorted(n.rule for n in extraction.notices) == ["HC002", "HC003"]
+    assert sorted(n.rule for n in extraction.notices) == ["HC002", "HC003", "HC011"]
+    hc002 = next(n for n in extraction.notices if n.rule == "HC002")
+    assert hc002.text == "领导批示：暂不公开" and hc002.detail.startswith("1 ")
 
 
 def test_html_charset_detected_without_declaration(tmp_path):
@@ -153,3 +155,99 @@ SUFFIX_PATHS = ["a.txt", "dir/a.pdf", "a.", ".bashrc", "a.tar.gz", "dir.d/file",
 def test_suffix_of_is_the_path_suffix(path: str) -> None:
     """sniff's extension hint reads the suffix as pathlib would."""
     assert suffix_of(path) == PurePosixPath(path).suffix
+
+
+# -- HTML: every text-bearing node, and the site's template (issues #21, #23) --
+
+_TEMPLATE_PAGE = (
+    "<!--[if lt IE 9]><script src=\"html5shiv.js\"></script><![endif]-->"
+    "<!-- header Start --><div class=\"nav\"><ul style=\"display:none\"><li>首页</li><li>政务公开</li></ul></div>"
+    "<!-- header End --><div id=\"login\" style=\"display:none\">用户登录 您好 退出</div>"
+    "<div class=\"content_article\">{article}</div><!-- footer Start -->"
+)
+_ARTICLE = "".join(
+    f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法，请认真贯彻执行。</p>" for n in range(1, 5)
+)
+
+
+def _page_bytes(body: str) -> bytes:
+    return f"<html><head><title>通知</title></head><body>{body}</body></html>".encode()
+
+
+def test_site_template_comments_and_hidden_menus_are_info_not_review(settings):
+    from scanner.pipeline import scan_bytes
+
+    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE))
+    extraction = extract_bytes(data, "page.html")
+    rules = sorted(n.rule for n in extraction.notices)
+    assert rules == ["HC011"], rules
+    assert [u.source for u in extraction.units if u.part == "body" and u.text.startswith("第1条")] == ["article"]
+    result = scan_bytes(data, "page.html", settings)
+    assert result.verdict.value == "pass", [(f.rule, f.severity) for f in result.findings]
+    assert [f.severity.value for f in result.findings if f.rule == "HC011"] == ["info"]
+
+
+def test_a_comment_in_the_article_is_still_the_documents_comment(settings):
+    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + "<!-- 此段数字待核实后再发布 -->"))
+    assert "HC002" in {n.rule for n in extract_bytes(data, "page.html").notices}
+
+
+def test_a_template_comment_that_carries_a_mark_is_still_found(settings):
+    from scanner.pipeline import scan_bytes
+
+    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE) + "<!-- 秘密★6个月 -->")
+    result = scan_bytes(data, "page.html", settings)
+    assert result.verdict.value != "pass"
+    assert any(f.category == "classified-marking" and f.location.part == "comment" for f in result.findings)
+
+
+def test_hidden_text_repeating_the_visible_article_hides_nothing():
+    copy = "<div style=\"display:none\">" + _ARTICLE + "</div>"
+    extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE) + copy), "page.html")
+    assert "HC003" not in {n.rule for n in extraction.notices}
+    secret = "<div style=\"display:none\"><p>经研究，拟对张某某给予处分，请各单位不要对外透露。</p></div>"
+    extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + secret)), "page.html")
+    assert "HC003" in {n.rule for n in extraction.notices}
+
+
+@pytest.mark.parametrize("markup, part", [
+    ("<noscript><p>机密★1年</p></noscript>", "noscript"),
+    ('<script type="application/json">{"items": [{"name": "机密★1年"}]}</script>', "script-data"),
+    ('<script type="application/ld+json">{"headline": "机密★1年"}</script>', "script-data"),
+    ("<a href=\"x.html\" title=\"机密★1年\">链接</a>", "alt-text"),
+])
+def test_text_a_browser_or_a_tool_shows_is_read_with_its_part(settings, markup, part):
+    from scanner.pipeline import scan_bytes
+
+    data = _page_bytes("<p>通知</p>" + markup)
+    extraction = extract_bytes(data, "page.html")
+    assert any(u.part == part and "机密★1年" in u.text for u in extraction.units), extraction.units
+    result = scan_bytes(data, "page.html", settings)
+    assert result.verdict.value != "pass"
+    assert any(f.location.part == part for f in result.findings if f.category == "classified-marking")
+    clean = scan_bytes(data.replace("机密★1年".encode(), "某某事项".encode()), "page.html", settings)
+    assert clean.verdict.value == "pass", [(f.rule, f.location.part) for f in clean.findings]
+
+
+def test_a_document_in_a_data_uri_is_read_as_data_uri(settings):
+    import base64
+
+    from scanner.pipeline import scan_bytes
+
+    inner = base64.b64encode("机密★1年\n关于某事的通知\n正文".encode()).decode()
+    data = _page_bytes(f'<p>通知</p><a href="data:text/plain;base64,{inner}">附件</a>'
+                       '<img src="data:image/png;base64,iVBORw0KGgo=">')
+    extraction = extract_bytes(data, "page.html")
+    assert [u.text for u in extraction.units if u.part == "data-uri"][0] == "机密★1年"
+    ledger = {(c.kind, c.status) for c in extraction.coverage}
+    assert ("data-uri", "read") in ledger and ("image", "listed") in ledger
+    assert scan_bytes(data, "page.html", settings).verdict.value != "pass"
+
+
+def test_invalid_json_data_script_is_an_unread_part_not_a_pass(settings):
+    from scanner.pipeline import scan_bytes
+
+    data = _page_bytes('<p>通知</p><script type="application/json">{"name": 机密</script>')
+    result = scan_bytes(data, "page.html", settings)
+    assert result.verdict.value == "review"
+    assert any(f.rule == "UR003" and f.location.part == "script-data" for f in result.findings)

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
-from scanner.types import PARTS, Extraction, LineUnits, Notice, TextUnit, unit_parts, without_init
+from scanner.types import (
+    PARTS,
+    Embedded,
+    Extraction,
+    LineUnits,
+    Notice,
+    PartCoverage,
+    TextUnit,
+    part_kind,
+    unit_parts,
+    without_init,
+)
 
 # Hidden layers that must be removed before publishing, and the catalogue
 # rule each one raises (see lexicons/layers.yaml).  The text of the layer is
@@ -33,6 +44,10 @@ ATTACHMENT_RULE = "HC009"
 DARK_BOX_RULE = "RF001"
 REDACT_ANNOT_RULE = "RF002"
 EMBEDDED_IMAGE_RULE = "UR002"
+UNREAD_PART_RULE = "UR003"
+DECORATIVE_IMAGE_RULE = "UR004"
+EARLIER_REVISION_RULE = "HC010"
+SITE_TEMPLATE_RULE = "HC011"
 
 NOTICE_TEXT_CHARS = 80
 
@@ -71,6 +86,13 @@ class Collector:
     layer_counts: dict[str, int] = field(default_factory=dict)
     extra_layers: set[str] = field(default_factory=set)
     chars: int = 0
+    # the coverage ledger: every part of the container, and whether it was read
+    coverage: list[PartCoverage] = field(default_factory=list)
+    # documents inside this one, for the pipeline to scan recursively
+    embedded: list[Embedded] = field(default_factory=list)
+    # positions in ``units`` of a web site's template (comments, hidden menus):
+    # read and matched like the rest, but not the document's hidden layer
+    template: set[int] = field(default_factory=set)
     # lines added with add_lines(), held apart from ``units`` until finish() or the next add()
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
@@ -87,6 +109,7 @@ class Collector:
         paragraph: int | None = None,
         count: bool = True,
         numbered: bool = True,
+        template: bool = False,
     ) -> TextUnit | None:
         """Add one unit unless ``text`` is blank.
 
@@ -95,11 +118,14 @@ class Collector:
         "paragraph 1" is the first paragraph a reader sees.  Units outside
         the reading sequence (properties) pass ``numbered=False``.  ``count`` says whether the
         unit is one item of its layer (a deleted run inside an already
-        counted paragraph is not a new item).
+        counted paragraph is not a new item).  ``template`` marks a web
+        site's template (a CMS comment, a hidden menu): its text is matched
+        like any other, but it raises the ``info`` site-template notice instead
+        of its layer's notice.
         """
         if not text or not text.strip():
             return None
-        assert part in PARTS, part
+        assert part in PARTS or part_kind(part) in PARTS, part
         if self._line_texts:  # units stay in reading order
             self.units.extend(self._take_lines())
         if self.chars + len(text) > MAX_DOCUMENT_CHARS:
@@ -116,6 +142,8 @@ class Collector:
             if len(text) <= MAX_UNIT_CHARS
             else [text[start : start + MAX_UNIT_CHARS] for start in range(0, len(text), MAX_UNIT_CHARS)]
         )
+        if template:
+            self.template.update(range(len(self.units), len(self.units) + len(pieces)))
         for piece in pieces:
             # made without the dataclass __init__ (1.5 of the 5 µs this
             # method took; an HTML page adds a unit per block)
@@ -177,6 +205,36 @@ class Collector:
         self._line_texts, self._line_numbers, self._line_pages = [], [], None
         return units
 
+    def cover(self, name: str, kind: str, status: str = "read", reason: str = "") -> None:
+        """Record one part of the container in the coverage ledger."""
+        self.coverage.append(PartCoverage(name=name, kind=kind, status=status, reason=reason))
+
+    def unread(
+        self, name: str, kind: str, reason: str, *, part: str = "body", page: int | None = None, status: str = "unread"
+    ) -> None:
+        """A part that may hold text and was not read (or only in part): a ledger entry and a located notice.
+
+        The notice keeps the document from passing over text nobody read;
+        ``reason`` is ``中文原因 / English reason``.
+        """
+        self.cover(name, kind, status, reason)
+        where = f"第{page}页" if page is not None else ""
+        self.notice(UNREAD_PART_RULE, text=name, part=part, page=page, source=name,
+                    detail=f"{where}{kind} 部件 {name} {'部分' if status == 'partial' else ''}未读取：{reason}")
+
+    def _template_count(self, units: Sequence[TextUnit], part: str) -> int:
+        return sum(units[index].part == part for index in self.template) if self.template else 0
+
+    def _template_notice(self, units: Sequence[TextUnit]) -> Notice:
+        """One ``info`` notice for all of a page's site template, naming what it holds."""
+        template = [units[index] for index in sorted(self.template)]
+        counts = {part: sum(unit.part == part for unit in template) for part in ("comment", "hidden")}
+        words = {"comment": "条模板注释", "hidden": "处隐藏的导航/菜单/登录框"}
+        detail = "、".join(f"{count} {words[part]}" for part, count in counts.items() if count)
+        first = template[0]
+        return Notice(rule=SITE_TEMPLATE_RULE, text=first.text[:NOTICE_TEXT_CHARS], part=first.part,
+                      source=first.source, detail=detail or f"{len(template)} 处站点模板内容")
+
     def notice(self, rule: str, **fields: object) -> None:
         self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
 
@@ -194,7 +252,9 @@ class Collector:
         for part, (rule, unit_word) in LAYER_RULES.items():
             if part not in found:
                 continue
-            layer_units = [unit for unit in units if unit.part == part]
+            layer_units = [unit for index, unit in enumerate(units) if unit.part == part and index not in self.template]
+            if not layer_units:
+                continue
             first = layer_units[0]
             joined = " ".join(unit.text.strip() for unit in layer_units)
             notices.append(
@@ -205,9 +265,11 @@ class Collector:
                     page=first.page,
                     paragraph=first.paragraph,
                     source=first.source,
-                    detail=f"{self.layer_counts.get(part, len(layer_units))} {unit_word}",
+                    detail=f"{self.layer_counts.get(part, len(layer_units)) - self._template_count(units, part)} {unit_word}",
                 )
             )
+        if self.template:
+            notices.append(self._template_notice(units))
         found |= self.extra_layers
         # (most documents have body text only)
         layers = tuple(part for part in PARTS if part != "body" and part in found) if found - {"body"} else ()
@@ -221,6 +283,8 @@ class Collector:
             pages=self.pages,
             layers=layers,
             notices=tuple(notices),
+            coverage=tuple(self.coverage),
+            embedded=tuple(self.embedded),
         )
 
 

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 
 from scanner.extract._common import Collector
-from scanner.types import Embedded, Extraction, PartCoverage
+from scanner.types import Embedded, Extraction
 
 MAX_DEPTH = 5
 MAX_MEMBERS = 2_000
@@ -79,7 +79,6 @@ class ContainerCollector(Collector):
     """A :class:`Collector` that also gathers embedded documents and a coverage ledger."""
 
     members: list[Embedded] = field(default_factory=list)
-    parts: list[PartCoverage] = field(default_factory=list)
     member_bytes: int = 0  # expanded so far by this container
 
     def room(self) -> int:
@@ -110,15 +109,8 @@ class ContainerCollector(Collector):
         self.cover(source or name, "member", "read")
         self.extra_layers.add(part)
 
-    def cover(self, name: str, kind: str, status: str, reason: str = "") -> None:
-        self.parts.append(PartCoverage(name=name, kind=kind, status=status, reason=reason))
-
     def finish(self) -> Extraction:
         extraction = super().finish()
-        if not self.members and not self.parts:
+        if not self.members:
             return extraction
-        return replace(
-            extraction,
-            embedded=(*extraction.embedded, *self.members),
-            coverage=(*extraction.coverage, *self.parts),
-        )
+        return replace(extraction, embedded=(*extraction.embedded, *self.members))

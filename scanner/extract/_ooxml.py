@@ -53,6 +53,8 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "ep": "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties",
     "cup": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
+    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
+    "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
 }
 
 _CORE_FIELDS = (
@@ -94,6 +96,9 @@ class Package:
         self.names = [info.filename for info in infos]
         self._name_set = set(self.names)
         self._parser = safe_xml_parser()
+        # members whose bytes were read: the ledger counts the rest (see account())
+        self.touched: set[str] = set()
+        self._types: tuple[dict[str, str], dict[str, str]] | None = None
 
     def has(self, name: str) -> bool:
         return name in self._name_set
@@ -105,6 +110,7 @@ class Package:
         size the archive declares: the declared sizes checked in
         ``__init__`` can lie.
         """
+        self.touched.add(name)
         try:
             with self.zip.open(name) as member:
                 chunks = []
@@ -160,6 +166,55 @@ class Package:
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             targets[rel.get("Id", "")] = path
         return targets
+
+
+    def relationships(self, name: str) -> list[tuple[str, str, str]]:
+        """``(id, type, member)`` of every internal relationship of part ``name`` (``""`` for the package)."""
+        folder, base = posixpath.split(name)
+        rels_name = posixpath.join(folder, "_rels", base + ".rels")
+        if not self.has(rels_name):
+            return []
+        found = []
+        for rel in self.xml(rels_name).iter(q("rel", "Relationship")):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            found.append((rel.get("Id", ""), rel.get("Type", ""), path))
+        return found
+
+    def main_part(self, default: str) -> str:
+        """The package's main part, named by ``_rels/.rels`` (never guessed from a file name).
+
+        ``default`` is used only for a package without a package-level
+        relationship to an office document (a few writers omit ``_rels/.rels``).
+        """
+        for _, kind, target in self.relationships(""):
+            if kind.endswith("/officeDocument"):
+                return target
+        return default
+
+    def content_type(self, name: str) -> str:
+        """The member's content type from ``[Content_Types].xml`` (``""`` if none is declared)."""
+        if self._types is None:
+            defaults: dict[str, str] = {}
+            overrides: dict[str, str] = {}
+            if self.has("[Content_Types].xml"):
+                try:
+                    root = self.xml("[Content_Types].xml")
+                except ExtractError:
+                    root = None
+                if root is not None:
+                    for element in root:
+                        if element.tag == q("ct", "Default"):
+                            defaults[element.get("Extension", "").lower()] = element.get("ContentType", "")
+                        elif element.tag == q("ct", "Override"):
+                            overrides[element.get("PartName", "").lstrip("/")] = element.get("ContentType", "")
+            self._types = (defaults, overrides)
+        defaults, overrides = self._types
+        if name in overrides:
+            return overrides[name]
+        return defaults.get(posixpath.splitext(name)[1].lstrip(".").lower(), "")
 
 
 _DOCTYPE_MARKS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
@@ -275,3 +330,135 @@ def embedded_objects_notice(package: Package, out: Collector, media: str, embedd
     if len(listed) > 5:
         detail += " 等"
     out.notice(EMBEDDED_IMAGE_RULE, text=listed[0], part="embedded", source=(objects or images)[0], detail=detail)
+
+
+# -- the coverage ledger ------------------------------------------------------
+
+# Content types (their endings) of parts that hold no document text: styles,
+# settings, themes, fonts, relationships, layout definitions, identifiers.
+_NO_TEXT_TYPES = (
+    "relationships+xml", "styles+xml", "stylesWithEffects+xml", "settings+xml", "webSettings+xml",
+    "fontTable+xml", "numbering+xml", "theme+xml", "themeOverride+xml", "presProps+xml", "viewProps+xml",
+    "tableStyles+xml", "calcChain+xml", "commentsIds+xml", "commentsExtensible+xml", "commentsExtended+xml", "people+xml",
+    "customXmlProperties+xml", "diagramLayout+xml", "diagramStyle+xml", "diagramColors+xml",
+    "chartStyle+xml", "chartcolorstyle+xml", "commentAuthors+xml", "printerSettings", "vbaProject",
+    "obfuscatedFont", "font-ttf", "x-font", "x-fontdata", "vmlDrawing", "sheetMetadata+xml",
+    "volatileDependencies+xml", "pivotCacheDefinition+xml", "pivotCacheRecords+xml", "connections+xml",
+    "tags+xml", "keymapcustomizations+xml", "wordprocessingml.fontTable+xml",
+    # a cached rendering of a SmartArt graphic's data part, which is read
+    "diagramDrawing+xml",
+)
+CHART_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+DIAGRAM_DATA_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"
+_TEXT_TYPE_MARKS = ("xml", "text/", "rtf", "message/")
+_EMBEDDED_EXT = (".bin", ".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt", ".pdf", ".docm", ".xlsm", ".odt", ".zip")
+
+
+def part_holds_text(content_type: str, name: str) -> bool:
+    """Whether a part of this type can carry text a reader sees (judged by content type, then extension)."""
+    if not content_type:
+        return name.lower().endswith((".xml", ".htm", ".html", ".rtf", ".txt", ".mht"))
+    if content_type.endswith(_NO_TEXT_TYPES):
+        return False
+    return any(mark in content_type for mark in _TEXT_TYPE_MARKS)
+
+
+_PROPERTY_TYPES = ("core-properties+xml", "extended-properties+xml", "custom-properties+xml")
+
+
+def account(
+    package: Package,
+    out: Collector,
+    kinds: dict[str, str] | None = None,
+    *,
+    units_name_their_part: bool = True,
+    prompts_only: frozenset[str] = frozenset(),
+) -> None:
+    """Fill the coverage ledger for every member of the package, after the extractor has read it.
+
+    Parts whose bytes were read are ``read``; images and embedded objects
+    ``listed`` (images are OCR's to read; objects are in
+    :attr:`Collector.embedded` or reported); parts that hold no text
+    ``listed``.  Chart and SmartArt data parts nobody read yet are read here
+    (part ``chart`` / ``smartart``), found by content type wherever they
+    sit.  Any other part that can carry text and was not read is ``unread``
+    with a located notice.  ``kinds`` names what the extractor read a part
+    as (``header``, ``master`` …).
+
+    When ``units_name_their_part`` (each unit's ``source`` is its member,
+    or ``member#…``), a part that was read, holds text and gave no unit is
+    ``partial``: its reader did not understand it (a comments part without
+    comments in it, say), so its text was never checked.  ``prompts_only``
+    are parts whose text the extractor judged never shown (the placeholder
+    prompts of a slide master).
+    """
+    kinds = kinds or {}
+    handed_on = {embedded.source for embedded in out.embedded}
+    for name in package.names:
+        if name.endswith("/"):
+            continue
+        if name in handed_on:
+            out.cover(name, "embedded", "listed", "嵌入文档，由扫描流程单独扫描 / embedded document, scanned on its own")
+            continue
+        content_type = package.content_type(name)
+        if name not in package.touched and content_type in (CHART_TYPE, DIAGRAM_DATA_TYPE):
+            read_drawing_text(package, name, "chart" if content_type == CHART_TYPE else "smartart", out)
+        if name in package.touched:
+            kind = kinds.get(name, _kind(name, content_type))
+            if units_name_their_part and name not in prompts_only and not content_type.endswith(_PROPERTY_TYPES) and \
+                    part_holds_text(content_type, name) and _text_not_understood(package, name, out):
+                out.unread(name, kind, "部件中的文字未能识别 / the part holds text its reader did not understand",
+                           part="embedded", status="partial")
+            else:
+                out.cover(name, kind)
+        elif content_type.startswith("image/") or name.lower().endswith(_IMAGE_EXT):
+            out.cover(name, "image", "listed", "图片中的文字由 OCR 读取 / text in images is for OCR")
+        elif name.lower().endswith(_EMBEDDED_EXT) or "oleObject" in content_type or content_type == "package":
+            out.cover(name, "embedded", "listed", "嵌入对象，单独扫描 / embedded object, scanned on its own")
+        elif part_holds_text(content_type, name):
+            out.unread(name, _kind(name, content_type),
+                       f"文档结构未引用此部件，未读取 / no relationship leads to this part ({content_type or 'no type'})",
+                       part="embedded")
+        else:
+            out.cover(name, _kind(name, content_type), "listed")
+
+
+def _text_not_understood(package: Package, name: str, out: Collector) -> bool:
+    """True if no unit came from part ``name`` although its XML holds text."""
+    if any(unit.source == name or unit.source.startswith(name + "#") for unit in out.units):
+        return False
+    if name.endswith(".rels") or name == "[Content_Types].xml":
+        return False
+    try:
+        root = package.xml(name)
+    except ExtractError:
+        return False  # the reader has reported it
+    return any(text.strip() for text in root.itertext())
+
+
+def _kind(name: str, content_type: str) -> str:
+    """A short kind for the ledger: the content type's last word (``header``, ``chart``, ``styles``)."""
+    tail = content_type.rsplit(".", 1)[-1].removesuffix("+xml") if content_type else ""
+    return tail or posixpath.splitext(name)[1].lstrip(".") or "member"
+
+
+def read_drawing_text(package: Package, name: str, part: str, out: Collector, page: int | None = None) -> None:
+    """The text of a chart (titles, axis titles, category and series labels) or a SmartArt data part.
+
+    DrawingML text (``a:t`` in paragraphs) and a chart's cached string
+    values (``c:strCache``); numbers are not text to review.
+    """
+    try:
+        root = package.xml(name)
+    except ExtractError as error:
+        out.unread(name, part, str(error), part=part, page=page)
+        return
+    index = 0
+    for paragraph in root.iter(q("a", "p")):
+        text = "".join(t.text or "" for t in paragraph.iter(q("a", "t")))
+        index += 1
+        out.add(text, part=part, page=page, source=name, paragraph=index)
+    for cache in root.iter(q("c", "strCache")):
+        for value in cache.iter(q("c", "v")):
+            index += 1
+            out.add(value.text or "", part=part, page=page, source=name, paragraph=index)

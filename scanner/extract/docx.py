@@ -18,12 +18,13 @@ counted.  Either way the page number is an estimate.
 
 from __future__ import annotations
 
-import re
+import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import Collector, ExtractError
-from scanner.extract._ooxml import Package, embedded_objects_notice, read_properties
+from scanner.extract._ooxml import Package, account, embedded_objects_notice, read_properties
+from scanner.types import Embedded
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -44,8 +45,15 @@ MC_ALT = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Alternate
 MC_CHOICE = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Choice"
 DOC_PR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 
-_HEADER = re.compile(r"^word/(header|footer)\d*\.xml$")
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _OFF = {"0", "false", "off"}
+# Relationship types (their last segment) of the main part whose targets hold
+# text, and the part their text becomes.
+_STORY_RELS = {"header": "header", "footer": "footer"}
+_NOTE_RELS = {"footnotes": ("footnote", "footnote"), "endnotes": ("endnote", "endnote")}
+_EMBEDDED_RELS = ("oleObject", "package")
+MAX_ALTCHUNK = 20 * 1024 * 1024
+MAX_DEPTH = 2
 
 
 @dataclass
@@ -77,22 +85,115 @@ class _Context:
 
 
 def extract(data: bytes, out: Collector) -> None:
+    """Read the package by its relationships: the main part named by ``_rels/.rels``, then every
+    part the main part refers to (headers, footers, notes, comments, altChunks, embedded objects).
+    A part that is referred to but missing is a located notice, never silently dropped."""
     package = Package(data)
+    main = package.main_part("word/document.xml")
     reader = _Reader(package, out)
-    reader.body()
-    for name in sorted(n for n in package.names if _HEADER.match(n)):
-        part = "header" if name.startswith("word/header") else "footer"
-        reader.container(name, _Context(part=part, source=name, in_body=False))
-    for name, part, tag in (
-        ("word/footnotes.xml", "footnote", "footnote"),
-        ("word/endnotes.xml", "endnote", "endnote"),
-    ):
+    reader.body(main)
+    by_type: dict[str, list[str]] = {}
+    for _, kind, target in package.relationships(main):
+        by_type.setdefault(kind.rsplit("/", 1)[-1], []).append(target)
+    kinds = {main: "document"}
+    for kind in ("header", "footer"):
+        for name in sorted(set(by_type.get(kind, ()))):
+            kinds[name] = kind
+            if not package.has(name):
+                out.unread(name, kind, "文档引用了此部件，但文件中缺少 / referenced but missing from the package",
+                           part=_STORY_RELS[kind])
+                continue
+            reader.container(name, _Context(part=_STORY_RELS[kind], source=name, in_body=False))
+    for kind, (part, tag) in _NOTE_RELS.items():
+        for name in by_type.get(kind, ()):
+            kinds[name] = kind
+            if package.has(name):
+                reader.notes(name, part, W + tag)
+            else:
+                out.unread(name, kind, "文档引用了此部件，但文件中缺少 / referenced but missing from the package",
+                           part=part)
+    for name in by_type.get("comments", ()):
+        kinds[name] = "comments"
         if package.has(name):
-            reader.notes(name, part, W + tag)
-    if package.has("word/comments.xml"):
-        reader.comments("word/comments.xml")
+            reader.comments(name)
+    for name in by_type.get("aFChunk", ()):
+        kinds[name] = "altchunk"
+        _alt_chunk(package, name, out)
+    for name in by_type.get("glossaryDocument", ()):
+        # building blocks and placeholder text: stored, never shown on a page
+        kinds[name] = "glossary"
+        if package.has(name):
+            reader.container(name, _Context(part="metadata", source=name, in_body=False))
+    for kind in _EMBEDDED_RELS:
+        for name in by_type.get(kind, ()):
+            if package.has(name):
+                out.embedded.append(Embedded(name=posixpath.basename(name), data=package.read(name),
+                                             part="embedded", source=name))
+    _orphans(package, reader, kinds)
     read_properties(package, out)
     embedded_objects_notice(package, out, "word/media/", "word/embeddings/")
+    account(package, out, kinds)
+
+
+_WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+
+
+def _orphans(package: Package, reader: _Reader, kinds: dict[str, str]) -> None:
+    """Story parts no relationship leads to, read by their content type all the same.
+
+    Word does not show them, but they ship with the file: headers, footers,
+    notes and comments keep their own part; a second main document (a decoy
+    beside the real one) is read as ``hidden``.
+    """
+    for name in package.names:
+        if name in package.touched:
+            continue
+        content_type = package.content_type(name)
+        if not content_type.startswith(_WORDML):
+            continue
+        kind = content_type[len(_WORDML):].removesuffix("+xml")
+        if kind in ("header", "footer"):
+            kinds[name] = kind
+            reader.container(name, _Context(part=kind, source=name, in_body=False))
+        elif kind in _NOTE_RELS:
+            kinds[name] = kind
+            part, tag = _NOTE_RELS[kind]
+            reader.notes(name, part, W + tag)
+        elif kind == "comments":
+            kinds[name] = kind
+            reader.comments(name)
+        elif kind in ("document.main", "template.main", "document.macroEnabled.main"):
+            kinds[name] = "document (unreferenced)"
+            try:
+                root = package.xml(name)
+            except ExtractError as error:
+                reader.out.unread(name, "document", str(error), part="hidden")
+                continue
+            body = root.find(W + "body")
+            if body is not None:
+                reader.blocks(body, _Context(part="hidden", source=name, in_body=False))
+
+
+def _alt_chunk(package: Package, name: str, out: Collector) -> None:
+    """An altChunk: a whole document (HTML, RTF, text, another docx) that Word shows in place.
+
+    Its text is read with the extractor of its own format, as part ``altchunk``.
+    """
+    from scanner.extract import extract_nested
+
+    if not package.has(name):
+        out.unread(name, "altchunk", "文档引用了此部件，但文件中缺少 / referenced but missing from the package",
+                   part="altchunk")
+        return
+    if out.depth >= MAX_DEPTH:
+        out.unread(name, "altchunk", "嵌套过深 / nested too deeply", part="altchunk")
+        return
+    data = package.read(name)
+    inner = extract_nested(data[:MAX_ALTCHUNK], name, out.depth + 1)
+    for unit in inner.units:
+        out.add(unit.text, part="altchunk", source=name, cell=unit.cell)
+    for reason in inner.errors:
+        out.error(f"嵌入正文块 {name}：{reason}")
 
 
 class _Reader:
@@ -104,16 +205,16 @@ class _Reader:
 
     # -- containers -------------------------------------------------------
 
-    def body(self) -> None:
-        raw = self.package.read("word/document.xml")
+    def body(self, name: str) -> None:
+        raw = self.package.read(name)
         # Word writes rendered page breaks when it saves; when present they
         # already include manual breaks, so counting both would double up.
         self.rendered = b"lastRenderedPageBreak" in raw
-        root = self.package.xml("word/document.xml")
+        root = self.package.xml(name)
         body = root.find(W + "body")
         if body is None:
             raise ExtractError("文档缺少正文部件 / document has no body")
-        self.blocks(body, _Context(part="body", source="word/document.xml", in_body=True))
+        self.blocks(body, _Context(part="body", source=name, in_body=True))
         self.out.pages = self.page
 
     def container(self, name: str, ctx: _Context) -> None:
@@ -158,6 +259,8 @@ class _Reader:
                 self.table(child, ctx)
             elif tag in (SDT, CUSTOM_XML, SDT_CONTENT, INS, MOVE_TO):
                 self.blocks(child, ctx)
+            elif tag == MC_ALT:
+                self.blocks(_alternative(child), ctx)
 
     def paragraph(self, p: _Element, ctx: _Context) -> None:
         para = self.read_paragraph(p, ctx)
@@ -237,6 +340,8 @@ class _Reader:
                 self.inline(child, para, "del", ctx)
             elif tag in INLINE_WRAPPERS or tag == SDT:
                 self.inline(child, para, mode, ctx)
+            elif tag == MC_ALT:
+                self.inline(_alternative(child), para, mode, ctx)
 
     def run(self, r: _Element, para: _Para, mode: str, ctx: _Context) -> None:
         hidden = False
@@ -300,6 +405,15 @@ class _Reader:
         for box in element.iter(TXBX):
             if not any(ancestor.tag == TXBX for ancestor in box.iterancestors(TXBX)):
                 para.boxes.append(box)
+
+
+def _alternative(element: _Element) -> _Element:
+    """The branch of ``mc:AlternateContent`` Word shows: its first ``mc:Choice``, else its ``mc:Fallback``."""
+    for tag in (MC_CHOICE, MC_FALLBACK):
+        branch = element.find(tag)
+        if branch is not None:
+            return branch
+    return element
 
 
 def _owner(element: _Element, tag: str) -> _Element | None:

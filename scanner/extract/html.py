@@ -2,18 +2,36 @@
 
 Block elements (p, div, li, td, h1 ...) become one unit each in document
 order.  Text inside ``hidden`` elements or inline ``display:none`` /
-``visibility:hidden`` is part ``hidden``; HTML comments containing
-Chinese are part ``comment``; ``title`` and ``alt`` attributes are ``alt-text``; the
+``visibility:hidden`` is part ``hidden``; HTML comments are part
+``comment``; ``title`` and ``alt`` attributes are ``alt-text``; the
 ``<title>`` and ``<meta name=description|keywords|author>`` are metadata.
-Script, style, noscript and template content is not text and is skipped.
+``<noscript>`` text is part ``noscript``, the strings of a JSON data
+script (``application/json``, ``ld+json``) part ``script-data``, and a
+document embedded as a ``data:`` URI is read with its own extractor as part
+``data-uri``.  Program code (other scripts, styles, ``<template>``) is
+listed in the coverage ledger, not read.
+
+A web page is an article inside a site's template.  The article is the
+element whose own paragraphs hold the most text (structure, measured on the
+real pages of the web corpus); its body units have ``source`` ``article``,
+so the head block is judged at the article's start.  Template comments
+(conditional comments, CMS markers, commented-out markup, short labels)
+and hidden navigation (hidden elements inside nav/menu/login/search
+blocks, or short labels) are read and matched like everything else but
+raise the ``info`` site-template notice, not the hidden-layer notices: a
+finding in their text keeps the severity its content deserves.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from scanner.extract._common import Collector, ExtractError
 from scanner.extract.text import decode
@@ -33,6 +51,26 @@ FLATTENED = (
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SKIP = {"script", "style", "noscript", "template", "head"}
+_DATA_SCRIPTS = {"application/json", "application/ld+json"}
+_DATA_ATTRIBUTES = ("src", "href", "data")
+MAX_DATA_URI = 20 * 1024 * 1024
+MAX_DEPTH = 2
+# Comments that belong to the site's template: conditional comments for old
+# browsers, commented-out markup, and short labels without a sentence
+# ("右侧 Start", "搜索框", "二维码微信微博").
+_CONDITIONAL = re.compile(r"^\s*\[if\b|<!\[endif\]|^\s*\[endif\]", re.IGNORECASE)
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9]*[\s>/]")
+_SENTENCE = re.compile(r"[。，；！？]")
+TEMPLATE_LABEL_CHARS = 30
+# id/class words of template blocks: navigation, menus, login, search, share.
+_TEMPLATE_BLOCK = re.compile(
+    r"nav|menu|login|logon|search|share|footer|header|top|bottom|banner|sidebar|crumb|dropdown|submenu|toolbar"
+    r"|qrcode|ewm|weixin|wechat|weibo|userinfo|modal|popup|dialog|skip",
+    re.IGNORECASE,
+)
+_TEMPLATE_TAGS = {"nav", "header", "footer", "aside", "menu", "form"}
+# An article needs this many characters in its own paragraphs.
+MIN_ARTICLE_CHARS = 100
 _BLOCKS = {
     "address", "article", "aside", "blockquote", "body", "caption", "dd", "div", "dl", "dt", "fieldset",
     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
@@ -79,17 +117,166 @@ def extract(data: bytes, out: Collector) -> None:
         if name in _META_NAMES and content:
             out.add(content, part="metadata", source=f"meta:{name}", numbered=False)
     body = root.find("body")
-    walker = _Walker(out)
-    walker.walk(body if body is not None else root, hidden=False)
+    top = body if body is not None else root
+    article = _article(top)
+    walker = _Walker(out, article)
+    walker.walk(top, hidden=False)
     walker.flush()
+    _visible_copies(out)
+    out.cover("html", "page")
     index = 0
     for comment in root.iter(etree.Comment):
         text = (comment.text or "").strip()
-        # Comments without any Chinese are page scaffolding ("end header",
-        # conditional comments for old browsers), not a reviewer's note.
-        if _CJK.search(text):
+        if not text:
+            continue
+        # a comment without a word of Chinese is scaffolding ("end header"), read all the same:
+        # a commented-out number is still a number
+        template = not _CJK.search(text) or _template_comment(
+            text, inside=article is None or _within(comment, article))
+        index += 1
+        out.add(text, part="comment", source="html-comment", paragraph=index, template=template)
+    _scripts(root, out)
+    if "data:" in text:  # (one search in C spares a walk over every element of most pages)
+        _data_uris(root, out)
+    for image in root.iter("img"):
+        source = (image.get("src") or "").strip()
+        if source and not source.startswith("data:"):
+            out.cover(source[:200], "image", "listed", "网页图片未下载 / linked image, not fetched")
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{6,}")
+# Share of a hidden block's runs of Chinese that must be visible elsewhere on
+# the page for it to be a copy (a print version, a share summary cut with "...")
+COPY_SHARE = 0.8
+
+
+def _visible_copies(out: Collector) -> None:
+    """Hidden blocks that repeat the page's visible text hide nothing: they are template, not hidden content."""
+    hidden = [index for index, unit in enumerate(out.units) if unit.part == "hidden" and index not in out.template]
+    if not hidden:
+        return
+    visible = "\n".join(unit.text for unit in out.units if unit.part == "body")
+    for index in hidden:
+        runs = _CJK_RUN.findall(out.units[index].text)
+        if runs and sum(run in visible for run in runs) >= COPY_SHARE * len(runs):
+            out.template.add(index)
+
+
+def _template_comment(text: str, *, inside: bool) -> bool:
+    """Whether a comment is the site template's, not a note about the document.
+
+    Conditional comments and commented-out markup are template anywhere; a
+    short label without a sentence ("右侧 Start") only outside the article,
+    where a note about the document would not be.
+    """
+    if _CONDITIONAL.search(text) or _MARKUP.search(text):
+        return True
+    return not inside and len(text) <= TEMPLATE_LABEL_CHARS and not _SENTENCE.search(text)
+
+
+def _within(node: Any, ancestor: Any) -> bool:
+    return any(parent is ancestor for parent in node.iterancestors())
+
+
+def _article(top: Any) -> Any:
+    """The element whose own paragraphs and own text hold the most: the article, or None for a page without one.
+
+    A paragraph's text counts for its parent; text written straight into an
+    element (between ``<br>`` lines, the way many CMS editors save) for the
+    element itself.
+    """
+    scores: dict[Any, int] = {}
+    for paragraph in top.iter("p"):
+        parent = paragraph.getparent()
+        # paragraphs straight in <body> are a page without template, not an article in one
+        if parent is not None and parent is not top:
+            scores[parent] = scores.get(parent, 0) + len(_string_value(paragraph).strip())
+    for element in top.iter("div", "td", "article", "section", "font", "span"):
+        own = len((element.text or "").strip()) + sum(len((child.tail or "").strip()) for child in element)
+        if own:
+            scores[element] = scores.get(element, 0) + own
+    if not scores:
+        return None
+    best = max(scores, key=scores.__getitem__)
+    return best if scores[best] >= MIN_ARTICLE_CHARS else None
+
+
+def _scripts(root: Any, out: Collector) -> None:
+    """JSON data scripts are read (their strings, part ``script-data``); program code is listed."""
+    index = 0
+    for script in root.iter("script"):
+        kind = (script.get("type") or "").split(";")[0].strip().lower()
+        index += 1
+        name = f"<script> #{index}"
+        if kind not in _DATA_SCRIPTS:
+            if (script.text or "").strip():
+                out.cover(name, "script", "listed", "程序代码，不作为文字审查 / program code, not text")
+            continue
+        try:
+            data = json.loads(script.text or "null")
+        except ValueError as error:
+            out.unread(name, "script-data", f"JSON 数据无法解析 / invalid JSON: {error}", part="script-data")
+            continue
+        strings = [value.strip() for value in _strings(data) if value.strip()]
+        out.add("\n".join(strings), part="script-data", source=name)
+        out.cover(name, "script-data")
+
+
+def _strings(value: Any) -> list[str]:
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+    return found
+
+
+def _data_uris(root: Any, out: Collector) -> None:
+    """Documents embedded in ``data:`` URIs, read with their own extractor (part ``data-uri``)."""
+    from scanner.extract import extract_nested
+
+    index = 0
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not element.keys():
+            continue
+        for attribute in _DATA_ATTRIBUTES:
+            value = element.get(attribute) or ""
+            if value[:5].lower() != "data:":
+                continue
             index += 1
-            out.add(text, part="comment", source="html-comment", paragraph=index)
+            header, _, payload = value[5:].partition(",")
+            media = header.split(";")[0].strip().lower() or "text/plain"
+            name = f"data:{media} #{index}"
+            if media.startswith("image/"):
+                out.cover(name, "image", "listed", "图片中的文字由 OCR 读取 / text in images is for OCR")
+                continue
+            try:
+                data = base64.b64decode(payload, validate=False) if ";base64" in header.lower() else unquote_to_bytes(payload)
+            except (binascii.Error, ValueError) as error:
+                out.unread(name, "data-uri", f"内嵌数据无法解码 / cannot decode: {error}", part="data-uri")
+                continue
+            if len(data) > MAX_DATA_URI or out.depth >= MAX_DEPTH:
+                out.unread(name, "data-uri", "内嵌文档过大或嵌套过深 / too large or nested too deeply", part="data-uri")
+                continue
+            inner = extract_nested(data, _DATA_NAMES.get(media, ""), out.depth + 1)
+            for unit in inner.units:
+                out.add(unit.text, part="data-uri", source=name, cell=unit.cell)
+            for reason in inner.errors:
+                out.error(f"内嵌数据 {name}：{reason}")
+            out.cover(name, "data-uri", "partial" if inner.errors else "read")
+
+
+# media type -> a file name hint for the nested extractor
+_DATA_NAMES = {
+    "application/pdf": "x.pdf", "text/html": "x.html", "text/plain": "x.txt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "x.docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "x.xlsx",
+}
 
 
 @functools.cache
@@ -123,14 +310,22 @@ def _decode(data: bytes) -> str:
 class _Walker:
     """Collects the text of block elements in order, splitting visible from hidden."""
 
-    def __init__(self, out: Collector) -> None:
+    def __init__(self, out: Collector, article: Any = None) -> None:
         self.out = out
+        self.article = article
+        self.in_article = False
+        self.template_depth = 0  # inside a nav/menu/login block
         self.visible: list[str] = []
         self.hidden: list[str] = []
         self.hidden_index = 0
+        self.noscripts = 0
 
     def walk(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
         tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "noscript":
+            self.noscript(element)
+            self._tail(element, hidden)
+            return
         if tag in _SKIP:
             self._tail(element, hidden)
             return
@@ -142,6 +337,8 @@ class _Walker:
         attributes = element.keys()
         own_hidden = hidden or (
             bool(attributes)
+            # a page hidden while it loads (body style="display:none", shown by a script) hides nothing
+            and tag not in ("body", "html")
             and (
                 element.get("hidden") is not None
                 or bool(_HIDING_STYLE.search(element.get("style") or ""))
@@ -151,6 +348,14 @@ class _Walker:
         block = tag in _BLOCKS
         if block:
             self.flush()
+        template = tag in _TEMPLATE_TAGS or (
+            bool(attributes) and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+        )
+        self.template_depth += template
+        article = element is self.article
+        if article:
+            self.flush()
+            self.in_article = True
         if attributes:
             for attribute in ("alt", "title"):
                 value = (element.get(attribute) or "").strip()
@@ -164,9 +369,21 @@ class _Walker:
             (self.hidden if own_hidden else self.visible).append(element.text)
         for child in element:
             self.walk(child, own_hidden)
-        if block:
+        if block or article:
             self.flush()
+        if article:
+            self.in_article = False
+        self.template_depth -= template
         self._tail(element, hidden)
+
+    def noscript(self, element) -> None:  # type: ignore[no-untyped-def]
+        """What a browser without scripts shows: read, as part ``noscript``."""
+        self.flush()
+        self.noscripts += 1
+        name = f"<noscript> #{self.noscripts}"
+        text = _squeeze(_string_value(element))
+        self.out.add(text, part="noscript", source=name, numbered=False)
+        self.out.cover(name, "noscript")
 
     def _tail(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
         if element.tail:
@@ -178,13 +395,19 @@ class _Walker:
         if self.visible:
             text = _squeeze("".join(self.visible))
             self.visible.clear()
-            self.out.add(text)
+            self.out.add(text, source="article" if self.in_article else "")
         if self.hidden:
             hidden_text = _squeeze("".join(self.hidden))
             self.hidden.clear()
             if hidden_text:
                 self.hidden_index += 1
-                self.out.add(hidden_text, part="hidden", source="html", paragraph=self.hidden_index)
+                # a page without an article (a fragment, a short notice) has no template to tell apart
+                # outside the article: a nav/menu/login block, or labels without a sentence (a menu)
+                template = self.article is not None and not self.in_article and (
+                    self.template_depth > 0 or not _SENTENCE.search(hidden_text)
+                )
+                self.out.add(hidden_text, part="hidden", source="html", paragraph=self.hidden_index,
+                             template=template)
 
 
 def _squeeze(text: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from scanner.extract._common import HIDDEN_SLIDE_RULE, Collector, ExtractError
-from scanner.extract._ooxml import Package, embedded_objects_notice, q, read_properties
+from scanner.extract._ooxml import Package, account, embedded_objects_notice, q, read_properties
 
 A_P, A_T, A_FLD, A_BR = q("a", "p"), q("a", "t"), q("a", "fld"), q("a", "br")
 C_NV_PR = q("p", "cNvPr")
@@ -24,8 +24,9 @@ _COMMENTS = re.compile(r"^ppt/comments/(modernComment|comment)[^/]*\.xml$")
 
 def extract(data: bytes, out: Collector) -> None:
     package = Package(data)
-    presentation = package.xml("ppt/presentation.xml")
-    rels = package.rels("ppt/presentation.xml")
+    main = package.main_part("ppt/presentation.xml")
+    presentation = package.xml(main)
+    rels = package.rels(main)
     id_list = presentation.find(q("p", "sldIdLst"))
     slide_ids = list(id_list.iter(q("p", "sldId"))) if id_list is not None else []
     hidden: list[tuple[int, str]] = []
@@ -68,8 +69,49 @@ def extract(data: bytes, out: Collector) -> None:
         for index, comment in enumerate(root, start=1):
             text = "".join(t.text or "" for t in comment.iter(q("p", "text"), A_T))
             out.add(text.strip(), part="comment", source=name, paragraph=index)
+    kinds = _masters(package, main, out)
     read_properties(package, out)
     embedded_objects_notice(package, out, "ppt/media/", "ppt/embeddings/")
+    # the text of masters and layouts not read is their placeholders' prompts
+    account(package, out, kinds, prompts_only=frozenset(kinds))
+
+
+# Placeholders of a master or layout whose text shows on the slides that use them.
+_SHOWN_PLACEHOLDERS = {"ftr"}
+
+
+def _masters(package: Package, main: str, out: Collector) -> dict[str, str]:
+    """Text on slide masters and layouts (part ``master``): a banner, a footer, a logo's words.
+
+    It is drawn on every slide built on them.  Placeholder prompts ("单击此处编辑母版标题样式")
+    are replaced by each slide's own text and are not read, except a footer's.
+    """
+    kinds: dict[str, str] = {}
+    masters = [(target, kind.rsplit("/", 1)[-1]) for _, kind, target in package.relationships(main)
+               if kind.endswith(("/slideMaster", "/notesMaster", "/handoutMaster"))]
+    layouts: list[str] = []
+    for master, _ in masters:
+        layouts += [t for _, kind, t in package.relationships(master) if kind.endswith("/slideLayout")]
+    for name, kind in [*masters, *((lay, "slideLayout") for lay in sorted(set(layouts)))]:
+        kinds[name] = kind
+        if not package.has(name):
+            out.unread(name, kind, "文档引用了此部件，但文件中缺少 / referenced but missing from the package",
+                       part="master")
+            continue
+        try:
+            root = package.xml(name)
+        except ExtractError as error:
+            out.unread(name, kind, str(error), part="master")
+            continue
+        index = 0
+        for shape in root.iter(q("p", "sp")):
+            placeholder = shape.find(f".//{PH}")
+            if placeholder is not None and placeholder.get("type") not in _SHOWN_PLACEHOLDERS:
+                continue
+            for paragraph in shape.iter(A_P):
+                index += 1
+                out.add(_paragraph_text(paragraph), part="master", source=name, paragraph=index)
+    return kinds
 
 
 def _slide(root, number: int, source: str, out: Collector) -> list[str]:  # type: ignore[no-untyped-def]

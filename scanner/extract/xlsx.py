@@ -19,6 +19,7 @@ from scanner.extract._ooxml import (
     DTD_REFUSED,
     NS,
     Package,
+    account,
     embedded_objects_notice,
     q,
     read_properties,
@@ -40,8 +41,9 @@ _TRUE = {"1", "true"}
 
 def extract(data: bytes, out: Collector) -> None:
     package = Package(data)
-    workbook = package.xml("xl/workbook.xml")
-    rels = package.rels("xl/workbook.xml")
+    main = package.main_part("xl/workbook.xml")
+    workbook = package.xml(main)
+    rels = package.rels(main)
     shared = _shared_strings(package, rels)
     hidden_sheets: list[tuple[str, str]] = []
     sheets = workbook.find(S + "sheets")
@@ -81,6 +83,7 @@ def extract(data: bytes, out: Collector) -> None:
             out.add(text, part="textbox", source=name, paragraph=index)
     read_properties(package, out)
     embedded_objects_notice(package, out, "xl/media/", "xl/embeddings/")
+    account(package, out, units_name_their_part=False)  # cells name their sheet
 
 
 def _shared_strings(package: Package, rels: dict[str, str]) -> list[str]:

@@ -88,13 +88,21 @@ PART_LABELS: dict[str, str] = {
     "slide": "幻灯片",
     "alt-text": "图片替代文字",
     "embedded": "嵌入对象",
+    "smartart": "SmartArt 图形",
+    "chart": "图表",
+    "altchunk": "嵌入正文块",
+    "master": "母版/版式",
+    "revision": "早期版本",
+    "noscript": "noscript 内容",
+    "script-data": "脚本数据",
+    "data-uri": "内嵌数据",
 }
 
 # Parts a reader of the printed or displayed document does not see: the
 # reports show them in sections of their own so a reviewer notices them.
 HIDDEN_PARTS = frozenset(
     {"comment", "deleted", "inserted", "hidden", "metadata", "notes", "annotation", "form",
-     "outline", "attachment", "alt-text", "embedded"}
+     "outline", "attachment", "alt-text", "embedded", "revision", "noscript", "script-data", "data-uri"}
 )
 
 _VERDICT_RANK = {Verdict.BLOCK: 2, Verdict.REVIEW: 1, Verdict.PASS: 0}
@@ -105,7 +113,11 @@ def category_label(category: str) -> str:
 
 
 def part_label(part: str) -> str:
-    return PART_LABELS.get(part, part)
+    """The Chinese name of a part; ``revision:2`` -> ``早期版本 2``."""
+    if part in PART_LABELS:
+        return PART_LABELS[part]
+    kind, _, name = part.partition(":")
+    return f"{PART_LABELS[kind]} {name}" if name and kind in PART_LABELS else part
 
 
 def location_label(location: Location, *, with_source: bool = True) -> str:

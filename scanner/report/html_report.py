@@ -218,6 +218,25 @@ def _document_page(doc: DocumentResult, result: ScanResult, options: ReportOptio
     return "".join(out)
 
 
+_COVERAGE_LABELS = {"read": "已读取", "partial": "部分读取", "unread": "未读取", "listed": "已列出（无文字）"}
+
+
+def _coverage(doc: DocumentResult) -> str:
+    """The ledger in one cell: counts by status, then each part not read completely, with its reason."""
+    counts = Counter(entry.status for entry in doc.coverage)
+    summary = "，".join(f"{_COVERAGE_LABELS.get(status, status)} {counts[status]} 个"
+                       for status in ("read", "partial", "unread", "listed") if counts[status])
+    missing = [entry for entry in doc.coverage if entry.status in ("partial", "unread")]
+    if not missing:
+        return _e(summary)
+    items = "".join(
+        f"<li>{_e(entry.name)}（{_e(entry.kind)}，{_COVERAGE_LABELS.get(entry.status, entry.status)}）"
+        f"{'：' + _e(entry.reason) if entry.reason else ''}</li>"
+        for entry in missing
+    )
+    return f"{_e(summary)}<ul class=\"coverage\">{items}</ul>"
+
+
 def _meta_table(doc: DocumentResult, result: ScanResult, options: ReportOptions) -> str:
     rows = [
         ("文件", _e(doc.path), ""),
@@ -228,6 +247,7 @@ def _meta_table(doc: DocumentResult, result: ScanResult, options: ReportOptions)
         ("SHA-256", _e(doc.sha256 or "-"), "hash"),
         ("结论", f"{VERDICT_LABELS[doc.verdict]}（风险评分 {doc.risk:.2f}）", ""),
         ("已检查的隐藏图层", _e("、".join(part_label(p) for p in sorted(doc.layers))) or "无", ""),
+        *([("部件清单", _coverage(doc), "")] if doc.coverage else []),
         ("扫描器版本", f"secscan {_e(result.version)}", ""),
         ("规则库哈希", _e(result.catalogue_hash or "-"), "hash"),
         ("模型哈希", _e(result.model_hash or "-"), "hash"),

@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from scanner.report.common import ReportOptions, context_text, documents_by_path, ordered_findings
-from scanner.types import DocumentResult, Finding, ScanResult
+from scanner.types import DocumentResult, Finding, PartCoverage, ScanResult
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
@@ -38,7 +38,9 @@ def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -
     """One document as the contract's plain dict (shared with ``jsonl``).
 
     ``referrer`` (the page that linked to a crawled document) is added only
-    when there is one, so file scans keep exactly the contract's keys.
+    when there is one, so file scans keep exactly the contract's keys;
+    ``coverage`` (the ledger of the container's parts: name, kind, status
+    read|partial|unread|listed, reason) only for formats that have parts.
     """
     data: dict[str, Any] = {
         "path": doc.path,
@@ -52,7 +54,13 @@ def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -
     }
     if doc.referrer:
         data["referrer"] = doc.referrer
+    if doc.coverage:
+        data["coverage"] = [coverage_to_dict(entry) for entry in doc.coverage]
     return data
+
+
+def coverage_to_dict(entry: PartCoverage) -> dict[str, str]:
+    return {"name": entry.name, "kind": entry.kind, "status": entry.status, "reason": entry.reason}
 
 
 def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int | None) -> dict[str, Any]:
