@@ -13,7 +13,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_pptx
@@ -137,7 +139,7 @@ def alternate_content(tmp_path: Path, text: str) -> bytes:
 
 def test_paragraph_inside_alternate_content_is_read_once(tmp_path, settings):
     data = alternate_content(tmp_path, MARK)
-    assert [u.text for u in extract_bytes(data, "a.docx").units if u.part == "body"][0] == MARK
+    assert next(u.text for u in extract_bytes(data, "a.docx").units if u.part == "body") == MARK
     assert sum(u.text == MARK for u in extract_bytes(data, "a.docx").units) == 1  # the fallback repeats it
     blocked_in(data, "a.docx", settings, "body")
     assert verdict(alternate_content(tmp_path, "各有关单位："), "a.docx", settings)[0] is Verdict.PASS
@@ -155,7 +157,7 @@ def alt_chunk(tmp_path: Path, text: str) -> bytes:
 def test_body_made_of_an_alt_chunk_is_read_as_altchunk(tmp_path, settings):
     data = alt_chunk(tmp_path, MARK)
     extraction = extract_bytes(data, "a.docx")
-    assert [u.text for u in extraction.units if u.part == "altchunk"][0] == MARK
+    assert next(u.text for u in extraction.units if u.part == "altchunk") == MARK
     result, findings = verdict(data, "a.docx", settings)
     assert result is not Verdict.PASS and any(part == "altchunk" for _, part, _ in findings), findings
     assert verdict(alt_chunk(tmp_path, "各有关单位："), "a.docx", settings)[0] is Verdict.PASS

@@ -238,7 +238,7 @@ def test_a_document_in_a_data_uri_is_read_as_data_uri(settings):
     data = _page_bytes(f'<p>通知</p><a href="data:text/plain;base64,{inner}">附件</a>'
                        '<img src="data:image/png;base64,iVBORw0KGgo=">')
     extraction = extract_bytes(data, "page.html")
-    assert [u.text for u in extraction.units if u.part == "data-uri"][0] == "机密★1年"
+    assert next(u.text for u in extraction.units if u.part == "data-uri") == "机密★1年"
     ledger = {(c.kind, c.status) for c in extraction.coverage}
     assert ("data-uri", "read") in ledger and ("image", "listed") in ledger
     assert scan_bytes(data, "page.html", settings).verdict.value != "pass"

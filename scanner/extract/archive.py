@@ -31,7 +31,7 @@ _ZIP_UTF8 = 0x800
 def extract(data: bytes, out: ContainerCollector) -> None:
     reader = _READERS[out.format]
     reader(data, out)
-    if not out.parts and not out.errors:
+    if not out.coverage and not out.errors:
         # nothing listed at all: an archive this reader does not understand
         # (rarfile lists a damaged header as an empty archive), not "nothing to review"
         out.error("压缩包中没有找到任何文件，可能已损坏 / no members found in the archive: possibly damaged")
