@@ -1,22 +1,37 @@
 """`scan` — the command line.  Thin: parse options, call the pipeline, render, set the exit code.
 
-Exit codes: 0 every document passes; 1 at least one document needs review
-or must be blocked; 2 usage error (bad option, missing path, bad rule or
-config file).
+Exit codes (the habits of semgrep and gitleaks: 1 means "the scan found
+something you asked to fail on", never "the tool broke"):
+
+- 0 every document passes (or ``--exit-zero``, or nothing reaches ``--fail-on``);
+- 1 a document reaches ``--fail-on`` (default ``review``: any document to
+  review or block; ``--fail-on block``: only a document to block);
+- 2 usage error (bad option, missing path, bad rule or config file);
+- 3 internal error (a bug: the message says so and asks for a report);
+- 130 interrupted (Ctrl-C).
+
+Every message a clerk sees is Chinese, click's own included (see
+:class:`ClerkCommand`), and every line for the terminal goes through
+:func:`~scanner.report.common.terminal_safe` so a file name or a document
+cannot move the cursor or retitle the window.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sys
-from collections.abc import Mapping
+import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
 from scanner.basis import UnitRule
+from scanner.report.common import terminal_safe
 
 if TYPE_CHECKING:
     from scanner.batch import SettingsSpec
@@ -24,11 +39,140 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
 
 class UsageProblem(click.ClickException):
     """A problem with what the user asked for; exits with code 2."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
+
+
+class ExistingPath(click.Path):
+    """``click.Path(exists=True)`` whose "does not exist" is said in Chinese (the other checks stay click's)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        dash = self.allow_dash and value in ("-", b"-")
+        if self.exists and not dash and not os.path.exists(value):
+            self.fail(f"“{terminal_safe(os.fsdecode(value))}”不存在", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class ChineseChoice(click.Choice):  # type: ignore[type-arg]  # click 8.2+ makes Choice generic
+    """``click.Choice`` that lists the allowed values in Chinese when the value is not one of them."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value not in self.choices:
+            self.fail(f"“{terminal_safe(str(value))}”不是可选值，可选：{'、'.join(map(str, self.choices))}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+# click's own English usage messages that are not tied to one parameter type.
+_CLICK_PHRASES = (
+    (re.compile(r"No such command '(.*)'\.?"), "没有子命令“{0}”"),
+    (re.compile(r"Got unexpected extra arguments? \((.*)\)"), "多余的参数：{0}"),
+    (re.compile(r"Option '(.*)' requires an argument\.?"), "选项 {0} 需要一个值"),
+    (re.compile(r"Option '(.*)' requires (\d+) arguments\.?"), "选项 {0} 需要 {1} 个值"),
+    (re.compile(r"Option '(.*)' does not take a value\.?"), "选项 {0} 不接受值"),
+    (re.compile(r"(.*) is not in the range (.*)\.?"), "{0} 不在允许的范围 {1} 内"),
+    (re.compile(r"'?(.*?)'? is not a valid (float|integer|float range|integer range)\.?"), "“{0}”不是有效的数字"),
+    (re.compile(r"(?:File|Directory|Path) '(.*)' is a directory\.?"), "“{0}”是目录，这里需要文件"),
+    (re.compile(r"(?:File|Directory|Path) '(.*)' is a file\.?"), "“{0}”是文件，这里需要目录"),
+    (re.compile(r"(?:File|Directory|Path) '(.*)' is not readable\.?"), "“{0}”无法读取（没有权限）"),
+)
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def clerk_message(error: click.ClickException) -> str:
+    """``error`` as one Chinese sentence (click's English messages translated, ours kept)."""
+    message = error.format_message() if not isinstance(error, click.BadParameter) else error.message
+    if isinstance(error, click.NoSuchOption):
+        text = f"没有选项 {error.option_name}"
+        if error.possibilities:
+            text += f"（是否想用 {'、'.join(sorted(error.possibilities))}？）"
+        return text
+    if isinstance(error, click.MissingParameter):
+        hint = error.param_hint or (error.param.get_error_hint(error.ctx) if error.param and error.ctx else "")
+        what = "参数" if error.param_type == "argument" or isinstance(error.param, click.Argument) else "选项"
+        return f"缺少{what} {hint}".strip()
+    if not _CJK.search(message):
+        for pattern, chinese in _CLICK_PHRASES:
+            matched = pattern.fullmatch(message.strip())
+            if matched:
+                message = chinese.format(*matched.groups())
+                break
+        else:
+            message = f"{message}（命令行用法有误）"
+    if isinstance(error, click.BadParameter):
+        hint = error.param_hint or (error.param.get_error_hint(error.ctx) if error.param and error.ctx else "")
+        return f"{hint} 的值无效：{message}" if hint else message
+    return message
+
+
+def sentence_for(error: BaseException) -> str:
+    """An internal error as a sentence, with its type, for the maintainers."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+class ClerkCommand(click.Command):
+    """A click command whose failures speak Chinese and exit with the documented codes.
+
+    click's standalone mode prints "Aborted!" and exits 1 on Ctrl-C (the code
+    that means "review"), and prints a traceback with exit 1 on a bug; here
+    Ctrl-C exits 130 and an unexpected exception exits 3 with a sentence
+    (the traceback too when ``SECSCAN_TRACEBACK=1``).
+    """
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        return run_standalone(lambda: super(ClerkCommand, self).main(
+            args, prog_name, complete_var, standalone_mode=False, **extra))
+
+
+class ClerkGroup(click.Group):
+    """:class:`ClerkCommand`'s behaviour for the ``secscan`` group."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        return run_standalone(lambda: super(ClerkGroup, self).main(
+            args, prog_name, complete_var, standalone_mode=False, **extra))
+
+
+def run_standalone(call: Any) -> None:
+    """Run a click ``main`` in non-standalone mode and turn its outcome into an exit code and a message."""
+    try:
+        outcome = call()
+    except click.Abort:
+        click.echo("已中断。", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("\n已中断。", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        lines = []
+        if isinstance(error, click.UsageError) and error.ctx is not None:
+            lines.append(f"用法：{error.ctx.command_path} [选项] …")
+            lines.append(f"运行“{error.ctx.command_path} -h”查看帮助。")
+        lines.append(f"错误：{terminal_safe(clerk_message(error))}")
+        click.echo("\n".join(lines), err=True)
+        # click's own default of 1 is a usage problem here; a command whose refusal means
+        # "not publishable" (secscan clean) says so with ``verdict_exit``
+        keeps = error.exit_code != 1 or getattr(error, "verdict_exit", False)
+        sys.exit(error.exit_code if keeps else EXIT_USAGE)
+    except Exception as error:  # noqa: BLE001  # any bug: a sentence and its own exit code, never 1 ("review")
+        if os.environ.get("SECSCAN_TRACEBACK"):
+            traceback.print_exc()
+        click.echo(
+            f"内部错误：扫描器自身出错，结果不完整，请勿据此发布。请把这行信息报告给维护人员：{terminal_safe(sentence_for(error))}",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(outcome if isinstance(outcome, int) else EXIT_PASS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,16 +207,16 @@ class SettingsArgs:
         )
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+@click.command(cls=ClerkCommand, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=ExistingPath(exists=True, allow_dash=True, path_type=Path))
+@click.option("--format", "fmt", type=ChineseChoice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Write the report to this file (a directory for batch html/docx).")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal.")
-@click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--lexicon", "lexicons", multiple=True, type=ExistingPath(exists=True, dir_okay=False, path_type=Path),
               help="An extra rule file in the lexicon format (repeatable).")
-@click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path),
+@click.option("--config", "config_path", type=ExistingPath(exists=True, dir_okay=False, path_type=Path),
               help="Config file (default: .secscan.yaml in the working directory, if present).")
 @click.option("--baseline", type=click.Path(path_type=Path),
               help="Accepted findings: created from this scan if missing, else used to hide accepted findings.")
@@ -87,7 +231,8 @@ class SettingsArgs:
 @click.option("--source", "info_source", default="", help="信息来源 (原创/转载及出处) for the approval sheet.")
 @click.option("--carrier", default="", help="载体 (公文/非公文) for the approval sheet.")
 @click.option("--document-number", default="", help="文号 for the approval sheet.")
-@click.option("--timestamp", default=None, help="Date printed in reports (none unless given).")
+@click.option("--timestamp", default=None,
+              help="Date printed in reports ('today' = today's date; none unless given: the sheet leaves a date line).")
 @click.option("--include", multiple=True, help="Batch: only files under a directory matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Batch: skip files and directories matching this glob (repeatable).")
 @click.option("--from-file", "from_file", help="Batch: also scan the paths listed in this file, one a line ('-' = stdin).")
@@ -107,9 +252,19 @@ class SettingsArgs:
               help="Batch: where results are cached [default: $XDG_CACHE_HOME/secscan].")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
               help="Batch: continue the run journalled in this jsonl file (appended to as files finish).")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+@click.option("--engine", type=ChineseChoice(["local", "dask"]), default="local", show_default=True,
               help="Batch: run workers here, or on a Dask cluster.")
 @click.option("--address", default="", help="Batch: Dask scheduler address (none: a local cluster).")
+@click.option("--stdin-name", default="",
+              help="With PATH '-': the name of the document read from stdin (its extension picks the reader).")
+@click.option("--fail-on", type=ChineseChoice(["review", "block"]), default="review", show_default=True,
+              help="Exit 1 when a document needs review or is blocked (review), or only when one is blocked (block).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 whatever the verdicts (reporting only); errors still exit 2/3.")
+@click.option("-q", "--quiet", is_flag=True, help="Text report: only the summary.")
+@click.option("-v", "--verbose", is_flag=True, help="Text report: why each finding fired (term, evidence, fingerprint).")
+@click.option("--redact-excerpts", is_flag=True, help="Mask the matched text in every excerpt of the report.")
+@click.option("--list-rules", is_flag=True, is_eager=True, expose_value=False, callback=lambda ctx, _p, value:
+              _list_rules(ctx) if value else None, help="List every rule (id, category, severity, summary, basis) and exit.")
 @click.version_option(__version__, prog_name="scan")
 def main(
     paths: tuple[Path, ...],
@@ -146,16 +301,31 @@ def main(
     resume: Path | None = None,
     engine: str = "local",
     address: str = "",
+    stdin_name: str = "",
+    fail_on: str = "review",
+    exit_zero: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
+    redact_excerpts: bool = False,
 ) -> None:
     """Scan documents before they are published online (上网信息保密审查).
 
-    PATHS are files or directories (scanned recursively).  Every document
-    gets a verdict: block (must not be published as is), review (a person
-    must look) or pass.
+    PATHS are files or directories (scanned recursively); '-' reads one
+    document from standard input (name it with --stdin-name).  Every
+    document gets a verdict: block (must not be published as is), review
+    (a person must look) or pass.
 
     Directories, several paths, --from-file, --crawl and web archives
     (.warc, .warc.gz) run as a batch: parallel isolated workers, a result
     cache, jsonl streamed as files finish, and a summary on stderr.
+
+    \b
+    Exit codes:
+      0    every document passes (or --exit-zero)
+      1    a document reaches --fail-on (default: needs review or blocked)
+      2    usage error: bad option, missing path, bad rule or config file
+      3    internal error of the scanner (please report it)
+      130  interrupted (Ctrl-C)
     """
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
@@ -164,8 +334,11 @@ def main(
     from scanner.report import ReportOptions
     from scanner.userconfig import ConfigError, load_user_config
 
+    notes: list[str] = []
     try:
         config = load_user_config(config_path, Path.cwd())
+        if config.path is not None and config_path is None:
+            notes.append(f"已使用工作目录中的配置文件 {config.path.name}（{config.path}）")
         baseline = baseline or config.baseline
         accepted = load_baseline(baseline) if baseline and baseline.exists() else frozenset()
         settings_args = SettingsArgs(
@@ -177,21 +350,30 @@ def main(
             accepted=accepted,
             unit_rule=config.unit_rule,
         )
+        check_rule_ids(settings_args)
         settings = settings_args.build()
     except (CatalogueError, ConfigError, BaselineError) as error:
         raise UsageProblem(str(error)) from error
 
     from scanner.inputs import BatchRequest
 
+    reads_stdin = Path("-") in paths
+    if reads_stdin and len(paths) > 1:
+        raise UsageProblem("“-”（从标准输入读取）只能单独使用，不能与其他路径一起给出")
     request = BatchRequest(
         paths=paths, include=include, exclude=exclude, from_file=from_file, crawl_url=crawl_url,
         max_depth=max_depth, max_pages=max_pages, delay=delay, crawl_concurrency=crawl_concurrency,
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
     )
-    if not request.is_batch():
+    if reads_stdin and not (crawl_url or from_file):
+        from scanner.pipeline import result_of
+
+        result = result_of([scan_stdin(settings, stdin_name, timeout=timeout or None)], settings)
+        outcome = None
+    elif not request.is_batch():
         if not paths:
-            raise UsageProblem("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
+            raise UsageProblem("请给出要扫描的文件或目录（“-”表示标准输入），或用 --crawl 给出网址")
         result = scan_paths(list(paths), settings, timeout=timeout or None)
         outcome = None
     else:
@@ -206,11 +388,12 @@ def main(
 
     if baseline and not baseline.exists():
         write_baseline(baseline, [finding for doc in result.documents for finding in doc.findings])
-        click.echo(f"已将 {sum(len(d.findings) for d in result.documents)} 条发现记入基线 {baseline}", err=True)
+        click.echo(f"已将 {sum(len(d.findings) for d in result.documents)} 条发现记入基线 "
+                   f"{terminal_safe(str(baseline))}", err=True)
 
     options = ReportOptions(
-        color=fmt == "text" and not no_color and output is None and sys.stdout.isatty(),
-        timestamp=timestamp,
+        color=wants_color(fmt=fmt, no_color=no_color, output=output, isatty=sys.stdout.isatty(), environ=os.environ),
+        timestamp=report_date(timestamp),
         unit=unit,
         department=department,
         site=site,
@@ -220,31 +403,155 @@ def main(
         source=info_source,
         carrier=carrier,
         document_number=document_number,
+        quiet=quiet,
+        verbose=verbose,
+        redact_excerpts=redact_excerpts,
+        notes=tuple(notes),
     )
+    if notes and fmt != "text" and not quiet:
+        click.echo("\n".join(terminal_safe(note) for note in notes), err=True)
     try:
         if outcome is None:
             write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
         else:
             from scanner.batch import write_batch_report
 
-            write_batch_report(outcome, request, options, stdout=sys.stdout.buffer)
+            write_batch_report(outcome, request, options, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
     except OSError as error:
-        raise UsageProblem(f"无法写入报告 / cannot write report: {error}") from error
-    sys.exit(0 if result.summary["pass"] == result.summary["documents"] else 1)
+        raise UsageProblem(f"无法写入报告：{error.strerror or error}") from error
+    sys.exit(exit_code(result.summary, fail_on=fail_on, exit_zero=exit_zero))
 
 
-if __name__ == "__main__":
-    main()
+def wants_color(*, fmt: str, no_color: bool, output: Path | None, isatty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour only for a text report on a terminal, unless ``--no-color`` or ``NO_COLOR`` (any value, https://no-color.org)."""
+    return fmt == "text" and not no_color and not environ.get("NO_COLOR") and output is None and isatty
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TerminalSafeStream:
+    """A text stream for stderr summaries: every control character but the line break is escaped.
+
+    The batch summary quotes file names and error texts; written through
+    this, a name holding ``ESC ]0;…`` cannot retitle or clear the terminal.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self._stream.write("\n".join(terminal_safe(line) for line in text.split("\n"))))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+
+def exit_code(summary: Mapping[str, int], *, fail_on: str, exit_zero: bool) -> int:
+    """0 or 1 from the verdicts: 1 when a document reaches ``fail_on`` (``review`` counts blocks too)."""
+    if exit_zero:
+        return EXIT_PASS
+    failing = summary["block"] + (summary["review"] if fail_on == "review" else 0)
+    return EXIT_FAIL if failing else EXIT_PASS
+
+
+def report_date(timestamp: str | None) -> str | None:
+    """``--timestamp``: ``today`` becomes today's date (年月日, local time); anything else is printed as given."""
+    if timestamp is not None and timestamp.strip().lower() == "today":
+        import datetime
+
+        today = datetime.date.today()
+        return f"{today.year}年{today.month}月{today.day}日"
+    return timestamp
+
+
+# A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
+def scan_stdin(settings: Settings, name: str, *, timeout: float | None) -> Any:
+    """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint."""
+    from dataclasses import replace
+
+    from scanner.pipeline import MAX_FILE_BYTES, ScanTimeout, scan_bytes, time_limit, unread_document
+
+    shown = name or "<标准输入>"
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    try:
+        with time_limit(timeout):
+            if len(data) > MAX_FILE_BYTES:
+                document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
+                errors = (*document.errors,
+                          f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
+                document = replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict))
+            else:
+                document = replace(scan_bytes(data, name or "stdin", settings), path=shown)
+    except ScanTimeout:
+        document = unread_document(f"超时：{timeout:g} 秒内未能读完，未经完整审查", settings, path=shown)
+    return document
+
+
+def max_verdict(verdict: Any) -> Any:
+    """A document read only in part is at least ``review`` (fail closed)."""
+    from scanner.types import Verdict
+
+    return verdict if verdict is Verdict.BLOCK else Verdict.REVIEW
+
+
+def check_rule_ids(args: SettingsArgs) -> None:
+    """Rule ids named in ``disable``/``severity`` must exist; the error lists the ids there are.
+
+    Raises :class:`UsageProblem`.
+    """
+    named = [*args.disabled, *args.severities]
+    if not named:
+        return
+    from scanner.catalogue import load_catalogue
+
+    known = load_catalogue(args.extra_lexicons).rules
+    unknown = [rule_id for rule_id in named if rule_id not in known]
+    if unknown:
+        raise UsageProblem(
+            f"没有编号为 {'、'.join(terminal_safe(rule_id) for rule_id in unknown)} 的规则。可用的规则编号："
+            + "、".join(sorted(known)) + "（运行 scan --list-rules 查看每条规则）"
+        )
+
+
+def _list_rules(ctx: click.Context) -> None:
+    from scanner.catalogue import load_catalogue
+    from scanner.report.rules_report import render_rules
+
+    click.echo(render_rules(load_catalogue()), nl=False)
+    ctx.exit(EXIT_PASS)
+
+
+@click.group(cls=ClerkGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="secscan")
 def secscan() -> None:
     """secscan：上网信息保密审查。`secscan scan PATHS` is the same as `scan PATHS`; the other commands act on a scan's results."""
 
 
+@click.command(cls=ClerkCommand, name="rules", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--format", "fmt", type=ChineseChoice(["text", "json"]), default="text", show_default=True,
+              help="text: a table for people; json: one object per rule.")
+@click.option("--lexicon", "lexicons", multiple=True, type=ExistingPath(exists=True, dir_okay=False, path_type=Path),
+              help="Also list the rules of this rule file (repeatable).")
+def rules_command(fmt: str, lexicons: tuple[Path, ...]) -> None:
+    """List every rule of the catalogue: id, category, severity, summary and legal basis."""
+    from scanner.catalogue import CatalogueError, load_catalogue
+    from scanner.report.rules_report import render_rules, render_rules_json
+
+    try:
+        catalogue = load_catalogue(lexicons)
+    except CatalogueError as error:
+        raise UsageProblem(str(error)) from error
+    click.echo((render_rules_json if fmt == "json" else render_rules)(catalogue), nl=False)
+
+
 secscan.add_command(main, name="scan")
+secscan.add_command(rules_command, name="rules")
 
 from scanner.clean.command import clean_command  # noqa: E402 - registered after the group it joins
 
 secscan.add_command(clean_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -171,9 +171,22 @@ def display_name(path: str | os.PathLike[str]) -> str:
 
     A name that is not valid UTF-8 (a GBK-named file from an old Windows
     share) arrives with surrogate escapes, which JSON, HTML and docx cannot
-    encode; its undecodable bytes are shown as ``\\xNN`` instead.
+    encode.  Each such component is decoded as GB18030 (a superset of GBK)
+    where it is valid GB18030, so the clerk reads 机密文件.txt; bytes valid in
+    neither are shown as ``\\xNN``.
     """
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return "/".join(_component_name(part) for part in os.fsencode(path).split(b"/"))
+
+
+def _component_name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 class NotRegularFile(Exception):

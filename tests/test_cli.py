@@ -139,3 +139,205 @@ def test_sarif_output_is_json_with_results(marked: Path) -> None:
     log = json.loads(outcome.stdout)
     assert log["version"] == "2.1.0"
     assert any(result["ruleId"].startswith("CM") for result in log["runs"][0]["results"])
+
+
+# --- conventions (issue 26): stdin, exit codes, messages, verbosity, rules -------------------------
+
+MARKED = "机密★1年\n关于某项工作的通知\n各单位：请做好相关工作。\n"
+PHONE = "关于某项工作的情况说明\n联系人：李四，手机13812345678。\n"  # review, not block
+PLAIN = "关于举办春季运动会的通知\n各单位：定于四月举办运动会。\n"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_stdin_is_scanned_under_its_name_hint() -> None:
+    outcome = CliRunner().invoke(main, ["--format", "json", "--stdin-name", "通知.txt", "-"], input=MARKED)
+    assert outcome.exit_code == 1
+    doc = json.loads(outcome.stdout)["documents"][0]
+    assert (doc["path"], doc["verdict"], doc["findings"][0]["rule"]) == ("通知.txt", "block", "CM001")
+    unnamed = CliRunner().invoke(main, ["-"], input=PLAIN)
+    assert unnamed.exit_code == 0
+    assert "可以发布  <标准输入>" in unnamed.stdout
+
+
+def test_stdin_dash_cannot_be_mixed_with_paths(tmp_path: Path) -> None:
+    outcome = CliRunner().invoke(main, ["-", str(write(tmp_path, "a.txt", PLAIN))], input=PLAIN)
+    assert outcome.exit_code == 2
+    assert "只能单独使用" in outcome.stderr
+
+
+def test_exit_codes_follow_fail_on_and_exit_zero(tmp_path: Path) -> None:
+    marked, phone, plain = (write(tmp_path, n, t) for n, t in (("m.txt", MARKED), ("p.txt", PHONE), ("o.txt", PLAIN)))
+    assert invoke(str(plain)).exit_code == 0
+    assert invoke(str(phone)).exit_code == 1  # review fails by default
+    assert invoke(str(marked)).exit_code == 1
+    assert invoke("--fail-on", "block", str(phone)).exit_code == 0
+    assert invoke("--fail-on", "block", str(marked)).exit_code == 1
+    assert invoke("--exit-zero", str(marked)).exit_code == 0
+    help_text = invoke("--help").stdout
+    assert "130  interrupted" in help_text and "3    internal error" in help_text
+
+
+def test_internal_error_exits_3_with_a_sentence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.pipeline
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom in the matcher")
+
+    monkeypatch.setattr(scanner.pipeline, "scan_paths", broken)
+    outcome = invoke(str(write(tmp_path, "a.txt", PLAIN)))
+    assert outcome.exit_code == 3
+    assert "内部错误：扫描器自身出错" in outcome.stderr
+    assert "RuntimeError: boom in the matcher" in outcome.stderr
+    assert "Traceback" not in outcome.output
+
+
+def test_ctrl_c_exits_130_not_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.pipeline
+
+    def interrupted(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scanner.pipeline, "scan_paths", interrupted)
+    outcome = invoke(str(write(tmp_path, "a.txt", PLAIN)))
+    assert outcome.exit_code == 130
+    assert "已中断" in outcome.stderr
+    assert "Aborted" not in outcome.output
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese"),
+    [
+        (["nosuch.docx"], "“nosuch.docx”不存在"),
+        (["--no-such-flag", "x"], "没有选项 --no-such-flag"),
+        (["--format"], "选项 --format 需要一个值"),
+        (["--format", "pdf", "x"], "“pdf”不是可选值，可选：text、json、jsonl、html、docx、sarif"),
+        (["--review-threshold", "7", "x"], "不在允许的范围"),
+        (["--lexicon", "."], "是目录，这里需要文件"),
+    ],
+)
+def test_click_messages_are_chinese(args: list[str], chinese: str) -> None:
+    outcome = invoke(*args)
+    assert outcome.exit_code == 2
+    assert chinese in outcome.stderr
+    for english in ("does not exist", "No such option", "Usage:", "Try '", "Error:", "Invalid value"):
+        assert english not in outcome.stderr
+
+
+def test_group_messages_are_chinese() -> None:
+    from cli import secscan
+
+    outcome = CliRunner().invoke(secscan, ["nosuch"])
+    assert outcome.exit_code == 2
+    assert "没有子命令“nosuch”" in outcome.stderr
+
+
+def test_quiet_prints_only_the_summary_with_chinese_categories(tmp_path: Path) -> None:
+    outcome = invoke("--quiet", str(write(tmp_path, "p.txt", PHONE)))
+    assert outcome.exit_code == 1
+    lines = outcome.stdout.splitlines()
+    assert lines[0] == "共1个文档：阻止0，需审查1，通过0"
+    assert lines[1].startswith("发现类别：个人信息 ")
+    assert "规则 " not in outcome.stdout and "p.txt" not in outcome.stdout
+
+
+def test_verbose_says_why_each_finding_fired(tmp_path: Path) -> None:
+    outcome = invoke("-v", str(write(tmp_path, "p.txt", PHONE)))
+    assert "为何命中：命中文字“13812345678”" in outcome.stdout
+    assert "       · 手机号码格式" in outcome.stdout
+    assert "指纹：" in outcome.stdout
+    assert "指纹：" not in invoke(str(tmp_path / "p.txt")).stdout
+
+
+def test_no_color_environment_variable_turns_colour_off() -> None:
+    from cli import wants_color
+
+    assert wants_color(fmt="text", no_color=False, output=None, isatty=True, environ={})
+    assert not wants_color(fmt="text", no_color=False, output=None, isatty=True, environ={"NO_COLOR": "1"})
+    assert not wants_color(fmt="text", no_color=True, output=None, isatty=True, environ={})
+    assert not wants_color(fmt="json", no_color=False, output=None, isatty=True, environ={})
+    assert not wants_color(fmt="text", no_color=False, output=None, isatty=False, environ={})
+
+
+def test_list_rules_and_rules_command_come_from_the_catalogue() -> None:
+    from cli import secscan
+    from scanner.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    listed = invoke("--list-rules")
+    assert listed.exit_code == 0
+    cm001 = catalogue["CM001"]
+    assert f"CM001  [阻止] 国家秘密标志\n    {cm001.summary}\n    依据：{cm001.basis}\n" in listed.stdout
+    assert f"共 {len(catalogue.rules)} 条规则" in listed.stdout
+    as_json = CliRunner().invoke(secscan, ["rules", "--format", "json"])
+    assert as_json.exit_code == 0
+    rules = json.loads(as_json.stdout)["rules"]
+    assert [rule["id"] for rule in rules] == sorted(catalogue.rules)
+    assert {"id", "category", "severity", "summary", "basis"} <= set(rules[0])
+    assert CliRunner().invoke(secscan, ["rules"]).stdout == listed.stdout
+
+
+def test_unknown_rule_id_lists_the_allowed_ids(tmp_path: Path) -> None:
+    config = write(tmp_path, "cfg.yaml", "disable: [ZZ999]\n")
+    outcome = invoke("--config", str(config), str(write(tmp_path, "a.txt", PLAIN)))
+    assert outcome.exit_code == 2
+    assert "没有编号为 ZZ999 的规则。可用的规则编号：" in outcome.stderr
+    assert "CM001、CM002" in outcome.stderr
+
+
+def test_config_found_in_working_directory_is_announced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, ".secscan.yaml", "allow: [某某]\n")
+    doc = write(tmp_path, "a.txt", PLAIN)
+    monkeypatch.chdir(tmp_path)
+    text = invoke(str(doc))
+    assert "已使用工作目录中的配置文件 .secscan.yaml" in text.stdout
+    as_json = invoke("--format", "json", str(doc))
+    assert "已使用工作目录中的配置文件 .secscan.yaml" in as_json.stderr
+    json.loads(as_json.stdout)  # the report itself stays pure JSON
+    explicit = invoke("--config", str(tmp_path / ".secscan.yaml"), str(doc))
+    assert "已使用工作目录中的配置文件" not in explicit.output
+
+
+def test_gbk_file_name_is_shown_decoded(tmp_path: Path) -> None:
+    import os
+
+    raw = os.fsencode(str(tmp_path)) + b"/" + "机密文件.txt".encode("gbk")
+    with open(raw, "wb") as handle:
+        handle.write(MARKED.encode("utf-8"))
+    outcome = invoke("--format", "json", os.fsdecode(raw))
+    assert json.loads(outcome.stdout)["documents"][0]["path"].endswith("/机密文件.txt")
+    assert "机密文件.txt" in invoke(os.fsdecode(raw)).stdout
+
+
+def test_control_characters_in_names_and_content_are_escaped(tmp_path: Path) -> None:
+    evil = "a\x1b]0;PWNED\x07\x1b[2J.txt"
+    doc = write(tmp_path, evil, "机密★1年\n关于\x1b[31m某项工作的通知\n")
+    single = invoke(str(doc))
+    assert "\x1b" not in single.output and "\x07" not in single.output
+    assert "a\\u001b]0;PWNED\\u0007\\u001b[2J.txt" in single.stdout
+    batch = invoke("--format", "json", str(tmp_path))  # a directory: the batch summary on stderr
+    assert "\x1b" not in batch.stderr
+    assert "\x1b" not in invoke("--quiet", str(tmp_path)).output
+
+
+def test_timestamp_today_prints_todays_date(tmp_path: Path) -> None:
+    import datetime
+
+    today = datetime.date.today()
+    outcome = invoke("--timestamp", "today", str(write(tmp_path, "a.txt", PLAIN)))
+    assert f"扫描时间 {today.year}年{today.month}月{today.day}日" in outcome.stdout
+
+
+def test_redact_excerpts_masks_the_matched_text(tmp_path: Path) -> None:
+    doc = write(tmp_path, "m.txt", MARKED)
+    plain = invoke(str(doc))
+    assert "【机密★1年】" in plain.stdout
+    assert plain.stdout.startswith("※ 本报告摘录了可能涉及国家秘密或工作秘密的内容，请按相应密级载体管理，不得上网")
+    redacted = invoke("--redact-excerpts", str(doc))
+    assert "【机＊＊＊＊】" in redacted.stdout
+    assert "机密★1年" not in redacted.stdout
+    assert "本报告摘录了" not in redacted.stdout

@@ -33,11 +33,11 @@ def test_links_pipes_and_undecodable_names(tmp_path: Path) -> None:
     with open(os.path.join(os.fsencode(site), GBK_NAME), "wb") as handle:
         handle.write("绝密★长期\n正文\n".encode())
     docs = scan_dir(site)
-    assert set(docs) == {"ok.txt", "broken.txt", "pipe.txt", "\\xc3\\xd8\\xc3\\xdc.txt"}  # the loop is not followed
+    assert set(docs) == {"ok.txt", "broken.txt", "pipe.txt", "秘密.txt"}  # the loop is not followed; a GBK name is shown decoded
     assert docs["ok.txt"]["verdict"] == "pass"
     assert docs["broken.txt"]["verdict"] == "review" and "无法读取文件" in docs["broken.txt"]["errors"][0]
     assert docs["pipe.txt"]["verdict"] == "review" and "不是普通文件" in docs["pipe.txt"]["errors"][0]
-    assert docs["\\xc3\\xd8\\xc3\\xdc.txt"]["verdict"] == "block"
+    assert docs["秘密.txt"]["verdict"] == "block"
 
 
 def test_file_that_vanishes_during_the_scan(tmp_path: Path, settings: Settings) -> None:

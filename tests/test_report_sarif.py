@@ -61,7 +61,7 @@ def test_rules_levels_and_locations():
     header = next(r for r in run["results"] if r["ruleId"] == "CM001" and r["level"] == "error")
     location = header["locations"][0]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "drafts/draft.docx"
-    assert location["physicalLocation"]["region"] == {"startLine": 1, "charOffset": 0, "charLength": 5,
+    assert location["physicalLocation"]["region"] == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 6, "charOffset": 0, "charLength": 5,
                                                       "snippet": {"text": "机密★1年"}}
     assert location["logicalLocations"][0]["name"] == "页眉"
     assert header["partialFingerprints"] == {"secscan/v1": "fp-CM001-0"}

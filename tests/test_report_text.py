@@ -39,7 +39,8 @@ def test_verdicts_categories_locations_in_chinese():
     assert "证据：位于页眉；密级+保密期限的完整标志" in text
     assert "无法读取：嵌入对象 word/media/image1.emf 无法读取" in text
     assert "已检查的隐藏图层：批注、删除修订、文档属性" in text
-    assert text.rstrip().splitlines()[-2] == "共3个文档：阻止1，需审查1，通过1"
+    assert text.rstrip().splitlines()[-3] == "共3个文档：阻止1，需审查1，通过1"
+    assert text.rstrip().splitlines()[-2] == "发现类别：敏感内容 2，国家秘密标志 1，隐藏内容 1，个人信息 1，无法读取 1"
 
 
 def test_colour_marks_verdict_and_match():

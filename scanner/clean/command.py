@@ -29,6 +29,7 @@ class Refused(click.ClickException):
     """The document was not cleaned; exit 1, nothing written."""
 
     exit_code = 1
+    verdict_exit = True  # 1 as for a document that may not be published, not a usage error
 
     def format_message(self) -> str:
         return f"未清理 / not cleaned: {self.message}"

@@ -8,8 +8,10 @@ units carry the original text), so nothing here touches the file system.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from scanner.findings import reading_order
 from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
@@ -42,6 +44,39 @@ class ReportOptions:
     source: str = ""  # 信息来源 (自有 / 转载 + 原始来源)
     carrier: str = ""  # 载体 (公文 / 非公文)
     document_number: str = ""  # 发文字号
+    # terminal report: only the summary / also why each finding fired
+    quiet: bool = False
+    verbose: bool = False
+    # mask the matched text in every excerpt (the report can then be shared)
+    redact_excerpts: bool = False
+    # a line for the summary, e.g. which configuration file was used
+    notes: tuple[str, ...] = ()
+
+
+# At the top of every report that quotes text which may be a state or work secret.
+CLASSIFIED_NOTICE = "本报告摘录了可能涉及国家秘密或工作秘密的内容，请按相应密级载体管理，不得上网"
+
+# Categories whose excerpts may themselves be secret (a phone number is personal, not secret).
+_SECRET_CATEGORIES = frozenset({"classified-marking", "internal-marking", "sensitive-content", "hidden-content",
+                                "redaction-failure"})
+
+
+def quotes_secrets(documents: Iterable[DocumentResult], options: ReportOptions) -> bool:
+    """True when the report prints excerpts that may be state or work secrets (so it needs the notice)."""
+    if options.redact_excerpts:
+        return False
+    return any(
+        finding.severity is not Severity.INFO and finding.category in _SECRET_CATEGORIES and finding.text
+        for doc in documents
+        for finding in doc.findings
+    )
+
+
+def is_positive_evidence(finding: Finding) -> bool:
+    """A finding that speaks *for* publication (此件公开发布): listed as evidence, never counted as a 问题."""
+    return finding.severity is Severity.INFO and (
+        "佐证" in finding.message or any(word in finding.text for word in ("公开发布", "主动公开"))
+    )
 
 
 VERDICT_LABELS: dict[Verdict, str] = {
@@ -268,3 +303,96 @@ def display_title(doc: DocumentResult) -> str:
     if doc.title.strip():
         return one_line(doc.title)
     return doc.path.replace("\\", "/").rsplit("/", 1)[-1] or doc.path
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with control characters (ESC, BEL, CR …) and bidi overrides shown as ``\\uXXXX``.
+
+    Everything printed to a terminal goes through this: a file name or a
+    draft cannot move the cursor, retitle the window or reorder what the
+    reviewer reads (the "Trojan Source" trick).  Newlines are escaped too:
+    a line of output is one line.
+    """
+    return "".join(f"\\u{ord(ch):04x}" if _hidden_char(ch) else ch for ch in text)
+
+
+def _hidden_char(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cc" or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
+
+
+def display_path(path: str) -> str:
+    """A document's path or URL as a person reads it: a URL percent-decoded (``%E9%80%9A`` → 通)."""
+    if "://" in path and "%" in path:
+        return unquote(path, errors="replace")
+    return path
+
+
+_COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def cell_name(cell: tuple[int, int]) -> str:
+    """``(11, 2)`` (0-based row, column) → ``C12``."""
+    row, column = cell
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = _COLUMN_LETTERS[rest] + letters
+    return f"{letters}{row + 1}"
+
+
+def sheet_cell(doc: DocumentResult, finding: Finding) -> str | None:
+    """``Sheet1!C12`` for a finding in a spreadsheet cell, else ``None``.
+
+    The xlsx extractor records each cell's ``(row, column)`` on its unit and
+    the sheet name as its source; the finding's location has no cell of its
+    own, so it is found through the unit the finding points into.
+    """
+    if doc.format not in ("xlsx", "xls", "ods", "csv") and finding.location.part != "sheet":
+        return None
+    index = unit_of(doc, finding)
+    if index is None:
+        return None
+    unit = doc.units[index]
+    if unit.cell is None:
+        return None
+    sheet = unit.source or "Sheet1"
+    return f"{sheet}!{cell_name(unit.cell)}"
+
+
+def place_label(doc: DocumentResult, finding: Finding) -> str:
+    """Where a finding is, for a person: ``Sheet1!C12 工作表`` in a spreadsheet, else :func:`location_label`."""
+    cell = sheet_cell(doc, finding)
+    if cell is not None:
+        return f"{cell} {part_label(finding.location.part)}"
+    return location_label(finding.location)
+
+
+def redact(text: str) -> str:
+    """Matched text masked for ``--redact-excerpts``: the first character kept, the rest ``＊``."""
+    stripped = text.strip()
+    if not stripped:
+        return text
+    return stripped[0] + "＊" * (len(stripped) - 1)
+
+
+# Raw exception texts that reach a document's errors (urllib, sockets, zip) and the sentence for each.
+_RAW_REASONS = (
+    (re.compile(r"<urlopen error \[Errno -[23]\] [^>]*>"), "无法解析网站域名（地址有误或网络不通）"),
+    (re.compile(r"<urlopen error \[Errno 111\] [^>]*>"), "网站拒绝连接（服务未开启或端口有误）"),
+    (re.compile(r"<urlopen error (?:\[Errno 110\] )?(?:timed out|[^>]*timed out)[^>]*>"), "连接网站超时"),
+    (re.compile(r"<urlopen error \[SSL[^>]*>"), "网站的 HTTPS 证书无法验证"),
+    (re.compile(r"<urlopen error ([^>]*)>"), "无法连接网站（{0}）"),
+    (re.compile(r"HTTP Error (\d+): ([^\n]*)"), "网站返回错误 {0}（{1}）"),
+)
+
+
+def plain_reason(error: str) -> str:
+    """A document error as a sentence: raw exception texts such as ``<urlopen error …>`` rewritten."""
+    for pattern, sentence in _RAW_REASONS:
+        error = pattern.sub(_formatter(sentence), error)
+    return error
+
+
+def _formatter(sentence: str) -> Callable[[re.Match[str]], str]:
+    return lambda found: sentence.format(*found.groups())

@@ -4,7 +4,9 @@ Shape (keys sorted, ``ensure_ascii=False``)::
 
     {"version", "catalogue", "model", "documents": [document_to_dict(...)], "summary"}
 
-plus ``"timestamp"`` only when :attr:`ReportOptions.timestamp` is given.
+plus ``"timestamp"`` only when :attr:`ReportOptions.timestamp` is given, and
+``location.cell`` (``Sheet1!C12``) for a finding in a spreadsheet cell.  The
+published schema is ``docs/schema/report-v1.schema.json``.
 Documents are sorted by path and findings in reading order, so the same
 scan always renders to the same text.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.report.common import ReportOptions, context_text, documents_by_path, ordered_findings
+from scanner.report.common import ReportOptions, context_text, documents_by_path, ordered_findings, sheet_cell
 from scanner.types import DocumentResult, Finding, PartCoverage, ScanResult
 
 
@@ -64,7 +66,11 @@ def coverage_to_dict(entry: PartCoverage) -> dict[str, str]:
 
 
 def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int | None) -> dict[str, Any]:
-    return finding_to_dict(finding, context=context_text(doc, finding, context_chars))
+    data = finding_to_dict(finding, context=context_text(doc, finding, context_chars))
+    cell = sheet_cell(doc, finding)
+    if cell is not None:  # a spreadsheet cell, when the result carries its text units
+        data["location"]["cell"] = cell
+    return data
 
 
 def finding_to_dict(finding: Finding, *, context: str) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 Mapping: one run; ``tool.driver.rules`` are the rule ids that fired (with
 the message of their first finding); severity block/review/info becomes
 level error/warning/note.  A document has no lines, so ``region.startLine``
-is the paragraph number and ``charOffset``/``charLength`` count characters
-inside that paragraph's text unit (said in ``run.properties`` so a consumer
-is not misled); the part (header, deleted revision …) is a logical location.
+is the paragraph number (1 where the format has none), ``startColumn`` /
+``endColumn`` are 1-based characters inside that paragraph's text unit and
+``charOffset``/``charLength`` the same 0-based (said in ``run.properties`` so a
+consumer is not misled); dashboards such as GitHub code scanning need a
+``startLine``.  The part (header, deleted revision …) and a spreadsheet cell
+(``Sheet1!C12``) are logical locations.
 Documents that could not be read completely become error notifications.
 """
 
@@ -20,9 +23,11 @@ from scanner.report.common import (
     category_label,
     context_parts,
     documents_by_path,
-    location_label,
     ordered_findings,
     part_label,
+    place_label,
+    plain_reason,
+    sheet_cell,
 )
 from scanner.types import DocumentResult, Finding, ScanResult, Severity
 
@@ -55,7 +60,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             notifications.append(
                 {
                     "level": "error",
-                    "message": {"text": f"无法完整读取 {doc.path}：{error}"},
+                    "message": {"text": f"无法完整读取 {doc.path}：{plain_reason(error)}"},
                     "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri, "index": artifact_index}}}],
                 }
             )
@@ -83,8 +88,9 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             "catalogue": result.catalogue_hash,
             "model": result.model_hash,
             "summary": result.summary,
-            "regionSemantics": "startLine = paragraph number; charOffset/charLength = characters within that "
-            "paragraph's text unit of the named part",
+            "regionSemantics": "startLine = paragraph number (1 where the format has none); startColumn/endColumn "
+            "(1-based) and charOffset/charLength (0-based) = characters within that paragraph's text unit of the "
+            "named part",
         },
     }
     sarif = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
@@ -120,30 +126,32 @@ def _rules(findings: list[Finding]) -> list[dict[str, Any]]:
 def _result(finding: Finding, uri: str, artifact_index: int, rule_index: int, doc: DocumentResult,
             options: ReportOptions) -> dict[str, Any]:
     location = finding.location
+    line = location.paragraph if location.paragraph is not None and location.paragraph >= 1 else 1
     region: dict[str, Any] = {
+        "startLine": line,
+        "startColumn": location.start + 1,
+        "endLine": line,
+        "endColumn": max(location.end, location.start) + 1,
         "charOffset": location.start,
         "charLength": max(0, location.end - location.start),
     }
-    if location.paragraph is not None and location.paragraph >= 1:
-        region["startLine"] = location.paragraph
     if finding.text:
         region["snippet"] = {"text": finding.text}
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "index": artifact_index}, "region": region}
     before, match, after = context_parts(doc, finding, options.context_chars)
     if before or after:
-        context_region: dict[str, Any] = {"snippet": {"text": before + match + after}}
-        if "startLine" in region:
-            context_region["startLine"] = region["startLine"]
-        else:
-            context_region["charOffset"] = max(0, location.start - len(before))
+        context_region: dict[str, Any] = {"snippet": {"text": before + match + after}, "startLine": line}
         physical["contextRegion"] = context_region
     logical_name = location.part if not location.source else f"{location.part}:{location.source}"
     properties: dict[str, Any] = {
         "category": finding.category,
         "severity": finding.severity.value,
         "part": location.part,
-        "location": location_label(location),
+        "location": place_label(doc, finding),
     }
+    cell = sheet_cell(doc, finding)
+    if cell is not None:
+        properties["cell"] = cell
     if location.page is not None:
         properties["page"] = location.page
     if finding.basis:
@@ -159,7 +167,8 @@ def _result(finding: Finding, uri: str, artifact_index: int, rule_index: int, do
             {
                 "physicalLocation": physical,
                 "logicalLocations": [
-                    {"name": part_label(location.part), "fullyQualifiedName": logical_name, "kind": "text"}
+                    {"name": part_label(location.part), "fullyQualifiedName": logical_name, "kind": "text"},
+                    *([{"name": cell, "kind": "element"}] if cell is not None else []),
                 ],
             }
         ],
