@@ -21,10 +21,10 @@ SHARED = Path(os.environ.get("SECSCAN_SHARED") or ROOT.parent / "shared")
 # Pinned on the code of this commit (bench/eval_web.py).
 MARKED = 42  # every one block with internal-marking
 RECEIVED_REVIEW_MAX = 12  # unmarked received documents: review tolerated, never block
-# The public HTML pages' reviews are the site template's comments and hidden
-# menus (HC002/HC003), the extractors' part of issue 23; their visible text
-# passes.  One PDF: a tender sample (PI002).
-PUBLIC_REVIEW_MAX = 55
+# The site template is info (HC011) since the extractor's article detection:
+# left are one directory page with no article (a comment and a hidden block)
+# and a tender sample PDF (PI002).  The issue's ceiling is 2 % (2 of 120).
+PUBLIC_REVIEW_MAX = 2
 VISIBLE_REVIEW_MAX = 0
 
 
