@@ -40,6 +40,7 @@ class SettingsArgs:
     allow: tuple[str, ...]
     review_threshold: float | None
     accepted: frozenset[str]
+    ocr: bool = True
 
     def build(self) -> Settings:
         """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
@@ -48,6 +49,7 @@ class SettingsArgs:
         return build_settings(
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+            ocr=self.ocr,
         )
 
     def spec(self) -> SettingsSpec:
@@ -56,6 +58,7 @@ class SettingsArgs:
         return SettingsSpec.from_settings_args(
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
+            ocr=self.ocr,
         )
 
 
@@ -106,6 +109,7 @@ class SettingsArgs:
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Batch: run workers here, or on a Dask cluster.")
 @click.option("--address", default="", help="Batch: Dask scheduler address (none: a local cluster).")
+@click.option("--no-ocr", is_flag=True, help="Do not read text in pictures (scans, image files): they are review.")
 @click.version_option(__version__, prog_name="scan")
 def main(
     paths: tuple[Path, ...],
@@ -142,6 +146,7 @@ def main(
     resume: Path | None = None,
     engine: str = "local",
     address: str = "",
+    no_ocr: bool = False,
 ) -> None:
     """Scan documents before they are published online (上网信息保密审查).
 
@@ -171,6 +176,7 @@ def main(
             allow=config.allow,
             review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
             accepted=accepted,
+            ocr=not no_ocr,
         )
         settings = settings_args.build()
     except (CatalogueError, ConfigError, BaselineError) as error:

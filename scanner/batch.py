@@ -126,6 +126,7 @@ class SettingsSpec:
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     accepted: frozenset[str] = frozenset()
+    ocr: bool = True  # read pictures with OCR
     # Whether results carry the documents' text units.  Only the html report
     # shows them; without them a result is a fraction of the size to pickle
     # back to the parent and to hold there for the rest of a large batch.
@@ -141,6 +142,7 @@ class SettingsSpec:
         allow: Iterable[str] = (),
         review_threshold: float | None = None,
         accepted: frozenset[str] = frozenset(),
+        ocr: bool = True,
     ) -> SettingsSpec:
         """The spec for the same keyword arguments :func:`~scanner.pipeline.build_settings` takes."""
         return cls(
@@ -150,6 +152,7 @@ class SettingsSpec:
             allow=tuple(allow),
             review_threshold=review_threshold,
             accepted=frozenset(accepted),
+            ocr=ocr,
         )
 
     def build(self) -> Settings:
@@ -162,6 +165,7 @@ class SettingsSpec:
             allow=self.allow,
             review_threshold=self.review_threshold,
             accepted=self.accepted,
+            ocr=self.ocr,
         )
 
     def cache_options(self) -> dict[str, Any]:
@@ -172,6 +176,7 @@ class SettingsSpec:
             "review_threshold": self.review_threshold,
             "accepted": hashlib.sha256("\n".join(sorted(self.accepted)).encode()).hexdigest(),
             "text": self.keep_text,
+            "ocr": self.ocr,
         }
 
     def finish(self, doc: DocumentResult) -> DocumentResult:

@@ -27,6 +27,7 @@ from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
+from scanner.ocr import OcrReader, with_ocr
 from scanner.types import DocumentResult, Extraction, Finding, ScanResult
 
 
@@ -39,6 +40,7 @@ class Settings:
     model: RiskModel | None
     policy: Policy = field(default_factory=Policy)
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
+    ocr: OcrReader | None = None  # None: pictures are not read (reported as such)
 
 
 def build_settings(
@@ -49,6 +51,7 @@ def build_settings(
     allow: tuple[str, ...] | list[str] = (),
     review_threshold: float | None = None,
     accepted: frozenset[str] = frozenset(),
+    ocr: bool = True,
 ) -> Settings:
     """Settings with the shipped catalogue (plus the user's files), matcher and model.
 
@@ -63,6 +66,7 @@ def build_settings(
         model=load_model(),
         policy=policy,
         accepted=accepted,
+        ocr=OcrReader() if ocr else None,
     )
 
 
@@ -196,7 +200,8 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
 
 
 def analyse(extraction: Extraction, settings: Settings, *, path: str, sha256: str) -> DocumentResult:
-    """Normalise, match and decide on an extraction."""
+    """Read the pictures, normalise, match and decide on an extraction."""
+    extraction = with_ocr(extraction, settings.ocr)
     views, joined = DocumentViews.normalised(extraction.units)
     # One automaton pass finds the lexicon's terms and the marking triggers.
     found = settings.matcher.find(joined)

@@ -88,6 +88,7 @@ PARTS = (
     "slide",
     "alt-text",
     "embedded",
+    "ocr",
 )
 
 
@@ -309,6 +310,9 @@ class ImageRef:
     box: tuple[float, float, float, float] | None = None
     page_size: tuple[float, float] | None = None
     source: str = ""
+    # flow formats (docx) without page geometry: the index in Extraction.units
+    # before which the picture's text belongs
+    anchor: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,6 +27,7 @@ REGISTRY = {
     "html": "html",
     "text": "text",
     "ofd": "ofd",
+    "image": "image",
 }
 
 # Start of the error recorded when an extractor fails in a way it did not

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
-from scanner.types import PARTS, Extraction, LineUnits, Notice, TextUnit, unit_parts, without_init
+from scanner.types import PARTS, Extraction, ImageRef, LineUnits, Notice, TextUnit, unit_parts, without_init
 
 # Hidden layers that must be removed before publishing, and the catalogue
 # rule each one raises (see lexicons/layers.yaml).  The text of the layer is
@@ -71,6 +71,7 @@ class Collector:
     layer_counts: dict[str, int] = field(default_factory=dict)
     extra_layers: set[str] = field(default_factory=set)
     chars: int = 0
+    images: list[ImageRef] = field(default_factory=list)  # pictures for the OCR stage
     # lines added with add_lines(), held apart from ``units`` until finish() or the next add()
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
@@ -221,6 +222,7 @@ class Collector:
             pages=self.pages,
             layers=layers,
             notices=tuple(notices),
+            images=tuple(self.images),
         )
 
 

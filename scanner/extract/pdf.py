@@ -38,6 +38,7 @@ from scanner.extract._common import (
     Collector,
     safe_xml_parser,
 )
+from scanner.extract._images import pdf_page_scan
 from scanner.extract.pdf_pdfium import (
     AFTER_EVERYTHING,
     DARK,
@@ -53,6 +54,7 @@ from scanner.extract.pdf_pdfium import (
     read_page,
     undecoded_share,
 )
+from scanner.ocr import scan_page_error
 
 __all__ = ["ENCRYPTED", "NO_TEXT", "extract"]
 
@@ -206,7 +208,8 @@ def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bo
             out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
     if not lines:
         if content.images:
-            out.error(f"第{number}页无文字层（扫描图像） / page {number} has no text layer (scanned image)")
+            out.error(scan_page_error(number))
+            pdf_page_scan(document, index, out)
         return False
     return _emit(lines, hidden, number, out)
 

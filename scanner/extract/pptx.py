@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from scanner.extract._common import HIDDEN_SLIDE_RULE, Collector, ExtractError
+from scanner.extract._images import package_pictures
 from scanner.extract._ooxml import Package, embedded_objects_notice, q, read_properties
 
 A_P, A_T, A_FLD, A_BR = q("a", "p"), q("a", "t"), q("a", "fld"), q("a", "br")
@@ -69,6 +70,7 @@ def extract(data: bytes, out: Collector) -> None:
             text = "".join(t.text or "" for t in comment.iter(q("p", "text"), A_T))
             out.add(text.strip(), part="comment", source=name, paragraph=index)
     read_properties(package, out)
+    package_pictures(package, out, "ppt/media/")
     embedded_objects_notice(package, out, "ppt/media/", "ppt/embeddings/")
 
 

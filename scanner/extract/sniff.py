@@ -11,7 +11,7 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -48,7 +48,7 @@ def sniff(data: bytes, name: str = "") -> str:
         if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
             return "encrypted-office"
         return "legacy-office"
-    if head.startswith(_IMAGES):
+    if head.startswith(_IMAGES) or (head.startswith(b"BM") and head[6:10] == b"\0\0\0\0"):  # BMP: zero reserved bytes
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
