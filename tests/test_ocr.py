@@ -205,3 +205,21 @@ def test_a_cold_scan_of_a_docx_without_pictures_does_not_import_the_engine(tmp_p
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1])
     assert done.stdout.split() == ["pass", "[]"], done.stdout + done.stderr
+
+
+def test_a_pasted_head_block_picture_on_a_text_pdf_page_is_read_first(settings, tmp_path):
+    from reportlab.lib.utils import ImageReader
+
+    stamp = render(["内部资料 注意保存"], size=(700, 120), top=30)
+
+    def draw(canvas, page_no):
+        canvas.drawImage(ImageReader(io.BytesIO(stamp)), 72, PAGE_H - 110, 300, 50)
+        canvas.setFont("STSong-Light", 14)
+        for index, line in enumerate(["关于调整工作分工的通知", "各处室：现将调整情况通知如下。"]):
+            canvas.drawString(72, PAGE_H - 160 - index * 24, line)
+
+    pdf = make_pdf_drawn(tmp_path / "stamp.pdf", draw).read_bytes()
+    result = scan_bytes(pdf, "stamp.pdf", settings)
+    warning = next(finding for finding in result.findings if finding.rule == "IM001")
+    assert (warning.location.part, warning.location.page, warning.location.source) == ("ocr", 1, "第1页图片1")
+    assert result.verdict is Verdict.BLOCK

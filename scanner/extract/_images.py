@@ -91,3 +91,47 @@ def pdf_page_scan(document: Any, index: int, out: Collector) -> None:
             source=PAGE_SCAN,
         )
     )
+
+
+# A picture on a page with text is OCR'd when it is at least this big (points):
+# room for a stamp or a pasted head block, not a bullet or a rule line.
+MIN_PICTURE_PT = (40.0, 16.0)
+MAX_PICTURES_PER_PAGE = 8
+
+
+def pdf_page_pictures(document: Any, index: int, out: Collector) -> None:
+    """Register the large pictures drawn on page ``index`` of a page that has text (stamps, pasted head blocks).
+
+    A picture that cannot be taken out of the page is left alone: the page's
+    own text was read, and the picture is no worse off than before OCR.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            found = 0
+            for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+                left, bottom, right, top = picture.get_bounds()
+                if right - left < MIN_PICTURE_PT[0] or top - bottom < MIN_PICTURE_PT[1]:
+                    continue
+                buffer = io.BytesIO()
+                picture.get_bitmap(render=True).to_pil().save(buffer, format="PNG")
+                found += 1
+                out.images.append(
+                    ImageRef(
+                        name=f"第{index + 1}页图片{found}",
+                        data=buffer.getvalue(),
+                        page=index + 1,
+                        box=(float(left), float(height - top), float(right), float(height - bottom)),
+                        page_size=(float(width), float(height)),
+                    )
+                )
+                if found == MAX_PICTURES_PER_PAGE:
+                    break
+        finally:
+            page.close()
+    except Exception:  # noqa: BLE001 - see the docstring: the page's text stands
+        return
+

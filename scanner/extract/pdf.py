@@ -38,7 +38,7 @@ from scanner.extract._common import (
     Collector,
     safe_xml_parser,
 )
-from scanner.extract._images import pdf_page_scan
+from scanner.extract._images import pdf_page_pictures, pdf_page_scan
 from scanner.extract.pdf_pdfium import (
     AFTER_EVERYTHING,
     DARK,
@@ -211,6 +211,8 @@ def _page(document: Any, miner: _Miner | None, index: int, out: Collector) -> bo
             out.error(scan_page_error(number))
             pdf_page_scan(document, index, out)
         return False
+    if content.images:
+        pdf_page_pictures(document, index, out)
     return _emit(lines, hidden, number, out)
 
 
