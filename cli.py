@@ -186,6 +186,7 @@ class SettingsArgs:
     review_threshold: float | None
     accepted: frozenset[str]
     unit_rule: UnitRule | None = None
+    ocr: bool = True
 
     def build(self) -> Settings:
         """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
@@ -195,6 +196,7 @@ class SettingsArgs:
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
             unit_rule=self.unit_rule,
+            ocr=self.ocr,
         )
 
     def spec(self) -> SettingsSpec:
@@ -204,6 +206,7 @@ class SettingsArgs:
             extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
             allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
             unit_rule=self.unit_rule,
+            ocr=self.ocr,
         )
 
 
@@ -245,8 +248,8 @@ class SettingsArgs:
 @click.option("-j", "--jobs", type=click.IntRange(1), help="Batch: worker processes [default: CPU count].")
 @click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True,
               help="Batch: seconds one file may take (0 = no limit).")
-@click.option("--max-memory", type=click.IntRange(0), default=500, show_default=True,
-              help="Batch: MB of memory one file may take (0 = no limit).")
+@click.option("--max-memory", type=click.IntRange(0), default=1500, show_default=True,
+              help="Batch: MB of memory one file may take (0 = no limit; OCR of a scanned page needs about 1,000).")
 @click.option("--no-cache", is_flag=True, help="Batch: rescan files even if unchanged since the last run.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Batch: where results are cached [default: $XDG_CACHE_HOME/secscan].")
@@ -265,6 +268,7 @@ class SettingsArgs:
 @click.option("--redact-excerpts", is_flag=True, help="Mask the matched text in every excerpt of the report.")
 @click.option("--list-rules", is_flag=True, is_eager=True, expose_value=False, callback=lambda ctx, _p, value:
               _list_rules(ctx) if value else None, help="List every rule (id, category, severity, summary, basis) and exit.")
+@click.option("--no-ocr", is_flag=True, help="Do not read text in pictures (scans, image files): they are review.")
 @click.version_option(__version__, prog_name="scan")
 def main(
     paths: tuple[Path, ...],
@@ -307,6 +311,7 @@ def main(
     quiet: bool = False,
     verbose: bool = False,
     redact_excerpts: bool = False,
+    no_ocr: bool = False,
 ) -> None:
     """Scan documents before they are published online (上网信息保密审查).
 
@@ -349,6 +354,7 @@ def main(
             review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
             accepted=accepted,
             unit_rule=config.unit_rule,
+            ocr=not no_ocr,
         )
         check_rule_ids(settings_args)
         settings = settings_args.build()

@@ -128,6 +128,7 @@ class SettingsSpec:
     review_threshold: float | None = None
     accepted: frozenset[str] = frozenset()
     unit_rule: UnitRule | None = None  # the unit's own regulation (scanner.basis)
+    ocr: bool = True  # read pictures with OCR
     # Whether results carry the documents' text units.  Only the html report
     # shows them; without them a result is a fraction of the size to pickle
     # back to the parent and to hold there for the rest of a large batch.
@@ -144,6 +145,7 @@ class SettingsSpec:
         review_threshold: float | None = None,
         accepted: frozenset[str] = frozenset(),
         unit_rule: UnitRule | None = None,
+        ocr: bool = True,
     ) -> SettingsSpec:
         """The spec for the same keyword arguments :func:`~scanner.pipeline.build_settings` takes."""
         return cls(
@@ -154,6 +156,7 @@ class SettingsSpec:
             review_threshold=review_threshold,
             accepted=frozenset(accepted),
             unit_rule=unit_rule,
+            ocr=ocr,
         )
 
     def build(self) -> Settings:
@@ -167,6 +170,7 @@ class SettingsSpec:
             review_threshold=self.review_threshold,
             accepted=self.accepted,
             unit_rule=self.unit_rule,
+            ocr=self.ocr,
         )
 
     def cache_options(self) -> dict[str, Any]:
@@ -177,6 +181,7 @@ class SettingsSpec:
             "review_threshold": self.review_threshold,
             "accepted": hashlib.sha256("\n".join(sorted(self.accepted)).encode()).hexdigest(),
             "text": self.keep_text,
+            "ocr": self.ocr,
         }
 
     def finish(self, doc: DocumentResult) -> DocumentResult:
@@ -295,6 +300,8 @@ def _worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
     _one_thread_per_worker()
     outbox = _Outbox(conn)
     inbox: SimpleQueue[list[tuple[int, Task]] | None] = SimpleQueue()
+    if settings.ocr is not None:  # before the memory limit: see OcrReader.load
+        settings.ocr.load()
     # started before the memory limit, so that its stack counts as the worker's idle size
     threading.Thread(target=_courier, args=(conn, inbox, outbox), name="secscan-courier", daemon=True).start()
     _limit_memory(max_memory_mb)

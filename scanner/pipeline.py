@@ -28,6 +28,7 @@ from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
+from scanner.ocr import OcrReader, with_ocr
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
 
@@ -40,6 +41,7 @@ class Settings:
     model: RiskModel | None
     policy: Policy = field(default_factory=Policy)
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
+    ocr: OcrReader | None = None  # None: pictures are not read (reported as such)
 
 
 def build_settings(
@@ -51,6 +53,7 @@ def build_settings(
     review_threshold: float | None = None,
     accepted: frozenset[str] = frozenset(),
     unit_rule: UnitRule | None = None,
+    ocr: bool = True,
 ) -> Settings:
     """Settings with the shipped catalogue (plus the user's files), matcher and model.
 
@@ -65,6 +68,7 @@ def build_settings(
         model=load_model(),
         policy=policy,
         accepted=accepted,
+        ocr=OcrReader() if ocr else None,
     )
 
 
@@ -221,6 +225,7 @@ def analyse(
     the worst of its own and its members'.  ``depth`` is how many containers
     down ``extraction`` sits.
     """
+    extraction = with_ocr(extraction, settings.ocr)
     members = scan_members(extraction, settings, depth) if extraction.embedded else None
     # the members' text was matched in their own scans: only this document's units are matched here
     merged = members.merged_into(extraction) if members is not None else extraction

@@ -96,6 +96,7 @@ PARTS = (
     "noscript",
     "script-data",
     "data-uri",
+    "ocr",
 )
 # Parts that name one of many: ``embedded:<name>`` (an object inside the
 # document), ``revision:<n>`` (an earlier revision of a PDF).  The name
@@ -326,6 +327,9 @@ class ImageRef:
     box: tuple[float, float, float, float] | None = None
     page_size: tuple[float, float] | None = None
     source: str = ""
+    # flow formats (docx) without page geometry: the index in Extraction.units
+    # before which the picture's text belongs
+    anchor: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

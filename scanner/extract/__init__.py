@@ -37,6 +37,7 @@ REGISTRY = {
     "doc": "doc",
     "eml": "mail",
     "msg": "mail",
+    "image": "image",
 }
 
 # Start of the error recorded when an extractor fails in a way it did not

@@ -18,6 +18,7 @@ from scanner.types import (
     PARTS,
     Embedded,
     Extraction,
+    ImageRef,
     LineUnits,
     Notice,
     PartCoverage,
@@ -93,6 +94,7 @@ class Collector:
     # positions in ``units`` of a web site's template (comments, hidden menus):
     # read and matched like the rest, but not the document's hidden layer
     template: set[int] = field(default_factory=set)
+    images: list[ImageRef] = field(default_factory=list)  # pictures for the OCR stage
     # lines added with add_lines(), held apart from ``units`` until finish() or the next add()
     _line_texts: list[str] = field(default_factory=list)
     _line_numbers: list[int] = field(default_factory=list)
@@ -285,6 +287,7 @@ class Collector:
             notices=tuple(notices),
             coverage=tuple(self.coverage),
             embedded=tuple(self.embedded),
+            images=tuple(self.images),
         )
 
 

@@ -320,7 +320,10 @@ _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", 
 
 def embedded_objects_notice(package: Package, out: Collector, media: str, embeddings: str) -> None:
     """One notice listing images and OLE objects whose text the scanner cannot read."""
-    images = [n for n in package.names if n.startswith(media) and n.lower().endswith(_IMAGE_EXT)]
+    handed_to_ocr = {image.name for image in out.images}  # the OCR stage reports on those
+    images = [
+        n for n in package.names if n.startswith(media) and n.lower().endswith(_IMAGE_EXT) and n not in handed_to_ocr
+    ]
     objects = [n for n in package.names if n.startswith(embeddings) and not n.endswith("/")]
     if not images and not objects:
         return

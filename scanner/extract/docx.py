@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import Collector, ExtractError
+from scanner.extract._images import docx_picture, package_pictures
 from scanner.extract._ooxml import Package, account, embedded_objects_notice, read_properties
 from scanner.types import Embedded
 
@@ -131,6 +132,7 @@ def extract(data: bytes, out: Collector) -> None:
                                              part="embedded", source=name))
     _orphans(package, reader, kinds)
     read_properties(package, out)
+    package_pictures(package, out, "word/media/")
     embedded_objects_notice(package, out, "word/media/", "word/embeddings/")
     account(package, out, kinds)
 
@@ -371,11 +373,15 @@ class _Reader:
                 continue
             elif tag in (DRAWING, PICT, OBJECT):
                 self.drawing(child, para)
+                if ctx.in_body:
+                    docx_picture(child, self.package, self.out, self.page, "word/document.xml")
                 continue
             elif tag == MC_ALT:
                 choice = child.find(MC_CHOICE)
                 if choice is not None:  # the fallback repeats the choice for old readers
                     self.drawing(choice, para)
+                    if ctx.in_body:
+                        docx_picture(choice, self.package, self.out, self.page, "word/document.xml")
                 continue
             else:
                 continue

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.extract._common import DARK_BOX_RULE, Collector
+from scanner.extract._images import pdf_page_pictures, pdf_page_scan
 from scanner.extract.pdf_miner import MinedPage, Miner
 from scanner.extract.pdf_pdfium import (
     ENCRYPTED,
@@ -40,6 +41,7 @@ from scanner.extract.pdf_pdfium import (
     read_page,
 )
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
+from scanner.ocr import scan_page_error
 
 # the name tests and older callers use
 _Miner = Miner
@@ -136,8 +138,11 @@ def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> boo
             out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
     if not lines:
         if content.images:
-            out.error(f"第{number}页无文字层（扫描图像） / page {number} has no text layer (scanned image)")
+            out.error(scan_page_error(number))
+            pdf_page_scan(document, index, out)
         return False
+    if content.images:
+        pdf_page_pictures(document, index, out)
     return _emit(lines, hidden, number, out)
 
 

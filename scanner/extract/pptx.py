@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from scanner.extract._common import HIDDEN_SLIDE_RULE, Collector, ExtractError
+from scanner.extract._images import package_pictures
 from scanner.extract._ooxml import Package, account, embedded_objects_notice, q, read_properties
 
 A_P, A_T, A_FLD, A_BR = q("a", "p"), q("a", "t"), q("a", "fld"), q("a", "br")
@@ -71,6 +72,7 @@ def extract(data: bytes, out: Collector) -> None:
             out.add(text.strip(), part="comment", source=name, paragraph=index)
     kinds = _masters(package, main, out)
     read_properties(package, out)
+    package_pictures(package, out, "ppt/media/")
     embedded_objects_notice(package, out, "ppt/media/", "ppt/embeddings/")
     # the text of masters and layouts not read is their placeholders' prompts
     account(package, out, kinds, prompts_only=frozenset(kinds))

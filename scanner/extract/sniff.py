@@ -11,7 +11,7 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -69,7 +69,7 @@ def sniff(data: bytes, name: str = "") -> str:
         return "gzip"
     if len(data) > 262 and data[257:262] == b"ustar":
         return "tar"
-    if head.startswith(_IMAGES):
+    if head.startswith(_IMAGES) or (head.startswith(b"BM") and head[6:10] == b"\0\0\0\0"):  # BMP: zero reserved bytes
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"

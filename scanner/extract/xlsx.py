@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import HIDDEN_SHEET_RULE, Collector, ExtractError
+from scanner.extract._images import package_pictures
 from scanner.extract._ooxml import (
     DTD_REFUSED,
     NS,
@@ -82,6 +83,7 @@ def extract(data: bytes, out: Collector) -> None:
             text = "".join(t.text or "" for t in paragraph.iter(A_T))
             out.add(text, part="textbox", source=name, paragraph=index)
     read_properties(package, out)
+    package_pictures(package, out, "xl/media/")
     embedded_objects_notice(package, out, "xl/media/", "xl/embeddings/")
     account(package, out, units_name_their_part=False)  # cells name their sheet
 

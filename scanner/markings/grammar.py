@@ -34,7 +34,7 @@ PUBLIC_RULE = "IM004"
 MARK_PARTS = {"header": "位于页眉", "footer": "位于页脚", "textbox": "位于文本框"}
 # Parts that are mark positions when the mark stands alone in them.
 ALONE_PARTS = {"metadata": "位于文档属性", "alt-text": "位于图片替代文字"}
-HEAD_PARTS = ("body", "table")
+HEAD_PARTS = ("body", "table", "ocr")  # ocr: the text of a scanned page is its body
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _OPENERS = "([【〔<{"

@@ -122,6 +122,7 @@ PART_LABELS: dict[str, str] = {
     "sheet": "工作表",
     "slide": "幻灯片",
     "alt-text": "图片替代文字",
+    "ocr": "图片文字（OCR）",
     "embedded": "嵌入对象",
     "smartart": "SmartArt 图形",
     "chart": "图表",

@@ -1,0 +1,137 @@
+"""Pictures that may hold text, handed to the OCR stage (``Extraction.images``).
+
+The extractors call these helpers with one line each: a picture drawn in a
+Word paragraph (:func:`docx_picture`), the remaining pictures of an OOXML
+package (:func:`package_pictures`), a PDF page without a text layer
+rendered whole (:func:`pdf_page_scan`).  Nothing here reads text; the OCR
+stage (:mod:`scanner.ocr`) does, or reports the pictures as unread when it
+is off.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from scanner.extract._common import Collector
+from scanner.types import ImageRef
+
+# Picture formats OCR can decode (vector EMF/WMF cannot be, and stay in the
+# embedded-objects notice).
+OCR_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".jfif")
+# A picture smaller than this (bytes) holds no readable text: a bullet, a rule line.
+MIN_PICTURE_BYTES = 200
+# Resolution a text-less PDF page is rendered at for OCR, and how many such
+# pages of one file are (a 500-page scan would take minutes: the rest stay errors).
+SCAN_DPI = 200
+MAX_SCAN_PAGES = 50
+
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_EMBED = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}embed"
+
+
+def docx_picture(element: Any, package: Any, out: Collector, page: int | None, rels_of: str) -> None:
+    """Register the pictures of one ``w:drawing`` / ``w:pict`` at the current reading position."""
+    rels = package.rels(rels_of)
+    for blip in element.iter(_BLIP):
+        target = rels.get(blip.get(_EMBED, ""), "")
+        if not target.lower().endswith(OCR_IMAGE_EXT) or not package.has(target):
+            continue
+        if any(image.name == target for image in out.images):
+            continue  # the same picture drawn twice is read once
+        data = package.read(target)
+        if len(data) >= MIN_PICTURE_BYTES:
+            out.images.append(ImageRef(name=target, data=data, page=page, anchor=len(out.units), source=rels_of))
+
+
+def package_pictures(package: Any, out: Collector, media: str) -> None:
+    """Register the pictures under ``media`` not yet registered (slides, sheets, headers), after the text."""
+    seen = {image.name for image in out.images}
+    for name in sorted(package.names):
+        if name.startswith(media) and name.lower().endswith(OCR_IMAGE_EXT) and name not in seen:
+            data = package.read(name)
+            if len(data) >= MIN_PICTURE_BYTES:
+                out.images.append(ImageRef(name=name, data=data, source=media.rstrip("/")))
+
+
+def registered(out: Collector) -> set[str]:
+    """Names of the pictures handed to OCR (the embedded-objects notice leaves them out)."""
+    return {image.name for image in out.images}
+
+
+def pdf_page_scan(document: Any, index: int, out: Collector) -> None:
+    """Render page ``index`` (0-based) of a ``pypdfium2.PdfDocument`` for OCR; nothing when it cannot be.
+
+    The page keeps its "no text layer" error unless OCR reads it; past
+    :data:`MAX_SCAN_PAGES` scanned pages no more are rendered (they stay errors).
+    """
+    from scanner.ocr import PAGE_SCAN
+
+    if sum(image.source == PAGE_SCAN for image in out.images) >= MAX_SCAN_PAGES:
+        return
+    try:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            bitmap = page.render(scale=SCAN_DPI / 72, grayscale=True)
+            buffer = io.BytesIO()
+            bitmap.to_pil().save(buffer, format="PNG")
+        finally:
+            page.close()
+    except Exception:  # noqa: BLE001 - a page that cannot be rendered keeps its error; OCR just does not run
+        return
+    number = index + 1
+    out.images.append(
+        ImageRef(
+            name=f"第{number}页扫描图像",
+            data=buffer.getvalue(),
+            page=number,
+            box=(0.0, 0.0, float(width), float(height)),
+            page_size=(float(width), float(height)),
+            source=PAGE_SCAN,
+        )
+    )
+
+
+# A picture on a page with text is OCR'd when it is at least this big (points):
+# room for a stamp or a pasted head block, not a bullet or a rule line.
+MIN_PICTURE_PT = (40.0, 16.0)
+MAX_PICTURES_PER_PAGE = 8
+
+
+def pdf_page_pictures(document: Any, index: int, out: Collector) -> None:
+    """Register the large pictures drawn on page ``index`` of a page that has text (stamps, pasted head blocks).
+
+    A picture that cannot be taken out of the page is left alone: the page's
+    own text was read, and the picture is no worse off than before OCR.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            found = 0
+            for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+                left, bottom, right, top = picture.get_bounds()
+                if right - left < MIN_PICTURE_PT[0] or top - bottom < MIN_PICTURE_PT[1]:
+                    continue
+                buffer = io.BytesIO()
+                picture.get_bitmap(render=True).to_pil().save(buffer, format="PNG")
+                found += 1
+                out.images.append(
+                    ImageRef(
+                        name=f"第{index + 1}页图片{found}",
+                        data=buffer.getvalue(),
+                        page=index + 1,
+                        box=(float(left), float(height - top), float(right), float(height - bottom)),
+                        page_size=(float(width), float(height)),
+                    )
+                )
+                if found == MAX_PICTURES_PER_PAGE:
+                    break
+        finally:
+            page.close()
+    except Exception:  # noqa: BLE001 - see the docstring: the page's text stands
+        return
+

@@ -1,0 +1,389 @@
+"""OCR: the text in pictures (scans, photos, pasted head blocks, stamps).
+
+One small interface: :meth:`OcrReader.read` takes an
+:class:`~scanner.types.ImageRef` (image bytes and where the picture sits)
+and returns an :class:`ImageReading` -- text lines, each with its box in
+page coordinates, its confidence and the image it came from -- or the reason
+it could not be read.  :func:`with_ocr` is the pipeline stage: it turns
+``Extraction.images`` into units with ``part="ocr"`` placed in reading
+order (a picture in the top band of a page comes first on its page, so the
+marking grammar sees a scanned head block as the head block), and records
+what could not be read as errors (fail closed) and what held no text as an
+``info`` notice.
+
+The engine is RapidOCR (PP-OCR Chinese/English models shipped inside the
+``rapidocr`` wheel, run by onnxruntime), chosen by measurement against
+Tesseract ``chi_sim`` (README, "OCR").  It is imported on first use only,
+so a document without pictures never loads it, and it is given the model
+files of the wheel by path: nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import io
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from scanner.types import Extraction, ImageRef, Notice, TextUnit
+
+# The rules the stage reports through (lexicons/layers.yaml).
+IMAGE_UNREAD_RULE = "UR002"  # pictures not read (OCR off)
+IMAGE_NO_TEXT_RULE = "OC001"  # pictures in which OCR found no text (info)
+# ImageRef.source of a whole page rendered because it has no text layer
+PAGE_SCAN = "page-scan"
+
+
+def scan_page_error(page: int) -> str:
+    """The error a PDF page without a text layer gets; OCR that reads the page removes it."""
+    return f"第{page}页无文字层（扫描图像） / page {page} has no text layer (scanned image)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OcrLine:
+    """One line of text read from an image.
+
+    ``box`` is ``(x0, y0, x1, y1)``: page coordinates (points, origin top
+    left) when the image has a place on a page, else pixels of the image.
+    """
+
+    text: str
+    box: tuple[float, float, float, float]
+    confidence: float
+    image: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageReading:
+    """What OCR made of one image; ``problem`` (Chinese / English) says why it was not read completely."""
+
+    image: str
+    lines: tuple[OcrLine, ...] = ()
+    problem: str = ""
+    seconds: float = 0.0
+
+
+class Engine(Protocol):
+    def __call__(self, pixels: Any) -> list[tuple[str, Sequence[Sequence[float]], float]]:
+        """Lines of an RGB array: text, corner points (pixels), confidence 0..1."""
+        ...  # pragma: no cover - a protocol
+
+
+class EngineUnavailable(Exception):
+    """The OCR engine or its model files are not installed."""
+
+
+_MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobile_v2.0_cls_mobile.onnx")
+
+
+@functools.cache  # one engine per process: loading the models costs ~0.5 s and ~150 MB
+def rapid_engine(threads: int = 1) -> Engine:
+    """RapidOCR with the models inside its wheel.
+
+    Raises :class:`EngineUnavailable` when the package or a model file is missing
+    (the engine would otherwise try to download it).
+    """
+    try:
+        import rapidocr
+    except ImportError as error:
+        raise EngineUnavailable(f"rapidocr is not installed: {error}") from error
+    models = Path(rapidocr.__file__).parent / "models"
+    paths = [models / name for name in _MODELS]
+    missing = [path.name for path in paths if not path.is_file()]
+    if missing:
+        raise EngineUnavailable(f"rapidocr model files missing: {', '.join(missing)}")
+    engine = rapidocr.RapidOCR(
+        params={
+            "Global.log_level": "critical",
+            "Global.text_score": 0.0,  # keep every line: confidence is judged here
+            "Det.model_path": str(paths[0]),
+            "Rec.model_path": str(paths[1]),
+            "Cls.model_path": str(paths[2]),
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        }
+    )
+
+    def run(pixels: Any) -> list[tuple[str, Sequence[Sequence[float]], float]]:
+        output: Any = engine(pixels)  # RapidOCROutput (a union in its annotations)
+        if output.txts is None:
+            return []
+        return [
+            (str(text), [tuple(map(float, point)) for point in box], float(score))
+            for text, box, score in zip(output.txts, output.boxes, output.scores, strict=True)
+        ]
+
+    return run
+
+
+@dataclass(kw_only=True)
+class OcrReader:
+    """Reads images with one engine, a confidence floor and a budget per document page.
+
+    ``min_confidence``: a line below it is not trusted; an image most of
+    whose text is untrusted is not read.  ``max_pixels``: a larger picture
+    (or the pictures of one page together) is not OCR'd.  ``page_seconds``:
+    CPU seconds one page's pictures may take; the pictures after that are
+    not read.  Results are cached by the image's SHA-256 (a logo repeated
+    on every page is read once).
+    """
+
+    min_confidence: float = 0.6
+    untrusted_share: float = 0.34
+    min_side: int = 16
+    max_pixels: int = 36_000_000
+    page_seconds: float = 20.0
+    max_noise: float = 30.0  # estimated noise sigma (0..255) above which "no text found" is not believed
+    threads: int = 1
+    engine: Engine | None = field(default=None, repr=False)
+    _cache: dict[str, tuple[ImageReading, tuple[int, int]]] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # batch workers get a copy without the engine (each loads its own)
+        return {**self.__dict__, "engine": None, "_cache": {}}
+
+    def load(self) -> None:
+        """Load the engine now (a batch worker does, before its memory limit: the
+        engine's libraries map far more address space than a scan uses).  An
+        engine that cannot be loaded is left to fail on the first picture, with its reason."""
+        if self.engine is None:
+            with contextlib.suppress(EngineUnavailable):
+                self.engine = rapid_engine(self.threads)
+
+    def read(self, image: ImageRef) -> ImageReading:
+        """OCR one image; never raises for bad image data (it becomes ``problem``)."""
+        key = hashlib.sha256(image.data).hexdigest()
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._read(image.data)
+            if len(self._cache) >= 256:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = cached
+        pixels, size = cached
+        return replace(
+            pixels,
+            image=image.name,
+            problem=pixels.problem.replace(_NAME, image.name),
+            lines=tuple(_placed(replace(line, image=image.name), image, size) for line in pixels.lines),
+        )
+
+    def _read(self, data: bytes) -> tuple[ImageReading, tuple[int, int]]:
+        """The reading of an image in pixel coordinates, with its size; problems name it :data:`_NAME`."""
+        from PIL import Image
+
+        name = _NAME
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                width, height = opened.size
+                if width * height > self.max_pixels:
+                    return ImageReading(
+                        image=name,
+                        problem=f"图片 {name} 为 {width}×{height} 像素，超过文字识别预算 "
+                        f"{self.max_pixels // 1_000_000} 百万像素，未识别 / image over the OCR pixel budget",
+                    ), (width, height)
+                if min(width, height) < self.min_side:
+                    return ImageReading(image=name), (width, height)  # an icon or a rule line: no text
+                rgb = opened.convert("RGB")
+        except Exception as error:  # noqa: BLE001 - Pillow raises many types for bad data; the reason is kept
+            return ImageReading(image=name, problem=f"图片 {name} 无法解码，未识别 / cannot decode image: {error}"), (1, 1)
+        try:
+            if self.engine is None:  # loaded once, on the first picture
+                self.engine = rapid_engine(self.threads)
+            engine = self.engine
+        except EngineUnavailable as error:
+            problem = f"文字识别引擎不可用，图片 {name} 未识别 / OCR unavailable: {error}"
+            return ImageReading(image=name, problem=problem), (width, height)
+        import numpy
+
+        started = time.process_time()
+        try:
+            found = engine(numpy.asarray(rgb)[:, :, ::-1])  # the engine takes BGR, as OpenCV does
+        except Exception as error:  # noqa: BLE001 - an engine failure must not lose the document
+            return ImageReading(image=name, problem=f"图片 {name} 文字识别失败 / OCR failed: {error}"), (width, height)
+        seconds = time.process_time() - started
+        lines = tuple(
+            OcrLine(text=text.strip(), box=_pixel_box(points), confidence=score, image=name)
+            for text, points, score in found
+            if _meaningful(text.strip(), score, self.min_confidence)
+        )
+        reading = ImageReading(image=name, seconds=seconds, lines=lines)
+        if not lines and (noise := noise_level(rgb)) > self.max_noise:
+            # nothing found in an image this noisy is not "no text": text may be drowned in it
+            problem = (
+                f"图片 {name} 噪声过大（估计噪声 {noise:.0f}），文字识别无法确认其中没有文字，须人工查看 "
+                f"/ image too noisy to tell it holds no text"
+            )
+            return replace(reading, problem=problem), (width, height)
+        chars = sum(len(line.text) for line in lines)
+        weak = sum(len(line.text) for line in lines if line.confidence < self.min_confidence)
+        if chars and weak / chars > self.untrusted_share:
+            mean = sum(line.confidence * len(line.text) for line in lines) / chars
+            reading = replace(
+                reading,
+                problem=f"图片 {name} 文字识别置信度过低（{mean:.0%}），无法确认其内容，须人工查看 "
+                f"/ OCR confidence too low ({mean:.0%})",
+            )
+        return reading, (width, height)
+
+
+# stands for the image's name in a cached reading's problem
+_NAME = "\x00image\x00"
+
+
+def noise_level(image: Any) -> float:
+    """Estimated standard deviation of the noise in a picture (0..255), after Immerkaer (1996).
+
+    The mean absolute response to a Laplacian-difference mask is ~0 for flat
+    areas, edges and smooth photos and grows with pixel noise; a clean scan,
+    a logo or a photo measures a few units, a drowned scan dozens.
+    """
+    import numpy
+
+    grey = image.convert("L")
+    if max(grey.size) > 1200:  # the estimate needs no more pixels than this
+        grey = grey.reduce(max(1, max(grey.size) // 1200))
+    pixels = numpy.asarray(grey, dtype=numpy.float32)
+    if pixels.shape[0] < 3 or pixels.shape[1] < 3:
+        return 0.0
+    centre = pixels[1:-1, 1:-1]
+    edges = pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:]
+    corners = pixels[:-2, :-2] + pixels[:-2, 2:] + pixels[2:, :-2] + pixels[2:, 2:]
+    response = numpy.abs(4 * centre - 2 * edges + corners)
+    return float(numpy.sqrt(numpy.pi / 2) * response.mean() / 6)
+
+
+def _meaningful(text: str, confidence: float, floor: float) -> bool:
+    """False for what a logo or a bullet reads as: one sign that is not a trusted Chinese character.
+
+    (A ring logo reads as "0", a round seal's border as "O"; a single
+    ideograph read with confidence is kept.)
+    """
+    if len(text) >= 2:
+        return True
+    return bool(text) and "\u4e00" <= text <= "\u9fff" and confidence >= floor
+
+
+def _pixel_box(points: Sequence[Sequence[float]]) -> tuple[float, float, float, float]:
+    xs = [point[0] for point in points]
+    ys = [point[1] for point in points]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def _placed(line: OcrLine, image: ImageRef, size: tuple[int, int]) -> OcrLine:
+    """``line`` with its pixel box mapped into ``image``'s page coordinates (when it has a place on a page)."""
+    if image.box is None:
+        return line
+    width, height = size
+    x0, y0, x1, y1 = image.box
+    sx, sy = (x1 - x0) / width, (y1 - y0) / height
+    bx0, by0, bx1, by1 = line.box
+    return replace(line, box=(x0 + bx0 * sx, y0 + by0 * sy, x0 + bx1 * sx, y0 + by1 * sy))
+
+
+# -- the pipeline stage ---------------------------------------------------
+
+# A picture whose top lies in this share of its page's height is in the
+# page's top band: its text is read before the page's own text.
+TOP_BAND = 0.25
+
+
+def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
+    """``extraction`` with the text of its pictures as ``ocr`` units (``reader`` None: OCR is off).
+
+    Unread pictures become errors naming them (the document is ``review``);
+    pictures without text are listed in one ``info`` notice.  With OCR off
+    the pictures are listed as not read (``review``), as before OCR existed.
+    """
+    images = extraction.images
+    if not images:
+        return extraction
+    if reader is None:
+        return _unread(extraction)
+    errors = list(extraction.errors)
+    units: list[TextUnit] = list(extraction.units)
+    inserts: list[tuple[int, int, list[TextUnit]]] = []
+    empty: list[ImageRef] = []
+    spent: dict[int | None, float] = {}
+    for order, image in enumerate(images):
+        if spent.get(image.page, 0.0) > reader.page_seconds:
+            where = f"第{image.page}页" if image.page else "本文件"
+            errors.append(
+                f"{where}图片文字识别超过时间预算 {reader.page_seconds:g} 秒，图片 {image.name} 未识别 "
+                "/ OCR time budget of the page spent: image not read"
+            )
+            continue
+        reading = reader.read(image)
+        spent[image.page] = spent.get(image.page, 0.0) + reading.seconds
+        if reading.problem:
+            errors.append(reading.problem)
+            continue
+        if image.source == PAGE_SCAN and image.page is not None and reading.lines:
+            errors = [error for error in errors if error != scan_page_error(image.page)]
+        if not reading.lines:
+            if image.source != PAGE_SCAN:
+                empty.append(image)
+            continue
+        made = [
+            TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name)
+            for number, line in enumerate(_reading_order(reading.lines), start=1)
+        ]
+        inserts.append((_anchor(image, units), order, made))
+    for anchor, _, made in sorted(inserts, key=lambda insert: (insert[0], insert[1]), reverse=True):
+        units[anchor:anchor] = made
+    notices = extraction.notices
+    if empty:
+        notices = (*notices, _listing(IMAGE_NO_TEXT_RULE, empty, "文字识别未发现文字"))
+    layers = extraction.layers if "ocr" in extraction.layers or not inserts else (*extraction.layers, "ocr")
+    return replace(
+        extraction,
+        units=tuple(units),
+        errors=tuple(dict.fromkeys(errors)),
+        notices=notices,
+        layers=layers,
+        pages=extraction.pages or max((image.page or 0 for image in images), default=0) or None,
+    )
+
+
+def _unread(extraction: Extraction) -> Extraction:
+    """OCR is off: whole-page images are errors (a PDF page already has one), pictures one ``review`` notice."""
+    errors = list(extraction.errors)
+    for image in extraction.images:
+        if image.source == PAGE_SCAN and (image.page is None or scan_page_error(image.page) not in errors):
+            errors.append(f"{image.name}未经文字识别（已关闭 OCR），其中文字未审查 / OCR is off: image not read")
+    flow = [image for image in extraction.images if image.source != PAGE_SCAN]
+    notices = (*extraction.notices, _listing(IMAGE_UNREAD_RULE, flow, "未经文字识别")) if flow else extraction.notices
+    return replace(extraction, errors=tuple(errors), notices=notices)
+
+
+def _reading_order(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """Top to bottom, then left to right within a line's height."""
+    return sorted(lines, key=lambda line: (round(line.box[1] / max(1.0, line.box[3] - line.box[1])), line.box[0]))
+
+
+def _anchor(image: ImageRef, units: Sequence[TextUnit]) -> int:
+    """Index of the unit before which ``image``'s text belongs."""
+    if image.anchor is not None:  # a flow document: the extractor knows where the picture sits
+        return min(image.anchor, len(units))
+    page = image.page
+    if page is None:
+        return len(units)
+    top = image.source == PAGE_SCAN or (
+        image.box is not None and image.page_size is not None and image.box[1] < TOP_BAND * image.page_size[1]
+    )
+    before = [index for index, unit in enumerate(units) if unit.page is not None and unit.page < page]
+    on_page = [index for index, unit in enumerate(units) if unit.page == page]
+    if top or not on_page:
+        return (on_page[0] if on_page else (before[-1] + 1 if before else 0)) if on_page or before else 0
+    return on_page[-1] + 1
+
+
+def _listing(rule: str, images: Sequence[ImageRef], why: str) -> Notice:
+    names = [image.name for image in images]
+    detail = f"{len(names)} 张图片{why}：{'、'.join(names[:5])}{' 等' if len(names) > 5 else ''}"
+    first = images[0]
+    return Notice(rule=rule, text=names[0], part="embedded", page=first.page, source=first.name, detail=detail)
