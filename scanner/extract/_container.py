@@ -21,10 +21,10 @@ so it spans that file's extraction and the pipeline's recursion into it.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from scanner.extract._common import Collector
-from scanner.types import Embedded, Extraction
+from scanner.types import Embedded
 
 MAX_DEPTH = 5
 MAX_MEMBERS = 2_000
@@ -76,9 +76,8 @@ def over_bytes(name: str) -> str:
 
 @dataclass
 class ContainerCollector(Collector):
-    """A :class:`Collector` that also gathers embedded documents and a coverage ledger."""
+    """A :class:`Collector` that bounds the documents it hands on in :attr:`Collector.embedded`."""
 
-    members: list[Embedded] = field(default_factory=list)
     member_bytes: int = 0  # expanded so far by this container
 
     def room(self) -> int:
@@ -89,7 +88,7 @@ class ContainerCollector(Collector):
         """False (with the error recorded) when ``name`` may not be expanded at all."""
         if self.depth + 1 > MAX_DEPTH:
             self.error(too_deep(name))
-        elif len(self.members) >= budget().members:
+        elif len(self.embedded) >= budget().members:
             self.error(over_members(name))
         elif self.room() <= 0:
             self.error(over_bytes(name))
@@ -105,12 +104,6 @@ class ContainerCollector(Collector):
             self.cover(source or name, "member", "unread", "bound")
             return
         self.member_bytes += len(data)
-        self.members.append(Embedded(name=name, data=data, part=part, source=source or name, page=page))
+        self.embedded.append(Embedded(name=name, data=data, part=part, source=source or name, page=page))
         self.cover(source or name, "member", "read")
         self.extra_layers.add(part)
-
-    def finish(self) -> Extraction:
-        extraction = super().finish()
-        if not self.members:
-            return extraction
-        return replace(extraction, embedded=(*extraction.embedded, *self.members))
