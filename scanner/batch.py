@@ -276,6 +276,20 @@ def _limit_memory(max_memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+@contextlib.contextmanager
+def _memory_limit_lifted(max_memory_mb: int) -> Iterator[None]:
+    """Lift the address-space cap for the enclosed loading, then cap again counting what it mapped as idle."""
+    if max_memory_mb <= 0:
+        yield
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        _limit_memory(max_memory_mb)
+
+
 def _address_space_bytes() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
@@ -300,8 +314,8 @@ def _worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
     _one_thread_per_worker()
     outbox = _Outbox(conn)
     inbox: SimpleQueue[list[tuple[int, Task]] | None] = SimpleQueue()
-    if settings.ocr is not None:  # before the memory limit: see OcrReader.load
-        settings.ocr.load()
+    if settings.ocr is not None:  # the engine loads on the first picture, outside the limit
+        settings.ocr.loading = lambda: _memory_limit_lifted(max_memory_mb)
     # started before the memory limit, so that its stack counts as the worker's idle size
     threading.Thread(target=_courier, args=(conn, inbox, outbox), name="secscan-courier", daemon=True).start()
     _limit_memory(max_memory_mb)

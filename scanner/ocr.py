@@ -25,7 +25,7 @@ import functools
 import hashlib
 import io
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -141,19 +141,17 @@ class OcrReader:
     max_noise: float = 30.0  # estimated noise sigma (0..255) above which "no text found" is not believed
     threads: int = 1
     engine: Engine | None = field(default=None, repr=False)
+    # wraps loading the engine, on the first picture: a batch worker lifts its
+    # memory limit meanwhile (the engine's libraries map far more address
+    # space than one scan may take) and counts them as its idle size after
+    loading: Callable[[], contextlib.AbstractContextManager[object]] = field(
+        default=contextlib.nullcontext, repr=False
+    )
     _cache: dict[str, tuple[ImageReading, tuple[int, int]]] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # batch workers get a copy without the engine (each loads its own)
-        return {**self.__dict__, "engine": None, "_cache": {}}
-
-    def load(self) -> None:
-        """Load the engine now (a batch worker does, before its memory limit: the
-        engine's libraries map far more address space than a scan uses).  An
-        engine that cannot be loaded is left to fail on the first picture, with its reason."""
-        if self.engine is None:
-            with contextlib.suppress(EngineUnavailable):
-                self.engine = rapid_engine(self.threads)
+        return {**self.__dict__, "engine": None, "_cache": {}, "loading": contextlib.nullcontext}
 
     def read(self, image: ImageRef) -> ImageReading:
         """OCR one image; never raises for bad image data (it becomes ``problem``)."""
@@ -193,7 +191,8 @@ class OcrReader:
             return ImageReading(image=name, problem=f"图片 {name} 无法解码，未识别 / cannot decode image: {error}"), (1, 1)
         try:
             if self.engine is None:  # loaded once, on the first picture
-                self.engine = rapid_engine(self.threads)
+                with self.loading():
+                    self.engine = rapid_engine(self.threads)
             engine = self.engine
         except EngineUnavailable as error:
             problem = f"文字识别引擎不可用，图片 {name} 未识别 / OCR unavailable: {error}"
@@ -204,7 +203,9 @@ class OcrReader:
         try:
             found = engine(numpy.asarray(rgb)[:, :, ::-1])  # the engine takes BGR, as OpenCV does
         except Exception as error:  # noqa: BLE001 - an engine failure must not lose the document
-            return ImageReading(image=name, problem=f"图片 {name} 文字识别失败 / OCR failed: {error}"), (width, height)
+            # rapidocr puts the engine's whole traceback in its message: the last line is the reason
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
+            return ImageReading(image=name, problem=f"图片 {name} 文字识别失败 / OCR failed: {reason}"), (width, height)
         seconds = time.process_time() - started
         lines = tuple(
             OcrLine(text=text.strip(), box=_pixel_box(points), confidence=score, image=name)
