@@ -115,7 +115,18 @@ def sentence_for(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-class ClerkCommand(click.Command):
+class _ClerkMain:
+    """The ``main`` of :class:`ClerkCommand` and :class:`ClerkGroup`: non-standalone click, outcome by :func:`run_standalone`."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        click_main = super().main  # type: ignore[misc]
+        if not standalone_mode:
+            return click_main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        return run_standalone(lambda: click_main(args, prog_name, complete_var, standalone_mode=False, **extra))
+
+
+class ClerkCommand(_ClerkMain, click.Command):
     """A click command whose failures speak Chinese and exit with the documented codes.
 
     click's standalone mode prints "Aborted!" and exits 1 on Ctrl-C (the code
@@ -124,23 +135,9 @@ class ClerkCommand(click.Command):
     (the traceback too when ``SECSCAN_TRACEBACK=1``).
     """
 
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        return run_standalone(lambda: super(ClerkCommand, self).main(
-            args, prog_name, complete_var, standalone_mode=False, **extra))
 
-
-class ClerkGroup(click.Group):
+class ClerkGroup(_ClerkMain, click.Group):
     """:class:`ClerkCommand`'s behaviour for the ``secscan`` group."""
-
-    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,  # type: ignore[override]
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        return run_standalone(lambda: super(ClerkGroup, self).main(
-            args, prog_name, complete_var, standalone_mode=False, **extra))
 
 
 def run_standalone(call: Any) -> None:
