@@ -499,3 +499,9 @@ def test_a_shipped_gate_opens_wherever_its_pattern_matches(text: str) -> None:
 
 
 SHIPPED = Matcher(load_catalogue())
+
+
+def test_every_shipped_pattern_rule_has_a_gate_or_anchors() -> None:
+    """One pattern rule without either makes the matcher look again at every unit of every document."""
+    ungated = [prepared.rule.id for prepared in SHIPPED._patterns if not prepared.anchors and not prepared.gate]
+    assert ungated == []
