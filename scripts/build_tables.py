@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scanner.catalogue import PARSED_RULES, builtin_files, parsed_rules_document
-from scanner.normalize import FOLD_TABLE, fold_table_document
+from scanner.fold_table import FOLD_TABLE, fold_table_document
 
 
 def documents() -> dict[Path, bytes]:
