@@ -33,12 +33,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
+from scanner.rule_schema import params_problem
 from scanner.types import CATEGORIES, Severity
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
@@ -58,6 +60,8 @@ _CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
 # is run again.
 PARSED_RULES = "parsed-rules.json"
 _PARSED_FORMAT = 1
+RETIRED_IDS = "retired-ids.json"
+_RETIRED_FORMAT = 1
 
 
 class CatalogueError(ValueError):
@@ -170,7 +174,7 @@ def load_catalogue(
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
-        for rule in _rules_of(data, str(path)):
+        for rule in _rules_of(data, str(path), raw):
             previous = rules.get(rule.id)
             # A user file may override a shipped rule on purpose; any other
             # clash is a mistake in the data.
@@ -197,7 +201,7 @@ def load_catalogue(
 
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     """Parse and validate one YAML rule file."""
-    return _rules_of(_yaml_data(raw, origin), origin)
+    return _rules_of(_yaml_data(raw, origin), origin, raw)
 
 
 def _yaml_data(raw: bytes | str, origin: str) -> Any:
@@ -258,10 +262,52 @@ def _shipped_data(path: Path, raw: bytes, parsed: Mapping[str, Any]) -> Any:
     return _yaml_data(raw, str(path))
 
 
-def _rules_of(data: Any, origin: str) -> list[Rule]:
+def _rules_of(data: Any, origin: str, raw: bytes | str | None = None) -> list[Rule]:
+    """The rules of one file's data; ``raw``, the YAML they came from, lets an error name the entry's line."""
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise CatalogueError(f"{origin}: expected a mapping with a 'rules' list")
-    return [_parse_rule(entry, f"{origin}: rules[{index}]", origin) for index, entry in enumerate(data["rules"])]
+    rules = []
+    for index, entry in enumerate(data["rules"]):
+        try:
+            rules.append(_parse_rule(entry, f"{origin}: rules[{index}]", origin))
+        except CatalogueError as error:
+            line = _entry_line(raw, index) if raw is not None else ""
+            if not line:
+                raise
+            raise CatalogueError(str(error).replace(f"{origin}: ", f"{origin}:{line}: ", 1)) from error
+    return rules
+
+
+def _entry_line(raw: bytes | str, index: int) -> str:
+    """The 1-based line where entry ``index`` of the file's ``rules`` list starts ("" when it cannot be told).
+
+    Only called on an error: composing the node tree builds no objects and
+    expands no aliases.
+    """
+    import yaml
+
+    try:
+        root = yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(root, yaml.MappingNode):
+        return ""
+    for key, value in root.value:
+        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode) and index < len(value.value):
+            return str(value.value[index].start_mark.line + 1)
+    return ""
+
+
+@cache
+def retired_ids() -> Mapping[str, str]:
+    """Rule ids no longer in use, with why (``lexicons/retired-ids.json``): a new rule never takes one.
+
+    Reports, baselines and allow lists name findings by id, so an id that
+    once meant one thing must not come back meaning another.
+    """
+    document = read_table(RETIRED_IDS, _RETIRED_FORMAT) or {}
+    retired = document.get("retired") or []
+    return {str(item["id"]): str(item.get("reason", "")) for item in retired if isinstance(item, dict) and "id" in item}
 
 
 def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
@@ -308,6 +354,11 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
     params = entry.get("params") or {}
     if not isinstance(params, dict):
         raise CatalogueError(f"{where}: 'params' must be a mapping")
+    problem = params_problem(kind, params)
+    if problem is not None:
+        raise CatalogueError(f"{where}: {problem}")
+    if rule_id in retired_ids():
+        raise CatalogueError(f"{where}: rule id {rule_id} is retired ({retired_ids()[rule_id]}); ids are never reused, pick a new one")
     return Rule(
         id=rule_id,
         name=entry["name"],
