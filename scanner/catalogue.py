@@ -84,6 +84,14 @@ class Context:
     exclude: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a positive example gives: the matched text (``span``) and the finding's severity."""
+
+    span: str
+    severity: Severity
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
@@ -101,6 +109,9 @@ class Rule:
     allow: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    # what each positive example is expected to give (text -> Expected):
+    # the span the finding covers and its severity, checked by tests/test_rule_examples.py
+    examples_expected: Mapping[str, Expected] = field(default_factory=dict)
     enabled: bool = True
     weight: float = 1.0
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -348,6 +359,7 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
     examples = entry.get("examples") or {}
     if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
         raise CatalogueError(f"{where}: 'examples' takes 'match' and 'no_match' lists")
+    matches = _match_examples(examples.get("match"), where)
     weight = entry.get("weight", 1.0)
     if not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise CatalogueError(f"{where}: 'weight' must be a number in [0, 1]")
@@ -373,7 +385,8 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         validator=validator,
         context=_context(entry.get("context"), where),
         allow=_strings(entry.get("allow"), where, "allow"),
-        examples_match=_strings(examples.get("match"), where, "examples.match"),
+        examples_match=tuple(text for text, _ in matches),
+        examples_expected={text: expected for text, expected in matches if expected is not None},
         examples_no_match=_strings(examples.get("no_match"), where, "examples.no_match"),
         enabled=bool(entry.get("enabled", True)),
         weight=float(weight),
@@ -381,6 +394,26 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         origin=origin,
         unit_basis=_unit_basis(entry.get("unit_basis"), where),
     )
+
+
+def _match_examples(value: Any, where: str) -> list[tuple[str, Expected | None]]:
+    """``examples.match``: each a text, or ``{text, span, severity}`` saying what the text must give."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CatalogueError(f"{where}: 'examples.match' must be a list")
+    examples: list[tuple[str, Expected | None]] = []
+    for item in value:
+        if isinstance(item, str) and item:
+            examples.append((item, None))
+            continue
+        if not isinstance(item, dict) or set(item) != {"text", "span", "severity"}:
+            raise CatalogueError(f"{where}: an example is a text or a mapping of text, span and severity")
+        text, span = item["text"], item["span"]
+        if not (isinstance(text, str) and isinstance(span, str) and text and span and span in text):
+            raise CatalogueError(f"{where}: example span {span!r} must be part of its text {text!r}")
+        examples.append((text, Expected(span=span, severity=_severity(item["severity"], where))))
+    return examples
 
 
 def _unit_basis(value: Any, where: str) -> str:
