@@ -169,10 +169,10 @@ def test_params_are_checked_against_the_schema_of_their_kind_with_file_rule_and_
 
 def test_marking_params_are_checked_too() -> None:
     text = GOOD.replace("terms: [示例词]", "kind: marking\n    params: {levels: 绝密, cues_window: -1}")
-    with pytest.raises(CatalogueError, match="params.levels: must be a list of non-empty strings"):
+    with pytest.raises(CatalogueError, match=r"params\.levels: must be a list of non-empty strings"):
         parse_rule_file(text, origin="my.yaml")
     text = GOOD.replace("terms: [示例词]", "kind: marking\n    params: {cues_window: -1}")
-    with pytest.raises(CatalogueError, match="params.cues_window: must be a whole number"):
+    with pytest.raises(CatalogueError, match=r"params\.cues_window: must be a whole number"):
         parse_rule_file(text, origin="my.yaml")
 
 
@@ -194,3 +194,12 @@ def test_the_shipped_retired_list_is_read_and_no_shipped_rule_uses_a_retired_id(
     document = catalogue_module.read_table(catalogue_module.RETIRED_IDS, 1)
     assert document is not None and isinstance(document["retired"], list)
     assert not set(catalogue_module.retired_ids()) & set(load_catalogue().rules)
+
+
+def test_the_rule_reference_is_generated_from_the_catalogue() -> None:
+    from scanner.report.rules_report import render_rules_markdown
+
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert reference == render_rules_markdown(load_catalogue()), "run: python scripts/build_tables.py"
+    for rule_id in load_catalogue().rules:
+        assert f"\n### {rule_id} " in reference
