@@ -217,10 +217,11 @@ DRIVER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {repo!r})
     from scanner.batch import BatchOptions, SettingsSpec, file_tasks, iter_files, run_batch
+    from scanner.pipeline import build_settings
 
     if __name__ == "__main__":
         spec = SettingsSpec()
-        run_batch(file_tasks(iter_files([Path({data!r})])), spec, spec.build(),
+        run_batch(file_tasks(iter_files([Path({data!r})])), spec, build_settings(spec),
                   BatchOptions(jobs=1, timeout=600, resume=Path({journal!r})))
     """
 )
@@ -363,30 +364,32 @@ def test_a_hang_among_many_quick_files_fails_that_file_alone(
 def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> None:
     from collections import deque
 
-    from scanner.batch import IDLE, REQUEUE_LIMIT, WorkerPool, _set_slot, _Worker
+    from scanner.batch.messages import Assignment
+    from scanner.batch.pool import REQUEUE_LIMIT, WorkerPool, _Worker
+    from scanner.batch.worker import IDLE, set_slot
 
     pool = WorkerPool(SettingsSpec(), jobs=1, start_method="fork")
     pool._replace = lambda index, worker: None  # type: ignore[method-assign]  # no processes in this test
-    tasks = [(n, Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
+    tasks = [Assignment(task_id=n, task=Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
     slot = pool._context.RawArray("d", [IDLE, 0.0])
     worker = _Worker(process=None, conn=None, slot=slot)
     pool.workers = [worker]
 
     # on a file when it died: that file is blamed, the others go to the next worker
     worker.queue = deque(tasks)
-    _set_slot(slot, 1, time.monotonic() - 5)
+    set_slot(slot, 1, time.monotonic() - 5)
     (failed,) = pool._fail(0, worker, "crash", "died")
     assert failed.task_id == 1 and failed.kind == "crash" and failed.seconds >= 5
-    assert [task_id for task_id, _ in pool.requeued] == [0, 2] and not worker.queue
+    assert [queued.task_id for queued in pool.requeued] == [0, 2] and not worker.queue
 
     # a result the parent could not unpickle: the file named is blamed, timed from when it was last heard of
     worker.queue, pool.requeued, worker.heard = deque(tasks), [], time.monotonic() - 1
     (failed,) = pool._fail(0, worker, "memory", "too big", blame=2)
     assert failed.task_id == 2 and 1 <= failed.seconds < 60
-    assert [task_id for task_id, _ in pool.requeued] == [0, 1]
+    assert [queued.task_id for queued in pool.requeued] == [0, 1]
 
     # between files: nobody to blame, so all are sent again -- but not for ever
-    _set_slot(slot, IDLE, 0.0)
+    set_slot(slot, IDLE, 0.0)
     for attempt in range(1, REQUEUE_LIMIT + 1):
         worker.queue, pool.requeued = deque(tasks), []
         failed_now = pool._fail(0, worker, "crash", "died")
@@ -397,7 +400,7 @@ def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> N
 
 
 def test_depth_follows_file_size() -> None:
-    from scanner.batch import MAX_DEPTH, WorkerPool
+    from scanner.batch.pool import MAX_DEPTH, WorkerPool
 
     pool = WorkerPool(SettingsSpec(), jobs=2)
     pool._seconds = 0.001  # small pages: many in flight, results many to a message
