@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 from collections import deque
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
 from scanner.batch.task import Task
 from scanner.types import DocumentResult
 
@@ -27,16 +27,17 @@ class Fed:
     task: Task | None = None  # to be scanned
     doc: DocumentResult | None = None  # known already
     source: str = "task"  # task | cached | resumed
+    key: InputKey | None = None  # what the journal keys it by
 
 
 class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, resumed: dict[str, DocumentResult], cache_dir: Path | None,
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache_dir: Path | None,
                  digest: str) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
-        self._resumed = resumed
+        self._journal = journal
         self._cache_dir = cache_dir
         self._digest = digest
         # The main thread takes everything pending at once, and is woken only
@@ -61,40 +62,30 @@ class Feeder(threading.Thread):
             for order, task in enumerate(self._tasks):
                 if self._halt.is_set():
                     break  # the run is over (an error, Ctrl-C): walk no further
-                if task.key in seen:
-                    continue  # the same input twice (a WARC revisit, a repeated list entry)
-                seen.add(task.key)
-                if task.key in self._resumed:
-                    self._put(Fed(order=order, doc=self._resumed[task.key], source="resumed"))
-                    continue
-                if cache is not None and not task.error:
-                    hit = self._cached(cache, task)
-                    if hit is not None:
-                        self._put(Fed(order=order, doc=hit, source="cached"))
+                identity = input_identity(task)
+                if identity in seen:
+                    continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
+                seen.add(identity)
+                # the bytes are hashed once here, for the journal's key and the cache's
+                sha256 = input_sha256(task) if self._journal is not None or cache is not None else ""
+                key = InputKey(path=identity, sha256=sha256)
+                if self._journal is not None:
+                    done = self._journal.lookup(key)
+                    if done is not None:
+                        self._put(Fed(order=order, doc=resumed_as(done, task), source="resumed", key=key))
                         continue
-                self._put(Fed(order=order, task=task))
+                if cache is not None and sha256 and not task.error:
+                    hit = cache.get(sha256, path=task.key, referrer=task.referrer)
+                    if hit is not None:
+                        self._put(Fed(order=order, doc=hit, source="cached", key=key))
+                        continue
+                self._put(Fed(order=order, task=task, key=key))
         except BaseException as error:  # noqa: BLE001 -- handed to the main thread, which re-raises it
             self.error = error
         finally:
             if cache is not None:
                 cache.close()
             self._put(END)
-
-    @staticmethod
-    def _cached(cache: Any, task: Task) -> DocumentResult | None:
-        if task.data is not None:
-            digest = hashlib.sha256(task.data).hexdigest()
-        else:
-            from scanner.pipeline import file_sha256, is_regular_file
-
-            try:
-                if not is_regular_file(task.path):
-                    return None  # a pipe or device would block here: the worker reports it
-                with open(task.path, "rb") as handle:
-                    digest = file_sha256(handle)
-            except OSError:
-                return None  # the worker reports why it cannot be read
-        return cache.get(digest, path=task.key, referrer=task.referrer)
 
     def _put(self, item: Any) -> None:
         with self._cond:

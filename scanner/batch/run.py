@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scanner.batch.feeder import END, Fed, Feeder
-from scanner.batch.journal import jsonl_line, read_journal
+from scanner.batch.journal import Journal
 from scanner.batch.summary import BatchSummary
 from scanner.batch.task import Executor, SettingsSpec, Task, failed_document
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
@@ -92,22 +92,19 @@ def run_batch(
         model=settings.model.digest if settings.model else "",
         options=spec.cache_options(),
     )
-    resumed = read_journal(options.resume) if options.resume else {}
-    # open for the whole run, closed in the finally below
-    journal = open(options.resume, "a", encoding="utf-8") if options.resume else None  # noqa: SIM115
+    journal = Journal(options.resume) if options.resume else None  # closed in the finally below
     cache = ResultCache(options.cache_dir, digest) if options.cache_dir else None
     stream = stderr if stderr is not None else sys.stderr
     progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
 
-    def emit(order: int, doc: DocumentResult, *, fresh: bool, seconds: float | None) -> None:
+    def emit(fed: Fed, doc: DocumentResult, *, fresh: bool, seconds: float | None) -> None:
         nonlocal last_commit
-        results[order] = doc
+        results[fed.order] = doc
         summary.add(doc, seconds=seconds)
-        if fresh and journal is not None:
-            journal.write(jsonl_line(doc))
-            journal.flush()
+        if fresh and journal is not None and fed.key is not None:
+            journal.write(doc, fed.key)
         if sink is not None:
             sink(doc, fresh)
         if progress is not None:
@@ -116,7 +113,8 @@ def run_batch(
             cache.commit()
             last_commit = time.monotonic()
 
-    feeder = Feeder(tasks, resumed=resumed, cache_dir=options.cache_dir if cache else None, digest=digest)
+    feeder = Feeder(tasks, journal=journal, cache_dir=options.cache_dir if cache else None, digest=digest)
+    completed = False
     try:
         executor = make_executor(spec, options)
         feeder.start()
@@ -124,12 +122,13 @@ def run_batch(
             _drive(executor, feeder, settings, summary, emit, cache)
         summary.workers_replaced = executor.replaced
         summary.peak_worker_rss_kb = executor.peak_rss_kb
+        completed = feeder.error is None
     finally:
         feeder.stop()
         if progress is not None:
             progress.close()
         if journal is not None:
-            journal.close()
+            journal.close(compact=completed)  # inputs scanned again leave their old lines until now
         if cache is not None:
             cache.close()
     if feeder.error is not None:
@@ -144,7 +143,7 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
            emit: Callable[..., None], cache: Any) -> None:
     """The parent's loop: hand tasks to idle workers, collect results, until everything is done."""
     held: Fed | None = None  # a task no worker had room for yet
-    orders: dict[int, int] = {}
+    orders: dict[int, Fed] = {}  # task id -> the input it scans
     next_id = 0
     finished = False
     while True:
@@ -163,20 +162,20 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
                 if worker is None:
                     held = item
                     break
-                orders[next_id] = item.order
+                orders[next_id] = item
                 executor.submit(worker, next_id, item.task)
                 next_id += 1
             elif item.doc is not None:
                 summary.cached += item.source == "cached"
                 summary.resumed += item.source == "resumed"
-                emit(item.order, item.doc, fresh=item.source == "cached", seconds=None)
+                emit(item, item.doc, fresh=item.source == "cached", seconds=None)
         if finished and held is None and executor.busy == 0:
             return
         # The feeder's wake-ups matter only while a task could be handed out:
         # with one held back (every worker has its fill) they would only make
         # the parent spin, taking CPU from the workers.
         for completion in executor.wait([feeder.wake_fd] if held is None and not finished else []):
-            order = orders.pop(completion.task_id)
+            fed = orders.pop(completion.task_id)
             doc = completion.doc
             if doc is None:
                 summary.failures[completion.kind] += 1
@@ -186,5 +185,5 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
                 summary.bytes_scanned += completion.task.size if completion.size is None else completion.size
                 if cache is not None:
                     cache.put(doc)
-            emit(order, doc, fresh=True, seconds=completion.seconds)
+            emit(fed, doc, fresh=True, seconds=completion.seconds)
         feeder.drain_wake()
