@@ -365,14 +365,14 @@ def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> N
     from collections import deque
 
     from scanner.batch.messages import Assignment
-    from scanner.batch.pool import REQUEUE_LIMIT, WorkerPool, _Worker
+    from scanner.batch.pool import REQUEUE_LIMIT, WorkerPool, _Sender, _Worker
     from scanner.batch.worker import IDLE, set_slot
 
     pool = WorkerPool(SettingsSpec(), jobs=1, start_method="fork")
     pool._replace = lambda index, worker: None  # type: ignore[method-assign]  # no processes in this test
     tasks = [Assignment(task_id=n, task=Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
     slot = pool._context.RawArray("d", [IDLE, 0.0])
-    worker = _Worker(process=None, conn=None, slot=slot)
+    worker = _Worker(process=None, conn=None, slot=slot, sender=_Sender(None))
     pool.workers = [worker]
 
     # on a file when it died: that file is blamed, the others go to the next worker

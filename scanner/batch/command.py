@@ -80,7 +80,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
     spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
     try:
-        return run_batch(Sources(files, crawler), spec, settings, options, total=total, sink=sink)
+        return run_batch(Sources(files, crawler, max_memory_mb=request.max_memory), spec, settings, options, total=total, sink=sink)
     finally:
         if owned and target is not None:
             target.close()

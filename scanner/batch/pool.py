@@ -18,15 +18,17 @@ import multiprocessing
 import pickle
 import selectors
 import signal
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import TYPE_CHECKING, Any, Self
 
 from scanner.batch.messages import Assignment, Done, Errored, Failed, OutOfMemory, Ready, unpack
 from scanner.batch.task import BatchError, Completion, SettingsSpec, Task
-from scanner.batch.worker import IDLE, hook_from_environment, read_slot, worker_main
+from scanner.batch.worker import COURIER_DIED, IDLE, hook_from_environment, read_slot, worker_main
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
 
 if TYPE_CHECKING:
@@ -34,6 +36,61 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 32  # tasks in flight per local worker, for files of a millisecond or less
 REQUEUE_LIMIT = 3  # times a task is sent again after workers died with no file to blame
+# A worker takes its messages off the pipe as they come (its courier thread):
+# one that has not taken a message in this long has stopped listening.
+SEND_TIMEOUT = 30.0
+# Bytes of crawled pages / WARC records queued for one worker at most (plus
+# one task): a message must fit in the worker's memory limit with room for
+# the scan.
+IN_FLIGHT_BYTES = 32 * 2**20
+
+
+class _Sender(threading.Thread):
+    """Writes a worker's messages in a thread of its own, so that the parent's loop never blocks on its pipe.
+
+    :attr:`since` says since when the message being written has waited
+    (``0.0``: none): the pool replaces a worker that takes longer than
+    :data:`SEND_TIMEOUT` to take one (its receiving thread died, or it is
+    stuck), and killing that worker ends the blocked write.
+    """
+
+    def __init__(self, conn: Any) -> None:
+        super().__init__(name="secscan-sender", daemon=True)
+        self._conn = conn
+        self._messages: SimpleQueue[bytes | None] = SimpleQueue()
+        self._lock = threading.Lock()
+        self._waiting = 0  # messages put and not yet written
+        self._since = 0.0
+        self.failed = False  # a write failed: the worker is gone (its sentinel says so)
+
+    @property
+    def since(self) -> float:
+        with self._lock:
+            return self._since if self._waiting else 0.0
+
+    def put(self, message: bytes) -> None:
+        with self._lock:
+            if not self._waiting:
+                self._since = time.monotonic()
+            self._waiting += 1
+        self._messages.put(message)
+
+    def stop(self) -> None:
+        self._messages.put(None)
+
+    def run(self) -> None:
+        while True:
+            message = self._messages.get()
+            if message is None:
+                return
+            try:
+                if not self.failed:
+                    self._conn.send_bytes(message)
+            except (OSError, ValueError):
+                self.failed = True
+            with self._lock:
+                self._waiting -= 1
+                self._since = time.monotonic()  # the next message's wait starts now
 
 
 @dataclass(kw_only=True)
@@ -41,6 +98,7 @@ class _Worker:
     process: Any
     conn: Any
     slot: Any  # shared [task id, started]: see scanner.batch.worker.set_slot
+    sender: _Sender
     ready: bool = False
     # Tasks sent and not answered, in the order the worker takes them.
     queue: deque[Assignment] = field(default_factory=deque)
@@ -60,6 +118,14 @@ class _Worker:
         task_id, started = self.current()
         # between files a worker answers within FLUSH_SECONDS; silence means it is stuck
         return (started if task_id is not None else self.heard) + timeout
+
+    def send_deadline(self, send_timeout: float) -> float:
+        since = self.sender.since
+        return since + send_timeout if since else float("inf")
+
+    @property
+    def queued_bytes(self) -> int:
+        return sum(len(queued.task.data) for queued in self.queue if queued.task.data is not None)
 
 
 def _start_context(method: str) -> ForkServerContext | SpawnContext | ForkContext:
@@ -92,11 +158,13 @@ class WorkerPool:
         max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
         hook: tuple[tuple[str, str], ...] | None = None,
         start_method: str | None = None,
+        send_timeout: float = SEND_TIMEOUT,
     ) -> None:
         self.spec = spec
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.max_memory_mb = max_memory_mb
+        self.send_timeout = send_timeout
         self.hook = hook_from_environment() if hook is None else hook
         method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
         self._context = _start_context(method)
@@ -113,6 +181,8 @@ class WorkerPool:
         # Tasks that were waiting behind one that killed its worker: to be sent again.
         self.requeued: list[Assignment] = []
         self._requeues: Counter[int] = Counter()
+        # Tasks refused without sending (bytes over the memory limit): answered at the next wait.
+        self._refused: list[Completion] = []
         self.replaced = 0
         self.peak_rss_kb = 0
         self._seconds = 0.01  # a running mean of the seconds a file takes: see depth
@@ -146,7 +216,9 @@ class WorkerPool:
         )
         process.start()
         child_conn.close()
-        worker = _Worker(process=process, conn=parent_conn, slot=slot)
+        sender = _Sender(parent_conn)
+        sender.start()
+        worker = _Worker(process=process, conn=parent_conn, slot=slot, sender=sender)
         self._selector.register(parent_conn.fileno(), selectors.EVENT_READ, (worker, True))
         self._selector.register(process.sentinel, selectors.EVENT_READ, (worker, False))
         return worker
@@ -159,14 +231,15 @@ class WorkerPool:
 
     def close(self) -> None:
         for worker in self.workers:
-            with contextlib.suppress(OSError, ValueError):
-                worker.conn.send(None)
+            worker.sender.put(pickle.dumps(None))  # after whatever it is still sending: then stop
+            worker.sender.stop()
         deadline = time.monotonic() + 2.0
         for worker in self.workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join(1.0)
+            worker.sender.join(1.0)  # a write to a killed worker fails at once
             self._forget(worker)
             worker.conn.close()
         self.workers = []
@@ -184,16 +257,28 @@ class WorkerPool:
         depth = self.depth
         best = None
         for worker in self.workers:
-            if worker.ready and len(worker.queue) < depth and (best is None or len(worker.queue) < len(best.queue)):
+            if not worker.ready or len(worker.queue) >= depth or worker.queued_bytes >= IN_FLIGHT_BYTES:
+                continue
+            if best is None or len(worker.queue) < len(best.queue):
                 best = worker
         return best
 
     @property
     def busy(self) -> int:
-        return sum(len(w.queue) for w in self.workers) + len(self.requeued)
+        return sum(len(w.queue) for w in self.workers) + len(self.requeued) + len(self._refused)
 
     def submit(self, worker: _Worker, task_id: int, task: Task) -> None:
-        """Give ``task`` to ``worker``: sent with the others given to it before the next :meth:`wait`."""
+        """Give ``task`` to ``worker``: sent with the others given to it before the next :meth:`wait`.
+
+        Bytes larger than the memory limit are never sent (the worker could
+        not even receive them): the task comes back from :meth:`wait` as a
+        memory failure, without costing a worker.
+        """
+        limit = self.max_memory_mb * 2**20
+        if task.data is not None and self.max_memory_mb > 0 and len(task.data) > limit:
+            self._refused.append(Completion(task_id=task_id, task=task, doc=None, kind="memory",
+                                            reason=f"{self._memory_reason()}: {len(task.data)} bytes"))
+            return
         if not worker.queue:
             worker.heard = time.monotonic()
         assignment = Assignment(task_id=task_id, task=task)
@@ -216,8 +301,7 @@ class WorkerPool:
                 # and an Assignment holds only numbers, strings and bytes.
                 message = pickle.dumps(worker.unsent, pickle.HIGHEST_PROTOCOL)
                 worker.unsent = []
-                with contextlib.suppress(OSError, ValueError):  # a dead worker shows up in wait() as a crash
-                    worker.conn.send_bytes(message)
+                worker.sender.put(message)  # a dead worker shows up in wait() as a crash
 
     def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
         """Send what was submitted, then block until something happens; return what finished (maybe nothing).
@@ -229,7 +313,10 @@ class WorkerPool:
         self._resubmit()
         self._send()
         now = time.monotonic()
-        deadline = min((w.deadline(self.timeout) for w in self.workers), default=float("inf"))
+        deadline = min((min(w.deadline(self.timeout), w.send_deadline(self.send_timeout)) for w in self.workers),
+                       default=float("inf"))
+        if self._refused:
+            deadline = now
         limit = None if deadline == float("inf") else deadline - now
         if timeout is not None:
             limit = timeout if limit is None else min(limit, timeout)
@@ -247,7 +334,7 @@ class WorkerPool:
                 worker, is_pipe = key.data
                 pipe, ended = ready.get(id(worker), (False, False))
                 ready[id(worker)] = (pipe or is_pipe, ended or not is_pipe)
-        done: list[Completion] = []
+        done, self._refused = self._refused, []
         for index, worker in enumerate(list(self.workers)):
             if id(worker) in ready:
                 pipe, ended = ready[id(worker)]
@@ -256,6 +343,9 @@ class WorkerPool:
         for index, worker in enumerate(list(self.workers)):
             if now >= worker.deadline(self.timeout):
                 done.extend(self._fail(index, worker, "timeout", f"超时 / timed out after {self.timeout:g} s"))
+            elif now >= worker.send_deadline(self.send_timeout):
+                done.extend(self._fail(index, worker, "crash", (
+                    f"工作进程不再接收任务 / worker stopped taking tasks (nothing read for {self.send_timeout:g} s)")))
         return done
 
     def _receive(self, index: int, worker: _Worker, *, pipe_ready: bool, ended: bool) -> list[Completion]:
@@ -310,7 +400,12 @@ class WorkerPool:
             worker.process.join(0.1)
             if not worker.ready:
                 raise BatchError(f"工作进程无法启动 / worker could not start (exit code {worker.process.exitcode})")
-            if worker.queue:
+            received = _largest_unstarted(worker) if worker.process.exitcode == COURIER_DIED else None
+            if received is not None:
+                # it died taking a message off the pipe: the biggest task in it is what did not fit
+                out.extend(self._fail(index, worker, "memory", self._memory_reason() + "（接收任务时 / while receiving)",
+                                      blame=received))
+            elif worker.queue:
                 out.extend(self._fail(index, worker, "crash",
                                       f"解析进程崩溃 / worker crashed ({_exit_text(worker.process.exitcode)})"))
             else:
@@ -349,13 +444,26 @@ class WorkerPool:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(2.0)
+        worker.sender.stop()
+        worker.sender.join(1.0)  # its write, if one was blocked, failed when the worker died
         self._forget(worker)
         worker.conn.close()
         self.workers[index] = self._start()
         self.replaced += 1
 
 
+def _largest_unstarted(worker: _Worker) -> int | None:
+    """The id of the largest crawled page / WARC record queued for ``worker`` and not begun; ``None`` if none."""
+    current, _started = worker.current()
+    waiting = [queued for queued in worker.queue if queued.task.data is not None and queued.task_id != current]
+    if not waiting:
+        return None
+    return max(waiting, key=lambda queued: len(queued.task.data or b"")).task_id
+
+
 def _exit_text(code: int | None) -> str:
+    if code == COURIER_DIED:
+        return "its receiving thread died"
     if code is None:
         return "unknown"
     if code < 0:

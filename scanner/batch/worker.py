@@ -11,8 +11,11 @@ alone and to blame the right file when a worker dies.
 Test hook (inert unless set): ``SECSCAN_TEST_HOOK`` in the parent's
 environment, e.g. ``hang:slow.txt,crash:bad.txt,oom:big.txt,segv:x.txt``,
 makes a worker hang / ``os._exit`` / allocate until its memory limit / crash
-with SIGSEGV when it is given an input with that base name.  It exists so
-the isolation can be tested without real pathological files.
+with SIGSEGV when it is given an input with that base name; ``deaf:x`` makes
+its courier stop reading the pipe, and ``mute:x`` makes the courier fail
+(as a MemoryError would), once it has received a message holding that
+input.  It exists so the isolation can be tested without real pathological
+files.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def hook_from_environment(environ: dict[str, str] | None = None) -> tuple[tuple[
     pairs = []
     for item in value.split(","):
         action, _, name = item.strip().partition(":")
-        if action in ("hang", "crash", "oom", "segv", "error") and name:
+        if action in ("hang", "crash", "oom", "segv", "error", "deaf", "mute") and name:
             pairs.append((action, name))
     return tuple(pairs)
 
@@ -227,24 +230,50 @@ class Outbox:
 Inbox = SimpleQueue[list[Assignment] | None]
 
 
-def _courier(conn: Any, inbox: Inbox, outbox: Outbox) -> None:
+def _courier(conn: Any, inbox: Inbox, outbox: Outbox, hook: tuple[tuple[str, str], ...]) -> None:
     """A worker's second thread: takes the parent's tasks off the pipe as they come, and sends results that are due.
 
     Reading at once keeps the parent from ever blocking on a full pipe
-    while the worker is busy (tasks may carry a crawled file's bytes).
+    while the worker is busy (tasks may carry a crawled file's bytes).  If
+    this thread fails (a message too big for the memory limit), the worker
+    could take no more tasks: it exits with :data:`COURIER_DIED` and the
+    parent replaces it.
     """
+    try:
+        _take_tasks(conn, inbox, outbox, hook)
+    except BaseException:  # noqa: BLE001 -- whatever it was, a worker that cannot listen must go
+        os._exit(COURIER_DIED)
+
+
+def _take_tasks(conn: Any, inbox: Inbox, outbox: Outbox, hook: tuple[tuple[str, str], ...]) -> None:
     poller = select.poll()
     poller.register(conn.fileno(), select.POLLIN)
+    deaf = False
     while True:
-        if poller.poll(FLUSH_SECONDS * 1000):
+        if not deaf and poller.poll(FLUSH_SECONDS * 1000):
             try:
                 tasks = conn.recv()
             except (EOFError, OSError):
                 tasks = None
+            if hook and tasks:
+                deaf = _courier_hook(hook, tasks)
             inbox.put(tasks)
             if tasks is None:
                 return
+        elif deaf:
+            time.sleep(FLUSH_SECONDS)
         outbox.flush(due_only=True)
+
+
+def _courier_hook(hook: tuple[tuple[str, str], ...], tasks: list[Assignment]) -> bool:
+    """The test hook's courier actions for a message just received: True to stop reading (``deaf``)."""
+    names = {assignment.task.key.rstrip("/").rsplit("/", 1)[-1] for assignment in tasks}
+    for action, target in hook:
+        if target in names and action == "mute":
+            raise MemoryError("test hook: the courier fails")
+        if target in names and action == "deaf":
+            return True
+    return False
 
 
 def worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
@@ -266,7 +295,7 @@ def worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
     if settings.ocr is not None:  # the engine loads on the first picture, outside the limit
         settings.ocr.loading = lambda: _memory_limit_lifted(max_memory_mb)
     # started before the memory limit, so that its stack counts as the worker's idle size
-    threading.Thread(target=_courier, args=(conn, inbox, outbox), name="secscan-courier", daemon=True).start()
+    threading.Thread(target=_courier, args=(conn, inbox, outbox, hook), name="secscan-courier", daemon=True).start()
     _limit_memory(max_memory_mb)
     conn.send_bytes(pack([pack_one(Ready(pid=os.getpid()))]))
     waiting: deque[Assignment] = deque()
