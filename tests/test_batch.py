@@ -164,6 +164,25 @@ def test_a_thousand_files_with_ten_percent_broken(tmp_path: Path, settings: Sett
 # --- cache ----------------------------------------------------------------------------------------
 
 
+def test_a_fully_cached_run_starts_no_worker(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.batch.pool import WorkerPool
+
+    files = text_files(tmp_path / "site", "f{}.txt", 30, lambda index: index % 7 == 0)
+    options = BatchOptions(jobs=2, timeout=60, cache_dir=tmp_path / "cache")
+    first = run_batch(file_tasks(files), SettingsSpec(), settings, options)
+    assert first.summary.scanned == 30
+
+    def no_workers(self: WorkerPool) -> None:
+        raise AssertionError("a worker was started for a fully cached run")
+
+    monkeypatch.setattr(WorkerPool, "_start", no_workers)
+    again = run_batch(file_tasks(files), SettingsSpec(), settings, options)
+    assert again.summary.cached == 30 and again.summary.scanned == 0
+    assert [(d.path, d.verdict, fingerprints(d)) for d in again.result.documents] == [
+        (d.path, d.verdict, fingerprints(d)) for d in first.result.documents
+    ]
+
+
 def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     text_files(data, "f{}.txt", 12, lambda index: index % 4 == 0)

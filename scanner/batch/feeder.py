@@ -62,7 +62,9 @@ class Feeder(threading.Thread):
             for order, task in enumerate(self._tasks):
                 if self._halt.is_set():
                     break  # the run is over (an error, Ctrl-C): walk no further
-                identity = input_identity(task)
+                # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
+                # and the walk has already named each real file once
+                identity = input_identity(task) if self._journal is not None else task.path or task.key
                 if identity in seen:
                     continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
                 seen.add(identity)

@@ -23,12 +23,15 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from scanner.batch.task import Task
 from scanner.types import DocumentResult
+
+SMALL_FILE = 1 << 20  # hashed from one read; larger files are streamed
 
 
 def jsonl_line(doc: DocumentResult, *, key: InputKey | None = None) -> str:
@@ -74,15 +77,27 @@ def input_sha256(task: Task) -> str:
         return hashlib.sha256(task.data).hexdigest()
     if not task.path or task.error:
         return ""
-    from scanner.pipeline import file_sha256, is_regular_file
-
     try:
-        if not is_regular_file(task.path):
-            return ""
-        with open(task.path, "rb") as handle:
-            return file_sha256(handle)
+        # O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then says what it is)
+        fd = os.open(task.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return ""
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return ""
+        if info.st_size <= SMALL_FILE:
+            # most of a website: one read, no buffered file object (its 256 KB buffer cost more than the hash)
+            data = os.read(fd, info.st_size + 1)
+            if len(data) <= info.st_size:
+                return hashlib.sha256(data).hexdigest()
+        os.lseek(fd, 0, os.SEEK_SET)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 class Journal:
