@@ -183,6 +183,27 @@ def test_a_fully_cached_run_starts_no_worker(tmp_path: Path, settings: Settings,
     ]
 
 
+def test_the_summary_names_verdicts_and_categories_as_the_text_report_does(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from scanner.report.common import CATEGORY_LABELS
+
+    files = text_files(tmp_path, "f{}.txt", 4, lambda index: index < 2)
+    phone = tmp_path / "phone.txt"
+    phone.write_text("联系人：张三，手机 13812345678\n", encoding="utf-8")
+    outcome = run_batch(file_tasks([*files, phone]), SettingsSpec(), settings, BatchOptions(jobs=1))
+    text = outcome.summary.text()
+    lines = text.splitlines()
+    verdicts = outcome.summary.verdicts
+    assert verdicts["block"] >= 2 and verdicts["pass"] == 2 and sum(verdicts.values()) == 5
+    assert lines[1] == f"结论：阻止发布 {verdicts['block']}，需人工审查 {verdicts['review']}，可以发布 2"
+    (categories,) = [line for line in lines if line.startswith("发现类别：")]
+    named = dict(item.rsplit(" ", 1) for item in categories.removeprefix("发现类别：").split("，"))
+    assert named["国家秘密标志"] == str(outcome.summary.categories["classified-marking"]) == "2"
+    assert "个人信息" in named
+    assert not any(category in text for category in CATEGORY_LABELS)  # no English category id left
+
+
 def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     text_files(data, "f{}.txt", 12, lambda index: index % 4 == 0)

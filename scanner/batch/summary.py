@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.types import DocumentResult
+from scanner.types import DocumentResult, Verdict
 
 
 @dataclass(kw_only=True)
@@ -60,18 +60,22 @@ class BatchSummary:
         }
 
     def text(self) -> str:
-        """The closing summary in Chinese, for stderr."""
+        """The closing summary in Chinese, for stderr: verdicts and categories named as the text report names them."""
+        from scanner.report.common import CATEGORY_LABELS, VERDICT_LABELS
+
         documents = sum(self.verdicts.values())
         lines = [
             (f"共 {documents} 个文档，用时 {self.elapsed:.1f} 秒"
              f"（扫描 {self.scanned}，缓存 {self.cached}，续扫跳过 {self.resumed}）"),
             "结论：" + "，".join(
-                f"{label} {self.verdicts.get(key, 0)}"
-                for key, label in (("block", "阻止发布"), ("review", "需人工审查"), ("pass", "可以发布"))
+                f"{VERDICT_LABELS[verdict]} {self.verdicts.get(verdict.value, 0)}"
+                for verdict in (Verdict.BLOCK, Verdict.REVIEW, Verdict.PASS)
             ),
         ]
         if self.categories:
-            lines.append("发现类别：" + "，".join(f"{name} {count}" for name, count in self.categories.most_common()))
+            lines.append("发现类别：" + "，".join(
+                f"{CATEGORY_LABELS.get(name, name)} {count}" for name, count in self.categories.most_common()
+            ))
         if self.failures:
             names = {"timeout": "超时", "memory": "内存超限", "crash": "进程崩溃", "error": "扫描出错"}
             lines.append("隔离处理：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(self.failures.items())))
