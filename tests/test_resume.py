@@ -159,3 +159,46 @@ def test_cli_resume_into_the_report_holds_each_input_once_after_a_change(tmp_pat
     assert {Path(str(line["path"])).name: line["verdict"] for line in lines} == {
         "f0.txt": "pass", "f1.txt": "block", "f2.txt": "pass", "f3.txt": "pass"
     }
+
+
+def test_resumed_cached_and_parallel_runs_give_byte_identical_json(tmp_path: Path) -> None:
+    """#22's promise: the report does not depend on how the batch got its results."""
+    from click.testing import CliRunner
+
+    from cli import main
+    from tests import builders
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for index in range(24):
+        mark = "机密★1年\n" if index % 7 == 0 else ""
+        (site / f"n{index:02d}.txt").write_text(f"{mark}关于第{index}届读书节的通知\n联系电话 13812345{index:03d}\n",
+                                              encoding="utf-8")
+    for index in range(3):
+        builders.make_docx(site / f"d{index}.docx", [f"关于第{index}号工作的通知", "正文。"],
+                           header="内部资料 注意保存" if index == 0 else None)
+    # hostile and broken inputs: each must come out the same way every time
+    (site / "bad.docx").write_bytes(b"PK\x03\x04garbage" * 10)
+    (site / "bad.pdf").write_bytes(b"%PDF-1.7\n1 0 obj<<>>\nendobj\ntrailer<</Root 9 0 R>>\n%%EOF")
+    (site / "empty.txt").write_bytes(b"")
+    (site / "bin.dat").write_bytes(bytes(range(256)) * 8)
+
+    def report(*options: str) -> bytes:
+        result = CliRunner().invoke(main, [str(site), "--format", "json", *options])
+        assert result.exit_code == 1, result.output
+        return result.stdout_bytes
+
+    reference = report("--no-cache", "-j", "1")
+    assert report("--no-cache", "-j", "2") == reference
+    cache = str(tmp_path / "cache")
+    assert report("--cache-dir", cache, "-j", "2") == reference  # fills the cache
+    assert report("--cache-dir", cache, "-j", "2") == reference  # every result from it
+    journal = tmp_path / "run.jsonl"
+    assert report("--no-cache", "-j", "2", "--resume", str(journal)) == reference
+    lines = journal.read_text(encoding="utf-8").splitlines(keepends=True)
+    journal.write_text("".join(lines[:12]) + lines[12][:30], encoding="utf-8")  # interrupted, mid-line
+    assert report("--no-cache", "-j", "2", "--resume", str(journal)) == reference
+    documents = json.loads(reference)["documents"]
+    verdicts = {Path(doc["path"]).name: doc["verdict"] for doc in documents}
+    assert len(documents) == 31 and verdicts["n00.txt"] == "block" and verdicts["bad.docx"] == "review"
+    assert verdicts["empty.txt"] != "block" and verdicts["bad.pdf"] == "review"
