@@ -31,6 +31,8 @@ USERS = {
     "zhao": ("leader", "赵领导", UNIT),
     "other": ("clerk", "钱外单位", OTHER_UNIT),
 }
+# created too, for tests that lock an account out (rate limit)
+SPARE_USERS = {"spare": ("clerk", "孙备用", UNIT)}
 
 
 def free_port() -> int:
@@ -44,7 +46,7 @@ def create_users(data_dir: Path, database_url: str = "") -> None:
     from scanner.service.config import ServiceConfig
 
     sessions = _database(ServiceConfig(data_dir=data_dir, database_url=database_url))
-    for username, (role, name, unit) in USERS.items():
+    for username, (role, name, unit) in {**USERS, **SPARE_USERS}.items():
         _add_user(sessions, username=username, role=role, unit=unit, name=name, department="办公室",
                   password=PASSWORD, first_admin=False)
 
@@ -76,7 +78,9 @@ class Server:
     def start(self, timeout: float = 90.0) -> Server:
         environ = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
         command = [sys.executable, "-c", "from cli import secscan; secscan()", "serve", "--data-dir",
-                   str(self.data_dir), "--port", str(self.port), "--cookie-secure", "never", *self.args]
+                   str(self.data_dir), "--port", str(self.port), *self.args]
+        if "--cookie-secure" not in self.args:
+            command += ["--cookie-secure", "never"]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout

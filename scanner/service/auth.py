@@ -76,7 +76,8 @@ def digest(value: str) -> str:
 def new_session(session: Session, user: User) -> tuple[str, LoginSession]:
     """Start a session for ``user``; returns the cookie value (shown once) and the row."""
     token = secrets.token_urlsafe(32)
-    row = LoginSession(id=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(32))
+    now = utcnow()
+    row = LoginSession(id=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(32), created_at=now, last_seen=now)
     session.add(row)
     return token, row
 

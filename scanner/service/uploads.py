@@ -120,7 +120,11 @@ async def receive_upload(content_type: str, body: AsyncIterator[bytes], director
             upload.fields[state["name"]] = bytes(state["buffer"]).decode("utf-8", "replace")
         state["headers"] = {}
 
+    def on_end() -> None:
+        state["ended"] = True
+
     parser = MultipartParser(boundary, {
+        "on_end": on_end,
         "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end,
     })
@@ -128,7 +132,7 @@ async def receive_upload(content_type: str, body: AsyncIterator[bytes], director
         async for chunk in body:
             parser.write(chunk)
         parser.finalize()
-        if state["file"] is not None:
+        if state["file"] is not None or not state.get("ended"):
             raise UploadError("上传不完整 / the upload was cut off")
     except UploadError:
         _abandon(state, upload)
