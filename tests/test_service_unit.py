@@ -13,11 +13,11 @@ import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install -e '.[test]')")
 
-from sqlalchemy import text  # noqa: E402 - after the skip: sqlalchemy comes with the serve extra
-from sqlalchemy.exc import DatabaseError  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
 
-from scanner.service import audit  # noqa: E402
-from scanner.service.auth import (  # noqa: E402
+from scanner.service import audit
+from scanner.service.auth import (
     AuthError,
     LoginLimiter,
     check_password,
@@ -25,10 +25,10 @@ from scanner.service.auth import (  # noqa: E402
     load_session,
     new_session,
 )
-from scanner.service.db import LoginSession, Unit, User, make_engine, session_factory  # noqa: E402
-from scanner.service.migrate import current_revision, upgrade  # noqa: E402
-from scanner.service.uploads import UploadError, receive_upload, safe_filename  # noqa: E402
-from scanner.service.workflow import Pending, WorkflowError, check_sign  # noqa: E402
+from scanner.service.db import LoginSession, Unit, User, make_engine, session_factory
+from scanner.service.migrate import current_revision, upgrade
+from scanner.service.uploads import UploadError, receive_upload, safe_filename
+from scanner.service.workflow import Pending, WorkflowError, check_sign
 
 ROOT = Path(__file__).resolve().parent.parent
 
