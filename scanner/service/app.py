@@ -90,6 +90,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         return {"ok": True, "version": __version__, "scans_completed": runner.completed,
                 "scans_isolated": runner.failures}
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
         with service_of(request).sessions() as db:
