@@ -24,7 +24,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install -e '.[test]')")
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
-from tests.service_server import UNIT, Server, add_token, create_users, csrf_of, free_port, login  # noqa: E402
+from tests.service_server import UNIT, Server, add_token, create_users, csrf_of, free_port, login
 
 
 def _binaries() -> Path | None:
