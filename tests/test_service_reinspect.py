@@ -30,7 +30,7 @@ def site():
     pages = dict(PAGES)
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+        def do_GET(self) -> None:
             body = pages.get(self.path)
             if body is None:
                 self.send_error(404)
