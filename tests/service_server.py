@@ -105,15 +105,32 @@ class Server:
                 self.process.kill()
                 self.process.wait(5)
 
+    def _descendants(self) -> list[int]:
+        assert self.process is not None
+        pids, queue = [], [self.process.pid]
+        while queue:  # every descendant: the workers are children of multiprocessing's fork server
+            pid = queue.pop()
+            pids.append(pid)
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    queue += [int(child) for child in (task / "children").read_text().split()]
+        return pids
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU seconds (user + system) of the server process itself, and of all its descendants together."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        times = []
+        for pid in self._descendants():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                times.append((int(fields[11]) + int(fields[12])) / ticks)
+        return (times[0] if times else 0.0), sum(times[1:])
+
     def rss_kb(self) -> int:
-        """Resident memory of the server process and its scan workers (children), in KB."""
+        """Resident memory of the server process and all its descendants (the scan workers), in KB."""
         assert self.process is not None
         total = 0
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        with contextlib.suppress(OSError):
-            pids += [int(pid) for pid in children.read_text().split()]
-        for pid in pids:
+        for pid in self._descendants():
             with contextlib.suppress(OSError):
                 match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
                 total += int(match.group(1)) if match else 0

@@ -9,11 +9,13 @@ another unit is answered 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
+from scanner.report import RENDERERS, ReportOptions
 from scanner.service.core import (
     Principal,
     accept_upload,
@@ -31,6 +33,7 @@ from scanner.service.core import (
 )
 from scanner.service.store import delete_item, signatures_of, unit_items
 from scanner.service.workflow import STATUS_LABELS, WorkflowError
+from scanner.types import ScanResult
 
 router = APIRouter(prefix="/api/v1", tags=["scans"])
 
@@ -75,7 +78,7 @@ def _status(item: Any) -> dict[str, Any]:
 @router.post("/scans", status_code=201, openapi_extra=_UPLOAD_BODY,
              responses={202: {"description": "大文件或扫描未及时完成：已排队，按 links.self 轮询"},
                         413: {"description": "文件超过上限"}})
-async def create_scan(request: Request) -> JSONResponse:
+async def create_scan(request: Request) -> Response:
     """上传一个文件送审。小文件直接返回扫描结果（result 与命令行 --format json 相同），大文件返回 202 作为任务排队。"""
     principal = await asyncio.to_thread(_principal, request, "scans:write")
     service = service_of(request)
@@ -84,15 +87,13 @@ async def create_scan(request: Request) -> JSONResponse:
     if upload.size <= service.config.sync_bytes:
         doc = await wait_for(future, service.config.sync_wait)
         if doc is not None:
-            def load() -> tuple[dict[str, Any], str]:
-                with service.sessions() as db:
-                    row = item_or_404(db, item.id, principal)
-                    return _status(row), render_json(row)
-
-            status, body = await asyncio.to_thread(load)
-            import json
-
-            return JSONResponse({**status, "result": json.loads(body)}, status_code=201, headers=headers)
+            # the result stored, its item now in 初审; rendered from the document in hand, not read back
+            item.status, item.verdict = "first", doc.verdict.value
+            result = ScanResult(version=service.meta["version"], documents=(doc,),
+                                catalogue_hash=service.meta["catalogue"], model_hash=service.meta["model"])
+            status = json.dumps(_status(item), ensure_ascii=False)
+            body = status[:-1] + ', "result": ' + RENDERERS["json"](result, ReportOptions()) + "}"  # type: ignore[operator]
+            return Response(body, status_code=201, headers=headers, media_type="application/json")
     return JSONResponse(_status(item), status_code=202, headers=headers)
 
 

@@ -35,6 +35,32 @@ _COMMON_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """Pure ASGI middleware (Starlette's ``BaseHTTPMiddleware`` costs a task and a stream per request)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._common = [(k.lower().encode(), v.encode()) for k, v in _COMMON_HEADERS.items()]
+        self._page = [(k.lower().encode(), v.encode()) for k, v in _PAGE_HEADERS.items()]
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                is_html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
+                              for name, value in headers)
+                headers += [(k, v) for k, v in self._common + (self._page if is_html else []) if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def build_service(config: ServiceConfig) -> Service:
     """Prepare the data directory, migrate the database and start the scan workers."""
     from scanner.batch import SettingsSpec
@@ -102,15 +128,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             "request": request, "spec": app.openapi(), "me": principal.user if principal else None,
             "csrf": principal.csrf if principal else ""})
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        for name, value in _COMMON_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if response.headers.get("content-type", "").startswith("text/html"):
-            for name, value in _PAGE_HEADERS.items():
-                response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(web.LoginRequired)
     async def to_login(request: Request, _error: Exception) -> Response:

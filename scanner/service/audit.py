@@ -8,15 +8,16 @@ first migration); the chain shows a change made around them (by someone
 with the database's owner rights).  Rows hold who, when, what and on which
 item, never document text (finding fingerprints and rule ids only).
 
-Appends are serialised (a lock in this process; on PostgreSQL also an
-advisory transaction lock, for several service processes on one database).
+Appends are serialised by the database: on SQLite every transaction holds
+the write lock from its start (see :func:`scanner.service.db.make_engine`),
+on PostgreSQL :func:`record` takes an advisory transaction lock (several
+service processes may share one database).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,6 @@ from sqlalchemy.orm import Session
 from scanner.service.db import AuditEvent, utcnow
 
 GENESIS = "0" * 64
-_LOCK = threading.Lock()
 _ADVISORY_KEY = 280028  # pg_advisory_xact_lock key of the audit chain
 
 
@@ -44,21 +44,20 @@ def row_hash(prev_hash: str, *, id: int, at: str, actor: str, unit_id: int | Non
 def record(session: Session, *, actor: str, action: str, unit_id: int | None = None, item_id: str | None = None,
            **detail: Any) -> AuditEvent:
     """Append one event in ``session``'s transaction (committed with the change it records)."""
-    with _LOCK:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
-        last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-        next_id = (last[0] + 1) if last else 1
-        prev = last[1] if last else GENESIS
-        at = utcnow().isoformat(timespec="microseconds")
-        body = canonical(detail)
-        event = AuditEvent(id=next_id, at=at, actor=actor, unit_id=unit_id, item_id=item_id, action=action,
-                           detail=body, prev_hash=prev,
-                           hash=row_hash(prev, id=next_id, at=at, actor=actor, unit_id=unit_id, item_id=item_id,
-                                         action=action, detail=body))
-        session.add(event)
-        session.flush()
-        return event
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    next_id = (last[0] + 1) if last else 1
+    prev = last[1] if last else GENESIS
+    at = utcnow().isoformat(timespec="microseconds")
+    body = canonical(detail)
+    event = AuditEvent(id=next_id, at=at, actor=actor, unit_id=unit_id, item_id=item_id, action=action,
+                       detail=body, prev_hash=prev,
+                       hash=row_hash(prev, id=next_id, at=at, actor=actor, unit_id=unit_id, item_id=item_id,
+                                     action=action, detail=body))
+    session.add(event)
+    session.flush()
+    return event
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -227,6 +227,7 @@ def item_report(request: Request, item_id: str) -> Response:
 async def _act(request: Request, item_id: str, action: str) -> Response:
     principal = _user(request)
     form = await _form(request, principal)
+    refused = ""
     with service_of(request).sessions() as db:
         item = item_or_404(db, item_id, principal)
         try:
@@ -240,8 +241,11 @@ async def _act(request: Request, item_id: str, action: str) -> Response:
                 delete_item(db, item, principal.actor)
         except WorkflowError as error:
             db.rollback()
-            return item_page(request, item_id, error=str(error), status=409)
-        db.commit()
+            refused = str(error)
+        else:
+            db.commit()
+    if refused:  # the page again, with the reason (after the session above is closed)
+        return item_page(request, item_id, error=refused, status=409)
     return RedirectResponse("/" if action == "delete" else f"/items/{item_id}", status_code=303)
 
 
