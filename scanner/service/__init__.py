@@ -7,7 +7,7 @@ every finding is decided (属实 / 误报), the item moves through 初审 → �
 审批 with the role each step needs, each step is signed and dated, and the
 filled 上网信息保密审查审批单 is downloaded with the real names.
 
-Layout (each module imports only those before it):
+Layout (each module imports only those above it; docs/service.md has the rest):
 
 =================  ==========================================================
 ``config.py``      :class:`ServiceConfig`: where data lives, limits, cookies
@@ -20,6 +20,7 @@ Layout (each module imports only those before it):
 ``uploads.py``     multipart uploads streamed to disk under a size cap
 ``store.py``       items: create, store results, decide, sign, delete
 ``sheet.py``       the filled approval sheet (the report renderer's, plus names)
+``core.py``        what API and pages share: who is asking, CSRF, uploads, downloads
 ``reinspect.py``   periodic re-inspection of a registered site
 ``api.py``         ``/api/v1``: the JSON API for the CMS
 ``web.py``         the reviewers' pages (Chinese, Jinja2 templates)
