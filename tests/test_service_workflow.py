@@ -206,6 +206,23 @@ def test_a_draft_through_every_step_with_the_right_roles_only(server: Server, tm
     assert "请补充来源后再报" in text and "退回初审" in text  # the record page keeps the return
     assert "公开的办公电话，已核实" in text and "误报" in text
 
+    # the 误报 of an approved item feed the unit's baseline, a scan --baseline file (hashes only)
+    baseline = clerk.get("/api/v1/baseline")
+    assert baseline.status_code == 200
+    assert sorted(baseline.json()["fingerprints"]) == sorted(fingerprints) and baseline.json()["version"] == 1
+    assert "13812345678" not in baseline.text
+    assert clients["other"].get("/api/v1/baseline").json()["fingerprints"] == []
+    baseline_file = tmp_path / "baseline.json"
+    baseline_file.write_bytes(baseline.content)
+    from click.testing import CliRunner
+
+    from cli import main
+
+    rescanned = CliRunner().invoke(main, [str(draft), "--baseline", str(baseline_file), "--format", "json", "--no-ocr"])
+    import json
+
+    assert json.loads(rescanned.output)["documents"][0]["findings"] == []
+
     history = clerk.get(f"/items/{item}").text
     for label in ("上传送审", "扫描完成", "核实发现", "签署", "下载"):
         assert label in history

@@ -31,7 +31,7 @@ from scanner.service.core import (
     service_of,
     wait_for,
 )
-from scanner.service.store import delete_item, signatures_of, unit_items
+from scanner.service.store import delete_item, signatures_of, unit_baseline, unit_items
 from scanner.service.workflow import STATUS_LABELS, WorkflowError
 from scanner.types import ScanResult
 
@@ -102,6 +102,15 @@ def list_scans(request: Request) -> list[dict[str, Any]]:
     principal = _principal(request, "scans:read")
     with service_of(request).sessions() as db:
         return [_status(item) for item in unit_items(db, principal.actor.unit_id)]
+
+
+@router.get("/baseline", summary="本单位基线：经审批认定为误报的发现（供 scan --baseline 使用，仅含指纹）")
+def get_baseline(request: Request) -> Response:
+    principal = _principal(request, "scans:read")
+    with service_of(request).sessions() as db:
+        baseline = unit_baseline(db, principal.actor.unit_id)
+    return Response(json.dumps(baseline, indent=2) + "\n", media_type="application/json",
+                    headers={"Content-Disposition": _attachment("secscan-baseline.json")})
 
 
 @router.get("/scans/{item_id}", summary="扫描结果（与命令行 --format json 相同）",

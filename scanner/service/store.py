@@ -175,3 +175,18 @@ def delete_item(session: Session, item: Item, actor: Actor) -> None:
     audit.record(session, actor=actor.name, action="delete", unit_id=item.unit_id, item_id=item.id,
                  filename=item.filename, status=item.status)
     session.delete(item)
+
+
+def unit_baseline(session: Session, unit_id: int) -> dict[str, Any]:
+    """The unit's accepted findings as a ``scan --baseline`` file: fingerprints decided 误报 on approved items.
+
+    Only items that went through 审批 (status ``approved``) count: a 误报
+    still under review is one person's word.  Like every baseline it holds
+    hashes only (scanner/baseline.py), never the text.
+    """
+    from scanner.baseline import BASELINE_VERSION
+
+    query = (select(Decision.fingerprint).join(Item, Item.id == Decision.item_id)
+             .where(Item.unit_id == unit_id, Item.status == "approved", Decision.decision == "false_positive"))
+    fingerprints = sorted(set(session.execute(query).scalars()))
+    return {"version": BASELINE_VERSION, "tool": "secscan", "fingerprints": fingerprints}
