@@ -512,6 +512,10 @@ from scanner.clean.command import clean_command  # noqa: E402 - registered after
 
 secscan.add_command(clean_command)
 
+from scanner.service.command import serve_command  # noqa: E402 - registered after the group it joins
+
+secscan.add_command(serve_command)
+
 
 if __name__ == "__main__":
     main()
