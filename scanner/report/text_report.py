@@ -22,6 +22,7 @@ from scanner.report.common import (
     display_path,
     display_title,
     documents_by_path,
+    masked,
     ordered_findings,
     part_label,
     place_label,
@@ -109,18 +110,18 @@ def _finding(
     lines = [
         f"  {number}. {severity} {category_label(finding.category)} · {_visible(place_label(doc, finding))}",
         f"     {context}",
-        f"     规则 {finding.rule}：{_visible(finding.message)}",
+        f"     规则 {finding.rule}：{_visible(masked(finding.message, finding, options))}",
     ]
     if finding.basis:
         lines.append(f"     依据：{finding.basis}")
     if options.verbose:
         lines.append(f"     为何命中：命中文字“{_visible(redact(finding.text) if options.redact_excerpts else finding.text)}”"
                      f"，位置 {finding.location.start}–{finding.location.end}（{part_label(finding.location.part)}）")
-        lines.extend(f"       · {_visible(item)}" for item in finding.evidence)
+        lines.extend(f"       · {_visible(masked(item, finding, options))}" for item in finding.evidence)
         if finding.fingerprint:
             lines.append(f"     指纹：{finding.fingerprint}")
     elif finding.evidence:
-        lines.append("     证据：" + "；".join(_visible(item) for item in finding.evidence))
+        lines.append("     证据：" + "；".join(_visible(masked(item, finding, options)) for item in finding.evidence))
     return lines
 
 
