@@ -259,30 +259,6 @@ def context_text(doc: DocumentResult, finding: Finding, context_chars: int | Non
     return "".join(context_parts(doc, finding, context_chars))
 
 
-def sheet_checklist(findings: Iterable[Finding]) -> dict[str, bool]:
-    """The approval sheet's checklist, ticked from findings that count (not info).
-
-    商业秘密 has no category of its own: it is ticked when a finding's
-    message or basis speaks of trade secrets or tendering (标底, 招标),
-    which 《政府信息公开条例》第十五条 withholds as trade secrets.
-    """
-    ticks = {"国家秘密": False, "内部敏感事项": False, "商业秘密": False, "个人隐私": False}
-    for finding in findings:
-        if finding.severity is Severity.INFO:
-            continue
-        words = finding.message + finding.basis
-        trade = any(word in words for word in ("商业秘密", "标底", "招标", "投标"))
-        if finding.category == "classified-marking":
-            ticks["国家秘密"] = True
-        elif finding.category == "personal-info":
-            ticks["个人隐私"] = True
-        elif trade:
-            ticks["商业秘密"] = True
-        elif finding.category in ("internal-marking", "sensitive-content"):
-            ticks["内部敏感事项"] = True
-    return ticks
-
-
 def secrecy_suggestion(doc: DocumentResult) -> str:
     """是否涉密: what the tool suggests; a person decides."""
     if any(f.category == "classified-marking" and f.severity is Severity.BLOCK for f in doc.findings):
