@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from scanner.findings import SPREADSHEET_FORMATS, cell_name, reading_order
 from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+
+if TYPE_CHECKING:
+    from scanner.match import Dropped
 
 # Default number of characters either side of a match when a renderer cuts
 # its own context from the units (the finding's own context uses 24).
@@ -51,6 +55,8 @@ class ReportOptions:
     redact_excerpts: bool = False
     # a line for the summary, e.g. which configuration file was used
     notes: tuple[str, ...] = ()
+    # verbose text report: the candidates the matcher dropped, by document path (scanner.explain)
+    dropped: Mapping[str, Sequence[Dropped]] = field(default_factory=dict)
 
 
 # At the top of every report that quotes text which may be a state or work secret.

@@ -22,6 +22,7 @@ from scanner.report.common import (
     display_path,
     display_title,
     documents_by_path,
+    location_label,
     masked,
     ordered_findings,
     part_label,
@@ -92,6 +93,13 @@ def _document(doc: DocumentResult, options: ReportOptions, paint: _Painter) -> s
         lines.append("  未发现问题。")
     for number, finding in enumerate(findings, 1):
         lines.extend(_finding(number, doc, finding, options, paint))
+    if options.verbose and options.dropped.get(doc.path):
+        dropped = options.dropped[doc.path]
+        lines.append(paint(_DIM, f"  已排除的候选（{len(dropped)}条，不计入结论）："))
+        for item in dropped:
+            text = redact(item.text) if options.redact_excerpts else item.text
+            lines.append(paint(_DIM, f"    · {item.rule} “{_visible(text)}” {_visible(location_label(item.location))}："
+                                     f"{_visible(item.reason)}"))
     return "\n".join(lines) + "\n"
 
 
