@@ -46,6 +46,12 @@ def test_cell_in_json_text_html_and_sarif(roster: Path) -> None:
     sarif = json.loads(_scan("--format", "sarif", str(roster)))
     result = next(r for r in sarif["runs"][0]["results"] if MOBILE in json.dumps(r, ensure_ascii=False))
     assert "人员名单!C12" in json.dumps(result, ensure_ascii=False)
+    sheet = roster.with_name("sheet.docx")
+    _scan("--format", "docx", "-o", str(sheet), str(roster))
+    import docx
+
+    words = "".join(node.text or "" for node in docx.Document(str(sheet)).element.iter() if node.tag.endswith("}t"))
+    assert "人员名单!C12" in words  # the attachment page locates the finding by cell
 
 
 def test_cell_survives_a_batch_run(roster: Path, tmp_path: Path) -> None:
