@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -247,3 +249,29 @@ def test_refusal_as_json(tmp_path: Path) -> None:
     assert proof["ok"] is False and proof["refused"] and proof["source"] == str(broken)
     assert not (tmp_path / "out.docx").exists()
     assert not outcome.stdout.startswith("清理")
+
+
+# ---------------------------------------------------------------- LibreOffice reads the clean copies
+
+SOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_reads_the_clean_copies(tmp_path: Path) -> None:
+    book, styled = tmp_path / "book.clean.xlsx", tmp_path / "styled.clean.docx"
+    assert clean(formula_book(tmp_path / "book.xlsx"), "-o", book, "--hidden").exit_code in (0, 1)
+    assert clean(styled_docx(tmp_path / "styled.docx"), "-o", styled, "--hidden").exit_code in (0, 1)
+    out = tmp_path / "out"
+    for source, target in ((book, "csv:Text - txt - csv (StarCalc):44,34,76"), (styled, "txt:Text (encoded):UTF8")):
+        completed = subprocess.run(
+            [SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
+             target, "--outdir", str(out), str(source)],
+            capture_output=True, timeout=300, check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+    rows = (out / "book.clean.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].split(",")[:3] == ["合计", "5", "内部数据"] and rows[1].split(",")[1] == "8", rows
+    assert rows[2].split(",")[1:3] == ["10", "7"] and rows[3].split(",")[3] == "14", rows
+    text = (out / "styled.clean.txt").read_text(encoding="utf-8-sig")
+    assert all(visible in text for visible in VISIBLE_TEXTS)
+    assert not any(hidden in text for hidden in HIDDEN_TEXTS)
