@@ -261,8 +261,11 @@ def test_libreoffice_reads_the_clean_copies(tmp_path: Path) -> None:
     book, styled = tmp_path / "book.clean.xlsx", tmp_path / "styled.clean.docx"
     assert clean(formula_book(tmp_path / "book.xlsx"), "-o", book, "--hidden").exit_code in (0, 1)
     assert clean(styled_docx(tmp_path / "styled.docx"), "-o", styled, "--hidden").exit_code in (0, 1)
+    charted = tmp_path / "chart.clean.xlsx"
+    assert clean(chart_book(tmp_path / "chart.xlsx"), "-o", charted, "--hidden").exit_code in (0, 1)
     out = tmp_path / "out"
-    for source, target in ((book, "csv:Text - txt - csv (StarCalc):44,34,76"), (styled, "txt:Text (encoded):UTF8")):
+    for source, target in ((book, "csv:Text - txt - csv (StarCalc):44,34,76"), (styled, "txt:Text (encoded):UTF8"),
+                           (charted, "pdf")):
         completed = subprocess.run(
             [SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
              target, "--outdir", str(out), str(source)],
@@ -275,3 +278,64 @@ def test_libreoffice_reads_the_clean_copies(tmp_path: Path) -> None:
     text = (out / "styled.clean.txt").read_text(encoding="utf-8-sig")
     assert all(visible in text for visible in VISIBLE_TEXTS)
     assert not any(hidden in text for hidden in HIDDEN_TEXTS)
+    assert (out / "chart.clean.pdf").stat().st_size > 1000  # the chart with literal data renders
+
+
+def chart_book(path: Path, *, cached: bool = True) -> Path:
+    """A chart on the visible sheet whose series name, categories and values read the hidden sheet."""
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference, Series
+
+    book = Workbook()
+    shown = book.active
+    shown.title = "汇总"
+    shown["A1"] = "合计"
+    hidden = book.create_sheet("底稿")
+    for row in (["张三", 5], ["李四", 4], ["王五", 3]):
+        hidden.append(row)
+    hidden["C1"] = "拟提拔人选票数"
+    hidden.sheet_state = "hidden"
+    chart = BarChart()
+    chart.series.append(Series(Reference(hidden, min_col=2, min_row=1, max_row=3), title="x"))
+    chart.set_categories(Reference(hidden, min_col=1, min_row=1, max_row=3))
+    shown.add_chart(chart, "C3")
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/charts/chart1.xml").decode()
+
+    def points(values: list[str]) -> str:
+        return f'<ptCount val="{len(values)}"/>' + "".join(
+            f'<pt idx="{i}"><v>{v}</v></pt>' for i, v in enumerate(values))
+
+    name = "<strCache>" + points(["拟提拔人选票数"]) + "</strCache>" if cached else ""
+    xml = xml.replace("<tx><v>x</v></tx>", f"<tx><strRef><f>'底稿'!$C$1</f>{name}</strRef></tx>")
+    categories = "<strCache>" + points(["张三", "李四", "王五"]) + "</strCache>" if cached else ""
+    xml = xml.replace("<cat><numRef><f>'底稿'!$A$1:$A$3</f></numRef></cat>",
+                      f"<cat><strRef><f>'底稿'!$A$1:$A$3</f>{categories}</strRef></cat>")
+    values = "<numCache><formatCode>General</formatCode>" + points(["5", "4", "3"]) + "</numCache>" if cached else ""
+    xml = xml.replace("<val><numRef><f>'底稿'!$B$1:$B$3</f></numRef></val>",
+                      f"<val><numRef><f>'底稿'!$B$1:$B$3</f>{values}</numRef></val>")
+    assert xml.count("'底稿'!") == 3
+    _replace_members(path, {"xl/charts/chart1.xml": xml.encode()})
+    return path
+
+
+def test_chart_series_on_a_removed_hidden_sheet_keep_their_saved_values(tmp_path: Path) -> None:
+    target = tmp_path / "chart.clean.xlsx"
+    outcome = clean(chart_book(tmp_path / "chart.xlsx"), "-o", target, "--hidden")
+    assert "引用隐藏工作表的图表数据（已替换为保存的数值）" in outcome.output, outcome.output
+    with zipfile.ZipFile(target) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert "底稿" not in chart and "<f>" not in chart and "Ref>" not in chart
+    assert "<tx><v>拟提拔人选票数</v></tx>" in chart
+    assert re.search(r"<cat><strLit><ptCount val=\"3\"/><pt idx=\"0\"><v>张三</v>", chart)
+    assert re.search(r"<val><numLit><formatCode>General</formatCode><ptCount val=\"3\"/>", chart)
+    import openpyxl
+
+    assert openpyxl.load_workbook(target).sheetnames == ["汇总"]
+
+
+def test_chart_series_without_saved_values_are_refused(tmp_path: Path) -> None:
+    target = tmp_path / "chart.clean.xlsx"
+    outcome = clean(chart_book(tmp_path / "chart.xlsx", cached=False), "-o", target, "--hidden")
+    assert outcome.exit_code == 1 and "没有保存数值" in outcome.output and not target.exists()

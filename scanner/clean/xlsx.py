@@ -8,7 +8,8 @@ still holds the hidden sheet's text has not been cleaned.  A formula on a
 remaining sheet that refers to a removed sheet (``底稿!B2``, ``'底 稿'!A1:A9``,
 or a defined name that pointed there) would turn into ``#REF!``: it is
 replaced by the value Excel saved for it, and a workbook that saved no
-value for such a formula is refused (recalculate and save it first).
+value for such a formula is refused (recalculate and save it first).  A
+chart series that reads a removed sheet keeps its saved values as literals.
 """
 
 from __future__ import annotations
@@ -52,8 +53,12 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
             names.extend(_remove_sheet(package, name, target))
             package.dropped.append(name)
             package.note("隐藏的工作表")
-        if package.dropped and _freeze_references(package, package.dropped, names):
-            package.note("引用隐藏工作表的公式（已替换为保存的计算结果）")
+        if package.dropped:
+            pattern = _reference_pattern(package.dropped, names)
+            if _freeze_references(package, pattern):
+                package.note("引用隐藏工作表的公式（已替换为保存的计算结果）")
+            if _freeze_chart_references(package, pattern):
+                package.note("引用隐藏工作表的图表数据（已替换为保存的数值）")
     for _name, target, _hidden in _sheets(package):
         for kind in COMMENT_KINDS:
             if package.remove_related(target, kind):
@@ -132,12 +137,11 @@ def _reference_pattern(sheets: list[str], names: list[str]) -> re.Pattern[str]:
     return re.compile("|".join([*quoted, *plain, *defined]))
 
 
-def _freeze_references(package: Package, sheets: list[str], names: list[str]) -> bool:
+def _freeze_references(package: Package, pattern: re.Pattern[str]) -> bool:
     """Formulas that refer to a removed sheet (or a name defined on it) become the values Excel saved.
 
     Raises :class:`PackageError` when such a formula has no saved value.
     """
-    pattern = _reference_pattern(sheets, names)
     changed = False
     for sheet_name, target, _hidden in _sheets(package):
         root = package.xml(target)
@@ -253,3 +257,47 @@ def _clean_workbook(package: Package) -> None:
             root.remove(holder)
             package.touch(WORKBOOK)
             package.note("文件保存路径")
+
+
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+# A chart's reference to cells and the literal that holds the same values, and the cache it keeps them in.
+_LITERALS = {_C + "numRef": (_C + "numLit", _C + "numCache"), _C + "strRef": (_C + "strLit", _C + "strCache")}
+
+
+def _freeze_chart_references(package: Package, pattern: re.Pattern[str]) -> bool:
+    """Chart series that read a removed sheet keep the values the chart saved, as literals.
+
+    ``c:numRef``/``c:strRef`` become ``c:numLit``/``c:strLit`` holding their
+    cache; a series name (``c:tx``) becomes its cached text.  Raises
+    :class:`PackageError` when such a reference has no cache, or is a
+    multi-level category reference (which has no literal form).
+    """
+    changed = False
+    charts = [name for name in package.names if name.startswith("xl/charts/") and name.endswith(".xml")
+              and "/_rels/" not in name]
+    for name in charts:
+        root = package.xml(name)
+        for element in list(root.iter(*_LITERALS, _C + "multiLvlStrRef")):
+            formula = element.find(_C + "f")
+            if formula is None or not formula.text or not pattern.search(formula.text):
+                continue
+            if element.tag not in _LITERALS:
+                raise PackageError(f"图表 {name} 的多级分类引用了被删除的隐藏工作表，无法替换为数值 / a multi-level "
+                                   "chart category refers to a removed hidden sheet")
+            literal, cache_tag = _LITERALS[element.tag]
+            cache = element.find(cache_tag)
+            parent = element.getparent()
+            if cache is None or parent is None:
+                raise PackageError(f"图表 {name} 引用了被删除的隐藏工作表，但没有保存数值 / a chart series refers to a "
+                                   "removed hidden sheet and has no saved values")
+            if parent.tag == _C + "tx":  # a series name: its text, not a literal list
+                replacement = element.makeelement(_C + "v", {})
+                replacement.text = "".join(v.text or "" for v in cache.iter(_C + "v"))
+            else:
+                replacement = element.makeelement(literal, {})
+                for child in list(cache):
+                    replacement.append(child)
+            parent.replace(element, replacement)
+            changed = True
+            package.touch(name)
+    return changed
