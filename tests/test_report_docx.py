@@ -122,6 +122,7 @@ def test_positive_evidence_is_listed_not_counted():
     assert "阻止0处、需审查0处、提示0处" in text and "发现（0条）" in text
     assert "（此件公开发布）——第1页 第1段 正文：公开属性标注为主动公开" in text
     assert "及1条可以发布的佐证见附页" in text
+    assert "二、可以发布的佐证（不计入问题）" in text and "三、已检查且未见问题的内容" in text  # no empty section 二
 
 
 def test_redacted_sheet_quotes_nothing():

@@ -322,7 +322,8 @@ def _add_attachment(document: DocxDocument, doc: DocumentResult, listed: list[sh
     about.alignment = WD_ALIGN_PARAGRAPH.CENTER
     about.paragraph_format.space_after = Pt(4)
     _run(about, f"（{SHEET_TITLE}《{_clip(display_title(doc), 40)}》的附页）", size=9)
-    _section(document, f"一、发现（{len(listed)}条）")
+    numerals = iter("一二三四")
+    _section(document, f"{next(numerals)}、发现（{len(listed)}条）")
     if listed:
         table = document.add_table(rows=1, cols=5)
         table.style = document.styles["Table Grid"]
@@ -341,13 +342,13 @@ def _add_attachment(document: DocxDocument, doc: DocumentResult, listed: list[sh
     else:
         _run(document.add_paragraph(), "工具初筛未发现问题。", size=9)
     if doc.errors:
-        _section(document, "二、无法读取的部分（须人工查看原件）")
+        _section(document, f"{next(numerals)}、无法读取的部分（须人工查看原件）")
         for error in doc.errors:
             _run(document.add_paragraph(), f"· {plain_reason(error)}", size=9, colour=_RED)
-    _section(document, "三、可以发布的佐证（不计入问题）")
+    _section(document, f"{next(numerals)}、可以发布的佐证（不计入问题）")
     for line in evidence or ["无"]:
         _run(document.add_paragraph(), f"· {line}", size=9)
-    _section(document, "四、已检查且未见问题的内容")
+    _section(document, f"{next(numerals)}、已检查且未见问题的内容")
     for line in sheet.checked_clean(doc, listed):
         _run(document.add_paragraph(), f"· {line}", size=9)
 
