@@ -184,7 +184,7 @@ def load_catalogue(
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
+        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path)
         for rule in _rules_of(data, str(path), raw):
             previous = rules.get(rule.id)
             # A user file may override a shipped rule on purpose; any other
@@ -208,6 +208,18 @@ def load_catalogue(
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
+
+
+def _user_data(raw: bytes, path: Path) -> Any:
+    """A user's rule file: YAML, or a plain word list (``.txt``, see :mod:`scanner.wordlist`)."""
+    from scanner.wordlist import WordListError, is_word_list, word_list_data
+
+    if not is_word_list(path):
+        return _yaml_data(raw, str(path))
+    try:
+        return word_list_data(raw, path)
+    except WordListError as error:
+        raise CatalogueError(str(error)) from error
 
 
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:

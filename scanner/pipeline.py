@@ -24,7 +24,7 @@ from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import DocumentViews, reading_order
+from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, located_in_cells, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
@@ -237,6 +237,8 @@ def analyse(
         *settings.matcher.match(views, joined=joined, found=found),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    if extraction.format in SPREADSHEET_FORMATS:
+        findings = located_in_cells(findings, extraction.units)
     if members is not None:
         findings.extend(members.findings)
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None
