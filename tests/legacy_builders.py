@@ -210,3 +210,145 @@ def _fib(lengths: list[int], pairs: list[tuple[int, int]]) -> bytes:
     flat = [value for pair in pairs for value in pair]
     fclcb = struct.pack("<H", 93) + struct.pack(f"<{len(flat)}I", *flat)
     return base + words + longs + fclcb + struct.pack("<H", 0)
+
+
+# -- Excel 97-2003 (BIFF8, [MS-XLS]) -----------------------------------------------------------------
+
+MAX_RECORD = 8224  # the largest record body BIFF8 allows; longer data goes on in CONTINUE records
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _xl_string(text: str, length_bytes: int = 2) -> bytes:
+    """An XLUnicodeString (``length_bytes`` 2) or ShortXLUnicodeString (1): count, fHighByte=1, UTF-16LE."""
+    return struct.pack("<H" if length_bytes == 2 else "<B", len(text)) + b"\x01" + text.encode("utf-16-le")
+
+
+def _sst(strings: list[str]) -> bytes:
+    """The shared string table, split into CONTINUE records between strings (each string is short)."""
+    records, body = [], struct.pack("<II", len(strings), len(strings))
+    kind = 0x00FC
+    for text in strings:
+        item = _xl_string(text)
+        if len(body) + len(item) > MAX_RECORD:
+            records.append(_record(kind, body))
+            kind, body = 0x003C, b""
+        body += item
+    records.append(_record(kind, body))
+    return b"".join(records)
+
+
+def _bof(kind: int) -> bytes:
+    # BIFF8 (0x0600), substream type (5 globals, 0x10 sheet), build/year, file history flags, lowest version
+    return _record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0006))
+
+
+def _note_records(object_id: int, row: int, col: int, author: str, text: str, *, note: bool = True) -> bytes:
+    """OBJ (ftCmo: a note, 0x19, or a text box, 0x06), TXO with its text and formatting runs, then NOTE."""
+    cmo = struct.pack("<HHHHH12x", 0x15, 0x12, 0x19 if note else 0x06, object_id, 0x4011)
+    obj = _record(0x005D, cmo + (struct.pack("<HH22x", 0x0D, 0x16) if note else b"") + bytes(4))
+    runs = struct.pack("<HH4xHH4x", 0, 0, len(text), 0)
+    txo = _record(0x01B6, struct.pack("<HH6sHHH4x", 0x0212, 0, bytes(6), len(text), len(runs), 0))
+    txo += _record(0x003C, b"\x01" + text.encode("utf-16-le")) + _record(0x003C, runs)
+    if not note:
+        return obj + txo
+    return obj + txo + _record(0x001C, struct.pack("<HHHH", row, col, 0, object_id) + _xl_string(author) + b"\0")
+
+
+def _formats() -> bytes:
+    """One FONT and the 16 XF records every workbook has: 15 style XFs, then cell XF 15 (General)."""
+    font = _record(0x0031, struct.pack("<HHHHHBBBB", 220, 0, 0x7FFF, 400, 0, 0, 0, 0x86, 0) + _xl_string("宋体", 1))
+    style = _record(0x00E0, struct.pack("<HHH", 0, 0, 0xFFF5) + bytes(14))
+    cell = _record(0x00E0, struct.pack("<HHH", 0, 0, 0x0001) + bytes(14))
+    return font + style * 15 + cell
+
+
+def biff8_sheet(
+    cells: dict[tuple[int, int], str | float],
+    *,
+    header: str = "",
+    footer: str = "",
+    notes: dict[tuple[int, int], tuple[str, str]] | None = None,
+    hidden_rows: Sequence[int] = (),
+    hidden_cols: Sequence[int] = (),
+    formulas: dict[tuple[int, int], str] | None = None,
+    textbox: str = "",
+) -> dict[str, object]:
+    """One worksheet for :func:`biff8_workbook` (0-based rows and columns)."""
+    return {"cells": cells, "header": header, "footer": footer, "notes": notes or {}, "hidden_rows": hidden_rows,
+            "hidden_cols": hidden_cols, "formulas": formulas or {}, "textbox": textbox}
+
+
+def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None) -> bytes:
+    """The ``Workbook`` stream of an Excel 97-2003 file.
+
+    Globals: BOF, one BOUNDSHEET per sheet (its ``hsState`` from ``states``:
+    0 visible, 1 hidden, 2 very hidden), the SST, EOF.  Each sheet: BOF,
+    DIMENSIONS, HEADER/FOOTER, COLINFO for hidden columns, ROW records
+    (``fDyZero`` 0x20 for hidden rows), LABELSST and NUMBER cells, FORMULA
+    cells whose cached result is a string (followed by its STRING record),
+    notes (OBJ + TXO + NOTE) and a text box (OBJ + TXO), EOF.
+    """
+    strings: list[str] = []
+    index: dict[str, int] = {}
+    bodies = []
+    for spec in sheets.values():
+        records = [_bof(0x10)]
+        cells: dict[tuple[int, int], str | float] = spec["cells"]  # type: ignore[assignment]
+        formulas: dict[tuple[int, int], str] = spec["formulas"]  # type: ignore[assignment]
+        places = [*cells, *formulas]
+        rows = 1 + max((r for r, _ in places), default=0)
+        cols = 1 + max((c for _, c in places), default=0)
+        records.append(_record(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0)))
+        for kind, text in ((0x0014, spec["header"]), (0x0015, spec["footer"])):
+            if text:
+                records.append(_record(kind, _xl_string(str(text))))
+        for col in spec["hidden_cols"]:  # type: ignore[attr-defined]
+            records.append(_record(0x007D, struct.pack("<HHHHHH", col, col, 2560, 15, 0x0001, 0)))
+        for row in sorted({r for r, _ in places}):
+            flags = 0x0100 | (0x20 if row in spec["hidden_rows"] else 0)  # type: ignore[operator]
+            records.append(_record(0x0208, struct.pack("<HHHHHHI", row, 0, cols, 255, 0, 0, flags | (15 << 16))))
+        for (row, col), value in sorted(cells.items()):
+            if isinstance(value, str):
+                if value not in index:
+                    index[value] = len(strings)
+                    strings.append(value)
+                records.append(_record(0x00FD, struct.pack("<HHHI", row, col, 15, index[value])))
+            else:
+                records.append(_record(0x0203, struct.pack("<HHHd", row, col, 15, float(value))))
+        for (row, col), cached in sorted(formulas.items()):
+            # a string result: byte 0 = 0, bytes 6-7 = 0xFFFF; the formula is =A1&"" (tRef, tStr, tConcat)
+            rgce = struct.pack("<BHH", 0x24, 0, 0xC000) + b"\x17" + struct.pack("<BB", 0, 0) + b"\x08"
+            result = bytes(6) + b"\xff\xff"
+            records.append(_record(0x0006, struct.pack("<HHH", row, col, 15) + result
+                                   + struct.pack("<HIH", 0x0002, 0, len(rgce)) + rgce))
+            records.append(_record(0x0207, _xl_string(cached)))
+        notes: dict[tuple[int, int], tuple[str, str]] = spec["notes"]  # type: ignore[assignment]
+        for number, ((row, col), (author, text)) in enumerate(sorted(notes.items()), 1):
+            records.append(_note_records(number, row, col, author, text))
+        if spec["textbox"]:
+            records.append(_note_records(len(notes) + 1, 0, 0, "", str(spec["textbox"]), note=False))
+        records.append(_record(0x000A, b""))
+        bodies.append(b"".join(records))
+    names = list(sheets)
+    states = states or {}
+    boundsheet_size = sum(4 + 8 + 2 * len(name) for name in names)
+    head = _bof(0x05) + _record(0x0042, struct.pack("<H", 1200)) + _formats()  # CODEPAGE: UTF-16
+    sst = _sst(strings)
+    offset = len(head) + boundsheet_size + len(sst) + 4
+    boundsheets = b""
+    for name, body in zip(names, bodies):
+        boundsheets += _record(0x0085, struct.pack("<IBB", offset, states.get(name, 0), 0) + _xl_string(name, 1))
+        offset += len(body)
+    return head + boundsheets + sst + _record(0x000A, b"") + b"".join(bodies)
+
+
+def xls(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None,
+        properties: dict[int, str] | None = None) -> bytes:
+    """An Excel 97-2003 ``.xls`` (or WPS ``.et``): the BIFF8 workbook in a compound file."""
+    streams = {"Workbook": biff8_workbook(sheets, states=states)}
+    if properties:
+        streams["\x05SummaryInformation"] = summary_information(properties)
+    return compound_file(streams)

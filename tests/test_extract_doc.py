@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx
 from legacy_builders import compound_file, word97
+from libreoffice import convert, needs_libreoffice
 
 from scanner.extract import extract_bytes, extract_path, sniff
 from scanner.pipeline import scan_bytes
@@ -102,21 +101,6 @@ def test_encrypted_corrupt_and_foreign_compound_files_are_errors():
     assert extract_bytes(truncated, "a.doc").errors
     not_word = compound_file({"WordDocument": b"\x00" * 64})
     assert "FIB" in extract_bytes(not_word, "a.doc").errors[0]
-
-
-LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-needs_libreoffice = pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
-
-
-def convert(path: Path, to: str) -> Path:
-    subprocess.run(
-        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{path.parent}/lo-profile", "--convert-to", to,
-         "--outdir", str(path.parent), str(path)],
-        check=True, capture_output=True, timeout=120,
-    )
-    target = path.with_suffix("." + to.split(":")[0])
-    assert target.exists(), f"LibreOffice wrote no {target.name}"
-    return target
 
 
 @needs_libreoffice

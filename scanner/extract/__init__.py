@@ -35,6 +35,7 @@ REGISTRY = {
     "tar": "archive",
     "gzip": "archive",
     "doc": "doc",
+    "xls": "xls",
     "eml": "mail",
     "msg": "mail",
     "image": "image",

@@ -27,7 +27,6 @@ body paragraphs, ``source`` says which story (``页眉 第1节``, ``批注 张�
 
 from __future__ import annotations
 
-import io
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from itertools import pairwise
 
 from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
+from scanner.extract._ole import decode_property, ole_properties, open_ole
 
 # fibRgLw97 indexes of the story lengths, in their CP order, and the part of each story
 _STORIES = ((3, "body"), (4, "footnote"), (5, "header"), (6, "body"), (7, "comment"), (8, "endnote"),
@@ -50,13 +50,7 @@ _DROP = dict.fromkeys([0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x0C], None) | {0x07:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except (OSError, ValueError, IndexError, struct.error) as error:
-        raise ExtractError(f"Word 97-2003 文件的复合文档结构已损坏 / corrupt OLE compound file: {error}") from error
-    with ole:
+    with open_ole(data, "Word 97-2003") as ole:
         if not ole.exists("WordDocument"):
             raise ExtractError("不是 Word 97-2003 文档（缺少 WordDocument 流） / no WordDocument stream")
         word = ole.openstream("WordDocument").read()
@@ -68,7 +62,7 @@ def extract(data: bytes, out: ContainerCollector) -> None:
             raise ExtractError(f"Word 文档缺少 {table_name} 流 / missing {table_name} stream")
         table = ole.openstream(table_name).read()
         _Reader(word, table, fib, out).read()
-        _properties(ole, out)
+        ole_properties(ole, out)
         _objects(ole, out)
 
 
@@ -314,35 +308,6 @@ def _xsts(blob: bytes) -> list[str]:
     return names
 
 
-_PROPERTY_FIELDS = ("title", "subject", "author", "keywords", "comments", "last_saved_by", "category", "company",
-                    "manager")
-
-
-def _properties(ole: object, out: ContainerCollector) -> None:
-    """Summary and document summary properties (title, author, keywords, company …) as metadata."""
-    try:
-        meta = ole.get_metadata()  # type: ignore[attr-defined]
-    except (OSError, ValueError, IndexError, struct.error, UnicodeDecodeError) as error:
-        out.error(f"文档属性无法读取 / document properties unreadable: {type(error).__name__}: {error}")
-        return
-    for name in _PROPERTY_FIELDS:
-        value = getattr(meta, name, None)
-        if isinstance(value, bytes):
-            value = _decode_property(value)
-        if value and str(value).strip():
-            out.add(str(value), part="metadata", source=f"属性 {name}", numbered=False)
-
-
-def _decode_property(value: bytes) -> str:
-    value = value.rstrip(b"\0")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return value.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return value.decode("cp1252", "replace")
-
-
 def _objects(ole: object, out: ContainerCollector) -> None:
     """Embedded objects under ObjectPool: files go to the pipeline, the rest is listed as unread."""
     entries = ole.listdir(streams=True, storages=True)  # type: ignore[attr-defined]
@@ -378,6 +343,6 @@ def _ole10_native(raw: bytes) -> tuple[str, bytes]:
         size = struct.unpack_from("<I", raw, position)[0]
         position += 4 + size  # the temporary path
         size = struct.unpack_from("<I", raw, position)[0]
-        return _decode_property(strings[0]), raw[position + 4 : position + 4 + size]
+        return decode_property(strings[0]), raw[position + 4 : position + 4 + size]
     except (ValueError, struct.error):
         return "", b""

@@ -11,12 +11,13 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc", "image")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc",
+            "xls", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
-    "legacy-office": "旧版 Office 二进制格式（doc/xls/ppt）不支持，请另存为 docx/xlsx/pptx 后再审查 "
-    "/ legacy binary Office format is not supported",
+    "legacy-office": "旧版 Office 复合文档无法识别（不是可读取的 doc/xls/ppt/msg，或文件已损坏），请另存为 docx/xlsx/pptx 后再审查 "
+    "/ unrecognised or damaged compound (OLE2) file",
     "image": "图像文件，无法读取其中文字（需人工或 OCR 审查） / image file: text cannot be read",
     "rtf": "RTF 格式不支持，请另存为 docx 后再审查 / RTF is not supported",
     "odf": "ODF 格式（odt/ods/odp）不支持，请另存为 docx/xlsx/pptx / OpenDocument is not supported",
@@ -29,10 +30,18 @@ _GZIP = b"\x1f\x8b\x08"
 # the start of a mail (RFC 5322): header fields only, one of them a mail's own
 _MAIL_HEADER = re.compile(rb"[A-Za-z][A-Za-z0-9-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
 _MAIL_FIELDS = re.compile(rb"^(?:received|return-path|message-id|mime-version|from|to|subject|date|x-mailer|delivered-to):", re.IGNORECASE | re.MULTILINE)
-# OLE stream names (UTF-16LE in the directory) that say which legacy format a compound file is
+# Streams at the root of a compound file that say which legacy format it is, in the order asked
+# (a .doc may hold a workbook object deeper down: only the root's own streams decide)
+_OLE_ROOT_KINDS = (
+    ("EncryptionInfo", "encrypted-office"),
+    ("WordDocument", "doc"),
+    ("Workbook", "xls"),
+    ("Book", "xls"),  # Excel 5/95 and some WPS .et files
+)
+# the same names as UTF-16LE bytes, searched for where the directory cannot be read
 _OLE_KINDS = (
     ("__substg1.0_".encode("utf-16-le"), "msg"),
-    ("WordDocument".encode("utf-16-le"), "doc"),
+    *((name.encode("utf-16-le"), kind) for name, kind in _OLE_ROOT_KINDS[1:]),
 )
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
@@ -53,14 +62,7 @@ def sniff(data: bytes, name: str = "") -> str:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, hint)
     if head.startswith(_OLE):
-        # An encrypted docx/xlsx/pptx is an OLE container holding the
-        # encrypted package and an EncryptionInfo stream.
-        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
-            return "encrypted-office"
-        for stream, kind in _OLE_KINDS:
-            if stream in data:
-                return kind
-        return "legacy-office"
+        return _ole_kind(data)
     if head.startswith(_SEVENZIP):
         return "7z"
     if head.startswith(_RAR):
@@ -89,6 +91,28 @@ def suffix_of(path: str) -> str:
     name = next((part for part in reversed(path.split("/")) if part and part != "."), "")
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _ole_kind(data: bytes) -> str:
+    """The format of a compound file (OLE2) by the streams at its root.
+
+    An encrypted docx/xlsx/pptx is a compound file holding the encrypted
+    package and an ``EncryptionInfo`` stream.  Where olefile cannot read the
+    directory (a damaged file), the stream names are looked for in the bytes,
+    so that the format's own reader reports the damage.
+    """
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            root = {entry[0] for entry in ole.listdir(streams=True, storages=True) if len(entry) == 1}
+    except Exception:  # noqa: BLE001 - olefile raises many types for damaged input; the byte search decides then
+        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
+            return "encrypted-office"
+        return next((kind for stream, kind in _OLE_KINDS if stream in data), "legacy-office")
+    if any(name.startswith("__substg1.0_") for name in root):
+        return "msg"
+    return next((kind for name, kind in _OLE_ROOT_KINDS if name in root), "legacy-office")
 
 
 def _zip_kind(data: bytes, hint: str) -> str:
