@@ -352,3 +352,121 @@ def xls(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None =
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
+
+
+# -- PowerPoint 97-2003 ([MS-PPT]) -------------------------------------------------------------------
+
+
+def _ppt_record(kind: int, body: bytes, *, instance: int = 0, container: bool = False) -> bytes:
+    return struct.pack("<HHI", (instance << 4) | (0xF if container else 0), kind, len(body)) + body
+
+
+def _ppt_text(text: str, text_type: int) -> bytes:
+    """TextHeaderAtom (the placeholder's text type) and a TextCharsAtom (UTF-16LE; paragraphs end in \\r)."""
+    return _ppt_record(0x0F9F, struct.pack("<I", text_type)) + _ppt_record(0x0FA0, text.encode("utf-16-le"))
+
+
+def _ppt_drawing(texts: Sequence[str]) -> bytes:
+    """PPDrawing → OfficeArtDgContainer → SpgrContainer, one SpContainer with a ClientTextbox per text."""
+    shapes = b"".join(
+        _ppt_record(0xF004, _ppt_record(0xF00D, _ppt_text(text, 4), container=True), container=True) for text in texts
+    )
+    return _ppt_record(0x040C, _ppt_record(0xF002, _ppt_record(0xF003, shapes, container=True), container=True),
+                       container=True)
+
+
+def ppt(
+    slides: Sequence[Sequence[str]],
+    *,
+    titles: Sequence[str] = (),
+    notes: dict[int, str] | None = None,
+    hidden: Sequence[int] = (),
+    master: str = "",
+    old_text: str = "",
+    properties: dict[int, str] | None = None,
+    embedded: bytes = b"",
+    picture: bytes = b"",
+) -> bytes:
+    """A PowerPoint 97-2003 .ppt: ``slides`` are the text boxes drawn on each slide.
+
+    ``titles`` are placeholder texts kept in the slide list (SlideListWithText),
+    as PowerPoint stores titles; ``notes`` maps 1-based slide numbers to notes
+    pages; ``hidden`` holds 1-based numbers of hidden slides
+    (SlideShowSlideInfoAtom.fHidden); ``master`` is a text box on the main
+    master; ``old_text`` is a slide of an earlier save left in the stream,
+    which no persist directory entry names any more; ``embedded`` is the
+    bytes of an embedded OLE object (an ExOleObjStg, zlib-compressed);
+    ``picture`` a PNG in the Pictures stream.  The persist directory has
+    ids 1 (document), 2 (master), then each slide and notes page, then the
+    embedded object; one UserEditAtom; the Current User stream points at it.
+    """
+    notes = notes or {}
+    persist: dict[int, int] = {}
+    stream = b""
+    if old_text:
+        stream += _ppt_record(0x03EE, _ppt_drawing([old_text]), container=True)
+    next_id = 3
+    slide_ids = {}
+    notes_ids = {}
+    for number in range(1, len(slides) + 1):
+        slide_ids[number] = next_id
+        next_id += 1
+        if number in notes:
+            notes_ids[number] = next_id
+            next_id += 1
+    object_id = next_id if embedded else 0
+    # the master
+    persist[2] = len(stream)
+    master_atom = _ppt_record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0, 0, 0, 0))
+    stream += _ppt_record(0x03F8, master_atom + _ppt_drawing([master] if master else []), container=True)
+    for number, texts in enumerate(slides, start=1):
+        persist[slide_ids[number]] = len(stream)
+        # SlideAtom: geom, placeholder types, masterIdRef, notesIdRef (the notes' slide id), flags
+        atom = _ppt_record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0x80000000, 0x100 + number if number in notes
+                                               else 0, 0, 0))
+        info = _ppt_record(0x03F9, struct.pack("<IIBBHB3x", 0, 0, 0, 0, 0x0004 if number in hidden else 0, 0))
+        stream += _ppt_record(0x03EE, atom + info + _ppt_drawing(texts), container=True)
+        if number in notes:
+            persist[notes_ids[number]] = len(stream)
+            notes_atom = _ppt_record(0x03F1, struct.pack("<IHH", 0x100 + number, 0, 0))
+            stream += _ppt_record(0x03F0, notes_atom + _ppt_drawing([notes[number]]), container=True)
+    if embedded:
+        import zlib
+
+        persist[object_id] = len(stream)
+        stream += _ppt_record(0x1011, struct.pack("<I", len(embedded)) + zlib.compress(embedded), instance=1)
+
+    def slide_list(instance: int, entries: list[tuple[int, int, str]]) -> bytes:
+        body = b""
+        for persist_id, slide_id, text in entries:
+            body += _ppt_record(0x03F3, struct.pack("<IIiII", persist_id, 0, 1 if text else 0, slide_id, 0))
+            if text:
+                body += _ppt_text(text, 0)
+        return _ppt_record(0x0FF0, body, instance=instance, container=True)
+
+    document_atom = _ppt_record(0x03E9, struct.pack("<IIIIIIHHBBBB", 5760, 4320, 4320, 5760, 1, 2, 0, 0, 0, 0, 0, 0))
+    lists = slide_list(1, [(2, 0x80000000, "")])
+    lists += slide_list(0, [(slide_ids[n], 0x100 + n, titles[n - 1] if n <= len(titles)
+                                 else "") for n in slide_ids])
+    if notes_ids:
+        lists += slide_list(2, [(notes_ids[n], 0x100 + n, "") for n in notes_ids])
+    persist[1] = len(stream)
+    stream += _ppt_record(0x03E8, document_atom + lists + _ppt_record(0x03EA, b""), container=True)
+    directory_offset = len(stream)
+    ids = sorted(persist)
+    body = struct.pack("<I", ids[0] | (len(ids) << 20)) + b"".join(struct.pack("<I", persist[i]) for i in ids)
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+    stream += _ppt_record(0x1772, body)
+    edit_offset = len(stream)
+    stream += _ppt_record(0x0FF5, struct.pack("<IHBBIIIIHH", 256 + len(slides), 0, 0, 3, 0, directory_offset, 1,
+                                              max(ids) + 1, 1, 0))
+    user = b"secscan"
+    current = _ppt_record(0x0FF6, struct.pack("<IIIHHBBH", 0x14, 0xE391C05F, edit_offset, len(user), 0x03F4, 3, 0, 0)
+                          + user + struct.pack("<I", 8))
+    streams = {"PowerPoint Document": stream, "Current User": current}
+    if picture:
+        # an OfficeArtBlipPNG: one 16-byte UID (instance 0x6E0), the tag byte, the PNG
+        streams["Pictures"] = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    if properties:
+        streams["\x05SummaryInformation"] = summary_information(properties)
+    return compound_file(streams)

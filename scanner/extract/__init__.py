@@ -36,6 +36,7 @@ REGISTRY = {
     "gzip": "archive",
     "doc": "doc",
     "xls": "xls",
+    "ppt": "ppt",
     "eml": "mail",
     "msg": "mail",
     "image": "image",

@@ -12,7 +12,7 @@ import zipfile
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
 READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc",
-            "xls", "image")
+            "xls", "ppt", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -37,6 +37,7 @@ _OLE_ROOT_KINDS = (
     ("WordDocument", "doc"),
     ("Workbook", "xls"),
     ("Book", "xls"),  # Excel 5/95 and some WPS .et files
+    ("PowerPoint Document", "ppt"),
 )
 # the same names as UTF-16LE bytes, searched for where the directory cannot be read
 _OLE_KINDS = (
