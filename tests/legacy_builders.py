@@ -470,3 +470,98 @@ def ppt(
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
+
+
+# -- RTF -----------------------------------------------------------------------------------------------
+
+
+def rtf_escape(text: str, *, gbk: bool = True) -> str:
+    """Non-ASCII text as Word and WPS write it: GBK bytes as \\'hh escapes, or \\uN with a ``?`` fallback."""
+    out = []
+    for char in text:
+        if char in "\\{}":
+            out.append("\\" + char)
+        elif ord(char) < 128:
+            out.append(char)
+        elif gbk:
+            try:
+                out.append("".join(f"\\'{byte:02x}" for byte in char.encode("gbk")))
+            except UnicodeEncodeError:
+                out.append(f"\\u{ord(char) if ord(char) < 32768 else ord(char) - 65536}?")
+        else:
+            out.append(f"\\u{ord(char) if ord(char) < 32768 else ord(char) - 65536}?")
+    return "".join(out)
+
+
+def rtf(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    annotation: tuple[str, str] | None = None,
+    deleted: str = "",
+    hidden: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    info: dict[str, str] | None = None,
+    objdata: bytes = b"",
+    picture: bytes = b"",
+    unicode_body: bool = False,
+) -> bytes:
+    """An RTF document as Word writes one: a GBK code page (\\ansicpg936, a font with \\fcharset134), a font
+    table, colour table, style sheet and generator (all skipped by readers), then ``\\info`` properties,
+    header/footer, the body paragraphs (``\\'hh`` escapes, or ``\\uN`` with ``unicode_body``), a deleted
+    revision (``\\deleted``), hidden text (``\\v``), a footnote, an annotation (author, text), a shape's
+    text box, a table, an embedded OLE1 object (``objdata``: its native data, class ``Package`` holding
+    a packaged file) and a PNG picture.
+    """
+    e = rtf_escape
+    parts = [r"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fnil\fcharset134 \'cb\'ce\'cc\'e5;}{\f1\fswiss\fcharset0 Arial;}}"
+             r"{\colortbl;\red0\green0\blue0;}{\stylesheet{\qj\f0\fs21 Normal;}}{\*\generator secscan tests;}"]
+    if info:
+        parts.append("{\\info" + "".join(f"{{\\{key} {e(value)}}}" for key, value in info.items())
+                     + r"{\creatim\yr2026\mo12\dy7\hr9\min0}}")
+    parts.append(r"\paperw11906\paperh16838\margl1800\margr1800")
+    if header:
+        parts.append(f"{{\\header\\pard\\plain\\qc\\f0 {e(header)}\\par}}")
+    if footer:
+        parts.append(f"{{\\footer\\pard\\plain\\qc\\f0 {e(footer)}\\par}}")
+    for index, paragraph in enumerate(body):
+        text = e(paragraph, gbk=not unicode_body)
+        if index == 0 and annotation:
+            author, note = annotation
+            text += (f"{{\\*\\atnid {e(author)}}}{{\\*\\atnauthor {e(author)}}}\\chatn"
+                     f"{{\\*\\annotation{{\\*\\atnref 1}}{{\\*\\atndate 0}}\\pard\\plain\\f0 {e(note)}}}")
+        if index == len(body) - 1 and footnote:
+            text += f"{{\\super\\chftn}}{{\\footnote\\pard\\plain\\f0{{\\super\\chftn}} {e(footnote)}}}"
+        parts.append(f"\\pard\\plain\\qj\\f0 {text}\\par\n")
+    if deleted:
+        parts.append(f"\\pard\\plain\\f0{{\\deleted\\revauthdel1\\revdttmdel0 {e(deleted)}}}\\par\n")
+    if hidden:
+        parts.append(f"\\pard\\plain\\f0{{\\v {e(hidden)}}}\\par\n")
+    if textbox:
+        parts.append(r"{\shp{\*\shpinst\shpleft0\shptop0\shpright2000\shpbottom1000{\sp{\sn shapeType}{\sv 202}}"
+                     f"{{\\shptxt\\pard\\plain\\f0 {e(textbox)}\\par}}}}{{\\shprslt{{\\*\\do\\dobxcolumn{{\\dptxbx"
+                     f"{{\\pard\\plain {e(textbox)}\\par}}}}}}}}}}\n")
+    for row in table:
+        cells = "".join(f"\\pard\\intbl\\f0 {e(cell)}\\cell" for cell in row)
+        edges = "".join(f"\\cellx{2000 * (n + 1)}" for n in range(len(row)))
+        parts.append(f"\\trowd{edges}{cells}\\row\n")
+    if objdata:
+        package = b"\x02\x00" + b"attachment.docx\0" + b"C:\\attachment.docx\0" + b"\x00\x00\x03\x00"
+        temp = b"C:\\Temp\\attachment.docx\0"
+        package += struct.pack("<I", len(temp)) + temp + struct.pack("<I", len(objdata)) + objdata
+        ole1 = struct.pack("<II", 0x00000501, 2)
+        for name in (b"Package\0", b"\0", b"\0"):
+            ole1 += struct.pack("<I", len(name)) + name
+        ole1 += struct.pack("<I", len(package)) + package
+        hexa = ole1.hex()
+        lines = "\n".join(hexa[i : i + 128] for i in range(0, len(hexa), 128))
+        parts.append(r"{\object\objemb{\*\objclass Package}\objw1000\objh1000{\*\objdata " + lines + "}"
+                     r"{\result{\pard attachment.docx\par}}}" + "\n")
+    if picture:
+        parts.append(r"{\*\shppict{\pict\pngblip\picw100\pich100 " + picture.hex() + "}}"
+                     r"{\nonshppict{\pict\wmetafile8 0100}}" + "\n")
+    parts.append("}")
+    return "".join(parts).encode("ascii")

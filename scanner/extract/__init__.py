@@ -37,6 +37,7 @@ REGISTRY = {
     "doc": "doc",
     "xls": "xls",
     "ppt": "ppt",
+    "rtf": "rtf",
     "eml": "mail",
     "msg": "mail",
     "image": "image",

@@ -52,3 +52,46 @@ def decode_property(value: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return value.decode("cp1252", "replace")
+
+
+def ole10_native(raw: bytes) -> tuple[str, bytes]:
+    """The label and the bytes of a packaged file (the ``\\x01Ole10Native`` stream of an OLE Package)."""
+    try:
+        position = 6  # total size (4), then 2 bytes of flags
+        strings = []
+        for _ in range(2):  # label, then the original path
+            end = raw.index(b"\0", position)
+            strings.append(raw[position:end])
+            position = end + 1
+        position += 4  # reserved
+        size = struct.unpack_from("<I", raw, position)[0]
+        position += 4 + size  # the temporary path
+        size = struct.unpack_from("<I", raw, position)[0]
+        return decode_property(strings[0]), raw[position + 4 : position + 4 + size]
+    except (ValueError, struct.error):
+        return "", b""
+
+
+def unwrap_object(data: bytes) -> tuple[str, bytes]:
+    """The file inside an embedded OLE object's storage: (its label or "", its bytes).
+
+    An Office document embedded in another is a compound file holding the
+    document's package (``Package``: a docx/xlsx/pptx), a packaged file
+    (``\x01Ole10Native``: any file dropped into the document), or the
+    document itself (a .doc/.xls object); the last is returned as it is.
+    """
+    import olefile
+
+    if not data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "", data
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            if ole.exists("Package"):
+                return "", ole.openstream("Package").read()
+            if ole.exists("\x01Ole10Native"):
+                return ole10_native(ole.openstream("\x01Ole10Native").read())
+            if ole.exists("CONTENTS"):  # a PDF or another file kept whole by its server
+                return "", ole.openstream("CONTENTS").read()
+    except (OSError, ValueError, IndexError, struct.error):
+        pass
+    return "", data

@@ -34,7 +34,7 @@ from itertools import pairwise
 
 from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._ole import decode_property, ole_properties, open_ole
+from scanner.extract._ole import ole10_native, ole_properties, open_ole
 
 # fibRgLw97 indexes of the story lengths, in their CP order, and the part of each story
 _STORIES = ((3, "body"), (4, "footnote"), (5, "header"), (6, "body"), (7, "comment"), (8, "endnote"),
@@ -321,28 +321,10 @@ def _objects(ole: object, out: ContainerCollector) -> None:
                 out.embed(f"{name}.zip" if data[:2] == b"PK" else name, data, part="embedded",
                           source=f"嵌入对象 {name}")
         elif "\x01Ole10Native" in streams:
-            label, data = _ole10_native(ole.openstream([*storage, "\x01Ole10Native"]).read())  # type: ignore[attr-defined]
+            label, data = ole10_native(ole.openstream([*storage, "\x01Ole10Native"]).read())  # type: ignore[attr-defined]
             if data and out.may_embed(label or name):
                 out.embed(label or name, data, part="embedded", source=f"嵌入对象 {label or name}")
         else:
             out.notice(EMBEDDED_IMAGE_RULE, part="embedded", source=f"ObjectPool/{name}",
                        detail=f"嵌入对象 {name}（{'、'.join(sorted(streams))}）未能读取")
             out.cover(f"ObjectPool/{name}", "embedded", "unread", "embedded OLE object")
-
-
-def _ole10_native(raw: bytes) -> tuple[str, bytes]:
-    """The label and the bytes of a packaged file (the ``\\x01Ole10Native`` stream of an OLE Package)."""
-    try:
-        position = 6  # total size (4), then 2 bytes of flags
-        strings = []
-        for _ in range(2):  # label, then the original path
-            end = raw.index(b"\0", position)
-            strings.append(raw[position:end])
-            position = end + 1
-        position += 4  # reserved
-        size = struct.unpack_from("<I", raw, position)[0]
-        position += 4 + size  # the temporary path
-        size = struct.unpack_from("<I", raw, position)[0]
-        return decode_property(strings[0]), raw[position + 4 : position + 4 + size]
-    except (ValueError, struct.error):
-        return "", b""

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from scanner.extract._common import HIDDEN_SLIDE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
 from scanner.extract._images import MIN_PICTURE_BYTES
-from scanner.extract._ole import ole_properties, open_ole
+from scanner.extract._ole import ole_properties, open_ole, unwrap_object
 from scanner.types import ImageRef
 
 _DOCUMENT, _SLIDE, _SLIDE_ATOM, _NOTES, _MAIN_MASTER, _SLIDE_SHOW_INFO = 0x03E8, 0x03EE, 0x03EF, 0x03F0, 0x03F8, 0x03F9
@@ -284,6 +284,8 @@ class _Presentation:
             if len(raw) < size:
                 self.out.unread(name, "embedded", "嵌入对象过大或被截断 / object too large or truncated", part="embedded")
                 return
+        label, raw = unwrap_object(raw)  # the document or file the object's storage holds
+        name = label or name
         if raw and self.out.may_embed(name):
             self.out.embed(name, raw, part="embedded")
 
