@@ -565,3 +565,200 @@ def rtf(
                      r"{\nonshppict{\pict\wmetafile8 0100}}" + "\n")
     parts.append("}")
     return "".join(parts).encode("ascii")
+
+
+# -- OpenDocument (ODF 1.2) ------------------------------------------------------------------------------
+
+_ODF_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.2"'
+)
+_ODF_MIME = {"text": "application/vnd.oasis.opendocument.text",
+             "spreadsheet": "application/vnd.oasis.opendocument.spreadsheet",
+             "presentation": "application/vnd.oasis.opendocument.presentation"}
+
+
+def _x(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def odf_package(kind: str, body: str, *, automatic_styles: str = "", master: str = "",
+                meta: dict[str, str] | None = None, members: dict[str, bytes] | None = None,
+                encrypted: bool = False) -> bytes:
+    """An OpenDocument zip: ``mimetype`` first and stored, content.xml with ``body`` inside
+    ``office:<kind>``, styles.xml with the ``master`` page's content, meta.xml, the manifest."""
+    import io
+    import zipfile
+
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
+               f"<office:automatic-styles>{automatic_styles}</office:automatic-styles>"
+               f"<office:body><office:{kind}>{body}</office:{kind}></office:body></office:document-content>")
+    styles = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {_ODF_NS}><office:styles/>'
+              f'<office:master-styles><style:master-page style:name="Standard">{master}</style:master-page>'
+              "</office:master-styles></office:document-styles>")
+    fields = "".join(f"<{name}>{_x(value)}</{name}>" for name, value in (meta or {}).items())
+    meta_xml = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {_ODF_NS}><office:meta>{fields}'
+                "</office:meta></office:document-meta>")
+    entries = "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="text/xml">'
+                      + ('<manifest:encryption-data manifest:checksum-type="SHA1" manifest:checksum="x"/>' if encrypted
+                         else "") + "</manifest:file-entry>" for name in ("content.xml", "styles.xml", "meta.xml"))
+    # every member is listed: LibreOffice refuses a package whose manifest leaves one out
+    entries += "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type='
+                       f'"{"image/png" if name.endswith(".png") else "text/xml"}"/>' for name in members or {})
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODF_MIME[kind]}"/>{entries}'
+                "</manifest:manifest>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), _ODF_MIME[kind], compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("styles.xml", styles)
+        archive.writestr("meta.xml", meta_xml)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+_HIDDEN_STYLE = ('<style:style style:name="Hidden" style:family="text"><style:text-properties text:display="none"/>'
+                 "</style:style>")
+
+
+def odt(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    annotation: tuple[str, str] | None = None,
+    deleted: tuple[str, str] | None = None,
+    hidden_span: str = "",
+    hidden_section: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    meta: dict[str, str] | None = None,
+    embedded_text: str = "",
+    picture: bytes = b"",
+) -> bytes:
+    """A text document: ``body`` paragraphs; ``annotation`` (author, text) and ``footnote`` on the first;
+    ``deleted`` (author, text) a tracked deletion; ``hidden_span`` text in a ``text:display="none"``
+    style; ``hidden_section`` a section with ``text:display="none"``; ``textbox`` a frame's text box;
+    ``embedded_text`` the text of an embedded ODF object (``Object 1/content.xml``)."""
+    parts = []
+    if deleted:
+        author, text = deleted
+        parts.append('<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info>'
+                     f"<dc:creator>{_x(author)}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date></office:change-info>"
+                     f"<text:p>{_x(text)}</text:p></text:deletion></text:changed-region></text:tracked-changes>")
+    for index, paragraph in enumerate(body):
+        extra = ""
+        if index == 0 and annotation:
+            extra += (f"<office:annotation><dc:creator>{_x(annotation[0])}</dc:creator>"
+                      f"<text:p>{_x(annotation[1])}</text:p></office:annotation>")
+        if index == 0 and footnote:
+            extra += ('<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+                      f"<text:note-body><text:p>{_x(footnote)}</text:p></text:note-body></text:note>")
+        if index == 0 and deleted:
+            extra += '<text:change text:change-id="ct1"/>'
+        parts.append(f"<text:p>{_x(paragraph)}{extra}</text:p>")
+    if hidden_span:
+        parts.append(f'<text:p>可见的文字<text:span text:style-name="Hidden">{_x(hidden_span)}</text:span></text:p>')
+    if hidden_section:
+        parts.append(f'<text:section text:name="S1" text:display="none"><text:p>{_x(hidden_section)}</text:p>'
+                     "</text:section>")
+    if textbox:
+        parts.append('<text:p><draw:frame draw:name="Frame1" svg:width="5cm" svg:height="2cm"><draw:text-box>'
+                     f"<text:p>{_x(textbox)}</text:p></draw:text-box></draw:frame></text:p>")
+    if table:
+        rows = "".join("<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{_x(cell)}</text:p></table:table-cell>'
+            for cell in row) + "</table:table-row>" for row in table)
+        parts.append(f'<table:table table:name="表格1"><table:table-column table:number-columns-repeated='
+                     f'"{len(table[0])}"/>{rows}</table:table>')
+    members = {}
+    if embedded_text:
+        parts.append('<text:p><draw:frame draw:name="Object1"><draw:object xlink:href="./Object 1" xlink:type="simple"/>'
+                     "</draw:frame></text:p>")
+        members["Object 1/content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}><office:body><office:text>'
+            f"<text:p>{_x(embedded_text)}</text:p></office:text></office:body></office:document-content>").encode()
+    if picture:
+        members["Pictures/image1.png"] = picture
+        parts.append('<text:p><draw:frame draw:name="Image1"><draw:image xlink:href="Pictures/image1.png"/>'
+                     "</draw:frame></text:p>")
+    master = ""
+    if header:
+        master += f"<style:header><text:p>{_x(header)}</text:p></style:header>"
+    if footer:
+        master += f"<style:footer><text:p>{_x(footer)}</text:p></style:footer>"
+    return odf_package("text", "".join(parts), automatic_styles=_HIDDEN_STYLE, master=master, meta=meta,
+                       members=members)
+
+
+def ods(
+    sheets: dict[str, dict[tuple[int, int], str]],
+    *,
+    hidden_sheets: Sequence[str] = (),
+    hidden_rows: dict[str, Sequence[int]] | None = None,
+    hidden_cols: dict[str, Sequence[int]] | None = None,
+    annotations: dict[tuple[str, int, int], str] | None = None,
+    header: str = "",
+) -> bytes:
+    """A spreadsheet: each sheet's cells (0-based row, column → text), rows padded with repeated empty cells
+    and a trailing block of 1,048,000 repeated empty rows (as office suites write it)."""
+    hidden_rows, hidden_cols, annotations = hidden_rows or {}, hidden_cols or {}, annotations or {}
+    body = []
+    for name, cells in sheets.items():
+        style = ' table:style-name="HiddenTable"' if name in hidden_sheets else ""
+        width = 1 + max((c for _, c in cells), default=0)
+        columns = "".join(f'<table:table-column table:visibility="{"collapse" if c in hidden_cols.get(name, ()) else "visible"}"/>'
+                          for c in range(width))
+        rows = []
+        for row in range(1 + max((r for r, _ in cells), default=0)):
+            row_cells = []
+            for col in range(width):
+                text = cells.get((row, col))
+                note = annotations.get((name, row, col))
+                inner = (f"<office:annotation><dc:creator>审核人</dc:creator><text:p>{_x(note)}</text:p></office:annotation>"
+                         if note else "") + (f"<text:p>{_x(text)}</text:p>" if text else "")
+                row_cells.append(f'<table:table-cell office:value-type="string">{inner}</table:table-cell>' if inner
+                                 else "<table:table-cell/>")
+            row_cells.append('<table:table-cell table:number-columns-repeated="16000"/>')
+            visibility = ' table:visibility="collapse"' if row in hidden_rows.get(name, ()) else ""
+            rows.append(f"<table:table-row{visibility}>{''.join(row_cells)}</table:table-row>")
+        rows.append('<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>')
+        body.append(f'<table:table table:name="{_x(name)}"{style}>{columns}{"".join(rows)}</table:table>')
+    styles = ('<style:style style:name="HiddenTable" style:family="table"><style:table-properties table:display="false"/>'
+              "</style:style>")
+    master = f"<style:header><text:p>{_x(header)}</text:p></style:header>" if header else ""
+    return odf_package("spreadsheet", "".join(body), automatic_styles=styles, master=master)
+
+
+def odp(slides: Sequence[Sequence[str]], *, notes: dict[int, str] | None = None, hidden: Sequence[int] = (),
+        master: str = "") -> bytes:
+    """A presentation: each slide's text boxes; ``notes`` by 1-based slide; ``hidden`` slides by a page style."""
+    notes = notes or {}
+    pages = []
+    for number, texts in enumerate(slides, start=1):
+        style = ' draw:style-name="HiddenPage"' if number in hidden else ""
+        frames = "".join(f'<draw:frame presentation:class="outline"><draw:text-box><text:p>{_x(text)}</text:p>'
+                         "</draw:text-box></draw:frame>" for text in texts)
+        frames += '<draw:frame presentation:class="page-number"><draw:text-box><text:p>&lt;number&gt;</text:p></draw:text-box></draw:frame>'
+        if number in notes:
+            frames += (f'<presentation:notes><draw:frame presentation:class="notes"><draw:text-box><text:p>'
+                       f"{_x(notes[number])}</text:p></draw:text-box></draw:frame></presentation:notes>")
+        pages.append(f'<draw:page draw:name="page{number}"{style}>{frames}</draw:page>')
+    styles = ('<style:style style:name="HiddenPage" style:family="drawing-page"><style:drawing-page-properties '
+              'presentation:visibility="hidden"/></style:style>')
+    master_xml = (f"<draw:frame><draw:text-box><text:p>{_x(master)}</text:p></draw:text-box></draw:frame>"
+                  if master else "")
+    return odf_package("presentation", "".join(pages), automatic_styles=styles, master=master_xml)

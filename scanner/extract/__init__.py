@@ -38,6 +38,7 @@ REGISTRY = {
     "xls": "xls",
     "ppt": "ppt",
     "rtf": "rtf",
+    "odf": "odf",
     "eml": "mail",
     "msg": "mail",
     "image": "image",

@@ -12,14 +12,13 @@ import zipfile
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
 READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc",
-            "xls", "ppt", "rtf", "image")
+            "xls", "ppt", "rtf", "odf", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
     "legacy-office": "旧版 Office 复合文档无法识别（不是可读取的 doc/xls/ppt/msg，或文件已损坏），请另存为 docx/xlsx/pptx 后再审查 "
     "/ unrecognised or damaged compound (OLE2) file",
     "image": "图像文件，无法读取其中文字（需人工或 OCR 审查） / image file: text cannot be read",
-    "odf": "ODF 格式（odt/ods/odp）不支持，请另存为 docx/xlsx/pptx / OpenDocument is not supported",
 }
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
