@@ -762,3 +762,86 @@ def odp(slides: Sequence[Sequence[str]], *, notes: dict[int, str] | None = None,
     master_xml = (f"<draw:frame><draw:text-box><text:p>{_x(master)}</text:p></draw:text-box></draw:frame>"
                   if master else "")
     return odf_package("presentation", "".join(pages), automatic_styles=styles, master=master_xml)
+
+
+# -- Word 2003 XML and web archives --------------------------------------------------------------------
+
+
+def wordml(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    comment: tuple[str, str] | None = None,
+    deleted: str = "",
+    hidden: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    properties: dict[str, str] | None = None,
+) -> bytes:
+    """A Word 2003 XML document as Word writes it (``w:wordDocument``): ``comment`` (author, text) and
+    ``footnote`` in the first paragraph, ``deleted`` an ``aml:annotation`` Word.Deletion, ``hidden`` a
+    ``w:vanish`` run, ``textbox`` a VML text box, header and footer in the section properties."""
+    def run(text: str, props: str = "") -> str:
+        return f"<w:r>{props}<w:t>{_x(text)}</w:t></w:r>"
+
+    paragraphs = []
+    for index, text in enumerate(body):
+        extra = ""
+        if index == 0 and comment:
+            extra += (f'<w:r><aml:annotation aml:id="0" aml:author="{_x(comment[0])}" w:type="Word.Comment">'
+                      f"<aml:content><w:p>{run(comment[1])}</w:p></aml:content></aml:annotation></w:r>")
+        if index == 0 and footnote:
+            extra += f"<w:r><w:footnote><w:p>{run(footnote)}</w:p></w:footnote></w:r>"
+        paragraphs.append(f"<w:p>{run(text)}{extra}</w:p>")
+    if deleted:
+        paragraphs.append(f'<w:p><aml:annotation aml:id="1" aml:author="张三" w:type="Word.Deletion"><aml:content>'
+                          f"<w:r><w:delText>{_x(deleted)}</w:delText></w:r></aml:content></aml:annotation></w:p>")
+    if hidden:
+        paragraphs.append(f"<w:p>{run(hidden, '<w:rPr><w:vanish/></w:rPr>')}</w:p>")
+    if textbox:
+        paragraphs.append(f'<w:p><w:r><w:pict><v:shape style="width:200pt;height:50pt"><v:textbox><w:txbxContent>'
+                          f"<w:p>{run(textbox)}</w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r></w:p>")
+    if table:
+        rows = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in row) + "</w:tr>"
+                       for row in table)
+        paragraphs.append(f"<w:tbl>{rows}</w:tbl>")
+    section = "<w:sectPr>"
+    if header:
+        section += f'<w:hdr w:type="odd"><w:p>{run(header)}</w:p></w:hdr>'
+    if footer:
+        section += f'<w:ftr w:type="odd"><w:p>{run(footer)}</w:p></w:ftr>'
+    section += "</w:sectPr>"
+    props = "".join(f"<o:{name}>{_x(value)}</o:{name}>" for name, value in (properties or {}).items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<?mso-application progid="Word.Document"?>\n'
+        '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml" '
+        'xmlns:aml="http://schemas.microsoft.com/aml/2001/core" xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office">'
+        f"<o:DocumentProperties>{props}</o:DocumentProperties>"
+        f"<w:body>{''.join(paragraphs)}{section}</w:body></w:wordDocument>"
+    ).encode()
+
+
+def mht(html: str, *, pictures: dict[str, bytes] | None = None, charset: str = "gb2312") -> bytes:
+    """A web archive as Word saves a document "as a single file web page" (and often names it .doc):
+    MIME headers, a multipart/related body with the quoted-printable HTML and base64 pictures."""
+    import base64
+    import quopri
+
+    boundary = "----=_NextPart_01DB0000.12345678"
+    parts = [
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/related; boundary="{boundary}"\r\n\r\n'
+        "此文档为“单个文件网页”，也称为“Web 档案”文件。\r\n".encode("gb2312").decode("latin-1"),
+    ]
+    body = quopri.encodestring(html.encode(charset)).decode("ascii")
+    parts.append(f"--{boundary}\r\nContent-Location: file:///C:/notice.htm\r\nContent-Transfer-Encoding: "
+                 f'quoted-printable\r\nContent-Type: text/html; charset="{charset}"\r\n\r\n{body}\r\n')
+    for name, data in (pictures or {}).items():
+        encoded = base64.encodebytes(data).decode("ascii")
+        parts.append(f"--{boundary}\r\nContent-Location: file:///C:/notice.files/{name}\r\n"
+                     f"Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\n{encoded}\r\n")
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode("latin-1")

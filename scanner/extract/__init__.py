@@ -39,6 +39,8 @@ REGISTRY = {
     "ppt": "ppt",
     "rtf": "rtf",
     "odf": "odf",
+    "wordml": "wordml",
+    "mht": "mail",  # a web archive is a MIME message: its HTML and pictures are its parts
     "eml": "mail",
     "msg": "mail",
     "image": "image",

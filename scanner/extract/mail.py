@@ -7,7 +7,9 @@ decoded, go to the pipeline as embedded documents, so an attached PDF
 marked 秘密★6个月 is found as ``附件 通知.pdf``, and a forwarded mail inside
 a mail is read in turn.  ``.eml`` uses the standard library's parser with
 ``policy.default`` (it decodes RFC 2047 names and transfer encodings);
-``.msg`` uses extract-msg, imported only when one is read.
+``.msg`` uses extract-msg, imported only when one is read.  A web archive
+(``.mht``, also saved by Word as ``.doc``) is a MIME message too: its HTML
+page is read as the body and its pictures as members.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scanner.extract._container import ContainerCollector
 
 HEADER_SOURCE = "邮件头"
 BODY_SOURCE = "邮件正文"
+WEB_PAGE = "网页正文"  # the HTML of a web archive (.mht)
 _SHOWN_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date")
 
 
@@ -69,7 +72,8 @@ def _parts(message: Message, out: ContainerCollector, counter: list[int]) -> Non
     text = _text(message)
     if content_type == "text/html":
         # the HTML extractor reads its hidden layers too (comments, hidden elements, titles)
-        _attach(out, f"{BODY_SOURCE}{counter[0]}.html", text.encode("utf-8"), part="body")
+        name = f"{WEB_PAGE if out.format == 'mht' else BODY_SOURCE}{counter[0]}.html"
+        _attach(out, name, text.encode("utf-8"), part="body")
     else:
         for line in text.splitlines():
             out.add(line, source=BODY_SOURCE)

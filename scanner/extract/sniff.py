@@ -12,7 +12,7 @@ import zipfile
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
 READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc",
-            "xls", "ppt", "rtf", "odf", "image")
+            "xls", "ppt", "rtf", "odf", "wordml", "mht", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
@@ -43,6 +43,8 @@ _OLE_KINDS = (
     *((name.encode("utf-16-le"), kind) for name, kind in _OLE_ROOT_KINDS[1:]),
 )
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
+# Word 2003 XML: the root element in the WordprocessingML 2003 namespace (saved as .doc or .xml)
+_WORDML = re.compile(rb"<w:wordDocument\b[^>]*schemas\.microsoft\.com/office/word/2003/wordml")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
 _OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
@@ -74,6 +76,10 @@ def sniff(data: bytes, name: str = "") -> str:
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if _WORDML.search(head):
+        return "wordml"
+    if _looks_like_mht(head):
+        return "mht"
     if _looks_html(head, hint):
         return "html"
     if _looks_like_mail(head, hint):
@@ -149,6 +155,16 @@ def _looks_html(head: bytes, hint: str) -> bool:
     return (hint == "html" and head.lstrip().startswith(b"<")) or bool(
         hint == "html" and _HTML_ANYWHERE.search(head)
     )
+
+
+def _looks_like_mht(head: bytes) -> bool:
+    """A web archive (MHTML, a "single file web page" Word and browsers save as .mht or .doc):
+    header fields at the start, one of them ``Content-Type: multipart/related``."""
+    position = 0
+    while (match := _MAIL_HEADER.match(head, position)) is not None:
+        position = match.end()
+    fields = head[:position].lower()
+    return b"mime-version:" in fields and re.search(rb"content-type:\s*multipart/related", fields) is not None
 
 
 def _looks_like_mail(head: bytes, hint: str) -> bool:
