@@ -60,6 +60,95 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
     return header + body
 
 
+def compound_file_tree(streams: dict[str, bytes]) -> bytes:
+    """A version-3 compound file with storages (``"storage/stream"`` keys) and exact stream sizes.
+
+    Unlike :func:`compound_file`, streams shorter than the 4,096-byte cutoff
+    live in the mini stream (64-byte mini sectors, chained by the mini FAT,
+    stored as the root entry's stream), as [MS-CFB] 2.4 and 2.5 require: an
+    Outlook .msg keeps dozens of short property streams whose readers use
+    the streams' sizes.  Each storage's children form a right-leaning chain
+    in [MS-CFB] name order.
+    """
+    paths = {tuple(key.split("/")): data for key, data in streams.items()}
+    storages = {path[:depth] for path in paths for depth in range(1, len(path))}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): [], **{storage: [] for storage in storages}}
+    for node in [*storages, *paths]:
+        children[node[:-1]].append(node)
+    for nodes in children.values():
+        nodes.sort(key=lambda node: (len(node[-1]), node[-1].upper()))
+    order: list[tuple[str, ...]] = []
+
+    def visit(node: tuple[str, ...]) -> None:
+        order.append(node)
+        for child in children.get(node, []):
+            visit(child)
+
+    visit(())
+    index = {node: number for number, node in enumerate(order)}
+    mini, minifat, places = b"", [], {}
+    big: dict[tuple[str, ...], bytes] = {}
+    for node in order:
+        if node not in paths:
+            continue
+        data = paths[node]
+        if len(data) >= MINI_CUTOFF:
+            big[node] = data
+            continue
+        count = -(-len(data) // 64)
+        places[node] = (len(minifat), len(data)) if count else (END, 0)
+        if count:
+            minifat += [*range(len(minifat) + 1, len(minifat) + count), END]
+        mini += data.ljust(count * 64, b"\0")
+    dir_sectors = -(-len(order) * 128 // SECTOR)
+    minifat_sectors = -(-len(minifat) * 4 // SECTOR)
+    mini_sectors = -(-len(mini) // SECTOR)
+    big_sectors = {node: -(-len(data) // SECTOR) for node, data in big.items()}
+    used = dir_sectors + minifat_sectors + mini_sectors + sum(big_sectors.values())
+    fat_sectors = 1
+    while fat_sectors * 128 < used + fat_sectors:
+        fat_sectors += 1
+    fat = [FAT_SECTOR] * fat_sectors
+
+    def chain(count: int) -> int:
+        start = len(fat) if count else END
+        fat.extend([*range(len(fat) + 1, len(fat) + count), END] if count else [])
+        return start
+
+    first_dir = chain(dir_sectors)
+    first_minifat = chain(minifat_sectors)
+    mini_start = chain(mini_sectors)
+    for node in big:
+        places[node] = (chain(big_sectors[node]), len(big[node]))
+    fat += [FREE] * (fat_sectors * 128 - len(fat))
+    directory = b""
+    for node in order:
+        siblings = children[node[:-1]] if node else [node]
+        position = siblings.index(node)
+        right = index[siblings[position + 1]] if node and position + 1 < len(siblings) else None
+        first_child = index[children[node][0]] if children.get(node) else None
+        if not node:
+            directory += _entry("Root Entry", 5, child=first_child, start=mini_start, size=len(mini))
+        elif node in paths:
+            start, size = places[node]
+            directory += _entry(node[-1], 2, right=right, start=start, size=size)
+        else:
+            directory += _entry(node[-1], 1, child=first_child, right=right, start=0, size=0)
+    directory = directory.ljust(dir_sectors * SECTOR, b"\0")
+    difat = list(range(fat_sectors)) + [FREE] * (109 - fat_sectors)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII109I",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+        0, fat_sectors, first_dir, 0, MINI_CUTOFF, first_minifat, minifat_sectors, END, 0, *difat,
+    )
+    body = b"".join(struct.pack("<128I", *fat[i : i + 128]) for i in range(0, len(fat), 128))
+    body += directory
+    body += struct.pack(f"<{len(minifat)}I", *minifat).ljust(minifat_sectors * SECTOR, b"\xff")
+    body += mini.ljust(mini_sectors * SECTOR, b"\0")
+    body += b"".join(data.ljust(big_sectors[node] * SECTOR, b"\0") for node, data in big.items())
+    return header + body
+
+
 def _entry(name: str, kind: int, *, child: int | None = None, right: int | None = None, start: int, size: int) -> bytes:
     encoded = (name + "\0").encode("utf-16-le")
     none = FREE
@@ -845,3 +934,42 @@ def mht(html: str, *, pictures: dict[str, bytes] | None = None, charset: str = "
                      f"Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\n{encoded}\r\n")
     parts.append(f"--{boundary}--\r\n")
     return "".join(parts).encode("latin-1")
+
+
+# -- Outlook .msg ([MS-OXMSG]) --------------------------------------------------------------------------
+
+
+def _properties_stream(header: bytes, fixed: dict[int, int], variable: dict[int, bytes]) -> bytes:
+    """A property stream: the header, then 16 bytes a property (tag, flags, value or size)."""
+    body = header
+    for tag, value in fixed.items():
+        body += struct.pack("<IIQ", tag, 0x06, value)
+    for tag, data in variable.items():
+        body += struct.pack("<IIII", tag, 0x06, len(data) + (2 if tag & 0xFFFF == 0x001F else 0), 0)
+    return body
+
+
+def msg(subject: str, body: str, *, sender: str = "办公室", attachments: dict[str, bytes] | None = None) -> bytes:
+    """An Outlook .msg: subject, plain-text body and sender as Unicode string properties
+    (``__substg1.0_<tag>`` streams), the top-level property stream, and one attachment storage
+    (``__attach_version1.0_#0000000N``, attached by value) per file."""
+    def text(value: str) -> bytes:
+        return value.encode("utf-16-le")
+
+    strings = {0x0037001F: text(subject), 0x1000001F: text(body), 0x0C1A001F: text(sender),
+               0x0042001F: text(sender), 0x001A001F: text("IPM.Note")}
+    streams = {f"__substg1.0_{tag:08X}": data for tag, data in strings.items()}
+    attachments = attachments or {}
+    header = struct.pack("<8xIIII8x", 0, len(attachments), 0, len(attachments))
+    streams["__properties_version1.0"] = _properties_stream(header, {0x0E070003: 0x01}, strings)
+    streams["__nameid_version1.0/__substg1.0_00020102"] = b""
+    streams["__nameid_version1.0/__substg1.0_00030102"] = b""
+    streams["__nameid_version1.0/__substg1.0_00040102"] = b""
+    for number, (name, data) in enumerate(attachments.items()):
+        storage = f"__attach_version1.0_#{number:08X}"
+        values = {0x3707001F: text(name), 0x3704001F: text(name[:8]), 0x3001001F: text(name), 0x37010102: data}
+        for tag, value in values.items():
+            streams[f"{storage}/__substg1.0_{tag:08X}"] = value
+        streams[f"{storage}/__properties_version1.0"] = _properties_stream(
+            bytes(8), {0x37050003: 1, 0x0E210003: number}, values)
+    return compound_file_tree(streams)

@@ -72,6 +72,19 @@ def ole10_native(raw: bytes) -> tuple[str, bytes]:
         return "", b""
 
 
+def short_streams(ole: Any) -> list[str]:
+    """Streams whose bytes end before their declared size (a cut-off file): olefile reads them short, silently."""
+    names = []
+    for path in ole.listdir(streams=True, storages=False):
+        name = "/".join(path)
+        try:
+            if len(ole.openstream(path).read()) < ole.get_size(name):
+                names.append(name)
+        except (OSError, ValueError, IndexError, struct.error):
+            names.append(name)
+    return names
+
+
 def unwrap_object(data: bytes) -> tuple[str, bytes]:
     """The file inside an embedded OLE object's storage: (its label or "", its bytes).
 

@@ -122,6 +122,14 @@ def _msg(data: bytes, out: ContainerCollector) -> None:
     """An Outlook .msg: properties from its OLE streams, read by extract-msg."""
     import extract_msg
 
+    from scanner.extract._ole import open_ole, short_streams
+
+    with open_ole(data, "Outlook 邮件（msg）") as ole:
+        short = short_streams(ole)
+    if short:
+        # extract-msg reads a cut-off stream without a word: an attachment would pass on half its bytes
+        out.error(f"Outlook 邮件被截断，{len(short)} 个数据流不完整（{'、'.join(short[:3])}） / truncated .msg")
+
     try:
         message: Any = extract_msg.openMsg(data, delayAttachments=False, errorBehavior=extract_msg.enums.ErrorBehavior.SUPPRESS_ALL)
     except Exception as error:  # noqa: BLE001 - extract-msg raises many unrelated types for bad input
