@@ -136,3 +136,11 @@ def test_an_rtf_written_by_libreoffice_reads_like_its_docx(tmp_path):
     wanted = ("body", "header", "footer", "comment", "deleted", "hidden", "table")
     expected = {(unit.part, unit.text.strip()) for unit in from_docx.units if unit.part in wanted}
     assert {(unit.part, unit.text.strip()) for unit in from_rtf.units if unit.part in wanted} == expected
+
+
+def test_a_mac_code_page_and_an_unknown_font_charset_are_read():
+    # a real Word for Mac RTF (textract's tests) declares \ansicpg10000 and \fcharset78 fonts
+    data = b"{\\rtf1\\ansi\\ansicpg10000{\\fonttbl{\\f0\\fcharset78 \\'82\\'6c;}{\\f1\\fcharset0 Times;}}\\f1 caf\\'8e\\par}"
+    extraction = extract_bytes(data, "a.rtf")
+    assert extraction.errors == ()
+    assert [unit.text for unit in extraction.units] == ["café"]

@@ -38,7 +38,7 @@ _TOKEN = re.compile(
     rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.DOTALL
 )
 # \fcharsetN -> Python codec
-_CHARSETS = {0: "cp1252", 128: "cp932", 129: "cp949", 134: "gb18030", 136: "cp950", 161: "cp1253", 162: "cp1254",
+_CHARSETS = {0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gb18030", 136: "cp950", 161: "cp1253", 162: "cp1254",
              177: "cp1255", 178: "cp1256", 186: "cp1257", 204: "cp1251", 222: "cp874", 238: "cp1250"}
 _HEADERS = {"header": ("header", "页眉"), "headerl": ("header", "左页页眉"), "headerr": ("header", "右页页眉"),
             "headerf": ("header", "首页页眉"), "footer": ("footer", "页脚"), "footerl": ("footer", "左页页脚"),
@@ -225,6 +225,18 @@ def extract(data: bytes, out: ContainerCollector) -> None:
         out.error(f"RTF 文档不完整（缺少 {len(stack)} 个“}}”，可能被截断） / RTF document is cut off ({len(stack)} groups not closed)")
 
 
+def _codec(codepage: int) -> str:
+    """The Python codec of a Windows/Mac code page number (``\ansicpg``); cp1252 for one Python lacks."""
+    import codecs
+
+    name = {936: "gb18030", 10000: "mac_roman", 10008: "gb2312", 65001: "utf-8"}.get(codepage, f"cp{codepage}")
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "cp1252"
+    return name
+
+
 def _state_of(key: str) -> _State:
     if key.startswith("table|"):
         return _State(dest=key.removeprefix("table|"), in_table=True)
@@ -264,7 +276,7 @@ def _control(reader: _Reader, state: _State, name: str, value: int | None, group
         reader.fonts[int(state.dest[8:])] = _CHARSETS.get(value, reader.codepage)
         return state, False
     if name == "ansicpg" and value is not None:
-        reader.codepage = f"cp{value}" if value != 936 else "gb18030"
+        reader.codepage = _codec(value)
         return replace(state, codepage=reader.codepage), False
     if name == "f" and value is not None:
         return replace(state, codepage=reader.fonts.get(value, reader.codepage)), False
