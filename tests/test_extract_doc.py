@@ -125,3 +125,18 @@ def test_a_doc_written_by_libreoffice_reads_like_its_docx(tmp_path):
     assert from_doc.format == "doc" and from_doc.errors == ()
     expected = {(unit.part, unit.text) for unit in from_docx.units if unit.part != "metadata"}
     assert {(unit.part, unit.text) for unit in from_doc.units if unit.part != "metadata"} == expected
+
+
+def test_word_95_files_and_damaged_structures_are_errors_not_crashes():
+    from legacy_builders import compound_file_tree
+
+    from scanner.extract import INTERNAL_FAILURE
+
+    data = bytearray(word97(BODY))
+    fib = data.find(b"\xec\xa5\xc1\x00")
+    data[fib + 2 : fib + 4] = b"\x65\x00"  # nFib 101: Word 6.0
+    assert "Word 6.0/95" in extract_bytes(bytes(data), "a.doc").errors[0]
+    # a storage where the WordDocument stream should be (a case from a fuzzer corpus)
+    storage = compound_file_tree({"WordDocument/x": b"1", "1Table": b"2"})
+    errors = extract_bytes(storage, "a.doc").errors
+    assert errors and not any(INTERNAL_FAILURE in error for error in errors)

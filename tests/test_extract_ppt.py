@@ -128,3 +128,13 @@ def test_a_ppt_written_by_libreoffice_reads_like_its_pptx(tmp_path):
 
     assert layered(from_ppt) == layered(extract_path(pptx))
     assert [n.detail for n in from_ppt.notices if n.rule == "HC006"] == ["1 张隐藏幻灯片：第2张"]
+
+
+def test_a_storage_in_place_of_the_stream_is_an_error_not_a_crash():
+    from legacy_builders import compound_file_tree
+
+    from scanner.extract import INTERNAL_FAILURE
+
+    data = compound_file_tree({"PowerPoint Document/x": b"1", "Current User": b"2"})
+    errors = extract_bytes(data, "a.ppt").errors
+    assert errors and not any(INTERNAL_FAILURE in error for error in errors)

@@ -154,3 +154,15 @@ def test_an_xls_written_by_libreoffice_reads_like_its_xlsx(tmp_path):
     assert layered(from_xls) == layered(from_xlsx)
     # LibreOffice has no "very hidden": it saves that sheet as hidden (the byte-built test above has one)
     assert [n.detail for n in from_xls.notices if n.rule == "HC005"] == ["2 个隐藏工作表：备用（隐藏）、深藏（隐藏）"]
+
+
+def test_stream_names_in_capitals_and_bare_biff_streams_are_workbooks_too():
+    # real files (Apache POI's test data) name the stream "WORKBOOK" or "BOOK", or have no compound file at all
+    from legacy_builders import biff8_workbook
+
+    book = biff8_workbook({"名单": biff8_sheet(ROSTER)})
+    for data in (compound_file({"WORKBOOK": book}), book):
+        assert sniff(data, "a.bin") == "xls"
+        extraction = extract_bytes(data, "a.xls")
+        assert extraction.errors == ()
+        assert "11010519491231002X" in [unit.text for unit in extraction.units]

@@ -9,10 +9,27 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
+
+
+@contextmanager
+def damaged(what: str) -> Iterator[None]:
+    """Turn what a reader of hand-parsed structures raises on bad bytes into :class:`ExtractError`.
+
+    Structures read with ``struct`` and indexes from the file fail on damaged
+    input with these exceptions (found on Apache POI's fuzzer corpus: a
+    storage where a stream should be, offsets past the end); they are bad
+    content, not bugs, so the reason names the format.
+    """
+    try:
+        yield
+    except (struct.error, IndexError, KeyError, OSError, ValueError, UnicodeDecodeError, OverflowError) as error:
+        raise ExtractError(f"{what} 文件结构已损坏，无法读取 / corrupt {what} structure: {type(error).__name__}: {error}") from error
 
 
 def open_ole(data: bytes, what: str) -> Any:

@@ -34,7 +34,7 @@ from itertools import pairwise
 
 from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._ole import ole10_native, ole_properties, open_ole
+from scanner.extract._ole import damaged, ole10_native, ole_properties, open_ole
 
 # fibRgLw97 indexes of the story lengths, in their CP order, and the part of each story
 _STORIES = ((3, "body"), (4, "footnote"), (5, "header"), (6, "body"), (7, "comment"), (8, "endnote"),
@@ -50,7 +50,7 @@ _DROP = dict.fromkeys([0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x0C], None) | {0x07:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
-    with open_ole(data, "Word 97-2003") as ole:
+    with open_ole(data, "Word 97-2003") as ole, damaged("Word 97-2003"):
         if not ole.exists("WordDocument"):
             raise ExtractError("不是 Word 97-2003 文档（缺少 WordDocument 流） / no WordDocument stream")
         word = ole.openstream("WordDocument").read()
@@ -76,9 +76,13 @@ class _Fib:
     @classmethod
     def parse(cls, word: bytes) -> _Fib:
         try:
-            ident, flags = struct.unpack_from("<H8xH", word, 0)
+            ident, version, flags = struct.unpack_from("<HH6xH", word, 0)
+            if ident == 0xA5DC or (ident == 0xA5EC and 101 <= version <= 105):
+                raise ExtractError("Word 6.0/95 文档（早于 Word 97）不支持，请另存为 docx 后再审查 / Word 6.0/95 document")
             if ident != 0xA5EC:
                 raise ExtractError("Word 文档头部（FIB）无效 / not a Word FIB (wIdent)")
+            if flags & 0x0100:  # fEncrypted: the rest of the FIB may be encrypted too
+                raise ExtractError("加密的 Word 文档，无法读取 / encrypted Word document")
             csw = struct.unpack_from("<H", word, 32)[0]
             position = 34 + csw * 2
             cslw = struct.unpack_from("<H", word, position)[0]

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from scanner.extract._common import HIDDEN_SLIDE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
 from scanner.extract._images import MIN_PICTURE_BYTES
-from scanner.extract._ole import ole_properties, open_ole, unwrap_object
+from scanner.extract._ole import damaged, ole_properties, open_ole, unwrap_object
 from scanner.types import ImageRef
 
 _DOCUMENT, _SLIDE, _SLIDE_ATOM, _NOTES, _MAIN_MASTER, _SLIDE_SHOW_INFO = 0x03E8, 0x03EE, 0x03EF, 0x03F0, 0x03F8, 0x03F9
@@ -65,7 +65,7 @@ class _Record:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
-    with open_ole(data, "PowerPoint 97-2003") as ole:
+    with open_ole(data, "PowerPoint 97-2003") as ole, damaged("PowerPoint 97-2003"):
         if not ole.exists("PowerPoint Document"):
             raise ExtractError("不是 PowerPoint 97-2003 演示文稿（缺少 PowerPoint Document 流） / no PowerPoint Document stream")
         stream = ole.openstream("PowerPoint Document").read()
@@ -74,8 +74,9 @@ def extract(data: bytes, out: ContainerCollector) -> None:
         current = ole.openstream("Current User").read() if ole.exists("Current User") else b""
         pictures = ole.openstream("Pictures").read() if ole.exists("Pictures") else b""
         ole_properties(ole, out)
-    _Presentation(stream, out).read(current)
-    _pictures(pictures, out)
+    with damaged("PowerPoint 97-2003"):
+        _Presentation(stream, out).read(current)
+        _pictures(pictures, out)
 
 
 def _records(stream: bytes, start: int, end: int) -> Iterator[_Record]:

@@ -23,6 +23,9 @@ UNSUPPORTED_REASONS = {
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEVENZIP = b"7z\xbc\xaf\x27\x1c"
+# the BOF record that opens a BIFF2/3/4/5/8 stream: its type, a body of 4-16 bytes, then a version and a
+# substream type (worksheet, chart, macro sheet or workbook globals)
+_RAW_BIFF = re.compile(rb"\x09[\x00\x02\x04\x08][\x04\x06\x08\x10]\x00..[\x05\x06\x10\x20\x40\x00\x01]\x00", re.DOTALL)
 _RAR = (b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")
 _GZIP = b"\x1f\x8b\x08"
 # the start of a mail (RFC 5322): header fields only, one of them a mail's own
@@ -64,6 +67,8 @@ def sniff(data: bytes, name: str = "") -> str:
         return _zip_kind(data, hint)
     if head.startswith(_OLE):
         return _ole_kind(data)
+    if _RAW_BIFF.match(head):
+        return "xls"  # an Excel 2-4 worksheet or workbook saved as a bare BIFF stream, without a compound file
     if head.startswith(_SEVENZIP):
         return "7z"
     if head.startswith(_RAR):
@@ -110,14 +115,15 @@ def _ole_kind(data: bytes) -> str:
 
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
-            root = {entry[0] for entry in ole.listdir(streams=True, storages=True) if len(entry) == 1}
+            # names compare without case, as [MS-CFB] says (some writers save "WORKBOOK" or "worddocument")
+            root = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True) if len(entry) == 1}
     except Exception:  # noqa: BLE001 - olefile raises many types for damaged input; the byte search decides then
         if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
             return "encrypted-office"
         return next((kind for stream, kind in _OLE_KINDS if stream in data), "legacy-office")
     if any(name.startswith("__substg1.0_") for name in root):
         return "msg"
-    return next((kind for name, kind in _OLE_ROOT_KINDS if name in root), "legacy-office")
+    return next((kind for name, kind in _OLE_ROOT_KINDS if name.lower() in root), "legacy-office")
 
 
 def _zip_kind(data: bytes, hint: str) -> str:
