@@ -34,8 +34,10 @@ from scanner.extract._images import MIN_PICTURE_BYTES
 from scanner.extract._ole import unwrap_object
 from scanner.types import ImageRef
 
+# control word, a run of \'hh escapes (one token: a Chinese text is almost all of them), control
+# symbol, brace, line break, text
 _TOKEN = re.compile(
-    rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|\\'([0-9a-fA-F]{2})|\\(.)|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.DOTALL
+    rb"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?|((?:\\'[0-9a-fA-F]{2})+)|\\(.)|([{}])|[\r\n]+|([^\\{}\r\n]+)", re.DOTALL
 )
 # \fcharsetN -> Python codec
 _CHARSETS = {0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gb18030", 136: "cp950", 161: "cp1253", 162: "cp1254",
@@ -170,10 +172,13 @@ def extract(data: bytes, out: ContainerCollector) -> None:
             skip_chars = 0
             continue
         if hexa is not None:
-            if skip_chars:
-                skip_chars -= 1
-            elif state.dest not in ("objdata", "pict"):
-                reader.raw(bytes([int(hexa, 16)]), state)
+            raw = bytes.fromhex(hexa.replace(b"\\'", b"").decode("ascii"))
+            if skip_chars:  # each escape is one of the \uN fallback characters
+                cut = min(skip_chars, len(raw))
+                skip_chars -= cut
+                raw = raw[cut:]
+            if raw and state.dest not in ("objdata", "pict"):
+                reader.raw(raw, state)
             group_start = False
             continue
         if text is not None:
