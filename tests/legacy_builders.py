@@ -193,6 +193,7 @@ def word97(
     deleted: str = "",
     hidden: str = "",
     properties: dict[int, str] | None = None,
+    picture: bytes = b"",
 ) -> bytes:
     """A Word 97 .doc: body paragraphs, then ``deleted`` and ``hidden`` as paragraphs of their own.
 
@@ -258,6 +259,9 @@ def word97(
         word += _chpx_page(marked, len(text))
     word = word.ljust(TEXT_AT, b"\0") + text.encode("utf-16-le")
     streams = {"WordDocument": word, "1Table": table}
+    if picture:
+        # the Data stream holds an inline picture as a PICF header followed by its OfficeArt blip
+        streams["Data"] = struct.pack("<IH", 68 + 25 + len(picture), 0x44) + bytes(62) + bytes(25) + picture
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
@@ -370,7 +374,27 @@ def biff8_sheet(
             "hidden_cols": hidden_cols, "formulas": formulas or {}, "textbox": textbox}
 
 
-def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None) -> bytes:
+def ole10_native(label: str, data: bytes) -> bytes:
+    """The ``\\x01Ole10Native`` stream of a packaged file (an OLE Package object): size, flags, label, paths, data."""
+    name = label.encode("gbk") + b"\0"
+    temp = b"C:\\Temp\\" + name
+    body = b"\x02\x00" + name + b"C:\\" + name + b"\x00\x00\x03\x00" + struct.pack("<I", len(temp)) + temp
+    body += struct.pack("<I", len(data)) + data
+    return struct.pack("<I", len(body)) + body
+
+
+def _drawing_group(picture: bytes) -> bytes:
+    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip, split into CONTINUE records."""
+    blip = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    fbse = _ppt_record(0xF007, struct.pack("<BB16sHIIIBBBB", 6, 6, bytes(16), 0xFF, len(blip), 1, 0, 0, 0, 0, 0) + blip,
+                       instance=6)
+    container = _ppt_record(0xF000, _ppt_record(0xF001, fbse, instance=1, container=True), container=True)
+    chunks = [container[i : i + MAX_RECORD] for i in range(0, len(container), MAX_RECORD)]
+    return _record(0x00EB, chunks[0]) + b"".join(_record(0x003C, chunk) for chunk in chunks[1:])
+
+
+def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None,
+                   picture: bytes = b"") -> bytes:
     """The ``Workbook`` stream of an Excel 97-2003 file.
 
     Globals: BOF, one BOUNDSHEET per sheet (its ``hsState`` from ``states``:
@@ -425,6 +449,8 @@ def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, in
     states = states or {}
     boundsheet_size = sum(4 + 8 + 2 * len(name) for name in names)
     head = _bof(0x05) + _record(0x0042, struct.pack("<H", 1200)) + _formats()  # CODEPAGE: UTF-16
+    if picture:
+        head += _drawing_group(picture)
     sst = _sst(strings)
     offset = len(head) + boundsheet_size + len(sst) + 4
     boundsheets = b""
@@ -435,11 +461,19 @@ def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, in
 
 
 def xls(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None,
-        properties: dict[int, str] | None = None) -> bytes:
-    """An Excel 97-2003 ``.xls`` (or WPS ``.et``): the BIFF8 workbook in a compound file."""
-    streams = {"Workbook": biff8_workbook(sheets, states=states)}
+        properties: dict[int, str] | None = None, picture: bytes = b"",
+        packaged: tuple[str, bytes] | None = None) -> bytes:
+    """An Excel 97-2003 ``.xls`` (or WPS ``.et``): the BIFF8 workbook in a compound file.
+
+    ``picture`` is a PNG in the drawing group; ``packaged`` (name, bytes) a file embedded as an OLE
+    Package object (storage ``MBD00000001``).
+    """
+    streams = {"Workbook": biff8_workbook(sheets, states=states, picture=picture)}
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
+    if packaged:
+        streams["MBD00000001/\x01Ole10Native"] = ole10_native(*packaged)
+        return compound_file_tree(streams)
     return compound_file(streams)
 
 

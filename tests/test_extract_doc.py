@@ -140,3 +140,18 @@ def test_word_95_files_and_damaged_structures_are_errors_not_crashes():
     storage = compound_file_tree({"WordDocument/x": b"1", "1Table": b"2"})
     errors = extract_bytes(storage, "a.doc").errors
     assert errors and not any(INTERNAL_FAILURE in error for error in errors)
+
+
+def test_a_picture_in_the_data_stream_goes_to_ocr():
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(13)
+    image = Image.new("L", (60, 60))
+    image.putdata([rng.randrange(256) for _ in range(3600)])
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    extraction = extract_bytes(word97(BODY, picture=buffer.getvalue()), "a.doc")
+    assert [(picture.name, picture.data) for picture in extraction.images] == [("Data/图片1.jpg", buffer.getvalue())]

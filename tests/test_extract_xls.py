@@ -166,3 +166,30 @@ def test_stream_names_in_capitals_and_bare_biff_streams_are_workbooks_too():
         extraction = extract_bytes(data, "a.xls")
         assert extraction.errors == ()
         assert "11010519491231002X" in [unit.text for unit in extraction.units]
+
+
+def noisy_png() -> bytes:
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(11)
+    image = Image.new("L", (120, 120))
+    image.putdata([rng.randrange(256) for _ in range(14400)])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()  # ~14 KB: the drawing group runs on in CONTINUE records
+
+
+def test_pictures_go_to_ocr_and_packaged_files_to_the_pipeline(settings):
+    from legacy_builders import rtf
+
+    png = noisy_png()
+    extraction = extract_bytes(xls({"表1": biff8_sheet(PUBLIC)}, picture=png), "a.xls")
+    assert [(image.name, image.data) for image in extraction.images] == [("Workbook/图片1.png", png)]
+    data = xls({"表1": biff8_sheet(PUBLIC)}, packaged=("附件.rtf", rtf([MARK, "关于某事项的通知"])))
+    result = scan_bytes(data, "a.xls", settings)
+    marks = [f for f in result.findings if f.rule == "CM001"]
+    assert [(f.location.part, f.location.source.split(" › ")[0]) for f in marks] == [("body", "嵌入对象 附件.rtf")]
+    assert result.verdict is Verdict.BLOCK

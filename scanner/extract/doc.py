@@ -32,9 +32,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
 
-from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
+from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._ole import damaged, ole10_native, ole_properties, open_ole
+from scanner.extract._ole import carve_pictures, damaged, ole_objects, ole_properties, open_ole
 
 # fibRgLw97 indexes of the story lengths, in their CP order, and the part of each story
 _STORIES = ((3, "body"), (4, "footnote"), (5, "header"), (6, "body"), (7, "comment"), (8, "endnote"),
@@ -63,7 +63,10 @@ def extract(data: bytes, out: ContainerCollector) -> None:
         table = ole.openstream(table_name).read()
         _Reader(word, table, fib, out).read()
         ole_properties(ole, out)
-        _objects(ole, out)
+        ole_objects(ole, out, ("ObjectPool",))
+        carve_pictures(word, out, "WordDocument")  # pictures of floating shapes
+        if ole.exists("Data"):
+            carve_pictures(ole.openstream("Data").read(), out, "Data")  # inline pictures
 
 
 @dataclass(frozen=True)
@@ -310,25 +313,3 @@ def _xsts(blob: bytes) -> list[str]:
         names.append(blob[position + 2 : position + 2 + 2 * count].decode("utf-16-le", "replace"))
         position += 2 + 2 * count
     return names
-
-
-def _objects(ole: object, out: ContainerCollector) -> None:
-    """Embedded objects under ObjectPool: files go to the pipeline, the rest is listed as unread."""
-    entries = ole.listdir(streams=True, storages=True)  # type: ignore[attr-defined]
-    storages = sorted({tuple(entry[:2]) for entry in entries if len(entry) >= 3 and entry[0] == "ObjectPool"})
-    for storage in storages:
-        streams = {entry[2] for entry in entries if tuple(entry[:2]) == storage and len(entry) == 3}
-        name = storage[1]
-        if "Package" in streams:
-            data = ole.openstream([*storage, "Package"]).read()  # type: ignore[attr-defined]
-            if out.may_embed(name):
-                out.embed(f"{name}.zip" if data[:2] == b"PK" else name, data, part="embedded",
-                          source=f"嵌入对象 {name}")
-        elif "\x01Ole10Native" in streams:
-            label, data = ole10_native(ole.openstream([*storage, "\x01Ole10Native"]).read())  # type: ignore[attr-defined]
-            if data and out.may_embed(label or name):
-                out.embed(label or name, data, part="embedded", source=f"嵌入对象 {label or name}")
-        else:
-            out.notice(EMBEDDED_IMAGE_RULE, part="embedded", source=f"ObjectPool/{name}",
-                       detail=f"嵌入对象 {name}（{'、'.join(sorted(streams))}）未能读取")
-            out.cover(f"ObjectPool/{name}", "embedded", "unread", "embedded OLE object")

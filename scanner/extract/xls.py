@@ -26,11 +26,12 @@ from typing import Any
 
 from scanner.extract._common import HIDDEN_SHEET_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._ole import damaged, ole_properties, open_ole
+from scanner.extract._ole import carve_pictures, damaged, ole_objects, ole_properties, open_ole
 from scanner.extract.xlsx import _header_text
 
 _BOF, _EOF, _BOUNDSHEET, _HEADER, _FOOTER, _OBJ, _TXO, _CONTINUE = (
     0x0809, 0x000A, 0x0085, 0x0014, 0x0015, 0x005D, 0x01B6, 0x003C)
+_DRAWING_GROUP = 0x00EB
 _NOTE_OBJECT = 0x19  # ftCmo.ot of a cell note: xlrd reads those
 _VISIBILITY = {1: "隐藏", 2: "深度隐藏"}
 # what xlrd raises for a damaged workbook: it parses with asserts and struct
@@ -49,6 +50,7 @@ def extract(data: bytes, out: ContainerCollector) -> None:
             if len(stream) < ole.get_size(name):
                 out.error("Excel 工作簿的数据流被截断，部分内容未读取 / the Workbook stream is truncated")
             ole_properties(ole, out)
+            ole_objects(ole, out, (), "MBD")  # embedded objects: a storage named MBD… each
     else:
         stream = data  # Excel 2-4 saved a bare BIFF stream; xlrd reads those too
     try:
@@ -62,6 +64,7 @@ def extract(data: bytes, out: ContainerCollector) -> None:
     except (*_XLRD_FAILURES, xlrd.formula.FormulaError) as error:
         raise ExtractError(f"Excel 工作簿已损坏 / corrupt workbook: {type(error).__name__}: {error}") from error
     extras = _sheet_records(stream)
+    carve_pictures(_drawing_group(stream), out, "Workbook")
     hidden: list[tuple[str, str]] = []
     names = book.sheet_names()
     for number, sheet_name in enumerate(names, start=1):
@@ -138,6 +141,20 @@ def _records(stream: bytes, position: int) -> Iterator[tuple[int, bytes]]:
             return
         yield kind, body
         position += 4 + size
+
+
+def _drawing_group(stream: bytes) -> bytes:
+    """The workbook's drawing group (MSODRAWINGGROUP and its CONTINUE records, joined): it holds the pictures."""
+    pieces, joining = [], False
+    for kind, body in _records(stream, 0):
+        if kind == _DRAWING_GROUP or (joining and kind == _CONTINUE):
+            pieces.append(body)
+            joining = True
+        elif kind == _EOF:
+            break
+        else:
+            joining = False
+    return b"".join(pieces)
 
 
 def _sheet_records(stream: bytes) -> dict[int, tuple[str, str, list[str], bool]]:
