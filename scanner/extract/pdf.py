@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.extract._common import DARK_BOX_RULE, Collector
+from scanner.extract._common import DARK_BOX_RULE, UNREAD_PART_RULE, Collector
 from scanner.extract._images import pdf_page_pictures, pdf_page_scan
+from scanner.extract.pdf_ledger import PageCheck, Structure, defused
 from scanner.extract.pdf_miner import MinedPage, Miner
 from scanner.extract.pdf_pdfium import (
     ENCRYPTED,
@@ -40,6 +41,7 @@ from scanner.extract.pdf_pdfium import (
     open_document,
     read_page,
 )
+from scanner.extract.pdf_streams import StreamTooLarge
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
 from scanner.ocr import scan_page_error
 
@@ -48,7 +50,6 @@ _Miner = Miner
 
 __all__ = ["ENCRYPTED", "NO_TEXT", "extract"]
 
-NO_TEXT = "PDF 中没有任何文字（可能是扫描件或空白文件） / PDF contains no text at all"
 NO_TEXT = "PDF 中没有任何文字（可能是扫描件或空白文件） / PDF contains no text at all"
 # Pages in a row that neither reader can load, after which the rest are not
 # tried: a page tree's /Count can claim any number of pages (a 3.5 KB file
@@ -63,39 +64,74 @@ PAGES_NOT_READ = (
 
 def extract(data: bytes, out: Collector) -> None:
     """Read ``data`` into ``out``.  Raises :class:`ExtractError` if the file cannot be opened at all."""
-    document = open_document(data)
+    # pdfminer first: it finds a bomb PDFium would decode when it opens the
+    # file (the XMP stream), and PDFium gets a copy with that stream blanked.
+    opened = Collector(format=out.format)
+    miner = Miner.open(data, opened)
+    document = open_document(defused(miner, data, out) if miner is not None else data)
+    for reason in opened.errors:
+        out.error(reason)
     try:
-        _extract(document, data, out)
+        _extract(document, miner, data, out)
     finally:
         document.close()
 
 
-def _extract(document: Any, data: bytes, out: Collector) -> None:
-    miner = Miner.open(data, out)
+def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) -> None:
+    structure = Structure(miner, out, data) if miner is not None else None
     count = len(document)
     out.pages = count
     any_text = False
     unreadable_run = 0
     for index in range(count):
-        read = _page(document, miner, index, out)
+        check = structure.check(index) if structure is not None else PageCheck()
+        read = _checked_page(document, miner, index, check, out)
         any_text |= read is True
         unreadable_run = unreadable_run + 1 if read is None else 0
         if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
             out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
             break
-    if not any_text and not out.errors:
+    unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
+    if not any_text and not out.errors and not unread_pages:
         out.error(NO_TEXT)
     if miner is None:
         return
     for reader in (info, xmp, form, outline):
         try:
             reader(miner.document, out)
+        except StreamTooLarge as error:
+            out.error(f"PDF 附加信息（{reader.__name__}）{error.zh}，未读取 / cannot read {reader.__name__}: {error}")
         except miner.malformed as error:
             out.error(f"PDF 附加信息无法读取 / cannot read {reader.__name__}: {type(error).__name__}: {error}")
     try:
         attachments(miner.document, out, out.depth, miner.malformed)
     except miner.malformed as error:
         out.error(f"PDF 附件无法读取 / cannot read attachments: {type(error).__name__}: {error}")
+
+
+def _checked_page(document: Any, miner: Miner | None, index: int, check: PageCheck, out: Collector) -> bool | None:
+    """:func:`_page`, unless the pre-check found a bomb; the page's ledger entry either way."""
+    number = index + 1
+    if check.refuse:
+        _unread_page(out, number, "unread", f"{check.refuse}，本页未读取",
+                     f"page {number} not read: it exceeds a reading limit")
+        return None
+    read = _page(document, miner, index, out)
+    if check.damaged:
+        status = "partial" if read else "unread"
+        _unread_page(out, number, status, f"{'；'.join(check.damaged)}，本页文字{'可能不全' if read else '未能读取'}",
+                     f"page {number}: damaged content stream, its text may be incomplete")
+    else:
+        out.cover(f"第{number}页", "page", "read" if read is not None else "unread")
+    return read
+
+
+def _unread_page(out: Collector, number: int, status: str, chinese: str, english: str) -> None:
+    """A page read only in part or not at all: its ledger entry and a located ``UR003`` notice (review)."""
+    reason = f"{chinese} / {english}"
+    out.cover(f"第{number}页", "page", status, reason)
+    out.notice(UNREAD_PART_RULE, text=f"第{number}页", part="body", page=number, source=f"第{number}页",
+               detail=f"第{number}页{chinese}")
 
 
 def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> bool | None:
