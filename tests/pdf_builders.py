@@ -66,21 +66,34 @@ def append_revision(data: bytes, replaced: dict[int, bytes], *, root: int = 1) -
 
 
 def text_content(lines: Sequence[str], *, top: float = 780, step: float = 24, size: int = 14) -> bytes:
-    """A content stream drawing ``lines`` (ASCII) in /F1, one below the other."""
+    """A content stream drawing ``lines`` one below the other: ASCII in /F1 (Helvetica), others in /F2 (STSong-Light)."""
     ops = []
     for index, line in enumerate(lines):
-        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        ops.append(f"BT /F1 {size} Tf 72 {top - index * step:.0f} Td ({escaped}) Tj ET")
+        y = top - index * step
+        if line.isascii():
+            escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"BT /F1 {size} Tf 72 {y:.0f} Td ({escaped}) Tj ET")
+        else:  # UniGB-UCS2-H: two bytes a character, UCS-2 big-endian
+            ops.append(f"BT /F2 {size} Tf 72 {y:.0f} Td <{line.encode('utf-16-be').hex()}> Tj ET")
     return "\n".join(ops).encode("latin-1")
 
 
 HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+# The CID font reportlab uses for Chinese, not embedded: every reader maps UniGB-UCS2-H to Unicode itself.
+STSONG = (
+    b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [ "
+    b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+    b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /DW 1000 "
+    b"/FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
+    b"/ItalicAngle 0 /Ascent 752 /Descent -271 /CapHeight 737 /StemV 58 >> >> ] >>"
+)
+FONTS = b"/Font << /F1 3 0 R /F2 %d 0 R >>"
 
 
 def text_pdf(pages: Sequence[Sequence[str]], *, compress: bool = True, catalog_extra: bytes = b"",
              extra_objects: Sequence[bytes] = ()) -> bytes:
-    """Pages of ASCII lines.  Objects: 1 catalog, 2 pages, 3 font, then page i at 4+2i and its content at 5+2i,
-    then ``extra_objects`` (numbered on from there)."""
+    """Pages of text lines.  Objects: 1 catalog, 2 pages, 3 Helvetica, then page i at 4+2i and its content at
+    5+2i, then the STSong font at :func:`first_extra` - 1, then ``extra_objects`` (numbered on from there)."""
     count = len(pages)
     kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(count))
     objects = [
@@ -89,17 +102,24 @@ def text_pdf(pages: Sequence[Sequence[str]], *, compress: bool = True, catalog_e
         HELVETICA,
     ]
     for index, lines in enumerate(pages):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-            b"/Contents %d 0 R >>" % (5 + 2 * index)
-        )
+        objects.append(page_dict(index, count))
         objects.append(stream(text_content(lines), compress=compress))
+    objects.append(STSONG)
     return raw_pdf([*objects, *extra_objects])
+
+
+def page_dict(index: int, count: int, *, resources: bytes = b"", contents: int | None = None) -> bytes:
+    """Page ``index``'s dictionary in :func:`text_pdf`'s numbering (``resources`` added to its fonts)."""
+    fonts = FONTS % (4 + 2 * count)
+    return (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << %s %s >> /Contents %d 0 R >>"
+        % (fonts, resources, content_object(index) if contents is None else contents)
+    )
 
 
 def first_extra(pages: int) -> int:
     """The number :func:`text_pdf` gives its first extra object."""
-    return 4 + 2 * pages
+    return 5 + 2 * pages
 
 
 def page_object(index: int) -> int:

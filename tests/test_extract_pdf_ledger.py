@@ -12,6 +12,7 @@ from pdf_builders import (
     content_object,
     first_extra,
     flate_bomb,
+    page_dict,
     page_object,
     stream,
     text_content,
@@ -44,7 +45,8 @@ def test_every_page_content_stream_and_font_is_in_the_ledger():
     extraction = extract_bytes(text_pdf([["page one"], ["page two"]], extra_objects=[padding]), "a.pdf")
     assert ledger(extraction, "page") == [("第1页", "read"), ("第2页", "read")]
     assert ledger(extraction, "content") == [("第1页内容流 1（对象 5）", "read"), ("第2页内容流 1（对象 7）", "read")]
-    assert ledger(extraction, "font") == [("字体 Helvetica", "read")]  # shared by both pages: listed once
+    # shared by both pages: each listed once
+    assert ledger(extraction, "font") == [("字体 Helvetica", "read"), ("字体 STSong-Light", "read")]
     assert extraction.errors == () and unread_notices(extraction) == []
 
 
@@ -60,9 +62,7 @@ def test_flate_bomb_in_a_content_stream_is_not_decoded_and_the_page_is_named(tmp
     bomb = stream(flate_bomb(BOMB), b"/Filter /FlateDecode")
     data = text_pdf(pages, extra_objects=[bomb])
     # page 2 draws the bomb instead of its own content
-    data = append_revision(data, {page_object(1): (
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
-        b"/Contents %d 0 R >>" % first_extra(3))})
+    data = append_revision(data, {page_object(1): page_dict(1, 3, contents=first_extra(3))})
     extraction = extract_bytes(data, "bomb.pdf")
     assert body(extraction) == [(1, "page one public"), (3, "page three public")]
     [(page, detail)] = unread_notices(extraction)
@@ -161,8 +161,7 @@ def test_forms_drawing_forms_many_times_are_not_expanded():
         forms.append(stream(content, b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources %s" % resources))
     data = text_pdf([["page one"], ["page two"]], extra_objects=forms)
     data = append_revision(data, {
-        page_object(1): b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /X %d 0 R >> "
-                        b"/Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (n, content_object(1)),
+        page_object(1): page_dict(1, 2, resources=b"/XObject << /X %d 0 R >>" % n),
         content_object(1): stream(b"BT /F1 12 Tf 72 780 Td (page two) Tj ET /X Do"),
     })
     extraction = extract_bytes(data, "forms.pdf")
@@ -179,11 +178,9 @@ def test_text_inside_nested_forms_is_read_and_each_form_is_in_the_ledger_once():
     inner = stream(b"BT /F1 12 Tf 72 700 Td (inner form words) Tj ET",
                    b"/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>")
     data = text_pdf([["page one"], ["page two"]], extra_objects=[outer, inner])
-    resources = b"/Resources << /XObject << /Fm %d 0 R >> /Font << /F1 3 0 R >> >>" % n
     for index in range(2):  # both pages draw the same form
         data = append_revision(data, {
-            page_object(index): b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] %s /Contents %d 0 R >>"
-                                % (resources, content_object(index)),
+            page_object(index): page_dict(index, 2, resources=b"/XObject << /Fm %d 0 R >>" % n),
             content_object(index): stream(text_content([f"page {index + 1}"]) + b" /Fm Do"),
         })
     extraction = extract_bytes(data, "forms.pdf")
@@ -191,3 +188,48 @@ def test_text_inside_nested_forms_is_read_and_each_form_is_in_the_ledger_once():
         text = " ".join(text for number, text in body(extraction) if number == page)
         assert f"page {page}" in text and "outer form words" in text and "inner form words" in text
     assert ledger(extraction, "xobject") == [(f"表单对象 Inner（对象 {n + 1}）", "read"), (f"表单对象 Fm（对象 {n}）", "read")]
+
+
+# -- earlier revisions ------------------------------------------------------------
+
+
+def _updated(first: list[str], then: list[str]) -> tuple[bytes, bytes]:
+    """A one-page PDF showing ``first``, and the same file after an incremental update to ``then``."""
+    original = text_pdf([first])
+    return original, append_revision(original, {content_object(0): stream(text_content(then), compress=True)})
+
+
+def test_text_only_in_an_earlier_revision_is_hidden_content_located_in_that_revision():
+    original, updated = _updated(["秘密★6个月", "关于某事的通知", "正文第一段"], ["关于某事的通知", "正文第一段"])
+    extraction = extract_bytes(updated, "updated.pdf")
+    assert body(extraction) == [(1, "关于某事的通知"), (1, "正文第一段")]
+    revision = [(u.part, u.page, u.paragraph, u.text) for u in extraction.units if u.part.startswith("revision")]
+    assert revision == [("revision:1", 1, 1, "秘密★6个月")]
+    [notice] = [n for n in extraction.notices if n.rule == "HC010"]
+    assert (notice.part, notice.page, notice.text) == ("revision:1", 1, "秘密★6个月")
+    assert ledger(extraction, "revision") == [("修订版本 2（当前版本）", "read"), ("修订版本 1", "read")]
+    result = scan_bytes(updated, "updated.pdf", build_settings(ocr=False))
+    assert result.verdict.value != "pass"
+    found = {(f.rule, f.location.part) for f in result.findings}
+    assert ("HC010", "revision:1") in found and any(rule.startswith("CM") and part == "revision:1"
+                                                      for rule, part in found)
+    # the original alone is one revision, and nothing is hidden in it
+    plain = extract_bytes(original, "original.pdf")
+    assert [n for n in plain.notices if n.rule == "HC010"] == []
+    assert ledger(plain, "revision") == [("修订版本 1（当前版本）", "read")]
+
+
+def test_an_update_that_changes_nothing_visible_raises_nothing():
+    _, updated = _updated(["关于某事的通知", "正文"], ["关于某事的通知", "正文"])
+    extraction = extract_bytes(updated, "same.pdf")
+    assert [n.rule for n in extraction.notices] == []
+    assert scan_bytes(updated, "same.pdf", build_settings(ocr=False)).verdict.value == "pass"
+
+
+def test_a_linearized_files_first_page_section_is_not_a_revision():
+    original, _ = _updated(["关于某事的通知"], [])
+    # a linearization dictionary up front and a first-page section ending in its own %%EOF
+    head = b"%PDF-1.7\n1000 0 obj\n<< /Linearized 1 >>\nendobj\nstartxref\n0\n%%EOF\n"
+    from scanner.extract.pdf_revisions import section_ends
+
+    assert len(section_ends(head + original[len(b"%PDF-1.7\n"):])) == 1

@@ -41,6 +41,7 @@ from scanner.extract.pdf_pdfium import (
     open_document,
     read_page,
 )
+from scanner.extract.pdf_revisions import earlier_revisions
 from scanner.extract.pdf_streams import StreamTooLarge
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
 from scanner.ocr import scan_page_error
@@ -91,6 +92,7 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
         if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
             out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
             break
+    earlier_revisions(data, out)
     unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
     if not any_text and not out.errors and not unread_pages:
         out.error(NO_TEXT)
