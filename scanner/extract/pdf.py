@@ -26,6 +26,7 @@ Everything that cannot be read becomes an error ``中文原因 / English reason`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scanner.extract._common import DARK_BOX_RULE, UNREAD_PART_RULE, Collector
@@ -41,7 +42,8 @@ from scanner.extract.pdf_pdfium import (
     open_document,
     read_page,
 )
-from scanner.extract.pdf_revisions import earlier_revisions
+from scanner.extract.pdf_revisions import current_text, earlier_revisions
+from scanner.extract.pdf_running import PageLines, key, running_lines
 from scanner.extract.pdf_streams import StreamTooLarge
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
 from scanner.ocr import scan_page_error
@@ -84,15 +86,18 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
     out.pages = count
     any_text = False
     unreadable_run = 0
+    pages: list[PageLines] = []
     for index in range(count):
         check = structure.check(index) if structure is not None else PageCheck()
-        read = _checked_page(document, miner, index, check, out)
+        read = _checked_page(document, miner, structure, index, check, out, pages)
         any_text |= read is True
         unreadable_run = unreadable_run + 1 if read is None else 0
         if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
             out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
             break
-    earlier_revisions(data, out)
+    shown = current_text(out)  # before running lines are read once: every copy is text the reader sees
+    _running(pages, out)
+    earlier_revisions(data, out, shown)
     unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
     if not any_text and not out.errors and not unread_pages:
         out.error(NO_TEXT)
@@ -111,14 +116,15 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
         out.error(f"PDF 附件无法读取 / cannot read attachments: {type(error).__name__}: {error}")
 
 
-def _checked_page(document: Any, miner: Miner | None, index: int, check: PageCheck, out: Collector) -> bool | None:
+def _checked_page(document: Any, miner: Miner | None, structure: Structure | None, index: int, check: PageCheck,
+                  out: Collector, pages: list[PageLines]) -> bool | None:
     """:func:`_page`, unless the pre-check found a bomb; the page's ledger entry either way."""
     number = index + 1
     if check.refuse:
         _unread_page(out, number, "unread", f"{check.refuse}，本页未读取",
                      f"page {number} not read: it exceeds a reading limit")
         return None
-    read = _page(document, miner, index, out)
+    read = _page(document, miner, structure, index, out, pages)
     if check.damaged:
         status = "partial" if read else "unread"
         _unread_page(out, number, status, f"{'；'.join(check.damaged)}，本页文字{'可能不全' if read else '未能读取'}",
@@ -136,7 +142,8 @@ def _unread_page(out: Collector, number: int, status: str, chinese: str, english
                detail=f"第{number}页{chinese}")
 
 
-def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> bool | None:
+def _page(document: Any, miner: Miner | None, structure: Structure | None, index: int, out: Collector,
+          pages: list[PageLines]) -> bool | None:
     """Add one page's lines, annotations and failed redactions.
 
     True if it has text, False if it has none, None if neither reader could
@@ -162,7 +169,7 @@ def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> boo
             out.error(f"第{number}页无法读取 / page {number} cannot be read: {reason}")
             return None
         if mined.undecoded > UNDECODED_SHARE:
-            out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
+            out.error(_undecoded(structure, index))
         return _emit(mined.lines, mined.hidden, number, out)
     lines, hidden, bad = content.lines, content.hidden, content.undecoded
     if bad > UNDECODED_SHARE or (not lines and content.text_objects):
@@ -173,7 +180,7 @@ def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> boo
             lines, hidden, bad = mined.lines, mined.hidden, mined.undecoded
         # Text objects that hold only spaces are a blank page, not an unreadable one.
         if bad > UNDECODED_SHARE or (not lines and (isinstance(mined, str) or mined.undecoded > 0)):
-            out.error(f"第{number}页文字无法解码（字体缺少编码表） / page {number} text cannot be decoded")
+            out.error(_undecoded(structure, index))
     if not lines:
         if content.images:
             out.error(scan_page_error(number))
@@ -181,7 +188,42 @@ def _page(document: Any, miner: Miner | None, index: int, out: Collector) -> boo
         return False
     if content.images:
         pdf_page_pictures(document, index, out)
+    pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
     return _emit(lines, hidden, number, out)
+
+
+def _undecoded(structure: Structure | None, index: int) -> str:
+    """The error of a page whose text cannot be mapped to Unicode, naming the fonts without a ToUnicode map."""
+    number = index + 1
+    fonts = structure.fonts_without_unicode(index) if structure is not None else []
+    named = f"：字体 {'、'.join(fonts[:5])} 无 ToUnicode 映射" if fonts else ""
+    return f"第{number}页文字无法解码（字体缺少编码表{named}） / page {number} text cannot be decoded"
+
+
+def _running(pages: list[PageLines], out: Collector) -> None:
+    """Running headers and footers become parts ``header``/``footer``, each line once (see :mod:`.pdf_running`)."""
+    found = running_lines(pages)
+    if not found:
+        return
+    spans: dict[tuple[str, str], list[int]] = {}
+    by_number = {page.number: page for page in pages}
+    for (number, index), band in found.items():
+        spans.setdefault((band, key(by_number[number].lines[index])), []).append(number)
+    units = []
+    kept: set[tuple[str, str]] = set()
+    for unit in out.units:
+        kind = found.get((unit.page or 0, (unit.paragraph or 0) - 1), "") if unit.part == "body" else ""
+        if not kind:
+            units.append(unit)
+            continue
+        entry = (kind, key(unit.text))
+        if entry in kept:
+            continue  # the same line on a later page: read once
+        kept.add(entry)
+        numbers = spans[entry]
+        where = "页眉" if kind == "header" else "页脚"
+        units.append(replace(unit, part=kind, source=f"{where}（第{numbers[0]}–{numbers[-1]}页中 {len(numbers)} 页重复）"))
+    out.units[:] = units
 
 
 def _mine(miner: Miner | None, index: int, annotation_boxes: list[Box]) -> MinedPage | str:

@@ -91,9 +91,18 @@ class Hidden:
     count: int
 
 
+# Share of the page height at its top and bottom where running headers and
+# footers stand, and how many lines at each end are looked at.
+BAND = 0.12
+BAND_LINES = 3
+
+
 @dataclass(frozen=True, kw_only=True)
 class PageContent:
     lines: tuple[str, ...]
+    # "top"/"bottom" for the first and last BAND_LINES lines standing in the
+    # page's top or bottom band, else None (one per line)
+    bands: tuple[str | None, ...] = ()
     text_objects: int
     images: int
     undecoded: float  # share of characters not mapped to Unicode (see :func:`undecoded_share`)
@@ -176,11 +185,12 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
             chars = api.FPDFText_CountChars(textpage)
             text = _text(api, textpage, chars)
             walk = _Walk(api, page)
-            lines = _lines(text)
+            lines, starts = _lines_and_starts(text)
             boxes = walk.boxes + annotations() if _has_annotations(api, page) else walk.boxes
             hidden = _hidden(api, textpage, walk, boxes, chars) if boxes and lines else ()
             return PageContent(
                 lines=lines,
+                bands=_bands(api, page, textpage, starts),
                 text_objects=walk.text_objects,
                 images=walk.images,
                 undecoded=undecoded_share(text),
@@ -221,9 +231,40 @@ def undecoded_share(text: str) -> float:
     return bad / total if total else 0.0
 
 
-def _lines(text: str) -> tuple[str, ...]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN)
-    return tuple(line for line in (raw.strip() for raw in text.split("\n")) if line)
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def _lines_and_starts(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """:func:`_lines`, with the index in ``text`` (PDFium's character index) of a character of each line."""
+    lines, starts = [], []
+    for match in _LINE.finditer(text):
+        line = match.group().translate(_CLEAN).strip()
+        if line:
+            lines.append(line)
+            raw = match.group()
+            starts.append(match.start() + len(raw) - len(raw.lstrip()))
+    return tuple(lines), tuple(starts)
+
+
+def _bands(api: _Api, page: int, textpage: int, starts: tuple[int, ...]) -> tuple[str | None, ...]:
+    """Which of the first and last :data:`BAND_LINES` lines stand in the page's top or bottom band."""
+    bands: list[str | None] = [None] * len(starts)
+    if not starts:
+        return ()
+    height = api.FPDF_GetPageHeightF(page)
+    if height <= 0:
+        return tuple(bands)
+    ends = set(range(min(BAND_LINES, len(starts)))) | set(range(max(0, len(starts) - BAND_LINES), len(starts)))
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    for index in sorted(ends):
+        if not api.FPDFText_GetCharBox(textpage, starts[index], ctypes.byref(left), ctypes.byref(right),
+                                       ctypes.byref(bottom), ctypes.byref(top)):
+            continue
+        if bottom.value >= height * (1 - BAND):
+            bands[index] = "top"
+        elif top.value <= height * BAND:
+            bands[index] = "bottom"
+    return tuple(bands)
 
 
 def _has_annotations(api: _Api, page: int) -> bool:
@@ -438,6 +479,8 @@ _SIGNATURES: dict[str, tuple[Any, ...]] = {
     "FPDFText_GetUnicode": (ctypes.c_uint, _VOID, _INT),
     "FPDFText_IsGenerated": (_INT, _VOID, _INT),
     "FPDFText_GetLooseCharBox": (_INT, _VOID, _INT, ctypes.POINTER(_Rect)),
+    "FPDFText_GetCharBox": (_INT, _VOID, _INT, *([ctypes.POINTER(ctypes.c_double)] * 4)),
+    "FPDF_GetPageHeightF": (ctypes.c_float, _VOID),
     "FPDFText_GetTextObject": (_VOID, _VOID, _INT),
     "FPDFText_GetFillColor": (_INT, _VOID, _INT, _UINT_P, _UINT_P, _UINT_P, _UINT_P),
     "FPDFPage_CountObjects": (_INT, _VOID),

@@ -34,14 +34,19 @@ def section_ends(data: bytes) -> list[int]:
     return ends
 
 
-def earlier_revisions(data: bytes, out: Collector) -> None:
-    """Add the text found only in earlier revisions, and a ledger entry for every revision."""
+def current_text(out: Collector) -> set[str]:
+    """The page text of the current revision, each line without blanks, for :func:`earlier_revisions`."""
+    return {_key(unit.text) for unit in out.units if unit.part == "body"}
+
+
+def earlier_revisions(data: bytes, out: Collector, current: set[str]) -> None:
+    """Add the text found only in earlier revisions (``current``: :func:`current_text`), and a ledger entry for
+    every revision."""
     ends = section_ends(data)
     count = max(len(ends), 1)
     out.cover(f"修订版本 {count}（当前版本）", "revision")
     if len(ends) < 2:
         return
-    current = {_key(unit.text) for unit in out.units if unit.part == "body"}
     earlier = ends[:-1]
     for number, end in enumerate(earlier[:MAX_REVISIONS], start=1):
         _revision(data[:end], number, current, out)
