@@ -233,3 +233,51 @@ def test_a_linearized_files_first_page_section_is_not_a_revision():
     from scanner.extract.pdf_revisions import section_ends
 
     assert len(section_ends(head + original[len(b"%PDF-1.7\n"):])) == 1
+
+
+# -- pictures -----------------------------------------------------------------
+
+
+def _with_pictures(tmp_path, pictures):
+    """A page of text with pictures drawn at (x, y, w, h) in points."""
+    import io
+
+    from builders import FONT_SIZE, LEFT, line_y, make_pdf_drawn, png_bytes
+    from reportlab.lib.utils import ImageReader
+
+    def draw(canvas, page_no):
+        canvas.setFont("STSong-Light", FONT_SIZE)
+        canvas.drawString(LEFT, line_y(3), "关于做好年度工作的通知")
+        for x, y, w, h in pictures:
+            canvas.drawImage(ImageReader(io.BytesIO(png_bytes(32, 32, 90))), x, y, w, h)
+
+    return make_pdf_drawn(tmp_path / "pictures.pdf", draw)
+
+
+def test_a_small_decorative_picture_is_listed_as_info_and_the_document_passes(tmp_path):
+    from scanner.extract import extract_path
+    from scanner.pipeline import scan_file
+
+    path = _with_pictures(tmp_path, [(72, 400, 12, 12), (72, 300, 400, 2)])  # a bullet and a rule line
+    extraction = extract_path(path)
+    assert extraction.images == ()
+    [notice] = [n for n in extraction.notices if n.rule == "UR004"]
+    assert "2 张装饰性小图片" in notice.detail and "12×12 pt" in notice.detail
+    assert [entry.status for entry in extraction.coverage if entry.kind == "image"] == ["listed", "listed"]
+    result = scan_file(path, build_settings(ocr=False))
+    assert result.verdict.value == "pass"
+    assert [(f.rule, f.severity.value) for f in result.findings] == [("UR004", "info")]
+
+
+def test_a_small_line_shaped_picture_in_page_ones_head_block_goes_to_ocr_and_a_large_one_is_review_without_it(
+        tmp_path):
+    from scanner.extract import extract_path
+    from scanner.pipeline import scan_file
+
+    path = _with_pictures(tmp_path, [(72, 800, 30, 14), (300, 400, 150, 150)])  # a pasted 秘密, a stamp
+    extraction = extract_path(path)
+    assert [(image.name, image.page) for image in extraction.images] == [("第1页图片1", 1), ("第1页图片2", 1)]
+    assert not [n for n in extraction.notices if n.rule == "UR004"]
+    result = scan_file(path, build_settings(ocr=False))  # OCR off: the pictures were not read
+    assert result.verdict.value == "review"
+    assert "UR002" in {f.rule for f in result.findings}

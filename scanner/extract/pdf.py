@@ -26,10 +26,10 @@ Everything that cannot be read becomes an error ``中文原因 / English reason`
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scanner.extract._common import DARK_BOX_RULE, UNREAD_PART_RULE, Collector
+from scanner.extract._common import DARK_BOX_RULE, DECORATIVE_IMAGE_RULE, UNREAD_PART_RULE, Collector
 from scanner.extract._images import pdf_page_pictures, pdf_page_scan
 from scanner.extract.pdf_ledger import PageCheck, Structure, defused
 from scanner.extract.pdf_miner import MinedPage, Miner
@@ -65,6 +65,14 @@ PAGES_NOT_READ = (
 )
 
 
+@dataclass
+class _Reading:
+    """What the page loop gathers for the document-wide passes."""
+
+    pages: list[PageLines] = field(default_factory=list)  # for the running headers and footers
+    decorative: list[str] = field(default_factory=list)  # small pictures, listed in one UR004 notice (info)
+
+
 def extract(data: bytes, out: Collector) -> None:
     """Read ``data`` into ``out``.  Raises :class:`ExtractError` if the file cannot be opened at all."""
     # pdfminer first: it finds a bomb PDFium would decode when it opens the
@@ -86,17 +94,21 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
     out.pages = count
     any_text = False
     unreadable_run = 0
-    pages: list[PageLines] = []
+    reading = _Reading()
     for index in range(count):
         check = structure.check(index) if structure is not None else PageCheck()
-        read = _checked_page(document, miner, structure, index, check, out, pages)
+        read = _checked_page(document, miner, structure, index, check, out, reading)
         any_text |= read is True
         unreadable_run = unreadable_run + 1 if read is None else 0
         if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
             out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
             break
     shown = current_text(out)  # before running lines are read once: every copy is text the reader sees
-    _running(pages, out)
+    _running(reading.pages, out)
+    if reading.decorative:
+        listed = "、".join(reading.decorative[:5])
+        out.notice(DECORATIVE_IMAGE_RULE, text=reading.decorative[0], part="embedded",
+                   detail=f"{len(reading.decorative)} 张装饰性小图片：{listed}{' 等' if len(reading.decorative) > 5 else ''}")
     earlier_revisions(data, out, shown)
     unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
     if not any_text and not out.errors and not unread_pages:
@@ -117,14 +129,14 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
 
 
 def _checked_page(document: Any, miner: Miner | None, structure: Structure | None, index: int, check: PageCheck,
-                  out: Collector, pages: list[PageLines]) -> bool | None:
+                  out: Collector, reading: _Reading) -> bool | None:
     """:func:`_page`, unless the pre-check found a bomb; the page's ledger entry either way."""
     number = index + 1
     if check.refuse:
         _unread_page(out, number, "unread", f"{check.refuse}，本页未读取",
                      f"page {number} not read: it exceeds a reading limit")
         return None
-    read = _page(document, miner, structure, index, out, pages)
+    read = _page(document, miner, structure, index, out, reading)
     if check.damaged:
         status = "partial" if read else "unread"
         _unread_page(out, number, status, f"{'；'.join(check.damaged)}，本页文字{'可能不全' if read else '未能读取'}",
@@ -143,7 +155,7 @@ def _unread_page(out: Collector, number: int, status: str, chinese: str, english
 
 
 def _page(document: Any, miner: Miner | None, structure: Structure | None, index: int, out: Collector,
-          pages: list[PageLines]) -> bool | None:
+          reading: _Reading) -> bool | None:
     """Add one page's lines, annotations and failed redactions.
 
     True if it has text, False if it has none, None if neither reader could
@@ -187,8 +199,8 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
             pdf_page_scan(document, index, out)
         return False
     if content.images:
-        pdf_page_pictures(document, index, out)
-    pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
+        reading.decorative.extend(pdf_page_pictures(document, index, out))
+    reading.pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
     return _emit(lines, hidden, number, out)
 
 
