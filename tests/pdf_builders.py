@@ -87,7 +87,7 @@ STSONG = (
     b"/FontDescriptor << /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [-25 -254 1000 880] "
     b"/ItalicAngle 0 /Ascent 752 /Descent -271 /CapHeight 737 /StemV 58 >> >> ] >>"
 )
-FONTS = b"/Font << /F1 3 0 R /F2 %d 0 R >>"
+FONTS = b"/Font << /F1 3 0 R /F2 %d 0 R %s >>"
 
 
 def text_pdf(pages: Sequence[Sequence[str]], *, compress: bool = True, catalog_extra: bytes = b"",
@@ -108,9 +108,11 @@ def text_pdf(pages: Sequence[Sequence[str]], *, compress: bool = True, catalog_e
     return raw_pdf([*objects, *extra_objects])
 
 
-def page_dict(index: int, count: int, *, resources: bytes = b"", contents: int | None = None) -> bytes:
-    """Page ``index``'s dictionary in :func:`text_pdf`'s numbering (``resources`` added to its fonts)."""
-    fonts = FONTS % (4 + 2 * count)
+def page_dict(index: int, count: int, *, resources: bytes = b"", contents: int | None = None,
+              fonts: bytes = b"") -> bytes:
+    """Page ``index``'s dictionary in :func:`text_pdf`'s numbering (``resources`` added to its fonts, ``fonts``
+    to the font dictionary)."""
+    fonts = FONTS % (4 + 2 * count, fonts)
     return (
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << %s %s >> /Contents %d 0 R >>"
         % (fonts, resources, content_object(index) if contents is None else contents)
@@ -128,3 +130,15 @@ def page_object(index: int) -> int:
 
 def content_object(index: int) -> int:
     return 5 + 2 * index
+
+
+def identity_font(name: bytes = b"ABCDEF+SimSun") -> bytes:
+    """A composite font addressing glyphs by number (Identity-H), with no ToUnicode map and no font file:
+    no reader can tell which characters its codes stand for."""
+    return (
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /%s /Encoding /Identity-H /DescendantFonts [ "
+        b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 "
+        b"/FontDescriptor << /Type /FontDescriptor /FontName /%s /Flags 4 /FontBBox [0 -200 1000 900] "
+        b"/ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 700 /StemV 80 >> >> ] >>" % (name, name, name)
+    )

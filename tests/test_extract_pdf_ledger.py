@@ -281,3 +281,27 @@ def test_a_small_line_shaped_picture_in_page_ones_head_block_goes_to_ocr_and_a_l
     result = scan_file(path, build_settings(ocr=False))  # OCR off: the pictures were not read
     assert result.verdict.value == "review"
     assert "UR002" in {f.rule for f in result.findings}
+
+
+# -- fonts --------------------------------------------------------------------
+
+
+def test_text_in_a_font_without_tounicode_or_font_file_is_unreadable_naming_page_and_font():
+    from pdf_builders import identity_font
+
+    n = first_extra(2)
+    data = text_pdf([["page one words"], ["x"]], extra_objects=[identity_font()])
+    content = b"BT /F3 14 Tf 72 700 Td <0a1b0c2d3e4f12345678> Tj ET BT /F1 14 Tf 72 600 Td (readable words) Tj ET"
+    data = append_revision(data, {page_object(1): page_dict(1, 2, fonts=b"/F3 %d 0 R" % n, contents=n + 1),
+                                  n + 1: stream(content)})
+    extraction = extract_bytes(data, "fonts.pdf")
+    [error] = [error for error in extraction.errors if "无法解码" in error]
+    assert error.startswith("第2页") and "ABCDEF+SimSun" in error and "ToUnicode" in error
+    assert (1, "page one words") in body(extraction) and (2, "readable words") in body(extraction)
+    assert scan_bytes(data, "fonts.pdf", build_settings(ocr=False)).verdict.value == "review"
+
+
+def test_chinese_in_a_font_with_a_standard_cmap_is_read():
+    data = text_pdf([["关于做好年度工作的通知", "各单位"]])
+    extraction = extract_bytes(data, "cjk.pdf")
+    assert body(extraction) == [(1, "关于做好年度工作的通知"), (1, "各单位")] and extraction.errors == ()

@@ -26,6 +26,7 @@ Everything that cannot be read becomes an error ``中文原因 / English reason`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -193,6 +194,10 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
         # Text objects that hold only spaces are a blank page, not an unreadable one.
         if bad > UNDECODED_SHARE or (not lines and (isinstance(mined, str) or mined.undecoded > 0)):
             out.error(_undecoded(structure, index))
+    elif lines and structure is not None and garbled(lines) and structure.fonts_without_unicode(index):
+        # A font with no ToUnicode map and no font file to guess from: PDFium takes the glyph
+        # numbers for characters, which gives real but meaningless ones (ਛభ㹏…), not U+FFFD.
+        out.error(_undecoded(structure, index))
     if not lines:
         if content.images:
             out.error(scan_page_error(number))
@@ -202,6 +207,19 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
         reading.decorative.extend(pdf_page_pictures(document, index, out))
     reading.pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
     return _emit(lines, hidden, number, out)
+
+
+# Characters a Chinese government document is written in: CJK ideographs and
+# punctuation, Latin, digits, full-width forms, general punctuation, symbols.
+_USUAL = re.compile(
+    r"[\s\u0020-\u024f\u2000-\u27bf\u2e80-\u2fdf\u3000-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    r"\ufe30-\ufe4f\uff00-\uffef\u0370-\u03ff\u0400-\u04ff]"
+)
+
+
+def garbled(lines: tuple[str, ...]) -> bool:
+    """Whether a line of three or more characters is mostly outside the scripts Chinese documents use."""
+    return any(len(line) >= 3 and len(_USUAL.sub("", line)) > len(line) / 2 for line in lines)
 
 
 def _undecoded(structure: Structure | None, index: int) -> str:
