@@ -305,3 +305,49 @@ def test_chinese_in_a_font_with_a_standard_cmap_is_read():
     data = text_pdf([["关于做好年度工作的通知", "各单位"]])
     extraction = extract_bytes(data, "cjk.pdf")
     assert body(extraction) == [(1, "关于做好年度工作的通知"), (1, "各单位")] and extraction.errors == ()
+
+
+# -- text drawn as outlines -------------------------------------------------------------
+
+
+def _outlined(tmp_path, *, glyphs: int, with_text: str = ""):
+    """A page with a line of text and, at the top, ``glyphs`` filled outlines of 20 pt (12 segments each)."""
+    from builders import FONT_SIZE, LEFT, line_y, make_pdf_drawn
+
+    def draw(canvas, page_no):
+        canvas.setFont("STSong-Light", FONT_SIZE)
+        canvas.drawString(LEFT, line_y(3), "关于做好年度工作的通知")
+        canvas.setFillColorRGB(0.8, 0, 0)
+        for number in range(glyphs):
+            x = LEFT + number * 24
+            path = canvas.beginPath()
+            path.moveTo(x, 790)
+            for step in range(1, 12):  # a jagged outline, as a glyph's is
+                path.lineTo(x + (step % 4) * 5, 790 + step * 1.8)
+            path.close()
+            canvas.drawPath(path, fill=1, stroke=0)
+        if with_text:
+            canvas.setFillColorRGB(0, 0, 0)
+            canvas.drawString(LEFT, 795, with_text)
+
+    return make_pdf_drawn(tmp_path / "outlined.pdf", draw)
+
+
+def test_a_line_drawn_as_outlines_goes_to_ocr_and_is_review_without_it(tmp_path):
+    from scanner.extract import extract_path
+    from scanner.pipeline import scan_file
+
+    path = _outlined(tmp_path, glyphs=6)
+    extraction = extract_path(path)
+    assert [(image.name, image.page) for image in extraction.images] == [("第1页矢量图形1", 1)]
+    assert [(e.name, e.status) for e in extraction.coverage if e.kind == "vector"] == [("第1页矢量图形1", "listed")]
+    result = scan_file(path, build_settings(ocr=False))
+    assert result.verdict.value == "review"
+    assert any(f.rule == "UR002" and "矢量图形" in f.message for f in result.findings)
+
+
+def test_a_few_shapes_or_shapes_under_real_text_are_not_vector_text(tmp_path):
+    from scanner.extract import extract_path
+
+    assert extract_path(_outlined(tmp_path, glyphs=2)).images == ()  # two shapes are no line of text
+    assert extract_path(_outlined(tmp_path, glyphs=6, with_text="机关名称")).images == ()  # text is there

@@ -198,6 +198,8 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
         # A font with no ToUnicode map and no font file to guess from: PDFium takes the glyph
         # numbers for characters, which gives real but meaningless ones (ਛభ㹏…), not U+FFFD.
         out.error(_undecoded(structure, index))
+    for order, row in enumerate(content.vector, start=1):
+        _vector_row(document, index, order, row, out)
     if not lines:
         if content.images:
             out.error(scan_page_error(number))
@@ -220,6 +222,45 @@ _USUAL = re.compile(
 def garbled(lines: tuple[str, ...]) -> bool:
     """Whether a line of three or more characters is mostly outside the scripts Chinese documents use."""
     return any(len(line) >= 3 and len(_USUAL.sub("", line)) > len(line) / 2 for line in lines)
+
+
+VECTOR = "页面含矢量绘制的文字或图形，无法读取"
+
+
+def _vector_row(document: Any, index: int, order: int, row: tuple[float, float, float, float],
+                out: Collector) -> None:
+    """A line of glyphs drawn as outlines (no text there): rendered and handed to OCR like a picture.
+
+    OCR that reads it puts its text in the ``ocr`` layer; OCR off, or failing,
+    leaves the picture unread (review, naming it), and OCR finding no text
+    (a drawn logo) lists it as ``info``.  If it cannot even be rendered it is
+    an unread part (review).
+    """
+    import io
+
+    from scanner.types import ImageRef
+
+    number = index + 1
+    name = f"第{number}页矢量图形{order}"
+    x0, y0, x1, y1 = row
+    try:
+        page = document[index]
+        try:
+            width, height = page.get_size()
+            margin = 2.0
+            crop = (max(0.0, x0 - margin), max(0.0, y0 - margin), max(0.0, width - x1 - margin),
+                    max(0.0, height - y1 - margin))
+            bitmap = page.render(scale=200 / 72, crop=crop, grayscale=True)
+            buffer = io.BytesIO()
+            bitmap.to_pil().save(buffer, format="PNG")
+        finally:
+            page.close()
+    except Exception as error:  # noqa: BLE001 - pypdfium2 raises several types; the reason is kept
+        out.unread(name, "vector", f"{VECTOR} / vector drawing not readable: {error}", page=number)
+        return
+    out.cover(name, "vector", "listed", f"{VECTOR}，交文字识别 / text drawn as outlines, handed to OCR")
+    out.images.append(ImageRef(name=name, data=buffer.getvalue(), page=number,
+                               box=(x0, height - y1, x1, height - y0), page_size=(width, height)))
 
 
 def _undecoded(structure: Structure | None, index: int) -> str:

@@ -103,6 +103,8 @@ class PageContent:
     # "top"/"bottom" for the first and last BAND_LINES lines standing in the
     # page's top or bottom band, else None (one per line)
     bands: tuple[str | None, ...] = ()
+    # rows of glyph-shaped filled paths with no text on them: text drawn as outlines (x0, y0, x1, y1)
+    vector: tuple[tuple[float, float, float, float], ...] = ()
     text_objects: int
     images: int
     undecoded: float  # share of characters not mapped to Unicode (see :func:`undecoded_share`)
@@ -191,6 +193,8 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
             return PageContent(
                 lines=lines,
                 bands=_bands(api, page, textpage, starts),
+                vector=tuple(row for row in vector_rows(walk.glyphs) if not _bounded_text(
+                    api, textpage, Box(x0=row[0], y0=row[1], x1=row[2], y1=row[3], order=0)).strip()),
                 text_objects=walk.text_objects,
                 images=walk.images,
                 undecoded=undecoded_share(text),
@@ -289,6 +293,7 @@ class _Walk:
         self.text_objects = 0
         self.images = 0
         self.boxes: list[Box] = []
+        self.glyphs: list[tuple[float, float, float, float]] = []  # filled paths shaped like glyphs
         self._text_order: dict[int, int] | None = None
         self._walk_page()
 
@@ -302,6 +307,7 @@ class _Walk:
     def _walk_page(self) -> None:
         self.text_objects = self.images = 0
         self.boxes = []
+        self.glyphs = []
         page, api = self.page, self.api
         count = api.FPDFPage_CountObjects(page)
         self._walk(list(map(api.FPDFPage_GetObject, repeat(page, count), range(count))), None, 0, 0)
@@ -345,17 +351,12 @@ class _Walk:
         return order + len(objects) + nested
 
     def _dark_box(self, obj: int, matrix: tuple[float, ...] | None, order: int) -> Box | None:
+        """The box of a dark opaque filled path; notes a filled path shaped like a glyph on the way."""
         api = self.api
         fill = ctypes.c_int()
         stroke = ctypes.c_int()
         if not api.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or fill.value == 0:
             return None  # 0: FPDF_FILLMODE_NONE
-        r, g, b, a = (ctypes.c_uint() for _ in range(4))
-        # False for pattern and shading fills: cannot judge, not a box.
-        if not api.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-            return None
-        if a.value < OPAQUE or luminance(r.value, g.value, b.value) / 255 >= DARK:
-            return None
         left, bottom, right, top = (ctypes.c_float() for _ in range(4))
         if not api.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
                                          ctypes.byref(top)):
@@ -363,9 +364,47 @@ class _Walk:
         x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
         if matrix:
             x0, y0, x1, y1 = _transform_box(matrix, x0, y0, x1, y1)
+        if GLYPH_HEIGHT[0] <= y1 - y0 <= GLYPH_HEIGHT[1] and api.FPDFPath_CountSegments(obj) >= GLYPH_SEGMENTS:
+            self.glyphs.append((x0, y0, x1, y1))
+        r, g, b, a = (ctypes.c_uint() for _ in range(4))
+        # False for pattern and shading fills: cannot judge, not a box.
+        if not api.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+            return None
+        if a.value < OPAQUE or luminance(r.value, g.value, b.value) / 255 >= DARK:
+            return None
         if x1 - x0 < MIN_BOX or y1 - y0 < MIN_BOX:
             return None
         return Box(x0=x0, y0=y0, x1=x1, y1=y1, order=order)
+
+
+# A filled path this high (points) with this many segments may be a glyph
+# drawn as an outline (a rectangle has 4 or 5 segments, a character dozens).
+GLYPH_HEIGHT = (3.0, 72.0)
+GLYPH_SEGMENTS = 8
+# Glyph-like paths side by side on one line, with no text there: a line of
+# text drawn as vector outlines (a title, a red-header office name, a mark).
+GLYPHS_IN_A_ROW = 4
+
+
+def vector_rows(glyphs: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Boxes of the rows of at least :data:`GLYPHS_IN_A_ROW` glyph-sized paths of about one height."""
+    rows: list[list[tuple[float, float, float, float]]] = []
+    for glyph in sorted(glyphs, key=lambda box: ((box[1] + box[3]) / 2, box[0])):
+        height = glyph[3] - glyph[1]
+        centre = (glyph[1] + glyph[3]) / 2
+        if rows:
+            last = rows[-1][-1]
+            last_height = last[3] - last[1]
+            if abs(centre - (last[1] + last[3]) / 2) < 0.5 * max(height, last_height) and \
+                    0.5 <= height / max(last_height, 0.01) <= 2.0:
+                rows[-1].append(glyph)
+                continue
+        rows.append([glyph])
+    return [
+        (min(box[0] for box in row), min(box[1] for box in row), max(box[2] for box in row), max(box[3] for box in row))
+        for row in rows
+        if len(row) >= GLYPHS_IN_A_ROW
+    ]
 
 
 def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
@@ -490,6 +529,7 @@ _SIGNATURES: dict[str, tuple[Any, ...]] = {
     "FPDFFormObj_GetObject": (_VOID, _VOID, ctypes.c_ulong),
     "FPDFPageObj_GetMatrix": (_INT, _VOID, ctypes.POINTER(_Matrix)),
     "FPDFPath_GetDrawMode": (_INT, _VOID, _INT_P, _INT_P),
+    "FPDFPath_CountSegments": (_INT, _VOID),
     "FPDFPageObj_GetFillColor": (_INT, _VOID, _UINT_P, _UINT_P, _UINT_P, _UINT_P),
     "FPDFPageObj_GetBounds": (_INT, _VOID, _FLOAT_P, _FLOAT_P, _FLOAT_P, _FLOAT_P),
     "FPDFPage_GetAnnotCount": (_INT, _VOID),
