@@ -34,6 +34,13 @@ from itertools import repeat
 from typing import Any
 
 from scanner.extract._common import ExtractError
+from scanner.extract.pdf_lines import (
+    GLYPH_HEIGHT,
+    GLYPH_SEGMENTS,
+    line_bands,
+    lines_and_starts,
+    vector_rows,
+)
 
 ENCRYPTED = "加密文件，无法读取 / encrypted"
 DARK = 0.25  # luminance below which a filled box hides black text
@@ -51,15 +58,6 @@ _FORM_DEPTH = 32  # PDFium refuses deeper form nesting itself; this only bounds 
 # line-end hyphen U+0002).
 _NOT_TEXT = re.compile("[\x00\x01\x03-\x08\x0b\x0c\x0e-\x1f\ufffd\ue000-\uf8ff]")
 _WHITESPACE = re.compile(r"\s")
-# Control characters removed from the lines; tabs become spaces.  PDFium
-# writes a hyphen it takes for a word broken at the line end as U+FFFE (or
-# U+0002) and joins the two halves: the hyphen is drawn, so it is kept.
-_CLEAN = {
-    **dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFF]),
-    0x09: " ",
-    0x02: "-",
-    0xFFFE: "-",
-}
 # Annotation subtypes that never carry text to review nor hide any: Link,
 # Popup, Widget (form fields, read from the AcroForm).
 _PLAIN_ANNOTS = frozenset({2, 16, 20})
@@ -89,12 +87,6 @@ class Hidden:
     box: Box
     text: str
     count: int
-
-
-# Share of the page height at its top and bottom where running headers and
-# footers stand, and how many lines at each end are looked at.
-BAND = 0.12
-BAND_LINES = 3
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -187,12 +179,12 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
             chars = api.FPDFText_CountChars(textpage)
             text = _text(api, textpage, chars)
             walk = _Walk(api, page)
-            lines, starts = _lines_and_starts(text)
+            lines, starts = lines_and_starts(text)
             boxes = walk.boxes + annotations() if _has_annotations(api, page) else walk.boxes
             hidden = _hidden(api, textpage, walk, boxes, chars) if boxes and lines else ()
             return PageContent(
                 lines=lines,
-                bands=_bands(api, page, textpage, starts),
+                bands=line_bands(api, page, textpage, starts),
                 vector=tuple(row for row in vector_rows(walk.glyphs) if not _bounded_text(
                     api, textpage, Box(x0=row[0], y0=row[1], x1=row[2], y1=row[3], order=0)).strip()),
                 text_objects=walk.text_objects,
@@ -233,42 +225,6 @@ def undecoded_share(text: str) -> float:
         return 0.0
     total = len(text) - len(_WHITESPACE.findall(text))
     return bad / total if total else 0.0
-
-
-_LINE = re.compile(r"[^\r\n]+")
-
-
-def _lines_and_starts(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """:func:`_lines`, with the index in ``text`` (PDFium's character index) of a character of each line."""
-    lines, starts = [], []
-    for match in _LINE.finditer(text):
-        line = match.group().translate(_CLEAN).strip()
-        if line:
-            lines.append(line)
-            raw = match.group()
-            starts.append(match.start() + len(raw) - len(raw.lstrip()))
-    return tuple(lines), tuple(starts)
-
-
-def _bands(api: _Api, page: int, textpage: int, starts: tuple[int, ...]) -> tuple[str | None, ...]:
-    """Which of the first and last :data:`BAND_LINES` lines stand in the page's top or bottom band."""
-    bands: list[str | None] = [None] * len(starts)
-    if not starts:
-        return ()
-    height = api.FPDF_GetPageHeightF(page)
-    if height <= 0:
-        return tuple(bands)
-    ends = set(range(min(BAND_LINES, len(starts)))) | set(range(max(0, len(starts) - BAND_LINES), len(starts)))
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    for index in sorted(ends):
-        if not api.FPDFText_GetCharBox(textpage, starts[index], ctypes.byref(left), ctypes.byref(right),
-                                       ctypes.byref(bottom), ctypes.byref(top)):
-            continue
-        if bottom.value >= height * (1 - BAND):
-            bands[index] = "top"
-        elif top.value <= height * BAND:
-            bands[index] = "bottom"
-    return tuple(bands)
 
 
 def _has_annotations(api: _Api, page: int) -> bool:
@@ -375,36 +331,6 @@ class _Walk:
         if x1 - x0 < MIN_BOX or y1 - y0 < MIN_BOX:
             return None
         return Box(x0=x0, y0=y0, x1=x1, y1=y1, order=order)
-
-
-# A filled path this high (points) with this many segments may be a glyph
-# drawn as an outline (a rectangle has 4 or 5 segments, a character dozens).
-GLYPH_HEIGHT = (3.0, 72.0)
-GLYPH_SEGMENTS = 8
-# Glyph-like paths side by side on one line, with no text there: a line of
-# text drawn as vector outlines (a title, a red-header office name, a mark).
-GLYPHS_IN_A_ROW = 4
-
-
-def vector_rows(glyphs: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
-    """Boxes of the rows of at least :data:`GLYPHS_IN_A_ROW` glyph-sized paths of about one height."""
-    rows: list[list[tuple[float, float, float, float]]] = []
-    for glyph in sorted(glyphs, key=lambda box: ((box[1] + box[3]) / 2, box[0])):
-        height = glyph[3] - glyph[1]
-        centre = (glyph[1] + glyph[3]) / 2
-        if rows:
-            last = rows[-1][-1]
-            last_height = last[3] - last[1]
-            if abs(centre - (last[1] + last[3]) / 2) < 0.5 * max(height, last_height) and \
-                    0.5 <= height / max(last_height, 0.01) <= 2.0:
-                rows[-1].append(glyph)
-                continue
-        rows.append([glyph])
-    return [
-        (min(box[0] for box in row), min(box[1] for box in row), max(box[2] for box in row), max(box[3] for box in row))
-        for row in rows
-        if len(row) >= GLYPHS_IN_A_ROW
-    ]
 
 
 def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
