@@ -19,6 +19,7 @@ from typing import Any
 
 from scanner.extract._common import ATTACHMENT_RULE, REDACT_ANNOT_RULE, Collector, safe_xml_parser
 from scanner.extract.pdf_pdfium import AFTER_EVERYTHING, DARK, Box, luminance
+from scanner.extract.pdf_streams import StreamTooLarge
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_DEPTH = 2
@@ -240,6 +241,9 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
             continue
         try:
             data = embedded.get_data()
+        except StreamTooLarge as error:
+            out.error(f"附件“{filename}”{error.zh}，未审查 / attachment {filename!r}: {error}")
+            continue
         except malformed as error:
             out.error(f"附件“{filename}”无法读取 / attachment {filename!r}: {type(error).__name__}: {error}")
             continue
