@@ -10,7 +10,7 @@ It prints
   document's ``content`` split into lines, one unit per line, as a text
   file is extracted): the documents the markings alone would block
   (target 0) or send to review (target at most 1 %), each with the reason;
-* the seeds S0-S2 (public documents about the rules; none may be blocked);
+* the seed documents (public documents about the rules; none may be blocked);
 * recall: marks in every form of domain.md §2/§3, built into documents in
   various positions (first line, head block, header part, footer, text box,
   first table cell, pinyin-annotated, split by a line break or a page-number
