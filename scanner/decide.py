@@ -5,6 +5,12 @@
   completely: fail closed), or a model risk at or above the threshold
   -> ``review``;
 * otherwise ``pass``.  ``info`` findings are reported but never count.
+
+A finding in a hidden layer (a deleted revision, a comment, properties…)
+keeps the severity its content has, as in the visible text: publishing the
+file publishes every layer.  It also carries the hidden-layer evidence
+(:func:`scanner.layers.hidden_layer_evidence`), so every report says where
+it hides.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 
 from scanner.catalogue import Catalogue
 from scanner.findings import fingerprint
+from scanner.layers import hidden_layer_evidence
 from scanner.types import Finding, Location, Severity, Verdict
 
 # How much one finding of each severity contributes to the document's risk.
@@ -57,7 +64,7 @@ def decide(
     Unreadable findings can be neither disabled nor accepted: what was not
     read was not reviewed.
     """
-    findings = list(findings)
+    findings = [hidden_layer_evidence(finding) for finding in findings]
     for error in errors:
         if not any(f.rule.startswith("UR") and f.context == error for f in findings):
             findings.append(_unreadable(error, catalogue))
