@@ -18,10 +18,19 @@ from pathlib import Path
 import pytest
 
 from scanner.layers import HIDDEN_EVIDENCE
-from scanner.pipeline import Settings, scan_bytes, scan_file
+from scanner.pipeline import Settings, analyse, scan_bytes, scan_file
 from scanner.report import RENDERERS
 from scanner.report.common import ReportOptions
-from scanner.types import DocumentResult, Finding, ScanResult, Severity, Verdict
+from scanner.types import (
+    DocumentResult,
+    Extraction,
+    Finding,
+    ScanResult,
+    Severity,
+    TextUnit,
+    Verdict,
+    part_kind,
+)
 from tests.builders import make_docx, make_html, make_pdf, make_pptx
 from tests.legacy_builders import word97
 
@@ -163,3 +172,18 @@ def test_reports_say_the_finding_is_in_a_hidden_layer(tmp_path: Path, settings: 
     report = RENDERERS[fmt](ScanResult(version="test", documents=(result,)), ReportOptions())
     assert isinstance(report, str)
     assert "位于隐藏图层（删除修订）" in report
+
+
+@pytest.mark.parametrize(("part", "layer"), [("revision:1", "早期版本"), ("hidden", "隐藏文字"), ("noscript", "noscript 内容")])
+def test_a_mark_at_the_head_of_an_invisible_pdf_or_web_layer_blocks(settings: Settings, part: str, layer: str) -> None:
+    """Layers the PDF and HTML extractors name (an earlier revision, render-mode-3 text, <noscript>)."""
+    units = (
+        TextUnit(text="关于做好年度工作的通知", part="body", page=1, paragraph=1),
+        TextUnit(text="各单位：现将有关事项通知如下。", part="body", page=1, paragraph=2),
+        TextUnit(text=MARK, part=part, page=1, paragraph=1),
+        TextUnit(text="关于做好年度工作的通知", part=part, page=1, paragraph=2),
+    )
+    result = analyse(Extraction(format="pdf", units=units, layers=(part_kind(part),)), settings, path="x.pdf", sha256="")
+    [finding] = _findings(result, "CM001")
+    assert (finding.severity, finding.location.part) == (Severity.BLOCK, part)
+    assert finding.evidence[0] == HIDDEN_EVIDENCE.format(layer)

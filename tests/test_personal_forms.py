@@ -134,6 +134,9 @@ def test_a_tender_notice_with_several_contact_mobiles_is_no_list(settings: Setti
 def test_one_office_number_passes(settings: Settings) -> None:
     result = _scan(settings, "咨询电话：0571-87654321（办公室）\n政务服务便民热线：12345")
     assert result.verdict is Verdict.PASS
+    # an office's published mobile number: lowered to info by the words before it
+    result = _scan(settings, "办事指南\n咨询电话：13912345678（市民服务中心）")
+    assert result.verdict is Verdict.PASS
 
 
 def test_the_same_number_twice_counts_once(settings: Settings) -> None:
