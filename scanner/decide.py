@@ -121,16 +121,15 @@ def _list_finding(findings: list[Finding], catalogue: Catalogue) -> Finding | No
     if rule is None or not rule.enabled or any(finding.rule == LIST_RULE for finding in findings):
         return None
     kinds = {rule_id: kind for kind, rule_ids in rule.params.get("counted", {}).items() for rule_id in rule_ids}
+    counted = [f for f in findings if f.rule in kinds and f.severity is not Severity.INFO]
+    if not counted:
+        return None  # most documents: no contact data at all
     values: dict[str, set[str]] = {}
-    first: Finding | None = None
-    for finding in sorted(findings, key=reading_order):
-        kind = kinds.get(finding.rule)
-        if kind is None or finding.severity is Severity.INFO:
-            continue
-        values.setdefault(kind, set()).add("".join(ch for ch in finding.text if ch.isalnum()))
-        first = first or finding
+    for finding in counted:
+        values.setdefault(kinds[finding.rule], set()).add("".join(ch for ch in finding.text if ch.isalnum()))
+    first = min(counted, key=reading_order)
     items = sum(len(found) for found in values.values())
-    if first is None or items < int(rule.params.get("min_items", 5)) or len(values) < int(rule.params.get("min_kinds", 2)):
+    if items < int(rule.params.get("min_items", 5)) or len(values) < int(rule.params.get("min_kinds", 2)):
         return None
     counts = "、".join(f"{kind} {len(found)} 项" for kind, found in values.items())
     return Finding(
