@@ -200,6 +200,8 @@ def _letter_value(ch: str) -> int:
 def hong_kong_id(value: str) -> Check:
     """A Hong Kong identity card number A123456(7) / AB123456(7): check digit mod 11 (A for 10)."""
     plain = value.replace("(", "").replace(")", "").upper()
+    if not 8 <= len(plain) <= 9:
+        return Check(False, "不是香港身份证号码格式")
     letters, digits, check = plain[:-7], plain[-7:-1], plain[-1]
     if not 1 <= len(letters) <= 2 or not letters.isascii() or not letters.isalpha() or not _all_ascii_digits(digits):
         return Check(False, "不是香港身份证号码格式")
