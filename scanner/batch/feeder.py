@@ -64,8 +64,12 @@ class Feeder(threading.Thread):
                     break  # the run is over (an error, Ctrl-C): walk no further
                 # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
                 # and the walk has already named each real file once
-                identity = input_identity(task) if self._journal is not None else task.path or task.key
+                if self._journal is not None:
+                    identity = input_identity(task)
+                else:
+                    identity = task.key if task.spooled or not task.path else task.path
                 if identity in seen:
+                    task.discard()
                     continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
                 seen.add(identity)
                 # the bytes are hashed once here, for the journal's key and the cache's
@@ -74,11 +78,13 @@ class Feeder(threading.Thread):
                 if self._journal is not None:
                     done = self._journal.lookup(key)
                     if done is not None:
+                        task.discard()
                         self._put(Fed(order=order, doc=resumed_as(done, task), source="resumed", key=key))
                         continue
                 if cache is not None and sha256 and not task.error:
                     hit = cache.get(sha256, path=task.key, referrer=task.referrer)
                     if hit is not None:
+                        task.discard()
                         self._put(Fed(order=order, doc=hit, source="cached", key=key))
                         continue
                 self._put(Fed(order=order, task=task, key=key))
