@@ -203,3 +203,31 @@ def test_the_parent_does_not_hold_a_large_warc_record(tmp_path: Path) -> None:
         ("response", "http://site.gov.cn/big.html", 200, big_page(48), "text/html")], gz=False)
     # held in memory the 48 MB record cost the parent ~2.4 times its size (the bytes, their pickled message)
     assert parent_peak_kb(large) - parent_peak_kb(small) < 24 * 1024
+
+
+def test_the_feeder_holds_a_bounded_number_of_bytes_ahead_of_the_workers() -> None:
+    from scanner.batch.feeder import FEEDER_BYTES, Feeder
+
+    page = b"x" * (3 * 2**20)
+    walked = []
+
+    def tasks():  # type: ignore[no-untyped-def]
+        for index in range(60):  # 180 MB in all
+            walked.append(index)
+            yield Task(key=f"http://x/{index}.html", data=page)
+
+    feeder = Feeder(tasks(), journal=None, cache_dir=None, digest="")
+    feeder.start()
+    try:
+        time.sleep(1.0)  # nobody takes anything: the feeder fills up and waits
+        assert feeder._pending_bytes <= FEEDER_BYTES and len(walked) <= FEEDER_BYTES // len(page) + 2
+        taken = 0
+        while (item := feeder.get()) is not None or feeder.is_alive():
+            if item is None:
+                time.sleep(0.01)
+                continue
+            taken += hasattr(item, "task")
+            assert feeder._pending_bytes <= FEEDER_BYTES
+        assert taken == 60
+    finally:
+        feeder.stop()
