@@ -32,6 +32,7 @@ class WarcDocument:
     oversize: int = 0
     # a record over iter_warc's spool_over, written to this file instead of held in memory (data is empty)
     spooled: Path | None = None
+    error: str = ""  # why the record could not be kept (its copy could not be written); data is empty
 
 
 def is_warc(path: Path | str) -> bool:
@@ -62,8 +63,14 @@ def iter_warc(path: Path, *, max_bytes: int = 0, spool_over: int = 0,
                     continue
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
                 content_type = record.http_headers.get_header("Content-Type") or ""
-                data, spooled, oversize = _read_body(record.content_stream(), max_bytes=max_bytes,
-                                                     spool_over=spool_over, spool_dir=spool_dir)
+                body = record.content_stream()
+                try:
+                    data, spooled, oversize = _read_body(body, max_bytes=max_bytes, spool_over=spool_over,
+                                                         spool_dir=spool_dir)
+                except _SpoolError as error:
+                    _skip(body)  # the archive's other records are still read
+                    yield WarcDocument(uri=uri, data=b"", content_type=content_type, error=str(error))
+                    continue
                 yield WarcDocument(uri=uri, data=data, content_type=content_type, oversize=oversize, spooled=spooled)
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as error:
         raise WarcError(f"无法读取网页归档 / cannot read web archive {path}: {error}") from error
@@ -72,9 +79,17 @@ def iter_warc(path: Path, *, max_bytes: int = 0, spool_over: int = 0,
 CHUNK = 1 << 20
 
 
+class _SpoolError(Exception):
+    """A record's temporary copy could not be written (disk full, no permission)."""
+
+
 def _read_body(stream: Any, *, max_bytes: int, spool_over: int,
                spool_dir: Path | None) -> tuple[bytes, Path | None, int]:
-    """``(data, spooled file, oversize)`` of one record body: see :func:`iter_warc`."""
+    """``(data, spooled file, oversize)`` of one record body: see :func:`iter_warc`.
+
+    Raises :class:`_SpoolError` when the copy cannot be written, and what
+    reading the archive raises.
+    """
     chunks: list[bytes] = []
     size = 0
     spool: IO[bytes] | None = None
@@ -84,30 +99,46 @@ def _read_body(stream: Any, *, max_bytes: int, spool_over: int,
             size += len(block)
             if max_bytes > 0 and size > max_bytes:
                 size += _skip(stream)
-                chunks = []
-                if spool is not None:
-                    spool.close()
-                    spool = None
-                    _remove(spooled)
+                _discard(spool, spooled)
                 return b"", None, size
             if spool is None and spool_dir is not None and size > spool_over:
-                handle, name = tempfile.mkstemp(dir=spool_dir, suffix=".record")  # 0600
-                spool, spooled = os.fdopen(handle, "wb"), Path(name)
-                spool.writelines(chunks)
+                spool, spooled = _spooled(_open_spool, spool_dir)
+                _spooled(spool.writelines, chunks)
                 chunks = []
             if spool is not None:
-                spool.write(block)
+                _spooled(spool.write, block)
             else:
                 chunks.append(block)
-    except BaseException:
         if spool is not None:
-            spool.close()
-            _remove(spooled)
+            _spooled(spool.close)  # its last write can fail here too (a full disk)
+    except BaseException:
+        _discard(spool, spooled)
         raise
     if spool is not None:
-        spool.close()
         return b"", spooled, 0
     return b"".join(chunks), None, 0
+
+
+def _open_spool(spool_dir: Path) -> tuple[IO[bytes], Path]:
+    handle, name = tempfile.mkstemp(dir=spool_dir, suffix=".record")  # 0600
+    return os.fdopen(handle, "wb"), Path(name)
+
+
+def _spooled(step: Any, *args: Any) -> Any:
+    """``step(*args)``, with an ``OSError`` (disk full, no permission) raised as :class:`_SpoolError`."""
+    try:
+        return step(*args)
+    except OSError as error:
+        raise _SpoolError(
+            f"无法暂存网页归档记录（{error.strerror or error}），未扫描 / cannot keep the WARC record: {error}"
+        ) from error
+
+
+def _discard(spool: IO[bytes] | None, spooled: Path | None) -> None:
+    if spool is not None:
+        with contextlib.suppress(OSError):
+            spool.close()
+    _remove(spooled)
 
 
 def _remove(path: Path | None) -> None:

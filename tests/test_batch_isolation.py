@@ -231,3 +231,22 @@ def test_the_feeder_holds_a_bounded_number_of_bytes_ahead_of_the_workers() -> No
         assert taken == 60
     finally:
         feeder.stop()
+
+
+def test_a_record_whose_copy_cannot_be_written_is_review_and_the_rest_are_scanned(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from scanner.batch.sources import SPOOL_BYTES
+
+    records = [
+        ("response", "http://site.gov.cn/big.html", 200, big_page(SPOOL_BYTES // 2**20 + 1), "text/html"),
+        ("response", "http://site.gov.cn/a.html", 200, MARKED_PAGE.encode(), "text/html"),
+    ]
+    archive = make_warc(tmp_path / "site.warc", records, gz=False)
+    gone = tmp_path / "no-such-folder"  # as a full disk would, the copy fails
+    outcome = within(120, lambda: run_batch(file_tasks([archive], spool_dir=gone), SettingsSpec(), settings,
+                                            BatchOptions(jobs=1, timeout=60)))
+    big, marked = outcome.result.documents
+    assert big.path == "http://site.gov.cn/big.html" and big.verdict is Verdict.REVIEW
+    assert big.errors[0].startswith("无法暂存网页归档记录")
+    assert marked.verdict is Verdict.BLOCK

@@ -36,6 +36,8 @@ def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path
                 for record in iter_warc(path, max_bytes=max_bytes, spool_over=SPOOL_BYTES, spool_dir=spool_dir):
                     if record.oversize:
                         yield Task(key=record.uri, error=oversize_reason(record.uri, record.oversize, max_memory_mb))
+                    elif record.error:
+                        yield Task(key=record.uri, error=record.error)
                     elif record.spooled is not None:
                         yield Task(key=record.uri, path=str(record.spooled), spooled=True)
                     else:
