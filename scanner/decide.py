@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from scanner.catalogue import Catalogue
 from scanner.findings import fingerprint, reading_order
 from scanner.layers import hidden_layer_evidence
+from scanner.risk import ModelScore
 from scanner.types import Finding, Location, Severity, Verdict
 
 # How much one finding of each severity contributes to the document's risk.
@@ -31,14 +32,6 @@ _SEVERITY_RISK = {Severity.BLOCK: 0.97, Severity.REVIEW: 0.6, Severity.INFO: 0.0
 MODEL_RULE = "ML001"
 UNREADABLE_RULE = "UR001"
 LIST_RULE = "PI015"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelScore:
-    """The residual-risk model's view of a whole document."""
-
-    probability: float
-    top_terms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,6 @@ from typing import Any
 
 from scanner import __version__
 from scanner.catalogue import Catalogue, load_catalogue
-from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, located_in_cells, reading_order
@@ -29,6 +28,7 @@ from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
+from scanner.risk import RiskModel, load_model
 from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 

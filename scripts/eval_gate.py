@@ -2,7 +2,7 @@
 """Evaluation gate for the residual-risk model (like trafilatura's eval gate).
 
 Scores, with the shipped ``models/risk_model.json`` and the scan-time code
-(``scanner.model``, no scikit-learn):
+(``scanner.risk.linear``, no scikit-learn):
 
 * the test split of ``corpus/manifest.jsonl``: precision, recall and F1 for
   ``not-publishable`` at the review threshold, on the original population
@@ -43,8 +43,8 @@ if str(ROOT) not in sys.path:
 
 from scanner.decide import Policy
 from scanner.findings import UnitView
-from scanner.model import LinearTextModel
 from scanner.normalize import normalize
+from scanner.risk.linear import LinearTextModel
 from scanner.types import TextUnit
 
 MANIFEST = ROOT / "corpus" / "manifest.jsonl"

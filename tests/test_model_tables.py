@@ -18,8 +18,8 @@ import pytest
 from scanner.decide import MODEL_RULE, Policy
 from scanner.extract import extract_bytes
 from scanner.findings import DocumentViews
-from scanner.model import LinearTextModel
 from scanner.pipeline import Settings, scan_file
+from scanner.risk.linear import LinearTextModel
 from scanner.types import Verdict
 from tests.builders import make_xlsx
 
