@@ -305,3 +305,32 @@ def test_openapi_is_served(server: Server) -> None:
     assert "multipart/form-data" in body
     docs = httpx.get(f"{server.url}/api/docs")
     assert docs.status_code == 200 and "/api/v1/scans/{item_id}/sheet.docx" in docs.text
+
+
+def test_items_left_queued_are_scanned_after_a_restart(tmp_path: Path) -> None:
+    from scanner.service.command import _database
+    from scanner.service.config import ServiceConfig
+    from scanner.service.db import Unit
+    from scanner.service.store import Actor, new_item
+
+    data = tmp_path / "data"
+    create_users(data)
+    sessions = _database(ServiceConfig(data_dir=data))
+    stored = data / "uploads" / "left-over"
+    stored.write_text("内部资料 注意保存\n关于召开年度工作会议的通知", encoding="utf-8")
+    with sessions() as db:
+        unit = db.query(Unit).filter_by(name=UNIT).one()
+        item = new_item(db, Actor(name="cms", unit_id=unit.id), filename="left.txt", path=stored, size=10,
+                        sha256="", source="api", fields={})
+        db.commit()
+    token = add_token(data, "cms", UNIT, ("scans:read",))
+    server = Server(data, "--jobs", "1", "--no-ocr", "--reinspect-every", "0").start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            deadline = time.monotonic() + 60
+            while (answer := client.get(f"/api/v1/scans/{item.id}")).status_code == 202:
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+            assert answer.json()["documents"][0]["verdict"] == "block"
+    finally:
+        server.stop()

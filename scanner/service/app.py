@@ -86,6 +86,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = build_service(config)
         app.state.service = service
+        from scanner.service.core import requeue
+
+        if waiting := requeue(service):
+            log.info("%d items left queued by the last run are scanned again", waiting)
         stop = threading.Event()
         scheduler = None
         if config.reinspect_every_seconds > 0:

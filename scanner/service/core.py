@@ -206,6 +206,9 @@ def queue_scan(service: Service, item: Item, task: Task) -> Future[DocumentResul
     def finished(scanned: Future[DocumentResult]) -> None:
         try:
             doc = scanned.result()
+            if service.runner.stopping:  # not scanned: the item stays queued and is scanned after a restart
+                stored.set_exception(RuntimeError("服务正在停止 / the service is stopping"))
+                return
             with service.sessions() as db:
                 row = db.get(Item, item.id)
                 if row is not None:  # deleted while it was scanned
@@ -218,6 +221,21 @@ def queue_scan(service: Service, item: Item, task: Task) -> Future[DocumentResul
 
     service.runner.submit(task).add_done_callback(finished)
     return stored
+
+
+def requeue(service: Service) -> int:
+    """Scan again every item left ``queued`` by a stopped service (its file still stored); returns how many."""
+    from sqlalchemy import select
+
+    with service.sessions() as db:
+        waiting = list(db.execute(select(Item).where(Item.status == "queued")).scalars())
+    count = 0
+    for item in waiting:
+        if item.stored_path and Path(item.stored_path).exists():
+            key = item.filename
+            queue_scan(service, item, Task(key=key, path=item.stored_path))
+            count += 1
+    return count
 
 
 async def wait_for(future: Future[DocumentResult], seconds: float) -> DocumentResult | None:
