@@ -334,3 +334,22 @@ def test_items_left_queued_are_scanned_after_a_restart(tmp_path: Path) -> None:
             assert answer.json()["documents"][0]["verdict"] == "block"
     finally:
         server.stop()
+
+
+def test_the_load_bench_runs_against_the_server(server: Server, tmp_path: Path) -> None:
+    import asyncio
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_service_under_test",
+                                                  Path(__file__).resolve().parents[1] / "bench" / "bench_service.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    documents = bench.drafts(tmp_path, 2, 3)
+    assert len(documents) == 3 and len({len(d) for d in documents}) >= 1
+    latencies, errors, verdicts, wall = asyncio.run(bench.load(
+        server.url, server.tokens["rw"], documents, clients=2, seconds=3, max_requests=6))  # type: ignore[attr-defined]
+    assert errors == {} and 1 <= len(latencies) <= 6 and wall > 0
+    assert set(verdicts) <= {"pass", "review"} and sum(verdicts.values()) == len(latencies)
+    assert bench.percentile([0.1, 0.2, 0.3, 0.4], 0.5) in (0.2, 0.3)
+    assert server.rss_kb() > 0 and server.cpu_seconds()[0] > 0
