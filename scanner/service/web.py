@@ -188,7 +188,12 @@ async def upload(request: Request) -> Response:
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: str, error: str = "", status: int = 200) -> HTMLResponse:
+def item_page(request: Request, item_id: str) -> HTMLResponse:
+    return _item_page(request, item_id)
+
+
+def _item_page(request: Request, item_id: str, *, error: str = "", status: int = 200) -> HTMLResponse:
+    """The item's page; ``error`` (a refused action's reason) is set by the server only, never from the URL."""
     principal = _user(request)
     with service_of(request).sessions() as db:
         item = item_or_404(db, item_id, principal)
@@ -245,7 +250,7 @@ async def _act(request: Request, item_id: str, action: str) -> Response:
         else:
             db.commit()
     if refused:  # the page again, with the reason (after the session above is closed)
-        return item_page(request, item_id, error=refused, status=409)
+        return _item_page(request, item_id, error=refused, status=409)
     return RedirectResponse("/" if action == "delete" else f"/items/{item_id}", status_code=303)
 
 
