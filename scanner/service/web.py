@@ -97,9 +97,9 @@ async def _form(request: Request, principal: Principal) -> dict[str, str]:
 
 
 @router.get("/login")
-def login_page(request: Request, error: str = "") -> HTMLResponse:
+def login_page(request: Request) -> HTMLResponse:
     nonce = secrets.token_urlsafe(24)
-    response = _page(request, "login.html", None, error=error,
+    response = _page(request, "login.html", None, error="",
                      login_token=login_csrf(service_of(request).key, nonce))
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=service_of(request).secure(request),
                         max_age=3600, path="/login")
