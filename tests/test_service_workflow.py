@@ -282,3 +282,24 @@ def test_the_admin_page_manages_the_units_users_and_tokens(server: Server) -> No
     assert _post(admin, f"/admin/tokens/{token_id}/revoke").status_code == 303
     assert reader.get("/api/v1/scans").status_code == 401
     assert "撤销接口令牌" in login(server.url, "wang").get("/audit").text
+
+
+def test_a_user_changes_their_own_password(server: Server) -> None:
+    from tests.service_server import PASSWORD
+
+    here = login(server.url, "li")
+    elsewhere = login(server.url, "li")
+    wrong = _post(here, "/account", current="not-my-password", new="a-new-long-pass", again="a-new-long-pass")
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+    mismatch = _post(here, "/account", current=PASSWORD, new="a-new-long-pass", again="another-new-pass")
+    assert mismatch.status_code == 400 and "不一致" in mismatch.text
+    short = _post(here, "/account", current=PASSWORD, new="short", again="short")
+    assert short.status_code == 400 and "至少" in short.text
+    changed = _post(here, "/account", current=PASSWORD, new="a-new-long-pass", again="a-new-long-pass")
+    assert changed.status_code == 200 and "密码已修改" in changed.text
+    assert here.get("/").status_code == 200  # this session goes on
+    assert elsewhere.get("/", follow_redirects=False).status_code == 303  # the others end
+    with pytest.raises(AssertionError):
+        login(server.url, "li")
+    assert login(server.url, "li", "a-new-long-pass").get("/").status_code == 200
+    _post(here, "/account", current="a-new-long-pass", new=PASSWORD, again=PASSWORD)  # as the other tests expect

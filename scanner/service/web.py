@@ -302,3 +302,52 @@ async def add_site(request: Request) -> Response:
             raise HTTPException(400, str(error)) from None
         db.commit()
     return RedirectResponse("/", status_code=303)
+
+
+# ---------------------------------------------------------------- own password
+
+
+@router.get("/account")
+def account_page(request: Request) -> HTMLResponse:
+    return _page(request, "account.html", _user(request), error="", done=False)
+
+
+@router.post("/account")
+async def change_password(request: Request) -> Response:
+    """Change one's own password (the current one is asked again); every other session of the user ends."""
+    from sqlalchemy import delete as delete_rows
+
+    from scanner.service.auth import AuthError, digest, hash_password
+    from scanner.service.db import LoginSession
+
+    principal = _user(request)
+    form = await _form(request, principal)
+    service = service_of(request)
+    client = request.client.host if request.client else "?"
+    keys = (f"user:{principal.actor.name.lower()}", f"ip:{client}")
+    if service.limiter.blocked(*keys):
+        return _page(request, "account.html", principal, status=429, done=False, error="失败次数过多，请稍后再试")
+    error = ""
+    with service.sessions() as db:
+        if check_password(db, principal.actor.name, form.get("current", "")) is None:
+            service.limiter.failed(*keys)
+            error = "当前密码不正确"
+        elif form.get("new", "") != form.get("again", ""):
+            error = "两次输入的新密码不一致"
+        else:
+            try:
+                hashed = hash_password(form.get("new", ""))
+            except AuthError as refused:
+                error = str(refused)
+        if not error:
+            user = db.get(User, principal.user.id)  # type: ignore[union-attr]
+            assert user is not None
+            user.password_hash = hashed
+            cookie = request.cookies.get(SECURE_SESSION_COOKIE) or request.cookies.get(SESSION_COOKIE) or ""
+            db.execute(delete_rows(LoginSession).where(LoginSession.user_id == user.id,
+                                                       LoginSession.id != digest(cookie)))
+            audit.record(db, actor=user.username, action="password_changed", unit_id=user.unit_id)
+            db.commit()
+    if error:
+        return _page(request, "account.html", principal, status=400, done=False, error=error)
+    return _page(request, "account.html", principal, done=True, error="")
