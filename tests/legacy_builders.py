@@ -515,8 +515,12 @@ def ppt(
     properties: dict[int, str] | None = None,
     embedded: bytes = b"",
     picture: bytes = b"",
+    comment: tuple[int, str, str] | None = None,
 ) -> bytes:
     """A PowerPoint 97-2003 .ppt: ``slides`` are the text boxes drawn on each slide.
+
+    ``comment`` is (slide number, author, text): a Comment10Container in that slide's
+    programmable tags, as PowerPoint 2002 and later write comments.
 
     ``titles`` are placeholder texts kept in the slide list (SlideListWithText),
     as PowerPoint stores titles; ``notes`` maps 1-based slide numbers to notes
@@ -554,7 +558,15 @@ def ppt(
         atom = _ppt_record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0x80000000, 0x100 + number if number in notes
                                                else 0, 0, 0))
         info = _ppt_record(0x03F9, struct.pack("<IIBBHB3x", 0, 0, 0, 0, 0x0004 if number in hidden else 0, 0))
-        stream += _ppt_record(0x03EE, atom + info + _ppt_drawing(texts), container=True)
+        tags = b""
+        if comment and comment[0] == number:
+            strings = (_ppt_record(0x0FBA, comment[1].encode("utf-16-le"), instance=0)
+                       + _ppt_record(0x0FBA, comment[2].encode("utf-16-le"), instance=1)
+                       + _ppt_record(0x2EE1, struct.pack("<i16sii", 0, bytes(16), 0, 0)))
+            # BinaryTagDataBlob is written as an atom (version 0) although records are inside it
+            binary = _ppt_record(0x138B, _ppt_record(0x2EE0, strings, container=True))
+            tags = _ppt_record(0x1388, _ppt_record(0x138A, binary, container=True), container=True)
+        stream += _ppt_record(0x03EE, atom + info + _ppt_drawing(texts) + tags, container=True)
         if number in notes:
             persist[notes_ids[number]] = len(stream)
             notes_atom = _ppt_record(0x03F1, struct.pack("<IHH", 0x100 + number, 0, 0))
