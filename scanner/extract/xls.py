@@ -35,7 +35,8 @@ _DRAWING_GROUP = 0x00EB
 _NOTE_OBJECT = 0x19  # ftCmo.ot of a cell note: xlrd reads those
 _VISIBILITY = {1: "隐藏", 2: "深度隐藏"}
 # what xlrd raises for a damaged workbook: it parses with asserts and struct
-_XLRD_FAILURES = (AssertionError, IndexError, KeyError, ValueError, struct.error, UnicodeDecodeError, TypeError)
+_XLRD_FAILURES = (AssertionError, IndexError, KeyError, ValueError, struct.error, UnicodeDecodeError, TypeError,
+                  AttributeError)  # (an OBJ record without its ftCmo leaves xlrd's MSObj without an id)
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
