@@ -219,8 +219,16 @@ _USUAL = re.compile(
 )
 
 
+_UNUSUAL_PAIR = re.compile(_USUAL.pattern.replace("[", "[^", 1) + "{2}")
+
+
 def garbled(lines: tuple[str, ...]) -> bool:
-    """Whether a line of three or more characters is mostly outside the scripts Chinese documents use."""
+    """Whether a line of three or more characters is mostly outside the scripts Chinese documents use.
+
+    One search over the page for two such characters in a row first: most pages have none.
+    """
+    if not _UNUSUAL_PAIR.search("\n".join(lines)):
+        return False
     return any(len(line) >= 3 and len(_USUAL.sub("", line)) > len(line) / 2 for line in lines)
 
 
