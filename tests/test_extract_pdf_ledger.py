@@ -298,6 +298,8 @@ def test_text_in_a_font_without_tounicode_or_font_file_is_unreadable_naming_page
     [error] = [error for error in extraction.errors if "无法解码" in error]
     assert error.startswith("第2页") and "ABCDEF+SimSun" in error and "ToUnicode" in error
     assert (1, "page one words") in body(extraction) and (2, "readable words") in body(extraction)
+    # the page is rendered for OCR too: what it shows is read even though its text layer is not
+    assert [(image.page, image.source) for image in extraction.images] == [(2, "page-scan")]
     assert scan_bytes(data, "fonts.pdf", build_settings(ocr=False)).verdict.value == "review"
 
 
