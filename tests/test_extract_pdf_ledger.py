@@ -40,9 +40,9 @@ def unread_notices(extraction):
 
 
 def test_every_page_content_stream_and_font_is_in_the_ledger():
-    # over 64 KB (STREAM_LIMIT / deflate's greatest ratio): a file that could hold a bomb is walked object by object
-    padding = stream(b"%" * 70_000)
-    extraction = extract_bytes(text_pdf([["page one"], ["page two"]], extra_objects=[padding]), "a.pdf")
+    # a file whose bytes could hold a bomb (an LZW stream) is walked object by object
+    lzw = stream(b"\x80\x0b\x60\x50\x22\x0c\x0c\x85\x01", b"/Filter /LZWDecode")
+    extraction = extract_bytes(text_pdf([["page one"], ["page two"]], extra_objects=[lzw]), "a.pdf")
     assert ledger(extraction, "page") == [("第1页", "read"), ("第2页", "read")]
     assert ledger(extraction, "content") == [("第1页内容流 1（对象 5）", "read"), ("第2页内容流 1（对象 7）", "read")]
     # shared by both pages: each listed once
@@ -50,8 +50,9 @@ def test_every_page_content_stream_and_font_is_in_the_ledger():
     assert extraction.errors == () and unread_notices(extraction) == []
 
 
-def test_a_small_sound_file_is_not_walked_object_by_object_but_its_pages_are_in_the_ledger():
-    extraction = extract_bytes(text_pdf([["page one"], ["page two"]]), "a.pdf")
+def test_a_sound_file_is_not_walked_object_by_object_but_its_pages_are_in_the_ledger():
+    padding = stream(b"%" * 70_000)  # big enough that a stream of it could have been a bomb
+    extraction = extract_bytes(text_pdf([["page one"], ["page two"]], extra_objects=[padding]), "a.pdf")
     assert ledger(extraction, "page") == [("第1页", "read"), ("第2页", "read")]
     assert ledger(extraction, "content") == []
 
@@ -298,6 +299,8 @@ def test_text_in_a_font_without_tounicode_or_font_file_is_unreadable_naming_page
     [error] = [error for error in extraction.errors if "无法解码" in error]
     assert error.startswith("第2页") and "ABCDEF+SimSun" in error and "ToUnicode" in error
     assert (1, "page one words") in body(extraction) and (2, "readable words") in body(extraction)
+    # the page is rendered for OCR too: what it shows is read even though its text layer is not
+    assert [(image.page, image.source) for image in extraction.images] == [(2, "page-scan")]
     assert scan_bytes(data, "fonts.pdf", build_settings(ocr=False)).verdict.value == "review"
 
 

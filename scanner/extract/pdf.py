@@ -182,7 +182,7 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
             out.error(f"第{number}页无法读取 / page {number} cannot be read: {reason}")
             return None
         if mined.undecoded > UNDECODED_SHARE:
-            out.error(_undecoded(structure, index))
+            _undecodable(document, structure, index, out)
         return _emit(mined.lines, mined.hidden, number, out)
     lines, hidden, bad = content.lines, content.hidden, content.undecoded
     if bad > UNDECODED_SHARE or (not lines and content.text_objects):
@@ -193,11 +193,11 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
             lines, hidden, bad = mined.lines, mined.hidden, mined.undecoded
         # Text objects that hold only spaces are a blank page, not an unreadable one.
         if bad > UNDECODED_SHARE or (not lines and (isinstance(mined, str) or mined.undecoded > 0)):
-            out.error(_undecoded(structure, index))
+            _undecodable(document, structure, index, out)
     elif lines and structure is not None and garbled(lines) and structure.fonts_without_unicode(index):
         # A font with no ToUnicode map and no font file to guess from: PDFium takes the glyph
         # numbers for characters, which gives real but meaningless ones (ਛభ㹏…), not U+FFFD.
-        out.error(_undecoded(structure, index))
+        _undecodable(document, structure, index, out)
     for order, row in enumerate(content.vector, start=1):
         _vector_row(document, index, order, row, out)
     if not lines:
@@ -219,8 +219,16 @@ _USUAL = re.compile(
 )
 
 
+_UNUSUAL_PAIR = re.compile(_USUAL.pattern.replace("[", "[^", 1) + "{2}")
+
+
 def garbled(lines: tuple[str, ...]) -> bool:
-    """Whether a line of three or more characters is mostly outside the scripts Chinese documents use."""
+    """Whether a line of three or more characters is mostly outside the scripts Chinese documents use.
+
+    One search over the page for two such characters in a row first: most pages have none.
+    """
+    if not _UNUSUAL_PAIR.search("\n".join(lines)):
+        return False
     return any(len(line) >= 3 and len(_USUAL.sub("", line)) > len(line) / 2 for line in lines)
 
 
@@ -261,6 +269,13 @@ def _vector_row(document: Any, index: int, order: int, row: tuple[float, float, 
     out.cover(name, "vector", "listed", f"{VECTOR}，交文字识别 / text drawn as outlines, handed to OCR")
     out.images.append(ImageRef(name=name, data=buffer.getvalue(), page=number,
                                box=(x0, height - y1, x1, height - y0), page_size=(width, height)))
+
+
+def _undecodable(document: Any, structure: Structure | None, index: int, out: Collector) -> None:
+    """A page whose text cannot be mapped to Unicode: an error naming the fonts (review), and the page
+    rendered for OCR, so that what it shows (a mark, say) is read all the same."""
+    out.error(_undecoded(structure, index))
+    pdf_page_scan(document, index, out)
 
 
 def _undecoded(structure: Structure | None, index: int) -> str:

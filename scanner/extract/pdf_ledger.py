@@ -18,7 +18,11 @@ what PDFium would decode:
   decoded says which font is to blame.
 
 Objects shared by many pages (fonts, a letterhead form) are checked once:
-a structure referenced many times is parsed once.
+a structure referenced many times is parsed once.  The walk costs about
+0.2 ms a page in pdfminer, so it runs only for a file whose raw bytes show
+something to find (:func:`~scanner.extract.pdf_streams.needs_walk`: a stream
+too large or damaged, LZW or chained filters, a form drawing a form,
+encryption); the pages of every file are in the ledger either way.
 """
 
 from __future__ import annotations
@@ -45,8 +49,6 @@ MAX_FORM_DRAWS = 20_000
 # Form nesting PDFium follows at most (it refuses deeper forms itself).
 MAX_FORM_DEPTH = 32
 _DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do(?![A-Za-z0-9])")
-# A filter array with two expanding filters (Flate, LZW, run-length) in it.
-_CHAINED = re.compile(rb"/Filter\s*\[[^\]]*/(?:Fl|LZW|RL|RunLength)[^\]]*/(?:Fl|LZW|RL|RunLength)")
 
 
 @dataclass
@@ -56,7 +58,6 @@ class PageCheck:
     refuse: str = ""  # why PDFium must not load the page (it would decode a bomb); "" to go ahead
     damaged: list[str] = field(default_factory=list)  # streams read only in part, with the reason
     fonts_without_unicode: list[str] = field(default_factory=list)
-    images: int = 0
 
 
 @dataclass
@@ -71,19 +72,12 @@ class Structure:
     def __init__(self, miner: Any, out: Collector, data: bytes = b"") -> None:
         self.miner = miner
         self.out = out
-        # Whether a stream of this file can decode past the limit at all: a file
-        # smaller than the limit over deflate's ratio cannot, unless a stream
-        # chains expanding filters.  Otherwise the costly checks (fonts' own
-        # objects, streams wrapped in ASCII85) are skipped: 1.1 ms of a 3.8 ms
-        # small file.
-        self.bombs_possible = bool(data) and (len(data) * 1032 > STREAM_LIMIT or bool(_CHAINED.search(data)))
-        # A small file whose Flate streams all inflate cleanly and whose forms draw
+        # A file whose streams all inflate cleanly within the bound and whose forms draw
         # no other forms (a look at the raw bytes, in C) needs no walk at all: its
         # pages have nothing to refuse (the walk costs 0.2 ms a page in pdfminer).
-        self.walk = self.bombs_possible or needs_walk(data)
+        self.walk = bool(data) and needs_walk(data)
         self._forms: dict[int, _Form] = {}
         self._fonts: dict[int, str] = {}  # font object -> its name if it has no ToUnicode map, else ""
-        self._checked: dict[int, str] = {}  # stream object -> problem ("" when it decodes within bounds)
         self._images: set[int] = set()
 
     def check(self, index: int) -> PageCheck:
@@ -109,8 +103,9 @@ class Structure:
                 if not isinstance(stream, PDFStream):
                     continue
                 name = f"内容流 {position}（对象 {getattr(reference, 'objid', '?')}）"
-                if not self.bombs_possible and not cheap_to_decode(stream):
-                    # cannot be a bomb, and decoding it (ASCII85 in Python) to look for damage costs more than the page
+                if not cheap_to_decode(stream) and not may_expand_past(stream):
+                    # cannot be a bomb, and decoding it (ASCII85 in Python) to look for damage costs more
+                    # than reading the page: only streams of no filter or Flate alone are checked for damage
                     self.out.cover(f"第{number}页{name}", "content")
                     continue
                 try:
@@ -130,8 +125,7 @@ class Structure:
             if draws > MAX_FORM_DRAWS:
                 result.refuse = f"表单对象嵌套引用展开后达 {draws:,} 次，超过上限 {MAX_FORM_DRAWS:,} 次"
                 return result
-            if self.bombs_possible:
-                self._fonts_of(resolve1(page.resources), result)
+            self._fonts_of(resolve1(page.resources), result)
         except self.miner.malformed as error:
             # the structure is damaged where PDFium may not care: PDFium reads the page, the ledger says so
             self.out.cover(f"第{number}页资源", "resources", "partial", f"{type(error).__name__}: {error}")
@@ -161,7 +155,6 @@ class Structure:
                 key = objid if objid is not None else id(stream)
                 if key not in self._images:
                     self._images.add(key)
-                    result.images += 1
                     self.out.cover(f"图片 {raw_name.decode('latin-1')}（对象 {objid}）", "image", "listed")
                 continue
             if subtype != "Form":
@@ -202,7 +195,7 @@ class Structure:
         inner = self._draws(data, resources, depth + 1, result)
         form = self._forms[key] = _Form(draws=1 + inner, problem=result.refuse)
         self.out.cover(label, "xobject", "unread" if result.refuse else "read", result.refuse)
-        if not result.refuse and resources is not outer and self.bombs_possible:
+        if not result.refuse and resources is not outer:
             self._fonts_of(resources, result)
         return form
 
@@ -253,11 +246,9 @@ class Structure:
         name = _name(font.get("BaseFont")) or "（无名字体）"
         subtype = _name(font.get("Subtype"))
         streams = [("ToUnicode", resolve1(font.get("ToUnicode")))]
-        descriptor = None
-        if self.bombs_possible:  # a CID font's descendant holds its widths: thousands of numbers to parse
-            descendants = resolve1(font.get("DescendantFonts"))
-            inner = resolve1(descendants[0]) if isinstance(descendants, list) and descendants else None
-            descriptor = resolve1((inner if isinstance(inner, dict) else font).get("FontDescriptor"))
+        descendants = resolve1(font.get("DescendantFonts"))
+        inner = resolve1(descendants[0]) if isinstance(descendants, list) and descendants else None
+        descriptor = resolve1((inner if isinstance(inner, dict) else font).get("FontDescriptor"))
         if isinstance(descriptor, dict):
             streams += [(key, resolve1(descriptor.get(key))) for key in ("FontFile", "FontFile2", "FontFile3")]
         for key, stream in streams:

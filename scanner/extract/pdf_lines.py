@@ -28,30 +28,48 @@ BAND_LINES = 3
 _LINE = re.compile(r"[^\r\n]+")
 
 
-def lines_and_starts(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """:func:`_lines`, with the index in ``text`` (PDFium's character index) of a character of each line."""
-    lines, starts = [], []
-    for match in _LINE.finditer(text):
-        line = match.group().translate(_CLEAN).strip()
-        if line:
-            lines.append(line)
-            raw = match.group()
-            starts.append(match.start() + len(raw) - len(raw.lstrip()))
-    return tuple(lines), tuple(starts)
+def lines_and_starts(text: str) -> tuple[tuple[str, ...], dict[int, int]]:
+    """The page's lines, and for the first and last :data:`BAND_LINES` of them the index in ``text``
+    (PDFium's character index) of their first character: ``{line index: character index}``."""
+    normal = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN)
+    lines = tuple(line for line in (raw.strip() for raw in normal.split("\n")) if line)
+    starts: dict[int, int] = {}
+    if not lines:
+        return lines, starts
+    matches = [match for match in _LINE.finditer(text)]
+    kept = 0
+    for match in matches:  # from the top
+        if match.group().translate(_CLEAN).strip():
+            starts[kept] = _first(match)
+            kept += 1
+            if kept == BAND_LINES:
+                break
+    kept = len(lines) - 1
+    for match in reversed(matches):  # from the bottom
+        if kept < 0 or len(lines) - kept > BAND_LINES:
+            break
+        if match.group().translate(_CLEAN).strip():
+            starts[kept] = _first(match)
+            kept -= 1
+    return lines, starts
 
 
-def line_bands(api: Any, page: int, textpage: int, starts: tuple[int, ...]) -> tuple[str | None, ...]:
-    """Which of the first and last :data:`BAND_LINES` lines stand in the page's top or bottom band."""
-    bands: list[str | None] = [None] * len(starts)
+def _first(match: re.Match[str]) -> int:
+    raw = match.group()
+    return match.start() + len(raw) - len(raw.lstrip())
+
+
+def line_bands(api: Any, page: int, textpage: int, starts: dict[int, int], count: int) -> tuple[str | None, ...]:
+    """Which of the first and last :data:`BAND_LINES` of ``count`` lines stand in the page's top or bottom band."""
+    bands: list[str | None] = [None] * count
     if not starts:
         return ()
     height = api.FPDF_GetPageHeightF(page)
     if height <= 0:
         return tuple(bands)
-    ends = set(range(min(BAND_LINES, len(starts)))) | set(range(max(0, len(starts) - BAND_LINES), len(starts)))
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    for index in sorted(ends):
-        if not api.FPDFText_GetCharBox(textpage, starts[index], ctypes.byref(left), ctypes.byref(right),
+    for index, char in starts.items():
+        if not api.FPDFText_GetCharBox(textpage, char, ctypes.byref(left), ctypes.byref(right),
                                        ctypes.byref(bottom), ctypes.byref(top)):
             continue
         if bottom.value >= height * (1 - BAND):

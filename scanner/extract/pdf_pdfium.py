@@ -187,7 +187,7 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
             hidden = _hidden(api, textpage, walk, boxes, chars) if boxes and lines else ()
             return PageContent(
                 lines=lines,
-                bands=line_bands(api, page, textpage, starts),
+                bands=line_bands(api, page, textpage, starts, len(lines)),
                 vector=tuple(row for row in vector_rows(walk.glyphs) if not _bounded_text(
                     api, textpage, Box(x0=row[0], y0=row[1], x1=row[2], y1=row[3], order=0)).strip()),
                 text_objects=walk.text_objects,

@@ -56,16 +56,21 @@ def running_lines(pages: Sequence[PageLines]) -> dict[tuple[int, int], str]:
     with_text = [page for page in pages if page.lines]
     if len(with_text) < 2:
         return {}
-    counts: Counter[tuple[str, str]] = Counter()
-    for page in with_text:
-        # a line of page numbers only is left as it is: it holds nothing to judge
-        seen = {(band, key(line)) for line, band in zip(page.lines, page.bands, strict=False) if band and key(line)}
-        counts.update(seen)
+    # the key of each line in a band, worked out once
+    keys = {
+        (page.number, index): (band, key(page.lines[index]))
+        for page in with_text
+        for index, band in enumerate(page.bands)
+        if band
+    }
+    keys = {place: entry for place, entry in keys.items() if entry[1]}  # page numbers alone are left alone
+    if not keys:
+        return {}
+    per_page = {(number, entry) for (number, _), entry in keys.items()}  # a line counts once a page
+    counts = Counter(entry for _, entry in per_page)
     needed = max(2, math.ceil(SHARE * len(with_text)))
-    running = {entry for entry, count in counts.items() if count >= needed}
-    found: dict[tuple[int, int], str] = {}
-    for page in with_text:
-        for index, (line, band) in enumerate(zip(page.lines, page.bands, strict=False)):
-            if band and (band, key(line)) in running:
-                found[(page.number, index)] = "header" if band == "top" else "footer"
-    return found
+    return {
+        place: "header" if entry[0] == "top" else "footer"
+        for place, entry in keys.items()
+        if counts[entry] >= needed
+    }
