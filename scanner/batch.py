@@ -852,6 +852,8 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     workers_replaced: int = 0
     peak_worker_rss_kb: int = 0
+    cache_rejected: int = 0  # cache entries that failed their integrity check (rescanned)
+    cache_problems: list[str] = field(default_factory=list)  # the cache's warnings (set aside, turned off)
     busy_seconds: float = 0.0  # time workers spent on files: busy_seconds / elapsed = parallelism achieved
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. crawl statistics
 
@@ -881,6 +883,8 @@ class BatchSummary:
             "slowest": [{"path": path, "seconds": round(seconds, 3)} for seconds, path in self.slowest],
             "errors": [{"path": path, "error": error} for path, error in self.errors],
             "workers_replaced": self.workers_replaced,
+            "cache_rejected": self.cache_rejected,
+            "cache_problems": list(self.cache_problems),
             "busy_seconds": round(self.busy_seconds, 3),
             "peak_worker_rss_kb": self.peak_worker_rss_kb,
             **({"crawl": self.extra["crawl"]} if "crawl" in self.extra else {}),
@@ -902,6 +906,10 @@ class BatchSummary:
         if self.failures:
             names = {"timeout": "超时", "memory": "内存超限", "crash": "进程崩溃", "error": "扫描出错"}
             lines.append("隔离处理：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(self.failures.items())))
+        if self.cache_rejected or self.cache_problems:
+            notes = [f"校验失败而重新扫描的条目 {self.cache_rejected} 个"] if self.cache_rejected else []
+            notes += [f"警告 {len(self.cache_problems)} 条（见上）"] if self.cache_problems else []
+            lines.append("缓存：" + "，".join(notes))
         crawl = self.extra.get("crawl")
         if crawl:
             names = {"fetched": "已下载", "errors": "下载失败", "robots_disallowed": "robots.txt 禁止",
@@ -1001,9 +1009,10 @@ def run_batch(
     task iterator raises (after stopping the workers).
     """
     from scanner import __version__
-    from scanner.cache import ResultCache, settings_digest
+    from scanner.cache import open_cache, settings_digest
     from scanner.pipeline import result_of
     from scanner.progress import Progress
+    from scanner.report.common import terminal_safe
 
     started = time.monotonic()
     summary = BatchSummary()
@@ -1016,8 +1025,13 @@ def run_batch(
     resumed = read_journal(options.resume) if options.resume else {}
     # open for the whole run, closed in the finally below
     journal = open(options.resume, "a", encoding="utf-8") if options.resume else None  # noqa: SIM115
-    cache = ResultCache(options.cache_dir, digest) if options.cache_dir else None
     stream = stderr if stderr is not None else sys.stderr
+
+    def warn(message: str) -> None:  # from the feeder thread too: one write per line
+        stream.write(terminal_safe(message) + "\n")
+
+    # A cache that cannot be used (damaged, not the user's own, full) costs a rescan, never the batch.
+    cache = open_cache(options.cache_dir, digest, warn=warn) if options.cache_dir else None
     progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
@@ -1037,7 +1051,7 @@ def run_batch(
             cache.commit()
             last_commit = time.monotonic()
 
-    feeder = _Feeder(tasks, resumed=resumed, cache_dir=options.cache_dir if cache else None, digest=digest)
+    feeder = _Feeder(tasks, resumed=resumed, cache=cache)
     try:
         if options.engine == "local":
             executor: Any = WorkerPool(spec, jobs=options.jobs, timeout=options.timeout,
@@ -1059,6 +1073,8 @@ def run_batch(
             journal.close()
         if cache is not None:
             cache.close()
+            summary.cache_rejected = cache.stats.rejected
+            summary.cache_problems = list(cache.stats.problems)
     if feeder.error is not None:
         raise feeder.error
     summary.elapsed = time.monotonic() - started
@@ -1131,13 +1147,11 @@ _END = object()
 class _Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, resumed: dict[str, DocumentResult], cache_dir: Path | None,
-                 digest: str) -> None:
+    def __init__(self, tasks: Iterable[Task], *, resumed: dict[str, DocumentResult], cache: Any) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._resumed = resumed
-        self._cache_dir = cache_dir
-        self._digest = digest
+        self._cache = cache  # the parent's ResultCache: this thread opens its own reader of it
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
@@ -1152,9 +1166,14 @@ class _Feeder(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        from scanner.cache import ResultCache
+        from scanner.cache import CacheError
 
-        cache = ResultCache(self._cache_dir, self._digest) if self._cache_dir else None
+        cache = None
+        if self._cache is not None:
+            try:
+                cache = self._cache.reader()
+            except CacheError:
+                cache = None  # every file is scanned: only slower
         seen: set[str] = set()
         try:
             for order, task in enumerate(self._tasks):

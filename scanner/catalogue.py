@@ -179,6 +179,7 @@ def load_catalogue(
             if is_shipped:
                 shipped_ids.add(rule.id)
             rules[rule.id] = rule
+    disabled = tuple(disabled)
     for rule_id in disabled:
         if rule_id not in rules:
             raise CatalogueError(f"cannot disable unknown rule {rule_id}")
@@ -190,6 +191,13 @@ def load_catalogue(
     for rule_id, rule in rules.items():
         if rule.unit_basis:
             rules[rule_id] = replace(rule, basis=cite(rule.basis, rule.unit_basis, rule_id, unit_rule))
+    # The digest names the catalogue in force, as configured: a report says
+    # what checked it, and a cached result never outlives a configuration.
+    disabled_ids = sorted(set(disabled))
+    if disabled_ids:
+        digest.update(b"disable\0" + ",".join(disabled_ids).encode() + b"\0")
+    if severities:
+        digest.update(b"severity\0" + json.dumps(sorted(severities.items())).encode() + b"\0")
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
