@@ -331,6 +331,7 @@ def main(
     """
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
+    from scanner.match import MatcherError
     from scanner.output import write_report
     from scanner.pipeline import scan_paths
     from scanner.report import ReportOptions
@@ -355,7 +356,7 @@ def main(
         )
         check_rule_ids(settings_args)
         settings = settings_args.build()
-    except (CatalogueError, ConfigError, BaselineError) as error:
+    except (CatalogueError, ConfigError, BaselineError, MatcherError) as error:
         raise UsageProblem(str(error)) from error
 
     from scanner.inputs import BatchRequest

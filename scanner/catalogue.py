@@ -40,6 +40,7 @@ from typing import Any
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
 from scanner.types import CATEGORIES, Severity
+from scanner.userfiles import UserFileError, load_yaml, read_user_file
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
 _KINDS = ("terms", "pattern", "marking", "builtin")
@@ -151,9 +152,11 @@ def load_catalogue(
 
     ``disabled`` turns rules off by id; ``severities`` re-weights rules
     (id -> block/review/info); ``unit_rule`` names the unit's own
-    regulation that rules with a ``unit_basis`` cite.  A user file may redefine a built-in id only
-    to override it explicitly; two files defining the same id otherwise is an
-    error.
+    regulation that rules with a ``unit_basis`` cite.  No two files may
+    define the same id: a user's file that reuses a built-in id is refused
+    (built-in rules are changed with ``disabled`` and ``severities``).  User
+    files are read with :func:`scanner.userfiles.read_user_file` (regular
+    files only, size-capped) and parsed without YAML aliases.
 
     Raises :class:`CatalogueError` naming the file and entry on bad data.
     """
@@ -165,16 +168,23 @@ def load_catalogue(
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
         try:
-            raw = path.read_bytes()
+            raw = path.read_bytes() if is_shipped else read_user_file(path, what="规则文件 / rule file")
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
+        except UserFileError as error:
+            raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
         for rule in _rules_of(data, str(path)):
             previous = rules.get(rule.id)
-            # A user file may override a shipped rule on purpose; any other
-            # clash is a mistake in the data.
-            if previous is not None and (is_shipped or rule.id not in shipped_ids or previous.origin == rule.origin):
+            if previous is not None and rule.id in shipped_ids and not is_shipped:
+                # A built-in rule is changed with the configuration's disable /
+                # severity, never replaced wholesale by a user's file.
+                raise CatalogueError(
+                    f"{path}: 规则 {rule.id} 与内置规则重名，不能重新定义（要停用或调整内置规则，请在配置文件中用 "
+                    f"disable / severity）/ rule {rule.id} redefines a built-in rule; use another id"
+                )
+            if previous is not None:
                 raise CatalogueError(f"{path}: rule {rule.id} is already defined in {previous.origin}")
             if is_shipped:
                 shipped_ids.add(rule.id)
@@ -209,16 +219,11 @@ def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
 
 
 def _yaml_data(raw: bytes | str, origin: str) -> Any:
-    import yaml
-
-    # libyaml's parser (CSafeLoader) is about 10x faster than the pure-Python
-    # one, which was half the cold start of `scan`; both build the same
-    # plain data with the same safe tags.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """Safe YAML without aliases (:func:`scanner.userfiles.load_yaml`).  Raises :class:`CatalogueError`."""
     try:
-        return yaml.load(raw, Loader=loader)
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{origin}: not valid YAML: {error}") from error
+        return load_yaml(raw, origin)
+    except UserFileError as error:
+        raise CatalogueError(str(error)) from error
 
 
 def parsed_rules_document(paths: Iterable[Path]) -> bytes:
@@ -316,6 +321,7 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
     params = entry.get("params") or {}
     if not isinstance(params, dict):
         raise CatalogueError(f"{where}: 'params' must be a mapping")
+    _check_params(params, where)
     return Rule(
         id=rule_id,
         name=entry["name"],
@@ -338,6 +344,29 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         origin=origin,
         unit_basis=_unit_basis(entry.get("unit_basis"), where),
     )
+
+
+def _check_params(params: Mapping[str, Any], where: str) -> None:
+    """The matcher's regexes in ``params`` (``gate``, ``near_pattern``) compile, and ``anchors`` are words.
+
+    Checked when the file is loaded, so a bad one is named with its file and
+    rule like any other mistake in the data.
+    """
+    gate = params.get("gate") or ()
+    gates = (gate,) if isinstance(gate, str) else gate
+    if not isinstance(gates, list | tuple) or not all(isinstance(item, str) and item for item in gates):
+        raise CatalogueError(f"{where}: params.gate must be a regex or a list of regexes")
+    near = params.get("near_pattern")
+    if near is not None and not isinstance(near, str):
+        raise CatalogueError(f"{where}: params.near_pattern must be a regex")
+    for key, pattern in [*(("gate", item) for item in gates), *((("near_pattern", near),) if near else ())]:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise CatalogueError(f"{where}: params.{key} 不是有效的正则表达式 / bad regex {pattern!r}: {error}") from error
+    anchors = params.get("anchors", ())
+    if not isinstance(anchors, list | tuple) or not all(isinstance(item, str) and item for item in anchors):
+        raise CatalogueError(f"{where}: params.anchors must be a list of strings")
 
 
 def _unit_basis(value: Any, where: str) -> str:
