@@ -349,6 +349,7 @@ def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
             for unit in doc.units
         ],
         "referrer": doc.referrer,
+        "suppressed": doc.suppressed,
     }
 
 
@@ -386,6 +387,7 @@ def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
             for unit in data.get("units", ())
         ),
         referrer=str(data.get("referrer", "")),
+        suppressed=int(data.get("suppressed", 0)),
     )
 
 

@@ -237,9 +237,12 @@ def analyse(
         *detect_markings(views, settings.catalogue, joined=joined, found=found),
         *settings.matcher.match(views, joined=joined, found=found),
     ]
-    findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    kept = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    suppressed = len(findings) - len(kept)  # every output counts what the baseline hid
+    findings = kept
     if members is not None:
         findings.extend(members.findings)
+        suppressed += members.suppressed
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None
     decision = decide(
         findings, merged.errors, model_score, settings.policy, settings.catalogue, settings.accepted
@@ -257,6 +260,7 @@ def analyse(
         layers=merged.layers,
         coverage=merged.coverage,
         units=merged.units,
+        suppressed=suppressed + decision.suppressed,
     )
 
 
@@ -280,6 +284,7 @@ class Members:
     errors: tuple[str, ...]
     units: tuple[TextUnit, ...]
     layers: frozenset[str]
+    suppressed: int = 0  # findings of the members a baseline accepted
 
     def merged_into(self, extraction: Extraction) -> Extraction:
         layers = set(extraction.layers) | self.layers
@@ -300,6 +305,7 @@ def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Memb
     errors: list[str] = []
     units: list[TextUnit] = []
     layers: set[str] = set()
+    suppressed = 0
     left = budget()
     for member in extraction.embedded:
         place = member.source or member.name
@@ -331,7 +337,9 @@ def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Memb
             replace(unit, source=prefix + unit.source if unit.source else place) for unit in child.units
         )
         layers.update(child.layers)
-    return Members(findings=tuple(findings), errors=tuple(errors), units=tuple(units), layers=frozenset(layers))
+        suppressed += child.suppressed
+    return Members(findings=tuple(findings), errors=tuple(errors), units=tuple(units), layers=frozenset(layers),
+                   suppressed=suppressed)
 
 
 def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None = None) -> ScanResult:

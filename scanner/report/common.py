@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from scanner.findings import reading_order
-from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+from scanner.types import DocumentResult, Finding, Location, ScanResult, Severity, TextUnit, Verdict
 
 # Default number of characters either side of a match when a renderer cuts
 # its own context from the units (the finding's own context uses 24).
@@ -168,6 +168,16 @@ def location_label(location: Location, *, with_source: bool = True) -> str:
         label += f"（{location.source}）"
     pieces.append(label)
     return " ".join(pieces)
+
+
+def suppressed_total(result: ScanResult) -> int:
+    """Findings a baseline accepted over all documents (each output counts them)."""
+    return sum(doc.suppressed for doc in result.documents)
+
+
+def suppressed_note(count: int) -> str:
+    """The sentence every report gives for findings a baseline hid ("" when none)."""
+    return f"另有 {count} 条发现已列入基线（已接受），本报告未列出" if count else ""
 
 
 def verdict_rank(verdict: Verdict) -> int:

@@ -45,6 +45,8 @@ from scanner.report.common import (
     safe_name,
     secrecy_suggestion,
     sheet_checklist,
+    suppressed_note,
+    suppressed_total,
 )
 from scanner.types import DocumentResult, ScanResult, Severity, Verdict
 
@@ -297,7 +299,9 @@ def _first_review(document: DocxDocument, cell: _Cell, doc: DocumentResult, find
             _write(cells[3], finding.basis or "-", size=9)
         _widths(table, [Mm(26), Mm(54), Mm(26), Mm(34)])
     else:
-        _write(cell, "工具初筛未发现问题。")
+        _write(cell, "工具初筛未发现新问题。" if doc.suppressed else "工具初筛未发现问题。")
+    if doc.suppressed:  # the approver sees that accepted findings were left out
+        _run(cell.add_paragraph(), f"{suppressed_note(doc.suppressed)}（依据审查基线文件）。", size=9)
     if doc.errors:
         warning = cell.add_paragraph()
         warning.paragraph_format.space_before = Pt(4)
@@ -324,7 +328,8 @@ def _add_overview(document: DocxDocument, result: ScanResult, options: ReportOpt
     _run(info, f"共{summary['documents']}个文档：阻止{summary['block']}，需审查{summary['review']}，"
                f"通过{summary['pass']}。报送单位：{options.unit or '__________'}；"
                f"扫描日期：{options.timestamp or BLANK_DATE}；secscan {result.version}；"
-               f"规则库 {result.catalogue_hash or '-'}；模型 {result.model_hash or '-'}")
+               f"规则库 {result.catalogue_hash or '-'}；模型 {result.model_hash or '-'}"
+               + (f"；{suppressed_note(suppressed_total(result))}" if suppressed_total(result) else ""))
     columns = ["序号", "结论", "文件", "标题", "阻止/审查/提示", "是否涉密"]
     if names is not None:
         columns.append("审批单")
