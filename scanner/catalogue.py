@@ -35,12 +35,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
 from scanner.types import CATEGORIES, Severity
 from scanner.userfiles import UserFileError, load_yaml, read_user_file
+
+if TYPE_CHECKING:
+    from scanner.lexicon_cache import CompiledStore
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
 _KINDS = ("terms", "pattern", "marking", "builtin")
@@ -113,6 +116,8 @@ class Catalogue:
 
     rules: Mapping[str, Rule]
     digest: str
+    # ids of the built-in rules (the rest come from the user's files)
+    shipped: frozenset[str] = field(default=frozenset(), compare=False)
     # enabled() by kind: the markings ask for each document with a trigger
     _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -147,6 +152,7 @@ def load_catalogue(
     severities: Mapping[str, str] | None = None,
     builtin: bool = True,
     unit_rule: UnitRule | None = None,
+    store: CompiledStore | None = None,
 ) -> Catalogue:
     """Load the built-in rules plus ``extra_files``.
 
@@ -156,7 +162,9 @@ def load_catalogue(
     define the same id: a user's file that reuses a built-in id is refused
     (built-in rules are changed with ``disabled`` and ``severities``).  User
     files are read with :func:`scanner.userfiles.read_user_file` (regular
-    files only, size-capped) and parsed without YAML aliases.
+    files only, size-capped) and parsed without YAML aliases; with a
+    ``store`` their parsed data is kept by content hash
+    (:mod:`scanner.lexicon_cache`), so a large list is parsed once.
 
     Raises :class:`CatalogueError` naming the file and entry on bad data.
     """
@@ -174,7 +182,7 @@ def load_catalogue(
         except UserFileError as error:
             raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
+        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, str(path), store)
         for rule in _rules_of(data, str(path)):
             previous = rules.get(rule.id)
             if previous is not None and rule.id in shipped_ids and not is_shipped:
@@ -210,7 +218,7 @@ def load_catalogue(
         digest.update(b"severity\0" + json.dumps(sorted(severities.items())).encode() + b"\0")
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
-    return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
+    return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))
 
 
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
@@ -241,6 +249,29 @@ def parsed_rules_document(paths: Iterable[Path]) -> bytes:
         files[path.name] = {"sha256": hashlib.sha256(raw).hexdigest(), "data": data}
     # keys in the files' own order: a rule's params keep the order written
     return table_bytes({"format": _PARSED_FORMAT, "files": files})
+
+
+def _user_data(raw: bytes, origin: str, store: CompiledStore | None) -> Any:
+    """A user file's parsed data: from ``store`` by content hash, else its YAML (then kept there).
+
+    Only data that JSON carries unchanged is kept (as for :data:`PARSED_RULES`).
+    """
+    if store is None:
+        return _yaml_data(raw, origin)
+
+    parsed: list[Any] = []
+
+    def parse() -> Any:
+        data = _yaml_data(raw, origin)
+        parsed.append(data)
+        return {"data": data} if _typed(json.loads(json.dumps(data, ensure_ascii=False))) == _typed(data) else None
+
+    from scanner.lexicon_cache import digest_of
+
+    kept = store.value("rules", digest_of(f"rules-{_PARSED_FORMAT}", raw), parse)
+    if isinstance(kept, dict) and "data" in kept:
+        return kept["data"]
+    return parsed[0] if parsed else _yaml_data(raw, origin)
 
 
 def _typed(value: Any) -> Any:

@@ -26,6 +26,7 @@ from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import DocumentViews, reading_order
 from scanner.layers import layer_findings
+from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
@@ -59,12 +60,15 @@ def build_settings(
 
     Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data.
     """
-    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities, unit_rule=unit_rule)
+    # a unit's own lists are parsed, folded and compiled once, then kept by content hash
+    store = CompiledStore() if extra_lexicons else None
+    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities, unit_rule=unit_rule,
+                               store=store)
     policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
     return Settings(
         catalogue=catalogue,
         # the matcher's automaton also finds the marking triggers (see analyse)
-        matcher=Matcher(catalogue, allow=tuple(allow), watch=grammar_of(catalogue).trigger_words),
+        matcher=Matcher(catalogue, allow=tuple(allow), watch=grammar_of(catalogue).trigger_words, store=store),
         model=load_model(),
         policy=policy,
         accepted=accepted,
