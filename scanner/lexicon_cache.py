@@ -58,10 +58,11 @@ def fold_digest() -> str:
     """
     import scanner.normalize as normalize
     from scanner import __version__
+    from scanner.fold_table import FOLD_TABLE
 
     package = Path(normalize.__file__).resolve().parent
     parts: list[bytes] = [__version__.encode()]
-    for path in (package / "normalize.py", package.parent / "lexicons" / normalize.FOLD_TABLE):
+    for path in (package / "normalize.py", package / "fold_table.py", package.parent / "lexicons" / FOLD_TABLE):
         try:
             parts.append(path.read_bytes())
         except OSError:
