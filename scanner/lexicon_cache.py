@@ -10,9 +10,10 @@ it), in ``<cache dir>/compiled/``:
 
 * ``rules-…``: a user rule file's parsed data, as JSON (only data JSON
   carries unchanged; :mod:`scanner.catalogue`);
-* ``folds-…``: the folded form of every term of the user's rules, as JSON;
+* ``placement-…``: where each term of the user's rules goes, folded, as
+  JSON (:mod:`scanner.user_terms`);
 * ``automaton-…``: the user-only terms' automaton, in daachorse's own
-  serialisation (a double array; never pickle) (:mod:`scanner.match`).
+  serialisation (a double array; never pickle) (:mod:`scanner.user_terms`).
 
 The same integrity rules as the result cache (:mod:`scanner.sealing`): the
 directory is 0700, each file 0600 and carries an HMAC-SHA256 under the

@@ -27,7 +27,6 @@ characters by :func:`scanner.findings.finding_at`.
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from scanner import user_terms
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import UnitView, finding_at, texts_of
 from scanner.kernel import compiled_kernel
@@ -87,6 +87,10 @@ class _Term(NamedTuple):
 
     prepared: _Prepared  # the term's rule
     evidence: tuple[str, ...]  # naming the term, normalised as it appears in the normalised text
+
+
+def _term(prepared: _Prepared, folded: str) -> _Term:
+    return _Term(prepared=prepared, evidence=(f"命中词“{folded}”",))
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,7 @@ class Matcher:
         user's rules have are folded and put in an automaton of their own
         (daachorse, when installed) once, and both are kept by content hash:
         a unit's list of 50,000 terms costs a cold scan milliseconds, not a
-        second (see :meth:`_user_automaton`).
+        second (see :mod:`scanner.user_terms`).
 
         Raises :class:`MatcherError` for bad rule parameters or an unknown
         backend, :class:`ImportError` when the backend is not installed.
@@ -223,28 +227,27 @@ class Matcher:
         # shipped term, anchor or watch word shares join that entry; the rest
         # go into an automaton of their own (see _user_part), whose entries are
         # made only when one is found.  The shipped terms keep theirs (a DFA: small).
-        split = self._store is not None and _daachorse() is not None
+        split = self._store is not None and user_terms.available()
         later = [prepared for prepared in self._terms if prepared.rule.id not in self._shipped] if split else []
         for prepared in self._terms if not split else [p for p in self._terms if p.rule.id in self._shipped]:
             for term in prepared.rule.terms:
                 folded = _fold(term)
-                entries.setdefault(folded, []).append(_Term(prepared=prepared, evidence=(f"命中词“{folded}”",)))
+                entries.setdefault(folded, []).append(_term(prepared, folded))
         for index, prepared in enumerate(self._patterns):
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
         entries.pop("", None)  # a term of only white space folds to nothing
         for word in self.watch:
             entries.setdefault(word, [])
-        own: _UserEntries | None = None
+        own: user_terms.UserEntries | None = None
         if later:
-            plan = self._user_plan(later, entries)
-            for folded, positions in plan["shared"]:
+            assert self._store is not None
+            plan = user_terms.placement(self._store, [(p.rule.id, p.rule.terms) for p in later], entries, _fold)
+            for folded, positions in plan.shared:
                 for position in positions:
-                    entries.setdefault(folded, []).append(
-                        _Term(prepared=later[position], evidence=(f"命中词“{folded}”",))
-                    )
-            if plan["keys"]:
-                own = _UserEntries(plan["keys"], plan["rules"], later)
+                    entries.setdefault(folded, []).append(_term(later[position], folded))
+            if plan.keys:
+                own = user_terms.UserEntries(plan.keys, plan.rules, lambda position, key: _term(later[position], key))
         if not entries and own is None:
             return None
         shared = [(key, tuple(values)) for key, values in entries.items()]
@@ -253,78 +256,10 @@ class Matcher:
         self._watched = frozenset(index for index, (key, _) in enumerate(shared) if key in watched)
         main = [key for key, _ in shared]
         if own is not None:
-            self._entries = _Entries(shared, own)
-            self._user_find = self._user_automaton(own, plan["digest"], offset=len(main))
+            assert self._store is not None
+            self._entries = user_terms.Entries(shared, own)
+            self._user_find = user_terms.automaton(self._store, own.keys, plan.digest, offset=len(main))
         return find_all(main, self.backend) if main else None
-
-    def _user_plan(self, later: list[_Prepared], entries: dict[str, list[_Term | int]]) -> dict[str, Any]:
-        """Where each term of the user's rules ``later`` goes, from the store when it has it.
-
-        ``shared``: ``[folded key, [rule positions]]`` for the keys ``entries``
-        already has; ``keys`` and ``rules``: the other keys and, for each, the
-        position (or positions) in ``later`` of the rules that have it.  A pure
-        function of the terms, the keys of ``entries`` and the fold code.
-        """
-        assert self._store is not None
-        from scanner.lexicon_cache import digest_of, fold_digest
-
-        digest = digest_of("plan-1", fold_digest(), json.dumps(list(entries), ensure_ascii=False),
-                           items=[json.dumps([p.rule.id, p.rule.terms], ensure_ascii=False) for p in later])
-
-        def make() -> dict[str, Any]:
-            shared: dict[str, list[int]] = {}
-            index: dict[str, int] = {}
-            keys: list[str] = []
-            rules: list[list[int]] = []
-            for position, prepared in enumerate(later):
-                for term in prepared.rule.terms:
-                    folded = _fold(term)
-                    if not folded:
-                        continue
-                    if folded in entries:
-                        shared.setdefault(folded, []).append(position)
-                    elif (at := index.get(folded)) is not None:
-                        rules[at].append(position)
-                    else:
-                        index[folded] = len(keys)
-                        keys.append(folded)
-                        rules.append([position])
-            return {"shared": [[key, positions] for key, positions in shared.items()], "keys": keys,
-                    "rules": [positions[0] if len(positions) == 1 else positions for positions in rules]}
-
-        plan = self._store.value("plan", digest, make)
-        if not _plan_fits(plan, len(later)):
-            plan = make()
-        return {**plan, "digest": digest}
-
-    def _user_automaton(self, own: _UserEntries, digest: str, *, offset: int) -> _Find:
-        """An automaton over the user-only keys (entry indexes ``offset`` on), built once and kept in the store.
-
-        daachorse's character-wise double-array automaton: it reports every
-        occurrence of every key, overlapping, in character offsets, as
-        :func:`find_all` does, and serialises to a byte string of its own
-        format (never pickle) that loads in milliseconds (50,000 keys: 2 ms,
-        against 0.3 s to build).
-        """
-        assert self._store is not None
-        daachorse = _daachorse()
-        assert daachorse is not None
-        kind = daachorse.CharwiseDoubleArrayAhoCorasick
-        from scanner.lexicon_cache import library_digest
-
-        automaton = self._store.blob(
-            "automaton", f"{digest}-{library_digest(daachorse.daachorse)}".replace(":", "-"),
-            lambda: kind(own.keys).serialize(), kind.deserialize,
-        )
-
-        def find(text: str) -> list[tuple[int, int, int]]:
-            try:
-                found = automaton.find_overlapping(text)
-            except UnicodeEncodeError:  # a lone surrogate: no key holds one, and the offsets stay
-                found = automaton.find_overlapping(_SURROGATE.sub("\ufffd", text))
-            return [(offset + index, start, end) for start, end, index in found]
-
-        return find
 
     def find(self, joined: str) -> Occurrences:
         """The terms, anchors and watch words in ``joined``, in one automaton pass (two with a user list)."""
@@ -503,71 +438,6 @@ class Matcher:
             severity=_STEPS[step],
             evidence=tuple(evidence),
         )
-
-
-def _plan_fits(plan: Any, rules: int) -> bool:
-    """Whether a stored plan (see :meth:`Matcher._user_plan`) has the shape this code makes, for ``rules`` rules."""
-    if not isinstance(plan, dict) or not isinstance(plan.get("keys"), list) or not isinstance(plan.get("rules"), list):
-        return False
-    if len(plan["keys"]) != len(plan["rules"]) or not isinstance(plan.get("shared"), list):
-        return False
-    positions = [p for item in plan["rules"] for p in (item if isinstance(item, list) else [item])]
-    positions += [p for item in plan["shared"] for p in item[1]]
-    return all(isinstance(p, int) and 0 <= p < rules for p in positions)
-
-
-class _UserEntries:
-    """The entries of the user-only keys, each made when the automaton first finds it.
-
-    A unit's list of 50,000 terms would otherwise make 50,000 entries at
-    every start, for the handful a document holds.
-    """
-
-    def __init__(self, keys: list[str], rules: list[int | list[int]], prepared: list[_Prepared]) -> None:
-        self.keys = keys
-        self._rules = rules
-        self._prepared = prepared
-        self._made: dict[int, tuple[str, tuple[_Term | int, ...]]] = {}
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-    def __getitem__(self, index: int) -> tuple[str, tuple[_Term | int, ...]]:
-        made = self._made.get(index)
-        if made is None:
-            key, rules = self.keys[index], self._rules[index]
-            positions = rules if isinstance(rules, list) else [rules]
-            evidence = (f"命中词“{key}”",)
-            made = self._made[index] = (key, tuple(_Term(prepared=self._prepared[p], evidence=evidence)
-                                                  for p in positions))
-        return made
-
-
-class _Entries(Sequence[tuple[str, tuple[_Term | int, ...]]]):
-    """The shipped automaton's entries, then the user automaton's (see :meth:`Matcher.find`)."""
-
-    def __init__(self, shared: list[tuple[str, tuple[_Term | int, ...]]], own: _UserEntries) -> None:
-        self._shared = shared
-        self._own = own
-
-    def __len__(self) -> int:
-        return len(self._shared) + len(self._own)
-
-    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]  # int only: no slices are taken
-        size = len(self._shared)
-        return self._shared[index] if index < size else self._own[index - size]
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _daachorse() -> Any:
-    """The daachorse module, or ``None`` where it is not installed (the user's terms then join the main automaton)."""
-    try:
-        import daachorse
-    except ImportError:
-        return None
-    return daachorse
 
 
 def default_backend() -> str:

@@ -79,7 +79,7 @@ def test_compiled_lists_find_exactly_what_a_fresh_build_finds(tmp_path: Path, st
     assert len({f.rule for f in expected.findings if f.rule.startswith("UL")}) >= 4
     assert any(f.rule == "SC101" for f in expected.findings) or any(f.text == "标底" for f in expected.findings)
     first, store = compiled(lexicon, store_dir)
-    assert store.misses == 3 and store.hits == 0  # rules, plan, automaton: made and kept
+    assert store.misses == 3 and store.hits == 0  # rules, placement, automaton: made and kept
     assert scan_bytes(data, "notice.txt", first) == expected
     second, store = compiled(lexicon, store_dir)
     assert store.hits == 3 and store.misses == 0  # all three read back
@@ -97,12 +97,12 @@ def test_the_store_is_private(tmp_path: Path, store_dir: Path) -> None:
     folder = store_dir / "compiled"
     assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
     files = list(folder.iterdir())
-    assert {path.name.split("-")[0] for path in files} == {"key", "rules", "plan", "automaton"}
+    assert {path.name.split("-")[0] for path in files} == {"key", "rules", "placement", "automaton"}
     assert all(stat.S_IMODE(os.stat(path).st_mode) == 0o600 for path in files)
     assert all(path.read_bytes().startswith(MAGIC) for path in files if path.name != "key")
 
 
-@pytest.mark.parametrize("kind", ["rules", "plan", "automaton"])
+@pytest.mark.parametrize("kind", ["rules", "placement", "automaton"])
 def test_a_changed_entry_is_not_believed(tmp_path: Path, store_dir: Path, kind: str) -> None:
     lexicon, terms = make_lexicon(tmp_path / "ours.yaml")
     data = document(terms)
