@@ -143,3 +143,20 @@ def test_build_settings_uses_the_user_cache_directory(tmp_path: Path, monkeypatc
     assert any(path.name.startswith("automaton-") for path in (tmp_path / "xdg" / "secscan" / "compiled").iterdir())
     data = document(terms)
     assert scan_bytes(data, "a.txt", settings) == scan_bytes(data, "a.txt", from_scratch(lexicon))
+
+
+def test_the_lexicon_bench_writes_loadable_lists(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_lexicon_under_test",
+                                                  Path(__file__).resolve().parents[1] / "bench" / "bench_lexicon.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    terms = bench.rare_terms(250)
+    assert len(set(terms)) == 250
+    catalogue = load_catalogue([bench.write_lexicon(tmp_path / "lex.yaml", terms)])
+    user = [rule for rule in catalogue.rules.values() if rule.id not in catalogue.shipped]
+    assert len(user) == 3 and sum(len(rule.terms) for rule in user) == 250
+    site = bench.make_site(tmp_path / "site", 3)
+    assert len(list(site.iterdir())) == 3
