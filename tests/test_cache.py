@@ -99,6 +99,26 @@ def test_the_name_hint_is_part_of_the_key(tmp_path: Path, settings: Settings) ->
     cache.close()
 
 
+def test_every_setting_of_a_batch_is_in_its_cache_digest() -> None:
+    from scanner.batch import SettingsSpec
+
+    def digest(spec: SettingsSpec, catalogue: str = "c") -> str:
+        return settings_digest(version="v", catalogue=catalogue, model="m", options=spec.cache_options())
+
+    base = SettingsSpec()
+    variants = [
+        SettingsSpec(ocr=False),
+        SettingsSpec(allow=("13812345678",)),
+        SettingsSpec(review_threshold=0.5),
+        SettingsSpec(accepted=frozenset({"f" * 16})),
+        SettingsSpec(keep_text=False),
+    ]
+    digests = {digest(base), *(digest(variant) for variant in variants)}
+    assert len(digests) == 1 + len(variants)
+    # what the catalogue digest carries (rules after disable/severity, user lexicons, unit rule) changes it too
+    assert digest(base, "other catalogue") != digest(base)
+
+
 def test_default_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_dir() == tmp_path / "secscan"
