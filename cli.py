@@ -535,8 +535,10 @@ def check_rule_ids(args: SettingsArgs) -> None:
     if not named:
         return
     from scanner.catalogue import load_catalogue
+    from scanner.lexicon_cache import CompiledStore
 
-    known = load_catalogue(args.extra_lexicons).rules
+    # the user's lists are read from the compile cache, as build_settings reads them next
+    known = load_catalogue(args.extra_lexicons, store=CompiledStore() if args.extra_lexicons else None).rules
     unknown = [rule_id for rule_id in named if rule_id not in known]
     if unknown:
         raise UsageProblem(
