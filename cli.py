@@ -23,19 +23,17 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
-from scanner.basis import UnitRule
 from scanner.report.common import terminal_safe
 
 if TYPE_CHECKING:
-    from scanner.batch import SettingsSpec
     from scanner.pipeline import Settings
+    from scanner.settings import SettingsSpec
 
 FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 
@@ -172,41 +170,6 @@ def run_standalone(call: Any) -> None:
     sys.exit(outcome if isinstance(outcome, int) else EXIT_PASS)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SettingsArgs:
-    """What the options and config file say about the settings: built here, or by each batch worker."""
-
-    extra_lexicons: tuple[Path, ...]
-    disabled: tuple[str, ...]
-    severities: Mapping[str, str]
-    allow: tuple[str, ...]
-    review_threshold: float | None
-    accepted: frozenset[str]
-    unit_rule: UnitRule | None = None
-    ocr: bool = True
-
-    def build(self) -> Settings:
-        """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
-        from scanner.pipeline import build_settings
-
-        return build_settings(
-            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
-            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
-            unit_rule=self.unit_rule,
-            ocr=self.ocr,
-        )
-
-    def spec(self) -> SettingsSpec:
-        from scanner.batch import SettingsSpec
-
-        return SettingsSpec.from_settings_args(
-            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
-            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
-            unit_rule=self.unit_rule,
-            ocr=self.ocr,
-        )
-
-
 @click.command(cls=ClerkCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=ExistingPath(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "fmt", type=ChineseChoice(FORMATS), default="text", show_default=True,
@@ -336,8 +299,9 @@ def main(
     from scanner.catalogue import CatalogueError
     from scanner.match import MatcherError
     from scanner.output import write_report
-    from scanner.pipeline import scan_paths
+    from scanner.pipeline import build_settings, scan_paths
     from scanner.report import ReportOptions
+    from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
     notes: list[str] = []
@@ -348,18 +312,11 @@ def main(
         from_config = baseline is None and config.baseline is not None
         baseline = baseline or config.baseline
         accepted = accepted_findings(baseline, from_config=from_config)
-        settings_args = SettingsArgs(
-            extra_lexicons=(*config.lexicons, *lexicons),
-            disabled=config.disabled,
-            severities=config.severities,
-            allow=config.allow,
-            review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
-            accepted=accepted,
-            unit_rule=config.unit_rule,
-            ocr=not no_ocr,
+        spec = SettingsSpec.from_config(
+            config, lexicons=lexicons, review_threshold=review_threshold, accepted=accepted, ocr=not no_ocr
         )
-        check_rule_ids(settings_args)
-        settings = settings_args.build()
+        check_rule_ids(spec)
+        settings = build_settings(spec)
     except (CatalogueError, ConfigError, BaselineError, MatcherError) as error:
         raise UsageProblem(str(error)) from error
 
@@ -385,12 +342,12 @@ def main(
         result = scan_paths(list(paths), settings, timeout=timeout or None)
         outcome = None
     else:
-        from scanner import batch
+        from scanner.batch.command import run_cli_batch
+        from scanner.batch.task import BatchError
 
-        spec = settings_args.spec()  # workers build their own settings
-        try:
-            outcome = batch.run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
-        except (batch.BatchError, OSError, ValueError) as error:
+        try:  # workers build their own settings from the spec
+            outcome = run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
+        except (BatchError, OSError, ValueError) as error:
             raise UsageProblem(str(error)) from error
         result = outcome.result
 
@@ -424,7 +381,7 @@ def main(
         if outcome is None:
             write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
         else:
-            from scanner.batch import write_batch_report
+            from scanner.batch.command import write_batch_report
 
             write_batch_report(outcome, request, options, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
     except OSError as error:
@@ -526,19 +483,20 @@ def max_verdict(verdict: Any) -> Any:
     return verdict if verdict is Verdict.BLOCK else Verdict.REVIEW
 
 
-def check_rule_ids(args: SettingsArgs) -> None:
+def check_rule_ids(spec: SettingsSpec) -> None:
     """Rule ids named in ``disable``/``severity`` must exist; the error lists the ids there are.
 
     Raises :class:`UsageProblem`.
     """
-    named = [*args.disabled, *args.severities]
+    named = [*spec.disabled, *(rule_id for rule_id, _ in spec.severities)]
     if not named:
         return
     from scanner.catalogue import load_catalogue
     from scanner.lexicon_cache import CompiledStore
 
     # the user's lists are read from the compile cache, as build_settings reads them next
-    known = load_catalogue(args.extra_lexicons, store=CompiledStore() if args.extra_lexicons else None).rules
+    lexicons = [Path(p) for p in spec.extra_lexicons]
+    known = load_catalogue(lexicons, store=CompiledStore() if lexicons else None).rules
     unknown = [rule_id for rule_id in named if rule_id not in known]
     if unknown:
         raise UsageProblem(
@@ -584,6 +542,10 @@ secscan.add_command(rules_command, name="rules")
 from scanner.clean.command import clean_command  # noqa: E402 - registered after the group it joins
 
 secscan.add_command(clean_command)
+
+from scanner.service.command import serve_command  # noqa: E402 - registered after the group it joins
+
+secscan.add_command(serve_command)
 
 from scanner.baseline_command import baseline_group  # noqa: E402 - registered after the group it joins
 

@@ -44,6 +44,7 @@ def create_command(baseline: Path, paths: tuple[Path, ...], lexicons: tuple[Path
     from scanner.match import MatcherError
     from scanner.pipeline import build_settings, scan_paths
     from scanner.report.common import terminal_safe
+    from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
     name = terminal_safe(str(baseline))
@@ -51,10 +52,7 @@ def create_command(baseline: Path, paths: tuple[Path, ...], lexicons: tuple[Path
         raise BaselineUsage(f"基线文件 {name} 已存在；要替换它请加 --force / baseline exists (use --force)")
     try:
         config = load_user_config(config_path, Path.cwd())
-        settings = build_settings(
-            extra_lexicons=(*config.lexicons, *lexicons), disabled=config.disabled, severities=config.severities,
-            allow=config.allow, review_threshold=config.review_threshold, unit_rule=config.unit_rule,
-        )
+        settings = build_settings(SettingsSpec.from_config(config, lexicons=lexicons))
     except (CatalogueError, ConfigError, MatcherError) as error:
         raise BaselineUsage(str(error)) from error
     result = scan_paths(list(paths), settings)

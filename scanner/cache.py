@@ -52,6 +52,7 @@ from typing import Any
 
 from scanner.report.json_report import coverage_to_dict, finding_to_dict
 from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
+from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
 from scanner.types import DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
 
 SCHEMA = 3  # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC
@@ -68,12 +69,6 @@ class CacheError(OSError):
 
 class CacheDamaged(CacheError):
     """The cache database is not a database or is malformed (it is set aside, see :func:`open_cache`)."""
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/secscan`` or ``~/.cache/secscan``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "secscan"
 
 
 def settings_digest(*, version: str, catalogue: str, model: str, options: Mapping[str, Any]) -> str:

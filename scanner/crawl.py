@@ -13,7 +13,7 @@ The only network access the scanner has, and only to the site it was given:
 Pages are followed to ``max_depth`` link hops from the start page (depth 0).
 Attachments (docx, pdf, xlsx, ...) linked from any fetched page are fetched
 and scanned, but never parsed for links.  Every fetched document becomes a
-:class:`~scanner.batch.Task` with the URL as its key and the linking page as
+:class:`~scanner.batch.task.Task` with the URL as its key and the linking page as
 its ``referrer``; a link that cannot be downloaded (HTTP 404, a timeout) is
 reported as a task with an error, so the reviewer sees it.  Styles, scripts,
 images and media are not fetched: they carry no text this scanner reads.
@@ -35,7 +35,7 @@ from html.parser import HTMLParser
 from typing import ClassVar
 
 from scanner import __version__
-from scanner.batch import Task
+from scanner.batch.task import Task
 
 # HTTP headers are ASCII: the tool names itself in English.
 USER_AGENT = f"secscan/{__version__} (pre-publication confidentiality scanner for government websites)"
@@ -171,7 +171,7 @@ class _Throttle:
 
 
 class Crawler:
-    """Iterate :class:`~scanner.batch.Task` objects for the documents of one site.
+    """Iterate :class:`~scanner.batch.task.Task` objects for the documents of one site.
 
     ``stats`` counts what was fetched and what was left alone (robots,
     off-site, limits).  Raises :class:`CrawlError` for a start URL that is

@@ -41,19 +41,23 @@ def iter_files(
     for path in paths:
         if path.is_dir() and not path.is_symlink():
             for root, dirs, files in os.walk(path, followlinks=False):
-                relative_root = Path(root).relative_to(path)
-                dirs[:] = sorted(d for d in dirs if not _matches((relative_root / d).as_posix(), d, exclude))
+                relative_root = os.path.relpath(root, path)
+                prefix = "" if relative_root == "." else relative_root.replace(os.sep, "/") + "/"
+                dirs[:] = sorted(d for d in dirs if not _matches(prefix + d, d, exclude))
+                # A file's real path is its folder's plus its name unless it is a link itself:
+                # one realpath() a folder, not one a file (it costs a stat per path component).
+                real_root = _identity(Path(root))
                 for name in sorted(files):
-                    relative = (relative_root / name).as_posix()
+                    relative = prefix + name
                     if exclude and _matches(relative, name, exclude):
                         continue
                     if include and not _matches(relative, name, include):
                         continue
-                    candidate = Path(root) / name
-                    key = _identity(candidate)
+                    candidate = os.path.join(root, name)
+                    key = _identity(Path(candidate)) if os.path.islink(candidate) else os.path.join(real_root, name)
                     if key not in seen:
                         seen.add(key)
-                        yield candidate
+                        yield Path(candidate)
         else:
             key = _identity(path)
             if key not in seen:

@@ -33,7 +33,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from scanner.sealing import MAC_BYTES, PrivateStoreError, cache_key, mac, private_directory, verify
+from scanner.sealing import (
+    MAC_BYTES,
+    PrivateStoreError,
+    cache_key,
+    default_cache_dir,
+    mac,
+    private_directory,
+    verify,
+)
 
 MAGIC = b"secscan-compiled-1\n"
 SUBDIRECTORY = "compiled"
@@ -90,8 +98,6 @@ class CompiledStore:
 
     def __init__(self, directory: Path | None = None) -> None:
         if directory is None:
-            from scanner.cache import default_cache_dir
-
             directory = default_cache_dir()
         self.directory = directory / SUBDIRECTORY
         self._key: bytes | None = None

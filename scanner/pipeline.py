@@ -13,13 +13,13 @@ import os
 import signal
 import stat
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner import __version__
-from scanner.basis import UnitRule
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
@@ -30,6 +30,7 @@ from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
+from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
 
@@ -45,34 +46,31 @@ class Settings:
     ocr: OcrReader | None = None  # None: pictures are not read (reported as such)
 
 
-def build_settings(
-    *,
-    extra_lexicons: list[Path] | tuple[Path, ...] = (),
-    disabled: tuple[str, ...] | list[str] = (),
-    severities: Mapping[str, str] | None = None,
-    allow: tuple[str, ...] | list[str] = (),
-    review_threshold: float | None = None,
-    accepted: frozenset[str] = frozenset(),
-    unit_rule: UnitRule | None = None,
-    ocr: bool = True,
-) -> Settings:
+def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settings:
     """Settings with the shipped catalogue (plus the user's files), matcher and model.
 
-    Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data.
+    ``spec`` says what the user chose (:class:`~scanner.settings.SettingsSpec`,
+    the one definition of those fields); ``fields`` override some of them
+    (``build_settings(ocr=False)``).  Raises :class:`TypeError` for a field
+    that does not exist and :class:`~scanner.catalogue.CatalogueError` on bad
+    rule data.
     """
+    spec = replace(spec or SettingsSpec(), **fields) if fields else spec or SettingsSpec()
     # a unit's own lists are parsed, folded and compiled once, then kept by content hash
-    store = CompiledStore() if extra_lexicons else None
-    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities, unit_rule=unit_rule,
-                               store=store)
-    policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
+    store = CompiledStore() if spec.extra_lexicons else None
+    catalogue = load_catalogue(
+        [Path(p) for p in spec.extra_lexicons], disabled=spec.disabled,
+        severities=dict(spec.severities) or None, unit_rule=spec.unit_rule, store=store,
+    )
+    policy = Policy() if spec.review_threshold is None else Policy(review_threshold=spec.review_threshold)
     return Settings(
         catalogue=catalogue,
         # the matcher's automaton also finds the marking triggers (see analyse)
-        matcher=Matcher(catalogue, allow=tuple(allow), watch=grammar_of(catalogue).trigger_words, store=store),
+        matcher=Matcher(catalogue, allow=tuple(spec.allow), watch=grammar_of(catalogue).trigger_words, store=store),
         model=load_model(),
         policy=policy,
-        accepted=accepted,
-        ocr=OcrReader() if ocr else None,
+        accepted=frozenset(spec.accepted),
+        ocr=OcrReader() if spec.ocr else None,
     )
 
 

@@ -26,6 +26,12 @@ KEY_BYTES = 32
 MAC_BYTES = hashlib.sha256().digest_size
 
 
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/secscan`` or ``~/.cache/secscan``: where both caches live."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "secscan"
+
+
 class PrivateStoreError(OSError):
     """A cache directory or key file cannot be used safely; the message says why (Chinese / English)."""
 

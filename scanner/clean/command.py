@@ -85,6 +85,7 @@ def clean_command(
     from scanner.clean.legacy import convert_legacy, legacy_kind
     from scanner.clean.proof import prove, render
     from scanner.pipeline import build_settings, scan_bytes, scan_file
+    from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
     if in_place and output is not None:
@@ -95,10 +96,7 @@ def clean_command(
         raise CleanUsage("输出文件就是输入文件：要覆盖原文件请用 --in-place / -o names the input: use --in-place")
     try:
         config = load_user_config(config_path, Path.cwd())
-        settings = build_settings(
-            extra_lexicons=(*config.lexicons, *lexicons), disabled=config.disabled, severities=config.severities,
-            allow=config.allow, review_threshold=config.review_threshold,
-        )
+        settings = build_settings(SettingsSpec.from_config(config, lexicons=lexicons))
     except (CatalogueError, ConfigError) as error:
         raise CleanUsage(str(error)) from error
     try:
