@@ -14,6 +14,7 @@ write, is refused with :class:`PrivateStoreError` rather than used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -99,18 +100,26 @@ def cache_key(directory: Path) -> bytes:
     made, is not the user's own, or does not hold a key.
     """
     path = directory / KEY_FILE
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except FileExistsError:
-        pass
-    except OSError as error:
-        raise PrivateStoreError(f"无法建立缓存密钥 / cannot create cache key {path}: {error.strerror or error}") from error
-    else:
+    if not os.path.lexists(path):
+        # Written whole under another name, then linked into place: a second
+        # process starting at the same moment sees no key or the whole key,
+        # never half of one (os.link fails if the first one got there first).
+        temporary = directory / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
         try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, secrets.token_bytes(KEY_BYTES))
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                os.fchmod(fd, 0o600)
+                os.write(fd, secrets.token_bytes(KEY_BYTES))
+            finally:
+                os.close(fd)
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        except OSError as error:
+            raise PrivateStoreError(f"无法建立缓存密钥 / cannot create cache key {path}: "
+                                    f"{error.strerror or error}") from error
         finally:
-            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as error:

@@ -357,3 +357,18 @@ def test_a_full_disk_turns_the_cache_off_and_the_batch_goes_on(world_readable: P
     reference = subprocess.run([*command[:-3], "--no-cache", str(site)], capture_output=True, env=env,
                                cwd=world_readable, timeout=180, check=False)
     assert outcome.stdout == reference.stdout
+
+
+def _open_key(directory: str) -> bytes:
+    from scanner.sealing import cache_key, private_directory
+
+    return cache_key(private_directory(Path(directory)))
+
+
+def test_processes_opening_a_new_cache_at_once_share_one_whole_key(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        keys = pool.map(_open_key, [str(tmp_path / "cache")] * 32)
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == ["key"]  # no temporary left behind
