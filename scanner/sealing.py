@@ -49,8 +49,9 @@ def private_directory(directory: Path) -> Path:
     except OSError as error:
         raise PrivateStoreError(f"无法建立缓存目录 / cannot create cache directory {directory}: "
                                 f"{error.strerror or error}") from error
-    if not stat.S_ISDIR(info.st_mode):
-        raise PrivateStoreError(f"缓存位置不是目录 / cache location is not a directory: {directory}")
+    if not stat.S_ISDIR(info.st_mode):  # a link too: what it points to could change under the scan
+        raise PrivateStoreError(f"缓存位置不是目录（或是符号链接） / cache location is not a directory "
+                                f"(or is a symbolic link): {directory}")
     if info.st_uid != os.geteuid():
         raise PrivateStoreError(f"缓存目录属于其他用户，不使用 / cache directory belongs to another user: {directory}")
     if stat.S_IMODE(info.st_mode) != 0o700:
