@@ -32,8 +32,10 @@ from scanner import __version__
 from scanner.report.common import terminal_safe
 
 if TYPE_CHECKING:
+    from scanner.match import Dropped
     from scanner.pipeline import Settings
     from scanner.settings import SettingsSpec
+    from scanner.types import ScanResult
 
 FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 
@@ -374,6 +376,7 @@ def main(
         verbose=verbose,
         redact_excerpts=redact_excerpts,
         notes=tuple(notes),
+        dropped=_dropped(result, settings) if verbose and fmt == "text" and not quiet else {},
     )
     if notes and fmt != "text" and not quiet:
         click.echo("\n".join(terminal_safe(note) for note in notes), err=True)
@@ -433,6 +436,13 @@ class TerminalSafeStream:
 
     def isatty(self) -> bool:
         return bool(self._stream.isatty())
+
+
+def _dropped(result: ScanResult, settings: Settings) -> dict[str, tuple[Dropped, ...]]:
+    """``-v``: each document's dropped candidates (the matcher runs again with a trace)."""
+    from scanner.explain import dropped_candidates
+
+    return {doc.path: dropped_candidates(doc, settings.matcher) for doc in result.documents}
 
 
 def exit_code(summary: Mapping[str, int], *, fail_on: str, exit_zero: bool) -> int:

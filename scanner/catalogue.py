@@ -197,7 +197,7 @@ def load_catalogue(
         except UserFileError as error:
             raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, str(path), store)
+        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path, store)
         for rule in _rules_of(data, str(path), raw):
             previous = rules.get(rule.id)
             if previous is not None and rule.id in shipped_ids and not is_shipped:
@@ -236,6 +236,19 @@ def load_catalogue(
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))
 
 
+def _user_data(raw: bytes, path: Path, store: CompiledStore | None) -> Any:
+    """A user's rule file: YAML (with a ``store``, kept parsed by content hash), or a plain word list
+    (``.txt``, see :mod:`scanner.wordlist`; its rule is named after the file, so it is made each time)."""
+    from scanner.wordlist import WordListError, is_word_list, word_list_data
+
+    if not is_word_list(path):
+        return _yaml_user_data(raw, str(path), store)
+    try:
+        return word_list_data(raw, path)
+    except WordListError as error:
+        raise CatalogueError(str(error)) from error
+
+
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     """Parse and validate one YAML rule file."""
     return _rules_of(_yaml_data(raw, origin), origin, raw)
@@ -266,7 +279,7 @@ def parsed_rules_document(paths: Iterable[Path]) -> bytes:
     return table_bytes({"format": _PARSED_FORMAT, "files": files})
 
 
-def _user_data(raw: bytes, origin: str, store: CompiledStore | None) -> Any:
+def _yaml_user_data(raw: bytes, origin: str, store: CompiledStore | None) -> Any:
     """A user file's parsed data: from ``store`` by content hash, else its YAML (then kept there).
 
     Only data that JSON carries unchanged is kept (as for :data:`PARSED_RULES`).

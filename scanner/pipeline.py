@@ -24,7 +24,7 @@ from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import DocumentViews, reading_order
+from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, located_in_cells, reading_order
 from scanner.layers import layer_findings
 from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
@@ -242,6 +242,8 @@ def analyse(
     kept = [finding for finding in findings if finding.fingerprint not in settings.accepted]
     suppressed = len(findings) - len(kept)  # every output counts what the baseline hid
     findings = kept
+    if extraction.format in SPREADSHEET_FORMATS:
+        findings = located_in_cells(findings, extraction.units)
     if members is not None:
         findings.extend(members.findings)
         suppressed += members.suppressed

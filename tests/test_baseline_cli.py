@@ -102,8 +102,10 @@ def test_html_report_and_approval_sheet_count_what_was_hidden(memo: Path) -> Non
     import docx
 
     document = docx.Document(str(sheet))
-    texts = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    assert any("另有 1 条发现已列入基线" in text for text in texts)
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    # on the sheet itself (its closing note) and on the attachment's list of findings
+    assert sum("另有 1 条发现已列入基线" in text for text in paragraphs) == 2
+    assert any("工具初筛未发现新问题" in text for text in paragraphs)
 
 
 def test_batch_summary_and_jsonl_count_what_was_hidden(memo: Path) -> None:

@@ -101,9 +101,6 @@ class ScanRunner:
                 if stopping:
                     self._fail_all("服务正在停止 / the service is stopping")
                     return
-                while pool.requeued and (worker := pool.idle_worker()) is not None:
-                    queued = pool.requeued.pop(0)  # an Assignment (scanner.batch.messages), no longer a tuple
-                    pool.submit(worker, queued.task_id, queued.task)
                 while waiting and (worker := pool.idle_worker()) is not None:
                     pool.submit(worker, *waiting.popleft())
                 for completion in pool.wait([self._wake_read], timeout=5.0):
