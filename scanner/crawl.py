@@ -36,16 +36,17 @@ from typing import ClassVar
 
 from scanner import __version__
 from scanner.batch.task import Task
+from scanner.extract import readable_suffixes
 
 # HTTP headers are ASCII: the tool names itself in English.
 USER_AGENT = f"secscan/{__version__} (pre-publication confidentiality scanner for government websites)"
 
-ATTACHMENT_SUFFIXES = frozenset(
-    [".docx", ".doc", ".docm", ".dotx", ".wps", ".wpt", ".pdf", ".xlsx", ".xls", ".xlsm", ".et", ".pptx", ".ppt", ".dps", ".odt", ".ods", ".odp", ".rtf", ".txt", ".csv", ".ofd", ".zip", ".rar", ".7z", ".xml", ".json", ".md"]
-)
+# Documents to fetch whatever the depth: every kind the extractor registry reads (pictures
+# too, for OCR), taken from the registry so that a new format is crawled as soon as it is read.
+ATTACHMENT_SUFFIXES = readable_suffixes()
 SKIPPED_SUFFIXES = frozenset(
     [".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg", ".ico", ".tif", ".tiff", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".mp3", ".mp4", ".avi", ".mov", ".wmv", ".flv", ".swf", ".m3u8", ".webm", ".wav", ".exe", ".msi", ".apk", ".dmg", ".iso"]
-)
+) - ATTACHMENT_SUFFIXES  # media the scanner reads (pictures) are fetched, not skipped
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 

@@ -5,7 +5,10 @@ One :class:`Matcher` is built per run.  It compiles every enabled
 the anchor words that gate pattern rules), so a document is read once for
 all terms; pattern rules run their regexes only on units where an anchor was
 seen, and only on units where their ``gate`` matches (``params.gate``: a cheap regex
-such as "has an ASCII digit", or a list of them meaning "any of").  The no-hit path is one
+such as "has an ASCII digit", or a list of them meaning "any of").  A rule with
+``params.parts`` (a list of part kinds: ``comment``, ``notes``…) fires only in
+those layers: a reviewer's note "发布前删除" is an instruction in a comment and
+a mere phrase in a published rule's body.  The no-hit path is one
 automaton pass and one pass per distinct gate over the joined document.
 
 For each raw hit, in order (the first that says no drops the hit):
@@ -36,11 +39,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner import user_terms
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, finding_at, location_in, texts_of
+from scanner.findings import UnitView, finding_at, location_in, texts_of, units_of
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
-from scanner.types import Finding, Location, Severity
+from scanner.types import PARTS, Finding, Location, Severity, part_kind
 from scanner.validators import VALIDATORS
 
 if TYPE_CHECKING:
@@ -102,6 +105,7 @@ class _Prepared:
     near: re.Pattern[str] | None
     anchors: tuple[str, ...]
     gate: tuple[str, ...]  # regexes, any of which opens the rule's regex on a unit
+    parts: frozenset[str]  # part kinds the rule fires in; empty: every part
     check_boundary: bool
     # The rule's context words, folded like the text they are looked for in
     # (NFKC turns the full-width colon of "问：" into ":").
@@ -213,6 +217,11 @@ class Matcher:
             gate = (gate,)
         if not isinstance(gate, list | tuple) or not all(isinstance(g, str) and g for g in gate):
             raise MatcherError(f"{rule.origin}: rule {rule.id}: params.gate must be a regex or a list of regexes")
+        parts = params.get("parts", ())
+        if not isinstance(parts, list | tuple) or not all(isinstance(p, str) and p in PARTS for p in parts):
+            raise MatcherError(
+                f"{rule.origin}: rule {rule.id}: params.parts must be a list of part names ({', '.join(PARTS)})"
+            )
         try:
             compiled = re.compile(near) if near else None
             for pattern in gate:
@@ -227,6 +236,7 @@ class Matcher:
             near=compiled,
             anchors=tuple(_fold(anchor) for anchor in anchors),
             gate=tuple(gate),
+            parts=frozenset(parts),
             check_boundary=bool(params.get("word_boundary", True)),
             raise_=_fold_all(rule.context.raise_),
             lower=_fold_all(rule.context.lower),
@@ -427,6 +437,8 @@ class Matcher:
         prepared = hit.prepared
         rule = prepared.rule
         text = texts[position]
+        if prepared.parts and part_kind(units_of(views)[position].part) not in prepared.parts:
+            return None
         if _allowed(text, hit.start, hit.end, prepared.allow + self._allow):
             if trace is not None:
                 trace.drop(prepared, hit.start, hit.end, "位于允许短语之中（规则或配置的 allow）")

@@ -98,7 +98,9 @@ def select_terms(items: list[Prepared], labels: np.ndarray) -> list[str]:
     )
     presence = vectorizer.fit_transform(item.text[:CANDIDATE_CHARS] for item in items)
     names = vectorizer.get_feature_names_out()
-    keep = np.array([not any(char.isspace() for char in name) for name in names])
+    # No n-gram with white space, and none with a digit: numbers carry no wording, and digit
+    # n-grams ("89", "75") made tables of figures (budgets, yearbooks) read as internal statistics
+    keep = np.array([not any(char.isspace() or char.isdigit() for char in name) for name in names])
     scores, _ = chi2(presence[:, keep], labels)
     scores = np.nan_to_num(scores)
     kept_names = names[keep]

@@ -164,7 +164,7 @@ rules:
     [
         ("{gate: '(['}", "params.gate: bad regular expression '(['"),
         ("{gate: [ok, '(?P<']}", "params.gate: bad regular expression"),
-        ("{anchor: [编号]}", "unknown params key 'anchor' for a pattern rule (allowed: anchors, gate, near_pattern, word_boundary)"),
+        ("{anchor: [编号]}", "unknown params key 'anchor' for a pattern rule (allowed: anchors, gate, near_pattern, parts, word_boundary)"),
         ("{anchors: 编号}", "params.anchors: must be a list of non-empty strings"),
         ("{word_boundary: 'no'}", "params.word_boundary: must be true or false"),
         ("{near_pattern: 1}", "params.near_pattern: must be a regular expression"),

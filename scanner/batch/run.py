@@ -194,4 +194,5 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
                 if cache is not None:
                     cache.put(doc)
             emit(fed, doc, fresh=True, seconds=completion.seconds)
+            completion.task.discard()
         feeder.drain_wake()

@@ -1,0 +1,91 @@
+"""Where a PDF page's lines and drawings stand: text lines with their PDFium indexes, the top and bottom
+bands (running headers and footers, :mod:`scanner.extract.pdf_running`), and rows of glyph-shaped paths
+(text drawn as outlines).  Split from :mod:`scanner.extract.pdf_pdfium`, which calls these while it reads
+a page; ``api`` is its table of PDFium functions.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+from typing import Any
+
+# Control characters removed from the lines; tabs become spaces.  PDFium
+# writes a hyphen it takes for a word broken at the line end as U+FFFE (or
+# U+0002) and joins the two halves: the hyphen is drawn, so it is kept.
+_CLEAN = {
+    **dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFF]),
+    0x09: " ",
+    0x02: "-",
+    0xFFFE: "-",
+}
+# Share of the page height at its top and bottom where running headers and
+# footers stand, and how many lines at each end are looked at.
+BAND = 0.12
+BAND_LINES = 3
+
+
+_LINE = re.compile(r"[^\r\n]+")
+
+
+def lines_and_starts(text: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """:func:`_lines`, with the index in ``text`` (PDFium's character index) of a character of each line."""
+    lines, starts = [], []
+    for match in _LINE.finditer(text):
+        line = match.group().translate(_CLEAN).strip()
+        if line:
+            lines.append(line)
+            raw = match.group()
+            starts.append(match.start() + len(raw) - len(raw.lstrip()))
+    return tuple(lines), tuple(starts)
+
+
+def line_bands(api: Any, page: int, textpage: int, starts: tuple[int, ...]) -> tuple[str | None, ...]:
+    """Which of the first and last :data:`BAND_LINES` lines stand in the page's top or bottom band."""
+    bands: list[str | None] = [None] * len(starts)
+    if not starts:
+        return ()
+    height = api.FPDF_GetPageHeightF(page)
+    if height <= 0:
+        return tuple(bands)
+    ends = set(range(min(BAND_LINES, len(starts)))) | set(range(max(0, len(starts) - BAND_LINES), len(starts)))
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    for index in sorted(ends):
+        if not api.FPDFText_GetCharBox(textpage, starts[index], ctypes.byref(left), ctypes.byref(right),
+                                       ctypes.byref(bottom), ctypes.byref(top)):
+            continue
+        if bottom.value >= height * (1 - BAND):
+            bands[index] = "top"
+        elif top.value <= height * BAND:
+            bands[index] = "bottom"
+    return tuple(bands)
+
+
+# A filled path this high (points) with this many segments may be a glyph
+# drawn as an outline (a rectangle has 4 or 5 segments, a character dozens).
+GLYPH_HEIGHT = (3.0, 72.0)
+GLYPH_SEGMENTS = 8
+# Glyph-like paths side by side on one line, with no text there: a line of
+# text drawn as vector outlines (a title, a red-header office name, a mark).
+GLYPHS_IN_A_ROW = 4
+
+
+def vector_rows(glyphs: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Boxes of the rows of at least :data:`GLYPHS_IN_A_ROW` glyph-sized paths of about one height."""
+    rows: list[list[tuple[float, float, float, float]]] = []
+    for glyph in sorted(glyphs, key=lambda box: ((box[1] + box[3]) / 2, box[0])):
+        height = glyph[3] - glyph[1]
+        centre = (glyph[1] + glyph[3]) / 2
+        if rows:
+            last = rows[-1][-1]
+            last_height = last[3] - last[1]
+            if abs(centre - (last[1] + last[3]) / 2) < 0.5 * max(height, last_height) and \
+                    0.5 <= height / max(last_height, 0.01) <= 2.0:
+                rows[-1].append(glyph)
+                continue
+        rows.append([glyph])
+    return [
+        (min(box[0] for box in row), min(box[1] for box in row), max(box[2] for box in row), max(box[3] for box in row))
+        for row in rows
+        if len(row) >= GLYPHS_IN_A_ROW
+    ]
