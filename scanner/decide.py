@@ -44,6 +44,7 @@ class Decision:
     verdict: Verdict
     risk: float
     findings: tuple[Finding, ...]
+    suppressed: int = 0  # the model finding, when a baseline accepted it
 
 
 def decide(
@@ -70,8 +71,11 @@ def decide(
         findings.append(listed)
     model_risk = model_score.probability if model_score else 0.0
     model_finding = _model_finding(model_score, policy, catalogue) if model_score else None
+    suppressed = 0
     if model_finding is not None and model_finding.fingerprint not in accepted:
         findings.append(model_finding)
+    elif model_finding is not None:
+        suppressed = 1
     worst = max((finding.severity.rank for finding in findings), default=-1)
     if worst >= Severity.BLOCK.rank:
         verdict = Verdict.BLOCK
@@ -79,7 +83,8 @@ def decide(
         verdict = Verdict.REVIEW
     else:
         verdict = Verdict.PASS
-    return Decision(verdict=verdict, risk=_combined_risk(findings, model_risk), findings=tuple(findings))
+    return Decision(verdict=verdict, risk=_combined_risk(findings, model_risk), findings=tuple(findings),
+                    suppressed=suppressed)
 
 
 def _model_finding(model_score: ModelScore, policy: Policy, catalogue: Catalogue) -> Finding | None:

@@ -35,8 +35,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from scanner import user_terms
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import UnitView, finding_at, location_in, texts_of, units_of
 from scanner.kernel import compiled_kernel
@@ -44,6 +45,9 @@ from scanner.normalize import normalize
 from scanner.segment import Segmenter
 from scanner.types import PARTS, Finding, Location, Severity, part_kind
 from scanner.validators import VALIDATORS
+
+if TYPE_CHECKING:
+    from scanner.lexicon_cache import CompiledStore
 
 # Severity steps for context words: info -> review -> block.
 _STEPS = (Severity.INFO, Severity.REVIEW, Severity.BLOCK)
@@ -75,16 +79,21 @@ _START = itemgetter(1)  # of a (key index, start, end) hit
 _Find = Callable[[str], list[tuple[int, int, int]]]
 
 
-@dataclass(frozen=True)
-class _Term:
+class _Term(NamedTuple):
     """A lexicon term of a rule, as the automaton finds it.
 
     Made once: a term hit is judged (and mostly dropped by its context:
-    225 of 228 in 400 laws documents) before any finding is made.
+    225 of 228 in 400 laws documents) before any finding is made.  A named
+    tuple, made in C: a unit's list of 50,000 terms makes 50,000 of them at
+    every start (a frozen dataclass took 4 times as long).
     """
 
     prepared: _Prepared  # the term's rule
     evidence: tuple[str, ...]  # naming the term, normalised as it appears in the normalised text
+
+
+def _term(prepared: _Prepared, folded: str) -> _Term:
+    return _Term(prepared=prepared, evidence=(f"命中词“{folded}”",))
 
 
 @dataclass(frozen=True)
@@ -151,11 +160,17 @@ class Matcher:
         allow: Sequence[str] = (),
         backend: str | None = None,
         watch: Sequence[str] = (),
+        store: CompiledStore | None = None,
     ) -> None:
         """``backend`` names the Aho-Corasick library (one of :data:`BACKENDS`;
         default: :func:`default_backend`).  ``watch`` are more words for the
         automaton to find, as they are (the marking triggers): :meth:`find`
         reports where they start, so another detector needs no pass of its own.
+        With a ``store`` (:mod:`scanner.lexicon_cache`), the terms only the
+        user's rules have are folded and put in an automaton of their own
+        (daachorse, when installed) once, and both are kept by content hash:
+        a unit's list of 50,000 terms costs a cold scan milliseconds, not a
+        second (see :mod:`scanner.user_terms`).
 
         Raises :class:`MatcherError` for bad rule parameters or an unknown
         backend, :class:`ImportError` when the backend is not installed.
@@ -185,6 +200,9 @@ class Matcher:
         self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
         self._segmenter = Segmenter()
         self.watch = tuple(word for word in dict.fromkeys(watch) if word)
+        self._store = store
+        self._shipped = catalogue.shipped
+        self._user_find: _Find | None = None
         self._automaton = self._build_automaton()
 
     @staticmethod
@@ -228,26 +246,49 @@ class Matcher:
 
     def _build_automaton(self) -> _Find | None:
         entries: dict[str, list[_Term | int]] = {}
-        for prepared in self._terms:
+        # With a store, the terms of the user's rules are added last: those a
+        # shipped term, anchor or watch word shares join that entry; the rest
+        # go into an automaton of their own (see _user_part), whose entries are
+        # made only when one is found.  The shipped terms keep theirs (a DFA: small).
+        split = self._store is not None and user_terms.available()
+        later = [prepared for prepared in self._terms if prepared.rule.id not in self._shipped] if split else []
+        for prepared in self._terms if not split else [p for p in self._terms if p.rule.id in self._shipped]:
             for term in prepared.rule.terms:
                 folded = _fold(term)
-                entries.setdefault(folded, []).append(_Term(prepared=prepared, evidence=(f"命中词“{folded}”",)))
+                entries.setdefault(folded, []).append(_term(prepared, folded))
         for index, prepared in enumerate(self._patterns):
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
         entries.pop("", None)  # a term of only white space folds to nothing
         for word in self.watch:
             entries.setdefault(word, [])
-        if not entries:
+        own: user_terms.UserEntries | None = None
+        if later:
+            assert self._store is not None
+            plan = user_terms.placement(self._store, [(p.rule.id, p.rule.terms) for p in later], entries, _fold)
+            for folded, positions in plan.shared:
+                for position in positions:
+                    entries.setdefault(folded, []).append(_term(later[position], folded))
+            if plan.keys:
+                own = user_terms.UserEntries(plan.keys, plan.rules, lambda position, key: _term(later[position], key))
+        if not entries and own is None:
             return None
-        self._entries = [(key, tuple(values)) for key, values in entries.items()]
+        shared = [(key, tuple(values)) for key, values in entries.items()]
+        self._entries: Sequence[tuple[str, tuple[_Term | int, ...]]] = shared
         watched = set(self.watch)
-        self._watched = frozenset(index for index, (key, _) in enumerate(self._entries) if key in watched)
-        return find_all([key for key, _ in self._entries], self.backend)
+        self._watched = frozenset(index for index, (key, _) in enumerate(shared) if key in watched)
+        main = [key for key, _ in shared]
+        if own is not None:
+            assert self._store is not None
+            self._entries = user_terms.Entries(shared, own)
+            self._user_find = user_terms.automaton(self._store, own.keys, plan.digest, offset=len(main))
+        return find_all(main, self.backend) if main else None
 
     def find(self, joined: str) -> Occurrences:
-        """The terms, anchors and watch words in ``joined``, in one automaton pass."""
+        """The terms, anchors and watch words in ``joined``, in one automaton pass (two with a user list)."""
         found = self._automaton(joined) if self._automaton is not None else []
+        if self._user_find is not None:
+            found = [*found, *self._user_find(joined)]  # every use sorts the hits it needs sorted
         if not self.watch or not found:
             return Occurrences(text=joined, terms=found, watch=self.watch, watched=[])
         entries = self._entries

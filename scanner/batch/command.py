@@ -27,9 +27,14 @@ def read_file_list(name: str, stdin: IO[str] | None = None) -> list[Path]:
 
     Raises :class:`BatchError` when the list cannot be read.
     """
+    from scanner.userfiles import UserFileError, read_user_file
+
     try:
-        text = (stdin or sys.stdin).read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        if name == "-":
+            text = (stdin or sys.stdin).read()
+        else:  # a regular file of bounded size: /dev/zero is refused, not read until memory runs out
+            text = read_user_file(Path(name), what="文件列表 / file list").decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, UserFileError) as error:
         raise BatchError(f"无法读取文件列表 / cannot read file list {name}: {error}") from error
     return [Path(line.strip()) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 

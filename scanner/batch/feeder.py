@@ -8,7 +8,6 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
@@ -34,13 +33,11 @@ class Fed:
 class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache_dir: Path | None,
-                 digest: str) -> None:
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._journal = journal
-        self._cache_dir = cache_dir
-        self._digest = digest
+        self._cache = cache  # the parent's ResultCache (or None): this thread opens its own reader of it
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
@@ -56,9 +53,14 @@ class Feeder(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        from scanner.cache import ResultCache
+        from scanner.cache import CacheError
 
-        cache = ResultCache(self._cache_dir, self._digest) if self._cache_dir else None
+        cache = None
+        if self._cache is not None:
+            try:
+                cache = self._cache.reader()
+            except CacheError:
+                cache = None  # every file is scanned: only slower
         seen: set[str] = set()
         try:
             for order, task in enumerate(self._tasks):
