@@ -24,7 +24,7 @@ from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import DocumentViews, reading_order
+from scanner.findings import DocumentViews, RuleCap, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
@@ -232,10 +232,12 @@ def analyse(
     views, joined = DocumentViews.normalised(extraction.units)
     # One automaton pass finds the lexicon's terms and the marking triggers.
     found = settings.matcher.find(joined)
+    cap = RuleCap()  # per rule, the first MAX_FINDINGS_PER_RULE are listed and the rest counted
     findings: list[Finding] = [
-        *layer_findings(extraction, settings.catalogue),
-        *detect_markings(views, settings.catalogue, joined=joined, found=found),
-        *settings.matcher.match(views, joined=joined, found=found),
+        *cap.kept(layer_findings(extraction, settings.catalogue)),
+        *cap.kept(detect_markings(views, settings.catalogue, joined=joined, found=found)),
+        *settings.matcher.match(views, joined=joined, found=found, cap=cap),
+        *cap.overflow(),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
     if members is not None:
