@@ -9,6 +9,7 @@ publishing") without the extractor having to count anything itself.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,34 @@ TRUNCATED = (
     f"文字超过 {MAX_DOCUMENT_CHARS:,} 字符，其余部分未读取 "
     f"/ text beyond {MAX_DOCUMENT_CHARS:,} characters was not read"
 )
+
+
+# Codecs (their ``codecs.lookup`` names) that decode bytes to a lone
+# surrogate code point, which no report can encode: UTF-7 ("+2D0-") and the
+# escape codecs.  The others either refuse such bytes or replace them.
+_SURROGATE_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """``text`` with a surrogate pair joined into its character and a lone surrogate made U+FFFD.
+
+    A lone surrogate (UTF-7 text, a JSON ``\\ud800`` escape, a mail header
+    decoded with ``surrogateescape``) cannot be written as UTF-8, so every
+    report and the fingerprint would fail on it.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def decoded_safely(text: str, encoding: str) -> str:
+    """``text`` decoded with ``encoding``, without lone surrogates where that codec can make them."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = encoding
+    return no_surrogates(text) if name in _SURROGATE_CODECS else text
 
 
 class ExtractError(Exception):

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from scanner.extract._common import Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError, decoded_safely, no_surrogates
 from scanner.extract.text import decode
 
 # Bytes of markup parsed; more is not read and says so (a page this size is
@@ -217,7 +217,7 @@ def _scripts(root: Any, out: Collector) -> None:
         except ValueError as error:
             out.unread(name, "script-data", f"JSON 数据无法解析 / invalid JSON: {error}", part="script-data")
             continue
-        strings = [value.strip() for value in _strings(data) if value.strip()]
+        strings = [no_surrogates(value.strip()) for value in _strings(data) if value.strip()]
         out.add("\n".join(strings), part="script-data", source=name)
         out.cover(name, "script-data")
 
@@ -300,7 +300,7 @@ def _decode(data: bytes) -> str:
             if encoding in ("gb2312", "gbk", "x-gbk"):
                 encoding = "gb18030"
             try:
-                return data.decode(encoding)
+                return decoded_safely(data.decode(encoding), encoding)
             except (LookupError, UnicodeDecodeError):
                 pass  # the declaration lies; fall back to detection
     text, _ = decode(data)
