@@ -111,3 +111,19 @@ def test_text_with_lone_surrogates_from_utf7_keeps_its_findings(settings, tmp_pa
     assert doc.verdict is not Verdict.PASS
     assert any("机密★1年" in f.text for f in doc.findings)
     assert all("\ud83d" not in unit.text for unit in doc.units)
+
+
+# -- a part referenced many times ----------------------------------------------
+
+
+@pytest.mark.parametrize(("build", "per_copy"), [
+    (bombs.repeated_sheets, 200), (bombs.repeated_slides, 100), (bombs.repeated_pages, 20)])
+def test_a_part_referenced_thousands_of_times_is_read_once(tmp_path, build, per_copy):
+    from scanner.extract import extract_bytes
+
+    path = build(tmp_path, 0.05)  # 2,500 references to one part
+    extraction = extract_bytes(path.read_bytes(), path.name)
+    assert not extraction.errors
+    body = [unit for unit in extraction.units if unit.part in ("sheet", "slide", "body")]
+    assert len(body) == per_copy  # one copy of the part's text, not 2,500
+    assert len({unit.text for unit in body}) == per_copy
