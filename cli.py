@@ -244,9 +244,9 @@ class SettingsArgs:
               help="Crawl: requests at once.")
 @click.option("-j", "--jobs", type=click.IntRange(1), help="Batch: worker processes [default: CPU count].")
 @click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True,
-              help="Batch: seconds one file may take (0 = no limit).")
+              help="Seconds one file may take, single file or batch (0 = no limit).")
 @click.option("--max-memory", type=click.IntRange(0), default=1500, show_default=True,
-              help="Batch: MB of memory one file may take (0 = no limit; OCR of a scanned page needs about 1,000).")
+              help="MB of memory one file may take, single file or batch (0 = no limit; OCR of a scanned page needs about 1,000).")
 @click.option("--no-cache", is_flag=True, help="Batch: rescan files even if unchanged since the last run.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Batch: where results are cached [default: $XDG_CACHE_HOME/secscan].")
@@ -296,7 +296,7 @@ def main(
     crawl_concurrency: int = 2,
     jobs: int | None = None,
     timeout: float = 60.0,
-    max_memory: int = 500,
+    max_memory: int = 1500,
     no_cache: bool = False,
     cache_dir: Path | None = None,
     resume: Path | None = None,
@@ -332,7 +332,6 @@ def main(
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
     from scanner.output import write_report
-    from scanner.pipeline import scan_paths
     from scanner.report import ReportOptions
     from scanner.userconfig import ConfigError, load_user_config
 
@@ -372,12 +371,13 @@ def main(
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of
 
-        result = result_of([scan_stdin(settings, stdin_name, timeout=timeout or None)], settings)
+        result = result_of([scan_stdin(settings, stdin_name, fmt=fmt, timeout=timeout or None,
+                                       max_memory_mb=max_memory)], settings)
         outcome = None
     elif not request.is_batch():
         if not paths:
             raise UsageProblem("请给出要扫描的文件或目录（“-”表示标准输入），或用 --crawl 给出网址")
-        result = scan_paths(list(paths), settings, timeout=timeout or None)
+        result = scan_single(paths[0], settings, fmt=fmt, timeout=timeout or None, max_memory_mb=max_memory)
         outcome = None
     else:
         from scanner import batch
@@ -468,27 +468,63 @@ def report_date(timestamp: str | None) -> str | None:
     return timestamp
 
 
-# A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
-def scan_stdin(settings: Settings, name: str, *, timeout: float | None) -> Any:
-    """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint."""
+def scan_single(path: Path, settings: Settings, *, fmt: str, timeout: float | None, max_memory_mb: int) -> Any:
+    """``scan FILE``: the one file scanned under the per-file time and memory limits of a batch worker."""
+    from scanner.limits import scan_in_child
+    from scanner.pipeline import display_name, result_of, scan_file
+
+    document = scan_in_child(lambda: for_report(scan_file(path, settings), fmt), name=display_name(path),
+                             settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
+    return result_of([document], settings)
+
+
+def for_report(document: Any, fmt: str) -> Any:
+    """``document`` with only the text units its findings point into (all of them for ``html``, which shows the text).
+
+    What the child sends back is pickled: a document's every unit cost a
+    cold ``scan`` more than the fork itself.
+    """
+    if fmt == "html" or not document.units:
+        return document
     from dataclasses import replace
 
-    from scanner.pipeline import MAX_FILE_BYTES, ScanTimeout, scan_bytes, time_limit, unread_document
+    places: dict[tuple[Any, ...], list[int]] = {}
+    for index, unit in enumerate(document.units):
+        places.setdefault((unit.part, unit.page, unit.paragraph, unit.source), []).append(index)
+    kept = set()
+    for finding in document.findings:
+        at = finding.location
+        for index in places.get((at.part, at.page, at.paragraph, at.source), ()):
+            if document.units[index].text[at.start:at.end] == finding.text:
+                kept.add(index)
+                break
+    return replace(document, units=tuple(document.units[index] for index in sorted(kept)))
+
+
+# A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
+def scan_stdin(settings: Settings, name: str, *, fmt: str = "text", timeout: float | None,
+               max_memory_mb: int = 0) -> Any:
+    """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint.
+
+    The bytes are read here; the scan runs under the per-file limits (see :func:`scan_single`).
+    """
+    from dataclasses import replace
+
+    from scanner.limits import scan_in_child
+    from scanner.pipeline import MAX_FILE_BYTES, scan_bytes
 
     shown = name or "<标准输入>"
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    try:
-        with time_limit(timeout):
-            if len(data) > MAX_FILE_BYTES:
-                document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
-                errors = (*document.errors,
-                          f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
-                document = replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict))
-            else:
-                document = replace(scan_bytes(data, name or "stdin", settings), path=shown)
-    except ScanTimeout:
-        document = unread_document(f"超时：{timeout:g} 秒内未能读完，未经完整审查", settings, path=shown)
-    return document
+
+    def scan() -> Any:
+        if len(data) > MAX_FILE_BYTES:
+            document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
+            errors = (*document.errors,
+                      f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
+            return for_report(replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict)), fmt)
+        return for_report(replace(scan_bytes(data, name or "stdin", settings), path=shown), fmt)
+
+    return scan_in_child(scan, name=shown, settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
 
 
 def max_verdict(verdict: Any) -> Any:

@@ -127,3 +127,125 @@ def test_a_part_referenced_thousands_of_times_is_read_once(tmp_path, build, per_
     body = [unit for unit in extraction.units if unit.part in ("sheet", "slide", "body")]
     assert len(body) == per_copy  # one copy of the part's text, not 2,500
     assert len({unit.text for unit in body}) == per_copy
+
+
+# -- bounds on what one document may cost ---------------------------------------
+
+
+def test_an_xml_part_packed_with_elements_is_refused_before_parsing(tmp_path):
+    from scanner.extract import _ooxml, extract_bytes
+
+    # the zip headers lie about the compressed size, so the ratio check passes
+    path = bombs.lying_docx(tmp_path, 0.3)  # 510,000 paragraphs, 4 million tags in 17 MB of XML
+    extraction = extract_bytes(path.read_bytes(), path.name)
+    assert any("word/document.xml" in error and f"{_ooxml.MAX_PART_TAGS:,}" in error for error in extraction.errors)
+    assert not extraction.units
+
+
+def test_an_html_page_of_tiny_blocks_is_read_in_part(tmp_path):
+    from scanner.extract import extract_bytes
+    from scanner.extract.html import MAX_HTML_TAGS
+
+    path = bombs.tiny_blocks(tmp_path, 0.2)  # 600,000 blocks
+    extraction = extract_bytes(path.read_bytes(), path.name)
+    assert any(f"{MAX_HTML_TAGS:,}" in error for error in extraction.errors)
+    assert 0 < len(extraction.units) <= MAX_HTML_TAGS // 2 + 1
+
+
+def test_units_per_document_are_capped(tmp_path, monkeypatch):
+    from scanner.extract import _common, extract_bytes
+
+    monkeypatch.setattr(_common, "MAX_DOCUMENT_UNITS", 1000)
+    text = "\n".join(f"第{n}行" for n in range(1500)).encode()
+    extraction = extract_bytes(text, "lines.txt")
+    assert len(extraction.units) == 1000
+    assert any("1,000" in error or "1000" in error or "500,000" in error for error in extraction.errors)
+
+
+def _invoke(args, monkeypatch=None, scan=None):
+    from click.testing import CliRunner
+
+    import cli
+    import scanner.pipeline
+
+    if scan is not None:
+        monkeypatch.setattr(scanner.pipeline, "scan_file", scan)
+    return CliRunner().invoke(cli.main, args)
+
+
+def test_single_file_mode_has_the_time_limit_even_in_c_code(tmp_path, monkeypatch):
+    import time
+
+    path = tmp_path / "slow.txt"
+    path.write_text("正文")
+
+    def hang(*_args, **_kwargs):
+        time.sleep(120)  # stands for C code that never returns to the interpreter
+
+    started = time.monotonic()
+    outcome = _invoke(["--format", "json", "--timeout", "1", str(path)], monkeypatch, hang)
+    assert time.monotonic() - started < 30
+    assert outcome.exit_code == 1, outcome.output
+    doc = json.loads(outcome.stdout)["documents"][0]
+    assert doc["verdict"] == "review" and "超时" in doc["errors"][0] and doc["path"].endswith("slow.txt")
+
+
+def test_single_file_mode_has_the_memory_limit(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_text("正文")
+
+    def hog(*_args, **_kwargs):
+        held = []
+        while True:
+            held.append(bytearray(16 << 20))
+
+    outcome = _invoke(["--format", "json", "--max-memory", "200", str(path)], monkeypatch, hog)
+    assert outcome.exit_code == 1, outcome.output
+    doc = json.loads(outcome.stdout)["documents"][0]
+    assert doc["verdict"] == "review"
+    assert "内存超限" in doc["errors"][0] and "200 MB" in doc["errors"][0]
+    assert doc["findings"][0]["category"] == "unreadable"
+
+
+def test_a_crash_in_single_file_mode_is_review_not_a_lost_report(tmp_path, monkeypatch):
+    import signal
+
+    path = tmp_path / "crash.txt"
+    path.write_text("正文")
+
+    def crash(*_args, **_kwargs):
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+    outcome = _invoke(["--format", "json", str(path)], monkeypatch, crash)
+    assert outcome.exit_code == 1, outcome.output
+    doc = json.loads(outcome.stdout)["documents"][0]
+    assert doc["verdict"] == "review" and "SIGSEGV" in doc["errors"][0]
+
+
+def test_stdin_has_the_memory_limit_too(monkeypatch):
+    from click.testing import CliRunner
+
+    import cli
+    import scanner.pipeline
+
+    def hog(*_args, **_kwargs):
+        held = []
+        while True:
+            held.append(bytearray(16 << 20))
+
+    monkeypatch.setattr(scanner.pipeline, "scan_bytes", hog)
+    outcome = CliRunner().invoke(cli.main, ["--format", "json", "--max-memory", "200", "-"], input="正文")
+    assert outcome.exit_code == 1, outcome.output
+    assert "内存超限" in json.loads(outcome.stdout)["documents"][0]["errors"][0]
+
+
+def test_single_file_mode_still_reports_a_bug_as_exit_3(tmp_path, monkeypatch):
+    path = tmp_path / "a.txt"
+    path.write_text("正文")
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("boom")
+
+    outcome = _invoke([str(path)], monkeypatch, broken)
+    assert outcome.exit_code == 3
+    assert "ValueError: boom" in outcome.stderr

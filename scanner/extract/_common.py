@@ -96,6 +96,17 @@ def decoded_safely(text: str, encoding: str) -> str:
     return no_surrogates(text) if name in _SURROGATE_CODECS else text
 
 
+# Units (paragraphs, lines, cells, blocks) per document: past this many a
+# document is read only in part.  Each unit costs a few hundred bytes through
+# the pipeline, so 3 million one-character HTML blocks took 2.4 GB; 500,000
+# is 50,000 rows of ten cells, far beyond a document written to be read.
+MAX_DOCUMENT_UNITS = 500_000
+TOO_MANY_UNITS = (
+    f"文档的段落、行或单元格超过 {MAX_DOCUMENT_UNITS:,} 个，其余部分未读取 "
+    f"/ more than {MAX_DOCUMENT_UNITS:,} paragraphs, lines or cells: the rest was not read"
+)
+
+
 class ExtractError(Exception):
     """A document (or part of it) cannot be read; the message is the reason
     in the form ``中文原因 / English reason``."""
@@ -159,6 +170,9 @@ class Collector:
         assert part in PARTS or part_kind(part) in PARTS, part
         if self._line_texts:  # units stay in reading order
             self.units.extend(self._take_lines())
+        if len(self.units) >= MAX_DOCUMENT_UNITS:
+            self.error(TOO_MANY_UNITS)
+            return None
         if self.chars + len(text) > MAX_DOCUMENT_CHARS:
             self.error(TRUNCATED)
             text = text[: max(0, MAX_DOCUMENT_CHARS - self.chars)]
@@ -202,6 +216,10 @@ class Collector:
         units added one by one take the general path, which splits and
         truncates them.
         """
+        room = MAX_DOCUMENT_UNITS - len(self.units) - len(self._line_texts)
+        if len(lines) > room:  # blank lines count too: a cheap bound, checked before any copy
+            self.error(TOO_MANY_UNITS)
+            lines = lines[: max(room, 0)]
         chars = sum(map(len, lines))
         # no line is longer than all of them together: the longest is
         # looked for only when that could exceed the limit (9 µs a document)

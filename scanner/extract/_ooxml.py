@@ -36,6 +36,11 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 # risking gigabytes of memory.
 MAX_PART_BYTES = 64 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
+# Tags ("<") in one XML part parsed into a tree: lxml keeps ~250 bytes per
+# element, and a part packed with one-character paragraphs (8 bytes a tag)
+# under MAX_PART_BYTES made a tree of 1.4 GB.  Office writes 40-80 bytes a
+# tag, so this is about what MAX_PART_BYTES of real XML holds.
+MAX_PART_TAGS = 2_000_000
 
 BOMB = "压缩炸弹，拒绝解压 / archive bomb suspected"
 DTD_REFUSED = "部件 {name} 含 DTD 声明（可能是 XML 实体攻击），拒绝读取 / part {name} declares a DTD (possible XML entity attack): refused"
@@ -136,6 +141,10 @@ class Package:
 
         raw = self.read(name)
         refuse_dtd(raw, name)
+        tags = raw.count(b"<")
+        if tags > MAX_PART_TAGS:
+            raise ExtractError(f"部件 {name} 含 {tags:,} 个标签，超过上限 {MAX_PART_TAGS:,}，拒绝读取 "
+                               f"/ part {name} has {tags:,} tags, more than {MAX_PART_TAGS:,}: refused")
         try:
             root = etree.fromstring(raw, self._parser)
         except etree.XMLSyntaxError as error:

@@ -1,0 +1,218 @@
+"""Per-file resource limits for every entry point: ``scan FILE``, ``scan -`` and batch workers.
+
+``scan FILE`` (the publisher's command) used to scan in its own process
+with no memory bound: a 60 MB part of one-character paragraphs in a docx
+took 1.6 GB.  Now the one document is scanned in a forked child (see
+:func:`scan_in_child`) under the same limits as a batch worker:
+
+* an address-space cap (``RLIMIT_AS``) of the child's idle size plus
+  ``max_memory_mb`` — a scan that needs more gets ``MemoryError`` (or, in C
+  code that aborts, dies), and the document is ``review`` naming the limit;
+* a deadline the parent enforces with ``SIGKILL``, which also stops C code
+  that never returns to the interpreter (a ``SIGALRM`` handler only runs
+  between bytecodes);
+* a crash of the child (a segfault in a parser) is ``review`` too, and the
+  report is still written.
+
+Forking costs a few milliseconds and copies nothing up front (the child
+shares the parent's loaded rules and model), measured in ``bench/bench_bombs.py``.
+Where ``fork`` does not exist the scan runs in-process with the
+``SIGALRM`` time limit alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import os
+import pickle
+import resource
+import select
+import signal
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scanner.pipeline import Settings
+    from scanner.types import DocumentResult
+
+
+def memory_reason(max_memory_mb: int) -> str:
+    return f"内存超限：超过每个文件 {max_memory_mb} MB 的上限，未经完整审查 / memory limit exceeded ({max_memory_mb} MB)"
+
+
+def time_reason(seconds: float) -> str:
+    return f"超时：{seconds:g} 秒内未能读完，未经完整审查 / timed out after {seconds:g} s"
+
+
+def limit_memory(max_memory_mb: int) -> None:
+    """Cap this process's address space at its idle size plus ``max_memory_mb`` (0: no cap).
+
+    The idle size (interpreter, scanner, model, shared libraries) is counted
+    out so that the limit means "how much one input may take".
+    """
+    if max_memory_mb <= 0:
+        return
+    limit = address_space_bytes() + max_memory_mb * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+@contextlib.contextmanager
+def memory_limit_lifted(max_memory_mb: int) -> Iterator[None]:
+    """Lift the cap for the enclosed loading (the OCR engine), then cap again counting what it mapped as idle."""
+    if max_memory_mb <= 0:
+        yield
+        return
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        limit_memory(max_memory_mb)
+
+
+def address_space_bytes() -> int:
+    """This process's virtual size (``VmSize``), 0 where ``/proc`` is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def scan_in_child(
+    scan: Callable[[], DocumentResult],
+    *,
+    name: str,
+    settings: Settings,
+    timeout: float | None,
+    max_memory_mb: int,
+) -> DocumentResult:
+    """``scan()`` in a forked child under the limits; a limit hit or a crash is ``review`` naming it.
+
+    Never raises for what the document does to the child.  ``name`` is the
+    document's display path, for the result of a scan that did not finish.
+    """
+    from scanner.pipeline import ScanTimeout, time_limit, unread_document
+
+    if not hasattr(os, "fork"):
+        try:
+            with time_limit(timeout):
+                return scan()
+        except ScanTimeout:
+            return unread_document(time_reason(timeout or 0), settings, path=name)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: scan, send the pickled result, and leave without running the parent's cleanup
+        os.close(read_end)
+        _child(scan, write_end, settings, max_memory_mb)
+    os.close(write_end)
+    status: int | None = None
+    try:
+        outcome, value = _collect(read_end, timeout)
+        if outcome == "timeout":
+            _kill(pid)
+        status = os.waitpid(pid, 0)[1]
+    finally:
+        os.close(read_end)
+        if status is None:  # interrupted (Ctrl-C): the child must not outlive the command
+            _kill(pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+    if outcome == "done":
+        return value  # type: ignore[return-value]
+    if outcome == "memory":
+        return unread_document(memory_reason(max_memory_mb), settings, path=name)
+    if outcome == "timeout":
+        return unread_document(time_reason(timeout or 0), settings, path=name)
+    if outcome == "error":  # a bug in the scanner: cli.py turns it into exit 3
+        raise value if isinstance(value, BaseException) else RuntimeError(str(value))
+    if outcome == "interrupted":
+        raise KeyboardInterrupt
+    # died without a word: a parser crashed, or C code could not allocate under the cap
+    reason = f"解析进程异常退出（{_exit_text(status)}），可能超过每个文件 {max_memory_mb} MB 的内存上限，未经完整审查 " \
+             f"/ the scan process died ({_exit_text(status)})"
+    return unread_document(reason, settings, path=name)
+
+
+def _child(scan: Callable[[], DocumentResult], write_end: int, settings: Settings, max_memory_mb: int) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        faulthandler.disable()  # a crash here is the parent's to report, as review
+        if settings.ocr is not None:  # the engine loads on the first picture, outside the cap
+            settings.ocr.loading = lambda: memory_limit_lifted(max_memory_mb)
+        limit_memory(max_memory_mb)
+        try:
+            message = pickle.dumps(("done", scan()), pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            message = b""  # leaving the clause frees what the failed scan held
+        if not message:
+            message = pickle.dumps(("memory", None))
+        _write_all(write_end, message)
+    except MemoryError:
+        with contextlib.suppress(BaseException):
+            _write_all(write_end, pickle.dumps(("memory", None)))
+    except KeyboardInterrupt:
+        with contextlib.suppress(BaseException):
+            _write_all(write_end, pickle.dumps(("interrupted", None)))
+    except BaseException as error:  # noqa: BLE001 -- a bug, handed to the parent to raise (exit 3)
+        code = 1
+        with contextlib.suppress(BaseException):
+            try:
+                message = pickle.dumps(("error", error))
+            except Exception:  # noqa: BLE001 -- an exception that cannot be pickled: its sentence
+                message = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
+            _write_all(write_end, message)
+    finally:
+        os._exit(code)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _collect(read_end: int, timeout: float | None) -> tuple[str, object]:
+    """The child's message, read until it closes the pipe; ``("timeout", None)`` at the deadline."""
+    deadline = time.monotonic() + timeout if timeout else None
+    chunks = []
+    while True:
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and wait <= 0:
+            return "timeout", None
+        ready, _, _ = select.select([read_end], [], [], wait)
+        if not ready:
+            continue
+        chunk = os.read(read_end, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    try:
+        kind, value = pickle.loads(b"".join(chunks))
+    except Exception:  # noqa: BLE001 -- no message, or one cut short: the child died
+        return "died", None
+    return str(kind), value
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _exit_text(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            return f"signal {signal.Signals(number).name}"
+        except ValueError:
+            return f"signal {number}"
+    return f"exit code {os.WEXITSTATUS(status)}"
