@@ -249,3 +249,147 @@ def test_single_file_mode_still_reports_a_bug_as_exit_3(tmp_path, monkeypatch):
     outcome = _invoke([str(path)], monkeypatch, broken)
     assert outcome.exit_code == 3
     assert "ValueError: boom" in outcome.stderr
+
+
+# -- the crawl: deadlines, truncated bodies, bad links ---------------------------
+
+
+class _Hostile:
+    """A site on 127.0.0.1 whose pages misbehave as the issue describes."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        pages = self.pages = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                import gzip
+                import time
+
+                kind, body = pages.get(self.path.split("?")[0], ("404", b""))
+                if kind == "404":
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8" if kind != "txt" else "text/plain")
+                if kind == "drip":
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                    return
+                if kind == "short":
+                    self.send_header("Content-Length", str(len(body) + 5000))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if kind in ("gzip", "gzip-cut"):
+                    packed = gzip.compress(body)
+                    packed = packed[: len(packed) // 2] if kind == "gzip-cut" else packed
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(packed)))
+                    self.end_headers()
+                    self.wfile.write(packed)
+                    return
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hostile_site():
+    site = _Hostile()
+    yield site
+    site.close()
+
+
+def _html(body: str) -> bytes:
+    return f'<html><head><meta charset="utf-8"></head><body>{body}</body></html>'.encode()
+
+
+def _crawl(url: str, **options):
+    from scanner.crawl import Crawler, CrawlOptions
+
+    crawler = Crawler(url, CrawlOptions(delay=0.0, **options))
+    return crawler, {task.key: task for task in crawler}
+
+
+def test_a_drip_fed_url_is_cut_off_at_its_deadline(hostile_site):
+    import time
+
+    hostile_site.pages["/"] = ("html", _html('<a href="/slow.html">慢</a><a href="/ok.html">好</a>'))
+    hostile_site.pages["/slow.html"] = ("drip", _html("<p>" + "字" * 200 + "</p>"))
+    hostile_site.pages["/ok.html"] = ("html", _html("<p>正文</p>"))
+    started = time.monotonic()
+    _crawler, tasks = _crawl(hostile_site.url + "/", request_timeout=2.0, concurrency=2)
+    assert time.monotonic() - started < 15
+    slow = tasks[hostile_site.url + "/slow.html"]
+    assert slow.data is None and "2 秒的时限" in slow.error
+    assert tasks[hostile_site.url + "/ok.html"].data
+
+
+def test_the_whole_crawl_has_a_deadline(hostile_site):
+    links = "".join(f'<a href="/p{n}.html">{n}</a>' for n in range(50))
+    hostile_site.pages["/"] = ("html", _html(links))
+    for n in range(50):
+        hostile_site.pages[f"/p{n}.html"] = ("drip", _html("<p>页</p>"))
+    crawler, tasks = _crawl(hostile_site.url + "/", request_timeout=1.0, crawl_timeout=1.5, concurrency=1)
+    limit = [task for key, task in tasks.items() if "抓取总时限" in key]
+    assert len(limit) == 1 and "未抓取" in limit[0].error
+    assert crawler.stats["over_deadline"] > 0
+
+
+def test_a_body_shorter_than_its_content_length_is_not_scanned_as_complete(hostile_site):
+    hostile_site.pages["/"] = ("short", _html("<p>机密★1年</p>"))
+    _crawler, tasks = _crawl(hostile_site.url + "/")
+    task = tasks[hostile_site.url + "/"]
+    assert task.data is None and "响应不完整" in task.error
+
+
+def test_content_encoding_is_decoded_and_a_cut_one_is_reported(hostile_site):
+    hostile_site.pages["/"] = ("gzip", _html('<p>正文</p><a href="/cut.html">x</a>'))
+    hostile_site.pages["/cut.html"] = ("gzip-cut", _html("<p>" + "内容" * 2000 + "</p>"))
+    _crawler, tasks = _crawl(hostile_site.url + "/")
+    assert "正文".encode() in tasks[hostile_site.url + "/"].data
+    cut = tasks[hostile_site.url + "/cut.html"]
+    assert cut.data is None and "gzip" in cut.error
+
+
+def test_a_malformed_link_is_skipped_never_an_abort(hostile_site):
+    hostile_site.pages["/"] = ("html", _html('<a href="http://host:abc/">坏</a><a href="http://[::1/x">坏</a>'
+                                            '<a href="/ok.html">好</a>'))
+    hostile_site.pages["/ok.html"] = ("html", _html("<p>正文</p>"))
+    crawler, tasks = _crawl(hostile_site.url + "/")
+    assert tasks[hostile_site.url + "/ok.html"].data
+    assert crawler.stats["bad_links"] == 2
+
+
+def test_links_are_read_from_the_first_part_of_a_huge_page_only(hostile_site):
+    import time
+
+    links = "".join(f'<a href="/p{n}.html">{n}</a>' for n in range(300_000))  # about 8 MB
+    hostile_site.pages["/"] = ("html", _html(links))
+    started = time.monotonic()
+    crawler, tasks = _crawl(hostile_site.url + "/", max_pages=3, max_links=1000, max_page_bytes=1 << 20)
+    assert time.monotonic() - started < 30
+    assert crawler.stats["over_max_links"] > 0
+    assert any("页面链接超过上限" in key for key in tasks)
