@@ -393,3 +393,24 @@ def test_links_are_read_from_the_first_part_of_a_huge_page_only(hostile_site):
     assert time.monotonic() - started < 30
     assert crawler.stats["over_max_links"] > 0
     assert any("页面链接超过上限" in key for key in tasks)
+
+
+# -- terminal injection ----------------------------------------------------------
+
+
+def test_file_names_cannot_inject_terminal_escapes(tmp_path):
+    # the reproduction: mkdir d; printf x > "d/$(printf 'a\033]0;PWNED\007\033[2J.txt')"; scan d
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "a\033]0;PWNED\007\033[2J.txt").write_bytes(b"x")
+    (folder / "b\033[31m.txt").write_text("联系人电话13912345678\n\033]0;IN-TEXT\007", encoding="utf-8")
+    (folder / "c\x1b[2Jdir").mkdir()
+    (folder / "c\x1b[2Jdir" / "x.txt").write_text("正文", encoding="utf-8")
+    runs = ((["--no-cache", "-j", "1", str(folder)], b"a\\u001b]0;PWNED\\u0007"),  # batch: report and stderr summary
+            (["-v", str(folder / "b\033[31m.txt")], b"b\\u001b[31m.txt"))  # single file, verbose
+    for args, shown in runs:
+        done = run_scan(*args, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr.decode(errors="replace")
+        for stream in (done.stdout, done.stderr):
+            assert b"\x1b" not in stream and b"\x07" not in stream, stream
+        assert shown in done.stdout + done.stderr  # the name is shown, escaped
