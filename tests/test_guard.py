@@ -414,3 +414,18 @@ def test_file_names_cannot_inject_terminal_escapes(tmp_path):
         for stream in (done.stdout, done.stderr):
             assert b"\x1b" not in stream and b"\x07" not in stream, stream
         assert shown in done.stdout + done.stderr  # the name is shown, escaped
+
+
+# -- the fuzz harness holds the new bounds ----------------------------------------
+
+
+def test_fuzz_harness_checks_the_new_bounds(monkeypatch):
+    import scanner.extract
+    from fuzz.harness import CheckFailed, check
+    from scanner.types import Extraction, TextUnit
+
+    check("text", "联系人电话13912345678\n".encode(), [])  # a plain input passes the whole check
+    monkeypatch.setattr(scanner.extract, "extract_bytes",
+                        lambda data, name: Extraction(format="text", units=(TextUnit(text="a\ud800b"),)))
+    with pytest.raises(CheckFailed, match="surrogate"):
+        check("text", b"x", [])
