@@ -242,6 +242,11 @@ class SettingsArgs:
 @click.option("--delay", type=click.FloatRange(0), default=0.5, show_default=True, help="Crawl: seconds between requests.")
 @click.option("--crawl-concurrency", type=click.IntRange(1, 16), default=2, show_default=True,
               help="Crawl: requests at once.")
+@click.option("--crawl-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
+              help="Crawl: seconds for the whole crawl (0 = no limit); what is left is reported as not covered.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Batch: follow symbolic links that lead out of a scanned directory (not followed by default; "
+                   "they are reported as not covered).")
 @click.option("-j", "--jobs", type=click.IntRange(1), help="Batch: worker processes [default: CPU count].")
 @click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True,
               help="Seconds one file may take, single file or batch (0 = no limit).")
@@ -294,6 +299,8 @@ def main(
     max_pages: int = 1000,
     delay: float = 0.5,
     crawl_concurrency: int = 2,
+    crawl_timeout: float = 3600.0,
+    follow_symlinks: bool = False,
     jobs: int | None = None,
     timeout: float = 60.0,
     max_memory: int = 1500,
@@ -365,6 +372,7 @@ def main(
     request = BatchRequest(
         paths=paths, include=include, exclude=exclude, from_file=from_file, crawl_url=crawl_url,
         max_depth=max_depth, max_pages=max_pages, delay=delay, crawl_concurrency=crawl_concurrency,
+        crawl_timeout=crawl_timeout, follow_symlinks=follow_symlinks,
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
     )

@@ -54,7 +54,7 @@ from queue import Empty, SimpleQueue
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from scanner.basis import UnitRule
-from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT, BatchRequest, iter_files
+from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT, BatchRequest, Uncovered, iter_files
 from scanner.types import DocumentResult, ScanResult, Verdict
 
 if TYPE_CHECKING:
@@ -906,7 +906,8 @@ class BatchSummary:
         if crawl:
             names = {"fetched": "已下载", "errors": "下载失败", "robots_disallowed": "robots.txt 禁止",
                      "offsite_skipped": "站外链接未跟随", "over_max_depth": "超出深度", "over_max_pages": "超出数量",
-                     "media_skipped": "样式/图片/媒体未下载"}
+                     "media_skipped": "样式/图片/媒体未下载", "bad_links": "格式错误的链接已跳过",
+                     "over_deadline": "超出总时限", "over_max_links": "超出链接上限", "page_cut": "页面过大只读取开头"}
             lines.append("抓取：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(crawl.items())))
         if self.slowest:
             lines.append("最慢的文件：")
@@ -1240,14 +1241,19 @@ class _Feeder(threading.Thread):
 
 
 class _Sources:
-    """Files, then the crawl, as one stream of tasks (with the crawl's statistics)."""
+    """Files, the inputs the walk could not cover, then the crawl, as one stream of tasks (with the crawl's statistics)."""
 
-    def __init__(self, files: list[Path], crawler: Any | None) -> None:
+    def __init__(self, files: list[Path], crawler: Any | None, uncovered: Sequence[Uncovered] = ()) -> None:
         self.files = files
         self.crawler = crawler
+        self.uncovered = uncovered
 
     def __iter__(self) -> Iterator[Task]:
+        from scanner.pipeline import display_name
+
         yield from file_tasks(self.files)
+        for item in self.uncovered:  # review, with the reason: never passed over in silence
+            yield Task(key=display_name(item.path), error=item.reason)
         if self.crawler is not None:
             yield from self.crawler
 
@@ -1270,16 +1276,18 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
         paths.extend(read_file_list(request.from_file))
     if not paths and not request.crawl_url:
         raise BatchError("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
-    files = list(iter_files(paths, include=request.include, exclude=request.exclude))
+    uncovered: list[Uncovered] = []
+    files = list(iter_files(paths, include=request.include, exclude=request.exclude,
+                            follow_symlinks=request.follow_symlinks, uncovered=uncovered))
     crawler = None
     if request.crawl_url:
         from scanner.crawl import Crawler, CrawlOptions
 
         crawler = Crawler(request.crawl_url, CrawlOptions(
             max_depth=request.max_depth, max_pages=request.max_pages,
-            delay=request.delay, concurrency=request.crawl_concurrency,
+            delay=request.delay, concurrency=request.crawl_concurrency, crawl_timeout=request.crawl_timeout,
         ))
-    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files)
+    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files) + len(uncovered)
     options = BatchOptions(
         jobs=request.jobs or os.cpu_count() or 1,
         timeout=request.timeout,
@@ -1304,7 +1312,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
     spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
     try:
-        return run_batch(_Sources(files, crawler), spec, settings, options, total=total, sink=sink)
+        return run_batch(_Sources(files, crawler, uncovered), spec, settings, options, total=total, sink=sink)
     finally:
         if owned and target is not None:
             target.close()

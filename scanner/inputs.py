@@ -167,6 +167,7 @@ class BatchRequest:
     fmt: str = "text"
     output: Path | None = None
     follow_symlinks: bool = False
+    crawl_timeout: float = 3600.0
 
     def is_batch(self) -> bool:
         """One plain file with no batch option is scanned in-process, as before; anything else is a batch."""

@@ -429,3 +429,116 @@ def test_fuzz_harness_checks_the_new_bounds(monkeypatch):
                         lambda data, name: Extraction(format="text", units=(TextUnit(text="a\ud800b"),)))
     with pytest.raises(CheckFailed, match="surrogate"):
         check("text", b"x", [])
+
+
+# -- inputs the scan did not cover (#21 item 3) ------------------------------------
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _interpreter_for(prefix: list[str]) -> list[str]:
+    """This interpreter, or where it lies under a directory the user may not enter (a root-only pyenv),
+    the system's interpreter of the same version: batch workers are started with ``sys.executable``."""
+    import shutil
+    import sysconfig
+
+    runs = "import os, sys; sys.exit(0 if os.access(os.path.realpath(sys.executable), os.X_OK) else 1)"
+    if subprocess.run([*prefix, sys.executable, "-c", runs], capture_output=True, check=False).returncode == 0:
+        return [sys.executable]
+    system = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin")
+    assert system, "no interpreter the unprivileged user can run"
+    return [system, "-c", f"import sys; sys.path[:0] = [{str(REPO)!r}, {sysconfig.get_path('purelib')!r}, "
+                          f"{sysconfig.get_path('platlib')!r}]; import cli; cli.main()"]
+
+
+def _as_nobody(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """``scan ARGS`` as a user without privileges (CI runs as root, who can list any directory)."""
+    prefix = NOBODY if os.geteuid() == 0 else []
+    command = _interpreter_for(prefix)
+    if command == [sys.executable]:
+        command += ["-c", "import cli; cli.main()"]
+    return subprocess.run([*prefix, *command, *args], cwd=cwd, capture_output=True, timeout=300, check=False,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(cwd), "XDG_CACHE_HOME": str(cwd)})
+
+
+@pytest.fixture
+def shared_tree():
+    """A tree every user can read, except one subdirectory nobody may list."""
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="secscan-guard-", dir="/tmp"))
+    try:
+        site = top / "site"
+        (site / "locked").mkdir(parents=True)
+        (site / "ok.txt").write_text("关于工作安排的通知\n", encoding="utf-8")
+        (site / "locked" / "secret.txt").write_text("机密★1年\n", encoding="utf-8")
+        for path in (top, site, site / "ok.txt", site / "locked" / "secret.txt"):
+            path.chmod(0o777 if path.is_dir() else 0o644)
+        (site / "locked").chmod(0)
+        yield top, site
+    finally:
+        (site / "locked").chmod(0o755)
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "html"])
+def test_an_unlistable_directory_is_reported_in_every_format_and_fails(shared_tree, fmt):
+    top, site = shared_tree
+    out = top / f"out-{fmt}"
+    args = ["--no-cache", "-j", "1", "--format", fmt, str(site)]
+    if fmt == "html":
+        args += ["-o", str(out)]
+    done = _as_nobody(args, top)
+    assert done.returncode == 1, done.stderr.decode(errors="replace")
+    report = b"".join(path.read_bytes() for path in sorted(out.rglob("*")) if path.is_file()) if fmt == "html" \
+        else done.stdout
+    text = report.decode()
+    assert "目录无法列出" in text, text[:2000]
+    assert "locked" in text
+    assert "secret.txt" not in text  # it was not read, and is not pretended to have been
+    if fmt == "json":
+        docs = {Path(doc["path"]).name: doc for doc in json.loads(report)["documents"]}
+        assert docs["locked"]["verdict"] == "review" and docs["ok.txt"]["verdict"] == "pass"
+    assert "目录无法列出" in done.stderr.decode()  # the stderr summary names it too
+
+
+def test_a_symlink_out_of_the_tree_is_not_followed_unless_asked(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "passwd.txt").write_text("机密★1年\n", encoding="utf-8")
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "a.txt").write_text("通知\n", encoding="utf-8")
+    (site / "sub" / "b.txt").write_text("通知\n", encoding="utf-8")
+    (site / "leak.txt").symlink_to(outside / "passwd.txt")
+    (site / "leakdir").symlink_to(outside, target_is_directory=True)
+    (site / "inside.txt").symlink_to(site / "a.txt")
+    (site / "loop").symlink_to(site, target_is_directory=True)
+
+    done = run_scan("--no-cache", "-j", "1", "--format", "json", str(site), cwd=tmp_path)
+    assert done.returncode == 1
+    docs = {Path(doc["path"]).name: doc for doc in json.loads(done.stdout)["documents"]}
+    assert set(docs) == {"a.txt", "b.txt", "leak.txt", "leakdir"}  # the inside link and the loop: covered already
+    for name in ("leak.txt", "leakdir"):
+        assert docs[name]["verdict"] == "review" and "--follow-symlinks" in docs[name]["errors"][0]
+        assert not any("机密" in finding["text"] for finding in docs[name]["findings"])
+
+    followed = run_scan("--no-cache", "-j", "1", "--format", "json", "--follow-symlinks", str(site), cwd=tmp_path)
+    docs = {Path(doc["path"]).name: doc for doc in json.loads(followed.stdout)["documents"]}
+    assert docs["leak.txt"]["verdict"] == "block"  # read where it leads; the folder's copy is the same file
+    assert set(docs) == {"a.txt", "b.txt", "leak.txt"}
+
+
+def test_a_crawl_cut_off_by_max_pages_says_so_and_fails(hostile_site, tmp_path):
+    links = "".join(f'<a href="/p{n}.html">{n}</a>' for n in range(5))
+    hostile_site.pages["/"] = ("html", _html("<p>首页</p>" + links))
+    for n in range(5):
+        hostile_site.pages[f"/p{n}.html"] = ("html", _html(f"<p>第{n}页</p>"))
+    done = run_scan("--no-cache", "-j", "1", "--format", "json", "--delay", "0", "--max-pages", "2",
+                    "--crawl", hostile_site.url + "/", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr.decode(errors="replace")
+    docs = json.loads(done.stdout)["documents"]
+    cut = [doc for doc in docs if "--max-pages" in doc["path"]]
+    assert len(cut) == 1 and cut[0]["verdict"] == "review" and "未抓取" in cut[0]["errors"][0]
+    assert "超出数量 4" in done.stderr.decode()
