@@ -341,9 +341,12 @@ def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None =
 
     ``timeout`` limits each file (see :func:`scan_file`).
     """
-    from scanner.inputs import iter_files
+    from scanner.inputs import Uncovered, iter_files
 
-    documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths)]
+    uncovered: list[Uncovered] = []
+    documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths, uncovered=uncovered)]
+    # a directory that could not be listed, a link not followed: review, never left out
+    documents += [unread_document(item.reason, settings, path=display_name(item.path)) for item in uncovered]
     return result_of(documents, settings)
 
 
