@@ -542,3 +542,15 @@ def test_a_crawl_cut_off_by_max_pages_says_so_and_fails(hostile_site, tmp_path):
     cut = [doc for doc in docs if "--max-pages" in doc["path"]]
     assert len(cut) == 1 and cut[0]["verdict"] == "review" and "未抓取" in cut[0]["errors"][0]
     assert "超出数量 4" in done.stderr.decode()
+
+
+def test_ocr_still_reads_a_scan_in_single_file_mode(tmp_path):
+    # the engine loads outside the child's address-space cap (as in a batch worker), then the cap is set again
+    from tests.test_ocr import render
+
+    path = tmp_path / "scan.png"
+    path.write_bytes(render(["机密★1年", "关于某项工作的通知", "正文内容"]))
+    done = run_scan("--format", "json", str(path), cwd=tmp_path, timeout=300)
+    doc = json.loads(done.stdout)["documents"][0]
+    assert doc["verdict"] == "block", doc["errors"]
+    assert any(finding["text"] == "机密★1年" for finding in doc["findings"])
