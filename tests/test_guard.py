@@ -554,3 +554,16 @@ def test_ocr_still_reads_a_scan_in_single_file_mode(tmp_path):
     doc = json.loads(done.stdout)["documents"][0]
     assert doc["verdict"] == "block", doc["errors"]
     assert any(finding["text"] == "机密★1年" for finding in doc["findings"])
+
+
+def test_inflated_bytes_of_a_package_are_bounded_by_output_not_headers(tmp_path, monkeypatch):
+    from scanner.extract import _ooxml
+
+    # zipfile stops at each member's declared size, which the constructor sums; the running
+    # total is the bound that does not depend on how zipfile treats a lie
+    members = {f"word/part{n}.xml": b"<a>" + b"x" * (900 * 1024) + b"</a>" for n in range(4)}
+    package = _ooxml.Package(bombs.zip_bytes(members))
+    monkeypatch.setattr(_ooxml, "MAX_TOTAL_BYTES", 2 * 1024 * 1024)
+    with pytest.raises(_ooxml.ExtractError, match="inflated"):
+        for name in members:
+            package.read(name)

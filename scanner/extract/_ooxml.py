@@ -104,6 +104,7 @@ class Package:
         # members whose bytes were read: the ledger counts the rest (see account())
         self.touched: set[str] = set()
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
+        self.inflated = 0  # bytes inflated so far, whatever the headers declared
 
     def has(self, name: str) -> bool:
         return name in self._name_set
@@ -124,6 +125,10 @@ class Package:
                     size += len(chunk)
                     if size > MAX_PART_BYTES:
                         raise ExtractError(f"部件 {name} 超过 {MAX_PART_BYTES // 1024 // 1024} MB，拒绝读取 / part {name} is too large: {BOMB}")
+                    self.inflated += len(chunk)
+                    if self.inflated > MAX_TOTAL_BYTES:  # the output, not the declared sizes, bounds the package
+                        raise ExtractError(f"解压后超过 {MAX_TOTAL_BYTES // 1024 // 1024} MB，部件 {name} 起未读取 "
+                                           f"/ more than {MAX_TOTAL_BYTES // 1024 // 1024} MB inflated: {BOMB}")
                     chunks.append(chunk)
                 return b"".join(chunks)
         except KeyError as error:
