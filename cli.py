@@ -385,7 +385,11 @@ def main(
     elif not request.is_batch():
         if not paths:
             raise UsageProblem("请给出要扫描的文件或目录（“-”表示标准输入），或用 --crawl 给出网址")
-        result = scan_single(paths[0], settings, fmt=fmt, timeout=timeout or None, max_memory_mb=max_memory)
+        from scanner.limits import scan_file_limited
+        from scanner.pipeline import result_of
+
+        result = result_of([scan_file_limited(paths[0], settings, fmt=fmt, timeout=timeout or None,
+                                              max_memory_mb=max_memory)], settings)
         outcome = None
     else:
         from scanner import batch
@@ -476,49 +480,16 @@ def report_date(timestamp: str | None) -> str | None:
     return timestamp
 
 
-def scan_single(path: Path, settings: Settings, *, fmt: str, timeout: float | None, max_memory_mb: int) -> Any:
-    """``scan FILE``: the one file scanned under the per-file time and memory limits of a batch worker."""
-    from scanner.limits import scan_in_child
-    from scanner.pipeline import display_name, result_of, scan_file
-
-    document = scan_in_child(lambda: for_report(scan_file(path, settings), fmt), name=display_name(path),
-                             settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
-    return result_of([document], settings)
-
-
-def for_report(document: Any, fmt: str) -> Any:
-    """``document`` with only the text units its findings point into (all of them for ``html``, which shows the text).
-
-    What the child sends back is pickled: a document's every unit cost a
-    cold ``scan`` more than the fork itself.
-    """
-    if fmt == "html" or not document.units:
-        return document
-    from dataclasses import replace
-
-    places: dict[tuple[Any, ...], list[int]] = {}
-    for index, unit in enumerate(document.units):
-        places.setdefault((unit.part, unit.page, unit.paragraph, unit.source), []).append(index)
-    kept = set()
-    for finding in document.findings:
-        at = finding.location
-        for index in places.get((at.part, at.page, at.paragraph, at.source), ()):
-            if document.units[index].text[at.start:at.end] == finding.text:
-                kept.add(index)
-                break
-    return replace(document, units=tuple(document.units[index] for index in sorted(kept)))
-
-
 # A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
 def scan_stdin(settings: Settings, name: str, *, fmt: str = "text", timeout: float | None,
                max_memory_mb: int = 0) -> Any:
     """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint.
 
-    The bytes are read here; the scan runs under the per-file limits (see :func:`scan_single`).
+    The bytes are read here; the scan runs under the per-file limits (see :mod:`scanner.limits`).
     """
     from dataclasses import replace
 
-    from scanner.limits import scan_in_child
+    from scanner.limits import for_report, scan_in_child
     from scanner.pipeline import MAX_FILE_BYTES, scan_bytes
 
     shown = name or "<标准输入>"

@@ -33,9 +33,7 @@ the deadline, the link cap) listing the URLs left out.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import socket
 import threading
 import time
 import urllib.error
@@ -50,6 +48,7 @@ from dataclasses import dataclass
 from scanner import __version__
 from scanner.batch import Task
 from scanner.extract._common import no_surrogates
+from scanner.fetch import Deadline, FetchError, decoded_body, handlers, read_body
 
 # HTTP headers are ASCII: the tool names itself in English.
 USER_AGENT = f"secscan/{__version__} (pre-publication confidentiality scanner for government websites)"
@@ -87,75 +86,6 @@ LIMIT_NAMES = {
     "over_deadline": "抓取总时限已到", "over_max_links": "页面链接超过上限",
 }
 LISTED_URLS = 20  # URLs named in a limit's task; the rest are counted
-
-
-class FetchError(Exception):
-    """One URL could not be downloaded completely; the message is the reason (``中文 / English``)."""
-
-
-class _Deadline:
-    """Shuts the sockets of one request when its time is up, whatever the server sends."""
-
-    _current = threading.local()
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.expired = False
-        self._sockets: list[socket.socket] = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Deadline:
-        _Deadline._current.value = self
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        _Deadline._current.value = None
-
-    @classmethod
-    def watch(cls, sock: socket.socket) -> None:
-        deadline = getattr(cls._current, "value", None)
-        if deadline is not None:
-            with deadline._lock:
-                deadline._sockets.append(sock)
-                if deadline.expired:
-                    _shut(sock)
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for sock in self._sockets:
-                _shut(sock)
-
-
-def _shut(sock: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-class _WatchedHTTP(http.client.HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        _Deadline.watch(self.sock)
-
-
-class _WatchedHTTPS(http.client.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _Deadline.watch(self.sock)
-
-
-class _HTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(_WatchedHTTP, req)
-
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req):  # type: ignore[no-untyped-def]
-        return self.do_open(_WatchedHTTPS, req, context=self._context)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,7 +225,7 @@ class Crawler:
         self.left_out: dict[str, list[str]] = {}
         # No proxy handler: the crawl talks to the site directly and to nothing else.
         self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _SameSiteRedirects(self.origin), _HTTPHandler(), _HTTPSHandler())
+            urllib.request.ProxyHandler({}), _SameSiteRedirects(self.origin), *handlers())
         self._throttle = _Throttle(self.options.delay)
         self._robots = urllib.robotparser.RobotFileParser()
 
@@ -337,10 +267,10 @@ class Crawler:
         limit = self.options.request_timeout
         request = urllib.request.Request(_request_url(url), headers={
             "User-Agent": self.options.user_agent, "Accept-Encoding": "gzip, deflate"})
-        with _Deadline(limit) as deadline:
+        with Deadline(limit) as deadline:
             try:
                 with self._opener.open(request, timeout=limit) as response:
-                    data = _read_body(response, self.options.max_bytes + 1, deadline)
+                    data = read_body(response, self.options.max_bytes + 1, deadline)
                     declared = response.headers.get("Content-Length", "")
                     encoding = response.headers.get("Content-Encoding", "").strip().lower()
                     status, content_type = response.status, response.headers.get("Content-Type", "")
@@ -353,7 +283,7 @@ class Crawler:
         if declared.isdigit() and len(data) < int(declared) and len(data) <= self.options.max_bytes:
             raise FetchError(f"响应不完整：收到 {len(data):,} 字节，Content-Length 声明 {int(declared):,} 字节 "
                              f"/ truncated response: {len(data):,} of {int(declared):,} bytes")
-        return status, content_type, _decoded_body(data, encoding, self.options.max_bytes)
+        return status, content_type, decoded_body(data, encoding, self.options.max_bytes)
 
     def _fetch(self, item: _Fetch) -> tuple[_Fetch, Task, str, bytes]:
         """Download one URL; returns the task to scan plus its content type and bytes (for links)."""
@@ -473,45 +403,3 @@ class Crawler:
 def _robots_task(url: str, referrer: str) -> Task:
     return Task(key=url, referrer=referrer,
                 error="robots.txt 禁止抓取，未经审查 / disallowed by robots.txt: not fetched, not scanned")
-
-
-def _read_body(response: http.client.HTTPResponse, limit: int, deadline: _Deadline) -> bytes:
-    """Up to ``limit`` bytes of the body, in reads of whatever has arrived (a drip-fed body cannot stall one read)."""
-    chunks = []
-    size = 0
-    while size < limit and not deadline.expired:
-        chunk = response.read1(min(1 << 16, limit - size))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
-def _decoded_body(data: bytes, encoding: str, limit: int) -> bytes:
-    """The body with its ``Content-Encoding`` undone, to at most ``limit + 1`` bytes.
-
-    Raises :class:`FetchError` for an encoding not handled here or a
-    compressed body cut short.
-    """
-    if encoding in ("", "identity"):
-        return data
-    if encoding not in ("gzip", "x-gzip", "deflate"):
-        raise FetchError(f"不支持的内容编码 {encoding}，无法读取 / unsupported Content-Encoding {encoding}")
-    import zlib
-
-    wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
-    decompressor = zlib.decompressobj(wbits)
-    try:
-        out = decompressor.decompress(data, limit + 1)
-    except zlib.error as error:
-        if encoding != "deflate":
-            raise FetchError(f"压缩内容损坏 / corrupt {encoding} body: {error}") from error
-        try:  # some servers send raw deflate
-            decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
-            out = decompressor.decompress(data, limit + 1)
-        except zlib.error as raw_error:
-            raise FetchError(f"压缩内容损坏 / corrupt {encoding} body: {raw_error}") from raw_error
-    if len(out) <= limit and not decompressor.eof:
-        raise FetchError(f"压缩内容不完整，被截断 / truncated {encoding} body")
-    return out

@@ -31,6 +31,8 @@ import select
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -85,6 +87,40 @@ def address_space_bytes() -> int:
     except OSError:
         pass
     return 0
+
+
+def scan_file_limited(path: Path, settings: Settings, *, fmt: str, timeout: float | None,
+                      max_memory_mb: int) -> DocumentResult:
+    """``scan FILE``: the one file scanned in a child under the per-file limits of a batch worker.
+
+    ``fmt`` is the report's format (see :func:`for_report`).
+    """
+    from scanner import pipeline
+
+    return scan_in_child(lambda: for_report(pipeline.scan_file(path, settings), fmt),
+                         name=pipeline.display_name(path), settings=settings, timeout=timeout,
+                         max_memory_mb=max_memory_mb)
+
+
+def for_report(document: DocumentResult, fmt: str) -> DocumentResult:
+    """``document`` with only the text units its findings point into (all of them for ``html``, which shows the text).
+
+    What the child sends back is pickled: a document's every unit cost a
+    cold ``scan`` more than the fork itself.
+    """
+    if fmt == "html" or not document.units:
+        return document
+    places: dict[tuple[object, ...], list[int]] = {}
+    for index, unit in enumerate(document.units):
+        places.setdefault((unit.part, unit.page, unit.paragraph, unit.source), []).append(index)
+    kept = set()
+    for finding in document.findings:
+        at = finding.location
+        for index in places.get((at.part, at.page, at.paragraph, at.source), ()):
+            if document.units[index].text[at.start:at.end] == finding.text:
+                kept.add(index)
+                break
+    return replace(document, units=tuple(document.units[index] for index in sorted(kept)))
 
 
 def scan_in_child(
