@@ -91,37 +91,44 @@ def _walk(top: Path, include: Sequence[str], exclude: Sequence[str], follow_syml
         skipped.append(Uncovered(path=Path(error.filename or top), reason=unlisted_reason(error)))
 
     for root, dirs, files in os.walk(top, onerror=unlisted, followlinks=follow_symlinks):
-        relative_root = Path(root).relative_to(top)
+        relative_root = os.path.relpath(root, top)
+        prefix = "" if relative_root == "." else relative_root.replace(os.sep, "/") + "/"
         kept = []
         for name in sorted(dirs):
-            if _matches((relative_root / name).as_posix(), name, exclude):
+            if _matches(prefix + name, name, exclude):
                 continue
-            candidate = Path(root) / name
-            if candidate.is_symlink():
-                real = _identity(candidate)
+            candidate = os.path.join(root, name)
+            if os.path.islink(candidate):
+                real = _identity(Path(candidate))
                 if not follow_symlinks:
                     if not _inside(real, tree):
-                        skipped.append(Uncovered(path=candidate, reason=link_reason(real)))
+                        skipped.append(Uncovered(path=Path(candidate), reason=link_reason(real)))
                     continue
                 if real in entered:
                     continue  # a loop, or a directory already walked
                 entered.add(real)
             kept.append(name)
         dirs[:] = kept
+        # A file's real path is its folder's plus its name unless it is a link itself:
+        # one realpath() a folder, not one a file (it costs a stat per path component).
+        real_root = _identity(Path(root))
         for name in sorted(files):
-            relative = (relative_root / name).as_posix()
+            relative = prefix + name
             if exclude and _matches(relative, name, exclude):
                 continue
             if include and not _matches(relative, name, include):
                 continue
-            candidate = Path(root) / name
-            key = _identity(candidate)
-            if not follow_symlinks and candidate.is_symlink() and os.path.exists(key) and not _inside(key, tree):
-                skipped.append(Uncovered(path=candidate, reason=link_reason(key)))
-                continue
+            candidate = os.path.join(root, name)
+            if os.path.islink(candidate):
+                key = _identity(Path(candidate))
+                if not follow_symlinks and os.path.exists(key) and not _inside(key, tree):
+                    skipped.append(Uncovered(path=Path(candidate), reason=link_reason(key)))
+                    continue
+            else:
+                key = os.path.join(real_root, name)
             if key not in seen:
                 seen.add(key)
-                yield candidate
+                yield Path(candidate)
 
 
 def _inside(real: str, tree: str) -> bool:
