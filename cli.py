@@ -23,19 +23,19 @@ import re
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from scanner import __version__
-from scanner.basis import UnitRule
 from scanner.report.common import terminal_safe
 
 if TYPE_CHECKING:
-    from scanner.batch import SettingsSpec
+    from scanner.match import Dropped
     from scanner.pipeline import Settings
+    from scanner.settings import SettingsSpec
+    from scanner.types import ScanResult
 
 FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 
@@ -172,41 +172,6 @@ def run_standalone(call: Any) -> None:
     sys.exit(outcome if isinstance(outcome, int) else EXIT_PASS)
 
 
-@dataclass(frozen=True, kw_only=True)
-class SettingsArgs:
-    """What the options and config file say about the settings: built here, or by each batch worker."""
-
-    extra_lexicons: tuple[Path, ...]
-    disabled: tuple[str, ...]
-    severities: Mapping[str, str]
-    allow: tuple[str, ...]
-    review_threshold: float | None
-    accepted: frozenset[str]
-    unit_rule: UnitRule | None = None
-    ocr: bool = True
-
-    def build(self) -> Settings:
-        """Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data."""
-        from scanner.pipeline import build_settings
-
-        return build_settings(
-            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
-            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
-            unit_rule=self.unit_rule,
-            ocr=self.ocr,
-        )
-
-    def spec(self) -> SettingsSpec:
-        from scanner.batch import SettingsSpec
-
-        return SettingsSpec.from_settings_args(
-            extra_lexicons=self.extra_lexicons, disabled=self.disabled, severities=self.severities,
-            allow=self.allow, review_threshold=self.review_threshold, accepted=self.accepted,
-            unit_rule=self.unit_rule,
-            ocr=self.ocr,
-        )
-
-
 @click.command(cls=ClerkCommand, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=ExistingPath(exists=True, allow_dash=True, path_type=Path))
 @click.option("--format", "fmt", type=ChineseChoice(FORMATS), default="text", show_default=True,
@@ -339,7 +304,9 @@ def main(
     from scanner.baseline import BaselineError, load_baseline, write_baseline
     from scanner.catalogue import CatalogueError
     from scanner.output import write_report
+    from scanner.pipeline import build_settings
     from scanner.report import ReportOptions
+    from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
     notes: list[str] = []
@@ -349,18 +316,11 @@ def main(
             notes.append(f"已使用工作目录中的配置文件 {config.path.name}（{config.path}）")
         baseline = baseline or config.baseline
         accepted = load_baseline(baseline) if baseline and baseline.exists() else frozenset()
-        settings_args = SettingsArgs(
-            extra_lexicons=(*config.lexicons, *lexicons),
-            disabled=config.disabled,
-            severities=config.severities,
-            allow=config.allow,
-            review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
-            accepted=accepted,
-            unit_rule=config.unit_rule,
-            ocr=not no_ocr,
+        spec = SettingsSpec.from_config(
+            config, lexicons=lexicons, review_threshold=review_threshold, accepted=accepted, ocr=not no_ocr
         )
-        check_rule_ids(settings_args)
-        settings = settings_args.build()
+        check_rule_ids(spec)
+        settings = build_settings(spec)
     except (CatalogueError, ConfigError, BaselineError) as error:
         raise UsageProblem(str(error)) from error
 
@@ -392,12 +352,12 @@ def main(
                                               max_memory_mb=max_memory)], settings)
         outcome = None
     else:
-        from scanner import batch
+        from scanner.batch.command import run_cli_batch
+        from scanner.batch.task import BatchError
 
-        spec = settings_args.spec()  # workers build their own settings
-        try:
-            outcome = batch.run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
-        except (batch.BatchError, OSError, ValueError) as error:
+        try:  # workers build their own settings from the spec
+            outcome = run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
+        except (BatchError, OSError, ValueError) as error:
             raise UsageProblem(str(error)) from error
         result = outcome.result
 
@@ -422,6 +382,7 @@ def main(
         verbose=verbose,
         redact_excerpts=redact_excerpts,
         notes=tuple(notes),
+        dropped=_dropped(result, settings) if verbose and fmt == "text" and not quiet else {},
     )
     if notes and fmt != "text" and not quiet:
         click.echo("\n".join(terminal_safe(note) for note in notes), err=True)
@@ -429,7 +390,7 @@ def main(
         if outcome is None:
             write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
         else:
-            from scanner.batch import write_batch_report
+            from scanner.batch.command import write_batch_report
 
             write_batch_report(outcome, request, options, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
     except OSError as error:
@@ -460,6 +421,13 @@ class TerminalSafeStream:
 
     def isatty(self) -> bool:
         return bool(self._stream.isatty())
+
+
+def _dropped(result: ScanResult, settings: Settings) -> dict[str, tuple[Dropped, ...]]:
+    """``-v``: each document's dropped candidates (the matcher runs again with a trace)."""
+    from scanner.explain import dropped_candidates
+
+    return {doc.path: dropped_candidates(doc, settings.matcher) for doc in result.documents}
 
 
 def exit_code(summary: Mapping[str, int], *, fail_on: str, exit_zero: bool) -> int:
@@ -513,17 +481,17 @@ def max_verdict(verdict: Any) -> Any:
     return verdict if verdict is Verdict.BLOCK else Verdict.REVIEW
 
 
-def check_rule_ids(args: SettingsArgs) -> None:
+def check_rule_ids(spec: SettingsSpec) -> None:
     """Rule ids named in ``disable``/``severity`` must exist; the error lists the ids there are.
 
     Raises :class:`UsageProblem`.
     """
-    named = [*args.disabled, *args.severities]
+    named = [*spec.disabled, *(rule_id for rule_id, _ in spec.severities)]
     if not named:
         return
     from scanner.catalogue import load_catalogue
 
-    known = load_catalogue(args.extra_lexicons).rules
+    known = load_catalogue([Path(p) for p in spec.extra_lexicons]).rules
     unknown = [rule_id for rule_id in named if rule_id not in known]
     if unknown:
         raise UsageProblem(
@@ -569,6 +537,10 @@ secscan.add_command(rules_command, name="rules")
 from scanner.clean.command import clean_command  # noqa: E402 - registered after the group it joins
 
 secscan.add_command(clean_command)
+
+from scanner.service.command import serve_command  # noqa: E402 - registered after the group it joins
+
+secscan.add_command(serve_command)
 
 
 if __name__ == "__main__":

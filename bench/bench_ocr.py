@@ -54,7 +54,9 @@ BODY = (
     "国务院办公厅",
     "2024年5月20日",
 )
-DEGRADATIONS = ("clean-200dpi", "150dpi", "300dpi", "rotated+3", "rotated-3", "jpeg-q50", "red-seal", "low-contrast")
+DEGRADATIONS = (
+    "clean-200dpi", "150dpi", "300dpi", "rotated+3", "rotated-3", "jpeg-q50", "red-seal", "low-contrast", "dense-10.5pt",
+)
 
 Engine = Callable[[Any], list[tuple[str, Sequence[Sequence[float]], float]]]
 
@@ -75,11 +77,13 @@ def page(font_path: str, mark: str, degradation: str) -> tuple[bytes, str]:
     width, height = int(595 * scale), int(842 * scale)
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    size = int(16 * scale)  # 16 pt, about 三号 as official documents use
+    dense = degradation == "dense-10.5pt"
+    # 16 pt, about 三号 as official documents use; a dense page: 五号 (10.5 pt), 40 lines
+    size = int((10.5 if dense else 16) * scale)
     font = ImageFont.truetype(font_path, size)
-    lines = (mark, *BODY)
+    lines = (mark, *BODY, *(BODY * 2)[: 26 if dense else 0])
     for index, line in enumerate(lines):
-        draw.text((int(72 * scale), int((72 + index * 30) * scale)), line, font=font, fill="black")
+        draw.text((int(72 * scale), int((72 + index * (17 if dense else 30)) * scale)), line, font=font, fill="black")
     if degradation == "red-seal":
         seal = Image.new("RGBA", (width, height), (0, 0, 0, 0))
         ring = ImageDraw.Draw(seal)

@@ -434,15 +434,10 @@ def main() -> None:
     for name, seconds in totals.items():
         print(f"  {name:12s} {seconds:6.2f} s  {seconds / whole:5.1%}  {rate(seconds) if seconds else 0:8.1f} MB/s alone")
 
-    from scanner.kernel import compiled_kernel
     from scanner.segment import BACKENDS as SEGMENTERS
-    from scanner.segment import KERNEL
 
     print("\nword-boundary segmenter (HMM off; the first available is the default):")
     for backend in SEGMENTERS:
-        if backend == KERNEL and compiled_kernel() is None:
-            print(f"  {backend:7s} not built (or SECSCAN_PURE_PYTHON is set)")
-            continue
         load, per_hit, per_char, break_even = segmenter_break_even(contents, backend)
         print(f"  {backend:7s} loads in {load:.2f} s; window check {per_hit:.0f} µs per hit (cache cold) vs "
               f"{per_char:.2f} µs per character for a whole-text cut: windows are cheaper below "

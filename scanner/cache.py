@@ -203,6 +203,7 @@ def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
             start=int(location.get("start", 0)),
             end=int(location.get("end", 0)),
             source=location.get("source", ""),
+            cell=location.get("cell", ""),
         ),
         message=data.get("message", ""),
         basis=data.get("basis", ""),

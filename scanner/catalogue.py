@@ -33,12 +33,14 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
+from scanner.rule_schema import params_problem
 from scanner.types import CATEGORIES, Severity
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
@@ -58,6 +60,8 @@ _CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
 # is run again.
 PARSED_RULES = "parsed-rules.json"
 _PARSED_FORMAT = 1
+RETIRED_IDS = "retired-ids.json"
+_RETIRED_FORMAT = 1
 
 
 class CatalogueError(ValueError):
@@ -80,6 +84,14 @@ class Context:
     exclude: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Expected:
+    """What a positive example gives: the matched text (``span``) and the finding's severity."""
+
+    span: str
+    severity: Severity
+
+
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
@@ -97,6 +109,9 @@ class Rule:
     allow: tuple[str, ...] = ()
     examples_match: tuple[str, ...] = ()
     examples_no_match: tuple[str, ...] = ()
+    # what each positive example is expected to give (text -> Expected):
+    # the span the finding covers and its severity, checked by tests/test_rule_examples.py
+    examples_expected: Mapping[str, Expected] = field(default_factory=dict)
     enabled: bool = True
     weight: float = 1.0
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -169,8 +184,8 @@ def load_catalogue(
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        data = _shipped_data(path, raw, parsed) if is_shipped else _yaml_data(raw, str(path))
-        for rule in _rules_of(data, str(path)):
+        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path)
+        for rule in _rules_of(data, str(path), raw):
             previous = rules.get(rule.id)
             # A user file may override a shipped rule on purpose; any other
             # clash is a mistake in the data.
@@ -195,9 +210,21 @@ def load_catalogue(
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
 
 
+def _user_data(raw: bytes, path: Path) -> Any:
+    """A user's rule file: YAML, or a plain word list (``.txt``, see :mod:`scanner.wordlist`)."""
+    from scanner.wordlist import WordListError, is_word_list, word_list_data
+
+    if not is_word_list(path):
+        return _yaml_data(raw, str(path))
+    try:
+        return word_list_data(raw, path)
+    except WordListError as error:
+        raise CatalogueError(str(error)) from error
+
+
 def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
     """Parse and validate one YAML rule file."""
-    return _rules_of(_yaml_data(raw, origin), origin)
+    return _rules_of(_yaml_data(raw, origin), origin, raw)
 
 
 def _yaml_data(raw: bytes | str, origin: str) -> Any:
@@ -258,10 +285,52 @@ def _shipped_data(path: Path, raw: bytes, parsed: Mapping[str, Any]) -> Any:
     return _yaml_data(raw, str(path))
 
 
-def _rules_of(data: Any, origin: str) -> list[Rule]:
+def _rules_of(data: Any, origin: str, raw: bytes | str | None = None) -> list[Rule]:
+    """The rules of one file's data; ``raw``, the YAML they came from, lets an error name the entry's line."""
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise CatalogueError(f"{origin}: expected a mapping with a 'rules' list")
-    return [_parse_rule(entry, f"{origin}: rules[{index}]", origin) for index, entry in enumerate(data["rules"])]
+    rules = []
+    for index, entry in enumerate(data["rules"]):
+        try:
+            rules.append(_parse_rule(entry, f"{origin}: rules[{index}]", origin))
+        except CatalogueError as error:
+            line = _entry_line(raw, index) if raw is not None else ""
+            if not line:
+                raise
+            raise CatalogueError(str(error).replace(f"{origin}: ", f"{origin}:{line}: ", 1)) from error
+    return rules
+
+
+def _entry_line(raw: bytes | str, index: int) -> str:
+    """The 1-based line where entry ``index`` of the file's ``rules`` list starts ("" when it cannot be told).
+
+    Only called on an error: composing the node tree builds no objects and
+    expands no aliases.
+    """
+    import yaml
+
+    try:
+        root = yaml.compose(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return ""
+    if not isinstance(root, yaml.MappingNode):
+        return ""
+    for key, value in root.value:
+        if getattr(key, "value", None) == "rules" and isinstance(value, yaml.SequenceNode) and index < len(value.value):
+            return str(value.value[index].start_mark.line + 1)
+    return ""
+
+
+@cache
+def retired_ids() -> Mapping[str, str]:
+    """Rule ids no longer in use, with why (``lexicons/retired-ids.json``): a new rule never takes one.
+
+    Reports, baselines and allow lists name findings by id, so an id that
+    once meant one thing must not come back meaning another.
+    """
+    document = read_table(RETIRED_IDS, _RETIRED_FORMAT) or {}
+    retired = document.get("retired") or []
+    return {str(item["id"]): str(item.get("reason", "")) for item in retired if isinstance(item, dict) and "id" in item}
 
 
 def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
@@ -302,12 +371,18 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
     examples = entry.get("examples") or {}
     if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
         raise CatalogueError(f"{where}: 'examples' takes 'match' and 'no_match' lists")
+    matches = _match_examples(examples.get("match"), where)
     weight = entry.get("weight", 1.0)
     if not isinstance(weight, int | float) or not 0 <= weight <= 1:
         raise CatalogueError(f"{where}: 'weight' must be a number in [0, 1]")
     params = entry.get("params") or {}
     if not isinstance(params, dict):
         raise CatalogueError(f"{where}: 'params' must be a mapping")
+    problem = params_problem(kind, params)
+    if problem is not None:
+        raise CatalogueError(f"{where}: {problem}")
+    if rule_id in retired_ids():
+        raise CatalogueError(f"{where}: rule id {rule_id} is retired ({retired_ids()[rule_id]}); ids are never reused, pick a new one")
     return Rule(
         id=rule_id,
         name=entry["name"],
@@ -322,7 +397,8 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         validator=validator,
         context=_context(entry.get("context"), where),
         allow=_strings(entry.get("allow"), where, "allow"),
-        examples_match=_strings(examples.get("match"), where, "examples.match"),
+        examples_match=tuple(text for text, _ in matches),
+        examples_expected={text: expected for text, expected in matches if expected is not None},
         examples_no_match=_strings(examples.get("no_match"), where, "examples.no_match"),
         enabled=bool(entry.get("enabled", True)),
         weight=float(weight),
@@ -330,6 +406,26 @@ def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
         origin=origin,
         unit_basis=_unit_basis(entry.get("unit_basis"), where),
     )
+
+
+def _match_examples(value: Any, where: str) -> list[tuple[str, Expected | None]]:
+    """``examples.match``: each a text, or ``{text, span, severity}`` saying what the text must give."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CatalogueError(f"{where}: 'examples.match' must be a list")
+    examples: list[tuple[str, Expected | None]] = []
+    for item in value:
+        if isinstance(item, str) and item:
+            examples.append((item, None))
+            continue
+        if not isinstance(item, dict) or set(item) != {"text", "span", "severity"}:
+            raise CatalogueError(f"{where}: an example is a text or a mapping of text, span and severity")
+        text, span = item["text"], item["span"]
+        if not (isinstance(text, str) and isinstance(span, str) and text and span and span in text):
+            raise CatalogueError(f"{where}: example span {span!r} must be part of its text {text!r}")
+        examples.append((text, Expected(span=span, severity=_severity(item["severity"], where))))
+    return examples
 
 
 def _unit_basis(value: Any, where: str) -> str:

@@ -13,7 +13,7 @@ The only network access the scanner has, and only to the site it was given:
 Pages are followed to ``max_depth`` link hops from the start page (depth 0).
 Attachments (docx, pdf, xlsx, ...) linked from any fetched page are fetched
 and scanned, but never parsed for links.  Every fetched document becomes a
-:class:`~scanner.batch.Task` with the URL as its key and the linking page as
+:class:`~scanner.batch.task.Task` with the URL as its key and the linking page as
 its ``referrer``; a link that cannot be downloaded (HTTP 404, a timeout) is
 reported as a task with an error, so the reviewer sees it.  Styles, scripts,
 images and media are not fetched: they carry no text this scanner reads.
@@ -46,19 +46,20 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from scanner import __version__
-from scanner.batch import Task
+from scanner.batch.task import Task
+from scanner.extract import readable_suffixes
 from scanner.extract._common import no_surrogates
 from scanner.fetch import Deadline, FetchError, decoded_body, handlers, read_body
 
 # HTTP headers are ASCII: the tool names itself in English.
 USER_AGENT = f"secscan/{__version__} (pre-publication confidentiality scanner for government websites)"
 
-ATTACHMENT_SUFFIXES = frozenset(
-    [".docx", ".doc", ".docm", ".dotx", ".wps", ".wpt", ".pdf", ".xlsx", ".xls", ".xlsm", ".et", ".pptx", ".ppt", ".dps", ".odt", ".ods", ".odp", ".rtf", ".txt", ".csv", ".ofd", ".zip", ".rar", ".7z", ".xml", ".json", ".md"]
-)
+# Documents to fetch whatever the depth: every kind the extractor registry reads (pictures
+# too, for OCR), taken from the registry so that a new format is crawled as soon as it is read.
+ATTACHMENT_SUFFIXES = readable_suffixes()
 SKIPPED_SUFFIXES = frozenset(
     [".css", ".js", ".mjs", ".map", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".svg", ".ico", ".tif", ".tiff", ".woff", ".woff2", ".ttf", ".eot", ".otf", ".mp3", ".mp4", ".avi", ".mov", ".wmv", ".flv", ".swf", ".m3u8", ".webm", ".wav", ".exe", ".msi", ".apk", ".dmg", ".iso"]
-)
+) - ATTACHMENT_SUFFIXES  # media the scanner reads (pictures) are fetched, not skipped
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
@@ -207,7 +208,7 @@ class _Throttle:
 
 
 class Crawler:
-    """Iterate :class:`~scanner.batch.Task` objects for the documents of one site.
+    """Iterate :class:`~scanner.batch.task.Task` objects for the documents of one site.
 
     ``stats`` counts what was fetched and what was left alone (robots,
     off-site, limits, malformed links).  Raises :class:`CrawlError` for a

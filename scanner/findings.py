@@ -124,6 +124,49 @@ def location_in(unit: TextUnit, start: int, end: int) -> Location:
     return Location(part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source)
 
 
+# Formats whose units with a ``cell`` are spreadsheet cells (a Word table's are not).
+SPREADSHEET_FORMATS = frozenset({"xlsx", "xlsm", "xls", "et", "ods"})
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def cell_name(cell: tuple[int, int]) -> str:
+    """``(11, 2)`` (0-based row, column) -> ``C12``."""
+    row, column = cell
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = _LETTERS[rest] + letters
+    return f"{letters}{row + 1}"
+
+
+def located_in_cells(findings: Sequence[Finding], units: Sequence[TextUnit]) -> list[Finding]:
+    """``findings`` of a spreadsheet with ``location.cell`` set (``Sheet1!C12``) where they lie in a cell.
+
+    A spreadsheet extractor records each cell's ``(row, column)`` on its unit
+    and the sheet's name as the unit's ``source``; a finding is in the unit
+    whose place equals its location and whose text at the span is the
+    finding's text.  Findings without a span (a hidden-sheet notice) keep ``""``.
+    """
+    by_place: dict[tuple[str, int | None, int | None, str], list[TextUnit]] = {}
+    for unit in units:
+        if unit.cell is not None:
+            by_place.setdefault((unit.part, unit.page, unit.paragraph, unit.source), []).append(unit)
+    if not by_place:
+        return list(findings)
+    located = []
+    for finding in findings:
+        location = finding.location
+        if location.end > location.start and not location.cell:
+            for unit in by_place.get((location.part, location.page, location.paragraph, location.source), ()):
+                if unit.cell is not None and unit.text[location.start : location.end] == finding.text:
+                    sheet = unit.source or "Sheet1"
+                    finding = replace(finding, location=replace(location, cell=f"{sheet}!{cell_name(unit.cell)}"))
+                    break
+        located.append(finding)
+    return located
+
+
 def context_of(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
     """The original text around ``[start, end)``, on one line."""
     snippet = text[max(0, start - width) : end + width]

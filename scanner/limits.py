@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
-import pickle
 import resource
 import select
 import signal
@@ -146,14 +145,14 @@ def scan_in_child(
             return unread_document(time_reason(timeout or 0), settings, path=name)
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: scan, send the pickled result, and leave without running the parent's cleanup
+    if pid == 0:  # the child: scan, send the result, and leave without running the parent's cleanup
         os.close(read_end)
         _child(scan, write_end, settings, max_memory_mb)
     os.close(write_end)
     status: int | None = None
     try:
-        outcome, value = _collect(read_end, timeout)
-        if outcome == "timeout":
+        reply = _collect(read_end, timeout)
+        if reply is TIMED_OUT:
             _kill(pid)
         status = os.waitpid(pid, 0)[1]
     finally:
@@ -162,15 +161,27 @@ def scan_in_child(
             _kill(pid)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-    if outcome == "done":
-        return value  # type: ignore[return-value]
-    if outcome == "memory":
+    return _outcome(reply, status, name=name, settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
+
+
+TIMED_OUT = object()  # what _collect gives when the deadline passed
+
+
+def _outcome(reply: object, status: int, *, name: str, settings: Settings, timeout: float | None,
+             max_memory_mb: int) -> DocumentResult:
+    """The document for what the child said (a :mod:`scanner.batch.messages` reply), or did not say."""
+    from scanner.batch.messages import Done, Errored, OutOfMemory
+    from scanner.pipeline import unread_document
+
+    if isinstance(reply, Done):
+        return reply.doc
+    if isinstance(reply, OutOfMemory):
         return unread_document(memory_reason(max_memory_mb), settings, path=name)
-    if outcome == "timeout":
+    if reply is TIMED_OUT:
         return unread_document(time_reason(timeout or 0), settings, path=name)
-    if outcome == "error":  # a bug in the scanner: cli.py turns it into exit 3
-        raise value if isinstance(value, BaseException) else RuntimeError(str(value))
-    if outcome == "interrupted":
+    if isinstance(reply, Errored):  # a bug in the scanner: cli.py turns it into exit 3
+        raise RuntimeError(reply.reason)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == INTERRUPTED:
         raise KeyboardInterrupt
     # died without a word: a parser crashed, or C code could not allocate under the cap
     reason = f"解析进程异常退出（{_exit_text(status)}），可能超过每个文件 {max_memory_mb} MB 的内存上限，未经完整审查 " \
@@ -178,8 +189,15 @@ def scan_in_child(
     return unread_document(reason, settings, path=name)
 
 
+INTERRUPTED = 130  # the child's exit code for a KeyboardInterrupt inside the scan
+
+
 def _child(scan: Callable[[], DocumentResult], write_end: int, settings: Settings, max_memory_mb: int) -> None:
+    """Scan and write one reply (:mod:`scanner.batch.messages`, as a batch worker does) to ``write_end``; never returns."""
+    from scanner.batch.messages import Done, Errored, OutOfMemory, pack_one
+
     code = 0
+    started = time.perf_counter()
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         faulthandler.disable()  # a crash here is the parent's to report, as review
@@ -187,26 +205,24 @@ def _child(scan: Callable[[], DocumentResult], write_end: int, settings: Setting
             settings.ocr.loading = lambda: memory_limit_lifted(max_memory_mb)
         limit_memory(max_memory_mb)
         try:
-            message = pickle.dumps(("done", scan()), pickle.HIGHEST_PROTOCOL)
+            doc = scan()
+            message = pack_one(Done(task_id=0, doc=doc, seconds=time.perf_counter() - started,
+                                    rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, size=0))
         except MemoryError:
             message = b""  # leaving the clause frees what the failed scan held
         if not message:
-            message = pickle.dumps(("memory", None))
+            message = pack_one(OutOfMemory(task_id=0, seconds=time.perf_counter() - started, rss_kb=0))
         _write_all(write_end, message)
     except MemoryError:
         with contextlib.suppress(BaseException):
-            _write_all(write_end, pickle.dumps(("memory", None)))
+            _write_all(write_end, pack_one(OutOfMemory(task_id=0, seconds=0.0, rss_kb=0)))
     except KeyboardInterrupt:
-        with contextlib.suppress(BaseException):
-            _write_all(write_end, pickle.dumps(("interrupted", None)))
+        code = INTERRUPTED
     except BaseException as error:  # noqa: BLE001 -- a bug, handed to the parent to raise (exit 3)
         code = 1
         with contextlib.suppress(BaseException):
-            try:
-                message = pickle.dumps(("error", error))
-            except Exception:  # noqa: BLE001 -- an exception that cannot be pickled: its sentence
-                message = pickle.dumps(("error", RuntimeError(f"{type(error).__name__}: {error}")))
-            _write_all(write_end, message)
+            _write_all(write_end, pack_one(Errored(task_id=0, reason=f"{type(error).__name__}: {error}",
+                                                   seconds=time.perf_counter() - started)))
     finally:
         os._exit(code)
 
@@ -217,14 +233,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _collect(read_end: int, timeout: float | None) -> tuple[str, object]:
-    """The child's message, read until it closes the pipe; ``("timeout", None)`` at the deadline."""
+def _collect(read_end: int, timeout: float | None) -> object:
+    """The child's reply, read until it closes the pipe; :data:`TIMED_OUT` at the deadline, ``None`` for none."""
+    from scanner.batch.messages import unpack
+
     deadline = time.monotonic() + timeout if timeout else None
     chunks = []
     while True:
         wait = None if deadline is None else deadline - time.monotonic()
         if wait is not None and wait <= 0:
-            return "timeout", None
+            return TIMED_OUT
         ready, _, _ = select.select([read_end], [], [], wait)
         if not ready:
             continue
@@ -233,10 +251,9 @@ def _collect(read_end: int, timeout: float | None) -> tuple[str, object]:
             break
         chunks.append(chunk)
     try:
-        kind, value = pickle.loads(b"".join(chunks))
-    except Exception:  # noqa: BLE001 -- no message, or one cut short: the child died
-        return "died", None
-    return str(kind), value
+        return unpack(b"".join(chunks))
+    except Exception:  # noqa: BLE001 -- no reply, or one cut short: the child died
+        return None
 
 
 def _kill(pid: int) -> None:

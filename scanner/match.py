@@ -35,11 +35,11 @@ from operator import itemgetter
 from typing import Any
 
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import RuleCap, UnitView, finding_at, texts_of
+from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_of
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
-from scanner.types import Finding, Severity
+from scanner.types import Finding, Location, Severity
 from scanner.validators import VALIDATORS
 
 # Severity steps for context words: info -> review -> block.
@@ -118,6 +118,19 @@ class _Hit:
     start: int
     end: int
     evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dropped:
+    """A candidate the matcher looked at and dropped, and which filter dropped it (for ``scan -v``).
+
+    ``text`` and ``location`` are in the original text, as for a finding.
+    """
+
+    rule: str
+    text: str
+    location: Location
+    reason: str
 
 
 class Matcher:
@@ -237,10 +250,12 @@ class Matcher:
 
     def match(
         self, views: Sequence[UnitView], *, joined: str | None = None, found: Occurrences | None = None,
-        cap: RuleCap | None = None,
+        dropped: list[Dropped] | None = None, cap: RuleCap | None = None,
     ) -> list[Finding]:
         """Every term and pattern finding in ``views``, in unit order.
 
+        ``dropped``, when given, receives every candidate a filter dropped
+        (word boundary, validator, allow phrase, context), for ``scan -v``.
         With ``cap``, a rule's findings past its limit are only counted there
         (see :class:`~scanner.findings.RuleCap`), so memory stays bounded.
 
@@ -304,10 +319,11 @@ class Matcher:
         findings: list[Finding] = []
         for unit in sorted(candidates):
             text = texts[unit]
+            trace = _Trace(dropped, views[unit]) if dropped is not None else None
             raw = raw_terms.get(unit)
             if raw and cap is not None:
                 raw = _unless_full(raw, cap)
-            hits = self._term_hits(text, raw) if raw else []
+            hits = self._term_hits(text, raw, trace) if raw else []
             claimed: set[tuple[int, int]] = set()
             for index, prepared in enumerate(self._patterns):
                 if prepared.anchors and index not in anchored.get(unit, ()):
@@ -319,7 +335,7 @@ class Matcher:
                     assert prepared.rule.pattern is not None
                     cap.count(prepared.rule.id, len(prepared.rule.pattern.findall(text)))
                     continue
-                for hit in self._pattern_hits(text, prepared):
+                for hit in self._pattern_hits(text, prepared, trace):
                     # Two pattern rules claiming the same characters (a
                     # password seen by SC501 and SC502) report once: the
                     # first rule in catalogue order is the more specific.
@@ -327,12 +343,12 @@ class Matcher:
                         claimed.add((hit.start, hit.end))
                         hits.append(hit)
             for hit in hits:
-                finding = self._judge(hit, views, texts, unit)
+                finding = self._judge(hit, views, texts, unit, trace)
                 if finding is not None and (cap is None or cap.keep(finding)):
                     findings.append(finding)
         return findings
 
-    def _term_hits(self, text: str, raw: list[tuple[int, int, _Term]]) -> list[_Hit]:
+    def _term_hits(self, text: str, raw: list[tuple[int, int, _Term]], trace: _Trace | None = None) -> list[_Hit]:
         # Longest hit first, then drop a rule's hits that lie inside one it
         # already has (标底价 and 标底 at the same place are one finding).
         raw.sort(key=lambda item: (item[0], -(item[1] - item[0])))
@@ -344,12 +360,14 @@ class Matcher:
                 continue
             prepared = term.prepared
             if prepared.check_boundary and self._segmenter.cuts_word(text, start, end):
+                if trace is not None:
+                    trace.drop(prepared, start, end, "命中词跨越词语边界（分词判断它是另一个词语的一部分）")
                 continue
             spans.append((start, end))
             hits.append(_Hit(prepared=prepared, start=start, end=end, evidence=term.evidence))
         return hits
 
-    def _pattern_hits(self, text: str, prepared: _Prepared) -> list[_Hit]:
+    def _pattern_hits(self, text: str, prepared: _Prepared, trace: _Trace | None = None) -> list[_Hit]:
         rule = prepared.rule
         assert rule.pattern is not None
         has_value = "value" in rule.pattern.groupindex
@@ -363,33 +381,45 @@ class Matcher:
             if validator is not None:
                 check = validator(text[start:end])
                 if not check.valid:
+                    if trace is not None:
+                        trace.drop(prepared, start, end, f"校验未通过：{check.note}" if check.note else "校验未通过")
                     continue
                 evidence = (check.note,)
             hits.append(_Hit(prepared=prepared, start=start, end=end, evidence=evidence))
         return hits
 
     def _judge(
-        self, hit: _Hit, views: Sequence[UnitView], texts: Sequence[str], position: int
+        self, hit: _Hit, views: Sequence[UnitView], texts: Sequence[str], position: int,
+        trace: _Trace | None = None,
     ) -> Finding | None:
         """``texts``: the views' normalised texts (a view is made only for a hit that becomes a finding)."""
         prepared = hit.prepared
         rule = prepared.rule
         text = texts[position]
         if _allowed(text, hit.start, hit.end, prepared.allow + self._allow):
+            if trace is not None:
+                trace.drop(prepared, hit.start, hit.end, "位于允许短语之中（规则或配置的 allow）")
             return None
         window = _window(texts, position, hit.start, hit.end, rule.context.window)
         for word in prepared.exclude:
             if word in window:
+                if trace is not None:
+                    trace.drop(prepared, hit.start, hit.end, f"附近有排除语境“{word}”")
                 return None
         evidence = list(hit.evidence)
         if prepared.require:
             present = next((word for word in prepared.require if word in window), None)
             if present is None:
+                if trace is not None:
+                    wanted = "、".join(prepared.require[:6]) + ("等" if len(prepared.require) > 6 else "")
+                    trace.drop(prepared, hit.start, hit.end, f"附近没有该规则要求的语境（{wanted}）")
                 return None
             evidence.append(f"附近有“{present}”（该规则要求的语境）")
         if prepared.near is not None:
             near = prepared.near.search(window)
             if near is None:
+                if trace is not None:
+                    trace.drop(prepared, hit.start, hit.end, "附近没有该规则要求的语境（模式）")
                 return None
             evidence.append(f"附近有“{near.group()}”（该规则要求的语境）")
         step = _STEPS.index(rule.severity)
@@ -409,6 +439,22 @@ class Matcher:
             severity=_STEPS[step],
             evidence=tuple(evidence),
         )
+
+
+class _Trace:
+    """Records dropped candidates of one unit into a caller's list, in the original text's offsets."""
+
+    __slots__ = ("_into", "_view")
+
+    def __init__(self, into: list[Dropped], view: UnitView) -> None:
+        self._into = into
+        self._view = view
+
+    def drop(self, prepared: _Prepared, start: int, end: int, reason: str) -> None:
+        begin, finish = self._view.norm.to_original(start, end)
+        unit = self._view.unit
+        self._into.append(Dropped(rule=prepared.rule.id, text=unit.text[begin:finish],
+                                  location=location_in(unit, begin, finish), reason=reason))
 
 
 def default_backend() -> str:

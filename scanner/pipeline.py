@@ -13,22 +13,23 @@ import os
 import signal
 import stat
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from scanner import __version__
-from scanner.basis import UnitRule
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import DocumentViews, RuleCap, reading_order
+from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
 from scanner.layers import layer_findings
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
+from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
 
@@ -44,31 +45,29 @@ class Settings:
     ocr: OcrReader | None = None  # None: pictures are not read (reported as such)
 
 
-def build_settings(
-    *,
-    extra_lexicons: list[Path] | tuple[Path, ...] = (),
-    disabled: tuple[str, ...] | list[str] = (),
-    severities: Mapping[str, str] | None = None,
-    allow: tuple[str, ...] | list[str] = (),
-    review_threshold: float | None = None,
-    accepted: frozenset[str] = frozenset(),
-    unit_rule: UnitRule | None = None,
-    ocr: bool = True,
-) -> Settings:
+def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settings:
     """Settings with the shipped catalogue (plus the user's files), matcher and model.
 
-    Raises :class:`~scanner.catalogue.CatalogueError` on bad rule data.
+    ``spec`` says what the user chose (:class:`~scanner.settings.SettingsSpec`,
+    the one definition of those fields); ``fields`` override some of them
+    (``build_settings(ocr=False)``).  Raises :class:`TypeError` for a field
+    that does not exist and :class:`~scanner.catalogue.CatalogueError` on bad
+    rule data.
     """
-    catalogue = load_catalogue(extra_lexicons, disabled=disabled, severities=severities, unit_rule=unit_rule)
-    policy = Policy() if review_threshold is None else Policy(review_threshold=review_threshold)
+    spec = replace(spec or SettingsSpec(), **fields) if fields else spec or SettingsSpec()
+    catalogue = load_catalogue(
+        [Path(p) for p in spec.extra_lexicons], disabled=spec.disabled,
+        severities=dict(spec.severities) or None, unit_rule=spec.unit_rule,
+    )
+    policy = Policy() if spec.review_threshold is None else Policy(review_threshold=spec.review_threshold)
     return Settings(
         catalogue=catalogue,
         # the matcher's automaton also finds the marking triggers (see analyse)
-        matcher=Matcher(catalogue, allow=tuple(allow), watch=grammar_of(catalogue).trigger_words),
+        matcher=Matcher(catalogue, allow=tuple(spec.allow), watch=grammar_of(catalogue).trigger_words),
         model=load_model(),
         policy=policy,
-        accepted=accepted,
-        ocr=OcrReader() if ocr else None,
+        accepted=frozenset(spec.accepted),
+        ocr=OcrReader() if spec.ocr else None,
     )
 
 
@@ -240,6 +239,8 @@ def analyse(
         *cap.overflow(),
     ]
     findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    if extraction.format in SPREADSHEET_FORMATS:
+        findings = located_in_cells(findings, extraction.units)
     if members is not None:
         findings.extend(members.findings)
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None

@@ -10,41 +10,32 @@ dictionary is loaded on the first hit only.
 HMM is off: the new-word guesser is not deterministic enough across short
 windows, and the lexicon terms are all dictionary words or compounds of them.
 
-The segmenter is ``scanner._ngram.Dictionary`` where the compiled kernel
-is built: jieba's ``Tokenizer.cut(text, HMM=False)`` redone in C on jieba's
-own ``dict.txt``, read from the installed jieba package without importing
-it.  Else rjieba (jieba-rs, the Rust port with jieba's own dictionary),
-else jieba itself.  All three give the same words with HMM off (200,000
-corpus windows and random texts, and every line of the laws corpus,
-compared once; tests/test_segment.py compares 4,000 windows and 300 lines
-on every run).  What each costs to load, CPU time in a new process:
-jieba 0.6-0.9 s; rjieba's import 0.13-0.19 s, building 34 MB of
-dictionary while it holds the GIL, a third of a cold ``scan draft.docx``
-with one hit to check; the C dictionary 0.04 s and 12 MB, built with the
-GIL released.  A window's boundaries take a third of rjieba's time in C
-(1.1-2.5 against 3.5-7.5 µs, as the host's speed swung) and a thirtieth
-of jieba's.
+The segmenter is rjieba (jieba-rs, the Rust port with jieba's own
+dictionary), or jieba itself on a platform without an rjieba wheel; both
+give the same words with HMM off (tests/test_segment.py compares 4,000
+corpus and random windows and 300 lines of the laws corpus on every run,
+jieba being the reference).  rjieba's import takes 0.13-0.19 s of CPU and
+34 MB, once per process and only when a hit needs its boundaries; jieba's
+0.6-0.9 s.  A C re-implementation of jieba's cut in the compiled kernel
+was 0.07 s faster to load, but it was a second copy of jieba's algorithm
+to keep bit-for-bit equal, and it was removed (#20).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import pairwise
-from pathlib import Path
-from typing import cast
-
-from scanner.kernel import compiled_kernel
 
 # Characters of context segmented on each side of a hit: enough for jieba to
 # see the neighbouring word (Chinese words are mostly 2-4 characters).
 WINDOW = 8
 LONG_TERM = 4
 _CACHE_SIZE = 4096
-KERNEL = "kernel"
+_SURROGATES = re.compile("[\ud800-\udfff]")
 # In the order tried when no backend is named.
-BACKENDS = (KERNEL, "rjieba", "jieba")
+BACKENDS = ("rjieba", "jieba")
 
 
 class Segmenter:
@@ -120,30 +111,20 @@ class Segmenter:
 def load_segmenter(backend: str | None = None) -> Callable[[str], tuple[int, ...]]:
     """The word-boundary function of ``backend`` (HMM off), loaded now.
 
-    Raises ImportError when that backend is not available: ``"kernel"``
-    without the compiled kernel (not built, or ``SECSCAN_PURE_PYTHON`` set),
-    ``"rjieba"`` or ``"jieba"`` not installed.
+    Raises ImportError when that backend is not installed.
     """
-    if backend in (None, KERNEL):
-        kernel = compiled_kernel()
-        if kernel is not None:
-            dictionary = kernel.Dictionary(jieba_dictionary().read_bytes())
-            return cast("Callable[[str], tuple[int, ...]]", dictionary.boundaries)
-        if backend == KERNEL:
-            raise ImportError("the compiled kernel scanner._ngram is not built (or SECSCAN_PURE_PYTHON is set)")
     cut = _load_cut(backend)
-    return lambda text: _offsets(cut(text))
 
+    def boundaries(text: str) -> tuple[int, ...]:
+        try:
+            return _offsets(cut(text))
+        except UnicodeEncodeError:
+            # rjieba takes UTF-8: a lone surrogate (a str may hold one, e.g.
+            # from a UTF-7 page) becomes U+FFFD, one character for one, which
+            # jieba cuts the same way (a character of its own)
+            return _offsets(cut(_SURROGATES.sub("\ufffd", text)))
 
-def jieba_dictionary() -> Path:
-    """The path of jieba's ``dict.txt``, found without importing jieba (0.14 s).
-
-    Raises ImportError when jieba is not installed.
-    """
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise ImportError("jieba is not installed: its dictionary is needed for word boundaries")
-    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+    return boundaries
 
 
 def _load_cut(backend: str | None) -> Callable[[str], Iterable[str]]:

@@ -334,12 +334,20 @@ class ImageRef:
 
 @dataclass(frozen=True, kw_only=True)
 class Location:
+    """Where a finding is: its layer (``part``), page, paragraph, span and sub-part.
+
+    ``cell`` is the spreadsheet cell the text is in, as a reader names it
+    (``Sheet1!C12``), set for the units of spreadsheet formats; ``""``
+    elsewhere (a Word table's cells are located by paragraph).
+    """
+
     part: str
     page: int | None = None
     paragraph: int | None = None
     start: int = 0
     end: int = 0
     source: str = ""
+    cell: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

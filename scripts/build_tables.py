@@ -9,6 +9,7 @@
 - ``lexicons/fold-table.json``: scanner.normalize's fold table, built from
   Python's Unicode data and OpenCC (used only under the same Unicode
   version; otherwise it is built again at run time).
+- ``docs/rules.md``: the rule reference, generated from the catalogue.
 
 Run it after editing a rule file or upgrading OpenCC; tests fail until then.
 """
@@ -22,8 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scanner.catalogue import PARSED_RULES, builtin_files, parsed_rules_document
-from scanner.normalize import FOLD_TABLE, fold_table_document
+from scanner.catalogue import PARSED_RULES, builtin_files, load_catalogue, parsed_rules_document
+from scanner.fold_table import FOLD_TABLE, fold_table_document
+from scanner.report.rules_report import render_rules_markdown
 
 
 def documents() -> dict[Path, bytes]:
@@ -31,6 +33,7 @@ def documents() -> dict[Path, bytes]:
     return {
         ROOT / "lexicons" / PARSED_RULES: parsed_rules_document(builtin_files()),
         ROOT / "lexicons" / FOLD_TABLE: fold_table_document(),
+        ROOT / "docs" / "rules.md": render_rules_markdown(load_catalogue()).encode(),
     }
 
 

@@ -30,11 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.feature_selection import chi2
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
+
+try:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.feature_selection import chi2
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+except ImportError as missing:  # scanning never needs it: scikit-learn is the train extra
+    raise SystemExit(f"retraining needs scikit-learn ({missing}): pip install -e '.[train]'") from None
 
 # The sibling script holds the corpus helpers; importing it also puts the
 # repository root on sys.path for the scanner imports below.

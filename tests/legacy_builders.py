@@ -60,6 +60,95 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
     return header + body
 
 
+def compound_file_tree(streams: dict[str, bytes]) -> bytes:
+    """A version-3 compound file with storages (``"storage/stream"`` keys) and exact stream sizes.
+
+    Unlike :func:`compound_file`, streams shorter than the 4,096-byte cutoff
+    live in the mini stream (64-byte mini sectors, chained by the mini FAT,
+    stored as the root entry's stream), as [MS-CFB] 2.4 and 2.5 require: an
+    Outlook .msg keeps dozens of short property streams whose readers use
+    the streams' sizes.  Each storage's children form a right-leaning chain
+    in [MS-CFB] name order.
+    """
+    paths = {tuple(key.split("/")): data for key, data in streams.items()}
+    storages = {path[:depth] for path in paths for depth in range(1, len(path))}
+    children: dict[tuple[str, ...], list[tuple[str, ...]]] = {(): [], **{storage: [] for storage in storages}}
+    for node in [*storages, *paths]:
+        children[node[:-1]].append(node)
+    for nodes in children.values():
+        nodes.sort(key=lambda node: (len(node[-1]), node[-1].upper()))
+    order: list[tuple[str, ...]] = []
+
+    def visit(node: tuple[str, ...]) -> None:
+        order.append(node)
+        for child in children.get(node, []):
+            visit(child)
+
+    visit(())
+    index = {node: number for number, node in enumerate(order)}
+    mini, minifat, places = b"", [], {}
+    big: dict[tuple[str, ...], bytes] = {}
+    for node in order:
+        if node not in paths:
+            continue
+        data = paths[node]
+        if len(data) >= MINI_CUTOFF:
+            big[node] = data
+            continue
+        count = -(-len(data) // 64)
+        places[node] = (len(minifat), len(data)) if count else (END, 0)
+        if count:
+            minifat += [*range(len(minifat) + 1, len(minifat) + count), END]
+        mini += data.ljust(count * 64, b"\0")
+    dir_sectors = -(-len(order) * 128 // SECTOR)
+    minifat_sectors = -(-len(minifat) * 4 // SECTOR)
+    mini_sectors = -(-len(mini) // SECTOR)
+    big_sectors = {node: -(-len(data) // SECTOR) for node, data in big.items()}
+    used = dir_sectors + minifat_sectors + mini_sectors + sum(big_sectors.values())
+    fat_sectors = 1
+    while fat_sectors * 128 < used + fat_sectors:
+        fat_sectors += 1
+    fat = [FAT_SECTOR] * fat_sectors
+
+    def chain(count: int) -> int:
+        start = len(fat) if count else END
+        fat.extend([*range(len(fat) + 1, len(fat) + count), END] if count else [])
+        return start
+
+    first_dir = chain(dir_sectors)
+    first_minifat = chain(minifat_sectors)
+    mini_start = chain(mini_sectors)
+    for node in big:
+        places[node] = (chain(big_sectors[node]), len(big[node]))
+    fat += [FREE] * (fat_sectors * 128 - len(fat))
+    directory = b""
+    for node in order:
+        siblings = children[node[:-1]] if node else [node]
+        position = siblings.index(node)
+        right = index[siblings[position + 1]] if node and position + 1 < len(siblings) else None
+        first_child = index[children[node][0]] if children.get(node) else None
+        if not node:
+            directory += _entry("Root Entry", 5, child=first_child, start=mini_start, size=len(mini))
+        elif node in paths:
+            start, size = places[node]
+            directory += _entry(node[-1], 2, right=right, start=start, size=size)
+        else:
+            directory += _entry(node[-1], 1, child=first_child, right=right, start=0, size=0)
+    directory = directory.ljust(dir_sectors * SECTOR, b"\0")
+    difat = list(range(fat_sectors)) + [FREE] * (109 - fat_sectors)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII109I",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+        0, fat_sectors, first_dir, 0, MINI_CUTOFF, first_minifat, minifat_sectors, END, 0, *difat,
+    )
+    body = b"".join(struct.pack("<128I", *fat[i : i + 128]) for i in range(0, len(fat), 128))
+    body += directory
+    body += struct.pack(f"<{len(minifat)}I", *minifat).ljust(minifat_sectors * SECTOR, b"\xff")
+    body += mini.ljust(mini_sectors * SECTOR, b"\0")
+    body += b"".join(data.ljust(big_sectors[node] * SECTOR, b"\0") for node, data in big.items())
+    return header + body
+
+
 def _entry(name: str, kind: int, *, child: int | None = None, right: int | None = None, start: int, size: int) -> bytes:
     encoded = (name + "\0").encode("utf-16-le")
     none = FREE
@@ -104,6 +193,7 @@ def word97(
     deleted: str = "",
     hidden: str = "",
     properties: dict[int, str] | None = None,
+    picture: bytes = b"",
 ) -> bytes:
     """A Word 97 .doc: body paragraphs, then ``deleted`` and ``hidden`` as paragraphs of their own.
 
@@ -169,6 +259,9 @@ def word97(
         word += _chpx_page(marked, len(text))
     word = word.ljust(TEXT_AT, b"\0") + text.encode("utf-16-le")
     streams = {"WordDocument": word, "1Table": table}
+    if picture:
+        # the Data stream holds an inline picture as a PICF header followed by its OfficeArt blip
+        streams["Data"] = struct.pack("<IH", 68 + 25 + len(picture), 0x44) + bytes(62) + bytes(25) + picture
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
@@ -210,3 +303,707 @@ def _fib(lengths: list[int], pairs: list[tuple[int, int]]) -> bytes:
     flat = [value for pair in pairs for value in pair]
     fclcb = struct.pack("<H", 93) + struct.pack(f"<{len(flat)}I", *flat)
     return base + words + longs + fclcb + struct.pack("<H", 0)
+
+
+# -- Excel 97-2003 (BIFF8, [MS-XLS]) -----------------------------------------------------------------
+
+MAX_RECORD = 8224  # the largest record body BIFF8 allows; longer data goes on in CONTINUE records
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _xl_string(text: str, length_bytes: int = 2) -> bytes:
+    """An XLUnicodeString (``length_bytes`` 2) or ShortXLUnicodeString (1): count, fHighByte=1, UTF-16LE."""
+    return struct.pack("<H" if length_bytes == 2 else "<B", len(text)) + b"\x01" + text.encode("utf-16-le")
+
+
+def _sst(strings: list[str]) -> bytes:
+    """The shared string table, split into CONTINUE records between strings (each string is short)."""
+    records, body = [], struct.pack("<II", len(strings), len(strings))
+    kind = 0x00FC
+    for text in strings:
+        item = _xl_string(text)
+        if len(body) + len(item) > MAX_RECORD:
+            records.append(_record(kind, body))
+            kind, body = 0x003C, b""
+        body += item
+    records.append(_record(kind, body))
+    return b"".join(records)
+
+
+def _bof(kind: int) -> bytes:
+    # BIFF8 (0x0600), substream type (5 globals, 0x10 sheet), build/year, file history flags, lowest version
+    return _record(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 0x0006))
+
+
+def _note_records(object_id: int, row: int, col: int, author: str, text: str, *, note: bool = True) -> bytes:
+    """OBJ (ftCmo: a note, 0x19, or a text box, 0x06), TXO with its text and formatting runs, then NOTE."""
+    cmo = struct.pack("<HHHHH12x", 0x15, 0x12, 0x19 if note else 0x06, object_id, 0x4011)
+    obj = _record(0x005D, cmo + (struct.pack("<HH22x", 0x0D, 0x16) if note else b"") + bytes(4))
+    runs = struct.pack("<HH4xHH4x", 0, 0, len(text), 0)
+    txo = _record(0x01B6, struct.pack("<HH6sHHH4x", 0x0212, 0, bytes(6), len(text), len(runs), 0))
+    txo += _record(0x003C, b"\x01" + text.encode("utf-16-le")) + _record(0x003C, runs)
+    if not note:
+        return obj + txo
+    return obj + txo + _record(0x001C, struct.pack("<HHHH", row, col, 0, object_id) + _xl_string(author) + b"\0")
+
+
+def _formats() -> bytes:
+    """One FONT and the 16 XF records every workbook has: 15 style XFs, then cell XF 15 (General)."""
+    font = _record(0x0031, struct.pack("<HHHHHBBBB", 220, 0, 0x7FFF, 400, 0, 0, 0, 0x86, 0) + _xl_string("宋体", 1))
+    style = _record(0x00E0, struct.pack("<HHH", 0, 0, 0xFFF5) + bytes(14))
+    cell = _record(0x00E0, struct.pack("<HHH", 0, 0, 0x0001) + bytes(14))
+    return font + style * 15 + cell
+
+
+def biff8_sheet(
+    cells: dict[tuple[int, int], str | float],
+    *,
+    header: str = "",
+    footer: str = "",
+    notes: dict[tuple[int, int], tuple[str, str]] | None = None,
+    hidden_rows: Sequence[int] = (),
+    hidden_cols: Sequence[int] = (),
+    formulas: dict[tuple[int, int], str] | None = None,
+    textbox: str = "",
+) -> dict[str, object]:
+    """One worksheet for :func:`biff8_workbook` (0-based rows and columns)."""
+    return {"cells": cells, "header": header, "footer": footer, "notes": notes or {}, "hidden_rows": hidden_rows,
+            "hidden_cols": hidden_cols, "formulas": formulas or {}, "textbox": textbox}
+
+
+def ole10_native(label: str, data: bytes) -> bytes:
+    """The ``\\x01Ole10Native`` stream of a packaged file (an OLE Package object): size, flags, label, paths, data."""
+    name = label.encode("gbk") + b"\0"
+    temp = b"C:\\Temp\\" + name
+    body = b"\x02\x00" + name + b"C:\\" + name + b"\x00\x00\x03\x00" + struct.pack("<I", len(temp)) + temp
+    body += struct.pack("<I", len(data)) + data
+    return struct.pack("<I", len(body)) + body
+
+
+def _drawing_group(picture: bytes) -> bytes:
+    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip, split into CONTINUE records."""
+    blip = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    fbse = _ppt_record(0xF007, struct.pack("<BB16sHIIIBBBB", 6, 6, bytes(16), 0xFF, len(blip), 1, 0, 0, 0, 0, 0) + blip,
+                       instance=6)
+    container = _ppt_record(0xF000, _ppt_record(0xF001, fbse, instance=1, container=True), container=True)
+    chunks = [container[i : i + MAX_RECORD] for i in range(0, len(container), MAX_RECORD)]
+    return _record(0x00EB, chunks[0]) + b"".join(_record(0x003C, chunk) for chunk in chunks[1:])
+
+
+def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None,
+                   picture: bytes = b"") -> bytes:
+    """The ``Workbook`` stream of an Excel 97-2003 file.
+
+    Globals: BOF, one BOUNDSHEET per sheet (its ``hsState`` from ``states``:
+    0 visible, 1 hidden, 2 very hidden), the SST, EOF.  Each sheet: BOF,
+    DIMENSIONS, HEADER/FOOTER, COLINFO for hidden columns, ROW records
+    (``fDyZero`` 0x20 for hidden rows), LABELSST and NUMBER cells, FORMULA
+    cells whose cached result is a string (followed by its STRING record),
+    notes (OBJ + TXO + NOTE) and a text box (OBJ + TXO), EOF.
+    """
+    strings: list[str] = []
+    index: dict[str, int] = {}
+    bodies = []
+    for spec in sheets.values():
+        records = [_bof(0x10)]
+        cells: dict[tuple[int, int], str | float] = spec["cells"]  # type: ignore[assignment]
+        formulas: dict[tuple[int, int], str] = spec["formulas"]  # type: ignore[assignment]
+        places = [*cells, *formulas]
+        rows = 1 + max((r for r, _ in places), default=0)
+        cols = 1 + max((c for _, c in places), default=0)
+        records.append(_record(0x0200, struct.pack("<IIHHH", 0, rows, 0, cols, 0)))
+        for kind, text in ((0x0014, spec["header"]), (0x0015, spec["footer"])):
+            if text:
+                records.append(_record(kind, _xl_string(str(text))))
+        for col in spec["hidden_cols"]:  # type: ignore[attr-defined]
+            records.append(_record(0x007D, struct.pack("<HHHHHH", col, col, 2560, 15, 0x0001, 0)))
+        for row in sorted({r for r, _ in places}):
+            flags = 0x0100 | (0x20 if row in spec["hidden_rows"] else 0)  # type: ignore[operator]
+            records.append(_record(0x0208, struct.pack("<HHHHHHI", row, 0, cols, 255, 0, 0, flags | (15 << 16))))
+        for (row, col), value in sorted(cells.items()):
+            if isinstance(value, str):
+                if value not in index:
+                    index[value] = len(strings)
+                    strings.append(value)
+                records.append(_record(0x00FD, struct.pack("<HHHI", row, col, 15, index[value])))
+            else:
+                records.append(_record(0x0203, struct.pack("<HHHd", row, col, 15, float(value))))
+        for (row, col), cached in sorted(formulas.items()):
+            # a string result: byte 0 = 0, bytes 6-7 = 0xFFFF; the formula is =A1&"" (tRef, tStr, tConcat)
+            rgce = struct.pack("<BHH", 0x24, 0, 0xC000) + b"\x17" + struct.pack("<BB", 0, 0) + b"\x08"
+            result = bytes(6) + b"\xff\xff"
+            records.append(_record(0x0006, struct.pack("<HHH", row, col, 15) + result
+                                   + struct.pack("<HIH", 0x0002, 0, len(rgce)) + rgce))
+            records.append(_record(0x0207, _xl_string(cached)))
+        notes: dict[tuple[int, int], tuple[str, str]] = spec["notes"]  # type: ignore[assignment]
+        for number, ((row, col), (author, text)) in enumerate(sorted(notes.items()), 1):
+            records.append(_note_records(number, row, col, author, text))
+        if spec["textbox"]:
+            records.append(_note_records(len(notes) + 1, 0, 0, "", str(spec["textbox"]), note=False))
+        records.append(_record(0x000A, b""))
+        bodies.append(b"".join(records))
+    names = list(sheets)
+    states = states or {}
+    boundsheet_size = sum(4 + 8 + 2 * len(name) for name in names)
+    head = _bof(0x05) + _record(0x0042, struct.pack("<H", 1200)) + _formats()  # CODEPAGE: UTF-16
+    if picture:
+        head += _drawing_group(picture)
+    sst = _sst(strings)
+    offset = len(head) + boundsheet_size + len(sst) + 4
+    boundsheets = b""
+    for name, body in zip(names, bodies):
+        boundsheets += _record(0x0085, struct.pack("<IBB", offset, states.get(name, 0), 0) + _xl_string(name, 1))
+        offset += len(body)
+    return head + boundsheets + sst + _record(0x000A, b"") + b"".join(bodies)
+
+
+def xls(sheets: dict[str, dict[str, object]], *, states: dict[str, int] | None = None,
+        properties: dict[int, str] | None = None, picture: bytes = b"",
+        packaged: tuple[str, bytes] | None = None) -> bytes:
+    """An Excel 97-2003 ``.xls`` (or WPS ``.et``): the BIFF8 workbook in a compound file.
+
+    ``picture`` is a PNG in the drawing group; ``packaged`` (name, bytes) a file embedded as an OLE
+    Package object (storage ``MBD00000001``).
+    """
+    streams = {"Workbook": biff8_workbook(sheets, states=states, picture=picture)}
+    if properties:
+        streams["\x05SummaryInformation"] = summary_information(properties)
+    if packaged:
+        streams["MBD00000001/\x01Ole10Native"] = ole10_native(*packaged)
+        return compound_file_tree(streams)
+    return compound_file(streams)
+
+
+# -- PowerPoint 97-2003 ([MS-PPT]) -------------------------------------------------------------------
+
+
+def _ppt_record(kind: int, body: bytes, *, instance: int = 0, container: bool = False) -> bytes:
+    return struct.pack("<HHI", (instance << 4) | (0xF if container else 0), kind, len(body)) + body
+
+
+def _ppt_text(text: str, text_type: int) -> bytes:
+    """TextHeaderAtom (the placeholder's text type) and a TextCharsAtom (UTF-16LE; paragraphs end in \\r)."""
+    return _ppt_record(0x0F9F, struct.pack("<I", text_type)) + _ppt_record(0x0FA0, text.encode("utf-16-le"))
+
+
+def _ppt_drawing(texts: Sequence[str]) -> bytes:
+    """PPDrawing → OfficeArtDgContainer → SpgrContainer, one SpContainer with a ClientTextbox per text."""
+    shapes = b"".join(
+        _ppt_record(0xF004, _ppt_record(0xF00D, _ppt_text(text, 4), container=True), container=True) for text in texts
+    )
+    return _ppt_record(0x040C, _ppt_record(0xF002, _ppt_record(0xF003, shapes, container=True), container=True),
+                       container=True)
+
+
+def ppt(
+    slides: Sequence[Sequence[str]],
+    *,
+    titles: Sequence[str] = (),
+    notes: dict[int, str] | None = None,
+    hidden: Sequence[int] = (),
+    master: str = "",
+    old_text: str = "",
+    properties: dict[int, str] | None = None,
+    embedded: bytes = b"",
+    picture: bytes = b"",
+) -> bytes:
+    """A PowerPoint 97-2003 .ppt: ``slides`` are the text boxes drawn on each slide.
+
+    ``titles`` are placeholder texts kept in the slide list (SlideListWithText),
+    as PowerPoint stores titles; ``notes`` maps 1-based slide numbers to notes
+    pages; ``hidden`` holds 1-based numbers of hidden slides
+    (SlideShowSlideInfoAtom.fHidden); ``master`` is a text box on the main
+    master; ``old_text`` is a slide of an earlier save left in the stream,
+    which no persist directory entry names any more; ``embedded`` is the
+    bytes of an embedded OLE object (an ExOleObjStg, zlib-compressed);
+    ``picture`` a PNG in the Pictures stream.  The persist directory has
+    ids 1 (document), 2 (master), then each slide and notes page, then the
+    embedded object; one UserEditAtom; the Current User stream points at it.
+    """
+    notes = notes or {}
+    persist: dict[int, int] = {}
+    stream = b""
+    if old_text:
+        stream += _ppt_record(0x03EE, _ppt_drawing([old_text]), container=True)
+    next_id = 3
+    slide_ids = {}
+    notes_ids = {}
+    for number in range(1, len(slides) + 1):
+        slide_ids[number] = next_id
+        next_id += 1
+        if number in notes:
+            notes_ids[number] = next_id
+            next_id += 1
+    object_id = next_id if embedded else 0
+    # the master
+    persist[2] = len(stream)
+    master_atom = _ppt_record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0, 0, 0, 0))
+    stream += _ppt_record(0x03F8, master_atom + _ppt_drawing([master] if master else []), container=True)
+    for number, texts in enumerate(slides, start=1):
+        persist[slide_ids[number]] = len(stream)
+        # SlideAtom: geom, placeholder types, masterIdRef, notesIdRef (the notes' slide id), flags
+        atom = _ppt_record(0x03EF, struct.pack("<I8sIIHH", 0, bytes(8), 0x80000000, 0x100 + number if number in notes
+                                               else 0, 0, 0))
+        info = _ppt_record(0x03F9, struct.pack("<IIBBHB3x", 0, 0, 0, 0, 0x0004 if number in hidden else 0, 0))
+        stream += _ppt_record(0x03EE, atom + info + _ppt_drawing(texts), container=True)
+        if number in notes:
+            persist[notes_ids[number]] = len(stream)
+            notes_atom = _ppt_record(0x03F1, struct.pack("<IHH", 0x100 + number, 0, 0))
+            stream += _ppt_record(0x03F0, notes_atom + _ppt_drawing([notes[number]]), container=True)
+    if embedded:
+        import zlib
+
+        persist[object_id] = len(stream)
+        stream += _ppt_record(0x1011, struct.pack("<I", len(embedded)) + zlib.compress(embedded), instance=1)
+
+    def slide_list(instance: int, entries: list[tuple[int, int, str]]) -> bytes:
+        body = b""
+        for persist_id, slide_id, text in entries:
+            body += _ppt_record(0x03F3, struct.pack("<IIiII", persist_id, 0, 1 if text else 0, slide_id, 0))
+            if text:
+                body += _ppt_text(text, 0)
+        return _ppt_record(0x0FF0, body, instance=instance, container=True)
+
+    document_atom = _ppt_record(0x03E9, struct.pack("<IIIIIIHHBBBB", 5760, 4320, 4320, 5760, 1, 2, 0, 0, 0, 0, 0, 0))
+    lists = slide_list(1, [(2, 0x80000000, "")])
+    lists += slide_list(0, [(slide_ids[n], 0x100 + n, titles[n - 1] if n <= len(titles)
+                                 else "") for n in slide_ids])
+    if notes_ids:
+        lists += slide_list(2, [(notes_ids[n], 0x100 + n, "") for n in notes_ids])
+    persist[1] = len(stream)
+    stream += _ppt_record(0x03E8, document_atom + lists + _ppt_record(0x03EA, b""), container=True)
+    directory_offset = len(stream)
+    ids = sorted(persist)
+    body = struct.pack("<I", ids[0] | (len(ids) << 20)) + b"".join(struct.pack("<I", persist[i]) for i in ids)
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+    stream += _ppt_record(0x1772, body)
+    edit_offset = len(stream)
+    stream += _ppt_record(0x0FF5, struct.pack("<IHBBIIIIHH", 256 + len(slides), 0, 0, 3, 0, directory_offset, 1,
+                                              max(ids) + 1, 1, 0))
+    user = b"secscan"
+    current = _ppt_record(0x0FF6, struct.pack("<IIIHHBBH", 0x14, 0xE391C05F, edit_offset, len(user), 0x03F4, 3, 0, 0)
+                          + user + struct.pack("<I", 8))
+    streams = {"PowerPoint Document": stream, "Current User": current}
+    if picture:
+        # an OfficeArtBlipPNG: one 16-byte UID (instance 0x6E0), the tag byte, the PNG
+        streams["Pictures"] = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    if properties:
+        streams["\x05SummaryInformation"] = summary_information(properties)
+    return compound_file(streams)
+
+
+# -- RTF -----------------------------------------------------------------------------------------------
+
+
+def rtf_escape(text: str, *, gbk: bool = True) -> str:
+    """Non-ASCII text as Word and WPS write it: GBK bytes as \\'hh escapes, or \\uN with a ``?`` fallback."""
+    out = []
+    for char in text:
+        if char in "\\{}":
+            out.append("\\" + char)
+        elif ord(char) < 128:
+            out.append(char)
+        elif gbk:
+            try:
+                out.append("".join(f"\\'{byte:02x}" for byte in char.encode("gbk")))
+            except UnicodeEncodeError:
+                out.append(f"\\u{ord(char) if ord(char) < 32768 else ord(char) - 65536}?")
+        else:
+            out.append(f"\\u{ord(char) if ord(char) < 32768 else ord(char) - 65536}?")
+    return "".join(out)
+
+
+def rtf(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    annotation: tuple[str, str] | None = None,
+    deleted: str = "",
+    hidden: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    info: dict[str, str] | None = None,
+    objdata: bytes = b"",
+    picture: bytes = b"",
+    unicode_body: bool = False,
+) -> bytes:
+    """An RTF document as Word writes one: a GBK code page (\\ansicpg936, a font with \\fcharset134), a font
+    table, colour table, style sheet and generator (all skipped by readers), then ``\\info`` properties,
+    header/footer, the body paragraphs (``\\'hh`` escapes, or ``\\uN`` with ``unicode_body``), a deleted
+    revision (``\\deleted``), hidden text (``\\v``), a footnote, an annotation (author, text), a shape's
+    text box, a table, an embedded OLE1 object (``objdata``: its native data, class ``Package`` holding
+    a packaged file) and a PNG picture.
+    """
+    e = rtf_escape
+    parts = [r"{\rtf1\ansi\ansicpg936\deff0{\fonttbl{\f0\fnil\fcharset134 \'cb\'ce\'cc\'e5;}{\f1\fswiss\fcharset0 Arial;}}"
+             r"{\colortbl;\red0\green0\blue0;}{\stylesheet{\qj\f0\fs21 Normal;}}{\*\generator secscan tests;}"]
+    if info:
+        parts.append("{\\info" + "".join(f"{{\\{key} {e(value)}}}" for key, value in info.items())
+                     + r"{\creatim\yr2026\mo12\dy7\hr9\min0}}")
+    parts.append(r"\paperw11906\paperh16838\margl1800\margr1800")
+    if header:
+        parts.append(f"{{\\header\\pard\\plain\\qc\\f0 {e(header)}\\par}}")
+    if footer:
+        parts.append(f"{{\\footer\\pard\\plain\\qc\\f0 {e(footer)}\\par}}")
+    for index, paragraph in enumerate(body):
+        text = e(paragraph, gbk=not unicode_body)
+        if index == 0 and annotation:
+            author, note = annotation
+            text += (f"{{\\*\\atnid {e(author)}}}{{\\*\\atnauthor {e(author)}}}\\chatn"
+                     f"{{\\*\\annotation{{\\*\\atnref 1}}{{\\*\\atndate 0}}\\pard\\plain\\f0 {e(note)}}}")
+        if index == len(body) - 1 and footnote:
+            text += f"{{\\super\\chftn}}{{\\footnote\\pard\\plain\\f0{{\\super\\chftn}} {e(footnote)}}}"
+        parts.append(f"\\pard\\plain\\qj\\f0 {text}\\par\n")
+    if deleted:
+        parts.append(f"\\pard\\plain\\f0{{\\deleted\\revauthdel1\\revdttmdel0 {e(deleted)}}}\\par\n")
+    if hidden:
+        parts.append(f"\\pard\\plain\\f0{{\\v {e(hidden)}}}\\par\n")
+    if textbox:
+        parts.append(r"{\shp{\*\shpinst\shpleft0\shptop0\shpright2000\shpbottom1000{\sp{\sn shapeType}{\sv 202}}"
+                     f"{{\\shptxt\\pard\\plain\\f0 {e(textbox)}\\par}}}}{{\\shprslt{{\\*\\do\\dobxcolumn{{\\dptxbx"
+                     f"{{\\pard\\plain {e(textbox)}\\par}}}}}}}}}}\n")
+    for row in table:
+        cells = "".join(f"\\pard\\intbl\\f0 {e(cell)}\\cell" for cell in row)
+        edges = "".join(f"\\cellx{2000 * (n + 1)}" for n in range(len(row)))
+        parts.append(f"\\trowd{edges}{cells}\\row\n")
+    if objdata:
+        package = b"\x02\x00" + b"attachment.docx\0" + b"C:\\attachment.docx\0" + b"\x00\x00\x03\x00"
+        temp = b"C:\\Temp\\attachment.docx\0"
+        package += struct.pack("<I", len(temp)) + temp + struct.pack("<I", len(objdata)) + objdata
+        ole1 = struct.pack("<II", 0x00000501, 2)
+        for name in (b"Package\0", b"\0", b"\0"):
+            ole1 += struct.pack("<I", len(name)) + name
+        ole1 += struct.pack("<I", len(package)) + package
+        hexa = ole1.hex()
+        lines = "\n".join(hexa[i : i + 128] for i in range(0, len(hexa), 128))
+        parts.append(r"{\object\objemb{\*\objclass Package}\objw1000\objh1000{\*\objdata " + lines + "}"
+                     r"{\result{\pard attachment.docx\par}}}" + "\n")
+    if picture:
+        parts.append(r"{\*\shppict{\pict\pngblip\picw100\pich100 " + picture.hex() + "}}"
+                     r"{\nonshppict{\pict\wmetafile8 0100}}" + "\n")
+    parts.append("}")
+    return "".join(parts).encode("ascii")
+
+
+# -- OpenDocument (ODF 1.2) ------------------------------------------------------------------------------
+
+_ODF_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+    'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
+    'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" '
+    'xmlns:xlink="http://www.w3.org/1999/xlink" office:version="1.2"'
+)
+_ODF_MIME = {"text": "application/vnd.oasis.opendocument.text",
+             "spreadsheet": "application/vnd.oasis.opendocument.spreadsheet",
+             "presentation": "application/vnd.oasis.opendocument.presentation"}
+
+
+def _x(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def odf_package(kind: str, body: str, *, automatic_styles: str = "", master: str = "",
+                meta: dict[str, str] | None = None, members: dict[str, bytes] | None = None,
+                encrypted: bool = False) -> bytes:
+    """An OpenDocument zip: ``mimetype`` first and stored, content.xml with ``body`` inside
+    ``office:<kind>``, styles.xml with the ``master`` page's content, meta.xml, the manifest."""
+    import io
+    import zipfile
+
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}>'
+               f"<office:automatic-styles>{automatic_styles}</office:automatic-styles>"
+               f"<office:body><office:{kind}>{body}</office:{kind}></office:body></office:document-content>")
+    styles = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-styles {_ODF_NS}><office:styles/>'
+              f'<office:master-styles><style:master-page style:name="Standard">{master}</style:master-page>'
+              "</office:master-styles></office:document-styles>")
+    fields = "".join(f"<{name}>{_x(value)}</{name}>" for name, value in (meta or {}).items())
+    meta_xml = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-meta {_ODF_NS}><office:meta>{fields}'
+                "</office:meta></office:document-meta>")
+    entries = "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type="text/xml">'
+                      + ('<manifest:encryption-data manifest:checksum-type="SHA1" manifest:checksum="x"/>' if encrypted
+                         else "") + "</manifest:file-entry>" for name in ("content.xml", "styles.xml", "meta.xml"))
+    # every member is listed: LibreOffice refuses a package whose manifest leaves one out
+    entries += "".join(f'<manifest:file-entry manifest:full-path="{name}" manifest:media-type='
+                       f'"{"image/png" if name.endswith(".png") else "text/xml"}"/>' for name in members or {})
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{_ODF_MIME[kind]}"/>{entries}'
+                "</manifest:manifest>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), _ODF_MIME[kind], compress_type=zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content)
+        archive.writestr("styles.xml", styles)
+        archive.writestr("meta.xml", meta_xml)
+        archive.writestr("META-INF/manifest.xml", manifest)
+        for name, data in (members or {}).items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+_HIDDEN_STYLE = ('<style:style style:name="Hidden" style:family="text"><style:text-properties text:display="none"/>'
+                 "</style:style>")
+
+
+def odt(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    annotation: tuple[str, str] | None = None,
+    deleted: tuple[str, str] | None = None,
+    hidden_span: str = "",
+    hidden_section: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    meta: dict[str, str] | None = None,
+    embedded_text: str = "",
+    picture: bytes = b"",
+) -> bytes:
+    """A text document: ``body`` paragraphs; ``annotation`` (author, text) and ``footnote`` on the first;
+    ``deleted`` (author, text) a tracked deletion; ``hidden_span`` text in a ``text:display="none"``
+    style; ``hidden_section`` a section with ``text:display="none"``; ``textbox`` a frame's text box;
+    ``embedded_text`` the text of an embedded ODF object (``Object 1/content.xml``)."""
+    parts = []
+    if deleted:
+        author, text = deleted
+        parts.append('<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info>'
+                     f"<dc:creator>{_x(author)}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date></office:change-info>"
+                     f"<text:p>{_x(text)}</text:p></text:deletion></text:changed-region></text:tracked-changes>")
+    for index, paragraph in enumerate(body):
+        extra = ""
+        if index == 0 and annotation:
+            extra += (f"<office:annotation><dc:creator>{_x(annotation[0])}</dc:creator>"
+                      f"<text:p>{_x(annotation[1])}</text:p></office:annotation>")
+        if index == 0 and footnote:
+            extra += ('<text:note text:id="ftn1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+                      f"<text:note-body><text:p>{_x(footnote)}</text:p></text:note-body></text:note>")
+        if index == 0 and deleted:
+            extra += '<text:change text:change-id="ct1"/>'
+        parts.append(f"<text:p>{_x(paragraph)}{extra}</text:p>")
+    if hidden_span:
+        parts.append(f'<text:p>可见的文字<text:span text:style-name="Hidden">{_x(hidden_span)}</text:span></text:p>')
+    if hidden_section:
+        parts.append(f'<text:section text:name="S1" text:display="none"><text:p>{_x(hidden_section)}</text:p>'
+                     "</text:section>")
+    if textbox:
+        parts.append('<text:p><draw:frame draw:name="Frame1" svg:width="5cm" svg:height="2cm"><draw:text-box>'
+                     f"<text:p>{_x(textbox)}</text:p></draw:text-box></draw:frame></text:p>")
+    if table:
+        rows = "".join("<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{_x(cell)}</text:p></table:table-cell>'
+            for cell in row) + "</table:table-row>" for row in table)
+        parts.append(f'<table:table table:name="表格1"><table:table-column table:number-columns-repeated='
+                     f'"{len(table[0])}"/>{rows}</table:table>')
+    members = {}
+    if embedded_text:
+        parts.append('<text:p><draw:frame draw:name="Object1"><draw:object xlink:href="./Object 1" xlink:type="simple"/>'
+                     "</draw:frame></text:p>")
+        members["Object 1/content.xml"] = (
+            f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODF_NS}><office:body><office:text>'
+            f"<text:p>{_x(embedded_text)}</text:p></office:text></office:body></office:document-content>").encode()
+    if picture:
+        members["Pictures/image1.png"] = picture
+        parts.append('<text:p><draw:frame draw:name="Image1"><draw:image xlink:href="Pictures/image1.png"/>'
+                     "</draw:frame></text:p>")
+    master = ""
+    if header:
+        master += f"<style:header><text:p>{_x(header)}</text:p></style:header>"
+    if footer:
+        master += f"<style:footer><text:p>{_x(footer)}</text:p></style:footer>"
+    return odf_package("text", "".join(parts), automatic_styles=_HIDDEN_STYLE, master=master, meta=meta,
+                       members=members)
+
+
+def ods(
+    sheets: dict[str, dict[tuple[int, int], str]],
+    *,
+    hidden_sheets: Sequence[str] = (),
+    hidden_rows: dict[str, Sequence[int]] | None = None,
+    hidden_cols: dict[str, Sequence[int]] | None = None,
+    annotations: dict[tuple[str, int, int], str] | None = None,
+    header: str = "",
+) -> bytes:
+    """A spreadsheet: each sheet's cells (0-based row, column → text), rows padded with repeated empty cells
+    and a trailing block of 1,048,000 repeated empty rows (as office suites write it)."""
+    hidden_rows, hidden_cols, annotations = hidden_rows or {}, hidden_cols or {}, annotations or {}
+    body = []
+    for name, cells in sheets.items():
+        style = ' table:style-name="HiddenTable"' if name in hidden_sheets else ""
+        width = 1 + max((c for _, c in cells), default=0)
+        columns = "".join(f'<table:table-column table:visibility="{"collapse" if c in hidden_cols.get(name, ()) else "visible"}"/>'
+                          for c in range(width))
+        rows = []
+        for row in range(1 + max((r for r, _ in cells), default=0)):
+            row_cells = []
+            for col in range(width):
+                text = cells.get((row, col))
+                note = annotations.get((name, row, col))
+                inner = (f"<office:annotation><dc:creator>审核人</dc:creator><text:p>{_x(note)}</text:p></office:annotation>"
+                         if note else "") + (f"<text:p>{_x(text)}</text:p>" if text else "")
+                row_cells.append(f'<table:table-cell office:value-type="string">{inner}</table:table-cell>' if inner
+                                 else "<table:table-cell/>")
+            row_cells.append('<table:table-cell table:number-columns-repeated="16000"/>')
+            visibility = ' table:visibility="collapse"' if row in hidden_rows.get(name, ()) else ""
+            rows.append(f"<table:table-row{visibility}>{''.join(row_cells)}</table:table-row>")
+        rows.append('<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>')
+        body.append(f'<table:table table:name="{_x(name)}"{style}>{columns}{"".join(rows)}</table:table>')
+    styles = ('<style:style style:name="HiddenTable" style:family="table"><style:table-properties table:display="false"/>'
+              "</style:style>")
+    master = f"<style:header><text:p>{_x(header)}</text:p></style:header>" if header else ""
+    return odf_package("spreadsheet", "".join(body), automatic_styles=styles, master=master)
+
+
+def odp(slides: Sequence[Sequence[str]], *, notes: dict[int, str] | None = None, hidden: Sequence[int] = (),
+        master: str = "") -> bytes:
+    """A presentation: each slide's text boxes; ``notes`` by 1-based slide; ``hidden`` slides by a page style."""
+    notes = notes or {}
+    pages = []
+    for number, texts in enumerate(slides, start=1):
+        style = ' draw:style-name="HiddenPage"' if number in hidden else ""
+        frames = "".join(f'<draw:frame presentation:class="outline"><draw:text-box><text:p>{_x(text)}</text:p>'
+                         "</draw:text-box></draw:frame>" for text in texts)
+        frames += '<draw:frame presentation:class="page-number"><draw:text-box><text:p>&lt;number&gt;</text:p></draw:text-box></draw:frame>'
+        if number in notes:
+            frames += (f'<presentation:notes><draw:frame presentation:class="notes"><draw:text-box><text:p>'
+                       f"{_x(notes[number])}</text:p></draw:text-box></draw:frame></presentation:notes>")
+        pages.append(f'<draw:page draw:name="page{number}"{style}>{frames}</draw:page>')
+    styles = ('<style:style style:name="HiddenPage" style:family="drawing-page"><style:drawing-page-properties '
+              'presentation:visibility="hidden"/></style:style>')
+    master_xml = (f"<draw:frame><draw:text-box><text:p>{_x(master)}</text:p></draw:text-box></draw:frame>"
+                  if master else "")
+    return odf_package("presentation", "".join(pages), automatic_styles=styles, master=master_xml)
+
+
+# -- Word 2003 XML and web archives --------------------------------------------------------------------
+
+
+def wordml(
+    body: Sequence[str],
+    *,
+    header: str = "",
+    footer: str = "",
+    footnote: str = "",
+    comment: tuple[str, str] | None = None,
+    deleted: str = "",
+    hidden: str = "",
+    textbox: str = "",
+    table: Sequence[Sequence[str]] = (),
+    properties: dict[str, str] | None = None,
+) -> bytes:
+    """A Word 2003 XML document as Word writes it (``w:wordDocument``): ``comment`` (author, text) and
+    ``footnote`` in the first paragraph, ``deleted`` an ``aml:annotation`` Word.Deletion, ``hidden`` a
+    ``w:vanish`` run, ``textbox`` a VML text box, header and footer in the section properties."""
+    def run(text: str, props: str = "") -> str:
+        return f"<w:r>{props}<w:t>{_x(text)}</w:t></w:r>"
+
+    paragraphs = []
+    for index, text in enumerate(body):
+        extra = ""
+        if index == 0 and comment:
+            extra += (f'<w:r><aml:annotation aml:id="0" aml:author="{_x(comment[0])}" w:type="Word.Comment">'
+                      f"<aml:content><w:p>{run(comment[1])}</w:p></aml:content></aml:annotation></w:r>")
+        if index == 0 and footnote:
+            extra += f"<w:r><w:footnote><w:p>{run(footnote)}</w:p></w:footnote></w:r>"
+        paragraphs.append(f"<w:p>{run(text)}{extra}</w:p>")
+    if deleted:
+        paragraphs.append(f'<w:p><aml:annotation aml:id="1" aml:author="张三" w:type="Word.Deletion"><aml:content>'
+                          f"<w:r><w:delText>{_x(deleted)}</w:delText></w:r></aml:content></aml:annotation></w:p>")
+    if hidden:
+        paragraphs.append(f"<w:p>{run(hidden, '<w:rPr><w:vanish/></w:rPr>')}</w:p>")
+    if textbox:
+        paragraphs.append(f'<w:p><w:r><w:pict><v:shape style="width:200pt;height:50pt"><v:textbox><w:txbxContent>'
+                          f"<w:p>{run(textbox)}</w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r></w:p>")
+    if table:
+        rows = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in row) + "</w:tr>"
+                       for row in table)
+        paragraphs.append(f"<w:tbl>{rows}</w:tbl>")
+    section = "<w:sectPr>"
+    if header:
+        section += f'<w:hdr w:type="odd"><w:p>{run(header)}</w:p></w:hdr>'
+    if footer:
+        section += f'<w:ftr w:type="odd"><w:p>{run(footer)}</w:p></w:ftr>'
+    section += "</w:sectPr>"
+    props = "".join(f"<o:{name}>{_x(value)}</o:{name}>" for name, value in (properties or {}).items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<?mso-application progid="Word.Document"?>\n'
+        '<w:wordDocument xmlns:w="http://schemas.microsoft.com/office/word/2003/wordml" '
+        'xmlns:aml="http://schemas.microsoft.com/aml/2001/core" xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office">'
+        f"<o:DocumentProperties>{props}</o:DocumentProperties>"
+        f"<w:body>{''.join(paragraphs)}{section}</w:body></w:wordDocument>"
+    ).encode()
+
+
+def mht(html: str, *, pictures: dict[str, bytes] | None = None, charset: str = "gb2312") -> bytes:
+    """A web archive as Word saves a document "as a single file web page" (and often names it .doc):
+    MIME headers, a multipart/related body with the quoted-printable HTML and base64 pictures."""
+    import base64
+    import quopri
+
+    boundary = "----=_NextPart_01DB0000.12345678"
+    parts = [
+        "MIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/related; boundary="{boundary}"\r\n\r\n'
+        "此文档为“单个文件网页”，也称为“Web 档案”文件。\r\n".encode("gb2312").decode("latin-1"),
+    ]
+    body = quopri.encodestring(html.encode(charset)).decode("ascii")
+    parts.append(f"--{boundary}\r\nContent-Location: file:///C:/notice.htm\r\nContent-Transfer-Encoding: "
+                 f'quoted-printable\r\nContent-Type: text/html; charset="{charset}"\r\n\r\n{body}\r\n')
+    for name, data in (pictures or {}).items():
+        encoded = base64.encodebytes(data).decode("ascii")
+        parts.append(f"--{boundary}\r\nContent-Location: file:///C:/notice.files/{name}\r\n"
+                     f"Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\n{encoded}\r\n")
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode("latin-1")
+
+
+# -- Outlook .msg ([MS-OXMSG]) --------------------------------------------------------------------------
+
+
+def _properties_stream(header: bytes, fixed: dict[int, int], variable: dict[int, bytes]) -> bytes:
+    """A property stream: the header, then 16 bytes a property (tag, flags, value or size)."""
+    body = header
+    for tag, value in fixed.items():
+        body += struct.pack("<IIQ", tag, 0x06, value)
+    for tag, data in variable.items():
+        body += struct.pack("<IIII", tag, 0x06, len(data) + (2 if tag & 0xFFFF == 0x001F else 0), 0)
+    return body
+
+
+def msg(subject: str, body: str, *, sender: str = "办公室", attachments: dict[str, bytes] | None = None) -> bytes:
+    """An Outlook .msg: subject, plain-text body and sender as Unicode string properties
+    (``__substg1.0_<tag>`` streams), the top-level property stream, and one attachment storage
+    (``__attach_version1.0_#0000000N``, attached by value) per file."""
+    def text(value: str) -> bytes:
+        return value.encode("utf-16-le")
+
+    strings = {0x0037001F: text(subject), 0x1000001F: text(body), 0x0C1A001F: text(sender),
+               0x0042001F: text(sender), 0x001A001F: text("IPM.Note")}
+    streams = {f"__substg1.0_{tag:08X}": data for tag, data in strings.items()}
+    attachments = attachments or {}
+    header = struct.pack("<8xIIII8x", 0, len(attachments), 0, len(attachments))
+    streams["__properties_version1.0"] = _properties_stream(header, {0x0E070003: 0x01}, strings)
+    streams["__nameid_version1.0/__substg1.0_00020102"] = b""
+    streams["__nameid_version1.0/__substg1.0_00030102"] = b""
+    streams["__nameid_version1.0/__substg1.0_00040102"] = b""
+    for number, (name, data) in enumerate(attachments.items()):
+        storage = f"__attach_version1.0_#{number:08X}"
+        values = {0x3707001F: text(name), 0x3704001F: text(name[:8]), 0x3001001F: text(name), 0x37010102: data}
+        for tag, value in values.items():
+            streams[f"{storage}/__substg1.0_{tag:08X}"] = value
+        streams[f"{storage}/__properties_version1.0"] = _properties_stream(
+            bytes(8), {0x37050003: 1, 0x0E210003: number}, values)
+    return compound_file_tree(streams)

@@ -164,6 +164,46 @@ def test_a_thousand_files_with_ten_percent_broken(tmp_path: Path, settings: Sett
 # --- cache ----------------------------------------------------------------------------------------
 
 
+def test_a_fully_cached_run_starts_no_worker(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.batch.pool import WorkerPool
+
+    files = text_files(tmp_path / "site", "f{}.txt", 30, lambda index: index % 7 == 0)
+    options = BatchOptions(jobs=2, timeout=60, cache_dir=tmp_path / "cache")
+    first = run_batch(file_tasks(files), SettingsSpec(), settings, options)
+    assert first.summary.scanned == 30
+
+    def no_workers(self: WorkerPool) -> None:
+        raise AssertionError("a worker was started for a fully cached run")
+
+    monkeypatch.setattr(WorkerPool, "_start", no_workers)
+    again = run_batch(file_tasks(files), SettingsSpec(), settings, options)
+    assert again.summary.cached == 30 and again.summary.scanned == 0
+    assert [(d.path, d.verdict, fingerprints(d)) for d in again.result.documents] == [
+        (d.path, d.verdict, fingerprints(d)) for d in first.result.documents
+    ]
+
+
+def test_the_summary_names_verdicts_and_categories_as_the_text_report_does(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from scanner.report.common import CATEGORY_LABELS
+
+    files = text_files(tmp_path, "f{}.txt", 4, lambda index: index < 2)
+    phone = tmp_path / "phone.txt"
+    phone.write_text("联系人：张三，手机 13812345678\n", encoding="utf-8")
+    outcome = run_batch(file_tasks([*files, phone]), SettingsSpec(), settings, BatchOptions(jobs=1))
+    text = outcome.summary.text()
+    lines = text.splitlines()
+    verdicts = outcome.summary.verdicts
+    assert verdicts["block"] >= 2 and verdicts["pass"] == 2 and sum(verdicts.values()) == 5
+    assert lines[1] == f"结论：阻止发布 {verdicts['block']}，需人工审查 {verdicts['review']}，可以发布 2"
+    (categories,) = [line for line in lines if line.startswith("发现类别：")]
+    named = dict(item.rsplit(" ", 1) for item in categories.removeprefix("发现类别：").split("，"))
+    assert named["国家秘密标志"] == str(outcome.summary.categories["classified-marking"]) == "2"
+    assert "个人信息" in named
+    assert not any(category in text for category in CATEGORY_LABELS)  # no English category id left
+
+
 def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"
     text_files(data, "f{}.txt", 12, lambda index: index % 4 == 0)
@@ -217,10 +257,11 @@ DRIVER = textwrap.dedent(
     from pathlib import Path
     sys.path.insert(0, {repo!r})
     from scanner.batch import BatchOptions, SettingsSpec, file_tasks, iter_files, run_batch
+    from scanner.pipeline import build_settings
 
     if __name__ == "__main__":
         spec = SettingsSpec()
-        run_batch(file_tasks(iter_files([Path({data!r})])), spec, spec.build(),
+        run_batch(file_tasks(iter_files([Path({data!r})])), spec, build_settings(spec),
                   BatchOptions(jobs=1, timeout=600, resume=Path({journal!r})))
     """
 )
@@ -363,30 +404,32 @@ def test_a_hang_among_many_quick_files_fails_that_file_alone(
 def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> None:
     from collections import deque
 
-    from scanner.batch import IDLE, REQUEUE_LIMIT, WorkerPool, _set_slot, _Worker
+    from scanner.batch.messages import Assignment
+    from scanner.batch.pool import REQUEUE_LIMIT, WorkerPool, _Sender, _Worker
+    from scanner.batch.worker import IDLE, set_slot
 
     pool = WorkerPool(SettingsSpec(), jobs=1, start_method="fork")
     pool._replace = lambda index, worker: None  # type: ignore[method-assign]  # no processes in this test
-    tasks = [(n, Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
+    tasks = [Assignment(task_id=n, task=Task(key=f"f{n}.txt", path=f"/nonexistent/f{n}.txt")) for n in range(3)]
     slot = pool._context.RawArray("d", [IDLE, 0.0])
-    worker = _Worker(process=None, conn=None, slot=slot)
+    worker = _Worker(process=None, conn=None, slot=slot, sender=_Sender(None))
     pool.workers = [worker]
 
     # on a file when it died: that file is blamed, the others go to the next worker
     worker.queue = deque(tasks)
-    _set_slot(slot, 1, time.monotonic() - 5)
+    set_slot(slot, 1, time.monotonic() - 5)
     (failed,) = pool._fail(0, worker, "crash", "died")
     assert failed.task_id == 1 and failed.kind == "crash" and failed.seconds >= 5
-    assert [task_id for task_id, _ in pool.requeued] == [0, 2] and not worker.queue
+    assert [queued.task_id for queued in pool.requeued] == [0, 2] and not worker.queue
 
     # a result the parent could not unpickle: the file named is blamed, timed from when it was last heard of
     worker.queue, pool.requeued, worker.heard = deque(tasks), [], time.monotonic() - 1
     (failed,) = pool._fail(0, worker, "memory", "too big", blame=2)
     assert failed.task_id == 2 and 1 <= failed.seconds < 60
-    assert [task_id for task_id, _ in pool.requeued] == [0, 1]
+    assert [queued.task_id for queued in pool.requeued] == [0, 1]
 
     # between files: nobody to blame, so all are sent again -- but not for ever
-    _set_slot(slot, IDLE, 0.0)
+    set_slot(slot, IDLE, 0.0)
     for attempt in range(1, REQUEUE_LIMIT + 1):
         worker.queue, pool.requeued = deque(tasks), []
         failed_now = pool._fail(0, worker, "crash", "died")
@@ -397,7 +440,7 @@ def test_a_worker_lost_between_files_has_its_tasks_sent_again_a_few_times() -> N
 
 
 def test_depth_follows_file_size() -> None:
-    from scanner.batch import MAX_DEPTH, WorkerPool
+    from scanner.batch.pool import MAX_DEPTH, WorkerPool
 
     pool = WorkerPool(SettingsSpec(), jobs=2)
     pool._seconds = 0.001  # small pages: many in flight, results many to a message

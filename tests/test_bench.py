@@ -74,3 +74,13 @@ def test_per_kind_prints_each_kind_of_a_small_site(tmp_path, settings, capsys) -
     assert set(rows) == {".docx", ".html", ".pdf"}
     for row in rows.values():
         assert "1 files" in row and "µs a file" in row and "extraction alone" in row
+
+
+def test_cached_reruns_times_the_scan_command_and_prints_the_ratio(tmp_path, capsys) -> None:
+    batch_bench = _load("bench_batch")
+    batch_bench.generate_tiny(tmp_path / "tiny", 20)
+    batch_bench.cached_reruns(tmp_path / "tiny", tmp_path / "work", runs=1, jobs=2)
+    printed = capsys.readouterr().out.splitlines()
+    assert "empty cache" in printed[0] and "扫描 20，缓存 0" in printed[0]
+    assert "cached re-run" in printed[1] and "扫描 0，缓存 20" in printed[1]
+    assert printed[2].startswith("20 files, median of 1: first run") and "ratio" in printed[2]

@@ -119,3 +119,87 @@ def test_data_that_json_would_change_is_refused(tmp_path: Path) -> None:
     rules.write_text(GOOD + "    params: {1: one}\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="does not survive JSON"):
         parsed_rules_document([rules])
+
+
+PATTERN_RULE = """
+family: mine
+rules:
+  - id: XX900
+    name: fine
+    category: personal-info
+    severity: review
+    summary: 示例
+    basis: 示例依据
+    terms: [示例词]
+  - id: XX902
+    name: gated-pattern
+    category: personal-info
+    severity: review
+    summary: 示例
+    basis: 示例依据
+    kind: pattern
+    pattern: '\\d{6}'
+    params: PARAMS
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("{gate: '(['}", "params.gate: bad regular expression '(['"),
+        ("{gate: [ok, '(?P<']}", "params.gate: bad regular expression"),
+        ("{anchor: [编号]}", "unknown params key 'anchor' for a pattern rule (allowed: anchors, gate, near_pattern, word_boundary)"),
+        ("{anchors: 编号}", "params.anchors: must be a list of non-empty strings"),
+        ("{word_boundary: 'no'}", "params.word_boundary: must be true or false"),
+        ("{near_pattern: 1}", "params.near_pattern: must be a regular expression"),
+    ],
+)
+def test_params_are_checked_against_the_schema_of_their_kind_with_file_rule_and_line(
+    tmp_path: Path, params: str, message: str
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(PATTERN_RULE.replace("PARAMS", params), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue([path])
+    text = str(caught.value)
+    # the file, the line where the entry starts (the "- id:" line of XX902), the rule id and the reason
+    assert text.startswith(f"{path}:11: rules[1] (XX902): "), text
+    assert message in text
+
+
+def test_marking_params_are_checked_too() -> None:
+    text = GOOD.replace("terms: [示例词]", "kind: marking\n    params: {levels: 绝密, cues_window: -1}")
+    with pytest.raises(CatalogueError, match=r"params\.levels: must be a list of non-empty strings"):
+        parse_rule_file(text, origin="my.yaml")
+    text = GOOD.replace("terms: [示例词]", "kind: marking\n    params: {cues_window: -1}")
+    with pytest.raises(CatalogueError, match=r"params\.cues_window: must be a whole number"):
+        parse_rule_file(text, origin="my.yaml")
+
+
+def test_every_shipped_params_key_is_in_the_schema() -> None:
+    # the schema is the list of what the code reads: a shipped key outside it would be refused at load
+    for rule in load_catalogue().rules.values():
+        assert catalogue_module.params_problem(rule.kind, rule.params) is None, rule.id
+
+
+def test_a_retired_id_is_never_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalogue_module, "retired_ids", lambda: {"XX901": "0.2.0: merged into XX900"})
+    path = tmp_path / "mine.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"mine.yaml:3: rules\[0\] \(XX901\): rule id XX901 is retired \(0.2.0: merged"):
+        load_catalogue([path])
+
+
+def test_the_shipped_retired_list_is_read_and_no_shipped_rule_uses_a_retired_id() -> None:
+    document = catalogue_module.read_table(catalogue_module.RETIRED_IDS, 1)
+    assert document is not None and isinstance(document["retired"], list)
+    assert not set(catalogue_module.retired_ids()) & set(load_catalogue().rules)
+
+
+def test_the_rule_reference_is_generated_from_the_catalogue() -> None:
+    from scanner.report.rules_report import render_rules_markdown
+
+    reference = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert reference == render_rules_markdown(load_catalogue()), "run: python scripts/build_tables.py"
+    for rule_id in load_catalogue().rules:
+        assert f"\n### {rule_id} " in reference

@@ -341,3 +341,15 @@ def test_redact_excerpts_masks_the_matched_text(tmp_path: Path) -> None:
     assert "【机＊＊＊＊】" in redacted.stdout
     assert "机密★1年" not in redacted.stdout
     assert "本报告摘录了" not in redacted.stdout
+
+
+def test_a_user_rule_with_a_bad_gate_is_a_usage_error_naming_file_rule_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "ours.yaml"
+    rules.write_text(USER_RULES.replace("    terms: [青龙工程]\n", "    kind: pattern\n    pattern: 青龙\n    params: {gate: '(['}\n"),
+                     encoding="utf-8")
+    doc = tmp_path / "news.txt"
+    doc.write_text("关于青龙工程建设进展的简报\n", encoding="utf-8")
+    outcome = invoke("--lexicon", str(rules), str(doc))
+    assert outcome.exit_code == 2
+    assert "Traceback" not in outcome.output
+    assert f"{rules}:3: rules[0] (UX001): params.gate: bad regular expression" in outcome.output

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx
 from legacy_builders import compound_file, word97
+from libreoffice import convert, needs_libreoffice
 
 from scanner.extract import extract_bytes, extract_path, sniff
 from scanner.pipeline import scan_bytes
@@ -104,21 +103,6 @@ def test_encrypted_corrupt_and_foreign_compound_files_are_errors():
     assert "FIB" in extract_bytes(not_word, "a.doc").errors[0]
 
 
-LIBREOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-needs_libreoffice = pytest.mark.skipif(LIBREOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)")
-
-
-def convert(path: Path, to: str) -> Path:
-    subprocess.run(
-        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{path.parent}/lo-profile", "--convert-to", to,
-         "--outdir", str(path.parent), str(path)],
-        check=True, capture_output=True, timeout=120,
-    )
-    target = path.with_suffix("." + to.split(":")[0])
-    assert target.exists(), f"LibreOffice wrote no {target.name}"
-    return target
-
-
 @needs_libreoffice
 def test_libreoffice_reads_the_same_words_in_the_generated_doc(tmp_path):
     path = tmp_path / "gen.doc"
@@ -141,3 +125,33 @@ def test_a_doc_written_by_libreoffice_reads_like_its_docx(tmp_path):
     assert from_doc.format == "doc" and from_doc.errors == ()
     expected = {(unit.part, unit.text) for unit in from_docx.units if unit.part != "metadata"}
     assert {(unit.part, unit.text) for unit in from_doc.units if unit.part != "metadata"} == expected
+
+
+def test_word_95_files_and_damaged_structures_are_errors_not_crashes():
+    from legacy_builders import compound_file_tree
+
+    from scanner.extract import INTERNAL_FAILURE
+
+    data = bytearray(word97(BODY))
+    fib = data.find(b"\xec\xa5\xc1\x00")
+    data[fib + 2 : fib + 4] = b"\x65\x00"  # nFib 101: Word 6.0
+    assert "Word 6.0/95" in extract_bytes(bytes(data), "a.doc").errors[0]
+    # a storage where the WordDocument stream should be (a case from a fuzzer corpus)
+    storage = compound_file_tree({"WordDocument/x": b"1", "1Table": b"2"})
+    errors = extract_bytes(storage, "a.doc").errors
+    assert errors and not any(INTERNAL_FAILURE in error for error in errors)
+
+
+def test_a_picture_in_the_data_stream_goes_to_ocr():
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(13)
+    image = Image.new("L", (60, 60))
+    image.putdata([rng.randrange(256) for _ in range(3600)])
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG")
+    extraction = extract_bytes(word97(BODY, picture=buffer.getvalue()), "a.doc")
+    assert [(picture.name, picture.data) for picture in extraction.images] == [("Data/图片1.jpg", buffer.getvalue())]

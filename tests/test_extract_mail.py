@@ -9,7 +9,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_pdf
+from builders import make_docx, make_pdf
+from legacy_builders import msg
 
 from scanner.extract import extract_bytes, sniff
 from scanner.pipeline import scan_bytes
@@ -92,3 +93,29 @@ def test_a_forwarded_mail_is_read_in_turn(settings):
 def test_a_text_note_starting_with_a_date_is_not_mail():
     assert sniff("Date: 2026-12-07\n会议在三楼召开。\n".encode(), "note.txt") == "text"
     assert sniff("From: 办公室\nSubject: 通知\n\n正文".encode(), "a.eml") == "eml"
+
+
+# -- Outlook .msg, written byte by byte (tests/legacy_builders.msg) ----------------------------------------
+
+
+def test_an_outlook_msg_with_a_marked_attachment_blocks_located_to_it(settings, tmp_path):
+    attached = make_docx(tmp_path / "a.docx", ["秘密★6个月", "关于某事项的通知"]).read_bytes()
+    data = msg("转发：关于网站更新的材料", "请审核附件后发布。", attachments={"通知.docx": attached})
+    assert sniff(data, "x") == "msg"
+    result = scan_bytes(data, "mail.msg", settings)
+    assert result.verdict is Verdict.BLOCK
+    marks = [f for f in result.findings if f.rule == "CM001"]
+    assert [(f.location.source.split(" › ")[0], f.text) for f in marks] == [("附件 通知.docx", "秘密★6个月")]
+    assert "Subject: 转发：关于网站更新的材料" in [unit.text for unit in result.units if unit.part == "metadata"]
+
+
+def test_the_same_msg_without_the_mark_passes_and_a_cut_one_is_review(settings, tmp_path):
+    attached = make_docx(tmp_path / "a.docx", ["关于某事项的通知", "现将有关事项通知如下。"]).read_bytes()
+    data = msg("关于网站更新的材料", "请审核附件后发布。", attachments={"通知.docx": attached})
+    result = scan_bytes(data, "mail.msg", settings)
+    assert result.errors == ()
+    assert result.verdict is Verdict.PASS, result.findings
+    for size in (3000, 20000):  # the directory cut off; the attachment's stream cut off
+        cut = extract_bytes(data[:size], "mail.msg")
+        assert cut.errors, size
+        assert scan_bytes(data[:size], "mail.msg", settings).verdict is Verdict.REVIEW

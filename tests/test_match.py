@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner import match as match_module
-from scanner.catalogue import Catalogue, load_catalogue, parse_rule_file
+from scanner.catalogue import Catalogue, CatalogueError, load_catalogue, parse_rule_file
 from scanner.findings import UnitView
 from scanner.match import Matcher
 from scanner.normalize import normalize
@@ -375,8 +377,13 @@ def test_a_list_of_gates_opens_a_unit_when_any_of_them_matches() -> None:
 
 @pytest.mark.parametrize("gate", ["[1]", "['']", "'('", "['x', '[']"])
 def test_a_malformed_gate_is_refused_with_the_rule_named(gate: str) -> None:
+    # the catalogue refuses the file when it loads (scanner/rule_schema.py) ...
+    with pytest.raises(CatalogueError, match=r"test\.yaml:\d+: rules\[0\] \(TG001\): params\.gate"):
+        catalogue_of(GATED.replace("[':(?<=[0-9]:)[0-9]', '-(?<=[0-9]-)[0-9]']", gate))
+    # ... and the matcher a rule built in code around it
+    rule = dataclasses.replace(catalogue_of(GATED)["TG001"], params={"gate": yaml.safe_load(gate)})
     with pytest.raises(match_module.MatcherError, match="TG001"):
-        Matcher(catalogue_of(GATED.replace("[':(?<=[0-9]:)[0-9]', '-(?<=[0-9]-)[0-9]']", gate)))
+        Matcher(Catalogue(rules={rule.id: rule}, digest="test"))
 
 
 # -- gates tried on the ASCII skeleton first ------------------------------------

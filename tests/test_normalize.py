@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import scanner.fold_table as fold_table_module
 import scanner.normalize as normalize_module
 from scanner.normalize import normalize
 
@@ -92,14 +93,14 @@ def test_spans_are_monotonic_and_in_range(text: str) -> None:
 
 def test_the_shipped_fold_table_is_the_built_one() -> None:
     # a cold scan reads the table from lexicons/ instead of building it with OpenCC
-    shipped = normalize_module._shipped_fold_table()
+    shipped = fold_table_module._shipped_fold_table()
     assert shipped is not None, "no usable fold table shipped for this Python: run python scripts/build_tables.py"
-    assert shipped == normalize_module.build_fold_table(), "run: python scripts/build_tables.py"
+    assert shipped == fold_table_module.build_fold_table(), "run: python scripts/build_tables.py"
 
 
 def test_a_fold_table_for_other_unicode_data_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(unicodedata, "unidata_version", "1.1.0")
-    assert normalize_module._shipped_fold_table() is None
+    assert fold_table_module._shipped_fold_table() is None
 
 
 @given(st.text(alphabet="秘密 　\t\n内部ａＢ１，（）：-—–\u200bzhōng资料", max_size=40))

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from scanner import fold_table as fold_table_module
 from scanner import normalize as module
 from scanner.normalize import Normalized, fold, fold_table, normalize, normalize_batch, normalize_many
 
@@ -193,8 +194,8 @@ def test_batched_on_page_number_lines_and_edges() -> None:
 
 
 def test_bulk_simplified_conversion_equals_one_by_one() -> None:
-    chars = list(module._traditional_chars())
-    assert module._to_simplified_each(chars) == [module._to_simplified(char) for char in chars]
+    chars = list(fold_table_module._traditional_chars())
+    assert fold_table_module._to_simplified_each(chars) == [fold_table_module._to_simplified(char) for char in chars]
 
 
 @pytest.mark.parametrize("texts", [["国\x00家", "秘密"], ["秘密", "\x00"], ["\x00\x00", ""], ["中 \x00 文", "a", "b"]])

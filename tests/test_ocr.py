@@ -64,6 +64,20 @@ def test_png_page_with_a_mark_at_the_top_is_blocked_on_the_image(settings):
     assert not result.errors
 
 
+def test_a_page_scanned_upside_down_is_read_turned_over(settings):
+    # the engine's line classifier is off for speed: a turned page reads as weak text, is read again turned over
+    from PIL import Image
+
+    lines = ["机密★1年", "关于加强网站信息内容建设的通知", "各部门：现将有关事项通知如下。", "请认真贯彻执行。"]
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(render(lines))).rotate(180).save(buffer, format="PNG")
+    result = scan_bytes(buffer.getvalue(), "倒扫.png", settings)
+    assert result.verdict is Verdict.BLOCK, (result.findings, result.errors)
+    mark = next(finding for finding in result.findings if finding.rule == "CM001")
+    assert (mark.text, mark.location.part, mark.location.paragraph) == ("机密★1年", "ocr", 1)
+    assert not result.errors
+
+
 def test_pdf_whose_second_page_is_a_scan_is_blocked_on_page_two(settings, tmp_path):
     from reportlab.lib.utils import ImageReader
 

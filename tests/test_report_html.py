@@ -148,3 +148,23 @@ def test_pass_document_without_findings():
     page = RENDERERS["html"](single_result(public_document()), ReportOptions())
     assert 'class="banner banner-pass"' in page and "未发现问题" in page
     assert "（此件公开发布）" in page
+
+
+NOTICE = "本报告摘录了可能涉及国家秘密或工作秘密的内容，请按相应密级载体管理，不得上网"
+
+
+def test_handling_notice_only_where_secrets_are_quoted():
+    assert NOTICE in RENDERERS["html"](single_result(draft_document()), ReportOptions())
+    assert NOTICE in RENDERERS["html"](batch_result(), ReportOptions())  # the overview too
+    assert NOTICE not in RENDERERS["html"](single_result(public_document()), ReportOptions())
+
+
+def test_redact_excerpts_masks_every_quote_and_highlight():
+    page = RENDERERS["html"](single_result(draft_document()), ReportOptions(redact_excerpts=True))
+    assert "机密★1年" not in page and "拟任张三" not in page
+    assert "机＊＊＊＊" in page  # the side list and the highlight keep the first character
+    assert NOTICE not in page  # nothing secret is quoted any more
+    text = re.sub(r"<[^>]+>", "", page)
+    assert "经党组会议酝酿，＊＊＊＊为办公室主任" in text or "经党组会议酝酿，拟＊＊＊为办公室主任" in text
+    # the text around the findings is still there for the reviewer
+    assert "请于6月30日前报送材料" in text

@@ -20,6 +20,10 @@ def test_example_matches(settings: Settings, rule_id: str, text: str) -> None:
     result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
     fired = {finding.rule for finding in result.findings}
     assert rule_id in fired, f"{rule_id} did not fire on {text!r}; fired: {sorted(fired)}"
+    expected = CATALOGUE[rule_id].examples_expected.get(text)
+    if expected is not None:
+        found = {(finding.text, finding.severity) for finding in result.findings if finding.rule == rule_id}
+        assert (expected.span, expected.severity) in found, f"{rule_id} on {text!r}: expected {expected}, got {found}"
 
 
 @pytest.mark.parametrize(("rule_id", "text"), NO_MATCH)

@@ -4,6 +4,8 @@ Exit codes as ``scan`` on the clean copy: 0 it passes, 1 it needs review or
 must be blocked (or the document was refused, or the proof failed), 2 usage
 error.  The input is never overwritten unless ``--in-place``; the copy is
 written to a temporary file in the target folder and moved into place.
+``--proof-format json`` prints the proof (or the refusal) as JSON, the
+``clean_proof`` of ``docs/schema/report-v1.schema.json``.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Refused(click.ClickException):
               help="An extra rule file, as for scan (repeatable).")
 @click.option("--config", "config_path", type=click.Path(exists=True, path_type=Path),
               help="Config file, as for scan (default: .secscan.yaml in the working directory).")
+@click.option("--proof-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="The before/after proof as a table for people or as JSON (a refusal too).")
 def clean_command(
     path: Path,
     output: Path | None,
@@ -71,6 +75,7 @@ def clean_command(
     description: str | None,
     lexicons: tuple[Path, ...],
     config_path: Path | None,
+    proof_format: str,
 ) -> None:
     """Write a clean copy of FILE for publishing (清理隐藏图层), then scan it again to prove it.
 
@@ -81,10 +86,28 @@ def clean_command(
     flags add the layers that may be wanted content.  A mark in the body
     stays: cleaning never makes a marked document publishable.
     """
+    try:
+        _clean(path, output, in_place=in_place, hidden=hidden, notes=notes, alt_text=alt_text,
+               form_values=form_values, attributes=attributes, everything=everything, redact=redact,
+               keep={k: v for k, v in (("title", title), ("subject", subject), ("keywords", keywords),
+                                       ("description", description)) if v is not None},
+               lexicons=lexicons, config_path=config_path, as_json=proof_format == "json")
+    except Refused as error:
+        if proof_format == "json":  # the machine reading stdout learns why, too
+            from scanner.clean.proof import refusal_json
+
+            click.echo(refusal_json(source=str(path), reason=error.message), nl=False)
+        raise
+
+
+def _clean(path: Path, output: Path | None, *, in_place: bool, hidden: bool, notes: bool, alt_text: bool,
+           form_values: bool, attributes: bool, everything: bool, redact: bool, keep: dict[str, str],
+           lexicons: tuple[Path, ...], config_path: Path | None, as_json: bool) -> None:
     from scanner.catalogue import CatalogueError
     from scanner.clean.legacy import convert_legacy, legacy_kind
-    from scanner.clean.proof import prove, render
+    from scanner.clean.proof import prove, render, render_json
     from scanner.pipeline import build_settings, scan_bytes, scan_file
+    from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
     if in_place and output is not None:
@@ -95,10 +118,7 @@ def clean_command(
         raise CleanUsage("输出文件就是输入文件：要覆盖原文件请用 --in-place / -o names the input: use --in-place")
     try:
         config = load_user_config(config_path, Path.cwd())
-        settings = build_settings(
-            extra_lexicons=(*config.lexicons, *lexicons), disabled=config.disabled, severities=config.severities,
-            allow=config.allow, review_threshold=config.review_threshold,
-        )
+        settings = build_settings(SettingsSpec.from_config(config, lexicons=lexicons))
     except (CatalogueError, ConfigError) as error:
         raise CleanUsage(str(error)) from error
     try:
@@ -130,8 +150,7 @@ def clean_command(
     options = CleanOptions(
         hidden=hidden or everything, notes=notes or everything, alt_text=alt_text or everything,
         form_values=form_values or everything, attributes=attributes or everything, redact=redact,
-        keep={k: v for k, v in (("title", title), ("subject", subject), ("keywords", keywords),
-                                ("description", description)) if v is not None},
+        keep=keep,
         flagged_texts=tuple(f.text for f in before.findings if f.location.part in ("alt-text", "metadata", "hidden")),
         redaction_texts=tuple(f.text for f in before.findings if f.category == "redaction-failure"),
     )
@@ -148,8 +167,9 @@ def clean_command(
         raise CleanUsage(f"无法写入 {target}：{error.strerror or error}") from error
     after = scan_file(target, settings)
     proof = prove(before, after, dropped_sources=cleaned.dropped_sources, redacted=cleaned.redacted)
-    click.echo(render(proof, source=str(path), target=str(target), removed=cleaned.removed,
-                      redacted=cleaned.redacted, converted_from=converted_from or cleaned.converted_from), nl=False)
+    show = render_json if as_json else render
+    click.echo(show(proof, source=str(path), target=str(target), removed=cleaned.removed,
+                    redacted=cleaned.redacted, converted_from=converted_from or cleaned.converted_from), nl=False)
     sys.exit(0 if proof.ok and after.verdict.value == "pass" else 1)
 
 

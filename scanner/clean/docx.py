@@ -6,7 +6,8 @@ runs stay), deletions are dropped (``w:del`` / ``w:moveFrom`` with their
 text), formatting revisions (``w:rPrChange``, ``w:pPrChange`` ...) lose
 the old formatting they keep, a deleted paragraph mark joins its paragraph
 to the next one, as Word's "accept all" does.  Hidden text is a run whose
-own properties say ``w:vanish``; text hidden through a style is not seen.
+own properties say ``w:vanish``, or whose character or paragraph style does
+(resolved by :mod:`scanner.extract.docx_styles`, as the extractor reads it).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from scanner.clean.ooxml import (
     unwrap,
     xml_parts,
 )
+from scanner.extract.docx_styles import NO_HIDDEN_STYLES, HiddenStyles, hidden_styles, vanish_of
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
     from scanner.clean import CleanOptions
 
 _STORY = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
-_OFF = {"0", "false", "off"}
 
 # Wrappers of accepted content, and revision records that only keep old state.
 ACCEPT = ("ins", "moveTo")
@@ -54,6 +55,7 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
     """
     package = Package.open(data)
     stories = xml_parts(package, lambda name: bool(_STORY.match(name)))
+    styles = _styles(package) if options.hidden else NO_HIDDEN_STYLES
     for part in stories:
         root = package.xml(part)
         if accept_revisions(root):
@@ -61,7 +63,7 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
             package.note("修订（已接受插入、删除被删内容）")
         if remove_comment_marks(root):
             package.touch(part)
-        if options.hidden and remove_hidden_runs(root):
+        if options.hidden and remove_hidden_runs(root, styles):
             package.touch(part)
             package.note("隐藏文字")
     for kind in COMMENT_KINDS:
@@ -161,15 +163,31 @@ def remove_comment_marks(root: _Element) -> bool:
     return changed
 
 
-def remove_hidden_runs(root: _Element) -> bool:
+def remove_hidden_runs(root: _Element, styles: HiddenStyles = NO_HIDDEN_STYLES) -> bool:
+    """Remove every hidden run: ``w:vanish`` on the run, or (with ``styles``) through its styles."""
     changed = False
+    paragraph_hidden: dict[_Element, bool] = {}
     for run in list(root.iter(q("w", "r"))):
-        properties = run.find(q("w", "rPr"))
-        vanish = properties.find(q("w", "vanish")) if properties is not None else None
-        if vanish is not None and vanish.get(q("w", "val"), "true") not in _OFF:
+        if styles:
+            paragraph = next(run.iterancestors(q("w", "p")), None)
+            if paragraph is not None and paragraph not in paragraph_hidden:
+                paragraph_hidden[paragraph] = styles.paragraph_hidden(paragraph)
+            hidden = styles.run_hidden(run, paragraph_hidden.get(paragraph, styles.document)
+                                       if paragraph is not None else styles.document)
+        else:
+            hidden = bool(vanish_of(run.find(q("w", "rPr"))))
+        if hidden:
             remove_keeping_tail(run)
             changed = True
     return changed
+
+
+def _styles(package: Package) -> HiddenStyles:
+    """The hiding styles of the document's styles part (named by its relationship)."""
+    for rel in package.rel_targets("word/document.xml", "/styles"):
+        if not rel.external and package.has(rel.target):
+            return hidden_styles(package.data[rel.target])
+    return NO_HIDDEN_STYLES
 
 
 def _clean_settings(package: Package) -> None:

@@ -15,8 +15,10 @@ Three checks, each shown to the publisher in a table:
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from scanner.types import DocumentResult, Finding, TextUnit, Verdict
 
@@ -190,3 +192,35 @@ def render(proof: Proof, *, source: str, target: str, removed: Iterable[str], re
     else:
         out.append(f"结论：清理后的文件为「{verdict}」")
     return "\n".join(out) + "\n"
+
+
+def render_json(proof: Proof, *, source: str, target: str, removed: Iterable[str], redacted: Iterable[str] = (),
+                converted_from: str = "") -> str:
+    """The proof for machines (``--proof-format json``): a ``clean_proof`` of ``docs/schema/report-v1.schema.json``."""
+    from scanner.report.json_report import finding_to_dict
+
+    payload: dict[str, Any] = {
+        "source": source,
+        "target": target,
+        "format": proof.after.format,
+        "converted_from": converted_from,
+        "removed": list(removed),
+        "redacted": list(redacted),
+        "hidden_findings": [
+            {"finding": finding_to_dict(row.finding, context=row.finding.context), "gone": row.gone}
+            for row in proof.rows
+        ],
+        "visible_text": {"same": proof.text_same, "note": proof.text_note, "diff": list(proof.diff)},
+        "new_errors": [error for error in proof.after.errors if error not in proof.before.errors],
+        "remaining": [finding_to_dict(finding, context=finding.context) for finding in proof.remaining],
+        "verdict_before": proof.before.verdict.value,
+        "verdict": proof.after.verdict.value,
+        "ok": proof.ok,
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def refusal_json(*, source: str, reason: str) -> str:
+    """A refused document (nothing written) as a ``clean_proof`` with ``refused``."""
+    payload = {"source": source, "refused": reason, "ok": False}
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -4,7 +4,12 @@ A removed hidden sheet also leaves ``workbook.xml`` (its ``sheet`` entry,
 defined names scoped to it or naming it, the active tab), the calculation
 chain (Excel rebuilds it) and the shared strings: every string no remaining
 cell uses is dropped and the indexes renumbered, since a string table that
-still holds the hidden sheet's text has not been cleaned.
+still holds the hidden sheet's text has not been cleaned.  A formula on a
+remaining sheet that refers to a removed sheet (``底稿!B2``, ``'底 稿'!A1:A9``,
+or a defined name that pointed there) would turn into ``#REF!``: it is
+replaced by the value Excel saved for it, and a workbook that saved no
+value for such a formula is refused (recalculate and save it first).  A
+chart series that reads a removed sheet keeps its saved values as literals.
 """
 
 from __future__ import annotations
@@ -41,12 +46,19 @@ def clean(data: bytes, options: CleanOptions) -> tuple[bytes, list[str], list[st
         raise PackageError("工作簿缺少 xl/workbook.xml / workbook part missing")
     sheets = _sheets(package)
     if options.hidden:
+        names: list[str] = []
         for name, target in [(n, t) for n, t, hidden in sheets if hidden]:
             if len(_sheets(package)) == 1:
                 raise PackageError("工作簿只有隐藏的工作表，无法删除 / the only sheet is hidden")
-            _remove_sheet(package, name, target)
+            names.extend(_remove_sheet(package, name, target))
             package.dropped.append(name)
             package.note("隐藏的工作表")
+        if package.dropped:
+            pattern = _reference_pattern(package.dropped, names)
+            if _freeze_references(package, pattern):
+                package.note("引用隐藏工作表的公式（已替换为保存的计算结果）")
+            if _freeze_chart_references(package, pattern):
+                package.note("引用隐藏工作表的图表数据（已替换为保存的数值）")
     for _name, target, _hidden in _sheets(package):
         for kind in COMMENT_KINDS:
             if package.remove_related(target, kind):
@@ -77,7 +89,9 @@ def _sheets(package: Package) -> list[tuple[str, str, bool]]:
     return found
 
 
-def _remove_sheet(package: Package, name: str, target: str) -> None:
+def _remove_sheet(package: Package, name: str, target: str) -> list[str]:
+    """Remove the sheet and what belongs to it; returns the defined names removed with it."""
+    removed_names: list[str] = []
     root = package.xml(WORKBOOK)
     entries = list(root.iter(q("s", "sheet")))
     index = next(i for i, sheet in enumerate(entries) if sheet.get("name") == name)
@@ -96,6 +110,7 @@ def _remove_sheet(package: Package, name: str, target: str) -> None:
             scope = defined.get("localSheetId")
             if (scope is not None and int(scope) == index) or any(ref in (defined.text or "") for ref in quoted):
                 names.remove(defined)
+                removed_names.append(defined.get("name", ""))
             elif scope is not None and int(scope) > index:
                 defined.set("localSheetId", str(int(scope) - 1))
         if len(names) == 0:
@@ -108,6 +123,59 @@ def _remove_sheet(package: Package, name: str, target: str) -> None:
     if package.has("xl/calcChain.xml"):
         package.remove_part("xl/calcChain.xml")
     package.touch(WORKBOOK)
+    return [name for name in removed_names if name]
+
+
+# What may stand before a sheet or defined name in a formula (so 稿! does not match inside 底稿!).
+_BEFORE = r"(?:^|(?<=[=(,+\-*/&^<>:;{}\s!%]))"
+
+
+def _reference_pattern(sheets: list[str], names: list[str]) -> re.Pattern[str]:
+    quoted = ["'" + re.escape(sheet.replace("'", "''")) + "'!" for sheet in sheets]
+    plain = [_BEFORE + re.escape(sheet) + "!" for sheet in sheets]
+    defined = [_BEFORE + re.escape(name) + r"(?![\w.(])" for name in names]
+    return re.compile("|".join([*quoted, *plain, *defined]))
+
+
+def _freeze_references(package: Package, pattern: re.Pattern[str]) -> bool:
+    """Formulas that refer to a removed sheet (or a name defined on it) become the values Excel saved.
+
+    Raises :class:`PackageError` when such a formula has no saved value.
+    """
+    changed = False
+    for sheet_name, target, _hidden in _sheets(package):
+        root = package.xml(target)
+        frozen_groups: set[str] = set()
+        formulas = [(cell, f) for cell in root.iter(q("s", "c")) if (f := cell.find(q("s", "f"))) is not None]
+        for _cell, formula in formulas:  # shared formulas: the master holds the text for the group
+            if formula.get("t") == "shared" and formula.text and pattern.search(formula.text):
+                frozen_groups.add(formula.get("si", ""))
+        for cell, formula in formulas:
+            shared = formula.get("t") == "shared" and formula.get("si", "") in frozen_groups
+            if not shared and not (formula.text and pattern.search(formula.text)):
+                continue
+            value = cell.find(q("s", "v"))
+            if value is None or value.text is None:
+                raise PackageError(
+                    f"工作表“{sheet_name}”的单元格 {cell.get('r', '?')} 的公式引用了被删除的隐藏工作表，但文件中没有保存"
+                    "计算结果，无法替换为数值：请在 Excel 中重新计算并保存后再清理，或不加 --hidden / a formula refers to "
+                    "a removed hidden sheet and has no saved value"
+                )
+            cell.remove(formula)
+            if cell.get("t") == "str":  # a formula's text result: now a plain inline string
+                text = value.text
+                cell.remove(value)
+                cell.set("t", "inlineStr")
+                inline = cell.makeelement(q("s", "is"), {})
+                piece = inline.makeelement(q("s", "t"), {})
+                piece.text = text
+                if text != text.strip():
+                    piece.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                inline.append(piece)
+                cell.append(inline)
+            changed = True
+            package.touch(target)
+    return changed
 
 
 def _column_number(letters: str) -> int:
@@ -189,3 +257,47 @@ def _clean_workbook(package: Package) -> None:
             root.remove(holder)
             package.touch(WORKBOOK)
             package.note("文件保存路径")
+
+
+_C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+# A chart's reference to cells and the literal that holds the same values, and the cache it keeps them in.
+_LITERALS = {_C + "numRef": (_C + "numLit", _C + "numCache"), _C + "strRef": (_C + "strLit", _C + "strCache")}
+
+
+def _freeze_chart_references(package: Package, pattern: re.Pattern[str]) -> bool:
+    """Chart series that read a removed sheet keep the values the chart saved, as literals.
+
+    ``c:numRef``/``c:strRef`` become ``c:numLit``/``c:strLit`` holding their
+    cache; a series name (``c:tx``) becomes its cached text.  Raises
+    :class:`PackageError` when such a reference has no cache, or is a
+    multi-level category reference (which has no literal form).
+    """
+    changed = False
+    charts = [name for name in package.names if name.startswith("xl/charts/") and name.endswith(".xml")
+              and "/_rels/" not in name]
+    for name in charts:
+        root = package.xml(name)
+        for element in list(root.iter(*_LITERALS, _C + "multiLvlStrRef")):
+            formula = element.find(_C + "f")
+            if formula is None or not formula.text or not pattern.search(formula.text):
+                continue
+            if element.tag not in _LITERALS:
+                raise PackageError(f"图表 {name} 的多级分类引用了被删除的隐藏工作表，无法替换为数值 / a multi-level "
+                                   "chart category refers to a removed hidden sheet")
+            literal, cache_tag = _LITERALS[element.tag]
+            cache = element.find(cache_tag)
+            parent = element.getparent()
+            if cache is None or parent is None:
+                raise PackageError(f"图表 {name} 引用了被删除的隐藏工作表，但没有保存数值 / a chart series refers to a "
+                                   "removed hidden sheet and has no saved values")
+            if parent.tag == _C + "tx":  # a series name: its text, not a literal list
+                replacement = element.makeelement(_C + "v", {})
+                replacement.text = "".join(v.text or "" for v in cache.iter(_C + "v"))
+            else:
+                replacement = element.makeelement(literal, {})
+                for child in list(cache):
+                    replacement.append(child)
+            parent.replace(element, replacement)
+            changed = True
+            package.touch(name)
+    return changed

@@ -35,16 +35,55 @@ REGISTRY = {
     "tar": "archive",
     "gzip": "archive",
     "doc": "doc",
+    "xls": "xls",
+    "ppt": "ppt",
+    "rtf": "rtf",
+    "odf": "odf",
+    "wordml": "wordml",
+    "mht": "mail",  # a web archive is a MIME message: its HTML and pictures are its parts
     "eml": "mail",
     "msg": "mail",
     "image": "image",
 }
 
+# File-name suffixes of the kinds above, for what only has a name (a crawl deciding which links
+# are documents to fetch): the kind itself is always sniffed from the content.  Web pages are
+# not listed: a crawl follows them as pages.
+SUFFIXES = {
+    "docx": (".docx", ".docm", ".dotx", ".dotm"),
+    "xlsx": (".xlsx", ".xlsm", ".xltx", ".xltm"),
+    "pptx": (".pptx", ".pptm", ".ppsx", ".potx"),
+    "pdf": (".pdf",),
+    "text": (".txt", ".csv", ".xml", ".json", ".md"),
+    "ofd": (".ofd",),
+    "zip": (".zip",),
+    "7z": (".7z",),
+    "rar": (".rar",),
+    "tar": (".tar", ".tgz"),
+    "gzip": (".gz",),
+    "doc": (".doc", ".dot", ".wps", ".wpt"),
+    "xls": (".xls", ".xlt", ".et", ".ett"),
+    "ppt": (".ppt", ".pps", ".pot", ".dps", ".dpt"),
+    "rtf": (".rtf",),
+    "odf": (".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp"),
+    "wordml": (".xml",),
+    "mht": (".mht", ".mhtml"),
+    "eml": (".eml",),
+    "msg": (".msg",),
+    "image": (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"),
+}
+
+
+def readable_suffixes() -> frozenset[str]:
+    """The suffixes of every kind the registry reads (a new kind added without suffixes fails a test)."""
+    return frozenset(suffix for kind in REGISTRY for suffix in SUFFIXES.get(kind, ()))
+
+
 # Start of the error recorded when an extractor fails in a way it did not
 # foresee (a bug, not bad content): the fuzz harness treats it as a crash.
 INTERNAL_FAILURE = "提取程序内部错误"
 
-__all__ = ["REGISTRY", "ExtractError", "extract_bytes", "extract_path", "sniff"]
+__all__ = ["REGISTRY", "SUFFIXES", "ExtractError", "extract_bytes", "extract_path", "readable_suffixes", "sniff"]
 
 
 def extract_bytes(data: bytes, name: str = "") -> Extraction:

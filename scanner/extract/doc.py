@@ -27,14 +27,14 @@ body paragraphs, ``source`` says which story (``页眉 第1节``, ``批注 张�
 
 from __future__ import annotations
 
-import io
 import struct
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
 
-from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
+from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
+from scanner.extract._ole import carve_pictures, damaged, ole_objects, ole_properties, open_ole
 
 # fibRgLw97 indexes of the story lengths, in their CP order, and the part of each story
 _STORIES = ((3, "body"), (4, "footnote"), (5, "header"), (6, "body"), (7, "comment"), (8, "endnote"),
@@ -50,13 +50,7 @@ _DROP = dict.fromkeys([0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x0C], None) | {0x07:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
-    import olefile
-
-    try:
-        ole = olefile.OleFileIO(io.BytesIO(data))
-    except (OSError, ValueError, IndexError, struct.error) as error:
-        raise ExtractError(f"Word 97-2003 文件的复合文档结构已损坏 / corrupt OLE compound file: {error}") from error
-    with ole:
+    with open_ole(data, "Word 97-2003") as ole, damaged("Word 97-2003"):
         if not ole.exists("WordDocument"):
             raise ExtractError("不是 Word 97-2003 文档（缺少 WordDocument 流） / no WordDocument stream")
         word = ole.openstream("WordDocument").read()
@@ -68,8 +62,11 @@ def extract(data: bytes, out: ContainerCollector) -> None:
             raise ExtractError(f"Word 文档缺少 {table_name} 流 / missing {table_name} stream")
         table = ole.openstream(table_name).read()
         _Reader(word, table, fib, out).read()
-        _properties(ole, out)
-        _objects(ole, out)
+        ole_properties(ole, out)
+        ole_objects(ole, out, ("ObjectPool",))
+        carve_pictures(word, out, "WordDocument")  # pictures of floating shapes
+        if ole.exists("Data"):
+            carve_pictures(ole.openstream("Data").read(), out, "Data")  # inline pictures
 
 
 @dataclass(frozen=True)
@@ -82,9 +79,13 @@ class _Fib:
     @classmethod
     def parse(cls, word: bytes) -> _Fib:
         try:
-            ident, flags = struct.unpack_from("<H8xH", word, 0)
+            ident, version, flags = struct.unpack_from("<HH6xH", word, 0)
+            if ident == 0xA5DC or (ident == 0xA5EC and 101 <= version <= 105):
+                raise ExtractError("Word 6.0/95 文档（早于 Word 97）不支持，请另存为 docx 后再审查 / Word 6.0/95 document")
             if ident != 0xA5EC:
                 raise ExtractError("Word 文档头部（FIB）无效 / not a Word FIB (wIdent)")
+            if flags & 0x0100:  # fEncrypted: the rest of the FIB may be encrypted too
+                raise ExtractError("加密的 Word 文档，无法读取 / encrypted Word document")
             csw = struct.unpack_from("<H", word, 32)[0]
             position = 34 + csw * 2
             cslw = struct.unpack_from("<H", word, position)[0]
@@ -312,72 +313,3 @@ def _xsts(blob: bytes) -> list[str]:
         names.append(blob[position + 2 : position + 2 + 2 * count].decode("utf-16-le", "replace"))
         position += 2 + 2 * count
     return names
-
-
-_PROPERTY_FIELDS = ("title", "subject", "author", "keywords", "comments", "last_saved_by", "category", "company",
-                    "manager")
-
-
-def _properties(ole: object, out: ContainerCollector) -> None:
-    """Summary and document summary properties (title, author, keywords, company …) as metadata."""
-    try:
-        meta = ole.get_metadata()  # type: ignore[attr-defined]
-    except (OSError, ValueError, IndexError, struct.error, UnicodeDecodeError) as error:
-        out.error(f"文档属性无法读取 / document properties unreadable: {type(error).__name__}: {error}")
-        return
-    for name in _PROPERTY_FIELDS:
-        value = getattr(meta, name, None)
-        if isinstance(value, bytes):
-            value = _decode_property(value)
-        if value and str(value).strip():
-            out.add(str(value), part="metadata", source=f"属性 {name}", numbered=False)
-
-
-def _decode_property(value: bytes) -> str:
-    value = value.rstrip(b"\0")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return value.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return value.decode("cp1252", "replace")
-
-
-def _objects(ole: object, out: ContainerCollector) -> None:
-    """Embedded objects under ObjectPool: files go to the pipeline, the rest is listed as unread."""
-    entries = ole.listdir(streams=True, storages=True)  # type: ignore[attr-defined]
-    storages = sorted({tuple(entry[:2]) for entry in entries if len(entry) >= 3 and entry[0] == "ObjectPool"})
-    for storage in storages:
-        streams = {entry[2] for entry in entries if tuple(entry[:2]) == storage and len(entry) == 3}
-        name = storage[1]
-        if "Package" in streams:
-            data = ole.openstream([*storage, "Package"]).read()  # type: ignore[attr-defined]
-            if out.may_embed(name):
-                out.embed(f"{name}.zip" if data[:2] == b"PK" else name, data, part="embedded",
-                          source=f"嵌入对象 {name}")
-        elif "\x01Ole10Native" in streams:
-            label, data = _ole10_native(ole.openstream([*storage, "\x01Ole10Native"]).read())  # type: ignore[attr-defined]
-            if data and out.may_embed(label or name):
-                out.embed(label or name, data, part="embedded", source=f"嵌入对象 {label or name}")
-        else:
-            out.notice(EMBEDDED_IMAGE_RULE, part="embedded", source=f"ObjectPool/{name}",
-                       detail=f"嵌入对象 {name}（{'、'.join(sorted(streams))}）未能读取")
-            out.cover(f"ObjectPool/{name}", "embedded", "unread", "embedded OLE object")
-
-
-def _ole10_native(raw: bytes) -> tuple[str, bytes]:
-    """The label and the bytes of a packaged file (the ``\\x01Ole10Native`` stream of an OLE Package)."""
-    try:
-        position = 6  # total size (4), then 2 bytes of flags
-        strings = []
-        for _ in range(2):  # label, then the original path
-            end = raw.index(b"\0", position)
-            strings.append(raw[position:end])
-            position = end + 1
-        position += 4  # reserved
-        size = struct.unpack_from("<I", raw, position)[0]
-        position += 4 + size  # the temporary path
-        size = struct.unpack_from("<I", raw, position)[0]
-        return _decode_property(strings[0]), raw[position + 4 : position + 4 + size]
-    except (ValueError, struct.error):
-        return "", b""

@@ -8,7 +8,8 @@ endnotes, comments and document properties.
 Tracked changes: inserted text is visible, so it is part of the body text
 *and* reported again as part ``inserted``; deleted text is not visible and
 is reported only as part ``deleted``.  Text with the ``w:vanish`` run
-property is reported only as part ``hidden``.
+property, or hidden by its character or paragraph style (``docx_styles``),
+is reported only as part ``hidden``.
 
 Pages: Word does not store pages.  When the file was last saved by Word it
 holds ``w:lastRenderedPageBreak`` marks, which are the real page starts;
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 from scanner.extract._common import Collector, ExtractError
 from scanner.extract._images import docx_picture, package_pictures
 from scanner.extract._ooxml import Package, account, embedded_objects_notice, read_properties
+from scanner.extract.docx_styles import HiddenStyles, hidden_styles_of
 from scanner.types import Embedded
 
 if TYPE_CHECKING:
@@ -92,10 +94,12 @@ def extract(data: bytes, out: Collector) -> None:
     package = Package(data)
     main = package.main_part("word/document.xml")
     reader = _Reader(package, out)
-    reader.body(main)
     by_type: dict[str, list[str]] = {}
     for _, kind, target in package.relationships(main):
         by_type.setdefault(kind.rsplit("/", 1)[-1], []).append(target)
+    # text hidden through a style is the hidden layer too (read in body())
+    reader.styles_part = next((name for name in by_type.get("styles", ()) if package.has(name)), "")
+    reader.body(main)
     kinds = {main: "document"}
     for kind in ("header", "footer"):
         for name in sorted(set(by_type.get(kind, ()))):
@@ -204,6 +208,9 @@ class _Reader:
         self.out = out
         self.page = 1
         self.rendered = False
+        self.styles_part = ""
+        self.styles: HiddenStyles | None = None  # None: no style of the document hides text
+        self.paragraph_hidden = False  # the runs of the paragraph being read are hidden by its style
 
     # -- containers -------------------------------------------------------
 
@@ -212,6 +219,14 @@ class _Reader:
         # Word writes rendered page breaks when it saves; when present they
         # already include manual breaks, so counting both would double up.
         self.rendered = b"lastRenderedPageBreak" in raw
+        if self.styles_part and (b"pStyle" in raw or b"rStyle" in raw):
+            # Only a body that applies styles is read against them: the styles part is often the
+            # package's largest (350 KB from python-docx's template).  A hidden default style with
+            # no style applied anywhere is missed; its text is still matched, as body text.
+            info = self.package.zip.getinfo(self.styles_part)
+            styles = hidden_styles_of((info.CRC, info.file_size), lambda: self.package.read(self.styles_part))
+            self.package.touched.discard(self.styles_part)  # no text in it: the ledger still lists it
+            self.styles = styles if styles else None
         root = self.package.xml(name)
         body = root.find(W + "body")
         if body is None:
@@ -328,7 +343,12 @@ class _Reader:
                 kind = sect.find(TYPE)
                 if kind is None or kind.get(VAL) not in ("continuous",):
                     para.breaks_after += 1
-        self.inline(p, para, "normal", ctx)
+        if self.styles is not None:
+            outer, self.paragraph_hidden = self.paragraph_hidden, self.styles.paragraph_hidden(p)
+            self.inline(p, para, "normal", ctx)
+            self.paragraph_hidden = outer
+        else:
+            self.inline(p, para, "normal", ctx)
         return para
 
     def inline(self, element: _Element, para: _Para, mode: str, ctx: _Context) -> None:
@@ -347,8 +367,9 @@ class _Reader:
 
     def run(self, r: _Element, para: _Para, mode: str, ctx: _Context) -> None:
         hidden = False
-        rpr = r.find(RPR)
-        if rpr is not None:
+        if self.styles is not None:
+            hidden = self.styles.run_hidden(r, self.paragraph_hidden)
+        elif (rpr := r.find(RPR)) is not None:
             vanish = rpr.find(VANISH)
             hidden = vanish is not None and vanish.get(VAL, "true") not in _OFF
         for child in r:

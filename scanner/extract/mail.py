@@ -7,7 +7,9 @@ decoded, go to the pipeline as embedded documents, so an attached PDF
 marked 秘密★6个月 is found as ``附件 通知.pdf``, and a forwarded mail inside
 a mail is read in turn.  ``.eml`` uses the standard library's parser with
 ``policy.default`` (it decodes RFC 2047 names and transfer encodings);
-``.msg`` uses extract-msg, imported only when one is read.
+``.msg`` uses extract-msg, imported only when one is read.  A web archive
+(``.mht``, also saved by Word as ``.doc``) is a MIME message too: its HTML
+page is read as the body and its pictures as members.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from scanner.extract._container import ContainerCollector
 
 HEADER_SOURCE = "邮件头"
 BODY_SOURCE = "邮件正文"
+WEB_PAGE = "网页正文"  # the HTML of a web archive (.mht)
 _SHOWN_HEADERS = ("From", "To", "Cc", "Bcc", "Reply-To", "Subject", "Date")
 
 
@@ -71,7 +74,8 @@ def _parts(message: Message, out: ContainerCollector, counter: list[int]) -> Non
     text = no_surrogates(_text(message))  # a UTF-7 body decodes to lone surrogates
     if content_type == "text/html":
         # the HTML extractor reads its hidden layers too (comments, hidden elements, titles)
-        _attach(out, f"{BODY_SOURCE}{counter[0]}.html", text.encode("utf-8"), part="body")
+        name = f"{WEB_PAGE if out.format == 'mht' else BODY_SOURCE}{counter[0]}.html"
+        _attach(out, name, text.encode("utf-8"), part="body")
     else:
         for line in text.splitlines():
             out.add(line, source=BODY_SOURCE)
@@ -119,6 +123,14 @@ def _attach(out: ContainerCollector, name: str, data: bytes, *, part: str = "att
 def _msg(data: bytes, out: ContainerCollector) -> None:
     """An Outlook .msg: properties from its OLE streams, read by extract-msg."""
     import extract_msg
+
+    from scanner.extract._ole import open_ole, short_streams
+
+    with open_ole(data, "Outlook 邮件（msg）") as ole:
+        short = short_streams(ole)
+    if short:
+        # extract-msg reads a cut-off stream without a word: an attachment would pass on half its bytes
+        out.error(f"Outlook 邮件被截断，{len(short)} 个数据流不完整（{'、'.join(short[:3])}） / truncated .msg")
 
     try:
         message: Any = extract_msg.openMsg(data, delayAttachments=False, errorBehavior=extract_msg.enums.ErrorBehavior.SUPPRESS_ALL)

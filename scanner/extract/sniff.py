@@ -11,30 +11,43 @@ import zipfile
 
 # Kinds that have an extractor, and kinds recognised only to explain why
 # they cannot be read.
-READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc", "image")
+READABLE = ("docx", "xlsx", "pptx", "pdf", "html", "text", "ofd", "zip", "7z", "rar", "tar", "gzip", "eml", "msg", "doc",
+            "xls", "ppt", "rtf", "odf", "wordml", "mht", "image")
 
 UNSUPPORTED_REASONS = {
     "encrypted-office": "加密文件，无法读取 / encrypted Office document",
-    "legacy-office": "旧版 Office 二进制格式（doc/xls/ppt）不支持，请另存为 docx/xlsx/pptx 后再审查 "
-    "/ legacy binary Office format is not supported",
+    "legacy-office": "旧版 Office 复合文档无法识别（不是可读取的 doc/xls/ppt/msg，或文件已损坏），请另存为 docx/xlsx/pptx 后再审查 "
+    "/ unrecognised or damaged compound (OLE2) file",
     "image": "图像文件，无法读取其中文字（需人工或 OCR 审查） / image file: text cannot be read",
-    "rtf": "RTF 格式不支持，请另存为 docx 后再审查 / RTF is not supported",
-    "odf": "ODF 格式（odt/ods/odp）不支持，请另存为 docx/xlsx/pptx / OpenDocument is not supported",
 }
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _SEVENZIP = b"7z\xbc\xaf\x27\x1c"
+# the BOF record that opens a BIFF2/3/4/5/8 stream: its type, a body of 4-16 bytes, then a version and a
+# substream type (worksheet, chart, macro sheet or workbook globals)
+_RAW_BIFF = re.compile(rb"\x09[\x00\x02\x04\x08][\x04\x06\x08\x10]\x00..[\x05\x06\x10\x20\x40\x00\x01]\x00", re.DOTALL)
 _RAR = (b"Rar!\x1a\x07\x00", b"Rar!\x1a\x07\x01\x00")
 _GZIP = b"\x1f\x8b\x08"
 # the start of a mail (RFC 5322): header fields only, one of them a mail's own
 _MAIL_HEADER = re.compile(rb"[A-Za-z][A-Za-z0-9-]{0,40}:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*")
 _MAIL_FIELDS = re.compile(rb"^(?:received|return-path|message-id|mime-version|from|to|subject|date|x-mailer|delivered-to):", re.IGNORECASE | re.MULTILINE)
-# OLE stream names (UTF-16LE in the directory) that say which legacy format a compound file is
+# Streams at the root of a compound file that say which legacy format it is, in the order asked
+# (a .doc may hold a workbook object deeper down: only the root's own streams decide)
+_OLE_ROOT_KINDS = (
+    ("EncryptionInfo", "encrypted-office"),
+    ("WordDocument", "doc"),
+    ("Workbook", "xls"),
+    ("Book", "xls"),  # Excel 5/95 and some WPS .et files
+    ("PowerPoint Document", "ppt"),
+)
+# the same names as UTF-16LE bytes, searched for where the directory cannot be read
 _OLE_KINDS = (
     ("__substg1.0_".encode("utf-16-le"), "msg"),
-    ("WordDocument".encode("utf-16-le"), "doc"),
+    *((name.encode("utf-16-le"), kind) for name, kind in _OLE_ROOT_KINDS[1:]),
 )
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
+# Word 2003 XML: the root element in the WordprocessingML 2003 namespace (saved as .doc or .xml)
+_WORDML = re.compile(rb"<w:wordDocument\b[^>]*schemas\.microsoft\.com/office/word/2003/wordml")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
 _OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
@@ -53,14 +66,9 @@ def sniff(data: bytes, name: str = "") -> str:
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_kind(data, hint)
     if head.startswith(_OLE):
-        # An encrypted docx/xlsx/pptx is an OLE container holding the
-        # encrypted package and an EncryptionInfo stream.
-        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
-            return "encrypted-office"
-        for stream, kind in _OLE_KINDS:
-            if stream in data:
-                return kind
-        return "legacy-office"
+        return _ole_kind(data)
+    if _RAW_BIFF.match(head):
+        return "xls"  # an Excel 2-4 worksheet or workbook saved as a bare BIFF stream, without a compound file
     if head.startswith(_SEVENZIP):
         return "7z"
     if head.startswith(_RAR):
@@ -73,6 +81,10 @@ def sniff(data: bytes, name: str = "") -> str:
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    if _WORDML.search(head):
+        return "wordml"
+    if _looks_like_mht(head):
+        return "mht"
     if _looks_html(head, hint):
         return "html"
     if _looks_like_mail(head, hint):
@@ -89,6 +101,29 @@ def suffix_of(path: str) -> str:
     name = next((part for part in reversed(path.split("/")) if part and part != "."), "")
     dot = name.rfind(".")
     return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _ole_kind(data: bytes) -> str:
+    """The format of a compound file (OLE2) by the streams at its root.
+
+    An encrypted docx/xlsx/pptx is a compound file holding the encrypted
+    package and an ``EncryptionInfo`` stream.  Where olefile cannot read the
+    directory (a damaged file), the stream names are looked for in the bytes,
+    so that the format's own reader reports the damage.
+    """
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            # names compare without case, as [MS-CFB] says (some writers save "WORKBOOK" or "worddocument")
+            root = {entry[0].lower() for entry in ole.listdir(streams=True, storages=True) if len(entry) == 1}
+    except Exception:  # noqa: BLE001 - olefile raises many types for damaged input; the byte search decides then
+        if "EncryptionInfo".encode("utf-16-le") in data[:1_000_000]:
+            return "encrypted-office"
+        return next((kind for stream, kind in _OLE_KINDS if stream in data), "legacy-office")
+    if any(name.startswith("__substg1.0_") for name in root):
+        return "msg"
+    return next((kind for name, kind in _OLE_ROOT_KINDS if name.lower() in root), "legacy-office")
 
 
 def _zip_kind(data: bytes, hint: str) -> str:
@@ -126,6 +161,16 @@ def _looks_html(head: bytes, hint: str) -> bool:
     return (hint == "html" and head.lstrip().startswith(b"<")) or bool(
         hint == "html" and _HTML_ANYWHERE.search(head)
     )
+
+
+def _looks_like_mht(head: bytes) -> bool:
+    """A web archive (MHTML, a "single file web page" Word and browsers save as .mht or .doc):
+    header fields at the start, one of them ``Content-Type: multipart/related``."""
+    position = 0
+    while (match := _MAIL_HEADER.match(head, position)) is not None:
+        position = match.end()
+    fields = head[:position].lower()
+    return b"mime-version:" in fields and re.search(rb"content-type:\s*multipart/related", fields) is not None
 
 
 def _looks_like_mail(head: bytes, hint: str) -> bool:

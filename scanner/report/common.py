@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from scanner.findings import reading_order
+from scanner.findings import SPREADSHEET_FORMATS, cell_name, reading_order
 from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+
+if TYPE_CHECKING:
+    from scanner.match import Dropped
 
 # Default number of characters either side of a match when a renderer cuts
 # its own context from the units (the finding's own context uses 24).
@@ -51,6 +55,8 @@ class ReportOptions:
     redact_excerpts: bool = False
     # a line for the summary, e.g. which configuration file was used
     notes: tuple[str, ...] = ()
+    # verbose text report: the candidates the matcher dropped, by document path (scanner.explain)
+    dropped: Mapping[str, Sequence[Dropped]] = field(default_factory=dict)
 
 
 # At the top of every report that quotes text which may be a state or work secret.
@@ -259,30 +265,6 @@ def context_text(doc: DocumentResult, finding: Finding, context_chars: int | Non
     return "".join(context_parts(doc, finding, context_chars))
 
 
-def sheet_checklist(findings: Iterable[Finding]) -> dict[str, bool]:
-    """The approval sheet's checklist, ticked from findings that count (not info).
-
-    商业秘密 has no category of its own: it is ticked when a finding's
-    message or basis speaks of trade secrets or tendering (标底, 招标),
-    which 《政府信息公开条例》第十五条 withholds as trade secrets.
-    """
-    ticks = {"国家秘密": False, "内部敏感事项": False, "商业秘密": False, "个人隐私": False}
-    for finding in findings:
-        if finding.severity is Severity.INFO:
-            continue
-        words = finding.message + finding.basis
-        trade = any(word in words for word in ("商业秘密", "标底", "招标", "投标"))
-        if finding.category == "classified-marking":
-            ticks["国家秘密"] = True
-        elif finding.category == "personal-info":
-            ticks["个人隐私"] = True
-        elif trade:
-            ticks["商业秘密"] = True
-        elif finding.category in ("internal-marking", "sensitive-content"):
-            ticks["内部敏感事项"] = True
-    return ticks
-
-
 def secrecy_suggestion(doc: DocumentResult) -> str:
     """是否涉密: what the tool suggests; a person decides."""
     if any(f.category == "classified-marking" and f.severity is Severity.BLOCK for f in doc.findings):
@@ -328,28 +310,16 @@ def display_path(path: str) -> str:
     return path
 
 
-_COLUMN_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def cell_name(cell: tuple[int, int]) -> str:
-    """``(11, 2)`` (0-based row, column) → ``C12``."""
-    row, column = cell
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = _COLUMN_LETTERS[rest] + letters
-    return f"{letters}{row + 1}"
-
-
 def sheet_cell(doc: DocumentResult, finding: Finding) -> str | None:
     """``Sheet1!C12`` for a finding in a spreadsheet cell, else ``None``.
 
-    The xlsx extractor records each cell's ``(row, column)`` on its unit and
-    the sheet name as its source; the finding's location has no cell of its
-    own, so it is found through the unit the finding points into.
+    The pipeline records it in ``location.cell``; a result made without it
+    (an older cache entry) is looked up through the unit the finding
+    points into, where the xlsx extractor recorded the cell.
     """
-    if doc.format not in ("xlsx", "xls", "ods", "csv") and finding.location.part != "sheet":
+    if finding.location.cell:
+        return finding.location.cell
+    if doc.format not in SPREADSHEET_FORMATS and finding.location.part != "sheet":
         return None
     index = unit_of(doc, finding)
     if index is None:
@@ -359,6 +329,13 @@ def sheet_cell(doc: DocumentResult, finding: Finding) -> str | None:
         return None
     sheet = unit.source or "Sheet1"
     return f"{sheet}!{cell_name(unit.cell)}"
+
+
+def unit_cell(doc: DocumentResult, unit: TextUnit) -> str | None:
+    """``Sheet1!C12`` for a unit of a spreadsheet that is a cell, else ``None``."""
+    if unit.cell is None or doc.format not in SPREADSHEET_FORMATS:
+        return None
+    return f"{unit.source or 'Sheet1'}!{cell_name(unit.cell)}"
 
 
 def place_label(doc: DocumentResult, finding: Finding) -> str:
@@ -375,6 +352,18 @@ def redact(text: str) -> str:
     if not stripped:
         return text
     return stripped[0] + "＊" * (len(stripped) - 1)
+
+
+def masked(text: str, finding: Finding, options: ReportOptions) -> str:
+    """``text`` (a message, a piece of evidence) with the finding's matched text masked under ``--redact-excerpts``.
+
+    Messages and evidence may quote the match (命中词“拟提拔”), so masking the
+    excerpt alone would leave it readable one line below.
+    """
+    secret = finding.text.strip()
+    if not options.redact_excerpts or not secret:
+        return text
+    return text.replace(secret, redact(secret))
 
 
 # Raw exception texts that reach a document's errors (urllib, sockets, zip) and the sentence for each.

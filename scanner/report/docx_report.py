@@ -31,20 +31,19 @@ from docx.shared import Length, Mm, Pt, RGBColor
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 
+from scanner.report import sheet
 from scanner.report.common import (
-    SEVERITY_LABELS,
+    CLASSIFIED_NOTICE,
     VERDICT_LABELS,
     ReportOptions,
-    category_label,
     display_title,
     documents_by_path,
     documents_worst_first,
-    location_label,
     one_line,
-    ordered_findings,
+    plain_reason,
+    quotes_secrets,
     safe_name,
     secrecy_suggestion,
-    sheet_checklist,
 )
 from scanner.types import DocumentResult, ScanResult, Severity, Verdict
 
@@ -56,15 +55,21 @@ _BODY_FONT = "宋体"
 _TITLE_FONT = "黑体"
 _LABEL_WIDTH = Mm(30)
 _VALUE_WIDTH = Mm(55)
-_TEXT_LIMIT = 80  # characters of a finding's text in the table; the HTML report has the rest
+_TEXT_LIMIT = 80  # characters of a finding's text on the attachment page; the HTML report has the rest
+_TITLE_LIMIT = 90  # characters of the title and file name on the sheet (two lines), so it stays one page
+_RED = RGBColor(0xB7, 0x1C, 0x1C)
+_GREY = RGBColor(0x55, 0x55, 0x55)
+# The four review steps (domain.md §7), each a box to write in with a signature and date line at its foot.
+_STEPS = (("承办人初审意见", "承办人", 26), ("处室负责人审核", "处室负责人", 20),
+          ("保密部门意见", "保密部门负责人", 20), ("分管领导审批", "分管领导", 20))
 
 # Characters XML 1.0 cannot hold (python-docx refuses them); a draft may contain them.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 _OPINIONS = {
-    Verdict.BLOCK: "经工具初筛，该信息含有不得公开的内容（见上表），建议不予发布，或删除、修改后重新送审。",
-    Verdict.REVIEW: "经工具初筛，发现需人工核实的内容（见上表），请承办人逐条核实后提出意见。",
-    Verdict.PASS: "经工具初筛，未发现不得公开的内容；请承办人通读全文后提出意见。",
+    Verdict.BLOCK: "工具初筛认为含有不得公开的内容，建议不予发布，或删除、修改后重新送审。",
+    Verdict.REVIEW: "工具初筛发现需人工核实的内容，请承办人逐条核实后提出意见。",
+    Verdict.PASS: "工具初筛未发现不得公开的内容；请承办人通读全文后提出意见。",
 }
 
 
@@ -220,94 +225,144 @@ def _widths(table: Table, widths: Sequence[Length]) -> None:
 # ---------------------------------------------------------------- the sheet
 
 
+def _keep_rows(table: Table, *, together: bool) -> None:
+    """No row breaks across pages; with ``together`` each row also keeps with the next (the signature block)."""
+    for index, row in enumerate(table.rows):
+        properties = row._tr.get_or_add_trPr()
+        if properties.find(qn("w:cantSplit")) is None:
+            properties.append(properties.makeelement(qn("w:cantSplit"), {}))
+        if together and index < len(table.rows) - 1:
+            for cell in row.cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
+
+
+def _notice(document: DocxDocument, doc: DocumentResult, options: ReportOptions) -> None:
+    if quotes_secrets([doc], options):
+        notice = document.add_paragraph()
+        notice.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _run(notice, f"※ {CLASSIFIED_NOTICE}", bold=True, size=9, colour=_RED)
+
+
 def _add_sheet(document: DocxDocument, doc: DocumentResult, result: ScanResult, options: ReportOptions) -> None:
+    """The one-page sheet, then its attachment page (附页) with every finding."""
+    listed = sheet.entries(doc, options, text_limit=_TEXT_LIMIT)
+    evidence = sheet.positive_evidence(doc, options)
+    _notice(document, doc, options)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _run(heading, SHEET_TITLE, bold=True, size=18, font=_TITLE_FONT)
     note = document.add_paragraph()
     note.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    note.paragraph_format.space_after = Pt(6)
-    _run(note, "（工具预填稿：机器扫描结果仅供参考，须经人工逐级审查签批）", size=9)
+    note.paragraph_format.space_after = Pt(4)
+    _run(note, "（机器初审意见由工具填写，仅供参考；是否涉密及审查事项由审查人员勾选，逐级签批）", size=9)
 
     table = document.add_table(rows=0, cols=4)
     table.style = document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    findings = ordered_findings(doc)
-
     _pair(table, "报送单位", options.unit, "处室/部门", options.department)
-    _write(_box(table, "信息标题", height=8), display_title(doc))
-    _write(_box(table, "文件名", height=0), doc.path)
-    _write(_box(table, "SHA-256", height=0), doc.sha256 or "-", size=8)
+    _write(_box(table, "信息标题", height=0), _clip(display_title(doc), _TITLE_LIMIT))
+    files = _box(table, "文件", height=0)
+    _write(files, _clip(doc.path, _TITLE_LIMIT), size=9)
+    _run(files.add_paragraph(), f"SHA-256：{doc.sha256 or '-'}", size=7)
     _pair(table, "发文字号", options.document_number, "承办人/撰稿人", options.submitter)
     _pair(table, "信息来源", options.source or "☐自有 ☐转载（来源：____）",
           "载体", options.carrier or "☐公文  ☐非公文")
     _pair(table, "拟发布网站", options.site, "栏目", options.column)
     _pair(table, "拟发布日期", options.planned_date or BLANK_DATE, "扫描日期", options.timestamp or BLANK_DATE)
 
-    counts = Counter(f.severity for f in findings)
-    scan = _box(table, "机器扫描", height=0)
-    _write(scan, f"结论：{VERDICT_LABELS[doc.verdict]}（风险评分 {doc.risk:.2f}）；发现："
-                 f"阻止{counts[Severity.BLOCK]}处、需审查{counts[Severity.REVIEW]}处、提示{counts[Severity.INFO]}处"
-                 + (f"；无法读取{len(doc.errors)}处" if doc.errors else ""))
-    tool = scan.add_paragraph()
-    _run(tool, f"工具：secscan {result.version}；规则库 {result.catalogue_hash or '-'}；"
-               f"模型 {result.model_hash or '-'}", size=8)
+    machine = _box(table, "机器初审意见", height=0)
+    _write(machine, sheet.counts_line(doc, listed), size=9)
+    for line in sheet.key_findings(listed):
+        _run(machine.add_paragraph(), line, size=8)
+    more = f"全部{len(listed)}条发现、已检查且未见问题的内容" + (f"及{len(evidence)}条可以发布的佐证" if evidence else "")
+    _run(machine.add_paragraph(), f"{more}见附页。{_OPINIONS[doc.verdict]}", size=8)
+    _run(machine.add_paragraph(), f"工具：secscan {result.version}；规则库 {result.catalogue_hash or '-'}；"
+                                  f"模型 {result.model_hash or '-'}", size=7, colour=_GREY)
 
-    suggestion = secrecy_suggestion(doc)
-    secret = _box(table, "是否涉密", height=0)
-    ticked = suggestion == "涉密"
-    _write(secret, f"{'☑' if ticked else '☐'}涉密    ☐不涉密        （工具建议：{suggestion}）")
+    cells = table.add_row().cells
+    _write(cells[0], "是否涉密", bold=True)
+    _write(cells[1], "☐涉密  ☐不涉密")
+    _write(cells[2], "机器初审", size=9)
+    _write(cells[3], sheet.secrecy_observation(doc, listed), size=8)
+    for item, seen in sheet.checklist_observations(listed).items():
+        cells = table.add_row().cells
+        _write(cells[0], item, bold=True, size=9)
+        _write(cells[1], "☐有  ☐无")
+        _write(cells[2], "机器初审", size=9)
+        _write(cells[3], seen, size=8)
+    _keep_rows(table, together=False)
 
-    ticks = sheet_checklist(findings)
-    checklist = _box(table, "审查事项", height=0)
-    _write(checklist, "    ".join(f"{'☑' if ticked else '☐'}{label}" for label, ticked in ticks.items()))
-
-    first = _box(table, "承办人初审意见", height=36)
-    _first_review(document, first, doc, findings)
-    _signature(first, "承办人")
-    for label, who in (("处室负责人审核", "处室负责人"), ("保密部门意见", "保密部门负责人"), ("分管领导审批", "分管领导")):
-        box = _box(table, label, height=24)
-        # An empty box to write in, the signature line at its foot.
+    signatures = document.add_table(rows=0, cols=4)
+    signatures.style = document.styles["Table Grid"]
+    signatures.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for label, who, height in _STEPS:
+        box = _box(signatures, label, height=height)
         box.vertical_alignment = WD_ALIGN_VERTICAL.BOTTOM
         _signature(box, who)
-    _widths(table, [_LABEL_WIDTH, _VALUE_WIDTH, _LABEL_WIDTH, _VALUE_WIDTH])
+    _keep_rows(signatures, together=True)
+    for grid in (table, signatures):
+        _widths(grid, [_LABEL_WIDTH, _VALUE_WIDTH, _LABEL_WIDTH, _VALUE_WIDTH])
 
     footer = document.add_paragraph()
-    footer.paragraph_format.space_before = Pt(6)
-    _run(footer, "注：谁公开、谁审查、谁负责；先审查、后公开，一事一审。内容全文或附件随本单附后。", size=9)
+    footer.paragraph_format.space_before = Pt(4)
+    _run(footer, "注：谁公开、谁审查、谁负责；先审查、后公开，一事一审。内容全文随本单附后；"
+                 f"附页：机器初审发现清单（{len(listed)}条）。", size=8)
+    _page_break(document)
+    _add_attachment(document, doc, listed, evidence, options)
 
 
-def _first_review(document: DocxDocument, cell: _Cell, doc: DocumentResult, findings: list) -> None:
-    if findings:
-        _write(cell, f"工具初筛发现以下{len(findings)}处问题：")
-        table = cell.add_table(rows=1, cols=4)
+def _add_attachment(document: DocxDocument, doc: DocumentResult, listed: list[sheet.Entry],
+                    evidence: list[str], options: ReportOptions) -> None:
+    _notice(document, doc, options)
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(heading, "附页：机器初审发现清单", bold=True, size=14, font=_TITLE_FONT)
+    about = document.add_paragraph()
+    about.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    about.paragraph_format.space_after = Pt(4)
+    _run(about, f"（{SHEET_TITLE}《{_clip(display_title(doc), 40)}》的附页）", size=9)
+    numerals = iter("一二三四")
+    _section(document, f"{next(numerals)}、发现（{len(listed)}条）")
+    if listed:
+        table = document.add_table(rows=1, cols=5)
         table.style = document.styles["Table Grid"]
-        for header_cell, text in zip(table.rows[0].cells, ("类别", "内容", "位置", "依据")):
+        for header_cell, text in zip(table.rows[0].cells, ("序号", "类别", "内容", "位置", "依据")):
             _write(header_cell, text, bold=True, size=9)
-        for finding in findings:
+        for entry in listed:
             cells = table.add_row().cells
-            _write(cells[0], f"{category_label(finding.category)}（{SEVERITY_LABELS[finding.severity]}）", size=9)
-            text = one_line(finding.text)
-            if len(text) > _TEXT_LIMIT:
-                text = text[:_TEXT_LIMIT] + "…"
-            _write(cells[1], text or "（无文字）", size=9)
-            detail = cells[1].add_paragraph()
-            _run(detail, finding.message, size=8, colour=RGBColor(0x55, 0x55, 0x55))
-            _write(cells[2], location_label(finding.location, with_source=False), size=9)
-            _write(cells[3], finding.basis or "-", size=9)
-        _widths(table, [Mm(26), Mm(54), Mm(26), Mm(34)])
+            _write(cells[0], str(entry.number), size=9)
+            _write(cells[1], f"{entry.category}（{entry.severity}）", size=9)
+            _write(cells[2], entry.text or "（无文字）", size=9)
+            _run(cells[2].add_paragraph(), f"规则 {entry.finding.rule}：{entry.message}", size=8, colour=_GREY)
+            _write(cells[3], entry.place, size=9)
+            _write(cells[4], entry.basis or "-", size=8)
+        _keep_rows(table, together=False)
+        _widths(table, [Mm(10), Mm(26), Mm(60), Mm(30), Mm(40)])
     else:
-        _write(cell, "工具初筛未发现问题。")
+        _run(document.add_paragraph(), "工具初筛未发现问题。", size=9)
     if doc.errors:
-        warning = cell.add_paragraph()
-        warning.paragraph_format.space_before = Pt(4)
-        _run(warning, "以下部分无法读取，须人工查看原件：", bold=True, colour=RGBColor(0xB7, 0x1C, 0x1C))
+        _section(document, f"{next(numerals)}、无法读取的部分（须人工查看原件）")
         for error in doc.errors:
-            _run(cell.add_paragraph(), f"· {error}", size=9)
-    opinion = cell.add_paragraph()
-    opinion.paragraph_format.space_before = Pt(4)
-    _run(opinion, "初审意见（草拟）：", bold=True)
-    _run(opinion, _OPINIONS[doc.verdict])
+            _run(document.add_paragraph(), f"· {plain_reason(error)}", size=9, colour=_RED)
+    _section(document, f"{next(numerals)}、可以发布的佐证（不计入问题）")
+    for line in evidence or ["无"]:
+        _run(document.add_paragraph(), f"· {line}", size=9)
+    _section(document, f"{next(numerals)}、已检查且未见问题的内容")
+    for line in sheet.checked_clean(doc, listed):
+        _run(document.add_paragraph(), f"· {line}", size=9)
+
+
+def _section(document: DocxDocument, title: str) -> None:
+    paragraph = document.add_paragraph()
+    paragraph.paragraph_format.space_before = Pt(6)
+    paragraph.paragraph_format.keep_with_next = True
+    _run(paragraph, title, bold=True, size=10.5)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = one_line(text)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # ---------------------------------------------------------------- batch overview
@@ -325,7 +380,7 @@ def _add_overview(document: DocxDocument, result: ScanResult, options: ReportOpt
                f"通过{summary['pass']}。报送单位：{options.unit or '__________'}；"
                f"扫描日期：{options.timestamp or BLANK_DATE}；secscan {result.version}；"
                f"规则库 {result.catalogue_hash or '-'}；模型 {result.model_hash or '-'}")
-    columns = ["序号", "结论", "文件", "标题", "阻止/审查/提示", "是否涉密"]
+    columns = ["序号", "结论", "文件", "标题", "阻止/审查/提示", "机器初审：是否涉密"]
     if names is not None:
         columns.append("审批单")
     table = document.add_table(rows=1, cols=len(columns))

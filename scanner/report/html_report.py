@@ -25,6 +25,7 @@ from html import escape
 from itertools import pairwise
 
 from scanner.report.common import (
+    CLASSIFIED_NOTICE,
     HIDDEN_PARTS,
     PART_LABELS,
     SEVERITY_LABELS,
@@ -33,10 +34,14 @@ from scanner.report.common import (
     category_label,
     context_parts,
     display_title,
-    location_label,
+    masked,
     ordered_findings,
     part_label,
+    place_label,
+    quotes_secrets,
+    redact,
     safe_name,
+    unit_cell,
     unit_of,
     verdict_rank,
 )
@@ -69,6 +74,7 @@ th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0;font-weight:600;white-space:nowrap}
 td.hash,code{font-family:"Noto Sans Mono",monospace;font-size:12px;word-break:break-all}
 td.num{text-align:right}
+.notice{border:2px solid var(--block);color:var(--block);background:#fff;font-weight:700;padding:6px 12px;margin:8px 0}
 .errors{border:3px solid var(--block);background:#ffebee;padding:8px 16px;margin:12px 0}
 .errors h2{color:var(--block);border:0;margin-top:4px}
 .layout{display:flex;gap:20px;align-items:flex-start}
@@ -195,6 +201,7 @@ def _document_page(doc: DocumentResult, result: ScanResult, options: ReportOptio
     out = [_head(f"{VERDICT_LABELS[doc.verdict]} — {title} — 保密审查报告"), "<body>\n"]
     out.append(_banner(doc.verdict, title))
     out.append('<div class="wrap">\n')
+    out.append(_notice([doc], options))
     if back_link:
         out.append(f'<nav class="back"><a href="{_e(back_link)}">← 返回总览</a></nav>\n')
     out.append(_meta_table(doc, result, options))
@@ -212,7 +219,7 @@ def _document_page(doc: DocumentResult, result: ScanResult, options: ReportOptio
     out.append(_side_list(doc, findings, ids, options))
     out.append('<main class="content">\n<h2>文档内容（发现处已高亮）</h2>\n')
     out.append(_unplaced(doc, findings, unplaced, ids, options))
-    out.append(_content(doc, findings, placed, ids))
+    out.append(_content(doc, findings, placed, ids, redacted=options.redact_excerpts))
     out.append("</main>\n</div>\n</div>\n")
     out.append(_tail(result, options))
     return "".join(out)
@@ -261,6 +268,13 @@ def _meta_table(doc: DocumentResult, result: ScanResult, options: ReportOptions)
     return f'<section class="meta"><h2>文件信息</h2><table>{body}</table></section>\n'
 
 
+def _notice(documents: list[DocumentResult] | tuple[DocumentResult, ...], options: ReportOptions) -> str:
+    """The handling notice, when the page quotes what may be a state or work secret."""
+    if not quotes_secrets(documents, options):
+        return ""
+    return f'<p class="notice" role="note">※ {_e(CLASSIFIED_NOTICE)}</p>\n'
+
+
 def _errors(doc: DocumentResult) -> str:
     if not doc.errors:
         return ""
@@ -297,19 +311,21 @@ def _side_list(doc: DocumentResult, findings: list[Finding], ids: dict[int, str]
     items = []
     for index, finding in enumerate(findings):
         sev = finding.severity.value
-        quote = _e(" ".join(finding.text.split())) or "（无文字）"
+        quote = " ".join(finding.text.split())
+        quote = _e(redact(quote) if options.redact_excerpts else quote) or "（无文字）"
         extra = ""
         if finding.basis:
             extra += f'<div class="basis">依据：{_e(finding.basis)}</div>'
         if finding.evidence:
-            extra += f'<div class="evidence">证据：{_e("；".join(finding.evidence))}</div>'
+            evidence = "；".join(masked(item, finding, options) for item in finding.evidence)
+            extra += f'<div class="evidence">证据：{_e(evidence)}</div>'
         items.append(
             f'<li class="sev-{sev}" id="l-{ids[index]}"><a href="#{ids[index]}">'
             f'<span class="sev">{SEVERITY_LABELS[finding.severity]}</span><span class="cat">'
             f"{_e(category_label(finding.category))}</span>"
-            f'<div class="where">{_e(location_label(finding.location))}</div>'
+            f'<div class="where">{_e(place_label(doc, finding))}</div>'
             f'<div class="quote">{quote}</div></a>'
-            f'<div class="msg">{_e(finding.message)}</div><div class="rule">规则 {_e(finding.rule)}</div>{extra}</li>'
+            f'<div class="msg">{_e(masked(finding.message, finding, options))}</div><div class="rule">规则 {_e(finding.rule)}</div>{extra}</li>'
         )
     return f'<aside class="findings"><h2>发现清单（{len(findings)}）</h2><ol>{"".join(items)}</ol></aside>\n'
 
@@ -322,9 +338,11 @@ def _unplaced(doc: DocumentResult, findings: list[Finding], unplaced: list[int],
     for index in unplaced:
         finding = findings[index]
         before, match, after = context_parts(doc, finding, options.context_chars)
+        if options.redact_excerpts:
+            before, match, after = "", redact(match), ""
         shown = _e(match) if match else "（无文字）"
         items.append(
-            f'<div class="unplaced-item">{_e(location_label(finding.location))}：{_e(before)}'
+            f'<div class="unplaced-item">{_e(place_label(doc, finding))}：{_e(before)}'
             f'<mark id="{ids[index]}" class="sev-{finding.severity.value}">{shown}</mark>{_e(after)}</div>'
         )
     return (
@@ -335,7 +353,7 @@ def _unplaced(doc: DocumentResult, findings: list[Finding], unplaced: list[int],
 
 
 def _content(doc: DocumentResult, findings: list[Finding], placed: dict[int, list[int]],
-             ids: dict[int, str]) -> str:
+             ids: dict[int, str], *, redacted: bool) -> str:
     if not doc.units:
         return '<p class="empty">（报告中没有保存文档文本。）</p>\n'
     by_part: dict[str, list[int]] = {}
@@ -357,24 +375,27 @@ def _content(doc: DocumentResult, findings: list[Finding], placed: dict[int, lis
             if unit.page is not None and (position == 0 or unit.page != page):
                 out.append(f"<h4>第{unit.page}页</h4>")
             page = unit.page
-            out.append(_unit(unit, [(ids[i], findings[i]) for i in placed.get(unit_index, [])]))
+            marks = [(ids[i], findings[i]) for i in placed.get(unit_index, [])]
+            out.append(_unit(unit, marks, cell=unit_cell(doc, unit), redacted=redacted))
         out.append("</section>\n")
         sections.append("".join(out))
     return "".join(sections)
 
 
-def _unit(unit: TextUnit, marks: list[tuple[str, Finding]]) -> str:
+def _unit(unit: TextUnit, marks: list[tuple[str, Finding]], *, cell: str | None, redacted: bool) -> str:
     number = f'<span class="pno">{unit.paragraph}</span>' if unit.paragraph is not None else ""
-    source = f' <span class="src">[{_e(unit.source)}]</span>' if unit.source and unit.part != "body" else ""
-    return f'<p class="unit">{number}{_highlighted(unit.text, marks)}{source}</p>'
+    where = cell or (unit.source if unit.part != "body" else "")
+    source = f' <span class="src">[{_e(where)}]</span>' if where else ""
+    return f'<p class="unit">{number}{_highlighted(unit.text, marks, redacted=redacted)}{source}</p>'
 
 
-def _highlighted(text: str, marks: list[tuple[str, Finding]]) -> str:
+def _highlighted(text: str, marks: list[tuple[str, Finding]], *, redacted: bool = False) -> str:
     """The text with every span marked; overlapping spans are cut into segments.
 
     Each finding's id sits on the first segment it covers: on the ``<mark>``
     itself, or on an empty anchor just before it when two findings start at
-    the same character.
+    the same character.  ``redacted`` (``--redact-excerpts``) masks every
+    marked character but the first of each finding.
     """
     if not marks:
         return _e(text)
@@ -393,6 +414,8 @@ def _highlighted(text: str, marks: list[tuple[str, Finding]]) -> str:
         starting = [fid for fid, f in covering if f.location.start == a]
         anchors = "".join(f'<span class="anchor" id="{fid}"></span>' for fid in starting[1:])
         mark_id = f' id="{starting[0]}"' if starting else ""
+        if redacted:
+            segment = (segment[:1] if starting else "") + "＊" * (len(segment) - (1 if starting else 0))
         rules = " ".join(f.rule for _, f in covering)
         titles = "；".join(f"{category_label(f.category)} {f.rule}" for _, f in covering)
         out.append(
@@ -414,7 +437,9 @@ def _overview_page(result: ScanResult, options: ReportOptions, names: list[str])
         worst = Verdict.REVIEW
     out = [_head(f"批量保密审查报告 — {summary['documents']}个文档"), "<body>\n"]
     out.append(_banner(worst, f"批量保密审查报告：共{summary['documents']}个文档"))
-    out.append('<div class="wrap">\n<section><h2>结论统计</h2><table><tr><th>结论</th><th>文档数</th></tr>')
+    out.append('<div class="wrap">\n')
+    out.append(_notice(result.documents, options))
+    out.append('<section><h2>结论统计</h2><table><tr><th>结论</th><th>文档数</th></tr>')
     for verdict in (Verdict.BLOCK, Verdict.REVIEW, Verdict.PASS):
         out.append(f'<tr><th>{VERDICT_LABELS[verdict]}</th><td class="num">{summary[verdict.value]}</td></tr>')
     unreadable = sum(1 for doc in result.documents if doc.errors)

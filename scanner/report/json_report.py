@@ -76,20 +76,23 @@ def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int |
 def finding_to_dict(finding: Finding, *, context: str) -> dict[str, Any]:
     """One finding as the JSON contract has it (also the cache's storage form)."""
     location = finding.location
+    located: dict[str, Any] = {
+        "part": location.part,
+        "page": location.page,
+        "paragraph": location.paragraph,
+        "start": location.start,
+        "end": location.end,
+        "source": location.source,
+    }
+    if location.cell:
+        located["cell"] = location.cell
     return {
         "rule": finding.rule,
         "category": finding.category,
         "severity": finding.severity.value,
         "text": finding.text,
         "context": context,
-        "location": {
-            "part": location.part,
-            "page": location.page,
-            "paragraph": location.paragraph,
-            "start": location.start,
-            "end": location.end,
-            "source": location.source,
-        },
+        "location": located,
         "message": finding.message,
         "basis": finding.basis,
         "evidence": list(finding.evidence),

@@ -22,6 +22,8 @@ from scanner.report.common import (
     display_path,
     display_title,
     documents_by_path,
+    location_label,
+    masked,
     ordered_findings,
     part_label,
     place_label,
@@ -91,6 +93,13 @@ def _document(doc: DocumentResult, options: ReportOptions, paint: _Painter) -> s
         lines.append("  未发现问题。")
     for number, finding in enumerate(findings, 1):
         lines.extend(_finding(number, doc, finding, options, paint))
+    if options.verbose and options.dropped.get(doc.path):
+        dropped = options.dropped[doc.path]
+        lines.append(paint(_DIM, f"  已排除的候选（{len(dropped)}条，不计入结论）："))
+        for item in dropped:
+            text = redact(item.text) if options.redact_excerpts else item.text
+            lines.append(paint(_DIM, f"    · {item.rule} “{_visible(text)}” {_visible(location_label(item.location))}："
+                                     f"{_visible(item.reason)}"))
     return "\n".join(lines) + "\n"
 
 
@@ -109,18 +118,18 @@ def _finding(
     lines = [
         f"  {number}. {severity} {category_label(finding.category)} · {_visible(place_label(doc, finding))}",
         f"     {context}",
-        f"     规则 {finding.rule}：{_visible(finding.message)}",
+        f"     规则 {finding.rule}：{_visible(masked(finding.message, finding, options))}",
     ]
     if finding.basis:
         lines.append(f"     依据：{finding.basis}")
     if options.verbose:
         lines.append(f"     为何命中：命中文字“{_visible(redact(finding.text) if options.redact_excerpts else finding.text)}”"
                      f"，位置 {finding.location.start}–{finding.location.end}（{part_label(finding.location.part)}）")
-        lines.extend(f"       · {_visible(item)}" for item in finding.evidence)
+        lines.extend(f"       · {_visible(masked(item, finding, options))}" for item in finding.evidence)
         if finding.fingerprint:
             lines.append(f"     指纹：{finding.fingerprint}")
     elif finding.evidence:
-        lines.append("     证据：" + "；".join(_visible(item) for item in finding.evidence))
+        lines.append("     证据：" + "；".join(_visible(masked(item, finding, options)) for item in finding.evidence))
     return lines
 
 

@@ -3,7 +3,7 @@
 Dask rather than Ray (see ``docs/distributed.md``): ``dask[distributed]``
 is pure Python and installs in seconds from PyPI, runs a local cluster of
 processes with no daemon to manage, and its futures fit the batch loop in
-:mod:`scanner.batch` one for one.  Only the scanning moves: walking inputs,
+:mod:`scanner.batch.run` one for one.  Only the scanning moves: walking inputs,
 the cache, the resume journal, streaming jsonl and the summary stay in the
 parent, so the output is the same whichever engine ran.
 
@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Self
 
-from scanner.batch import BatchError, Completion, SettingsSpec, Task, scan_task
+from scanner.batch.task import BatchError, Completion, SettingsSpec, Task, scan_task
 from scanner.types import DocumentResult
 
 
@@ -34,20 +34,22 @@ def _dask_scan(spec: SettingsSpec, task: Task) -> tuple[DocumentResult, float]:
     """Runs on a Dask worker: scan one task with that worker's settings."""
     from distributed import get_worker
 
+    from scanner.pipeline import build_settings
+
     started = time.perf_counter()
     worker = get_worker()
     # One Settings per worker process, kept on the worker object (not a module global).
     built: dict[SettingsSpec, Any] = worker.__dict__.setdefault("_secscan_settings", {})
     settings = built.get(spec)
     if settings is None:
-        settings = built[spec] = spec.build()
+        settings = built[spec] = build_settings(spec)
     return spec.finish(scan_task(task, settings)), time.perf_counter() - started
 
 
 class DaskExecutor:
-    """The batch loop's executor interface (see :class:`scanner.batch.WorkerPool`) on a Dask client.
+    """The batch loop's :class:`~scanner.batch.task.Executor` on a Dask client.
 
-    Raises :class:`~scanner.batch.BatchError` when dask is not installed or
+    Raises :class:`~scanner.batch.task.BatchError` when dask is not installed or
     the scheduler cannot be reached.
     """
 

@@ -1,0 +1,132 @@
+"""Feeding the workers: walks the inputs ahead of the parent's loop, answering from --resume and the cache."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
+from scanner.batch.task import Task
+from scanner.types import DocumentResult
+
+FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
+END = object()  # the feeder's last item: every input has been walked
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fed:
+    """One input as the feeder hands it on: a task to scan, or a result it already has."""
+
+    order: int  # the input's place in the output
+    task: Task | None = None  # to be scanned
+    doc: DocumentResult | None = None  # known already
+    source: str = "task"  # task | cached | resumed
+    key: InputKey | None = None  # what the journal keys it by
+
+
+class Feeder(threading.Thread):
+    """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
+
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache_dir: Path | None,
+                 digest: str) -> None:
+        super().__init__(name="secscan-feeder", daemon=True)
+        self._tasks = tasks
+        self._journal = journal
+        self._cache_dir = cache_dir
+        self._digest = digest
+        # The main thread takes everything pending at once, and is woken only
+        # when pending goes from empty to not empty: a lock round trip and a
+        # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
+        # wait on each side.
+        self._pending: deque[Any] = deque()
+        self._ready: deque[Any] = deque()  # the main thread's side
+        self._cond = threading.Condition()
+        self._halt = threading.Event()
+        self.wake_fd, self._wake_write = os.pipe()
+        os.set_blocking(self.wake_fd, False)
+        os.set_blocking(self._wake_write, False)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        from scanner.cache import ResultCache
+
+        cache = ResultCache(self._cache_dir, self._digest) if self._cache_dir else None
+        seen: set[str] = set()
+        try:
+            for order, task in enumerate(self._tasks):
+                if self._halt.is_set():
+                    break  # the run is over (an error, Ctrl-C): walk no further
+                # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
+                # and the walk has already named each real file once
+                identity = input_identity(task) if self._journal is not None else task.path or task.key
+                if identity in seen:
+                    continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
+                seen.add(identity)
+                # the bytes are hashed once here, for the journal's key and the cache's
+                sha256 = input_sha256(task) if self._journal is not None or cache is not None else ""
+                key = InputKey(path=identity, sha256=sha256)
+                if self._journal is not None:
+                    done = self._journal.lookup(key)
+                    if done is not None:
+                        self._put(Fed(order=order, doc=resumed_as(done, task), source="resumed", key=key))
+                        continue
+                if cache is not None and sha256 and not task.error:
+                    hit = cache.get(sha256, path=task.key, referrer=task.referrer)
+                    if hit is not None:
+                        self._put(Fed(order=order, doc=hit, source="cached", key=key))
+                        continue
+                self._put(Fed(order=order, task=task, key=key))
+        except BaseException as error:  # noqa: BLE001 -- handed to the main thread, which re-raises it
+            self.error = error
+        finally:
+            if cache is not None:
+                cache.close()
+            self._put(END)
+
+    def _put(self, item: Any) -> None:
+        with self._cond:
+            while len(self._pending) >= FEEDER_LIMIT:
+                if self._halt.is_set():
+                    return
+                self._cond.wait(0.2)
+            wake = not self._pending
+            self._pending.append(item)
+        if wake:
+            with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
+                os.write(self._wake_write, b"x")
+
+    def get(self) -> Any:
+        """The next item, or ``None`` when none is ready yet (main thread only)."""
+        if not self._ready:
+            with self._cond:
+                if not self._pending:
+                    return None
+                self._ready, self._pending = self._pending, self._ready
+                self._cond.notify()
+        return self._ready.popleft()
+
+    def drain_wake(self) -> None:
+        try:
+            while os.read(self.wake_fd, 4096):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5.0)
+        for fd in (self.wake_fd, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def extra(self, tasks: Iterable[Task]) -> dict[str, Any]:
+        stats = getattr(tasks, "stats", None)
+        return {"crawl": dict(stats)} if stats else {}
+
+

@@ -1,0 +1,189 @@
+"""The run of one batch: the parent's loop over the feeder, an executor, the cache, the journal and the sink.
+
+The data flow (:func:`run_batch`)::
+
+    sources (files, WARC records, a crawl)          feeder thread (scanner.batch.feeder)
+        -> skip what --resume already has            (journal)
+        -> reuse what the cache already has          (content hash)
+        -> the rest to an executor                   (local worker pool, or Dask)
+        -> each result: cache, journal, stream, progress  (parent, main thread)
+        -> ScanResult sorted by input order + BatchSummary
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from scanner.batch.feeder import END, Fed, Feeder
+from scanner.batch.journal import Journal
+from scanner.batch.summary import BatchSummary
+from scanner.batch.task import Executor, SettingsSpec, Task, failed_document
+from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
+from scanner.types import DocumentResult, ScanResult, Verdict
+
+if TYPE_CHECKING:
+    from scanner.pipeline import Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    jobs: int = 1
+    timeout: float = DEFAULT_TIMEOUT
+    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB
+    cache_dir: Path | None = None  # None: no cache
+    resume: Path | None = None  # a jsonl journal to continue and append to
+    engine: str = "local"  # local | dask
+    address: str = ""  # scheduler address for a distributed engine ("" starts a local cluster)
+    progress: bool | None = None  # None: only on a terminal
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchOutcome:
+    result: ScanResult
+    summary: BatchSummary
+
+
+# Called with each document as soon as it is known, and whether it was scanned
+# in this run (False: taken from the --resume journal).
+DocumentSink = Callable[[DocumentResult, bool], None]
+
+
+def make_executor(spec: SettingsSpec, options: BatchOptions) -> Executor:
+    """The engine ``options`` asks for.  Raises :class:`~scanner.batch.task.BatchError` when it cannot be had."""
+    if options.engine == "local":
+        from scanner.batch.pool import WorkerPool
+
+        return WorkerPool(spec, jobs=options.jobs, timeout=options.timeout, max_memory_mb=options.max_memory_mb)
+    from scanner.batch.dask_engine import DaskExecutor
+
+    return DaskExecutor(spec, address=options.address, jobs=options.jobs, timeout=options.timeout)
+
+
+def run_batch(
+    tasks: Iterable[Task],
+    spec: SettingsSpec,
+    settings: Settings,
+    options: BatchOptions,
+    *,
+    total: int | None = None,
+    sink: DocumentSink | None = None,
+    stderr: IO[str] | None = None,
+) -> BatchOutcome:
+    """Scan every task and return the results in input order, streaming each to ``sink`` as it finishes.
+
+    Raises :class:`BatchError` when workers cannot start, and whatever the
+    task iterator raises (after stopping the workers).
+    """
+    from scanner import __version__
+    from scanner.cache import ResultCache, settings_digest
+    from scanner.pipeline import result_of
+    from scanner.progress import Progress
+
+    started = time.monotonic()
+    summary = BatchSummary()
+    digest = settings_digest(
+        version=__version__,
+        catalogue=settings.catalogue.digest,
+        model=settings.model.digest if settings.model else "",
+        options=spec.cache_options(),
+    )
+    journal = Journal(options.resume) if options.resume else None  # closed in the finally below
+    cache = ResultCache(options.cache_dir, digest) if options.cache_dir else None
+    stream = stderr if stderr is not None else sys.stderr
+    progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
+    results: dict[int, DocumentResult] = {}
+    last_commit = time.monotonic()
+
+    def emit(fed: Fed, doc: DocumentResult, *, fresh: bool, seconds: float | None) -> None:
+        nonlocal last_commit
+        results[fed.order] = doc
+        summary.add(doc, seconds=seconds)
+        if fresh and journal is not None and fed.key is not None:
+            journal.write(doc, fed.key)
+        if sink is not None:
+            sink(doc, fresh)
+        if progress is not None:
+            progress.advance(findings=len(doc.findings), flagged=doc.verdict is not Verdict.PASS)
+        if cache is not None and time.monotonic() - last_commit > 1.0:
+            cache.commit()
+            last_commit = time.monotonic()
+
+    feeder = Feeder(tasks, journal=journal, cache_dir=options.cache_dir if cache else None, digest=digest)
+    completed = False
+    try:
+        executor = make_executor(spec, options)
+        feeder.start()
+        with executor:
+            _drive(executor, feeder, settings, summary, emit, cache)
+        summary.workers_replaced = executor.replaced
+        summary.peak_worker_rss_kb = executor.peak_rss_kb
+        completed = feeder.error is None
+    finally:
+        feeder.stop()
+        if progress is not None:
+            progress.close()
+        if journal is not None:
+            journal.close(compact=completed)  # inputs scanned again leave their old lines until now
+        if cache is not None:
+            cache.close()
+    if feeder.error is not None:
+        raise feeder.error
+    summary.elapsed = time.monotonic() - started
+    summary.extra.update(feeder.extra(tasks))
+    documents = [results[order] for order in sorted(results)]
+    return BatchOutcome(result=result_of(documents, settings), summary=summary)
+
+
+def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: BatchSummary,
+           emit: Callable[..., None], cache: Any) -> None:
+    """The parent's loop: hand tasks to idle workers, collect results, until everything is done."""
+    held: Fed | None = None  # a task no worker had room for yet
+    orders: dict[int, Fed] = {}  # task id -> the input it scans
+    next_id = 0
+    finished = False
+    while True:
+        while not finished:
+            if held is None:
+                item = feeder.get()
+                if item is None:
+                    break
+            else:
+                item, held = held, None
+            if item is END:
+                finished = True
+                break
+            if item.task is not None:
+                worker = executor.idle_worker()
+                if worker is None:
+                    held = item
+                    break
+                orders[next_id] = item
+                executor.submit(worker, next_id, item.task)
+                next_id += 1
+            elif item.doc is not None:
+                summary.cached += item.source == "cached"
+                summary.resumed += item.source == "resumed"
+                emit(item, item.doc, fresh=item.source == "cached", seconds=None)
+        if finished and held is None and executor.busy == 0:
+            return
+        # The feeder's wake-ups matter only while a task could be handed out:
+        # with one held back (every worker has its fill) they would only make
+        # the parent spin, taking CPU from the workers.
+        for completion in executor.wait([feeder.wake_fd] if held is None and not finished else []):
+            fed = orders.pop(completion.task_id)
+            doc = completion.doc
+            if doc is None:
+                summary.failures[completion.kind] += 1
+                doc = failed_document(completion.task, completion.reason, settings)
+            else:
+                summary.scanned += 1
+                summary.bytes_scanned += completion.task.size if completion.size is None else completion.size
+                if cache is not None:
+                    cache.put(doc)
+            emit(fed, doc, fresh=True, seconds=completion.seconds)
+        feeder.drain_wake()

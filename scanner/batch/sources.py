@@ -1,0 +1,73 @@
+"""Where a batch's tasks come from: files (a WARC archive becomes one task per record), then a crawl."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner.batch.task import Task
+
+if TYPE_CHECKING:
+    from scanner.inputs import Uncovered
+
+
+def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0) -> Iterator[Task]:
+    """Tasks for files; a ``.warc`` / ``.warc.gz`` file becomes one task per 200 response record.
+
+    A record larger than ``max_memory_mb`` (the workers' memory limit; 0: no
+    limit) is not read into the parent: it becomes a task that is known to be
+    unreadable, reported as ``review`` naming the record and the limit, and
+    the archive's other records are scanned as usual.
+    """
+    from scanner.pipeline import display_name
+    from scanner.warc import WarcError, is_warc, iter_warc
+
+    max_bytes = max_memory_mb * 1024 * 1024 if max_memory_mb > 0 else 0
+    for path in paths:
+        if is_warc(path):
+            try:
+                for record in iter_warc(path, max_bytes=max_bytes):
+                    if record.oversize:
+                        yield Task(key=record.uri, error=oversize_reason(record.uri, record.oversize, max_memory_mb))
+                        continue
+                    yield Task(key=record.uri, data=record.data)
+            except WarcError as error:
+                yield Task(key=display_name(path), error=str(error))
+        else:
+            yield Task(key=display_name(path), path=os.path.abspath(path))
+
+
+
+
+def oversize_reason(name: str, size: int, max_memory_mb: int) -> str:
+    """Why an input larger than the workers' memory limit was not scanned (its ``unreadable`` finding says it)."""
+    return (f"网页归档记录 {name} 有 {size / 2**20:.1f} MB，超过工作进程内存上限 {max_memory_mb} MB，未扫描"
+            f" / WARC record {name} ({size} bytes) is larger than the worker memory limit ({max_memory_mb} MB)")
+
+
+class Sources:
+    """Files, the inputs the walk could not cover, then the crawl, as one stream of tasks (with the crawl's statistics)."""
+
+    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0,
+                 uncovered: Sequence[Uncovered] = ()) -> None:
+        self.files = files
+        self.crawler = crawler
+        self.max_memory_mb = max_memory_mb
+        self.uncovered = uncovered
+
+    def __iter__(self) -> Iterator[Task]:
+        from scanner.pipeline import display_name
+
+        yield from file_tasks(self.files, max_memory_mb=self.max_memory_mb)
+        for item in self.uncovered:  # review, with the reason: never passed over in silence
+            yield Task(key=display_name(item.path), error=item.reason)
+        if self.crawler is not None:
+            yield from self.crawler
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return dict(self.crawler.stats) if self.crawler is not None else {}
+
+

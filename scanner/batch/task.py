@@ -1,0 +1,120 @@
+"""The bottom of the batch package: what one input is, what comes back, and how one is scanned.
+
+Everything above (the worker pool, the Dask engine, the run loop, the
+command line) speaks these types; this module imports nothing of the
+package (``tests/test_batch_imports.py``).  :class:`SettingsSpec`, what a
+worker builds its settings from, is defined in :mod:`scanner.settings`,
+below both this package and :mod:`scanner.pipeline` (which builds it), so
+that neither imports the other in a circle; it is re-exported here.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, Self
+
+from scanner.settings import SettingsSpec
+from scanner.types import DocumentResult
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from scanner.pipeline import Settings
+
+__all__ = ["BatchError", "Completion", "Executor", "SettingsSpec", "Task", "failed_document", "scan_task"]
+
+
+class BatchError(RuntimeError):
+    """The batch as a whole cannot run (workers cannot start, bad input list)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    """One input.  ``key`` is its identity in the output (display path or URL).
+
+    Exactly one of ``path`` (a file the worker reads), ``data`` (bytes from a
+    crawl or a WARC record) or ``error`` (known to be unreadable before any
+    scan, e.g. a damaged WARC file) is set.
+    """
+
+    key: str
+    path: str = ""
+    data: bytes | None = None
+    referrer: str = ""
+    error: str = ""
+
+    @property
+    def size(self) -> int:
+        if self.data is not None:
+            return len(self.data)
+        try:
+            return os.path.getsize(self.path) if self.path else 0
+        except OSError:
+            return 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Completion:
+    """What came back for one task: a result, or why there is none."""
+
+    task_id: int
+    task: Task
+    doc: DocumentResult | None
+    reason: str = ""
+    kind: str = "done"  # done | timeout | memory | crash | error
+    seconds: float = 0.0
+    size: int | None = None  # bytes read, when the worker measured them
+
+
+class Executor(Protocol):
+    """Where the run loop (:func:`scanner.batch.run.run_batch`) has its tasks scanned.
+
+    :class:`~scanner.batch.pool.WorkerPool` (local processes) and
+    :class:`~scanner.batch.dask_engine.DaskExecutor` implement it.  The loop
+    asks for a free slot, submits a task to it, and waits for completions;
+    every submitted task comes back exactly once, as a result or a failure.
+    """
+
+    replaced: int  # workers replaced after a crash, timeout or memory failure
+    peak_rss_kb: int
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def idle_worker(self) -> object | None:
+        """A slot that can take one more task now, or ``None`` when all are full."""
+
+    @property
+    def busy(self) -> int:
+        """Tasks submitted (or requeued) and not yet completed."""
+
+    def submit(self, worker: Any, task_id: int, task: Task) -> None:
+        """Give ``task`` to the slot :meth:`idle_worker` returned."""
+
+    def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
+        """Block until something happens (or a descriptor in ``extra`` is readable); return what finished."""
+
+
+def scan_task(task: Task, settings: Settings) -> DocumentResult:
+    """Scan one task in this process (what a worker does, minus the isolation)."""
+    from scanner.pipeline import scan_bytes, scan_file
+
+    if task.error:
+        return failed_document(task, task.error, settings)
+    if task.data is not None:
+        doc = scan_bytes(task.data, task.key, settings)
+    else:
+        doc = scan_file(Path(task.path), settings, display_path=task.key)
+    return replace(doc, referrer=task.referrer) if task.referrer else doc
+
+
+def failed_document(task: Task, reason: str, settings: Settings, *, sha256: str = "") -> DocumentResult:
+    """A ``review`` result for an input that could not be scanned, with the reason as its error."""
+    from scanner.pipeline import unread_document
+
+    suffix = Path(task.key.split("?", 1)[0]).suffix.lower().lstrip(".")
+    doc = unread_document(reason, settings, path=task.key, format=suffix or "unknown", sha256=sha256)
+    return replace(doc, referrer=task.referrer)
