@@ -209,11 +209,16 @@ def run_standalone(call: Any) -> None:
 @click.option("--delay", type=click.FloatRange(0), default=0.5, show_default=True, help="Crawl: seconds between requests.")
 @click.option("--crawl-concurrency", type=click.IntRange(1, 16), default=2, show_default=True,
               help="Crawl: requests at once.")
+@click.option("--crawl-timeout", type=click.FloatRange(0), default=3600.0, show_default=True,
+              help="Crawl: seconds for the whole crawl (0 = no limit); what is left is reported as not covered.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Batch: follow symbolic links that lead out of a scanned directory (not followed by default; "
+                   "they are reported as not covered).")
 @click.option("-j", "--jobs", type=click.IntRange(1), help="Batch: worker processes [default: CPU count].")
 @click.option("--timeout", type=click.FloatRange(0), default=60.0, show_default=True,
-              help="Batch: seconds one file may take (0 = no limit).")
+              help="Seconds one file may take, single file or batch (0 = no limit).")
 @click.option("--max-memory", type=click.IntRange(0), default=1500, show_default=True,
-              help="Batch: MB of memory one file may take (0 = no limit; OCR of a scanned page needs about 1,000).")
+              help="MB of memory one file may take, single file or batch (0 = no limit; OCR of a scanned page needs about 1,000).")
 @click.option("--no-cache", is_flag=True, help="Batch: rescan files even if unchanged since the last run.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Batch: where results are cached [default: $XDG_CACHE_HOME/secscan].")
@@ -262,9 +267,11 @@ def main(
     max_pages: int = 1000,
     delay: float = 0.5,
     crawl_concurrency: int = 2,
+    crawl_timeout: float = 3600.0,
+    follow_symlinks: bool = False,
     jobs: int | None = None,
     timeout: float = 60.0,
-    max_memory: int = 500,
+    max_memory: int = 1500,
     no_cache: bool = False,
     cache_dir: Path | None = None,
     resume: Path | None = None,
@@ -301,7 +308,7 @@ def main(
     from scanner.catalogue import CatalogueError
     from scanner.match import MatcherError
     from scanner.output import write_report
-    from scanner.pipeline import build_settings, scan_paths
+    from scanner.pipeline import build_settings
     from scanner.report import ReportOptions
     from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
@@ -330,18 +337,24 @@ def main(
     request = BatchRequest(
         paths=paths, include=include, exclude=exclude, from_file=from_file, crawl_url=crawl_url,
         max_depth=max_depth, max_pages=max_pages, delay=delay, crawl_concurrency=crawl_concurrency,
+        crawl_timeout=crawl_timeout, follow_symlinks=follow_symlinks,
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
     )
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of
 
-        result = result_of([scan_stdin(settings, stdin_name, timeout=timeout or None)], settings)
+        result = result_of([scan_stdin(settings, stdin_name, fmt=fmt, timeout=timeout or None,
+                                       max_memory_mb=max_memory)], settings)
         outcome = None
     elif not request.is_batch():
         if not paths:
             raise UsageProblem("请给出要扫描的文件或目录（“-”表示标准输入），或用 --crawl 给出网址")
-        result = scan_paths(list(paths), settings, timeout=timeout or None)
+        from scanner.limits import scan_file_limited
+        from scanner.pipeline import result_of
+
+        result = result_of([scan_file_limited(paths[0], settings, fmt=fmt, timeout=timeout or None,
+                                              max_memory_mb=max_memory)], settings)
         outcome = None
     else:
         from scanner.batch.command import run_cli_batch
@@ -464,26 +477,29 @@ def report_date(timestamp: str | None) -> str | None:
 
 
 # A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
-def scan_stdin(settings: Settings, name: str, *, timeout: float | None) -> Any:
-    """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint."""
+def scan_stdin(settings: Settings, name: str, *, fmt: str = "text", timeout: float | None,
+               max_memory_mb: int = 0) -> Any:
+    """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint.
+
+    The bytes are read here; the scan runs under the per-file limits (see :mod:`scanner.limits`).
+    """
     from dataclasses import replace
 
-    from scanner.pipeline import MAX_FILE_BYTES, ScanTimeout, scan_bytes, time_limit, unread_document
+    from scanner.limits import for_report, scan_in_child
+    from scanner.pipeline import MAX_FILE_BYTES, scan_bytes
 
     shown = name or "<标准输入>"
     data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    try:
-        with time_limit(timeout):
-            if len(data) > MAX_FILE_BYTES:
-                document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
-                errors = (*document.errors,
-                          f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
-                document = replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict))
-            else:
-                document = replace(scan_bytes(data, name or "stdin", settings), path=shown)
-    except ScanTimeout:
-        document = unread_document(f"超时：{timeout:g} 秒内未能读完，未经完整审查", settings, path=shown)
-    return document
+
+    def scan() -> Any:
+        if len(data) > MAX_FILE_BYTES:
+            document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
+            errors = (*document.errors,
+                      f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
+            return for_report(replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict)), fmt)
+        return for_report(replace(scan_bytes(data, name or "stdin", settings), path=shown), fmt)
+
+    return scan_in_child(scan, name=shown, settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
 
 
 def max_verdict(verdict: Any) -> Any:

@@ -27,10 +27,12 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from fuzz.make_seeds import FORMATS, SEEDS
 
@@ -83,29 +85,74 @@ def member_mode_seeds(fmt: str, bases: list[dict[str, bytes]]) -> list[bytes]:
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def check(fmt: str, data: bytes, bases: list[dict[str, bytes]]) -> None:
-    """Raise :class:`CheckFailed` if extracting the input breaks a promise."""
+def check(fmt: str, data: bytes, bases: list[dict[str, bytes]], *, pipeline: bool = True) -> None:
+    """Raise :class:`CheckFailed` if extracting (and, with ``pipeline``, scanning) the input breaks a promise.
+
+    The bounds of issue #22 are promises too: at most ``MAX_DOCUMENT_UNITS``
+    units and ``MAX_DOCUMENT_CHARS`` characters, no lone surrogate in any
+    text (no report could write it), at most ``MAX_FINDINGS_PER_RULE``
+    findings listed per rule plus one count, and the JSON and text reports
+    render and encode as UTF-8.
+    """
     from scanner.extract import INTERNAL_FAILURE, extract_bytes
+    from scanner.extract._common import MAX_DOCUMENT_CHARS, MAX_DOCUMENT_UNITS
     from scanner.types import Extraction
 
     document = build(fmt, data, bases)
-    extraction = extract_bytes(document, f"fuzz.{EXTENSION.get(fmt, fmt)}")
+    name = f"fuzz.{EXTENSION.get(fmt, fmt)}"
+    extraction = extract_bytes(document, name)
     if not isinstance(extraction, Extraction):
         raise CheckFailed(f"extract_bytes returned {type(extraction).__name__}")
     for unit in extraction.units:
         if not isinstance(unit.text, str):
             raise CheckFailed(f"unit text is {type(unit.text).__name__}")
+    if len(extraction.units) > MAX_DOCUMENT_UNITS:
+        raise CheckFailed(f"{len(extraction.units)} units, more than {MAX_DOCUMENT_UNITS}")
+    if sum(len(unit.text) for unit in extraction.units) > MAX_DOCUMENT_CHARS:
+        raise CheckFailed(f"more than {MAX_DOCUMENT_CHARS} characters")
+    for text in (extraction.title, *extraction.errors, *(unit.text for unit in extraction.units)):
+        if _SURROGATE.search(text):
+            raise CheckFailed(f"lone surrogate in {text[:80]!r}")
     for error in extraction.errors:
         if not isinstance(error, str):
             raise CheckFailed(f"error is {type(error).__name__}")
         if error.startswith(INTERNAL_FAILURE):
             raise CheckFailed(error)
+    if pipeline:
+        _check_scan(document, name)
     # Input that does not start like a zip is read by what it is (text, as
     # often as not), so only a damaged package must come back with an error.
     # (The zip signatures, as the sniffer has them: four bytes such as "PKPv"
     # are text, and reading them as text is right.)
     if document.startswith(ZIP_SIGNATURES) and not extraction.errors and not _opens(document):
         raise CheckFailed("a package that is not a readable zip came back without an error")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SETTINGS: list[Any] = []  # built on first use, once per fuzzing process
+
+
+def _check_scan(document: bytes, name: str) -> None:
+    """The whole scan and two reports: no exception, findings capped per rule, UTF-8 output."""
+    from collections import Counter
+
+    from scanner.findings import MAX_FINDINGS_PER_RULE
+    from scanner.pipeline import build_settings, result_of, scan_bytes
+    from scanner.report import RENDERERS, ReportOptions
+
+    if not _SETTINGS:
+        _SETTINGS.append(build_settings(ocr=False))
+    settings = _SETTINGS[0]
+    doc = scan_bytes(document, name, settings)
+    per_rule = Counter(finding.rule for finding in doc.findings)
+    over = [rule for rule, count in per_rule.items() if count > MAX_FINDINGS_PER_RULE + 1]
+    if over:
+        raise CheckFailed(f"more than {MAX_FINDINGS_PER_RULE} findings listed for {over}")
+    result = result_of([doc], settings)
+    for fmt in ("json", "text"):
+        rendered = RENDERERS[fmt](result, ReportOptions())
+        if isinstance(rendered, str):
+            rendered.encode("utf-8")  # raises on a lone surrogate
 
 
 def _opens(document: bytes) -> bool:

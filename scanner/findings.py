@@ -8,7 +8,7 @@ from the catalogue and computes the stable fingerprint.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
@@ -177,9 +177,73 @@ def fingerprint(rule_id: str, matched: str, context: str) -> str:
     """Stable identity of a finding: rule, normalised text and its context.
 
     Never includes a line number or offset, which change with every edit.
+    A lone surrogate (text decoded from UTF-7, a JSON ``\\ud800`` escape)
+    is hashed as its code unit instead of failing: valid text hashes as before.
     """
-    digest = hashlib.sha256(f"{rule_id}\0{matched}\0{context}".encode())
+    digest = hashlib.sha256(f"{rule_id}\0{matched}\0{context}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:24]
+
+
+# A document holding two million phone numbers would otherwise carry two
+# million findings (4.8 GB and a report nobody reads): past this many
+# findings of one rule, the rest are counted, not listed.
+MAX_FINDINGS_PER_RULE = 1000
+
+
+class RuleCap:
+    """At most ``limit`` findings per rule in one document; the rest are counted.
+
+    Offer every finding of a document to :meth:`keep`, in reading order.  A
+    detector may ask :meth:`full` first and, for a rule that is, only
+    :meth:`count` its further candidates without judging them (the matcher
+    does, so two million phone numbers cost seconds, not minutes).
+    :meth:`overflow` then gives one ``info`` finding per rule that went
+    over, placed at its last listed finding, saying how many more there were.
+    """
+
+    def __init__(self, limit: int = MAX_FINDINGS_PER_RULE) -> None:
+        self.limit = limit
+        self._kept: dict[str, int] = {}
+        self._last: dict[str, Finding] = {}
+        self._more: dict[str, int] = {}
+
+    def full(self, rule_id: str) -> bool:
+        return self._kept.get(rule_id, 0) >= self.limit
+
+    def count(self, rule_id: str, candidates: int) -> None:
+        """Count ``candidates`` more of a full rule, not listed."""
+        if candidates:
+            self._more[rule_id] = self._more.get(rule_id, 0) + candidates
+
+    def keep(self, finding: Finding) -> bool:
+        """True if ``finding`` is to be listed; False if it is only counted."""
+        rule = finding.rule
+        kept = self._kept.get(rule, 0)
+        if kept >= self.limit:
+            self.count(rule, 1)
+            return False
+        self._kept[rule] = kept + 1
+        self._last[rule] = finding
+        return True
+
+    def kept(self, findings: Iterable[Finding]) -> list[Finding]:
+        """The findings of ``findings`` to list (the others counted)."""
+        return [finding for finding in findings if self.keep(finding)]
+
+    def overflow(self) -> list[Finding]:
+        """One ``info`` finding per rule over the limit, with the count of what was not listed."""
+        summaries = []
+        for rule, more in self._more.items():
+            last = self._last[rule]
+            note = f"本文档中该规则另有 {more} 处（候选）命中未逐条列出，每条规则最多列出 {self.limit} 处"
+            summaries.append(replace(
+                last,
+                severity=Severity.INFO,
+                message=f"{last.message}：{note}",
+                evidence=(note,),
+                fingerprint=fingerprint(rule, "\0more", ""),
+            ))
+        return summaries
 
 
 # Metadata and headers are read before the body of their page.

@@ -19,17 +19,50 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_MEMORY_MB = 1500
 
 
+@dataclass(frozen=True, kw_only=True)
+class Uncovered:
+    """An input the scan did not cover, and why (``中文原因 / English reason``).
+
+    A directory that cannot be listed, a symbolic link not followed: each
+    becomes a ``review`` result naming it, in every output format, so a
+    batch never ends "0 to review" over what it did not read (issue #21).
+    """
+
+    path: Path
+    reason: str
+
+
+def unlisted_reason(error: OSError) -> str:
+    what = error.strerror or str(error)
+    return f"目录无法列出（{what}），其中的文件未经审查 / cannot list directory ({what}): its files were not scanned"
+
+
+def link_reason(target: str) -> str:
+    return (
+        f"符号链接指向扫描目录之外（{target}），未跟随，未经审查；如需扫描请加 --follow-symlinks "
+        f"/ symbolic link leads out of the scanned tree ({target}): not followed"
+    )
+
+
 def iter_files(
     paths: Iterable[Path],
     *,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    follow_symlinks: bool = False,
+    uncovered: list[Uncovered] | None = None,
 ) -> Iterator[Path]:
     """Files named directly, then every file under each directory, sorted.
 
-    Symbolic links to directories are not followed (no loops); a link to a
-    file is yielded, so a broken link is reported as unreadable by the
-    pipeline rather than silently skipped.  Each real file is yielded once.
+    Symbolic links inside a directory are followed only where they stay in
+    the tree being scanned (the directory given): a link to a file there is
+    yielded (each real file once), a link to a directory there is not
+    entered (its files are reached where they really are, and a loop is no
+    loop).  A link leading out of the tree is not followed unless
+    ``follow_symlinks`` (then its directory is walked too, each real
+    directory once).  A broken link is yielded, so the pipeline reports it
+    unreadable.  What is not followed, and every directory that cannot be
+    listed, is appended to ``uncovered`` as an :class:`Uncovered`.
 
     ``include`` / ``exclude`` are glob patterns for files found under a
     directory, matched against the path relative to that directory (POSIX
@@ -38,31 +71,68 @@ def iter_files(
     Files named directly are always yielded: the user asked for them.
     """
     seen: set[str] = set()
+    skipped = uncovered if uncovered is not None else []
     for path in paths:
         if path.is_dir() and not path.is_symlink():
-            for root, dirs, files in os.walk(path, followlinks=False):
-                relative_root = os.path.relpath(root, path)
-                prefix = "" if relative_root == "." else relative_root.replace(os.sep, "/") + "/"
-                dirs[:] = sorted(d for d in dirs if not _matches(prefix + d, d, exclude))
-                # A file's real path is its folder's plus its name unless it is a link itself:
-                # one realpath() a folder, not one a file (it costs a stat per path component).
-                real_root = _identity(Path(root))
-                for name in sorted(files):
-                    relative = prefix + name
-                    if exclude and _matches(relative, name, exclude):
-                        continue
-                    if include and not _matches(relative, name, include):
-                        continue
-                    candidate = os.path.join(root, name)
-                    key = _identity(Path(candidate)) if os.path.islink(candidate) else os.path.join(real_root, name)
-                    if key not in seen:
-                        seen.add(key)
-                        yield Path(candidate)
+            yield from _walk(path, include, exclude, follow_symlinks, seen, skipped)
         else:
             key = _identity(path)
             if key not in seen:
                 seen.add(key)
                 yield path
+
+
+def _walk(top: Path, include: Sequence[str], exclude: Sequence[str], follow_symlinks: bool,
+          seen: set[str], skipped: list[Uncovered]) -> Iterator[Path]:
+    tree = _identity(top)
+    entered = {tree}
+
+    def unlisted(error: OSError) -> None:
+        skipped.append(Uncovered(path=Path(error.filename or top), reason=unlisted_reason(error)))
+
+    for root, dirs, files in os.walk(top, onerror=unlisted, followlinks=follow_symlinks):
+        relative_root = os.path.relpath(root, top)
+        prefix = "" if relative_root == "." else relative_root.replace(os.sep, "/") + "/"
+        kept = []
+        for name in sorted(dirs):
+            if _matches(prefix + name, name, exclude):
+                continue
+            candidate = os.path.join(root, name)
+            if os.path.islink(candidate):
+                real = _identity(Path(candidate))
+                if not follow_symlinks:
+                    if not _inside(real, tree):
+                        skipped.append(Uncovered(path=Path(candidate), reason=link_reason(real)))
+                    continue
+                if real in entered:
+                    continue  # a loop, or a directory already walked
+                entered.add(real)
+            kept.append(name)
+        dirs[:] = kept
+        # A file's real path is its folder's plus its name unless it is a link itself:
+        # one realpath() a folder, not one a file (it costs a stat per path component).
+        real_root = _identity(Path(root))
+        for name in sorted(files):
+            relative = prefix + name
+            if exclude and _matches(relative, name, exclude):
+                continue
+            if include and not _matches(relative, name, include):
+                continue
+            candidate = os.path.join(root, name)
+            if os.path.islink(candidate):
+                key = _identity(Path(candidate))
+                if not follow_symlinks and os.path.exists(key) and not _inside(key, tree):
+                    skipped.append(Uncovered(path=Path(candidate), reason=link_reason(key)))
+                    continue
+            else:
+                key = os.path.join(real_root, name)
+            if key not in seen:
+                seen.add(key)
+                yield Path(candidate)
+
+
+def _inside(real: str, tree: str) -> bool:
+    return real == tree or real.startswith(tree.rstrip(os.sep) + os.sep)
 
 
 def _matches(relative: str, name: str, patterns: Sequence[str]) -> bool:
@@ -103,6 +173,8 @@ class BatchRequest:
     address: str = ""
     fmt: str = "text"
     output: Path | None = None
+    follow_symlinks: bool = False
+    crawl_timeout: float = 3600.0
 
     def is_batch(self) -> bool:
         """One plain file with no batch option is scanned in-process, as before; anything else is a batch."""

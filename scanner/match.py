@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner import user_terms
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import UnitView, finding_at, location_in, texts_of, units_of
+from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_of, units_of
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
@@ -301,12 +301,14 @@ class Matcher:
 
     def match(
         self, views: Sequence[UnitView], *, joined: str | None = None, found: Occurrences | None = None,
-        dropped: list[Dropped] | None = None,
+        dropped: list[Dropped] | None = None, cap: RuleCap | None = None,
     ) -> list[Finding]:
         """Every term and pattern finding in ``views``, in unit order.
 
         ``dropped``, when given, receives every candidate a filter dropped
         (word boundary, validator, allow phrase, context), for ``scan -v``.
+        With ``cap``, a rule's findings past its limit are only counted there
+        (see :class:`~scanner.findings.RuleCap`), so memory stays bounded.
 
         The units are joined (with a newline no term contains) so the
         automaton and the gates read the document in one C-level pass; only
@@ -369,12 +371,20 @@ class Matcher:
         for unit in sorted(candidates):
             text = texts[unit]
             trace = _Trace(dropped, views[unit]) if dropped is not None else None
-            hits = self._term_hits(text, raw_terms[unit], trace) if unit in raw_terms else []
+            raw = raw_terms.get(unit)
+            if raw and cap is not None:
+                raw = _unless_full(raw, cap)
+            hits = self._term_hits(text, raw, trace) if raw else []
             claimed: set[tuple[int, int]] = set()
             for index, prepared in enumerate(self._patterns):
                 if prepared.anchors and index not in anchored.get(unit, ()):
                     continue
                 if prepared.gate and unit not in gated[prepared.gate]:
+                    continue
+                if cap is not None and cap.full(prepared.rule.id):
+                    # counted, not judged: candidates past the cap cost one regex pass
+                    assert prepared.rule.pattern is not None
+                    cap.count(prepared.rule.id, len(prepared.rule.pattern.findall(text)))
                     continue
                 for hit in self._pattern_hits(text, prepared, trace):
                     # Two pattern rules claiming the same characters (a
@@ -385,7 +395,7 @@ class Matcher:
                         hits.append(hit)
             for hit in hits:
                 finding = self._judge(hit, views, texts, unit, trace)
-                if finding is not None:
+                if finding is not None and (cap is None or cap.keep(finding)):
                     findings.append(finding)
         return findings
 
@@ -667,6 +677,18 @@ def _ascii_only(items: Any, sre: Any) -> bool:
         if not ok:
             return False
     return True
+
+
+def _unless_full(raw: list[tuple[int, int, _Term]], cap: RuleCap) -> list[tuple[int, int, _Term]]:
+    """The term hits of rules not yet full; the others are counted in ``cap``."""
+    kept = []
+    for item in raw:
+        rule_id = item[2].prepared.rule.id
+        if cap.full(rule_id):
+            cap.count(rule_id, 1)
+        else:
+            kept.append(item)
+    return kept
 
 
 def _fold(phrase: str) -> str:

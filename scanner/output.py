@@ -9,6 +9,17 @@ from scanner.report import RENDERERS, ReportOptions, render_batch
 from scanner.types import ScanResult
 
 
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate that reached a report (the extractors remove those
+    they make) becomes U+FFFD instead of failing the whole report."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        from scanner.extract._common import no_surrogates
+
+        return no_surrogates(text).encode("utf-8")
+
+
 class OutputError(OSError):
     """The report could not be written where asked."""
 
@@ -34,10 +45,10 @@ def write_report(
         for name, content in sorted(render_batch(result, fmt, options).items()):
             target = output / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+            target.write_bytes(content if isinstance(content, bytes) else utf8(content))
         return
     rendered = RENDERERS[fmt](result, options)
-    data = rendered if isinstance(rendered, bytes) else rendered.encode("utf-8")
+    data = rendered if isinstance(rendered, bytes) else utf8(rendered)
     if output is None:
         if fmt == "docx":
             raise OutputError("docx 报告需要用 -o 指定输出文件 / -o FILE is required for docx")

@@ -23,7 +23,7 @@ from scanner import __version__
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
-from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, located_in_cells, reading_order
+from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
 from scanner.layers import layer_findings
 from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
@@ -234,10 +234,12 @@ def analyse(
     views, joined = DocumentViews.normalised(extraction.units)
     # One automaton pass finds the lexicon's terms and the marking triggers.
     found = settings.matcher.find(joined)
+    cap = RuleCap()  # per rule, the first MAX_FINDINGS_PER_RULE are listed and the rest counted
     findings: list[Finding] = [
-        *layer_findings(extraction, settings.catalogue),
-        *detect_markings(views, settings.catalogue, joined=joined, found=found),
-        *settings.matcher.match(views, joined=joined, found=found),
+        *cap.kept(layer_findings(extraction, settings.catalogue)),
+        *cap.kept(detect_markings(views, settings.catalogue, joined=joined, found=found)),
+        *settings.matcher.match(views, joined=joined, found=found, cap=cap),
+        *cap.overflow(),
     ]
     kept = [finding for finding in findings if finding.fingerprint not in settings.accepted]
     suppressed = len(findings) - len(kept)  # every output counts what the baseline hid
@@ -351,9 +353,12 @@ def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None =
 
     ``timeout`` limits each file (see :func:`scan_file`).
     """
-    from scanner.inputs import iter_files
+    from scanner.inputs import Uncovered, iter_files
 
-    documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths)]
+    uncovered: list[Uncovered] = []
+    documents = [scan_file(path, settings, timeout=timeout) for path in iter_files(paths, uncovered=uncovered)]
+    # a directory that could not be listed, a link not followed: review, never left out
+    documents += [unread_document(item.reason, settings, path=display_name(item.path)) for item in uncovered]
     return result_of(documents, settings)
 
 

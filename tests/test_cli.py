@@ -188,7 +188,7 @@ def test_internal_error_exits_3_with_a_sentence(tmp_path: Path, monkeypatch: pyt
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom in the matcher")
 
-    monkeypatch.setattr(scanner.pipeline, "scan_paths", broken)
+    monkeypatch.setattr(scanner.pipeline, "scan_file", broken)
     outcome = invoke(str(write(tmp_path, "a.txt", PLAIN)))
     assert outcome.exit_code == 3
     assert "内部错误：扫描器自身出错" in outcome.stderr
@@ -202,7 +202,7 @@ def test_ctrl_c_exits_130_not_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     def interrupted(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scanner.pipeline, "scan_paths", interrupted)
+    monkeypatch.setattr(scanner.pipeline, "scan_file", interrupted)
     outcome = invoke(str(write(tmp_path, "a.txt", PLAIN)))
     assert outcome.exit_code == 130
     assert "已中断" in outcome.stderr

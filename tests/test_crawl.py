@@ -97,8 +97,14 @@ def test_crawl_obeys_robots_stays_on_site_and_scans_attachments(tmp_path: Path, 
     assert fetched >= {"/robots.txt", "/index.html", "/page2.html", "/files/notice.txt", "/files/report.docx"}
 
     index = f"{site}/index.html"
+    # what the crawl did not cover is a document too (review): the URL robots.txt forbade, and the depth limit
+    depth = f"{index} （超出 --max-depth 深度）"
     assert sorted(docs) == sorted([index, f"{site}/page2.html", f"{site}/files/notice.txt",
-                                   f"{site}/files/report.docx", f"{site}/missing.pdf", f"{site}/go"])
+                                   f"{site}/files/report.docx", f"{site}/missing.pdf", f"{site}/go",
+                                   f"{site}/private/secret.html", depth])
+    assert docs[f"{site}/private/secret.html"].verdict is Verdict.REVIEW
+    assert "robots.txt" in docs[f"{site}/private/secret.html"].errors[0]
+    assert docs[depth].verdict is Verdict.REVIEW and f"{site}/page3.html" in docs[depth].errors[0]
     report = docs[f"{site}/files/report.docx"]
     assert report.referrer == index and report.format == "docx" and report.verdict is Verdict.BLOCK
     assert any(f.category == "classified-marking" for f in report.findings)
@@ -117,10 +123,14 @@ def test_max_pages_and_disallowed_start(tmp_path: Path, serve) -> None:
     build_site(root, "http://127.0.0.1:9")
     site, log = serve(root)
     tasks = list(Crawler(f"{site}/index.html", CrawlOptions(max_pages=2, delay=0.0, concurrency=1)))
-    assert len(tasks) == 2 and tasks[0].key == f"{site}/index.html"
+    fetched = [task for task in tasks if not task.error]
+    assert len(fetched) == 2 and fetched[0].key == f"{site}/index.html"
+    limit = [task for task in tasks if "--max-pages" in task.key]
+    assert len(limit) == 1 and "未抓取" in limit[0].error and f"{site}/go" in limit[0].error
     (root / "robots.txt").write_text("User-agent: *\nDisallow: /\n", encoding="utf-8")
     log.clear()
-    assert list(Crawler(f"{site}/index.html", CrawlOptions(delay=0.0))) == []
+    forbidden = list(Crawler(f"{site}/index.html", CrawlOptions(delay=0.0)))
+    assert [(task.key, "robots.txt" in task.error) for task in forbidden] == [(f"{site}/index.html", True)]
     assert [path for path, _ in log] == ["/robots.txt"]
 
 

@@ -13,7 +13,7 @@ from scanner.batch.journal import jsonl_line
 from scanner.batch.run import BatchOptions, BatchOutcome, run_batch
 from scanner.batch.sources import Sources
 from scanner.batch.task import BatchError, SettingsSpec
-from scanner.inputs import BatchRequest, iter_files
+from scanner.inputs import BatchRequest, Uncovered, iter_files
 from scanner.types import DocumentResult
 
 if TYPE_CHECKING:
@@ -54,16 +54,18 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
         paths.extend(read_file_list(request.from_file))
     if not paths and not request.crawl_url:
         raise BatchError("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
-    files = list(iter_files(paths, include=request.include, exclude=request.exclude))
+    uncovered: list[Uncovered] = []
+    files = list(iter_files(paths, include=request.include, exclude=request.exclude,
+                            follow_symlinks=request.follow_symlinks, uncovered=uncovered))
     crawler = None
     if request.crawl_url:
         from scanner.crawl import Crawler, CrawlOptions
 
         crawler = Crawler(request.crawl_url, CrawlOptions(
             max_depth=request.max_depth, max_pages=request.max_pages,
-            delay=request.delay, concurrency=request.crawl_concurrency,
+            delay=request.delay, concurrency=request.crawl_concurrency, crawl_timeout=request.crawl_timeout,
         ))
-    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files)
+    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files) + len(uncovered)
     options = BatchOptions(
         jobs=request.jobs or os.cpu_count() or 1,
         timeout=request.timeout,
@@ -95,8 +97,8 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
     spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
     # large WARC records are spooled for local workers only: a Dask worker elsewhere could not read the copy
-    sources = Sources(files, crawler, max_memory_mb=request.max_memory, spool=request.engine == "local"
-                      and any(is_warc(f) for f in files))
+    sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered,
+                      spool=request.engine == "local" and any(is_warc(f) for f in files))
     try:
         return run_batch(sources, spec, settings, options, total=total, sink=sink)
     finally:

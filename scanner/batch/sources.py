@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.batch.task import Task
 
 SPOOL_BYTES = 4 * 2**20  # a WARC record larger than this goes to a temporary file, not the parent's memory
+
+if TYPE_CHECKING:
+    from scanner.inputs import Uncovered
 
 
 def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path | None = None) -> Iterator[Task]:
@@ -55,20 +58,26 @@ def oversize_reason(name: str, size: int, max_memory_mb: int) -> str:
 
 
 class Sources:
-    """Files, then the crawl, as one stream of tasks (with the crawl's statistics).
+    """Files, the inputs the walk could not cover, then the crawl, as one stream of tasks (with the crawl's statistics).
 
     With ``spool``, large WARC records are copied to a private temporary
     folder (mode 0700, it holds page contents) that :meth:`close` removes.
     """
 
-    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0, spool: bool = False) -> None:
+    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0, spool: bool = False,
+                 uncovered: Sequence[Uncovered] = ()) -> None:
         self.files = files
         self.crawler = crawler
         self.max_memory_mb = max_memory_mb
+        self.uncovered = uncovered
         self._spool_dir = Path(tempfile.mkdtemp(prefix="secscan-warc-")) if spool else None
 
     def __iter__(self) -> Iterator[Task]:
+        from scanner.pipeline import display_name
+
         yield from file_tasks(self.files, max_memory_mb=self.max_memory_mb, spool_dir=self._spool_dir)
+        for item in self.uncovered:  # review, with the reason: never passed over in silence
+            yield Task(key=display_name(item.path), error=item.reason)
         if self.crawler is not None:
             yield from self.crawler
 

@@ -28,7 +28,6 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from queue import Empty, SimpleQueue
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +43,7 @@ from scanner.batch.messages import (
     pack_one,
 )
 from scanner.batch.task import SettingsSpec, Task, scan_task
+from scanner.limits import limit_memory, memory_limit_lifted
 
 if TYPE_CHECKING:
     from scanner.pipeline import Settings
@@ -94,45 +94,7 @@ def _apply_hook(hook: tuple[tuple[str, str], ...], task: Task) -> None:
 # --- limits ------------------------------------------------------------------------------------------
 
 
-def _limit_memory(max_memory_mb: int) -> None:
-    """Cap the worker's address space at its idle size plus ``max_memory_mb``.
-
-    The idle size (interpreter, scanner, model, shared libraries) is counted
-    out so that the limit means "how much one input may take".
-    """
-    if max_memory_mb <= 0:
-        return
-    idle = _address_space_bytes()
-    limit = idle + max_memory_mb * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-@contextlib.contextmanager
-def _memory_limit_lifted(max_memory_mb: int) -> Iterator[None]:
-    """Lift the address-space cap for the enclosed loading, then cap again counting what it mapped as idle."""
-    if max_memory_mb <= 0:
-        yield
-        return
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-    try:
-        yield
-    finally:
-        _limit_memory(max_memory_mb)
-
-
-def _address_space_bytes() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+# The address-space cap and its lifting for the OCR engine's load are scanner.limits', shared with ``scan FILE``.
 
 
 def _one_thread_per_worker() -> None:
@@ -293,10 +255,10 @@ def worker_main(conn: Any, slot: Any, spec: SettingsSpec, max_memory_mb: int,
     outbox = Outbox(conn)
     inbox: Inbox = SimpleQueue()
     if settings.ocr is not None:  # the engine loads on the first picture, outside the limit
-        settings.ocr.loading = lambda: _memory_limit_lifted(max_memory_mb)
+        settings.ocr.loading = lambda: memory_limit_lifted(max_memory_mb)
     # started before the memory limit, so that its stack counts as the worker's idle size
     threading.Thread(target=_courier, args=(conn, inbox, outbox, hook), name="secscan-courier", daemon=True).start()
-    _limit_memory(max_memory_mb)
+    limit_memory(max_memory_mb)
     conn.send_bytes(pack([pack_one(Ready(pid=os.getpid()))]))
     waiting: deque[Assignment] = deque()
     while True:

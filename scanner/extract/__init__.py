@@ -114,7 +114,8 @@ def extract_nested(data: bytes, name: str, depth: int) -> Extraction:
     except RecursionError:
         out.error("文档结构嵌套过深，无法读取 / document structure is nested too deeply")
     except MemoryError:
-        out.error("文档过大，无法读取 / document too large to read")
+        out.error("文档过大，读取时超过每个文件的内存上限（--max-memory），未能读完 "
+                  "/ document too large: the per-file memory limit (--max-memory) was reached")
     except Exception as error:  # noqa: BLE001 - last line of defence, the reason is kept
         # A bug in an extractor must not abort a batch or let the document
         # pass: it becomes an error naming the exception.

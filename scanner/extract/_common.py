@@ -9,6 +9,7 @@ publishing") without the extractor having to count anything itself.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,45 @@ MAX_DOCUMENT_CHARS = 10_000_000
 TRUNCATED = (
     f"文字超过 {MAX_DOCUMENT_CHARS:,} 字符，其余部分未读取 "
     f"/ text beyond {MAX_DOCUMENT_CHARS:,} characters was not read"
+)
+
+
+# Codecs (their ``codecs.lookup`` names) that decode bytes to a lone
+# surrogate code point, which no report can encode: UTF-7 ("+2D0-") and the
+# escape codecs.  The others either refuse such bytes or replace them.
+_SURROGATE_CODECS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(text: str) -> str:
+    """``text`` with a surrogate pair joined into its character and a lone surrogate made U+FFFD.
+
+    A lone surrogate (UTF-7 text, a JSON ``\\ud800`` escape, a mail header
+    decoded with ``surrogateescape``) cannot be written as UTF-8, so every
+    report and the fingerprint would fail on it.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def decoded_safely(text: str, encoding: str) -> str:
+    """``text`` decoded with ``encoding``, without lone surrogates where that codec can make them."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        name = encoding
+    return no_surrogates(text) if name in _SURROGATE_CODECS else text
+
+
+# Units (paragraphs, lines, cells, blocks) per document: past this many a
+# document is read only in part.  Each unit costs a few hundred bytes through
+# the pipeline, so 3 million one-character HTML blocks took 2.4 GB; 500,000
+# is 50,000 rows of ten cells, far beyond a document written to be read.
+MAX_DOCUMENT_UNITS = 500_000
+TOO_MANY_UNITS = (
+    f"文档的段落、行或单元格超过 {MAX_DOCUMENT_UNITS:,} 个，其余部分未读取 "
+    f"/ more than {MAX_DOCUMENT_UNITS:,} paragraphs, lines or cells: the rest was not read"
 )
 
 
@@ -130,6 +170,9 @@ class Collector:
         assert part in PARTS or part_kind(part) in PARTS, part
         if self._line_texts:  # units stay in reading order
             self.units.extend(self._take_lines())
+        if len(self.units) >= MAX_DOCUMENT_UNITS:
+            self.error(TOO_MANY_UNITS)
+            return None
         if self.chars + len(text) > MAX_DOCUMENT_CHARS:
             self.error(TRUNCATED)
             text = text[: max(0, MAX_DOCUMENT_CHARS - self.chars)]
@@ -173,6 +216,10 @@ class Collector:
         units added one by one take the general path, which splits and
         truncates them.
         """
+        room = MAX_DOCUMENT_UNITS - len(self.units) - len(self._line_texts)
+        if len(lines) > room:  # blank lines count too: a cheap bound, checked before any copy
+            self.error(TOO_MANY_UNITS)
+            lines = lines[: max(room, 0)]
         chars = sum(map(len, lines))
         # no line is longer than all of them together: the longest is
         # looked for only when that could exceed the limit (9 µs a document)

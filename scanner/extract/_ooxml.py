@@ -37,6 +37,11 @@ RATIO_FLOOR_BYTES = 1024 * 1024
 # risking gigabytes of memory.
 MAX_PART_BYTES = 64 * 1024 * 1024
 _READ_CHUNK = 1024 * 1024
+# Tags ("<") in one XML part parsed into a tree: lxml keeps ~250 bytes per
+# element, and a part packed with one-character paragraphs (8 bytes a tag)
+# under MAX_PART_BYTES made a tree of 1.4 GB.  Office writes 40-80 bytes a
+# tag, so this is about what MAX_PART_BYTES of real XML holds.
+MAX_PART_TAGS = 2_000_000
 
 BOMB = "压缩炸弹，拒绝解压 / archive bomb suspected"
 DTD_REFUSED = "部件 {name} 含 DTD 声明（可能是 XML 实体攻击），拒绝读取 / part {name} declares a DTD (possible XML entity attack): refused"
@@ -100,6 +105,7 @@ class Package:
         # members whose bytes were read: the ledger counts the rest (see account())
         self.touched: set[str] = set()
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
+        self.inflated = 0  # bytes inflated so far, whatever the headers declared
 
     def has(self, name: str) -> bool:
         return name in self._name_set
@@ -120,6 +126,10 @@ class Package:
                     size += len(chunk)
                     if size > MAX_PART_BYTES:
                         raise ExtractError(f"部件 {name} 超过 {MAX_PART_BYTES // 1024 // 1024} MB，拒绝读取 / part {name} is too large: {BOMB}")
+                    self.inflated += len(chunk)
+                    if self.inflated > MAX_TOTAL_BYTES:  # the output, not the declared sizes, bounds the package
+                        raise ExtractError(f"解压后超过 {MAX_TOTAL_BYTES // 1024 // 1024} MB，部件 {name} 起未读取 "
+                                           f"/ more than {MAX_TOTAL_BYTES // 1024 // 1024} MB inflated: {BOMB}")
                     chunks.append(chunk)
                 return b"".join(chunks)
         except KeyError as error:
@@ -137,6 +147,10 @@ class Package:
 
         raw = self.read(name)
         refuse_dtd(raw, name)
+        tags = raw.count(b"<")
+        if tags > MAX_PART_TAGS:
+            raise ExtractError(f"部件 {name} 含 {tags:,} 个标签，超过上限 {MAX_PART_TAGS:,}，拒绝读取 "
+                               f"/ part {name} has {tags:,} tags, more than {MAX_PART_TAGS:,}: refused")
         try:
             root = etree.fromstring(raw, self._parser)
         except etree.XMLSyntaxError as error:

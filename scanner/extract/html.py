@@ -33,7 +33,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from scanner.extract._common import Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError, decoded_safely, no_surrogates
 from scanner.extract.text import decode
 
 # Bytes of markup parsed; more is not read and says so (a page this size is
@@ -42,6 +42,12 @@ MAX_HTML_BYTES = 32 * 1024 * 1024
 HTML_TRUNCATED = (
     f"网页超过 {MAX_HTML_BYTES:,} 字节，只读取了开头部分 / page larger than {MAX_HTML_BYTES:,} bytes: "
     "only the beginning was read"
+)
+# Tags parsed ("<" in the markup): lxml keeps ~250 bytes an element, each block becomes a unit.
+MAX_HTML_TAGS = 500_000
+TOO_MANY_TAGS = (
+    "网页含 {tags:,} 个标签，超过上限 " + f"{MAX_HTML_TAGS:,}" + "，只读取了开头部分 "
+    "/ page has {tags:,} tags, more than " + f"{MAX_HTML_TAGS:,}" + ": only the beginning was read"
 )
 FLATTENED = (
     "网页结构嵌套过深或已损坏（{reason}），已按纯文本读取，隐藏内容无法区分 "
@@ -87,6 +93,11 @@ def extract(data: bytes, out: Collector) -> None:
     if len(data) > MAX_HTML_BYTES:
         out.error(HTML_TRUNCATED)
         data = data[:MAX_HTML_BYTES]
+    tags = data.count(b"<")
+    if tags > MAX_HTML_TAGS:
+        # 3 million tiny blocks (<p>字</p>) made a tree and units of 2.4 GB: keep about the first MAX_HTML_TAGS
+        out.error(TOO_MANY_TAGS.format(tags=tags))
+        data = data[: len(data) * MAX_HTML_TAGS // tags]
     text = _decode(data)
     # huge_tree stays off: libxml2 then stops at 256 levels of nesting, and
     # the walker below recurses once per level.  lxml.etree's parser, not
@@ -217,7 +228,7 @@ def _scripts(root: Any, out: Collector) -> None:
         except ValueError as error:
             out.unread(name, "script-data", f"JSON 数据无法解析 / invalid JSON: {error}", part="script-data")
             continue
-        strings = [value.strip() for value in _strings(data) if value.strip()]
+        strings = [no_surrogates(value.strip()) for value in _strings(data) if value.strip()]
         out.add("\n".join(strings), part="script-data", source=name)
         out.cover(name, "script-data")
 
@@ -300,7 +311,7 @@ def _decode(data: bytes) -> str:
             if encoding in ("gb2312", "gbk", "x-gbk"):
                 encoding = "gb18030"
             try:
-                return data.decode(encoding)
+                return decoded_safely(data.decode(encoding), encoding)
             except (LookupError, UnicodeDecodeError):
                 pass  # the declaration lies; fall back to detection
     text, _ = decode(data)

@@ -19,6 +19,7 @@ import email.policy
 from email.message import EmailMessage, Message
 from typing import Any
 
+from scanner.extract._common import no_surrogates
 from scanner.extract._container import ContainerCollector
 
 HEADER_SOURCE = "邮件头"
@@ -42,10 +43,11 @@ def extract(data: bytes, out: ContainerCollector) -> None:
 def _headers(message: Message, out: ContainerCollector) -> None:
     for field in _SHOWN_HEADERS:
         for value in message.get_all(field, []):
-            out.add(f"{field}: {value}", part="metadata", source=HEADER_SOURCE, numbered=False)
+            # undecodable header bytes arrive as surrogate escapes, which no report can write
+            out.add(no_surrogates(f"{field}: {value}"), part="metadata", source=HEADER_SOURCE, numbered=False)
     subject = message.get("Subject")
     if subject:
-        out.title = str(subject)[:200]
+        out.title = no_surrogates(str(subject)[:200])
 
 
 def _parts(message: Message, out: ContainerCollector, counter: list[int]) -> None:
@@ -69,7 +71,7 @@ def _parts(message: Message, out: ContainerCollector, counter: list[int]) -> Non
     if filename or disposition == "attachment" or not content_type.startswith("text/"):
         _attach(out, filename or f"附件{counter[0]}{_suffix(content_type)}", _payload(message))
         return
-    text = _text(message)
+    text = no_surrogates(_text(message))  # a UTF-7 body decodes to lone surrogates
     if content_type == "text/html":
         # the HTML extractor reads its hidden layers too (comments, hidden elements, titles)
         name = f"{WEB_PAGE if out.format == 'mht' else BODY_SOURCE}{counter[0]}.html"

@@ -56,11 +56,15 @@ def _document(package: Package, name: str, page_number: int, out: Collector) -> 
         out.error(str(error))
         return page_number
     folder = posixpath.dirname(name)
+    read: set[str] = set()
     for element in document.iter():
         local = _local(element)
         if local == "Page" and element.get("BaseLoc"):
             page_number += 1
             page = _resolve(folder, element.get("BaseLoc", ""))
+            if page in read:
+                continue  # one page's content listed many times (50,000 in a 130 kB file): read once
+            read.add(page)
             try:
                 _page(package.xml(page), page_number, page, out)
             except ExtractError as error:

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from functools import cache
 
-from scanner.extract._common import MAX_DOCUMENT_CHARS, TRUNCATED, Collector, ExtractError
+from scanner.extract._common import MAX_DOCUMENT_CHARS, TRUNCATED, Collector, ExtractError, decoded_safely
 
 BINARY = "二进制或无法识别的内容，不是文本 / binary or unrecognised content, not text"
 UNDECIDABLE = "无法确定文本编码 / cannot determine the text encoding"
@@ -210,7 +210,7 @@ def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
     if match is None or match.encoding is None:
         return None
     try:
-        text = data.decode(match.encoding)
+        text = decoded_safely(data.decode(match.encoding), match.encoding)
     except (UnicodeDecodeError, LookupError):
         return None
     if _plausibility(text[:_SAMPLE]) < 0.6:

@@ -49,12 +49,18 @@ def extract(data: bytes, out: Collector) -> None:
     hidden_sheets: list[tuple[str, str]] = []
     sheets = workbook.find(S + "sheets")
     entries = list(sheets.iter(S + "sheet")) if sheets is not None else []
+    read: set[str] = set()
     for number, sheet in enumerate(entries, start=1):
         name = sheet.get("name", f"Sheet{number}")
         target = rels.get(sheet.get(q("r", "id"), ""))
         if target is None or not package.has(target):
             out.error(f"工作表“{name}”缺失 / sheet {name!r} is missing")
             continue
+        if target in read:
+            # one part named by many sheet entries (100,000 of them made a
+            # 250 kB file take minutes): its text is read once
+            continue
+        read.add(target)
         before = len(out.units)
         try:
             _sheet(package, target, name, number, shared, out)
