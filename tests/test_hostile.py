@@ -2,7 +2,7 @@
 nothing is lost, nothing passes unread.
 
 Every test builds its bad file here.  Memory is measured in a child process
-(``ru_maxrss`` of that process alone), so the test runner's own heap does
+(its VmHWM, which starts afresh at exec), so the test runner's own heap does
 not blur the number; the cap is :data:`MEMORY_CAP_MB`.
 """
 
@@ -85,13 +85,20 @@ def lie_about_size(data: bytes, member: str, size: int) -> bytes:
     return bytes(patched)
 
 
+# Peak resident size from VmHWM, which starts afresh at exec: ru_maxrss is
+# inherited across fork and exec, so a child of a large test runner would
+# report the runner's peak.
 _CHILD = """
-import json, resource, sys
+import json, sys
 from pathlib import Path
 from scanner.extract import extract_bytes
+def peak_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
 data = Path(sys.argv[1]).read_bytes()
 name = sys.argv[2]
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 extraction = extract_bytes(data, name)
 del data
 print(json.dumps({
@@ -103,7 +110,7 @@ print(json.dumps({
     "first": extraction.units[0].text[:50] if extraction.units else "",
     "notices": [n.rule + ":" + n.detail for n in extraction.notices],
     "input_mb": before / 1024,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "peak_mb": peak_kb() / 1024,
 }))
 """
 
