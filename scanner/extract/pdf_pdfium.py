@@ -170,11 +170,13 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
     api = _api()
     page = api.FPDF_LoadPage(ctypes.cast(document.raw, ctypes.c_void_p).value, index)
     if not page:
-        raise PageError(f"PDFium cannot load the page (error {api.FPDF_GetLastError()})")
+        # (no error code: FPDF_GetLastError reports the last failed document load in the
+        # process, not this page, so it changed with whatever was scanned before)
+        raise PageError("PDFium cannot load the page")
     try:
         textpage = api.FPDFText_LoadPage(page)
         if not textpage:
-            raise PageError(f"PDFium cannot read the page's text (error {api.FPDF_GetLastError()})")
+            raise PageError("PDFium cannot read the page's text")
         try:
             chars = api.FPDFText_CountChars(textpage)
             text = _text(api, textpage, chars)
