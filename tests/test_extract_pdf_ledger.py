@@ -354,3 +354,15 @@ def test_a_few_shapes_or_shapes_under_real_text_are_not_vector_text(tmp_path):
 
     assert extract_path(_outlined(tmp_path, glyphs=2)).images == ()  # two shapes are no line of text
     assert extract_path(_outlined(tmp_path, glyphs=6, with_text="机关名称")).images == ()  # text is there
+
+
+def test_attachments_are_in_the_ledger_read_or_not():
+    n = first_extra(1)
+    data = text_pdf([["public text"]], catalog_extra=b"/Names << /EmbeddedFiles << /Names [(a.txt) %d 0 R (b.txt) %d 0 R] >> >>"
+                    % (n, n + 2), extra_objects=[
+                        b"<< /Type /Filespec /F (a.txt) /EF << /F %d 0 R >> >>" % (n + 1),
+                        stream(b"attached words", b"/Type /EmbeddedFile"),
+                        b"<< /Type /Filespec /F (b.txt) /EF << /F %d 0 R >> >>" % (n + 3),
+                        stream(flate_bomb(BOMB), b"/Type /EmbeddedFile /Filter /FlateDecode")])
+    extraction = extract_bytes(data, "two.pdf")
+    assert ledger(extraction, "attachment") == [("附件 a.txt", "read"), ("附件 b.txt", "unread")]

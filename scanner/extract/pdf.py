@@ -43,7 +43,7 @@ from scanner.extract.pdf_pdfium import (
     open_document,
     read_page,
 )
-from scanner.extract.pdf_revisions import current_text, earlier_revisions
+from scanner.extract.pdf_revisions import current_text, earlier_revisions, section_ends
 from scanner.extract.pdf_running import PageLines, key, running_lines
 from scanner.extract.pdf_streams import StreamTooLarge
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
@@ -104,7 +104,8 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
         if unreadable_run == MAX_UNREADABLE_RUN and index + 1 < count:
             out.error(PAGES_NOT_READ.format(first=index + 2, last=count, run=MAX_UNREADABLE_RUN))
             break
-    shown = current_text(out)  # before running lines are read once: every copy is text the reader sees
+    # before running lines are read once: every copy is text the reader sees (only files with revisions need it)
+    shown = current_text(out) if len(section_ends(data)) > 1 else set()
     _running(reading.pages, out)
     if reading.decorative:
         listed = "、".join(reading.decorative[:5])

@@ -170,9 +170,8 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
     api = _api()
     page = api.FPDF_LoadPage(ctypes.cast(document.raw, ctypes.c_void_p).value, index)
     if not page:
-        # (no error number: FPDF_GetLastError is set by FPDF_LoadDocument only, so
-        # after a page it is whatever an earlier call left, and the message
-        # would change with what the process read before)
+        # (no error code: FPDF_GetLastError reports the last failed document load in the
+        # process, not this page, so it changed with whatever was scanned before)
         raise PageError("PDFium cannot load the page")
     try:
         textpage = api.FPDFText_LoadPage(page)

@@ -231,22 +231,24 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
         listed.append(filename)
         embedded = resolve1(resolve1(spec.get("EF")).get("F")) if isinstance(spec, dict) and spec.get("EF") else None
         if embedded is None:
+            out.cover(f"附件 {filename}", "attachment", "listed", "无嵌入数据 / no embedded data")
             continue
         declared = resolve1(resolve1(embedded.attrs.get("Params") or {}).get("Size")) if hasattr(embedded, "attrs") else None
         if isinstance(declared, int) and declared > MAX_ATTACHMENT:
-            out.error(f"附件“{filename}”过大，未审查 / attachment {filename!r} too large to read")
+            _unread_attachment(out, filename, f"附件“{filename}”过大，未审查 / attachment {filename!r} too large to read")
             continue
         if depth >= MAX_DEPTH:
-            out.error(f"附件“{filename}”嵌套过深，未审查 / attachment {filename!r} nested too deeply")
+            _unread_attachment(out, filename, f"附件“{filename}”嵌套过深，未审查 / attachment {filename!r} nested too deeply")
             continue
         try:
             data = embedded.get_data()
         except StreamTooLarge as error:
-            out.error(f"附件“{filename}”{error.zh}，未审查 / attachment {filename!r}: {error}")
+            _unread_attachment(out, filename, f"附件“{filename}”{error.zh}，未审查 / attachment {filename!r}: {error}")
             continue
         except malformed as error:
-            out.error(f"附件“{filename}”无法读取 / attachment {filename!r}: {type(error).__name__}: {error}")
+            _unread_attachment(out, filename, f"附件“{filename}”无法读取 / attachment {filename!r}: {type(error).__name__}: {error}")
             continue
+        out.cover(f"附件 {filename}", "attachment")
         _read_attachment(data[: MAX_ATTACHMENT + 1], filename, out, depth)
     out.extra_layers.add("attachment")
     out.notice(
@@ -261,6 +263,12 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
 # Entries and nodes of one name tree read at most: a real tree of attachments
 # has a handful; a crafted one can reference one node from every other.
 MAX_NAME_TREE_NODES = 10_000
+
+
+def _unread_attachment(out: Collector, filename: str, reason: str) -> None:
+    """An attachment that was not read: its ledger entry and the document's error (review)."""
+    out.cover(f"附件 {filename}", "attachment", "unread", reason)
+    out.error(reason)
 
 
 def _walk_name_tree(root: Any, found: list[tuple[str, Any]], level: int = 0) -> None:
