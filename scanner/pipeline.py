@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.catalogue import Catalogue, load_catalogue
+from scanner.catalogue import Catalogue, Rule, load_catalogue
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
@@ -214,6 +214,19 @@ def scan_bytes(data: bytes, name: str, settings: Settings) -> DocumentResult:
     """Scan one document given as bytes; ``name`` is its path or URL."""
     extraction = extract_bytes(data, name)
     return analyse(extraction, settings, path=name, sha256=hashlib.sha256(data).hexdigest())
+
+
+def scan_example(text: str, rule: Rule, settings: Settings) -> DocumentResult:
+    """A rule's example scanned as the catalogue means it: a plain-text document, or, for a rule that
+    fires only in some layers (``params.parts``), one unit of the first of them.
+
+    The one definition for tests/test_rule_examples.py, scripts/annotate_examples.py and the docs.
+    """
+    parts = rule.params.get("parts")
+    if not parts:
+        return scan_bytes(text.encode("utf-8"), "example.txt", settings)
+    extraction = Extraction(format="docx", units=(TextUnit(text=text, part=parts[0]),), layers=(parts[0],))
+    return analyse(extraction, settings, path="example.docx", sha256="")
 
 
 def analyse(

@@ -4,8 +4,8 @@
     python scripts/annotate_examples.py --check  # exit 1 if any example is still a plain text
 
 An example written as a plain text only says that its rule fires.  This
-script scans each such example as a plain-text document (as
-tests/test_rule_examples.py does), takes the rule's first finding and
+script scans each such example as tests/test_rule_examples.py does
+(:func:`scanner.pipeline.scan_example`), takes the rule's first finding and
 rewrites the example in place, keeping the file's comments and layout::
 
     - text: "联系人：张科长，手机 13812345678"
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scanner.catalogue import builtin_files
-from scanner.pipeline import Settings, build_settings, scan_bytes
+from scanner.pipeline import Settings, build_settings, scan_example
 
 _ITEM = re.compile(r"^(?P<indent>\s*)- (?P<scalar>\S.*?)\s*$")
 _KEY = re.compile(r"^(?P<indent>\s*)(?P<key>[a-z_]+):\s*$")
@@ -64,7 +64,7 @@ def annotate(path: Path, settings: Settings) -> tuple[str, list[str]]:
             problems.append(f"{path.name}: {rule_id}: cannot read example {item.group('scalar')}")
             out.append(line)
             continue
-        result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
+        result = scan_example(text, rule, settings)
         hits = sorted((f for f in result.findings if f.rule == rule_id), key=lambda f: f.location.start)
         if not hits:
             problems.append(f"{path.name}: {rule_id}: example does not fire: {text!r}")

@@ -219,3 +219,12 @@ def test_the_rule_reference_is_generated_from_the_catalogue() -> None:
     assert reference == render_rules_markdown(load_catalogue()), "run: python scripts/build_tables.py"
     for rule_id in load_catalogue().rules:
         assert f"\n### {rule_id} " in reference
+
+
+def test_every_shipped_positive_example_says_what_it_gives() -> None:
+    # {text, span, severity}: tests/test_rule_examples.py checks both (scripts/annotate_examples.py writes them in)
+    plain = [
+        (rule.id, text) for rule in load_catalogue().rules.values()
+        for text in rule.examples_match if text not in rule.examples_expected
+    ]
+    assert not plain, plain

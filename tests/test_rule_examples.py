@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from scanner.catalogue import load_catalogue
-from scanner.pipeline import Settings, analyse, scan_bytes
-from scanner.types import DocumentResult, Extraction, TextUnit
+from scanner.pipeline import Settings, scan_bytes, scan_example
+from scanner.types import DocumentResult
 
 CATALOGUE = load_catalogue()
 MATCH = [(rule.id, text) for rule in CATALOGUE.rules.values() for text in rule.examples_match]
@@ -18,12 +18,7 @@ NO_MATCH = [(rule.id, text) for rule in CATALOGUE.rules.values() for text in rul
 
 
 def _scan_example(settings: Settings, rule_id: str, text: str) -> DocumentResult:
-    """The example as a plain-text document, or as a unit of the first layer a ``params.parts`` rule fires in."""
-    parts = CATALOGUE[rule_id].params.get("parts")
-    if not parts:
-        return scan_bytes(text.encode("utf-8"), "example.txt", settings)
-    extraction = Extraction(format="docx", units=(TextUnit(text=text, part=parts[0]),), layers=(parts[0],))
-    return analyse(extraction, settings, path="example.docx", sha256="")
+    return scan_example(text, CATALOGUE[rule_id], settings)
 
 
 @pytest.mark.parametrize(("rule_id", "text"), MATCH)

@@ -1,4 +1,4 @@
-"""Periodic re-inspection of content already online (S1 第七条: 定期复查).
+"""Periodic re-inspection of content already online (定期复查: what is already published is checked again).
 
 A unit registers its site (start URL, page limit, interval).  An inspection
 crawls it with the scanner's own crawler (:class:`scanner.crawl.Crawler`:
