@@ -399,7 +399,7 @@ def main() -> None:
         print(f"  {name:22s} {rate(cpu):7.1f} MB/s  ({rate(wall):.1f} wall)")
 
     print("\nend to end, plain text (scan_bytes + JSON document):")
-    from scanner.match import AHOCORASICK_RS, BACKENDS
+    from scanner.automaton import AHOCORASICK_RS, BACKENDS
 
     for backend in BACKENDS:
         if backend == AHOCORASICK_RS and AHOCORASICK_RS not in raw:

@@ -31,15 +31,17 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from scanner import user_terms
+from scanner.automaton import BACKENDS, Find, default_backend, find_all
 from scanner.catalogue import Catalogue, Rule
 from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_of, units_of
+from scanner.gates import skeleton_gate
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
@@ -58,25 +60,9 @@ class MatcherError(ValueError):
     """A rule's matcher parameters (``params``) are malformed."""
 
 
-# Aho-Corasick libraries a Matcher can use (see bench/README.md for the
-# measurements).  ahocorasick-rs (Rust, DFA) reads normalised text about 4x
-# faster than pyahocorasick and is the default when installed (it is a main
-# dependency); pyahocorasick, the library the project started with, stays
-# as the fallback for platforms without an ahocorasick-rs wheel.
-PYAHOCORASICK = "pyahocorasick"
-AHOCORASICK_RS = "ahocorasick-rs"
-BACKENDS = (PYAHOCORASICK, AHOCORASICK_RS)
-# A DFA over a few hundred terms is small and the fastest to run; over a
-# user's list of many thousands its construction time and memory grow, and
-# the library's own choice of automaton is kept.
-_MAX_DFA_KEYS = 2000
-
 _PLUS_ONE = (1).__add__
 _START = itemgetter(1)  # of a (key index, start, end) hit
 
-# A built automaton: text -> (key index, start, end) for every occurrence of
-# every key, overlapping, in character offsets.
-_Find = Callable[[str], list[tuple[int, int, int]]]
 
 
 class _Term(NamedTuple):
@@ -202,7 +188,7 @@ class Matcher:
         self.watch = tuple(word for word in dict.fromkeys(watch) if word)
         self._store = store
         self._shipped = catalogue.shipped
-        self._user_find: _Find | None = None
+        self._user_find: Find | None = None
         self._automaton = self._build_automaton()
 
     @staticmethod
@@ -244,7 +230,7 @@ class Matcher:
             exclude=_fold_all(rule.context.exclude),
         )
 
-    def _build_automaton(self) -> _Find | None:
+    def _build_automaton(self) -> Find | None:
         entries: dict[str, list[_Term | int]] = {}
         # With a store, the terms of the user's rules are added last: those a
         # shipped term, anchor or watch word shares join that entry; the rest
@@ -508,175 +494,6 @@ class _Trace:
         unit = self._view.unit
         self._into.append(Dropped(rule=prepared.rule.id, text=unit.text[begin:finish],
                                   location=location_in(unit, begin, finish), reason=reason))
-
-
-def default_backend() -> str:
-    """ahocorasick-rs when it is installed, else pyahocorasick."""
-    try:
-        import ahocorasick_rs  # noqa: F401  (only: is it there)
-    except ImportError:
-        return PYAHOCORASICK
-    return AHOCORASICK_RS
-
-
-def find_all(keys: Sequence[str], backend: str | None = None, *, leftmost_longest: bool = False) -> _Find:
-    """An automaton over ``keys``: text -> ``(key index, start, end)`` in character offsets.
-
-    It reports every occurrence of every key (overlapping), or with
-    ``leftmost_longest`` the occurrences a regex alternation of the keys
-    (longest first) finds: fewer, and with ahocorasick-rs found about twice
-    as fast, which is all a caller that only asks *where* needs.
-    ``backend`` as for :class:`Matcher` (default: :func:`default_backend`).
-    """
-    keys = list(keys)
-    if (backend or default_backend()) == AHOCORASICK_RS:
-        return _rs_find(keys, leftmost_longest=leftmost_longest)
-    return _py_find(keys, leftmost_longest=leftmost_longest)
-
-
-def _py_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
-    import ahocorasick
-
-    automaton = ahocorasick.Automaton()
-    for index, key in enumerate(keys):
-        automaton.add_word(key, (index, len(key)))
-    automaton.make_automaton()
-    scan = automaton.iter_long if leftmost_longest else automaton.iter
-
-    def find(text: str) -> list[tuple[int, int, int]]:
-        return [(index, last + 1 - size, last + 1) for last, (index, size) in scan(text)]
-
-    return find
-
-
-def _rs_find(keys: list[str], *, leftmost_longest: bool = False) -> _Find:
-    import ahocorasick_rs
-
-    # The automaton reads bytes the text is encoded to here, and only the
-    # hits' offsets are turned into character offsets.  Given a str,
-    # ahocorasick-rs encodes it to UTF-8 and then maps every multi-byte
-    # character's offset, a third of the time of a pass over a laws
-    # document, which has two hits on average.  Text of the Basic
-    # Multilingual Plane (Chinese text is) is read as UTF-16: two bytes a
-    # character instead of three, an offset in bytes is twice one in
-    # characters, and encoding it is a copy (a laws document's hits in
-    # 42 µs, against 93 with the str search); other text as UTF-8.  Either
-    # way the hits and their order are the library's own (a UTF-8 key can
-    # only match at character boundaries; a UTF-16 match at an odd offset is
-    # dropped).  "surrogatepass" lets a text with a lone surrogate be read
-    # as pyahocorasick reads it (the library's str search refused it).
-    implementation = ahocorasick_rs.Implementation.DFA if len(keys) <= _MAX_DFA_KEYS else None
-    options: dict[str, Any] = {"implementation": implementation}
-    if leftmost_longest:
-        options["matchkind"] = ahocorasick_rs.MatchKind.LeftmostLongest
-    utf8 = ahocorasick_rs.BytesAhoCorasick([_utf8(key) for key in keys], **options)
-    lengths = [len(key) for key in keys]
-
-    def in_utf8(text: str) -> list[tuple[int, int, int]]:
-        data = _utf8(text)
-        # overlapping: every occurrence of every key, as pyahocorasick's iter reports them
-        found: list[tuple[int, int, int]] = utf8.find_matches_as_indexes(data, overlapping=not leftmost_longest)
-        if not found or len(data) == len(text):  # ASCII: bytes are characters
-            return found
-        ends = sorted({end for _, _, end in found})
-        at = dict(zip(ends, char_offsets(data, ends), strict=True))
-        return [(key, at[end] - lengths[key], at[end]) for key, _, end in found]
-
-    if leftmost_longest:  # a UTF-16 match at an odd offset could hide one that is not
-        return in_utf8
-    utf16 = ahocorasick_rs.BytesAhoCorasick([_utf16(key) for key in keys], **options)
-
-    def find(text: str) -> list[tuple[int, int, int]]:
-        if text.isascii():
-            return in_utf8(text)
-        data = _utf16(text)
-        if len(data) != 2 * len(text):  # a character beyond the plane takes two code units
-            return in_utf8(text)
-        found = utf16.find_matches_as_indexes(data, overlapping=True)
-        # a key's bytes can also stand at an odd offset (the high byte of one
-        # character, then the next one's): not a hit
-        return [(key, start >> 1, end >> 1) for key, start, end in found if not start & 1]
-
-    return find
-
-
-def _utf8(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _utf16(text: str) -> bytes:
-    return text.encode("utf-16-le", "surrogatepass")
-
-
-def char_offsets(data: bytes, offsets: list[int]) -> list[int]:
-    """Character offsets of ascending byte offsets into UTF-8 ``data``, each at a character boundary."""
-    result = []
-    at = chars = 0
-    for offset in offsets:
-        chars += len(data[at:offset].decode("utf-8", "surrogatepass"))
-        at = offset
-        result.append(chars)
-    return result
-
-
-def skeleton_gate(pattern: str) -> re.Pattern[bytes] | None:
-    """``pattern`` compiled for the ASCII skeleton of a text (``_ngram.ascii_skeleton``), or ``None``.
-
-    Why: a gate such as ``[0-9][0-9]{3}[- ]?[0-9]{4}`` has no literal for
-    the regex engine to skip ahead to, so it tests every character of a
-    document (35 µs for a laws document, where it never matches).  The
-    skeleton keeps a text's ASCII characters and puts one NUL byte for each
-    run of other characters.  A pattern whose every element is an ASCII
-    literal or a class of them (no NUL, no negation, no ``.``, ``\\d``,
-    ``\\w`` or ``\\b``, no back-reference, no flag) can only match ASCII
-    characters that stand together in the text, and they stand together in
-    the skeleton too; its look-arounds see the same ASCII neighbours, and a
-    NUL where the text has other characters, which neither matches.  So it
-    finds a match in the skeleton exactly when it finds one in the text (a
-    property test checks it).  Any other pattern gives ``None``.  The
-    pattern is parsed with ``re._parser``; should that change, every gate
-    is simply searched in the text as before.
-    """
-    try:
-        from re import _constants as sre  # type: ignore[attr-defined]
-        from re import _parser  # type: ignore[attr-defined]
-
-        parsed = _parser.parse(pattern)
-        plain = parsed.state.flags == sre.SRE_FLAG_UNICODE and _ascii_only(parsed, sre)
-        return re.compile(pattern.encode("ascii")) if plain else None
-    except Exception:  # noqa: BLE001 -- an unfamiliar parse: search the text itself
-        return None
-
-
-def _ascii_only(items: Any, sre: Any) -> bool:
-    """Whether a parsed pattern matches nothing but ASCII characters other than NUL (see skeleton_gate)."""
-    ascii_char = range(1, 0x80)
-    edges = (sre.AT_BEGINNING, sre.AT_BEGINNING_STRING, sre.AT_END, sre.AT_END_STRING)
-    repeats = (sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT))
-    for op, value in items:
-        if op is sre.LITERAL:
-            ok = value in ascii_char
-        elif op is sre.IN:
-            ok = all(
-                (kind is sre.LITERAL and item in ascii_char)
-                or (kind is sre.RANGE and item[0] in ascii_char and item[1] in ascii_char)
-                for kind, item in value
-            )
-        elif op in repeats:
-            ok = _ascii_only(value[2], sre)
-        elif op is sre.SUBPATTERN:
-            ok = not value[1] and not value[2] and _ascii_only(value[3], sre)
-        elif op is sre.BRANCH:
-            ok = all(_ascii_only(branch, sre) for branch in value[1])
-        elif op in (sre.ASSERT, sre.ASSERT_NOT):
-            ok = _ascii_only(value[1], sre)
-        elif op is sre.AT:
-            ok = value in edges
-        else:
-            ok = False
-        if not ok:
-            return False
-    return True
 
 
 def _unless_full(raw: list[tuple[int, int, _Term]], cap: RuleCap) -> list[tuple[int, int, _Term]]:

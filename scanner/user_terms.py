@@ -14,7 +14,7 @@ a cold ``scan FILE``, on every run.  With a store
   their digest;
 * :func:`automaton`: daachorse's character-wise double-array automaton over
   those keys, kept in its own serialisation (never pickle), loaded in
-  milliseconds.  Like :func:`scanner.match.find_all` it reports every
+  milliseconds.  Like :func:`scanner.automaton.find_all` it reports every
   occurrence of every key, overlapping, in character offsets;
 * :class:`UserEntries`: their entries, made when the automaton first finds
   one (a document holds a handful of the 50,000).

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.automaton import AHOCORASICK_RS, BACKENDS
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.findings import UnitView
 from scanner.markings import GrammarError, _DocumentScan, detect_markings, grammar_of, parse_mark
-from scanner.match import AHOCORASICK_RS, BACKENDS, Matcher
+from scanner.match import Matcher
 from scanner.normalize import normalize
 from scanner.types import Finding, Severity, TextUnit
 

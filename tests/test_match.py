@@ -11,6 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner import automaton, gates
 from scanner import match as match_module
 from scanner.catalogue import Catalogue, CatalogueError, load_catalogue, parse_rule_file
 from scanner.findings import UnitView
@@ -146,12 +147,12 @@ def test_global_allow_list() -> None:
     assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}
 
 
-@pytest.mark.parametrize("backend", match_module.BACKENDS)
+@pytest.mark.parametrize("backend", automaton.BACKENDS)
 def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
     # Count the constructions of the library the Matcher uses: the automaton
     # is built once per Matcher, never per document (ahocorasick-rs: one for
     # UTF-8 text and one for UTF-16, see match._rs_find).
-    if backend == match_module.AHOCORASICK_RS:
+    if backend == automaton.AHOCORASICK_RS:
         library = pytest.importorskip("ahocorasick_rs")
         constructor, automata = "BytesAhoCorasick", 2
     else:
@@ -172,12 +173,12 @@ def test_automaton_is_built_once(monkeypatch: pytest.MonkeyPatch, backend: str) 
     assert rule_ids(scan(matcher, "本项目标底为120万元")) == {"TT001"}  # the counted automaton is the one used
 
 
-@pytest.mark.parametrize("backend", match_module.BACKENDS)
+@pytest.mark.parametrize("backend", automaton.BACKENDS)
 def test_watch_words_are_found_in_the_same_pass(backend: str) -> None:
     # Watch words (the marking triggers, in the pipeline) are reported by
     # where they start, every occurrence, and change no finding; a word that
     # is also a term (标底) stays a term.
-    pytest.importorskip("ahocorasick_rs" if backend == match_module.AHOCORASICK_RS else "ahocorasick")
+    pytest.importorskip("ahocorasick_rs" if backend == automaton.AHOCORASICK_RS else "ahocorasick")
     plain = Matcher(catalogue_of(TOY), backend=backend)
     watching = Matcher(catalogue_of(TOY), backend=backend, watch=["秘密", "标底", "密", "秘密", ""])
     assert watching.watch == ("秘密", "标底", "密")
@@ -200,10 +201,10 @@ def test_default_backend_is_ahocorasick_rs_when_installed() -> None:
     try:
         import ahocorasick_rs  # noqa: F401
     except ImportError:
-        expected = match_module.PYAHOCORASICK
+        expected = automaton.PYAHOCORASICK
     else:
-        expected = match_module.AHOCORASICK_RS
-    assert Matcher(catalogue_of(TOY)).backend == expected == match_module.default_backend()
+        expected = automaton.AHOCORASICK_RS
+    assert Matcher(catalogue_of(TOY)).backend == expected == automaton.default_backend()
 
 
 # --- spans point at the original characters --------------------------------
@@ -394,12 +395,12 @@ def test_a_malformed_gate_is_refused_with_the_rule_named(gate: str) -> None:
 def test_which_gates_can_be_tried_on_the_ascii_skeleton() -> None:
     plain = ["[0-9][0-9]{3}[- ]?[0-9]{4}", r"\.(?<=[0-9]\.)[0-9]", "x(?:y|z)+?", "^ab$", "(?<!a)b(?!c)", "a{2,}"]
     for pattern in plain:
-        assert match_module.skeleton_gate(pattern) is not None, pattern
+        assert gates.skeleton_gate(pattern) is not None, pattern
     # classes that take in other characters (\d is any Unicode digit), NUL,
     # word boundaries, back-references, flags and non-ASCII letters
     other = [r"\d{4}", ".", "[^a]", r"\bab", "(?i)ab", r"(a)\1", "密码", "[\x00-\x7f]", r"\s", "(?m)^a"]
     for pattern in other:
-        assert match_module.skeleton_gate(pattern) is None, pattern
+        assert gates.skeleton_gate(pattern) is None, pattern
 
 
 def test_ascii_skeleton_collapses_runs_of_other_characters() -> None:
@@ -446,7 +447,7 @@ def test_a_gate_matches_the_skeleton_exactly_when_it_matches_the_text(text: str,
     kernel = match_module.compiled_kernel()
     if kernel is None:
         pytest.skip("scanner/_ngram.c is not built here")
-    quick = match_module.skeleton_gate(pattern)
+    quick = gates.skeleton_gate(pattern)
     assert quick is not None
     assert (quick.search(kernel.ascii_skeleton(text)) is not None) == (re.search(pattern, text) is not None)
 

@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from scanner.automaton import AHOCORASICK_RS, PYAHOCORASICK, find_all
 from scanner.catalogue import load_catalogue
 from scanner.findings import UnitView
-from scanner.match import AHOCORASICK_RS, PYAHOCORASICK, Matcher, MatcherError, find_all
+from scanner.match import Matcher, MatcherError
 from scanner.normalize import normalize_many
 from scanner.types import TextUnit
 
@@ -99,7 +100,7 @@ def test_rs_backend_reads_bytes_as_the_library_reads_text(text: str) -> None:
 
 
 def test_char_offsets_count_characters_before_each_byte_offset() -> None:
-    from scanner.match import char_offsets
+    from scanner.automaton import char_offsets
 
     text = "ab机密\U00020001c\ud800"
     data = text.encode("utf-8", "surrogatepass")

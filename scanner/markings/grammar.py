@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.automaton import find_all
 from scanner.catalogue import Catalogue
-from scanner.match import find_all
 
 GRAMMAR_RULE = "CM001"
 NOTE_RULE = "CM002"
