@@ -84,3 +84,37 @@ def test_cached_reruns_times_the_scan_command_and_prints_the_ratio(tmp_path, cap
     assert "empty cache" in printed[0] and "扫描 20，缓存 0" in printed[0]
     assert "cached re-run" in printed[1] and "扫描 0，缓存 20" in printed[1]
     assert printed[2].startswith("20 files, median of 1: first run") and "ratio" in printed[2]
+
+
+def test_site_bench_builds_every_kind_and_projects_from_what_it_measured(tmp_path, settings, capsys) -> None:
+    from scanner.extract import extract_bytes
+
+    site_bench = _load("bench_site")
+    site = site_bench.generate(tmp_path / "site", 0.05)
+    kinds = {item.kind for item in site}
+    assert {"html", "docx", "doc", "xlsx", "xls", "pdf", "zip"} <= kinds
+    formats = {"html": "html", "docx": "docx", "doc": "doc", "xlsx": "xlsx", "xls": "xls", "pdf": "pdf", "zip": "zip",
+               "scan": "pdf"}
+    for item in site:
+        extraction = extract_bytes(item.path.read_bytes(), str(item.path))
+        assert extraction.format == formats[item.kind], item
+        assert item.pages >= 1
+    sheets = [item for item in site if item.kind in ("xlsx", "xls")]
+    assert all(item.pages >= 2000 // site_bench.ROWS_PER_PAGE for item in sheets)  # thousands of rows
+    assert [item.pages for item in site if item.kind == "doc"] == [20]
+    if "scan" in kinds:  # a CJK font was found to draw the scans
+        scans = [extract_bytes(item.path.read_bytes(), "s.pdf") for item in site if item.kind == "scan"]
+        assert all(not [unit for unit in scan.units if unit.part == "body"] and scan.images for scan in scans)
+        assert len({image.data for scan in scans for image in scan.images}) == sum(len(scan.images) for scan in scans)
+
+    totals = site_bench.per_kind([item for item in site if item.kind != "scan"], settings)
+    assert set(totals) == kinds - {"scan"}
+    assert totals["html"]["files"] == sum(item.kind == "html" for item in site)
+    assert all(entry["cpu"] > 0 and entry["pages"] >= entry["files"] for entry in totals.values())
+    site_bench.print_per_kind(totals)
+    line = site_bench.projection(totals, pages=1000, cores=2)
+    per_page = sum(entry["cpu"] for entry in totals.values()) / totals["html"]["files"]
+    assert f"{1000 * per_page / 2 / 3600:.1f} h" in line
+    assert "no scanned pages measured" in line
+    out = capsys.readouterr().out
+    assert "% of the time" in out and "zip" in out
