@@ -184,7 +184,9 @@ def run_standalone(call: Any) -> None:
 @click.option("--config", "config_path", type=ExistingPath(exists=True, dir_okay=False, path_type=Path),
               help="Config file (default: .secscan.yaml in the working directory, if present).")
 @click.option("--baseline", type=click.Path(path_type=Path),
-              help="Accepted findings: created from this scan if missing, else used to hide accepted findings.")
+              help="Accepted findings (an existing baseline file): they are left out of the report and counted.")
+@click.option("--baseline-create", "baseline_create", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write every finding of this scan (plus those of --baseline) to this baseline file.")
 @click.option("--review-threshold", type=click.FloatRange(0, 1),
               help="Model risk at or above which a document without rule findings is sent to review.")
 @click.option("--unit", default="", help="报送单位 for the approval sheet.")
@@ -245,6 +247,7 @@ def main(
     lexicons: tuple[Path, ...],
     config_path: Path | None,
     baseline: Path | None,
+    baseline_create: Path | None,
     review_threshold: float | None,
     unit: str,
     department: str,
@@ -301,8 +304,9 @@ def main(
       3    internal error of the scanner (please report it)
       130  interrupted (Ctrl-C)
     """
-    from scanner.baseline import BaselineError, load_baseline, write_baseline
+    from scanner.baseline import BaselineError, write_baseline
     from scanner.catalogue import CatalogueError
+    from scanner.match import MatcherError
     from scanner.output import write_report
     from scanner.pipeline import build_settings
     from scanner.report import ReportOptions
@@ -314,14 +318,15 @@ def main(
         config = load_user_config(config_path, Path.cwd())
         if config.path is not None and config_path is None:
             notes.append(f"已使用工作目录中的配置文件 {config.path.name}（{config.path}）")
+        from_config = baseline is None and config.baseline is not None
         baseline = baseline or config.baseline
-        accepted = load_baseline(baseline) if baseline and baseline.exists() else frozenset()
+        accepted = accepted_findings(baseline, from_config=from_config)
         spec = SettingsSpec.from_config(
             config, lexicons=lexicons, review_threshold=review_threshold, accepted=accepted, ocr=not no_ocr
         )
         check_rule_ids(spec)
         settings = build_settings(spec)
-    except (CatalogueError, ConfigError, BaselineError) as error:
+    except (CatalogueError, ConfigError, BaselineError, MatcherError) as error:
         raise UsageProblem(str(error)) from error
 
     from scanner.inputs import BatchRequest
@@ -361,10 +366,12 @@ def main(
             raise UsageProblem(str(error)) from error
         result = outcome.result
 
-    if baseline and not baseline.exists():
-        write_baseline(baseline, [finding for doc in result.documents for finding in doc.findings])
-        click.echo(f"已将 {sum(len(d.findings) for d in result.documents)} 条发现记入基线 "
-                   f"{terminal_safe(str(baseline))}", err=True)
+    if baseline_create is not None:  # only ever on request: a baseline hides findings from every later scan
+        try:
+            count = write_baseline(baseline_create, [f for doc in result.documents for f in doc.findings], keep=accepted)
+        except OSError as error:
+            raise UsageProblem(f"无法写入基线文件 {terminal_safe(str(baseline_create))}：{error.strerror or error}") from error
+        click.echo(f"已将 {count} 条发现记入基线 {terminal_safe(str(baseline_create))}", err=True)
 
     options = ReportOptions(
         color=wants_color(fmt=fmt, no_color=no_color, output=output, isatty=sys.stdout.isatty(), environ=os.environ),
@@ -396,6 +403,27 @@ def main(
     except OSError as error:
         raise UsageProblem(f"无法写入报告：{error.strerror or error}") from error
     sys.exit(exit_code(result.summary, fail_on=fail_on, exit_zero=exit_zero))
+
+
+def accepted_findings(baseline: Path | None, *, from_config: bool = False) -> frozenset[str]:
+    """The fingerprints of an existing baseline (none without one).
+
+    A baseline is never created implicitly: a missing file is a usage error
+    (:class:`UsageProblem`, exit 2) that says how to create one; a bad one
+    raises :class:`~scanner.baseline.BaselineError`.
+    """
+    from scanner.baseline import load_baseline
+
+    if baseline is None:
+        return frozenset()
+    if not baseline.exists():
+        where = "配置文件中的基线文件" if from_config else "基线文件"
+        name = terminal_safe(str(baseline))
+        raise UsageProblem(
+            f"{where} {name} 不存在。基线只能明确建立：scan --baseline-create {name} PATH… "
+            f"或 secscan baseline create {name} PATH… / baseline file not found"
+        )
+    return load_baseline(baseline)
 
 
 def wants_color(*, fmt: str, no_color: bool, output: Path | None, isatty: bool, environ: Mapping[str, str]) -> bool:
@@ -491,8 +519,11 @@ def check_rule_ids(spec: SettingsSpec) -> None:
     if not named:
         return
     from scanner.catalogue import load_catalogue
+    from scanner.lexicon_cache import CompiledStore
 
-    known = load_catalogue([Path(p) for p in spec.extra_lexicons]).rules
+    # the user's lists are read from the compile cache, as build_settings reads them next
+    lexicons = [Path(p) for p in spec.extra_lexicons]
+    known = load_catalogue(lexicons, store=CompiledStore() if lexicons else None).rules
     unknown = [rule_id for rule_id in named if rule_id not in known]
     if unknown:
         raise UsageProblem(
@@ -542,6 +573,10 @@ secscan.add_command(clean_command)
 from scanner.service.command import serve_command  # noqa: E402 - registered after the group it joins
 
 secscan.add_command(serve_command)
+
+from scanner.baseline_command import baseline_group  # noqa: E402 - registered after the group it joins
+
+secscan.add_command(baseline_group)
 
 
 if __name__ == "__main__":

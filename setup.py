@@ -1,7 +1,7 @@
 """The C part of the build; everything else about the package is in pyproject.toml.
 
 scanner/_ngram.c counts the model's n-grams and weighs them, summing exactly
-(see scanner/features.py), folds text for the normaliser (see
+(see scanner/risk/features.py), folds text for the normaliser (see
 scanner/normalize.py) and cuts words with jieba's dictionary (see
 scanner/segment.py).  It is optional: where no C compiler is present the
 install still succeeds and the scanner computes the same results with

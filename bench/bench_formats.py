@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from builders import make_docx, make_pptx, make_xlsx
-from legacy_builders import biff8_sheet, odp, ods, odt, ppt, rtf, word97, wordml, xls
+from legacy_builders import biff8_sheet, ppt, word97, xls
+from markup_builders import odp, ods, odt, rtf, wordml
 
 from scanner.extract import extract_bytes
 from scanner.pipeline import build_settings, scan_bytes

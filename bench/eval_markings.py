@@ -10,7 +10,7 @@ It prints
   document's ``content`` split into lines, one unit per line, as a text
   file is extracted): the documents the markings alone would block
   (target 0) or send to review (target at most 1 %), each with the reason;
-* the seeds S0-S2 (public documents about the rules; none may be blocked);
+* the seed documents (public documents about the rules; none may be blocked);
 * recall: marks in every form of domain.md §2/§3, built into documents in
   various positions (first line, head block, header part, footer, text box,
   first table cell, pinyin-annotated, split by a line break or a page-number
@@ -363,14 +363,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     seeds = sorted((args.shared / "seeds").glob("*.txt"))
     print("== 种子文档（关于保密规定的公开文件，均不得 block）")
-    for number, path in enumerate(seeds):
+    for path in seeds:
         findings = detect_markings(text_views(path.read_text(encoding="utf-8")), catalogue)
         severity = worst(findings)
         verdict = severity.value if severity and severity is not Severity.INFO else "pass"
         counts = {}
         for finding in findings:
             counts[finding.rule] = counts.get(finding.rule, 0) + 1
-        print(f"   S{number} {path.name}: {verdict}  {dict(sorted(counts.items()))}")
+        print(f"   {path.name}: {verdict}  {dict(sorted(counts.items()))}")
         for finding in findings:
             if finding.severity is not Severity.INFO or "機密*3個月" in finding.text:
                 print(f"       {describe(finding)}")

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from scanner.types import Finding
+from scanner.userfiles import UserFileError, read_user_file
 
 BASELINE_VERSION = 1
 
@@ -28,13 +29,14 @@ class BaselineError(ValueError):
 def load_baseline(path: Path) -> frozenset[str]:
     """The accepted fingerprints stored in ``path``.
 
-    Raises :class:`BaselineError` when the file is missing, not JSON, of an
-    unknown version or not a list of fingerprints.
+    Raises :class:`BaselineError` when the file is missing, not a regular
+    file, too large, not JSON, of an unknown version or not a list of
+    fingerprints.
     """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise BaselineError(f"{path}: cannot read baseline ({error.strerror or error})") from error
+        data = json.loads(read_user_file(Path(path), what="基线文件 / baseline").decode("utf-8"))
+    except UserFileError as error:
+        raise BaselineError(str(error)) from error
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: not a JSON baseline ({error})") from error
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION:

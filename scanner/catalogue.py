@@ -36,12 +36,16 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
 from scanner.rule_schema import params_problem
 from scanner.types import CATEGORIES, Severity
+from scanner.userfiles import UserFileError, load_yaml, read_user_file
+
+if TYPE_CHECKING:
+    from scanner.lexicon_cache import CompiledStore
 
 _ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
 _KINDS = ("terms", "pattern", "marking", "builtin")
@@ -127,6 +131,8 @@ class Catalogue:
 
     rules: Mapping[str, Rule]
     digest: str
+    # ids of the built-in rules (the rest come from the user's files)
+    shipped: frozenset[str] = field(default=frozenset(), compare=False)
     # enabled() by kind: the markings ask for each document with a trigger
     _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -161,14 +167,19 @@ def load_catalogue(
     severities: Mapping[str, str] | None = None,
     builtin: bool = True,
     unit_rule: UnitRule | None = None,
+    store: CompiledStore | None = None,
 ) -> Catalogue:
     """Load the built-in rules plus ``extra_files``.
 
     ``disabled`` turns rules off by id; ``severities`` re-weights rules
     (id -> block/review/info); ``unit_rule`` names the unit's own
-    regulation that rules with a ``unit_basis`` cite.  A user file may redefine a built-in id only
-    to override it explicitly; two files defining the same id otherwise is an
-    error.
+    regulation that rules with a ``unit_basis`` cite.  No two files may
+    define the same id: a user's file that reuses a built-in id is refused
+    (built-in rules are changed with ``disabled`` and ``severities``).  User
+    files are read with :func:`scanner.userfiles.read_user_file` (regular
+    files only, size-capped) and parsed without YAML aliases; with a
+    ``store`` their parsed data is kept by content hash
+    (:mod:`scanner.lexicon_cache`), so a large list is parsed once.
 
     Raises :class:`CatalogueError` naming the file and entry on bad data.
     """
@@ -180,20 +191,28 @@ def load_catalogue(
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
         try:
-            raw = path.read_bytes()
+            raw = path.read_bytes() if is_shipped else read_user_file(path, what="规则文件 / rule file")
         except OSError as error:
             raise CatalogueError(f"{path}: cannot read rule file ({error.strerror})") from error
+        except UserFileError as error:
+            raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path)
+        data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path, store)
         for rule in _rules_of(data, str(path), raw):
             previous = rules.get(rule.id)
-            # A user file may override a shipped rule on purpose; any other
-            # clash is a mistake in the data.
-            if previous is not None and (is_shipped or rule.id not in shipped_ids or previous.origin == rule.origin):
+            if previous is not None and rule.id in shipped_ids and not is_shipped:
+                # A built-in rule is changed with the configuration's disable /
+                # severity, never replaced wholesale by a user's file.
+                raise CatalogueError(
+                    f"{path}: 规则 {rule.id} 与内置规则重名，不能重新定义（要停用或调整内置规则，请在配置文件中用 "
+                    f"disable / severity）/ rule {rule.id} redefines a built-in rule; use another id"
+                )
+            if previous is not None:
                 raise CatalogueError(f"{path}: rule {rule.id} is already defined in {previous.origin}")
             if is_shipped:
                 shipped_ids.add(rule.id)
             rules[rule.id] = rule
+    disabled = tuple(disabled)
     for rule_id in disabled:
         if rule_id not in rules:
             raise CatalogueError(f"cannot disable unknown rule {rule_id}")
@@ -205,17 +224,25 @@ def load_catalogue(
     for rule_id, rule in rules.items():
         if rule.unit_basis:
             rules[rule_id] = replace(rule, basis=cite(rule.basis, rule.unit_basis, rule_id, unit_rule))
+    # The digest names the catalogue in force, as configured: a report says
+    # what checked it, and a cached result never outlives a configuration.
+    disabled_ids = sorted(set(disabled))
+    if disabled_ids:
+        digest.update(b"disable\0" + ",".join(disabled_ids).encode() + b"\0")
+    if severities:
+        digest.update(b"severity\0" + json.dumps(sorted(severities.items())).encode() + b"\0")
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
-    return Catalogue(rules=rules, digest=digest.hexdigest()[:16])
+    return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))
 
 
-def _user_data(raw: bytes, path: Path) -> Any:
-    """A user's rule file: YAML, or a plain word list (``.txt``, see :mod:`scanner.wordlist`)."""
+def _user_data(raw: bytes, path: Path, store: CompiledStore | None) -> Any:
+    """A user's rule file: YAML (with a ``store``, kept parsed by content hash), or a plain word list
+    (``.txt``, see :mod:`scanner.wordlist`; its rule is named after the file, so it is made each time)."""
     from scanner.wordlist import WordListError, is_word_list, word_list_data
 
     if not is_word_list(path):
-        return _yaml_data(raw, str(path))
+        return _yaml_user_data(raw, str(path), store)
     try:
         return word_list_data(raw, path)
     except WordListError as error:
@@ -228,16 +255,11 @@ def parse_rule_file(raw: bytes | str, *, origin: str) -> list[Rule]:
 
 
 def _yaml_data(raw: bytes | str, origin: str) -> Any:
-    import yaml
-
-    # libyaml's parser (CSafeLoader) is about 10x faster than the pure-Python
-    # one, which was half the cold start of `scan`; both build the same
-    # plain data with the same safe tags.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """Safe YAML without aliases (:func:`scanner.userfiles.load_yaml`).  Raises :class:`CatalogueError`."""
     try:
-        return yaml.load(raw, Loader=loader)
-    except yaml.YAMLError as error:
-        raise CatalogueError(f"{origin}: not valid YAML: {error}") from error
+        return load_yaml(raw, origin)
+    except UserFileError as error:
+        raise CatalogueError(str(error)) from error
 
 
 def parsed_rules_document(paths: Iterable[Path]) -> bytes:
@@ -255,6 +277,29 @@ def parsed_rules_document(paths: Iterable[Path]) -> bytes:
         files[path.name] = {"sha256": hashlib.sha256(raw).hexdigest(), "data": data}
     # keys in the files' own order: a rule's params keep the order written
     return table_bytes({"format": _PARSED_FORMAT, "files": files})
+
+
+def _yaml_user_data(raw: bytes, origin: str, store: CompiledStore | None) -> Any:
+    """A user file's parsed data: from ``store`` by content hash, else its YAML (then kept there).
+
+    Only data that JSON carries unchanged is kept (as for :data:`PARSED_RULES`).
+    """
+    if store is None:
+        return _yaml_data(raw, origin)
+
+    parsed: list[Any] = []
+
+    def parse() -> Any:
+        data = _yaml_data(raw, origin)
+        parsed.append(data)
+        return {"data": data} if _typed(json.loads(json.dumps(data, ensure_ascii=False))) == _typed(data) else None
+
+    from scanner.lexicon_cache import digest_of
+
+    kept = store.value("rules", digest_of(f"rules-{_PARSED_FORMAT}", raw), parse)
+    if isinstance(kept, dict) and "data" in kept:
+        return kept["data"]
+    return parsed[0] if parsed else _yaml_data(raw, origin)
 
 
 def _typed(value: Any) -> Any:

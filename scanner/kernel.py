@@ -1,7 +1,7 @@
 """The compiled kernels (``scanner/_ngram.c``), when this install has them.
 
 One optional C extension serves the model (n-gram counts and their exact
-weighing: see :mod:`scanner.features`), the normaliser (one-to-one folds:
+weighing: see :mod:`scanner.risk.features`), the normaliser (one-to-one folds:
 see :mod:`scanner.normalize`), the matcher (its gates' ASCII pre-check:
 see :mod:`scanner.match`) and the word-boundary check (jieba's dictionary
 and its cut, HMM off: see :mod:`scanner.segment`).  Every caller

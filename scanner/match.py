@@ -5,7 +5,10 @@ One :class:`Matcher` is built per run.  It compiles every enabled
 the anchor words that gate pattern rules), so a document is read once for
 all terms; pattern rules run their regexes only on units where an anchor was
 seen, and only on units where their ``gate`` matches (``params.gate``: a cheap regex
-such as "has an ASCII digit", or a list of them meaning "any of").  The no-hit path is one
+such as "has an ASCII digit", or a list of them meaning "any of").  A rule with
+``params.parts`` (a list of part kinds: ``comment``, ``notes``…) fires only in
+those layers: a reviewer's note "发布前删除" is an instruction in a comment and
+a mere phrase in a published rule's body.  The no-hit path is one
 automaton pass and one pass per distinct gate over the joined document.
 
 For each raw hit, in order (the first that says no drops the hit):
@@ -32,15 +35,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from scanner import user_terms
 from scanner.catalogue import Catalogue, Rule
-from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_of
+from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_of, units_of
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
 from scanner.segment import Segmenter
-from scanner.types import Finding, Location, Severity
+from scanner.types import PARTS, Finding, Location, Severity, part_kind
 from scanner.validators import VALIDATORS
+
+if TYPE_CHECKING:
+    from scanner.lexicon_cache import CompiledStore
 
 # Severity steps for context words: info -> review -> block.
 _STEPS = (Severity.INFO, Severity.REVIEW, Severity.BLOCK)
@@ -72,16 +79,21 @@ _START = itemgetter(1)  # of a (key index, start, end) hit
 _Find = Callable[[str], list[tuple[int, int, int]]]
 
 
-@dataclass(frozen=True)
-class _Term:
+class _Term(NamedTuple):
     """A lexicon term of a rule, as the automaton finds it.
 
     Made once: a term hit is judged (and mostly dropped by its context:
-    225 of 228 in 400 laws documents) before any finding is made.
+    225 of 228 in 400 laws documents) before any finding is made.  A named
+    tuple, made in C: a unit's list of 50,000 terms makes 50,000 of them at
+    every start (a frozen dataclass took 4 times as long).
     """
 
     prepared: _Prepared  # the term's rule
     evidence: tuple[str, ...]  # naming the term, normalised as it appears in the normalised text
+
+
+def _term(prepared: _Prepared, folded: str) -> _Term:
+    return _Term(prepared=prepared, evidence=(f"命中词“{folded}”",))
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,7 @@ class _Prepared:
     near: re.Pattern[str] | None
     anchors: tuple[str, ...]
     gate: tuple[str, ...]  # regexes, any of which opens the rule's regex on a unit
+    parts: frozenset[str]  # part kinds the rule fires in; empty: every part
     check_boundary: bool
     # The rule's context words, folded like the text they are looked for in
     # (NFKC turns the full-width colon of "问：" into ":").
@@ -147,11 +160,17 @@ class Matcher:
         allow: Sequence[str] = (),
         backend: str | None = None,
         watch: Sequence[str] = (),
+        store: CompiledStore | None = None,
     ) -> None:
         """``backend`` names the Aho-Corasick library (one of :data:`BACKENDS`;
         default: :func:`default_backend`).  ``watch`` are more words for the
         automaton to find, as they are (the marking triggers): :meth:`find`
         reports where they start, so another detector needs no pass of its own.
+        With a ``store`` (:mod:`scanner.lexicon_cache`), the terms only the
+        user's rules have are folded and put in an automaton of their own
+        (daachorse, when installed) once, and both are kept by content hash:
+        a unit's list of 50,000 terms costs a cold scan milliseconds, not a
+        second (see :mod:`scanner.user_terms`).
 
         Raises :class:`MatcherError` for bad rule parameters or an unknown
         backend, :class:`ImportError` when the backend is not installed.
@@ -181,6 +200,9 @@ class Matcher:
         self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
         self._segmenter = Segmenter()
         self.watch = tuple(word for word in dict.fromkeys(watch) if word)
+        self._store = store
+        self._shipped = catalogue.shipped
+        self._user_find: _Find | None = None
         self._automaton = self._build_automaton()
 
     @staticmethod
@@ -195,6 +217,11 @@ class Matcher:
             gate = (gate,)
         if not isinstance(gate, list | tuple) or not all(isinstance(g, str) and g for g in gate):
             raise MatcherError(f"{rule.origin}: rule {rule.id}: params.gate must be a regex or a list of regexes")
+        parts = params.get("parts", ())
+        if not isinstance(parts, list | tuple) or not all(isinstance(p, str) and p in PARTS for p in parts):
+            raise MatcherError(
+                f"{rule.origin}: rule {rule.id}: params.parts must be a list of part names ({', '.join(PARTS)})"
+            )
         try:
             compiled = re.compile(near) if near else None
             for pattern in gate:
@@ -209,6 +236,7 @@ class Matcher:
             near=compiled,
             anchors=tuple(_fold(anchor) for anchor in anchors),
             gate=tuple(gate),
+            parts=frozenset(parts),
             check_boundary=bool(params.get("word_boundary", True)),
             raise_=_fold_all(rule.context.raise_),
             lower=_fold_all(rule.context.lower),
@@ -218,26 +246,49 @@ class Matcher:
 
     def _build_automaton(self) -> _Find | None:
         entries: dict[str, list[_Term | int]] = {}
-        for prepared in self._terms:
+        # With a store, the terms of the user's rules are added last: those a
+        # shipped term, anchor or watch word shares join that entry; the rest
+        # go into an automaton of their own (see _user_part), whose entries are
+        # made only when one is found.  The shipped terms keep theirs (a DFA: small).
+        split = self._store is not None and user_terms.available()
+        later = [prepared for prepared in self._terms if prepared.rule.id not in self._shipped] if split else []
+        for prepared in self._terms if not split else [p for p in self._terms if p.rule.id in self._shipped]:
             for term in prepared.rule.terms:
                 folded = _fold(term)
-                entries.setdefault(folded, []).append(_Term(prepared=prepared, evidence=(f"命中词“{folded}”",)))
+                entries.setdefault(folded, []).append(_term(prepared, folded))
         for index, prepared in enumerate(self._patterns):
             for anchor in prepared.anchors:
                 entries.setdefault(anchor, []).append(index)
         entries.pop("", None)  # a term of only white space folds to nothing
         for word in self.watch:
             entries.setdefault(word, [])
-        if not entries:
+        own: user_terms.UserEntries | None = None
+        if later:
+            assert self._store is not None
+            plan = user_terms.placement(self._store, [(p.rule.id, p.rule.terms) for p in later], entries, _fold)
+            for folded, positions in plan.shared:
+                for position in positions:
+                    entries.setdefault(folded, []).append(_term(later[position], folded))
+            if plan.keys:
+                own = user_terms.UserEntries(plan.keys, plan.rules, lambda position, key: _term(later[position], key))
+        if not entries and own is None:
             return None
-        self._entries = [(key, tuple(values)) for key, values in entries.items()]
+        shared = [(key, tuple(values)) for key, values in entries.items()]
+        self._entries: Sequence[tuple[str, tuple[_Term | int, ...]]] = shared
         watched = set(self.watch)
-        self._watched = frozenset(index for index, (key, _) in enumerate(self._entries) if key in watched)
-        return find_all([key for key, _ in self._entries], self.backend)
+        self._watched = frozenset(index for index, (key, _) in enumerate(shared) if key in watched)
+        main = [key for key, _ in shared]
+        if own is not None:
+            assert self._store is not None
+            self._entries = user_terms.Entries(shared, own)
+            self._user_find = user_terms.automaton(self._store, own.keys, plan.digest, offset=len(main))
+        return find_all(main, self.backend) if main else None
 
     def find(self, joined: str) -> Occurrences:
-        """The terms, anchors and watch words in ``joined``, in one automaton pass."""
+        """The terms, anchors and watch words in ``joined``, in one automaton pass (two with a user list)."""
         found = self._automaton(joined) if self._automaton is not None else []
+        if self._user_find is not None:
+            found = [*found, *self._user_find(joined)]  # every use sorts the hits it needs sorted
         if not self.watch or not found:
             return Occurrences(text=joined, terms=found, watch=self.watch, watched=[])
         entries = self._entries
@@ -396,6 +447,8 @@ class Matcher:
         prepared = hit.prepared
         rule = prepared.rule
         text = texts[position]
+        if prepared.parts and part_kind(units_of(views)[position].part) not in prepared.parts:
+            return None
         if _allowed(text, hit.start, hit.end, prepared.allow + self._allow):
             if trace is not None:
                 trace.drop(prepared, hit.start, hit.end, "位于允许短语之中（规则或配置的 allow）")

@@ -21,14 +21,15 @@ from typing import Any
 
 from scanner import __version__
 from scanner.catalogue import Catalogue, load_catalogue
-from scanner.classify import RiskModel, load_model
 from scanner.decide import UNREADABLE_RULE, Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
 from scanner.layers import layer_findings
+from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
+from scanner.risk import RiskModel, load_model
 from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
@@ -55,15 +56,17 @@ def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settin
     rule data.
     """
     spec = replace(spec or SettingsSpec(), **fields) if fields else spec or SettingsSpec()
+    # a unit's own lists are parsed, folded and compiled once, then kept by content hash
+    store = CompiledStore() if spec.extra_lexicons else None
     catalogue = load_catalogue(
         [Path(p) for p in spec.extra_lexicons], disabled=spec.disabled,
-        severities=dict(spec.severities) or None, unit_rule=spec.unit_rule,
+        severities=dict(spec.severities) or None, unit_rule=spec.unit_rule, store=store,
     )
     policy = Policy() if spec.review_threshold is None else Policy(review_threshold=spec.review_threshold)
     return Settings(
         catalogue=catalogue,
         # the matcher's automaton also finds the marking triggers (see analyse)
-        matcher=Matcher(catalogue, allow=tuple(spec.allow), watch=grammar_of(catalogue).trigger_words),
+        matcher=Matcher(catalogue, allow=tuple(spec.allow), watch=grammar_of(catalogue).trigger_words, store=store),
         model=load_model(),
         policy=policy,
         accepted=frozenset(spec.accepted),
@@ -238,11 +241,14 @@ def analyse(
         *settings.matcher.match(views, joined=joined, found=found, cap=cap),
         *cap.overflow(),
     ]
-    findings = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    kept = [finding for finding in findings if finding.fingerprint not in settings.accepted]
+    suppressed = len(findings) - len(kept)  # every output counts what the baseline hid
+    findings = kept
     if extraction.format in SPREADSHEET_FORMATS:
         findings = located_in_cells(findings, extraction.units)
     if members is not None:
         findings.extend(members.findings)
+        suppressed += members.suppressed
     model_score = settings.model.score(views, joined=joined) if settings.model and views else None
     decision = decide(
         findings, merged.errors, model_score, settings.policy, settings.catalogue, settings.accepted
@@ -260,6 +266,7 @@ def analyse(
         layers=merged.layers,
         coverage=merged.coverage,
         units=merged.units,
+        suppressed=suppressed + decision.suppressed,
     )
 
 
@@ -283,6 +290,7 @@ class Members:
     errors: tuple[str, ...]
     units: tuple[TextUnit, ...]
     layers: frozenset[str]
+    suppressed: int = 0  # findings of the members a baseline accepted
 
     def merged_into(self, extraction: Extraction) -> Extraction:
         layers = set(extraction.layers) | self.layers
@@ -303,6 +311,7 @@ def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Memb
     errors: list[str] = []
     units: list[TextUnit] = []
     layers: set[str] = set()
+    suppressed = 0
     left = budget()
     for member in extraction.embedded:
         place = member.source or member.name
@@ -334,7 +343,9 @@ def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Memb
             replace(unit, source=prefix + unit.source if unit.source else place) for unit in child.units
         )
         layers.update(child.layers)
-    return Members(findings=tuple(findings), errors=tuple(errors), units=tuple(units), layers=frozenset(layers))
+        suppressed += child.suppressed
+    return Members(findings=tuple(findings), errors=tuple(errors), units=tuple(units), layers=frozenset(layers),
+                   suppressed=suppressed)
 
 
 def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None = None) -> ScanResult:

@@ -15,6 +15,8 @@ Each kind maps a key to a value type:
 ``regexes``  one such string or a list of them
 ``count``    an integer from 0 to 10,000
 ``flag``     true or false
+``groups``   a mapping of names to lists of rule ids
+``parts``    a list of layer names (``scanner.types.PARTS``): the rule fires only in those layers
 
 A marking rule's params are the marking grammar's words and limits
 (``scanner.markings.grammar``); which rule holds which of them is the
@@ -27,12 +29,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-_MATCHER = {"near_pattern": "regex", "word_boundary": "flag"}
+_MATCHER = {"near_pattern": "regex", "word_boundary": "flag", "parts": "parts"}
 
 PARAMS: dict[str, dict[str, str]] = {
     "terms": dict(_MATCHER),
     "pattern": {**_MATCHER, "anchors": "strings", "gate": "regexes"},
-    "builtin": {},
+    # builtin rules are raised by code; the personal-data list rule (PI015,
+    # scanner.decide) counts the findings of other rules by kind
+    "builtin": {"counted": "groups", "min_items": "count", "min_kinds": "count"},
     "marking": {
         **{key: "strings" for key in (
             "brackets", "close_brackets", "conditions", "cues_after", "cues_before", "date_suffixes",
@@ -80,6 +84,18 @@ def _value_problem(expected: str, value: Any) -> str | None:
     if expected == "strings":
         ok = isinstance(value, list) and all(isinstance(item, str) and item for item in value)
         return None if ok else "must be a list of non-empty strings"
+    if expected == "groups":
+        ok = isinstance(value, dict) and all(
+            isinstance(name, str) and name and isinstance(ids, list) and ids
+            and all(isinstance(rule_id, str) and rule_id for rule_id in ids)
+            for name, ids in value.items()
+        )
+        return None if ok else "must map each name to a list of rule ids"
+    if expected == "parts":
+        from scanner.types import PARTS
+
+        ok = isinstance(value, list) and all(isinstance(item, str) and item in PARTS for item in value)
+        return None if ok else f"must be a list of layer names ({', '.join(PARTS)})"
     if expected == "pairs":
         ok = isinstance(value, list) and all(isinstance(item, str) and len(item) == 2 for item in value)
         return None if ok else "must be a list of two-character strings (opening and closing quote)"

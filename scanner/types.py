@@ -389,6 +389,8 @@ class DocumentResult:
     units: Sequence[TextUnit] = field(default=(), compare=False, repr=False)
     # The page that linked to this document when it was found by a crawl.
     referrer: str = ""
+    # Findings left out because a baseline (``--baseline``) accepted them, members' included.
+    suppressed: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.basis import UnitRule, UnitRuleError
+from scanner.userfiles import UserFileError, load_yaml, read_user_file
 
 CONFIG_NAMES = (".secscan.yaml", ".secscan.yml", "secscan.yaml", "secscan.yml")
 _KEYS = {"lexicons", "disable", "severity", "allow", "review_threshold", "baseline", "unit_rule"}
@@ -64,24 +65,22 @@ def load_user_config(path: Path | None, cwd: Path) -> UserConfig:
     """Read ``path`` (from ``--config``) or the config found in ``cwd``.
 
     No file and no ``path`` gives an empty :class:`UserConfig`.  Raises
-    :class:`ConfigError` naming the file when it cannot be read, is not
-    YAML, has unknown keys or wrong types, or names a lexicon file that does
-    not exist.
+    :class:`ConfigError` naming the file when it cannot be read (not a
+    regular file, over :data:`~scanner.userfiles.MAX_USER_FILE_BYTES`), is
+    not YAML or uses YAML aliases, has unknown keys or wrong types, or names
+    a lexicon file that does not exist.
     """
     if path is None:
         path = find_config(cwd)
         if path is None:
             return UserConfig()
-    import yaml
-
     try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = read_user_file(path, what="配置文件 / configuration").decode("utf-8")
+        data = load_yaml(raw, str(path))
+    except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: cannot read configuration ({error})") from error
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    except UserFileError as error:
+        raise ConfigError(str(error)) from error
     if data is None:
         return UserConfig(path=path)
     if not isinstance(data, dict):

@@ -148,13 +148,87 @@ def luhn(value: str) -> Check:
 
 
 def mobile(value: str) -> Check:
-    """Mainland mobile number 1[3-9]xxxxxxxxx, with optional +86 and separators."""
+    """Mainland mobile number 1[3-9]xxxxxxxxx, with an optional +86 / 0086 / (86) / 86- prefix and separators."""
     digits = "".join(ch for ch in value if ch in _ASCII_DIGITS)
-    if digits.startswith("86") and len(digits) == 13:
+    if digits.startswith("0086") and len(digits) == 15:
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if len(digits) != 11 or digits[0] != "1" or digits[1] not in "3456789":
         return Check(False, "不是手机号码格式")
     return Check(True, "手机号码格式（1[3-9]开头11位）")
+
+
+# Digits as a 12345 call record reads them out: 幺 for 1, 洞 for 0, 两 for 2.
+_CHINESE_DIGITS = str.maketrans("〇零洞一幺二两三四五六七八九", "00011223456789")
+
+
+def chinese_mobile(value: str) -> Check:
+    """A mobile number written in Chinese numerals (一三八一二三四五六七八), spaces allowed."""
+    digits = "".join(value.split()).translate(_CHINESE_DIGITS)
+    if len(digits) != 11 or not _all_ascii_digits(digits) or not mobile(digits).valid:
+        return Check(False, "不是汉字书写的手机号码")
+    return Check(True, "汉字数字书写的11位手机号码（1[3-9]开头）")
+
+
+_PROVINCES = frozenset("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+_PLATE_LETTERS = frozenset("ABCDEFGHJKLMNPQRSTUVWXYZ")  # no I or O on a plate
+_PLATE_SEPARATORS = "·•・.- "
+
+
+def licence_plate(value: str) -> Check:
+    """A mainland licence plate: province, issuing-office letter, then 5 characters
+    (ordinary) or 6 (new-energy: D/F + 5 with four digits last, or five digits + D/F)."""
+    if len(value) < 7 or value[0] not in _PROVINCES or value[1] not in _PLATE_LETTERS:
+        return Check(False, "不是车牌号码格式")
+    rest = value[2:].lstrip(_PLATE_SEPARATORS)
+    if not all(ch in _ASCII_DIGITS or ch in _PLATE_LETTERS for ch in rest):
+        return Check(False, "车牌号码含无效字符")
+    if len(rest) == 5 and sum(ch in _ASCII_DIGITS for ch in rest) >= 3:
+        return Check(True, "车牌号码格式（省份简称+发牌机关代号+5位）")
+    small = rest[:1] in ("D", "F") and (rest[1] in _ASCII_DIGITS or rest[1] in _PLATE_LETTERS)
+    if len(rest) == 6 and ((small and _all_ascii_digits(rest[2:])) or (
+            _all_ascii_digits(rest[:5]) and rest[5] in ("D", "F"))):
+        return Check(True, "新能源汽车号牌格式（8位）")
+    return Check(False, "不是车牌号码格式")
+
+
+def _letter_value(ch: str) -> int:
+    return ord(ch) - ord("A") + 10
+
+
+def hong_kong_id(value: str) -> Check:
+    """A Hong Kong identity card number A123456(7) / AB123456(7): check digit mod 11 (A for 10)."""
+    plain = value.replace("(", "").replace(")", "").upper()
+    if not 8 <= len(plain) <= 9:
+        return Check(False, "不是香港身份证号码格式")
+    letters, digits, check = plain[:-7], plain[-7:-1], plain[-1]
+    if not 1 <= len(letters) <= 2 or not letters.isascii() or not letters.isalpha() or not _all_ascii_digits(digits):
+        return Check(False, "不是香港身份证号码格式")
+    values = [36] * (2 - len(letters)) + [_letter_value(ch) for ch in letters] + [int(ch) for ch in digits]
+    total = sum(value * weight for value, weight in zip(values, range(9, 1, -1), strict=True))
+    expected = (11 - total % 11) % 11
+    if check != ("A" if expected == 10 else str(expected)):
+        return Check(False, "香港身份证号码校验位不符")
+    return Check(True, "香港身份证号码校验位正确")
+
+
+# The area letter's two-digit code on a Taiwan identity card (I, O, W, Z… are out of order).
+_TAIWAN_AREA = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21, 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31, 33,
+), strict=True))
+
+
+def taiwan_id(value: str) -> Check:
+    """A Taiwan identity card number A123456789: area letter, sex digit 1/2, check digit mod 10."""
+    value = value.upper()
+    if len(value) != 10 or value[0] not in _TAIWAN_AREA or value[1] not in "12" or not _all_ascii_digits(value[1:]):
+        return Check(False, "不是台湾身份证号码格式")
+    area = _TAIWAN_AREA[value[0]]
+    total = area // 10 + (area % 10) * 9 + sum(int(ch) * weight for ch, weight in zip(value[1:9], range(8, 0, -1)))
+    if (total + int(value[9])) % 10:
+        return Check(False, "台湾身份证号码校验码不符")
+    return Check(True, "台湾身份证号码校验码正确")
 
 
 def private_ip(value: str) -> Check:
@@ -263,6 +337,10 @@ VALIDATORS: dict[str, Callable[[str], Check]] = {
     "resident_id_15": resident_id_15,
     "luhn": luhn,
     "mobile": mobile,
+    "chinese_mobile": chinese_mobile,
+    "licence_plate": licence_plate,
+    "hong_kong_id": hong_kong_id,
+    "taiwan_id": taiwan_id,
     "private_ip": private_ip,
     "mac_address": mac_address,
     "disk_serial": disk_serial,

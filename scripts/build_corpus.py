@@ -18,6 +18,10 @@ files):
   for both labels (``SHORT_SHAPES``), including public kinds that are mostly
   short (event announcements, web page snippets, service information, news
   briefs, everyday notices) and internal notes (批示, 传阅件, 便签);
+* tables of figures (``TABLES``): public budgets and statistical tables, and
+  internal tables (rankings, forecasts, ledgers) with the same row labels and
+  numbers, one cell a line as a spreadsheet's cells reach the model or one
+  row a line with tabs;
 * hand-written short texts of both classes (``handwritten``, test split only);
 * ``corpus/manifest.jsonl`` — one row per document, including the 3,560
   real public documents in ``../shared/corpus/real/*.jsonl``, which are
@@ -43,6 +47,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import shutil
 import sys
@@ -51,7 +56,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-REAL_DIR = ROOT.parent / "shared" / "corpus" / "real"
+# the shared folder beside the repository; SECSCAN_SHARED puts it elsewhere (a git worktree)
+REAL_DIR = Path(os.environ.get("SECSCAN_SHARED") or ROOT.parent / "shared") / "corpus" / "real"
 REAL_FILES = ("laws.jsonl", "government_work_reports.jsonl", "cpc_congress_reports.jsonl")
 
 SEED = 20240611
@@ -674,6 +680,95 @@ SHORT_INTERNAL: dict[str, dict[str, list[str]]] = {
 # Written by hand, in the test split only: short public texts of real-life
 # kinds, not drawn from any pool above (so the gate sees wording no
 # template produced).
+# Tables (issue #23 item 5): budgets, statistical yearbooks and internal
+# tables of figures.  Row labels and numbers are shared by both classes, so
+# only titles, column heads and notes tell them apart, as in real workbooks:
+# a public budget's rows (办公费, 公务接待费) are an internal table's rows too.
+TABLE_ROWS = [
+    "一般公共预算拨款收入", "政府性基金预算拨款收入", "事业收入", "其他收入", "上年结转", "基本支出", "项目支出",
+    "人员经费", "公用经费", "工资福利支出", "商品和服务支出", "对个人和家庭的补助", "资本性支出", "一般公共服务支出",
+    "教育支出", "科学技术支出", "社会保障和就业支出", "卫生健康支出", "节能环保支出", "城乡社区支出", "农林水支出",
+    "交通运输支出", "住房保障支出", "因公出国（境）费", "公务用车购置及运行费", "公务接待费", "会议费", "培训费",
+    "办公费", "印刷费", "水电费", "邮电费", "物业管理费", "差旅费", "维修（护）费", "租赁费", "专用材料费", "劳务费",
+    "委托业务费", "工会经费", "福利费", "其他商品和服务支出", "地区生产总值", "第一产业增加值", "第二产业增加值",
+    "第三产业增加值", "常住人口", "城镇居民人均可支配收入", "农村居民人均可支配收入", "社会消费品零售总额",
+    "固定资产投资", "规模以上工业增加值", "进出口总额", "城镇新增就业人数", "城镇登记失业率", "居民消费价格指数",
+    "一般公共预算收入", "税收收入", "非税收入", "粮食产量", "年末户籍人口", "出生率", "旅游总收入", "货物运输量",
+]
+TABLES: dict[str, dict[str, dict[str, list[str]]]] = {
+    "public": {
+        "budget-table": {
+            "title": ["{org}{year}年部门预算收支总表", "{org}{year}年财政拨款支出预算表", "{year}年“三公”经费预算情况表",
+                      "{org}{year}年部门决算收入支出决算总表", "{city}{year}年一般公共预算支出表", "{year}年政府性基金预算收支表",
+                      "{org}{year}年部门预算项目支出表", "{org}{year}年一般公共预算基本支出表"],
+            "head": ["项目\t预算数\t上年预算数\t增减", "科目编码\t科目名称\t合计\t基本支出\t项目支出",
+                     "支出功能分类科目\t年初预算数\t调整预算数\t决算数", "项目\t金额\t占比（%）",
+                     "收入\t支出\t本年预算\t上年决算", "功能分类\t经济分类\t预算数", "科目名称\t决算数\t完成预算（%）",
+                     "预算科目\t本年预算数\t比上年增减（%）"],
+            "note": ["注：本表数据单位为万元。", "说明：本部门无政府性基金预算收支，本表为空表。", "数据来源：{org}{year}年部门预算公开。",
+                     "说明：“三公”经费较上年减少，主要是压减公务接待费。", "注：本表按《预算法》要求向社会公开。",
+                     "注：因四舍五入，合计数与分项之和可能略有差异。", "公开时间：{date}", "以上数据经{city}人民代表大会审查批准。"],
+        },
+        "statistical-table": {
+            "title": ["{city}{year}年国民经济和社会发展统计公报附表", "各区县主要经济指标（{year}年）", "{city}统计年鉴{year}　人口与就业",
+                      "主要年份地区生产总值及构成", "分区县居民人均可支配收入（{year}年）", "{year}年{month}份主要统计指标",
+                      "{city}{year}年统计年鉴　财政与金融", "历年主要指标完成情况"],
+            "head": ["地区\t{year}\t{year}\t增长（%）", "指标\t单位\t绝对数\t比上年增长（%）", "年份\t合计\t城镇\t乡村",
+                     "指标名称\t本月\t累计\t同比（%）", "区县\t总量\t增速（%）\t位次", "项目\t{year}年\t{year}年",
+                     "指标\t计量单位\t{year}年\t构成（%）", "地区\t户数\t人口\t密度"],
+            "note": ["资料来源：{city}统计局。", "注：地区生产总值按现价计算，增长速度按不变价格计算。", "本表数据为年度统计快报数。",
+                     "注：部分数据因四舍五入，分项合计与总计略有出入。", "数据来源于{city}统计年鉴，已向社会公开发布。",
+                     "注：人口数据为年末常住人口。", "发布单位：{city}统计局　{date}", "相关指标解释见本年鉴附录。"],
+        },
+    },
+    "internal": {
+        "internal-table": {
+            "title": ["各区县{topic}考核排名（内部掌握）", "{year}年财政收支预测表（初稿）", "{topic}问题台账明细表",
+                      "拟调整预算项目明细（讨论稿）", "重点指标预警情况表（仅供领导参阅）", "政府性债务风险测算表",
+                      "{year}年{month}份指标内部测算表", "未公开统计数据比对表"],
+            "head": ["区县\t得分\t排名\t扣分原因", "项目\t原预算\t拟调整数\t调整理由", "指标\t上报数\t核实数\t差异（%）",
+                     "单位\t债务余额\t隐性债务\t风险等级", "指标\t测算值\t目标值\t缺口", "问题\t责任单位\t整改进度\t是否销号",
+                     "地区\t预计增速\t对外口径\t备注", "项目\t申请数\t审核意见\t拟安排"],
+            "note": ["本表数据未经审定，不得对外引用。", "仅供内部参考，请勿外传。", "请注意控制知悉范围。",
+                     "数据来源：各区县上报，尚未核实。", "测算结果仅供领导决策参考。", "对外口径以统计局发布为准，本表不公开。",
+                     "拟提请专题会研究后再定。", "统计人：{person}　审核：{person}"],
+        },
+    },
+}
+TABLE_PER_FAMILY = 24
+
+
+def compose_table(pools: dict[str, list[str]], family: int, rng: random.Random, *, internal: bool) -> str:
+    """A table of figures: title, unit, head row, rows of a label and numbers, notes.
+
+    Half of a family's tables are written one cell a line, as a spreadsheet's
+    cells reach the model, the others one row a line with tabs, as a PDF or
+    text table does.
+    """
+    cell_lines = (family + rng.randint(0, 1)) % 2 == 0
+    lines = []
+    if internal and rng.random() < MARKED_SHARE:
+        lines.append(rng.choice(MARKS))
+    lines.append(fill(rng.choice(shard(pools["title"], family)), rng))
+    if rng.random() < 0.6:
+        lines.append(rng.choice(["单位：万元", "单位：亿元", "单位：元", "单位：%", "金额单位：万元"]))
+    rows = [fill(rng.choice(shard(pools["head"], family)), rng).split("\t")]
+    columns = len(rows[0]) - 1
+    labels = shard(TABLE_ROWS, family) + [str(city) for city in FILL["city"]]
+    for label in rng.sample(labels, min(len(labels), rng.randint(6, 40))):
+        numbers = [f"{rng.uniform(0, 9999):.{rng.choice((0, 1, 2))}f}" for _ in range(columns)]
+        rows.append([label, *numbers])
+    rows.append(["合计", *(f"{rng.uniform(1000, 99999):.2f}" for _ in range(columns))])
+    for row in rows:
+        if cell_lines:
+            lines.extend(row)
+        else:
+            lines.append("\t".join(row))
+    for _ in range(rng.randint(1, 2)):
+        lines.append(fill(rng.choice(shard(pools["note"], family)), rng))
+    return "\n".join(line for line in lines if line) + "\n"
+
+
 HANDWRITTEN_PUBLIC = [
     "关于2024年清明节放假安排的通知\n根据国务院办公厅通知精神，清明节放假时间为4月4日至6日，共3天。",
     "市图书馆暑期开放时间调整\n7月1日至8月31日，市图书馆每天开放时间延长至晚上9点。",
@@ -1029,6 +1124,18 @@ def generated_rows() -> list[dict[str, object]]:
                     text = compose_short(pools, family, rng, internal=kind == "internal")
                     rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
                                            source=f"generated-short:{kind}",
+                                           split="test" if family == TEST_SHARD else "train"))
+    for kind, kinds in TABLES.items():
+        label = "not-publishable" if kind == "internal" else "publishable"
+        for category, pools in kinds.items():
+            for family in range(SHARDS):
+                family_id = f"{category}-f{family}"
+                for number in range(TABLE_PER_FAMILY):
+                    doc_id = f"{kind}-{family_id}-{number:03d}"
+                    rng = random.Random(f"{SEED}:{doc_id}")
+                    text = compose_table(pools, family, rng, internal=kind == "internal")
+                    rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
+                                           source=f"generated-table:{kind}",
                                            split="test" if family == TEST_SHARD else "train"))
     for kind, texts, label, category in (
         ("public", HANDWRITTEN_PUBLIC, "publishable", "handwritten"),

@@ -2,7 +2,7 @@
 """Evaluation gate for the residual-risk model (like trafilatura's eval gate).
 
 Scores, with the shipped ``models/risk_model.json`` and the scan-time code
-(``scanner.model``, no scikit-learn):
+(``scanner.risk.linear``, no scikit-learn):
 
 * the test split of ``corpus/manifest.jsonl``: precision, recall and F1 for
   ``not-publishable`` at the review threshold, on the original population
@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -42,11 +43,21 @@ if str(ROOT) not in sys.path:
 
 from scanner.decide import Policy
 from scanner.findings import UnitView
-from scanner.model import LinearTextModel
 from scanner.normalize import normalize
+from scanner.risk.linear import LinearTextModel
 from scanner.types import TextUnit
 
 MANIFEST = ROOT / "corpus" / "manifest.jsonl"
+# The manifest names real documents as ../shared/corpus/real/…, the shared folder beside
+# the repository; SECSCAN_SHARED puts it elsewhere (a git worktree has no ../shared).
+SHARED = Path(os.environ.get("SECSCAN_SHARED") or ROOT.parent / "shared")
+
+
+def corpus_path(file: str) -> Path:
+    """Where a manifest's file is: ``../shared/…`` under :data:`SHARED`, the rest under the repository."""
+    if file.startswith("../shared/"):
+        return SHARED / file.removeprefix("../shared/")
+    return ROOT / file
 # A test document this short (normalised characters) counts as short: titles,
 # one- or two-paragraph notices, news items, web snippets, excerpts.
 SHORT_MAX_CHARS = 600
@@ -86,7 +97,7 @@ def load_manifest() -> list[dict[str, object]]:
 
 
 def shared_available() -> bool:
-    return (ROOT.parent / "shared" / "corpus" / "real").is_dir()
+    return (SHARED / "corpus" / "real").is_dir()
 
 
 def corpus_digest() -> str:
@@ -106,7 +117,7 @@ def real_digest() -> str:
     digest = hashlib.sha256()
     for file in sorted({str(row["file"]) for row in load_manifest() if str(row["file"]).startswith("../")}):
         digest.update(file.encode() + b"\0")
-        digest.update((ROOT / file).read_bytes())
+        digest.update(corpus_path(file).read_bytes())
     return digest.hexdigest()
 
 
@@ -123,7 +134,7 @@ def iter_docs(*, real: bool = True) -> Iterator[Doc]:
             if not real:
                 continue
             if file not in real_lines:
-                path = ROOT / file
+                path = corpus_path(file)
                 if not path.is_file():
                     raise CorpusError(f"missing real corpus file {path}")
                 real_lines[file] = path.read_text(encoding="utf-8").splitlines()
@@ -212,6 +223,7 @@ def evaluate(model: LinearTextModel, threshold: float, *, real: bool = True) -> 
     all_scores: list[float] = []
     all_pos: list[bool] = []
     short_scores: list[tuple[str, float, bool]] = []
+    table_scores: list[tuple[str, float, bool]] = []
     real_scores: list[tuple[str, float]] = []
     real_chars = 0
     for doc in iter_docs(real=real):
@@ -228,6 +240,8 @@ def evaluate(model: LinearTextModel, threshold: float, *, real: bool = True) -> 
                 test_pos.append(doc.positive)
             if sum(len(view.norm.text) for view in views) <= SHORT_MAX_CHARS:
                 short_scores.append((doc.id, probability, doc.positive))
+            if doc.source.startswith("generated-table:"):
+                table_scores.append((doc.id, probability, doc.positive))
         if is_real:
             real_scores.append((doc.id, probability))
             real_chars += len(doc.text)
@@ -254,6 +268,9 @@ def evaluate(model: LinearTextModel, threshold: float, *, real: bool = True) -> 
             "internal_recall": (sum(1 for score in short_internal if score >= threshold) / len(short_internal)
                                 if short_internal else 0.0),
         },
+        # Tables of figures of the test split (budgets, statistical tables; internal
+        # rankings and forecasts with the same rows): issue #23 item 5.
+        "tables": _table_result(table_scores, threshold),
         "seconds": round(elapsed, 1),
     }
     if real_scores:
@@ -266,6 +283,20 @@ def evaluate(model: LinearTextModel, threshold: float, *, real: bool = True) -> 
             "worst": [{"id": doc_id, "p": round(score, 3)} for score, doc_id in flagged[:10]],
         }
     return result
+
+
+def _table_result(scores: list[tuple[str, float, bool]], threshold: float) -> dict[str, object]:
+    public = sorted(((score, doc_id) for doc_id, score, pos in scores if not pos), reverse=True)
+    internal = [score for _, score, pos in scores if pos]
+    flagged = [item for item in public if item[0] >= threshold]
+    return {
+        "n": len(public),
+        "false_review": len(flagged),
+        "false_review_rate": len(flagged) / len(public) if public else 0.0,
+        "worst": [{"id": doc_id, "p": round(score, 3)} for score, doc_id in public[:5]],
+        "internal_n": len(internal),
+        "internal_recall": sum(1 for score in internal if score >= threshold) / len(internal) if internal else 0.0,
+    }
 
 
 def check(result: dict[str, object], floors: dict[str, object]) -> list[str]:
@@ -293,6 +324,14 @@ def check(result: dict[str, object], floors: dict[str, object]) -> list[str]:
         floor = float(floors["min_short_recall"])  # type: ignore[arg-type]
         if short["internal_recall"] < floor:
             broken.append(f"short-text recall {short['internal_recall']:.4f} < floor {floor:.4f}")
+    tables = result.get("tables")
+    if isinstance(tables, dict) and "max_table_false_review_rate" in floors:
+        ceiling = float(floors["max_table_false_review_rate"])  # type: ignore[arg-type]
+        if tables["false_review_rate"] > ceiling:
+            broken.append(f"table false-review rate {tables['false_review_rate']:.4f} > ceiling {ceiling:.4f}")
+        floor = float(floors["min_table_recall"])  # type: ignore[arg-type]
+        if tables["internal_recall"] < floor:
+            broken.append(f"table recall {tables['internal_recall']:.4f} < floor {floor:.4f}")
     real = result.get("real")
     if isinstance(real, dict):
         ceiling = float(floors["max_false_review_rate"])  # type: ignore[arg-type]
@@ -332,6 +371,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"short public texts (test, <= {short['max_chars']} chars): {short['false_review']}/{short['n']} sent "
               f"to review = {short['false_review_rate']:.2%} (ceiling {float(floors['max_short_false_review_rate']):.2%}); "
               f"short not-publishable recall {short['internal_recall']:.4f} (n {short['internal_n']})")
+        tables = result["tables"]
+        assert isinstance(tables, dict)
+        print(f"public tables of figures (test): {tables['false_review']}/{tables['n']} sent to review; "
+              f"internal tables recall {tables['internal_recall']:.4f} (n {tables['internal_n']})")
         real_result = result.get("real")
         if isinstance(real_result, dict):
             print(f"real public documents: {real_result['false_review']}/{real_result['n']} sent to review "

@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SNAPSHOT = ROOT / "tests" / "snapshot" / "findings.jsonl"
-DEFAULT_SHARED = ROOT.parent / "shared"
+# the shared folder beside the repository; SECSCAN_SHARED puts it elsewhere (a git worktree)
+DEFAULT_SHARED = Path(os.environ.get("SECSCAN_SHARED") or ROOT.parent / "shared")
 
 Document = tuple[str, bytes]  # (name, content); the name's extension is the extractor's hint
 

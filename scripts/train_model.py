@@ -5,7 +5,7 @@ Deterministic: fixed seeds, sorted vocabulary, rounded numbers, no
 timestamps — the same corpus gives a byte-identical JSON file.
 
 Steps: normalise every document as the scanner does (one unit per line,
-``scanner.normalize``), cut the scored window (``scanner.features``), pick
+``scanner.normalize``), cut the scored window (``scanner.risk.features``), pick
 character 2–4-gram candidates seen in at least ``MIN_DF`` training documents,
 keep the ``VOCABULARY`` most class-dependent ones (chi²), weigh them with
 sublinear tf-idf, fit a logistic regression, and calibrate its decision
@@ -47,8 +47,8 @@ import eval_gate
 from eval_gate import ROOT, Doc
 
 from scanner.decide import Policy
-from scanner.features import NgramCounter, TextWindow, scoring_text, weigh
-from scanner.model import FORMAT, LinearTextModel, encode_floats
+from scanner.risk.features import NgramCounter, TextWindow, scoring_text, weigh
+from scanner.risk.linear import FORMAT, LinearTextModel, encode_floats
 
 SEED = 0
 NGRAMS = (2, 4)
@@ -57,7 +57,7 @@ VOCABULARY = 40000
 CANDIDATE_CHARS = 3000  # candidates come from each document's first characters (speed)
 C = 4.0
 FOLDS = 5
-# The thin-evidence rule (scanner.model.Evidence): below FULL_TERMS distinct
+# The thin-evidence rule (scanner.risk.linear.Evidence): below FULL_TERMS distinct
 # known n-grams the probability is shrunk towards PRIOR.  20 n-grams is about
 # a ten-character phrase; a one-line internal note has 40-70.
 EVIDENCE_FULL_TERMS = 20
@@ -98,7 +98,9 @@ def select_terms(items: list[Prepared], labels: np.ndarray) -> list[str]:
     )
     presence = vectorizer.fit_transform(item.text[:CANDIDATE_CHARS] for item in items)
     names = vectorizer.get_feature_names_out()
-    keep = np.array([not any(char.isspace() for char in name) for name in names])
+    # No n-gram with white space, and none with a digit: numbers carry no wording, and digit
+    # n-grams ("89", "75") made tables of figures (budgets, yearbooks) read as internal statistics
+    keep = np.array([not any(char.isspace() or char.isdigit() for char in name) for name in names])
     scores, _ = chi2(presence[:, keep], labels)
     scores = np.nan_to_num(scores)
     kept_names = names[keep]

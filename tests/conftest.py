@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from scanner.pipeline import Settings, build_settings
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# the shared folder beside the repository; SECSCAN_SHARED puts it elsewhere (a git worktree)
+SHARED = Path(os.environ.get("SECSCAN_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 
 
 @pytest.fixture(scope="session", autouse=True)

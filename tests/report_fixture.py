@@ -13,6 +13,8 @@ from scanner.types import DocumentResult, Finding, Location, ScanResult, Severit
 HOSTILE_SCRIPT = "<script>window.__pwned=1;document.title='pwned'</script>"
 HOSTILE_IMG = "<img src=x onerror=\"window.__pwned=2\">"
 HOSTILE_LINK = "javascript:window.__pwned=3"
+# What a reader knows: the law and its article, never the seed labels of the project's notes
+MARK_BASIS = "《中华人民共和国保守国家秘密法实施条例》第二十一条"
 
 
 def _finding(*, rule, category, severity, unit: TextUnit, text: str, message: str, basis: str,
@@ -41,7 +43,7 @@ def draft_document() -> DocumentResult:
     header = TextUnit(text="机密★1年", part="header", page=1, paragraph=1, source="word/header1.xml")
     title = TextUnit(text="关于2024年度专项工作的通知", part="body", page=1, paragraph=1)
     mention = TextUnit(
-        text="根据《保守国家秘密法》，国家秘密的密级分为绝密、机密、秘密三级，标注形式如“机密★1年”。",
+        text="根据《中华人民共和国保守国家秘密法》，国家秘密的密级分为绝密、机密、秘密三级，标注形式如“机密★1年”。",
         part="body", page=1, paragraph=2,
     )
     body = TextUnit(text="各处室：\n请于6月30日前报送材料，联系电话 010-12345678。", part="body", page=1, paragraph=3)
@@ -52,16 +54,16 @@ def draft_document() -> DocumentResult:
     findings = (
         _finding(rule="CM001", category="classified-marking", severity=Severity.BLOCK, unit=header,
                  text="机密★1年", message="页眉中有国家秘密标志（机密★1年）",
-                 basis="《保守国家秘密法实施条例》第二十一条", evidence=("位于页眉", "密级+保密期限的完整标志")),
+                 basis=MARK_BASIS, evidence=("位于页眉", "密级+保密期限的完整标志")),
         _finding(rule="CM001", category="classified-marking", severity=Severity.INFO, unit=mention,
                  text="机密★1年", message="正文提到密级标志的形式（引用，不是标志）",
-                 basis="《保守国家秘密法实施条例》第二十一条", evidence=("前有“如”，在引号中",)),
+                 basis=MARK_BASIS, evidence=("前有“如”，在引号中",)),
         _finding(rule="SC201", category="sensitive-content", severity=Severity.REVIEW, unit=deleted,
                  text="拟任", message="删除修订中有酝酿中的人事任免",
-                 basis="S1 第六条第（四）项", evidence=("位于删除修订（文件中仍保存）",)),
+                 basis="本单位互联网信息发布保密管理制度（单位规定）：酝酿中的人事任免不得上网", evidence=("位于删除修订（文件中仍保存）",)),
         _finding(rule="SC202", category="sensitive-content", severity=Severity.REVIEW, unit=deleted,
                  text="拟任张三", message="删除修订中有拟任人选姓名",
-                 basis="《政府信息公开条例》第十六条"),
+                 basis="《中华人民共和国政府信息公开条例》第十六条"),
         Finding(rule="UR001", category="unreadable", severity=Severity.REVIEW, text="", context="",
                 location=Location(part="embedded", page=2, source="word/media/image1.emf"),
                 message="嵌入图片中的文字无法识别", basis="", fingerprint="fp-UR001"),
@@ -84,11 +86,13 @@ def hostile_document() -> DocumentResult:
                       paragraph=3)
     findings = (
         _finding(rule="PI101", category="personal-info", severity=Severity.REVIEW, unit=body,
-                 text="13812345678", message="手机号码", basis="《政府信息公开条例》第十五条",
+                 text="13812345678", message="手机号码",
+                 basis="《中华人民共和国个人信息保护法》第二十五条",
                  evidence=("号段有效",)),
         _finding(rule="HC001", category="hidden-content", severity=Severity.REVIEW, unit=hidden,
                  text="<script>window.__pwned=4</script>", message="隐藏文字<b>含内容</b>",
-                 basis="S1 第六条", evidence=("w:vanish",)),
+                 basis="《中华人民共和国保守国家秘密法》第三十五条",
+                 evidence=("w:vanish",)),
     )
     return DocumentResult(
         path="inbox/<img src=x onerror=alert(1)>.txt", format="txt", verdict=Verdict.REVIEW, risk=0.5,

@@ -222,7 +222,7 @@ def test_second_run_comes_from_the_cache(tmp_path: Path, settings: Settings, mon
     # one changed file is scanned again; its path is updated, the rest still come from the cache
     monkeypatch.delenv(HOOK_ENV)
     (data / "f1.txt").write_text(MARKED + "（修订稿）\n", encoding="utf-8")  # content no other file has
-    moved = tmp_path / "moved"
+    moved = tmp_path / "moved.txt"  # the same extension: the same reading, so the same cache entry
     (data / "f2.txt").rename(moved)
     third = run_batch(file_tasks(list(iter_files([data, moved]))), SettingsSpec(), settings, options)
     assert third.summary.scanned == 1 and third.summary.cached == 11

@@ -147,3 +147,106 @@ def test_a_worker_whose_receiving_thread_dies_is_replaced_and_the_message_it_cho
     assert choke.verdict is Verdict.REVIEW and "while receiving" in choke.errors[0]
     assert all(by_path[f"http://x/p{index}.html"].verdict is Verdict.PASS for index in range(3))
     assert outcome.summary.workers_replaced >= 1
+
+
+def test_a_large_warc_record_is_spooled_to_a_private_file_and_removed_after_its_scan(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from scanner.batch.sources import SPOOL_BYTES, Sources
+
+    big = big_page(SPOOL_BYTES // 2**20 + 2)
+    records = [
+        ("response", "http://site.gov.cn/a.html", 200, MARKED_PAGE.encode(), "text/html"),
+        ("response", "http://site.gov.cn/big.html", 200, big, "text/html"),
+    ]
+    archive = make_warc(tmp_path / "site.warc.gz", records, gz=True)
+    sources = Sources([archive], None, spool=True)
+    try:
+        spool = sources._spool_dir
+        assert spool is not None and oct(spool.stat().st_mode & 0o777) == "0o700"
+        outcome = within(120, lambda: run_batch(sources, SettingsSpec(), settings, BatchOptions(jobs=1, timeout=60)))
+        assert list(spool.iterdir()) == []  # the copy went once its result was in
+    finally:
+        sources.close()
+    assert not spool.exists()
+    in_memory = within(120, lambda: run_batch(file_tasks([archive]), SettingsSpec(), settings,
+                                              BatchOptions(jobs=1, timeout=60)))
+    spooled_docs = {doc.path: doc for doc in outcome.result.documents}
+    for doc in in_memory.result.documents:  # the same result as scanning the bytes themselves
+        other = spooled_docs[doc.path]
+        assert (other.verdict, other.sha256, [f.fingerprint for f in other.findings]) == (
+            doc.verdict, doc.sha256, [f.fingerprint for f in doc.findings])
+    assert spooled_docs["http://site.gov.cn/a.html"].verdict is Verdict.BLOCK
+
+
+def test_the_parent_does_not_hold_a_large_warc_record(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_batch import REPO
+
+    def parent_peak_kb(archive: Path) -> int:
+        """The scan command's own peak resident size: VmHWM, which starts afresh at exec (ru_maxrss does not)."""
+        code = ("import runpy, sys\n"
+                "sys.argv = ['cli.py', sys.argv[1], '-j', '1', '--no-cache', '--format', 'jsonl', '-o', '/dev/null']\n"
+                "try:\n    runpy.run_path('cli.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+                "status = open('/proc/self/status').read().split('VmHWM:')[1].split()[0]\n"
+                "print(status, file=sys.stderr)")
+        done = subprocess.run([sys.executable, "-c", code, str(archive)], cwd=REPO, capture_output=True, text=True,
+                              timeout=300, check=True)
+        return int(done.stderr.strip().splitlines()[-1])
+
+    small = make_warc(tmp_path / "small.warc", [
+        ("response", "http://site.gov.cn/a.html", 200, PLAIN_PAGE.encode(), "text/html")], gz=False)
+    large = make_warc(tmp_path / "large.warc", [
+        ("response", "http://site.gov.cn/a.html", 200, PLAIN_PAGE.encode(), "text/html"),
+        ("response", "http://site.gov.cn/big.html", 200, big_page(48), "text/html")], gz=False)
+    # held in memory the 48 MB record cost the parent ~2.4 times its size (the bytes, their pickled message)
+    assert parent_peak_kb(large) - parent_peak_kb(small) < 24 * 1024
+
+
+def test_the_feeder_holds_a_bounded_number_of_bytes_ahead_of_the_workers() -> None:
+    from scanner.batch.feeder import FEEDER_BYTES, Feeder
+
+    page = b"x" * (3 * 2**20)
+    walked = []
+
+    def tasks():  # type: ignore[no-untyped-def]
+        for index in range(60):  # 180 MB in all
+            walked.append(index)
+            yield Task(key=f"http://x/{index}.html", data=page)
+
+    feeder = Feeder(tasks(), journal=None, cache_dir=None, digest="")
+    feeder.start()
+    try:
+        time.sleep(1.0)  # nobody takes anything: the feeder fills up and waits
+        assert feeder._pending_bytes <= FEEDER_BYTES and len(walked) <= FEEDER_BYTES // len(page) + 2
+        taken = 0
+        while (item := feeder.get()) is not None or feeder.is_alive():
+            if item is None:
+                time.sleep(0.01)
+                continue
+            taken += hasattr(item, "task")
+            assert feeder._pending_bytes <= FEEDER_BYTES
+        assert taken == 60
+    finally:
+        feeder.stop()
+
+
+def test_a_record_whose_copy_cannot_be_written_is_review_and_the_rest_are_scanned(
+    tmp_path: Path, settings: Settings
+) -> None:
+    from scanner.batch.sources import SPOOL_BYTES
+
+    records = [
+        ("response", "http://site.gov.cn/big.html", 200, big_page(SPOOL_BYTES // 2**20 + 1), "text/html"),
+        ("response", "http://site.gov.cn/a.html", 200, MARKED_PAGE.encode(), "text/html"),
+    ]
+    archive = make_warc(tmp_path / "site.warc", records, gz=False)
+    gone = tmp_path / "no-such-folder"  # as a full disk would, the copy fails
+    outcome = within(120, lambda: run_batch(file_tasks([archive], spool_dir=gone), SettingsSpec(), settings,
+                                            BatchOptions(jobs=1, timeout=60)))
+    big, marked = outcome.result.documents
+    assert big.path == "http://site.gov.cn/big.html" and big.verdict is Verdict.REVIEW
+    assert big.errors[0].startswith("无法暂存网页归档记录")
+    assert marked.verdict is Verdict.BLOCK

@@ -1,22 +1,51 @@
-"""The result cache: JSON round trip, keys that change with what checked a file, relabelled hits."""
+"""The result cache: keys that follow everything that decides a result, authenticated private entries,
+and a damaged or unusable cache that costs only a rescan (issue #22 items 1, 2, 3, 14)."""
 
 from __future__ import annotations
 
 import json
+import os
+import resource
+import shutil
+import signal
 import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cli import main
 from scanner.cache import (
+    DB_FILE,
     ResultCache,
     default_cache_dir,
     document_from_dict,
     document_to_dict,
+    entry_key,
+    open_cache,
     settings_digest,
 )
 from scanner.pipeline import Settings, scan_file
 from tests import builders
+
+ROOT = Path(__file__).resolve().parents[1]
+
+USER_RULES = """
+rules:
+  - id: UX001
+    name: our-secret-project
+    category: sensitive-content
+    severity: block
+    summary: 本单位工作秘密事项清单所列项目代号
+    basis: 本单位工作秘密事项清单第3项
+    terms: [青龙工程]
+"""
 
 
 def test_document_round_trips_through_json(tmp_path: Path, settings: Settings) -> None:
@@ -52,12 +81,42 @@ def test_cache_hit_is_relabelled_and_other_settings_miss(tmp_path: Path, setting
     assert hit is not None and hit.path == "copy/x.txt" and hit.referrer == "http://site/"
     assert hit.findings == doc.findings and hit.verdict is doc.verdict
     cache.close()
-    assert ResultCache(tmp_path / "cache", "digest-b").get(doc.sha256, path="x") is None
+    assert ResultCache(tmp_path / "cache", "digest-b").get(doc.sha256, path="x.txt") is None
     # stored as JSON text (compressed), never pickle
-    import zlib
-
-    (blob,) = sqlite3.connect(tmp_path / "cache" / "results.sqlite3").execute("SELECT doc FROM results").fetchone()
+    (blob,) = sqlite3.connect(tmp_path / "cache" / DB_FILE).execute("SELECT doc FROM entries").fetchone()
     assert json.loads(zlib.decompress(blob))["path"] == str(source)
+
+
+def test_the_name_hint_is_part_of_the_key(tmp_path: Path, settings: Settings) -> None:
+    source = builders.write_text(tmp_path / "page.html", "<span>机密</span>★1年<br>关于某项工作的通知\n")
+    doc = scan_file(source, settings)
+    cache = ResultCache(tmp_path / "cache", "d")
+    cache.put(doc)
+    assert cache.get(doc.sha256, path="elsewhere/INDEX.HTML") is not None  # same extension: same reading
+    assert cache.get(doc.sha256, path="page.txt") is None
+    assert cache.get(doc.sha256, path="page") is None
+    assert entry_key(doc.sha256, "a.html?x=1.txt", "d") == entry_key(doc.sha256, "b.html", "d")
+    cache.close()
+
+
+def test_every_setting_of_a_batch_is_in_its_cache_digest() -> None:
+    from scanner.batch import SettingsSpec
+
+    def digest(spec: SettingsSpec, catalogue: str = "c") -> str:
+        return settings_digest(version="v", catalogue=catalogue, model="m", options=spec.cache_options())
+
+    base = SettingsSpec()
+    variants = [
+        SettingsSpec(ocr=False),
+        SettingsSpec(allow=("13812345678",)),
+        SettingsSpec(review_threshold=0.5),
+        SettingsSpec(accepted=frozenset({"f" * 16})),
+        SettingsSpec(keep_text=False),
+    ]
+    digests = {digest(base), *(digest(variant) for variant in variants)}
+    assert len(digests) == 1 + len(variants)
+    # what the catalogue digest carries (rules after disable/severity, user lexicons, unit rule) changes it too
+    assert digest(base, "other catalogue") != digest(base)
 
 
 def test_default_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -65,3 +124,251 @@ def test_default_cache_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path
     assert default_cache_dir() == tmp_path / "secscan"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_cache_dir() == Path.home() / ".cache" / "secscan"
+
+
+# --- end to end: what a batch serves from the cache is what it would scan ----------------------------
+
+
+@pytest.fixture()
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Four documents whose verdicts each setting below changes; the working directory has no config."""
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    builders.write_text(site / "marked.txt", "机密★1年\n关于某项工作的通知\n")
+    builders.write_text(site / "phone.txt", "情况说明\n联系人：李四，手机13812345678。\n")
+    builders.write_text(site / "project.txt", "关于青龙工程建设进展的简报\n工程进展顺利。\n")
+    builders.write_text(site / "plain.txt", "关于开展植树活动的通知\n请各单位按时参加。\n")
+    (tmp_path / "ours.yaml").write_text(USER_RULES, encoding="utf-8")
+    return site
+
+
+def batch(site: Path, cache: Path | None, *args: str) -> tuple[list[dict], str]:  # type: ignore[type-arg]
+    options = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
+    outcome = CliRunner().invoke(main, [*options, "--format", "jsonl", "-j", "1", *args, str(site)])
+    assert outcome.exit_code in (0, 1), outcome.output
+    lines = sorted((json.loads(line) for line in outcome.stdout.splitlines()), key=lambda doc: doc["path"])
+    return lines, outcome.stderr
+
+
+CONFIGS = {
+    "disable": "disable: [CM001]\n",
+    "severity": "severity: {CM001: info, PI002: block}\n",
+    "allow": "allow: [\"13812345678\"]\n",
+    "lexicon": "lexicons: [ours.yaml]\n",
+    "threshold": "review_threshold: 0.0\n",
+    "unit_rule": "unit_rule: {name: 某局互联网发布信息保密管理制度, clause: 第九条}\n",
+}
+
+
+@pytest.mark.parametrize("setting", sorted(CONFIGS))
+def test_results_cached_under_a_config_are_not_served_without_it(site: Path, setting: str) -> None:
+    config = site.parent / "cfg.yaml"
+    config.write_text(CONFIGS[setting], encoding="utf-8")
+    uncached, _ = batch(site, None)
+    configured, _ = batch(site, site.parent / "cache", "--config", str(config))
+    assert configured != uncached  # the setting changes something, or this test proves nothing
+    served, stderr = batch(site, site.parent / "cache")
+    assert served == uncached
+    assert "缓存 0" in stderr  # nothing was taken from the other configuration's entries
+    again, stderr = batch(site, site.parent / "cache", "--config", str(config))
+    assert again == configured and "缓存 4" in stderr  # and each configuration keeps its own
+
+
+def test_same_bytes_under_another_extension_are_scanned_again(site: Path) -> None:
+    for path in site.iterdir():
+        path.unlink()
+    builders.write_text(site / "page.txt", "<span>机密</span>★1年<br>关于某项工作的通知\n")
+    cache = site.parent / "cache"
+    first, _ = batch(site, cache)
+    assert first[0]["verdict"] == "pass"
+    (site / "page.txt").rename(site / "page.html")
+    served, _ = batch(site, cache)
+    assert served == batch(site, None)[0] and served[0]["verdict"] == "block"
+
+
+def _entries(cache: Path) -> dict[str, tuple[bytes, bytes]]:
+    with sqlite3.connect(cache / DB_FILE) as db:
+        return {key: (doc, mac) for key, doc, mac in db.execute("SELECT key, doc, mac FROM entries")}
+
+
+def test_a_forged_entry_is_rescanned_and_counted(site: Path) -> None:
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, None)
+    batch(site, cache)
+    entries = _entries(cache)
+    (marked_key,) = [key for key, (doc, _) in entries.items() if b"marked" in zlib.decompress(doc)]
+    forged = json.loads(zlib.decompress(entries[marked_key][0]))
+    forged.update(verdict="pass", findings=[], risk=0.0)
+    blob = zlib.compress(json.dumps(forged, ensure_ascii=False).encode())
+    with sqlite3.connect(cache / DB_FILE) as db:
+        # the key is computable; the HMAC is not: an old tag, and a made-up entry for a file never scanned
+        db.execute("UPDATE entries SET doc = ? WHERE key = ?", (blob, marked_key))
+        never = builders.write_text(site / "new.txt", "机密★1年\n新的通知\n")
+        import hashlib
+
+        digest = marked_key.rsplit(":", 1)[1]
+        key = entry_key(hashlib.sha256(never.read_bytes()).hexdigest(), "new.txt", digest)
+        forged.update(path=str(never), sha256=key.split(":")[0])
+        blob = zlib.compress(json.dumps(forged, ensure_ascii=False).encode())
+        db.execute("INSERT INTO entries VALUES (?, ?, ?)", (key, blob, b"\0" * 32))
+    served, stderr = batch(site, cache)
+    verdicts = {Path(doc["path"]).name: doc["verdict"] for doc in served}
+    assert verdicts["marked.txt"] == "block" and verdicts["new.txt"] == "block"
+    assert "校验失败" in stderr and "校验失败而重新扫描的条目 2 个" in stderr
+    assert [doc for doc in served if not doc["path"].endswith("new.txt")] == uncached
+    # the rescan replaced the forged entries: the next run serves everything, with nothing rejected
+    _, stderr = batch(site, cache)
+    assert "缓存 5" in stderr and "校验失败" not in stderr
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_cache_is_private_whatever_the_umask(site: Path) -> None:
+    cache = site.parent / "cache"
+    previous = os.umask(0)
+    try:
+        batch(site, cache)
+    finally:
+        os.umask(previous)
+    assert _mode(cache) == 0o700
+    files = sorted(cache.iterdir())
+    assert {path.name for path in files} >= {DB_FILE, "key"}
+    assert all(_mode(path) == 0o600 for path in files), [(p.name, oct(_mode(p))) for p in files]
+    # an existing cache from an older version, world-readable, is tightened when opened
+    os.chmod(cache, 0o755)
+    os.chmod(cache / DB_FILE, 0o644)
+    open_cache(cache, "d").close()  # type: ignore[union-attr]
+    assert _mode(cache) == 0o700 and _mode(cache / DB_FILE) == 0o600
+
+
+def test_a_corrupt_cache_is_set_aside_and_the_batch_goes_on(site: Path) -> None:
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, cache)
+    (cache / DB_FILE).write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        (cache / (DB_FILE + suffix)).unlink(missing_ok=True)
+    served, stderr = batch(site, cache)
+    assert served == uncached
+    assert "已损坏" in stderr and "已移到" in stderr
+    assert any(path.name.startswith(DB_FILE + ".damaged-") for path in cache.iterdir())
+    _, stderr = batch(site, cache)
+    assert "缓存 4" in stderr  # a new cache was started
+
+
+def test_a_cache_owned_by_someone_else_is_not_used(site: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give the directory away (the setpriv test covers non-root)")
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, cache)
+    os.chown(cache, 65534, 65534)
+    served, stderr = batch(site, cache)
+    assert served == uncached
+    assert "属于其他用户" in stderr and "本次不使用缓存" in stderr
+
+
+@pytest.fixture()
+def world_readable() -> Iterator[Path]:
+    """A directory outside pytest's 0700 tmp_path, so another user can read the inputs."""
+    directory = Path(tempfile.mkdtemp(prefix="secscan-cache-test-"))
+    os.chmod(directory, 0o755)
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _scan_command(python: str = sys.executable) -> list[str]:
+    return [python, "-c", "import cli; cli.secscan(prog_name='secscan')", "scan"]
+
+
+def _nobody(setpriv: str) -> tuple[list[str], dict[str, str]]:
+    """The command prefix and environment that run this project's Python as user 65534.
+
+    The virtual environment's interpreter may be a link into a directory
+    only root can enter (a pyenv build under /root): then the system's
+    interpreter of the same version runs it, with the environment's
+    packages on its path.  Skips when neither can start a worker process.
+    """
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), paths["purelib"], paths["platlib"]])}
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = ("import multiprocessing as m; p = m.get_context('forkserver').Process(target=int); "
+             "p.start(); p.join(); raise SystemExit(p.exitcode)")
+    for python in (f"/usr/bin/python{sys.version_info.major}.{sys.version_info.minor}", sys.executable):
+        if not os.path.exists(python):
+            continue
+        ran = subprocess.run([*prefix, python, "-c", f"import click, scanner.pipeline; {probe}"], env=env,
+                             capture_output=True, timeout=60, check=False, cwd="/")
+        if ran.returncode == 0:
+            return [*prefix, *_scan_command(python)], env
+    pytest.skip("no Python interpreter that user 65534 can run worker processes with")
+
+
+def test_an_unwritable_cache_directory_as_another_user(world_readable: Path) -> None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run as another user")
+    site = world_readable / "site"
+    site.mkdir()
+    builders.write_text(site / "marked.txt", "机密★1年\n关于某项工作的通知\n")
+    builders.write_text(site / "plain.txt", "关于开展植树活动的通知\n请各单位按时参加。\n")
+    for path in site.iterdir():
+        os.chmod(path, 0o644)
+    os.chmod(site, 0o755)
+    cache = world_readable / "cache"
+    cache.mkdir(mode=0o755)  # root's, not writable by nobody
+    prefix, env = _nobody(setpriv)
+    env.update(HOME=str(world_readable), XDG_CACHE_HOME=str(world_readable))
+    command = [*prefix, "--format", "jsonl", "-j", "1", "--cache-dir", str(cache), str(site)]
+    outcome = subprocess.run(command, capture_output=True, env=env, cwd=world_readable, timeout=120, check=False)
+    stderr = outcome.stderr.decode()
+    assert outcome.returncode == 1, stderr
+    verdicts = {Path(doc["path"]).name: doc["verdict"] for doc in map(json.loads, outcome.stdout.splitlines())}
+    assert verdicts == {"marked.txt": "block", "plain.txt": "pass"}, stderr
+    assert "本次不使用缓存" in stderr and "Traceback" not in stderr
+
+
+def test_a_full_disk_turns_the_cache_off_and_the_batch_goes_on(world_readable: Path) -> None:
+    site = world_readable / "site"
+    site.mkdir()
+    for index in range(300):  # 300 entries outgrow the file size limit below
+        builders.write_text(site / f"{index:03d}.txt", f"关于第{index}项工作的通知\n请各单位按时参加。\n")
+    builders.write_text(site / "zz-marked.txt", "机密★1年\n关于某项工作的通知\n")
+    cache = world_readable / "cache"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(world_readable)}
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (48 * 1024, 48 * 1024))  # SQLite's -shm needs 32 KB
+
+    command = [*_scan_command(), "--format", "jsonl", "-j", "1", "--cache-dir", str(cache), str(site)]
+    outcome = subprocess.run(command, capture_output=True, env=env, cwd=world_readable, timeout=180, check=False,
+                             preexec_fn=limited)
+    stderr = outcome.stderr.decode()
+    assert outcome.returncode == 1, stderr
+    docs = [json.loads(line) for line in outcome.stdout.splitlines()]
+    assert len(docs) == 301 and docs[-1]["verdict"] == "block"
+    assert "无法写入缓存" in stderr and "Traceback" not in stderr
+    reference = subprocess.run([*command[:-3], "--no-cache", str(site)], capture_output=True, env=env,
+                               cwd=world_readable, timeout=180, check=False)
+    assert outcome.stdout == reference.stdout
+
+
+def _open_key(directory: str) -> bytes:
+    from scanner.sealing import cache_key, private_directory
+
+    return cache_key(private_directory(Path(directory)))
+
+
+def test_processes_opening_a_new_cache_at_once_share_one_whole_key(tmp_path: Path) -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        keys = pool.map(_open_key, [str(tmp_path / "cache")] * 32)
+    assert len(set(keys)) == 1 and len(keys[0]) == 32
+    assert [path.name for path in (tmp_path / "cache").iterdir()] == ["key"]  # no temporary left behind

@@ -76,11 +76,27 @@ def test_duplicate_id_in_user_files_is_an_error(tmp_path: Path) -> None:
         load_catalogue([first, second])
 
 
-def test_user_file_may_override_a_shipped_rule(tmp_path: Path) -> None:
+def test_user_file_may_not_redefine_a_shipped_rule(tmp_path: Path) -> None:
     override = tmp_path / "override.yaml"
     override.write_text(GOOD.replace("XX901", "UR001").replace("category: sensitive-content", "category: unreadable"),
                         encoding="utf-8")
-    assert load_catalogue([override])["UR001"].summary == "示例"
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue([override])
+    message = str(caught.value)
+    assert "override.yaml" in message and "UR001" in message and "内置规则重名" in message
+    assert "disable / severity" in message  # says how a built-in rule is changed instead
+
+
+def test_config_changes_the_catalogue_digest() -> None:
+    # the digest a report prints and the result cache keys on names the catalogue as configured
+    digests = {
+        load_catalogue().digest,
+        load_catalogue(disabled=["CM001"]).digest,
+        load_catalogue(severities={"CM001": "info"}).digest,
+        load_catalogue(severities={"CM001": "review"}).digest,
+    }
+    assert len(digests) == 4
+    assert load_catalogue(disabled=iter(["CM001"])).digest == load_catalogue(disabled=["CM001"]).digest
 
 
 def test_disable_and_reweight() -> None:
@@ -148,7 +164,7 @@ rules:
     [
         ("{gate: '(['}", "params.gate: bad regular expression '(['"),
         ("{gate: [ok, '(?P<']}", "params.gate: bad regular expression"),
-        ("{anchor: [编号]}", "unknown params key 'anchor' for a pattern rule (allowed: anchors, gate, near_pattern, word_boundary)"),
+        ("{anchor: [编号]}", "unknown params key 'anchor' for a pattern rule (allowed: anchors, gate, near_pattern, parts, word_boundary)"),
         ("{anchors: 编号}", "params.anchors: must be a list of non-empty strings"),
         ("{word_boundary: 'no'}", "params.word_boundary: must be true or false"),
         ("{near_pattern: 1}", "params.near_pattern: must be a regular expression"),

@@ -79,7 +79,7 @@ def test_baseline_accepts_findings_once_and_stores_no_text(tmp_path: Path) -> No
     doc = tmp_path / "memo.txt"
     doc.write_text("情况说明\n联系人：李四，手机13812345678。\n", encoding="utf-8")
     baseline = tmp_path / "accepted.json"
-    first = invoke("--format", "json", "--baseline", str(baseline), str(doc))
+    first = invoke("--format", "json", "--baseline-create", str(baseline), str(doc))
     assert first.exit_code == 1 and baseline.exists()
     assert "13812345678" not in baseline.read_text(encoding="utf-8")
     # the document moves its lines around: the accepted finding stays accepted

@@ -7,7 +7,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).parent))
-from legacy_builders import biff8_sheet, msg, odt, ppt, rtf, xls
+from legacy_builders import biff8_sheet, msg, ppt, xls
+from markup_builders import odt, rtf
 
 from scanner.batch import BatchOptions, SettingsSpec, run_batch
 from scanner.crawl import ATTACHMENT_SUFFIXES, SKIPPED_SUFFIXES, Crawler, CrawlOptions

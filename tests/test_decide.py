@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scanner.catalogue import load_catalogue
-from scanner.decide import ModelScore, Policy, decide
+from scanner.decide import Policy, decide
+from scanner.risk import ModelScore
 from scanner.types import Finding, Location, Severity, Verdict
 
 CATALOGUE = load_catalogue()

@@ -62,6 +62,7 @@ def test_floors_are_documented_and_sane() -> None:
     assert FLOORS["history"], "every change of a floor is recorded"
     assert FLOORS["max_false_review_rate"] <= 0.02
     assert FLOORS["max_short_false_review_rate"] <= 0.02 and FLOORS["min_short_n"] >= 100
+    assert FLOORS["max_table_false_review_rate"] <= 0.02 and FLOORS["min_table_recall"] >= 0.5
     assert 0.5 < FLOORS["min_precision"] <= 1 and 0.5 < FLOORS["min_recall"] <= 1
 
 
@@ -94,6 +95,9 @@ def test_check_reports_a_broken_floor() -> None:
     assert any(line.startswith("false-review") for line in broken)
     assert any("short-text false-review" in line for line in broken)
     assert any("short public test documents" in line for line in broken)
+    tables = {**bad, "tables": {"false_review_rate": 0.5, "internal_recall": 0.1}}
+    assert any("table false-review" in line for line in gate.check(tables, FLOORS))
+    assert any("table recall" in line for line in gate.check(tables, FLOORS))
 
 
 def test_gate_meets_the_floors() -> None:
@@ -103,4 +107,5 @@ def test_gate_meets_the_floors() -> None:
     result = gate.evaluate(model, FLOORS["threshold"])
     assert result["real"]["n"] == 3560
     assert result["short"]["n"] >= FLOORS["min_short_n"]
+    assert result["tables"]["n"] >= 40 and result["tables"]["internal_n"] >= 20
     assert gate.check(result, FLOORS) == [], json.dumps(result, ensure_ascii=False)[:2000]

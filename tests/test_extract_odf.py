@@ -11,8 +11,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_pptx, make_xlsx
-from legacy_builders import odf_package, odp, ods, odt
 from libreoffice import convert, needs_libreoffice
+from markup_builders import odf_package, odp, ods, odt
 
 from scanner.extract import extract_bytes, extract_path, sniff
 from scanner.pipeline import scan_bytes

@@ -64,8 +64,9 @@ def test_slides_notes_masters_and_properties_are_read_in_order():
         ("notes", {"slides": SLIDES, "notes": {1: MARK}}),
         ("master", {"slides": SLIDES, "master": MARK}),
         ("deleted", {"slides": SLIDES, "old_text": MARK}),
+        ("comment", {"slides": SLIDES, "comment": (2, "张三", MARK)}),
     ],
-    ids=["text-box", "title", "notes", "master", "earlier-save"],
+    ids=["text-box", "title", "notes", "master", "earlier-save", "comment"],
 )
 def test_a_mark_in_each_layer_is_found_in_that_layer(settings, tmp_path, layer, kwargs):
     result = scan_bytes(ppt(**kwargs), "a.ppt", settings)
@@ -138,3 +139,11 @@ def test_a_storage_in_place_of_the_stream_is_an_error_not_a_crash():
     data = compound_file_tree({"PowerPoint Document/x": b"1", "Current User": b"2"})
     errors = extract_bytes(data, "a.ppt").errors
     assert errors and not any(INTERNAL_FAILURE in error for error in errors)
+
+
+def test_comments_are_read_with_their_author_and_slide():
+    extraction = extract_bytes(ppt(SLIDES, comment=(2, "张三", "这页数字再核一下")), "a.ppt")
+    assert [(u.part, u.page, u.source, u.text) for u in extraction.units if u.part == "comment"] == [
+        ("comment", 2, "批注 张三", "这页数字再核一下")
+    ]
+    assert "HC002" in {notice.rule for notice in extraction.notices}

@@ -183,7 +183,7 @@ def noisy_png() -> bytes:
 
 
 def test_pictures_go_to_ocr_and_packaged_files_to_the_pipeline(settings):
-    from legacy_builders import rtf
+    from markup_builders import rtf
 
     png = noisy_png()
     extraction = extract_bytes(xls({"表1": biff8_sheet(PUBLIC)}, picture=png), "a.xls")

@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner import features, model
-from scanner.classify import load_model
-from scanner.features import NgramCounter, VocabularyIndex, compiled_kernel
-from scanner.model import LinearTextModel, exact_sum
+from scanner.risk import features, load_model
+from scanner.risk import linear as model
+from scanner.risk.features import NgramCounter, VocabularyIndex, compiled_kernel
+from scanner.risk.linear import LinearTextModel, exact_sum
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_PATH = ROOT / "models" / "risk_model.json"
@@ -290,8 +290,8 @@ def test_scores_are_the_same_without_the_kernel() -> None:
         pytest.skip(f"{LAWS} not found")
     code = (
         "import json, sys\n"
-        "from scanner.classify import load_model\n"
-        "from scanner.features import compiled_kernel\n"
+        "from scanner.risk import load_model\n"
+        "from scanner.risk.features import compiled_kernel\n"
         "m = load_model()\n"
         "rows = [json.loads(l)['content'] for l, _ in zip(open(sys.argv[1], encoding='utf-8'), range(30))]\n"
         "print(json.dumps([compiled_kernel() is not None] + [m.score_text(r.lower()).probability for r in rows * 2]))\n"

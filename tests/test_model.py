@@ -12,12 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner.classify import load_model
 from scanner.decide import Policy
-from scanner.features import SHORT_TEXT, NgramCounter, TextWindow, VocabularyIndex, scoring_text, weigh
 from scanner.findings import UnitView
-from scanner.model import FORMAT, LinearTextModel, ModelFormatError, decode_floats, encode_floats, exact_sum
 from scanner.normalize import normalize
+from scanner.risk import load_model
+from scanner.risk.features import SHORT_TEXT, NgramCounter, TextWindow, VocabularyIndex, scoring_text, weigh
+from scanner.risk.linear import (
+    FORMAT,
+    LinearTextModel,
+    ModelFormatError,
+    decode_floats,
+    encode_floats,
+    exact_sum,
+)
 from scanner.types import TextUnit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +80,7 @@ def test_load_model_returns_the_json_model() -> None:
 
 def test_scoring_imports_neither_sklearn_nor_pickle() -> None:
     code = (
-        "import sys; from scanner.model import LinearTextModel; from pathlib import Path;"
+        "import sys; from scanner.risk.linear import LinearTextModel; from pathlib import Path;"
         f"m = LinearTextModel.from_json(Path({str(MODEL_PATH)!r}).read_bytes());"
         "m.score_text('关于召开会议的通知');"
         "print(sorted(n for n in ('sklearn', 'pickle', 'joblib', 'jieba') if n in sys.modules))"
@@ -276,7 +283,7 @@ def test_fast_scoring_equals_the_training_counts_on_long_and_short_texts(shipped
 
 def test_short_texts_are_scored_without_numpy() -> None:
     code = (
-        "import sys; from scanner.model import LinearTextModel; from pathlib import Path;"
+        "import sys; from scanner.risk.linear import LinearTextModel; from pathlib import Path;"
         f"m = LinearTextModel.from_json(Path({str(MODEL_PATH)!r}).read_bytes());"
         "m.score_text('关于召开会议的通知'); print('numpy' in sys.modules)"
     )
@@ -288,7 +295,7 @@ def test_score_does_not_depend_on_the_counting_path() -> None:
     """The first texts of a process are counted without numpy, later ones with it: same scores, to the bit."""
     import json as _json
 
-    from scanner.features import WARM_UP_TEXTS
+    from scanner.risk.features import WARM_UP_TEXTS
 
     rows = [INTERNAL_MINUTES.read_text(encoding="utf-8"), PUBLIC_NOTICE * 5, "关于召开全市安全生产工作会议的通知。" * 40]
     model = load_model()
@@ -304,7 +311,7 @@ def test_score_does_not_depend_on_the_counting_path() -> None:
 def test_counts_beyond_the_log_table_match_the_dictionary_path() -> None:
     import json as _json
 
-    from scanner.features import SUBLINEAR_TF, WARM_UP_TEXTS
+    from scanner.risk.features import SUBLINEAR_TF, WARM_UP_TEXTS
 
     text = INTERNAL_MINUTES.read_text(encoding="utf-8")
     model = load_model()

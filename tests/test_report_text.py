@@ -35,7 +35,7 @@ def test_verdicts_categories_locations_in_chinese():
     assert "[提示] 国家秘密标志 · 第1页 第2段 正文" in text
     assert "[需审查] 无法读取 · 第2页 嵌入对象" in text
     assert "规则 CM001：页眉中有国家秘密标志" in text
-    assert "依据：《保守国家秘密法实施条例》第二十一条" in text
+    assert "依据：《中华人民共和国保守国家秘密法实施条例》第二十一条" in text
     assert "证据：位于页眉；密级+保密期限的完整标志" in text
     assert "无法读取：嵌入对象 word/media/image1.emf 无法读取" in text
     assert "已检查的隐藏图层：批注、删除修订、文档属性" in text

@@ -1,4 +1,5 @@
-"""Every rule's examples run as tests: each example is scanned as a plain-text document."""
+"""Every rule's examples run as tests: each example is scanned as a plain-text document
+(a rule limited to some layers by ``params.parts``: as text of the first of them)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,26 @@ from pathlib import Path
 import pytest
 
 from scanner.catalogue import load_catalogue
-from scanner.pipeline import Settings, scan_bytes
+from scanner.pipeline import Settings, analyse, scan_bytes
+from scanner.types import DocumentResult, Extraction, TextUnit
 
 CATALOGUE = load_catalogue()
 MATCH = [(rule.id, text) for rule in CATALOGUE.rules.values() for text in rule.examples_match]
 NO_MATCH = [(rule.id, text) for rule in CATALOGUE.rules.values() for text in rule.examples_no_match]
 
 
+def _scan_example(settings: Settings, rule_id: str, text: str) -> DocumentResult:
+    """The example as a plain-text document, or as a unit of the first layer a ``params.parts`` rule fires in."""
+    parts = CATALOGUE[rule_id].params.get("parts")
+    if not parts:
+        return scan_bytes(text.encode("utf-8"), "example.txt", settings)
+    extraction = Extraction(format="docx", units=(TextUnit(text=text, part=parts[0]),), layers=(parts[0],))
+    return analyse(extraction, settings, path="example.docx", sha256="")
+
+
 @pytest.mark.parametrize(("rule_id", "text"), MATCH)
 def test_example_matches(settings: Settings, rule_id: str, text: str) -> None:
-    result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
+    result = _scan_example(settings, rule_id, text)
     fired = {finding.rule for finding in result.findings}
     assert rule_id in fired, f"{rule_id} did not fire on {text!r}; fired: {sorted(fired)}"
     expected = CATALOGUE[rule_id].examples_expected.get(text)
@@ -26,9 +37,15 @@ def test_example_matches(settings: Settings, rule_id: str, text: str) -> None:
         assert (expected.span, expected.severity) in found, f"{rule_id} on {text!r}: expected {expected}, got {found}"
 
 
+@pytest.mark.parametrize(("rule_id", "text"), [(rule, text) for rule, text in MATCH if CATALOGUE[rule].params.get("parts")])
+def test_layer_rule_example_does_not_fire_in_the_body(settings: Settings, rule_id: str, text: str) -> None:
+    result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
+    assert rule_id not in {finding.rule for finding in result.findings}
+
+
 @pytest.mark.parametrize(("rule_id", "text"), NO_MATCH)
 def test_example_does_not_match(settings: Settings, rule_id: str, text: str) -> None:
-    result = scan_bytes(text.encode("utf-8"), "example.txt", settings)
+    result = _scan_example(settings, rule_id, text)
     hits = [finding for finding in result.findings if finding.rule == rule_id]
     assert not hits, f"{rule_id} fired on {text!r}: {hits[0].text!r} ({hits[0].evidence})"
 

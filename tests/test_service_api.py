@@ -26,11 +26,46 @@ HOOK = "crash:crash.txt,hang:hang.txt,oom:oom.txt"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):
+def origin():
+    """A web server on 127.0.0.1 holding drafts for the URL form of POST /api/v1/scans."""
+    import http.server
+    import threading
+
+    files = {"/drafts/notice.txt": "内部资料 注意保存\n关于召开年度工作会议的通知".encode()}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/elsewhere":
+                self.send_response(302)
+                self.send_header("Location", f"http://localhost:{self.server.server_address[1]}/drafts/notice.txt")
+                self.end_headers()
+                return
+            body = files.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, origin: str):
     data = tmp_path_factory.mktemp("service") / "data"
     create_users(data)
     server = Server(data, "--sync-limit-kb", "64", "--max-upload-mb", "1", "--timeout", "8", "--max-memory", "300",
-                    "--jobs", "2", "--no-ocr", "--reinspect-every", "0", env={"SECSCAN_TEST_HOOK": HOOK}).start()
+                    "--jobs", "2", "--no-ocr", "--reinspect-every", "0", "--allow-host", origin,
+                    env={"SECSCAN_TEST_HOOK": HOOK}).start()
     server.tokens = {  # type: ignore[attr-defined]
         "rw": add_token(data, "cms", UNIT, ("scans:write", "scans:read")),
         "write": add_token(data, "cms-write", UNIT, ("scans:write",)),
@@ -99,6 +134,23 @@ def test_upload_verdict_report_and_sheet(server: Server, tmp_path: Path, monkeyp
         assert status["status_label"] == "待初审" and status["signatures"] == []
         listed = client.get("/api/v1/scans").json()
         assert body["id"] in {entry["id"] for entry in listed}
+
+
+def test_a_url_on_an_allowed_host(server: Server, origin: str) -> None:
+    with _client(server, "rw") as client:
+        url = f"http://{origin}/drafts/notice.txt"
+        answer = client.post("/api/v1/scans", json={"url": url, "department": "综合处"})
+        assert answer.status_code == 201, answer.text
+        document = answer.json()["result"]["documents"][0]
+        assert document["path"] == url and document["verdict"] == "block"
+        port = origin.rsplit(":", 1)[1]
+        for refused, status in ((f"http://localhost:{port}/drafts/notice.txt", 403),  # not on the list
+                                (f"http://{origin}/elsewhere", 403),  # redirected off the list
+                                ("file:///etc/passwd", 403),
+                                (f"http://{origin}/missing.txt", 502)):
+            answer = client.post("/api/v1/scans", json={"url": refused})
+            assert answer.status_code == status, (refused, answer.text)
+        assert client.post("/api/v1/scans", json={"link": url}).status_code == 400
 
 
 def test_large_file_is_a_job(server: Server, tmp_path: Path) -> None:
@@ -253,3 +305,51 @@ def test_openapi_is_served(server: Server) -> None:
     assert "multipart/form-data" in body
     docs = httpx.get(f"{server.url}/api/docs")
     assert docs.status_code == 200 and "/api/v1/scans/{item_id}/sheet.docx" in docs.text
+
+
+def test_items_left_queued_are_scanned_after_a_restart(tmp_path: Path) -> None:
+    from scanner.service.command import _database
+    from scanner.service.config import ServiceConfig
+    from scanner.service.db import Unit
+    from scanner.service.store import Actor, new_item
+
+    data = tmp_path / "data"
+    create_users(data)
+    sessions = _database(ServiceConfig(data_dir=data))
+    stored = data / "uploads" / "left-over"
+    stored.write_text("内部资料 注意保存\n关于召开年度工作会议的通知", encoding="utf-8")
+    with sessions() as db:
+        unit = db.query(Unit).filter_by(name=UNIT).one()
+        item = new_item(db, Actor(name="cms", unit_id=unit.id), filename="left.txt", path=stored, size=10,
+                        sha256="", source="api", fields={})
+        db.commit()
+    token = add_token(data, "cms", UNIT, ("scans:read",))
+    server = Server(data, "--jobs", "1", "--no-ocr", "--reinspect-every", "0").start()
+    try:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            deadline = time.monotonic() + 60
+            while (answer := client.get(f"/api/v1/scans/{item.id}")).status_code == 202:
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+            assert answer.json()["documents"][0]["verdict"] == "block"
+    finally:
+        server.stop()
+
+
+def test_the_load_bench_runs_against_the_server(server: Server, tmp_path: Path) -> None:
+    import asyncio
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_service_under_test",
+                                                  Path(__file__).resolve().parents[1] / "bench" / "bench_service.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    documents = bench.drafts(tmp_path, 2, 3)
+    assert len(documents) == 3 and len({len(d) for d in documents}) >= 1
+    latencies, errors, verdicts, wall = asyncio.run(bench.load(
+        server.url, server.tokens["rw"], documents, clients=2, seconds=3, max_requests=6))  # type: ignore[attr-defined]
+    assert errors == {} and 1 <= len(latencies) <= 6 and wall > 0
+    assert set(verdicts) <= {"pass", "review"} and sum(verdicts.values()) == len(latencies)
+    assert bench.percentile([0.1, 0.2, 0.3, 0.4], 0.5) in (0.2, 0.3)
+    assert server.rss_kb() > 0 and server.cpu_seconds()[0] > 0

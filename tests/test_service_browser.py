@@ -94,7 +94,7 @@ def test_one_draft_through_the_pages_with_every_role(browser, server: Server, tm
     draft = make_docx(tmp_path / "关于重点项目安排的请示.docx",
                       ["关于2025年度重点项目安排的请示", "经研究，拟将某项目列入年度计划，联系人张三，电话13812345678。"],
                       deleted=["拟提拔王五同志任办公室主任"])
-    users = {name: Reviewer(browser, server, name) for name in ("zhang", "li", "wang", "zhao", "other")}
+    users = {name: Reviewer(browser, server, name) for name in ("zhang", "li", "wang", "zhao", "admin", "other")}
     clerk = users["zhang"].page
     clerk.set_input_files("input[name=file]", str(draft))
     clerk.fill("#upload input[name=site]", "www.example.gov.cn")
@@ -109,8 +109,8 @@ def test_one_draft_through_the_pages_with_every_role(browser, server: Server, tm
     frame.locator("a[href='#f1']").first.click()  # the report's own side list works inside the frame
     _shot(clerk, "service-item-first.png", tmp_path)
 
-    # nobody else may act at 初审; another unit sees nothing
-    for name in ("li", "wang", "zhao"):
+    # nobody else may act at 初审 (the administrator neither); another unit sees nothing
+    for name in ("li", "wang", "zhao", "admin"):
         users[name].open(item_url)
         assert users[name].page.locator("#sign").count() == 0
         assert users[name].page.locator("form.decide").count() == 0
@@ -163,6 +163,8 @@ def test_one_draft_through_the_pages_with_every_role(browser, server: Server, tm
 
     users["zhang"].page.goto(server.url + "/")
     _shot(users["zhang"].page, "service-dashboard.png", tmp_path)
+    users["admin"].page.goto(server.url + "/admin")
+    assert "张承办" in users["admin"].page.inner_text("table.users")
     users["wang"].page.goto(server.url + "/audit")
     assert "哈希链校验通过" in users["wang"].page.inner_text("#chain")
     _shot(users["wang"].page, "service-audit.png", tmp_path)

@@ -82,13 +82,17 @@ def test_two_inspections_find_what_is_new_and_changed(site, tmp_path: Path) -> N
             assert due_sites(db) == []  # just inspected
 
         pages["/a.html"] = "<html><body><p>内部资料 注意保存</p><p>关于开展安全生产检查的通知。</p></body></html>"
+        # b changes too, but its finding is the one already in review: changed, no second item
+        pages["/b.html"] = pages["/b.html"].replace("</p>", "</p><p>更新时间：2025年1月2日</p>")
         second = inspect_site(service, site_id, delay=0)
-        assert second.summary["new"] == 0 and second.summary["changed"] == 1 and second.summary["flagged"] == 1
+        assert second.summary["new"] == 0 and second.summary["changed"] == 2 and second.summary["flagged"] == 1
         with service.sessions() as db:
             changed = list(db.execute(select(InspectionPage).where(InspectionPage.inspection_id == second.id,
                                                                      InspectionPage.change != "same")).scalars())
-            assert [(p.url, p.change, p.verdict) for p in changed] == [(url + "a.html", "changed", "block")]
-            assert db.execute(select(Item).where(Item.source == "reinspection")).scalars().all()[-1].id == changed[0].item_id
+            assert sorted((p.url, p.change, p.verdict, p.item_id is not None) for p in changed) == [
+                (url + "a.html", "changed", "block", True), (url + "b.html", "changed", "review", False)]
+            items = db.execute(select(Item).where(Item.source == "reinspection")).scalars().all()
+            assert len(items) == 2 and items[-1].filename == url + "a.html"
 
         pages.pop("/b.html")
         pages["/"] = pages["/"].replace('<a href="/b.html">公示</a>', "")
@@ -101,7 +105,7 @@ def test_two_inspections_find_what_is_new_and_changed(site, tmp_path: Path) -> N
     try:
         page = login(server.url, "wang").get("/").text
         # the latest run: the start page changed (a link gone), one page went offline
-        assert url in page and "新增 0，变化 1，已下线 1，其中需审查或阻止 0" in page
+        assert url in page and "新增 0，变化 1，已下线 1，新发现 0 处，送审 0" in page
         assert "变化</span> " + url in page
         assert "定期复查的网站" in page
     finally:

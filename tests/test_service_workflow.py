@@ -247,3 +247,59 @@ def test_a_confirmed_finding_cannot_be_approved_for_publication(server: Server, 
     assert refused.status_code == 409 and "属实" in refused.text
     assert _post(clients["zhao"], f"/items/{item}/sign", outcome="reject", opinion="不同意发布").status_code == 303
     assert "不予发布" in clients["zhang"].get(f"/items/{item}").text
+
+
+def test_the_admin_page_manages_the_units_users_and_tokens(server: Server) -> None:
+    admin = login(server.url, "admin")
+    page = admin.get("/admin")
+    assert page.status_code == 200 and "张承办" in page.text and "钱外单位" not in page.text  # own unit only
+    assert login(server.url, "zhang").get("/admin").status_code == 403
+    weak = _post(admin, "/admin/users", username="newclerk", display_name="周新", role="clerk", password="short")
+    assert weak.status_code == 400 and "至少" in weak.text
+    created = _post(admin, "/admin/users", username="newclerk", display_name="周新", role="clerk",
+                    department="综合处", password="another-long-pass")
+    assert created.status_code == 303
+    assert _post(admin, "/admin/users", username="newclerk", display_name="x", role="clerk",
+                 password="another-long-pass").status_code == 409
+    newcomer = login(server.url, "newclerk", "another-long-pass")
+    assert "周新（承办人）" in newcomer.get("/").text
+    # deactivated: the live session stops working and no new login succeeds
+    rows = re.findall(r"<tr><td>(\w+)</td>.*?/admin/users/(\d+)/active", admin.get("/admin").text, flags=re.S)
+    target = dict(rows)["newclerk"]
+    assert _post(admin, f"/admin/users/{target}/active", active="0").status_code == 303
+    assert newcomer.get("/", follow_redirects=False).status_code == 303
+    with pytest.raises(AssertionError):
+        login(server.url, "newclerk", "another-long-pass")
+
+    made = admin.post("/admin/tokens", data={"csrf_token": csrf_of(admin, "/admin"), "name": "门户CMS",
+                                             "scope": ["scans:read"]})
+    assert made.status_code == 200
+    secret = re.search(r'<p class="mono" id="secret">(sst_[^<]+)</p>', made.text).group(1)  # type: ignore[union-attr]
+    reader = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {secret}"})
+    assert reader.get("/api/v1/scans").status_code == 200
+    assert reader.post("/api/v1/scans", files={"file": ("a.txt", b"x")}).status_code == 403
+    token_id = re.search(r"/admin/tokens/(\d+)/revoke", admin.get("/admin").text).group(1)  # type: ignore[union-attr]
+    assert _post(admin, f"/admin/tokens/{token_id}/revoke").status_code == 303
+    assert reader.get("/api/v1/scans").status_code == 401
+    assert "撤销接口令牌" in login(server.url, "wang").get("/audit").text
+
+
+def test_a_user_changes_their_own_password(server: Server) -> None:
+    from tests.service_server import PASSWORD
+
+    here = login(server.url, "li")
+    elsewhere = login(server.url, "li")
+    wrong = _post(here, "/account", current="not-my-password", new="a-new-long-pass", again="a-new-long-pass")
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.text
+    mismatch = _post(here, "/account", current=PASSWORD, new="a-new-long-pass", again="another-new-pass")
+    assert mismatch.status_code == 400 and "不一致" in mismatch.text
+    short = _post(here, "/account", current=PASSWORD, new="short", again="short")
+    assert short.status_code == 400 and "至少" in short.text
+    changed = _post(here, "/account", current=PASSWORD, new="a-new-long-pass", again="a-new-long-pass")
+    assert changed.status_code == 200 and "密码已修改" in changed.text
+    assert here.get("/").status_code == 200  # this session goes on
+    assert elsewhere.get("/", follow_redirects=False).status_code == 303  # the others end
+    with pytest.raises(AssertionError):
+        login(server.url, "li")
+    assert login(server.url, "li", "a-new-long-pass").get("/").status_code == 200
+    _post(here, "/account", current="a-new-long-pass", new=PASSWORD, again=PASSWORD)  # as the other tests expect

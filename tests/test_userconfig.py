@@ -21,7 +21,7 @@ rules:
     category: sensitive-content
     severity: block
     summary: 本单位未公开项目代号
-    basis: S1 第六条第（四）项
+    basis: 本单位保密管理制度第六条第（四）项
     kind: terms
     terms: [青松工程]
     examples:

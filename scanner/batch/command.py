@@ -27,9 +27,14 @@ def read_file_list(name: str, stdin: IO[str] | None = None) -> list[Path]:
 
     Raises :class:`BatchError` when the list cannot be read.
     """
+    from scanner.userfiles import UserFileError, read_user_file
+
     try:
-        text = (stdin or sys.stdin).read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        if name == "-":
+            text = (stdin or sys.stdin).read()
+        else:  # a regular file of bounded size: /dev/zero is refused, not read until memory runs out
+            text = read_user_file(Path(name), what="文件列表 / file list").decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError, UserFileError) as error:
         raise BatchError(f"无法读取文件列表 / cannot read file list {name}: {error}") from error
     return [Path(line.strip()) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
@@ -91,10 +96,13 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
                 flushed = time.monotonic()
 
     spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
-    sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered)
+    # large WARC records are spooled for local workers only: a Dask worker elsewhere could not read the copy
+    sources = Sources(files, crawler, max_memory_mb=request.max_memory, spool=request.engine == "local"
+                      and any(is_warc(f) for f in files), uncovered=uncovered)
     try:
         return run_batch(sources, spec, settings, options, total=total, sink=sink)
     finally:
+        sources.close()
         if target is not None:
             target.flush()
         if owned and target is not None:

@@ -8,7 +8,6 @@ import threading
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
@@ -16,6 +15,7 @@ from scanner.batch.task import Task
 from scanner.types import DocumentResult
 
 FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
+FEEDER_BYTES = 32 * 2**20  # ... and bytes of crawled pages / WARC records it holds for it
 END = object()  # the feeder's last item: every input has been walked
 
 
@@ -33,18 +33,17 @@ class Fed:
 class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache_dir: Path | None,
-                 digest: str) -> None:
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._journal = journal
-        self._cache_dir = cache_dir
-        self._digest = digest
+        self._cache = cache  # the parent's ResultCache (or None): this thread opens its own reader of it
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
         # wait on each side.
         self._pending: deque[Any] = deque()
+        self._pending_bytes = 0
         self._ready: deque[Any] = deque()  # the main thread's side
         self._cond = threading.Condition()
         self._halt = threading.Event()
@@ -54,9 +53,14 @@ class Feeder(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        from scanner.cache import ResultCache
+        from scanner.cache import CacheError
 
-        cache = ResultCache(self._cache_dir, self._digest) if self._cache_dir else None
+        cache = None
+        if self._cache is not None:
+            try:
+                cache = self._cache.reader()
+            except CacheError:
+                cache = None  # every file is scanned: only slower
         seen: set[str] = set()
         try:
             for order, task in enumerate(self._tasks):
@@ -64,8 +68,12 @@ class Feeder(threading.Thread):
                     break  # the run is over (an error, Ctrl-C): walk no further
                 # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
                 # and the walk has already named each real file once
-                identity = input_identity(task) if self._journal is not None else task.path or task.key
+                if self._journal is not None:
+                    identity = input_identity(task)
+                else:
+                    identity = task.key if task.spooled or not task.path else task.path
                 if identity in seen:
+                    task.discard()
                     continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
                 seen.add(identity)
                 # the bytes are hashed once here, for the journal's key and the cache's
@@ -74,11 +82,13 @@ class Feeder(threading.Thread):
                 if self._journal is not None:
                     done = self._journal.lookup(key)
                     if done is not None:
+                        task.discard()
                         self._put(Fed(order=order, doc=resumed_as(done, task), source="resumed", key=key))
                         continue
                 if cache is not None and sha256 and not task.error:
                     hit = cache.get(sha256, path=task.key, referrer=task.referrer)
                     if hit is not None:
+                        task.discard()
                         self._put(Fed(order=order, doc=hit, source="cached", key=key))
                         continue
                 self._put(Fed(order=order, task=task, key=key))
@@ -90,13 +100,16 @@ class Feeder(threading.Thread):
             self._put(END)
 
     def _put(self, item: Any) -> None:
+        size = len(item.task.data) if isinstance(item, Fed) and item.task is not None and item.task.data else 0
         with self._cond:
-            while len(self._pending) >= FEEDER_LIMIT:
+            # at most FEEDER_LIMIT items and FEEDER_BYTES of crawled pages / records wait (one always may)
+            while self._pending and (len(self._pending) >= FEEDER_LIMIT or self._pending_bytes + size > FEEDER_BYTES):
                 if self._halt.is_set():
                     return
                 self._cond.wait(0.2)
             wake = not self._pending
             self._pending.append(item)
+            self._pending_bytes += size
         if wake:
             with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
                 os.write(self._wake_write, b"x")
@@ -108,6 +121,7 @@ class Feeder(threading.Thread):
                 if not self._pending:
                     return None
                 self._ready, self._pending = self._pending, self._ready
+                self._pending_bytes = 0  # what was pending is the main thread's now, bounded the same way
                 self._cond.notify()
         return self._ready.popleft()
 

@@ -59,7 +59,7 @@ class InputKey:
 
 def input_identity(task: Task) -> str:
     """The resolved path of a file task (symbolic links followed), else its key (a URL, a WARC record)."""
-    if not task.path:
+    if not task.path or task.spooled:
         return task.key
     try:
         return os.path.realpath(task.path)

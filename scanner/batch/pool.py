@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 MAX_DEPTH = 32  # tasks in flight per local worker, for files of a millisecond or less
 REQUEUE_LIMIT = 3  # times a task is sent again after workers died with no file to blame
 # A worker takes its messages off the pipe as they come (its courier thread):
-# one that has not taken a message in this long has stopped listening.
+# one that has not taken a message in this long (or the file time limit, if
+# longer) has stopped listening.
 SEND_TIMEOUT = 30.0
 # Bytes of crawled pages / WARC records queued for one worker at most (plus
 # one task): a message must fit in the worker's memory limit with room for
@@ -158,13 +159,15 @@ class WorkerPool:
         max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
         hook: tuple[tuple[str, str], ...] | None = None,
         start_method: str | None = None,
-        send_timeout: float = SEND_TIMEOUT,
+        send_timeout: float | None = None,
     ) -> None:
         self.spec = spec
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.max_memory_mb = max_memory_mb
-        self.send_timeout = send_timeout
+        # Never shorter than the time limit of a file: a worker deep in one long C call (its courier
+        # waiting for the GIL) is the file timeout's to stop, and that blames the file rightly.
+        self.send_timeout = send_timeout if send_timeout is not None else max(SEND_TIMEOUT, timeout)
         self.hook = hook_from_environment() if hook is None else hook
         method = start_method or ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
         self._context = _start_context(method)

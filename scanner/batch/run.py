@@ -80,9 +80,10 @@ def run_batch(
     task iterator raises (after stopping the workers).
     """
     from scanner import __version__
-    from scanner.cache import ResultCache, settings_digest
+    from scanner.cache import open_cache, settings_digest
     from scanner.pipeline import result_of
     from scanner.progress import Progress
+    from scanner.report.common import terminal_safe
 
     started = time.monotonic()
     summary = BatchSummary()
@@ -93,8 +94,13 @@ def run_batch(
         options=spec.cache_options(),
     )
     journal = Journal(options.resume) if options.resume else None  # closed in the finally below
-    cache = ResultCache(options.cache_dir, digest) if options.cache_dir else None
     stream = stderr if stderr is not None else sys.stderr
+
+    def warn(message: str) -> None:  # from the feeder thread too: one write per line
+        stream.write(terminal_safe(message) + "\n")
+
+    # A cache that cannot be used (damaged, not the user's own, full) costs a rescan, never the batch.
+    cache = open_cache(options.cache_dir, digest, warn=warn) if options.cache_dir else None
     progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
@@ -113,7 +119,7 @@ def run_batch(
             cache.commit()
             last_commit = time.monotonic()
 
-    feeder = Feeder(tasks, journal=journal, cache_dir=options.cache_dir if cache else None, digest=digest)
+    feeder = Feeder(tasks, journal=journal, cache=cache)
     completed = False
     try:
         executor = make_executor(spec, options)
@@ -131,6 +137,8 @@ def run_batch(
             journal.close(compact=completed)  # inputs scanned again leave their old lines until now
         if cache is not None:
             cache.close()
+            summary.cache_rejected = cache.stats.rejected
+            summary.cache_problems = list(cache.stats.problems)
     if feeder.error is not None:
         raise feeder.error
     summary.elapsed = time.monotonic() - started
@@ -186,4 +194,5 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
                 if cache is not None:
                     cache.put(doc)
             emit(fed, doc, fresh=True, seconds=completion.seconds)
+            completion.task.discard()
         feeder.drain_wake()

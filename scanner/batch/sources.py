@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,14 +14,20 @@ from scanner.batch.task import Task
 if TYPE_CHECKING:
     from scanner.inputs import Uncovered
 
+SPOOL_BYTES = 4 * 2**20  # a WARC record larger than this goes to a temporary file, not the parent's memory
 
-def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0) -> Iterator[Task]:
+
+def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path | None = None) -> Iterator[Task]:
     """Tasks for files; a ``.warc`` / ``.warc.gz`` file becomes one task per 200 response record.
 
     A record larger than ``max_memory_mb`` (the workers' memory limit; 0: no
     limit) is not read into the parent: it becomes a task that is known to be
     unreadable, reported as ``review`` naming the record and the limit, and
-    the archive's other records are scanned as usual.
+    the archive's other records are scanned as usual.  With ``spool_dir``
+    (workers on this machine), a record over :data:`SPOOL_BYTES` is copied
+    there a megabyte at a time and its worker reads the copy, so the
+    parent never holds a large record; the copy goes when its result is in
+    (:meth:`~scanner.batch.task.Task.discard`).
     """
     from scanner.pipeline import display_name
     from scanner.warc import WarcError, is_warc, iter_warc
@@ -28,17 +36,19 @@ def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0) -> Iterator[Tas
     for path in paths:
         if is_warc(path):
             try:
-                for record in iter_warc(path, max_bytes=max_bytes):
+                for record in iter_warc(path, max_bytes=max_bytes, spool_over=SPOOL_BYTES, spool_dir=spool_dir):
                     if record.oversize:
                         yield Task(key=record.uri, error=oversize_reason(record.uri, record.oversize, max_memory_mb))
-                        continue
-                    yield Task(key=record.uri, data=record.data)
+                    elif record.error:
+                        yield Task(key=record.uri, error=record.error)
+                    elif record.spooled is not None:
+                        yield Task(key=record.uri, path=str(record.spooled), spooled=True)
+                    else:
+                        yield Task(key=record.uri, data=record.data)
             except WarcError as error:
                 yield Task(key=display_name(path), error=str(error))
         else:
             yield Task(key=display_name(path), path=os.path.abspath(path))
-
-
 
 
 def oversize_reason(name: str, size: int, max_memory_mb: int) -> str:
@@ -48,19 +58,24 @@ def oversize_reason(name: str, size: int, max_memory_mb: int) -> str:
 
 
 class Sources:
-    """Files, the inputs the walk could not cover, then the crawl, as one stream of tasks (with the crawl's statistics)."""
+    """Files, the inputs the walk could not cover, then the crawl, as one stream of tasks (with the crawl's statistics).
 
-    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0,
+    With ``spool``, large WARC records are copied to a private temporary
+    folder (mode 0700, it holds page contents) that :meth:`close` removes.
+    """
+
+    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0, spool: bool = False,
                  uncovered: Sequence[Uncovered] = ()) -> None:
         self.files = files
         self.crawler = crawler
         self.max_memory_mb = max_memory_mb
         self.uncovered = uncovered
+        self._spool_dir = Path(tempfile.mkdtemp(prefix="secscan-warc-")) if spool else None
 
     def __iter__(self) -> Iterator[Task]:
         from scanner.pipeline import display_name
 
-        yield from file_tasks(self.files, max_memory_mb=self.max_memory_mb)
+        yield from file_tasks(self.files, max_memory_mb=self.max_memory_mb, spool_dir=self._spool_dir)
         for item in self.uncovered:  # review, with the reason: never passed over in silence
             yield Task(key=display_name(item.path), error=item.reason)
         if self.crawler is not None:
@@ -70,4 +85,7 @@ class Sources:
     def stats(self) -> dict[str, int]:
         return dict(self.crawler.stats) if self.crawler is not None else {}
 
-
+    def close(self) -> None:
+        if self._spool_dir is not None:
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
+            self._spool_dir = None

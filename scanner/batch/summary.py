@@ -25,11 +25,15 @@ class BatchSummary:
     errors: list[tuple[str, str]] = field(default_factory=list)
     workers_replaced: int = 0
     peak_worker_rss_kb: int = 0
+    cache_rejected: int = 0  # cache entries that failed their integrity check (rescanned)
+    suppressed: int = 0  # findings a baseline accepted (left out of every report)
+    cache_problems: list[str] = field(default_factory=list)  # the cache's warnings (set aside, turned off)
     busy_seconds: float = 0.0  # time workers spent on files: busy_seconds / elapsed = parallelism achieved
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. crawl statistics
 
     def add(self, doc: DocumentResult, *, seconds: float | None) -> None:
         self.verdicts[doc.verdict.value] += 1
+        self.suppressed += doc.suppressed
         for finding in doc.findings:
             self.categories[finding.category] += 1
         for error in doc.errors:
@@ -54,6 +58,9 @@ class BatchSummary:
             "slowest": [{"path": path, "seconds": round(seconds, 3)} for seconds, path in self.slowest],
             "errors": [{"path": path, "error": error} for path, error in self.errors],
             "workers_replaced": self.workers_replaced,
+            "cache_rejected": self.cache_rejected,
+            "suppressed": self.suppressed,
+            "cache_problems": list(self.cache_problems),
             "busy_seconds": round(self.busy_seconds, 3),
             "peak_worker_rss_kb": self.peak_worker_rss_kb,
             **({"crawl": self.extra["crawl"]} if "crawl" in self.extra else {}),
@@ -79,6 +86,12 @@ class BatchSummary:
         if self.failures:
             names = {"timeout": "超时", "memory": "内存超限", "crash": "进程崩溃", "error": "扫描出错"}
             lines.append("隔离处理：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(self.failures.items())))
+        if self.suppressed:
+            lines.append(f"基线：另有 {self.suppressed} 条发现已列入基线（已接受），报告未列出")
+        if self.cache_rejected or self.cache_problems:
+            notes = [f"校验失败而重新扫描的条目 {self.cache_rejected} 个"] if self.cache_rejected else []
+            notes += [f"警告 {len(self.cache_problems)} 条（见上）"] if self.cache_problems else []
+            lines.append("缓存：" + "，".join(notes))
         crawl = self.extra.get("crawl")
         if crawl:
             names = {"fetched": "已下载", "errors": "下载失败", "robots_disallowed": "robots.txt 禁止",

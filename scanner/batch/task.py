@@ -10,6 +10,7 @@ that neither imports the other in a circle; it is re-exported here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,7 +37,9 @@ class Task:
 
     Exactly one of ``path`` (a file the worker reads), ``data`` (bytes from a
     crawl or a WARC record) or ``error`` (known to be unreadable before any
-    scan, e.g. a damaged WARC file) is set.
+    scan, e.g. a damaged WARC file) is set.  ``spooled``: ``path`` is a
+    temporary copy of a large WARC record (its identity is ``key``), removed
+    once its result is in.
     """
 
     key: str
@@ -44,6 +47,13 @@ class Task:
     data: bytes | None = None
     referrer: str = ""
     error: str = ""
+    spooled: bool = False
+
+    def discard(self) -> None:
+        """Remove a spooled copy (its result is in, or the run is over); nothing for other tasks."""
+        if self.spooled and self.path:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
 
     @property
     def size(self) -> int:

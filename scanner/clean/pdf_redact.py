@@ -2,12 +2,15 @@
 
 A box is a dark, opaque, filled path drawn after the text (the scanner's
 own test for a failed redaction) or the rectangle of an unapplied Redact
-annotation.  A text object all of whose characters lie under a box is
-removed from the page and its text reported; the page's content stream is
-then regenerated.  A text object only partly under a box cannot be cut
-without moving the characters after the cut, so it is refused: the
-publisher must remove that text in the source document.  Text inside form
-XObjects is not reached; the proof scan afterwards shows any that remains.
+annotation.  Text objects are found on the page and inside its form
+XObjects (recursively).  A text object all of whose characters lie under a
+box is removed from its page or form and its text reported.  A text object
+only partly under a box is cut: it is removed, and each run of characters
+outside the box is drawn again as a new text object of the same font, size,
+orientation and colour, starting where that run started, so the characters
+after the cut do not move; the covered characters are reported.  The page's
+content stream (and the forms') is then regenerated.  The proof scan
+afterwards shows any text that remains.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from scanner.clean import CleanRefused
 DARK = 0.25  # luminance (0-1) below which a fill hides black text
 OPAQUE = 200  # alpha (0-255)
 MIN_BOX = 3.0  # points: thinner fills are rules and underlines
-PAGEOBJ_TEXT, PAGEOBJ_PATH = 1, 2
+PAGEOBJ_TEXT, PAGEOBJ_PATH, PAGEOBJ_FORM = 1, 2, 5
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,33 @@ class Box:
 
 
 def remove_covered_text(data: bytes) -> tuple[bytes, list[str]]:
-    """The PDF without the text objects hidden under black boxes, and their text (page by page).
+    """The PDF without the characters hidden under black boxes, and their text (page by page).
 
-    Raises :class:`CleanRefused` when a text object is only partly covered
-    or the file cannot be opened.
+    Covered text inside a form XObject is reached by drawing that page's forms
+    into the page first (:func:`scanner.clean.pdf_flatten.flatten_forms`):
+    PDFium can remove objects from a form but not write the form back (its
+    page text came out re-encoded wrongly when tried).  Raises
+    :class:`CleanRefused` when the file cannot be opened or a page cannot be
+    rewritten.
+    """
+    from scanner.clean.pdf_flatten import flatten_forms
+
+    in_forms = _pass(data, edit=False)[1]
+    if in_forms:
+        data = flatten_forms(data, in_forms)
+    result, left_in_forms = _pass(data, edit=True)
+    if left_in_forms:
+        pages = "、".join(str(number) for number in sorted(left_in_forms))
+        raise CleanRefused(f"第{pages}页表单对象中的涂黑文字无法删除，请在原文中删除后再导出 PDF "
+                           "/ covered text inside a form XObject could not be removed")
+    return result
+
+
+def _pass(data: bytes, *, edit: bool) -> tuple[tuple[bytes, list[str]], set[int]]:
+    """One pass over the pages: with ``edit``, cut the covered text on the pages themselves.
+
+    Returns the edited file and the removed text, and the pages where covered
+    text lies inside a form XObject (left alone).
     """
     import io
 
@@ -52,24 +78,39 @@ def remove_covered_text(data: bytes) -> tuple[bytes, list[str]]:
     except pdfium.PdfiumError as error:
         raise CleanRefused(f"PDF 无法打开，不能删除涂黑文字 / cannot open PDF: {error}") from error
     removed: list[str] = []
+    in_forms: set[int] = set()
     try:
         for number, page in enumerate(document, start=1):
             boxes = _dark_boxes(raw, page.raw) + _redact_annotation_boxes(raw, page.raw)
             if not boxes:
                 continue
             textpage = page.get_textpage()
-            victims = _covered_objects(raw, page.raw, textpage.raw, boxes, number)
-            for obj, text in victims:
-                raw.FPDFPage_RemoveObject(page.raw, obj)
-                raw.FPDFPageObj_Destroy(obj)
-                removed.append(text)
+            try:
+                victims = _covered_objects(raw, page.raw, textpage.raw, boxes)
+            finally:
+                textpage.close()
+            if any(victim.form is not None for victim in victims):
+                in_forms.add(number)
+                continue
+            if not edit:
+                continue
+            for victim in victims:
+                # the kept runs take the victim's place in the drawing (and reading) order
+                at = next(index for index, obj in enumerate(_objects(raw, page.raw))
+                          if _address(obj) == _address(victim.obj))
+                for offset, run in enumerate(victim.kept):
+                    _redraw(raw, document.raw, page.raw, victim, run, at + offset)
+                raw.FPDFPage_RemoveObject(page.raw, victim.obj)
+                raw.FPDFPageObj_Destroy(victim.obj)
+                removed.extend(victim.covered)
             if victims:
                 _drop_redact_annotations(raw, page.raw)
                 if not raw.FPDFPage_GenerateContent(page.raw):
                     raise CleanRefused(f"第{number}页内容无法重写 / page {number} could not be rewritten")
         out = io.BytesIO()
-        document.save(out)
-        return out.getvalue(), removed
+        if edit:
+            document.save(out)
+        return (out.getvalue(), removed), in_forms
     finally:
         document.close()
 
@@ -134,33 +175,136 @@ def _address(pointer: Any) -> int:
     return ctypes.cast(pointer, ctypes.c_void_p).value or 0
 
 
-def _covered_objects(raw: Any, page: Any, textpage: Any, boxes: list[Box], number: int) -> list[tuple[Any, str]]:
-    """Text objects under a box drawn after them, with their text; refuses partly covered ones."""
-    order_of = {_address(obj): (order, obj) for order, obj in enumerate(_objects(raw, page))
-                if raw.FPDFPageObj_GetType(obj) == PAGEOBJ_TEXT}
-    chars: dict[int, list[tuple[str, bool]]] = {}
+@dataclass
+class _Placed:
+    """A text object, where it is drawn, and the matrix of the forms around it."""
+
+    obj: Any
+    order: int
+    form: Any  # the form object holding it, None on the page itself
+    outer: tuple[float, ...]  # form space -> page space (identity on the page)
+
+
+@dataclass
+class _Victim:
+    obj: Any
+    form: Any
+    outer: tuple[float, ...]
+    covered: list[str]  # the runs of covered characters, as reported
+    kept: list[list[tuple[str, float, float]]]  # runs of characters outside the boxes: (char, x, y) in page space
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _matrix(raw: Any, obj: Any) -> tuple[float, ...]:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
+    a1, b1, c1, d1, e1, f1 = inner
+    a2, b2, c2, d2, e2, f2 = outer
+    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2,
+            e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+
+
+def _text_objects(raw: Any, page: Any) -> dict[int, _Placed]:
+    """Every text object of the page, forms included (to a depth of 16), keyed by address."""
+    found: dict[int, _Placed] = {}
+
+    def visit(objects: list[Any], order: int, form: Any, outer: tuple[float, ...], depth: int) -> None:
+        for obj in objects:
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == PAGEOBJ_TEXT:
+                found[_address(obj)] = _Placed(obj=obj, order=order, form=form, outer=outer)
+            elif kind == PAGEOBJ_FORM and depth < 16:
+                count = raw.FPDFFormObj_CountObjects(obj)
+                children = [raw.FPDFFormObj_GetObject(obj, index) for index in range(count)]
+                visit(children, order, obj, _compose(_matrix(raw, obj), outer), depth + 1)
+            if form is None:
+                order += 1
+
+    for order, obj in enumerate(_objects(raw, page)):
+        visit([obj], order, None, _IDENTITY, 0)
+    return found
+
+
+def _covered_objects(raw: Any, page: Any, textpage: Any, boxes: list[Box]) -> list[_Victim]:
+    """Text objects with characters under a box drawn after them: the covered runs and the runs to keep."""
+    placed = _text_objects(raw, page)
+    chars: dict[int, list[tuple[str, bool, float, float]]] = {}
     for index in range(raw.FPDFText_CountChars(textpage)):
         owner = _address(raw.FPDFText_GetTextObject(textpage, index))
-        if owner not in order_of:
+        if owner not in placed:
             continue
         char = chr(raw.FPDFText_GetUnicode(textpage, index))
         left, right, bottom, top = (ctypes.c_double() for _ in range(4))
         raw.FPDFText_GetCharBox(textpage, index, ctypes.byref(left), ctypes.byref(right), ctypes.byref(bottom),
                                 ctypes.byref(top))
         x, y = (left.value + right.value) / 2, (bottom.value + top.value) / 2
-        drawn = order_of[owner][0]
-        covered = any(box.order > drawn and box.covers(x, y) for box in boxes)
-        chars.setdefault(owner, []).append((char, covered))
+        covered = not char.isspace() and any(box.order > placed[owner].order and box.covers(x, y) for box in boxes)
+        ox, oy = ctypes.c_double(), ctypes.c_double()
+        raw.FPDFText_GetCharOrigin(textpage, index, ctypes.byref(ox), ctypes.byref(oy))
+        chars.setdefault(owner, []).append((char, covered, ox.value, oy.value))
     victims = []
     for owner, found in chars.items():
-        flags = [covered for char, covered in found if not char.isspace()]
-        if not any(flags):
+        if not any(covered for _, covered, _, _ in found):
             continue
-        text = "".join(char for char, _ in found).strip()
-        if not all(flags):
-            raise CleanRefused(
-                f"第{number}页的文字【{text[:40]}】只有一部分在涂黑方块下，无法只删除被遮盖的字符；"
-                "请在原文中删除后再导出 PDF / text only partly under a black box: remove it in the source"
-            )
-        victims.append((order_of[owner][1], text))
+        covered_runs: list[str] = []
+        kept_runs: list[list[tuple[str, float, float]]] = []
+        state = ""  # "cover" or "keep": the run the last character went to
+        for char, covered, x, y in found:
+            if char.isspace():  # a blank belongs to the run it stands in and starts none
+                if state == "keep":
+                    kept_runs[-1].append((char, x, y))
+                elif state == "cover":
+                    covered_runs[-1] += char
+                continue
+            if ("cover" if covered else "keep") != state:
+                state = "cover" if covered else "keep"
+                if covered:
+                    covered_runs.append("")
+                else:
+                    kept_runs.append([])
+            if covered:
+                covered_runs[-1] += char
+            else:
+                kept_runs[-1].append((char, x, y))
+        kept = [run for run in kept_runs if "".join(char for char, _, _ in run).strip()]
+        item = placed[owner]
+        victims.append(_Victim(obj=item.obj, form=item.form, outer=item.outer,
+                               covered=[run.strip() for run in covered_runs if run.strip()], kept=kept))
     return victims
+
+
+def _redraw(raw: Any, document: Any, page: Any, victim: _Victim, run: list[tuple[str, float, float]],
+            index: int) -> None:
+    """Draw ``run`` (characters of ``victim`` outside the boxes) as a new text object where it stood, as the
+    page's object ``index``.
+
+    Raises :class:`CleanRefused` when PDFium cannot encode the characters in the object's font.
+    """
+    text = "".join(char for char, _, _ in run).rstrip()
+    size = ctypes.c_float()
+    font = raw.FPDFTextObj_GetFont(victim.obj)
+    if not font or not raw.FPDFTextObj_GetFontSize(victim.obj, ctypes.byref(size)):
+        raise CleanRefused(f"无法重排被部分涂黑的文字【{text[:40]}】 / cannot redraw a partly covered line")
+    a, b, c, d, _, _ = _compose(_matrix(raw, victim.obj), victim.outer)
+    scale = (a * a + b * b) ** 0.5 or 1.0  # a form drawn enlarged: the new object carries the scale in its size
+    new = raw.FPDFPageObj_CreateTextObj(document, font, size.value * scale)
+    wide = (ctypes.c_ushort * (len(text.encode("utf-16-le")) // 2 + 1)).from_buffer_copy(
+        text.encode("utf-16-le") + b"\0\0")
+    if not new or not raw.FPDFText_SetText(new, wide):
+        raise CleanRefused(f"无法重排被部分涂黑的文字【{text[:40]}】 / cannot redraw a partly covered line")
+    m = raw.FS_MATRIX(a / scale, b / scale, c / scale, d / scale, run[0][1], run[0][2])
+    raw.FPDFPageObj_SetMatrix(new, ctypes.byref(m))
+    r, g, bl, alpha = (ctypes.c_uint() for _ in range(4))
+    if raw.FPDFPageObj_GetFillColor(victim.obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(bl),
+                                    ctypes.byref(alpha)):
+        raw.FPDFPageObj_SetFillColor(new, r.value, g.value, bl.value, alpha.value)
+    raw.FPDFTextObj_SetTextRenderMode(new, raw.FPDFTextObj_GetTextRenderMode(victim.obj))
+    if not raw.FPDFPage_InsertObjectAtIndex(page, new, index):
+        raw.FPDFPage_InsertObject(page, new)

@@ -96,17 +96,25 @@ def pdf_page_scan(document: Any, index: int, out: Collector) -> None:
 # A picture on a page with text is OCR'd when it is at least this big (points):
 # room for a stamp or a pasted head block, not a bullet or a rule line.
 MIN_PICTURE_PT = (40.0, 16.0)
+# In the top band of page one (the head block), a smaller picture shaped like
+# a line of text (a level mark pasted as a picture is about 30 x 14 pt) is OCR'd too.
+MIN_HEAD_PICTURE_PT = (16.0, 8.0)
+HEAD_BAND = 0.25
 MAX_PICTURES_PER_PAGE = 8
 
 
-def pdf_page_pictures(document: Any, index: int, out: Collector) -> None:
+def pdf_page_pictures(document: Any, index: int, out: Collector) -> list[str]:
     """Register the large pictures drawn on page ``index`` of a page that has text (stamps, pasted head blocks).
 
-    A picture that cannot be taken out of the page is left alone: the page's
-    own text was read, and the picture is no worse off than before OCR.
+    Returns the small ones, judged by size and position as decoration (a
+    logo, a rule line), each as ``"第N页图片k（w×h pt）"``; every picture gets a
+    ledger entry.  A picture that cannot be taken out of the page is left
+    alone: the page's own text was read, and the picture is no worse off than
+    before OCR.
     """
     import pypdfium2.raw as pdfium_c
 
+    small: list[str] = []
     try:
         page = document[index]
         try:
@@ -114,24 +122,34 @@ def pdf_page_pictures(document: Any, index: int, out: Collector) -> None:
             found = 0
             for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
                 left, bottom, right, top = picture.get_bounds()
-                if right - left < MIN_PICTURE_PT[0] or top - bottom < MIN_PICTURE_PT[1]:
+                w, h = right - left, top - bottom
+                head = index == 0 and top >= height * (1 - HEAD_BAND) and w >= 1.5 * h
+                least = MIN_HEAD_PICTURE_PT if head else MIN_PICTURE_PT
+                if w < least[0] or h < least[1]:
+                    name = f"第{index + 1}页小图片{len(small) + 1}"
+                    small.append(f"{name}（{w:.0f}×{h:.0f} pt）")
+                    out.cover(name, "image", "listed", f"装饰性小图片 {w:.0f}×{h:.0f} pt / small decorative picture")
                     continue
+                name = f"第{index + 1}页图片{found + 1}"
+                if found == MAX_PICTURES_PER_PAGE:
+                    out.unread(name, "image", f"每页最多识别 {MAX_PICTURES_PER_PAGE} 张图片，其余未识别 "
+                               f"/ more than {MAX_PICTURES_PER_PAGE} pictures on the page", page=index + 1)
+                    break
                 buffer = io.BytesIO()
                 picture.get_bitmap(render=True).to_pil().save(buffer, format="PNG")
                 found += 1
+                out.cover(name, "image", "listed", "交文字识别 / handed to OCR")
                 out.images.append(
                     ImageRef(
-                        name=f"第{index + 1}页图片{found}",
+                        name=name,
                         data=buffer.getvalue(),
                         page=index + 1,
                         box=(float(left), float(height - top), float(right), float(height - bottom)),
                         page_size=(float(width), float(height)),
                     )
                 )
-                if found == MAX_PICTURES_PER_PAGE:
-                    break
         finally:
             page.close()
     except Exception:  # noqa: BLE001 - see the docstring: the page's text stands
-        return
-
+        return small
+    return small

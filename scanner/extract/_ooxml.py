@@ -12,6 +12,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import (
@@ -86,7 +87,7 @@ class Package:
     def __init__(self, data: bytes) -> None:
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
-        except zipfile.BadZipFile as error:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as error:  # damaged directory
             raise ExtractError(f"文件损坏或被截断，不是有效的压缩包 / corrupt or truncated package: {error}") from error
         infos = self.zip.infolist()
         if len(infos) > MAX_MEMBERS:
@@ -133,7 +134,7 @@ class Package:
                 return b"".join(chunks)
         except KeyError as error:
             raise ExtractError(f"缺少部件 {name} / missing part {name}") from error
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:  # zlib: a damaged deflate stream
             raise ExtractError(f"部件 {name} 损坏 / part {name} is corrupt: {error}") from error
         except NotImplementedError as error:
             raise ExtractError(f"部件 {name} 使用不支持的压缩方式 / unsupported compression in {name}") from error

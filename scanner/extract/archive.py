@@ -70,7 +70,7 @@ def _unreadable(out: ContainerCollector, name: str, chinese: str, english: str) 
 def _zip(data: bytes, out: ContainerCollector) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError) as error:
         out.error(f"压缩包已损坏，无法读取 / corrupt zip archive: {error}")
         return
     with archive:

@@ -160,5 +160,7 @@ def _msg(data: bytes, out: ContainerCollector) -> None:
             else:
                 out.error(f"邮件附件“{name}”无法读取 / .msg attachment {name!r} could not be read")
                 out.cover(str(name), "attachment", "unread", "unsupported attachment type")
+    except Exception as error:  # noqa: BLE001 - extract-msg decodes properties lazily and raises many types for bad bytes
+        out.error(f"Outlook 邮件（msg）的属性无法读取 / cannot read .msg properties: {type(error).__name__}: {error}")
     finally:
         message.close()

@@ -19,6 +19,7 @@ from typing import Any
 
 from scanner.extract._common import Collector
 from scanner.extract.pdf_pdfium import DARK, DARK_TEXT, MIN_BOX, Box, Hidden, PageError, undecoded_share
+from scanner.extract.pdf_streams import bound_pdfminer_decoders
 from scanner.extract.pdf_structure import miner_luminance, page_annotations
 
 # pdfminer signals malformed input with its own PSException family but also
@@ -99,6 +100,7 @@ class Miner:
         from pdfminer.psexceptions import PSException
 
         _bound_pdfminer_references()
+        bound_pdfminer_decoders()
         _quiet_pdfminer_log()
         self.malformed: tuple[type[BaseException], ...] = (PSException, *_MALFORMED)
         self.document = PDFDocument(PDFParser(io.BytesIO(data)), password="")

@@ -34,6 +34,13 @@ from itertools import repeat
 from typing import Any
 
 from scanner.extract._common import ExtractError
+from scanner.extract.pdf_lines import (
+    GLYPH_HEIGHT,
+    GLYPH_SEGMENTS,
+    line_bands,
+    lines_and_starts,
+    vector_rows,
+)
 
 ENCRYPTED = "加密文件，无法读取 / encrypted"
 DARK = 0.25  # luminance below which a filled box hides black text
@@ -51,15 +58,6 @@ _FORM_DEPTH = 32  # PDFium refuses deeper form nesting itself; this only bounds 
 # line-end hyphen U+0002).
 _NOT_TEXT = re.compile("[\x00\x01\x03-\x08\x0b\x0c\x0e-\x1f\ufffd\ue000-\uf8ff]")
 _WHITESPACE = re.compile(r"\s")
-# Control characters removed from the lines; tabs become spaces.  PDFium
-# writes a hyphen it takes for a word broken at the line end as U+FFFE (or
-# U+0002) and joins the two halves: the hyphen is drawn, so it is kept.
-_CLEAN = {
-    **dict.fromkeys([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F, 0xFFFF]),
-    0x09: " ",
-    0x02: "-",
-    0xFFFE: "-",
-}
 # Annotation subtypes that never carry text to review nor hide any: Link,
 # Popup, Widget (form fields, read from the AcroForm).
 _PLAIN_ANNOTS = frozenset({2, 16, 20})
@@ -94,6 +92,11 @@ class Hidden:
 @dataclass(frozen=True, kw_only=True)
 class PageContent:
     lines: tuple[str, ...]
+    # "top"/"bottom" for the first and last BAND_LINES lines standing in the
+    # page's top or bottom band, else None (one per line)
+    bands: tuple[str | None, ...] = ()
+    # rows of glyph-shaped filled paths with no text on them: text drawn as outlines (x0, y0, x1, y1)
+    vector: tuple[tuple[float, float, float, float], ...] = ()
     text_objects: int
     images: int
     undecoded: float  # share of characters not mapped to Unicode (see :func:`undecoded_share`)
@@ -167,20 +170,26 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
     api = _api()
     page = api.FPDF_LoadPage(ctypes.cast(document.raw, ctypes.c_void_p).value, index)
     if not page:
-        raise PageError(f"PDFium cannot load the page (error {api.FPDF_GetLastError()})")
+        # (no error number: FPDF_GetLastError is set by FPDF_LoadDocument only, so
+        # after a page it is whatever an earlier call left, and the message
+        # would change with what the process read before)
+        raise PageError("PDFium cannot load the page")
     try:
         textpage = api.FPDFText_LoadPage(page)
         if not textpage:
-            raise PageError(f"PDFium cannot read the page's text (error {api.FPDF_GetLastError()})")
+            raise PageError("PDFium cannot read the page's text")
         try:
             chars = api.FPDFText_CountChars(textpage)
             text = _text(api, textpage, chars)
             walk = _Walk(api, page)
-            lines = _lines(text)
+            lines, starts = lines_and_starts(text)
             boxes = walk.boxes + annotations() if _has_annotations(api, page) else walk.boxes
             hidden = _hidden(api, textpage, walk, boxes, chars) if boxes and lines else ()
             return PageContent(
                 lines=lines,
+                bands=line_bands(api, page, textpage, starts, len(lines)),
+                vector=tuple(row for row in vector_rows(walk.glyphs) if not _bounded_text(
+                    api, textpage, Box(x0=row[0], y0=row[1], x1=row[2], y1=row[3], order=0)).strip()),
                 text_objects=walk.text_objects,
                 images=walk.images,
                 undecoded=undecoded_share(text),
@@ -221,11 +230,6 @@ def undecoded_share(text: str) -> float:
     return bad / total if total else 0.0
 
 
-def _lines(text: str) -> tuple[str, ...]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN)
-    return tuple(line for line in (raw.strip() for raw in text.split("\n")) if line)
-
-
 def _has_annotations(api: _Api, page: int) -> bool:
     for index in range(api.FPDFPage_GetAnnotCount(page)):
         annot = api.FPDFPage_GetAnnot(page, index)
@@ -248,6 +252,7 @@ class _Walk:
         self.text_objects = 0
         self.images = 0
         self.boxes: list[Box] = []
+        self.glyphs: list[tuple[float, float, float, float]] = []  # filled paths shaped like glyphs
         self._text_order: dict[int, int] | None = None
         self._walk_page()
 
@@ -261,6 +266,7 @@ class _Walk:
     def _walk_page(self) -> None:
         self.text_objects = self.images = 0
         self.boxes = []
+        self.glyphs = []
         page, api = self.page, self.api
         count = api.FPDFPage_CountObjects(page)
         self._walk(list(map(api.FPDFPage_GetObject, repeat(page, count), range(count))), None, 0, 0)
@@ -304,17 +310,12 @@ class _Walk:
         return order + len(objects) + nested
 
     def _dark_box(self, obj: int, matrix: tuple[float, ...] | None, order: int) -> Box | None:
+        """The box of a dark opaque filled path; notes a filled path shaped like a glyph on the way."""
         api = self.api
         fill = ctypes.c_int()
         stroke = ctypes.c_int()
         if not api.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke)) or fill.value == 0:
             return None  # 0: FPDF_FILLMODE_NONE
-        r, g, b, a = (ctypes.c_uint() for _ in range(4))
-        # False for pattern and shading fills: cannot judge, not a box.
-        if not api.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
-            return None
-        if a.value < OPAQUE or luminance(r.value, g.value, b.value) / 255 >= DARK:
-            return None
         left, bottom, right, top = (ctypes.c_float() for _ in range(4))
         if not api.FPDFPageObj_GetBounds(obj, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right),
                                          ctypes.byref(top)):
@@ -322,6 +323,14 @@ class _Walk:
         x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
         if matrix:
             x0, y0, x1, y1 = _transform_box(matrix, x0, y0, x1, y1)
+        if GLYPH_HEIGHT[0] <= y1 - y0 <= GLYPH_HEIGHT[1] and api.FPDFPath_CountSegments(obj) >= GLYPH_SEGMENTS:
+            self.glyphs.append((x0, y0, x1, y1))
+        r, g, b, a = (ctypes.c_uint() for _ in range(4))
+        # False for pattern and shading fills: cannot judge, not a box.
+        if not api.FPDFPageObj_GetFillColor(obj, ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a)):
+            return None
+        if a.value < OPAQUE or luminance(r.value, g.value, b.value) / 255 >= DARK:
+            return None
         if x1 - x0 < MIN_BOX or y1 - y0 < MIN_BOX:
             return None
         return Box(x0=x0, y0=y0, x1=x1, y1=y1, order=order)
@@ -438,6 +447,8 @@ _SIGNATURES: dict[str, tuple[Any, ...]] = {
     "FPDFText_GetUnicode": (ctypes.c_uint, _VOID, _INT),
     "FPDFText_IsGenerated": (_INT, _VOID, _INT),
     "FPDFText_GetLooseCharBox": (_INT, _VOID, _INT, ctypes.POINTER(_Rect)),
+    "FPDFText_GetCharBox": (_INT, _VOID, _INT, *([ctypes.POINTER(ctypes.c_double)] * 4)),
+    "FPDF_GetPageHeightF": (ctypes.c_float, _VOID),
     "FPDFText_GetTextObject": (_VOID, _VOID, _INT),
     "FPDFText_GetFillColor": (_INT, _VOID, _INT, _UINT_P, _UINT_P, _UINT_P, _UINT_P),
     "FPDFPage_CountObjects": (_INT, _VOID),
@@ -447,6 +458,7 @@ _SIGNATURES: dict[str, tuple[Any, ...]] = {
     "FPDFFormObj_GetObject": (_VOID, _VOID, ctypes.c_ulong),
     "FPDFPageObj_GetMatrix": (_INT, _VOID, ctypes.POINTER(_Matrix)),
     "FPDFPath_GetDrawMode": (_INT, _VOID, _INT_P, _INT_P),
+    "FPDFPath_CountSegments": (_INT, _VOID),
     "FPDFPageObj_GetFillColor": (_INT, _VOID, _UINT_P, _UINT_P, _UINT_P, _UINT_P),
     "FPDFPageObj_GetBounds": (_INT, _VOID, _FLOAT_P, _FLOAT_P, _FLOAT_P, _FLOAT_P),
     "FPDFPage_GetAnnotCount": (_INT, _VOID),

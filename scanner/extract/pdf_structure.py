@@ -19,6 +19,7 @@ from typing import Any
 
 from scanner.extract._common import ATTACHMENT_RULE, REDACT_ANNOT_RULE, Collector, safe_xml_parser
 from scanner.extract.pdf_pdfium import AFTER_EVERYTHING, DARK, Box, luminance
+from scanner.extract.pdf_streams import StreamTooLarge
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_DEPTH = 2
@@ -178,16 +179,34 @@ def form(document: Any, out: Collector) -> None:
         stack.extend((resolve1(kid), full) for kid in (resolve1(field.get("Kids")) or []))
 
 
-def outline(document: Any, out: Collector) -> None:
-    from pdfminer.pdfdocument import PDFNoOutlines
+MAX_OUTLINE_ENTRIES = 10_000
 
-    try:
-        for index, entry in enumerate(document.get_outlines(), start=1):
-            title = entry[1]
-            text = title if isinstance(title, str) else _text(title)
-            out.add(text, part="outline", source=f"level {entry[0]}", paragraph=index)
-    except PDFNoOutlines:
+
+def outline(document: Any, out: Collector) -> None:
+    """Bookmark titles, walked without recursion, each entry once (a /Next loop ends)."""
+    from pdfminer.pdftypes import resolve1
+
+    root = resolve1(document.catalog.get("Outlines"))
+    if not isinstance(root, dict):
         return
+    seen: set[int] = set()
+    stack = [(root.get("First"), 1)]
+    index = 0
+    while stack and index < MAX_OUTLINE_ENTRIES:
+        reference, level = stack.pop()
+        key = getattr(reference, "objid", None)
+        entry = resolve1(reference)
+        if not isinstance(entry, dict) or (key if key is not None else id(entry)) in seen:
+            continue
+        seen.add(key if key is not None else id(entry))
+        # the next sibling after this entry's children: pushed first, popped last
+        stack.append((entry.get("Next"), level))
+        if entry.get("First") is not None:
+            stack.append((entry.get("First"), level + 1))
+        title = _text(entry.get("Title"))
+        if title:
+            index += 1
+            out.add(title, part="outline", source=f"level {level}", paragraph=index)
 
 
 # -- embedded files ---------------------------------------------------------
@@ -199,9 +218,8 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
     names = resolve1(document.catalog.get("Names"))
     if not isinstance(names, dict):
         return
-    tree = resolve1(names.get("EmbeddedFiles"))
     found: list[tuple[str, Any]] = []
-    _walk_name_tree(tree, found, 0)
+    _walk_name_tree(names.get("EmbeddedFiles"), found)
     if not found:
         return
     listed = []
@@ -223,6 +241,9 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
             continue
         try:
             data = embedded.get_data()
+        except StreamTooLarge as error:
+            out.error(f"附件“{filename}”{error.zh}，未审查 / attachment {filename!r}: {error}")
+            continue
         except malformed as error:
             out.error(f"附件“{filename}”无法读取 / attachment {filename!r}: {type(error).__name__}: {error}")
             continue
@@ -237,18 +258,40 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
     )
 
 
-def _walk_name_tree(node: Any, found: list[tuple[str, Any]], level: int) -> None:
+# Entries and nodes of one name tree read at most: a real tree of attachments
+# has a handful; a crafted one can reference one node from every other.
+MAX_NAME_TREE_NODES = 10_000
+
+
+def _walk_name_tree(root: Any, found: list[tuple[str, Any]], level: int = 0) -> None:
+    """The (name, value) pairs of a name tree, each node visited once however often it is referenced.
+
+    A node referenced from many places (or from itself) is read the first
+    time only: without that a 1 KB tree whose nodes each list the same kid
+    40 times takes 40 to the power of its depth steps.  At most 16 levels
+    and :data:`MAX_NAME_TREE_NODES` nodes are read.
+    """
     from pdfminer.pdftypes import resolve1
 
-    node = resolve1(node)
-    if not isinstance(node, dict) or level > 16:
-        return
-    pairs = resolve1(node.get("Names")) or []
-    for i in range(0, len(pairs) - 1, 2):
-        key = resolve1(pairs[i])
-        found.append((_text(key) if isinstance(key, bytes) else str(key), pairs[i + 1]))
-    for kid in resolve1(node.get("Kids")) or []:
-        _walk_name_tree(kid, found, level + 1)
+    seen: set[int] = set()
+    stack = [(root, level)]
+    while stack and len(seen) < MAX_NAME_TREE_NODES:
+        reference, depth = stack.pop()
+        key = getattr(reference, "objid", None)
+        node = resolve1(reference)
+        if not isinstance(node, dict) or depth > 16:
+            continue
+        key = key if key is not None else id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        pairs = resolve1(node.get("Names")) or []
+        for i in range(0, len(pairs) - 1, 2):
+            name = resolve1(pairs[i])
+            found.append((_text(name) if isinstance(name, bytes) else str(name), pairs[i + 1]))
+        kids = resolve1(node.get("Kids")) or []
+        if isinstance(kids, list):
+            stack.extend((kid, depth + 1) for kid in reversed(kids))
 
 
 def _read_attachment(data: bytes, filename: str, out: Collector, depth: int) -> None:

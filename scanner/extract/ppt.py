@@ -15,7 +15,8 @@ read here, following [MS-PPT]:
   followed by its placeholder texts (``TextCharsAtom`` UTF-16,
   ``TextBytesAtom`` 8-bit);
 - each slide, notes page and master is a container whose drawing holds the
-  other text boxes (``OfficeArtClientTextbox`` → text atoms); a slide's
+  other text boxes (``OfficeArtClientTextbox`` → text atoms), and whose
+  ``Comment10Container`` records hold the comments (author, text); a slide's
   ``SlideAtom`` names its notes page, its ``SlideShowSlideInfoAtom`` says
   whether it is hidden;
 - slides and notes of earlier saves that the directory no longer names
@@ -47,7 +48,7 @@ from scanner.types import ImageRef
 _DOCUMENT, _SLIDE, _SLIDE_ATOM, _NOTES, _MAIN_MASTER, _SLIDE_SHOW_INFO = 0x03E8, 0x03EE, 0x03EF, 0x03F0, 0x03F8, 0x03F9
 _SLIDE_LIST, _SLIDE_PERSIST, _TEXT_CHARS, _TEXT_BYTES = 0x0FF0, 0x03F3, 0x0FA0, 0x0FA8
 _USER_EDIT, _PERSIST_DIRECTORY, _CURRENT_USER, _EX_OLE_STORAGE = 0x0FF5, 0x1772, 0x0FF6, 0x1011
-_CRYPT_SESSION = 0x2F14
+_CRYPT_SESSION, _COMMENT, _CSTRING, _BINARY_TAG_DATA = 0x2F14, 0x2EE0, 0x0FBA, 0x138B
 _LIST_SLIDES, _LIST_MASTERS, _LIST_NOTES = 0, 1, 2
 # Pictures stream blips OCR can decode: record type -> (suffix, instances that carry a second 16-byte UID)
 _BLIPS = {0xF01D: (".jpg", (0x46B, 0x6E3)), 0xF02A: (".jpg", (0x46B, 0x6E3)), 0xF01E: (".png", (0x6E1,)),
@@ -220,8 +221,19 @@ class _Presentation:
         for child in _records(self.stream, record.start, record.end):
             if child.kind in (_TEXT_CHARS, _TEXT_BYTES):
                 self._add(self._text(child), part, page, source)
-            elif child.container:
+            elif child.kind == _COMMENT:
+                self._comment(child, page)
+            elif child.container or child.kind == _BINARY_TAG_DATA:
+                # the data of a programmable tag is written as an atom but holds records (comments)
                 self._texts(child, part, page, source, depth + 1)
+
+    def _comment(self, record: _Record, page: int | None) -> None:
+        """A comment (Comment10Container): CString atoms, instance 0 the author, 1 the text."""
+        strings = {child.instance: self.stream[child.start : child.end].decode("utf-16-le", "replace")
+                   for child in _records(self.stream, record.start, record.end) if child.kind == _CSTRING}
+        for paragraph in strings.get(1, "").replace("\r\n", "\r").split("\r"):
+            self.out.add(paragraph, part="comment", page=page, source=f"批注 {strings.get(0, '')}".strip(),
+                         numbered=False)
 
     def _text(self, record: _Record) -> str:
         raw = self.stream[record.start : record.end]

@@ -111,6 +111,8 @@ class _Reader:
 
     def end_paragraph(self, state: _State) -> None:
         self.flush_bytes()
+        if state.dest.startswith(("atn", "info")):
+            return  # a property or an author: its group's end takes the text, a \par in it ends nothing
         key = _key(state)
         pieces = self.paragraphs.pop(key, [])
         if not pieces:
@@ -224,8 +226,11 @@ def extract(data: bytes, out: ContainerCollector) -> None:
             state = replace(state, skip=True, dest="skipped")  # an unknown \* destination
         group_start = ignorable = False
     reader.flush_bytes()
-    for key in list(reader.paragraphs):
-        reader.end_paragraph(_state_of(key))
+    for key in list(reader.paragraphs):  # what a cut-off file left open
+        if key.startswith("info:"):
+            _close_group(reader, _State(dest=key), None)
+        elif not key.startswith("atn"):
+            reader.end_paragraph(_state_of(key))
     if stack:
         out.error(f"RTF 文档不完整（缺少 {len(stack)} 个“}}”，可能被截断） / RTF document is cut off ({len(stack)} groups not closed)")
 

@@ -35,7 +35,10 @@ _DRAWING_GROUP = 0x00EB
 _NOTE_OBJECT = 0x19  # ftCmo.ot of a cell note: xlrd reads those
 _VISIBILITY = {1: "隐藏", 2: "深度隐藏"}
 # what xlrd raises for a damaged workbook: it parses with asserts and struct
-_XLRD_FAILURES = (AssertionError, IndexError, KeyError, ValueError, struct.error, UnicodeDecodeError, TypeError)
+_XLRD_FAILURES = (AssertionError, IndexError, KeyError, ValueError, struct.error, UnicodeDecodeError, TypeError,
+                  AttributeError, NameError, LookupError, OverflowError)
+# (all seen on damaged files: an OBJ without its ftCmo leaves xlrd's MSObj without an id, a TXO before any
+# OBJ meets an unbound local in xlrd's sheet reader, a CODEPAGE record names an unknown code page)
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:

@@ -396,8 +396,10 @@ class _DocumentScan:
         With ``top_only``, the bottom of a page does not count (a head mark
         run into its head block opens the document or a page).
         """
-        if top_only and position not in self.positions.head and view.unit.part not in MARK_PARTS:
-            edge = self.positions.page_edges.get(position)
+        positions = self.positions
+        opens = position in positions.head or position in positions.layer_heads or view.unit.part in MARK_PARTS
+        if top_only and not opens:
+            edge = positions.page_edges.get(position)
             if edge is None or "页首" not in edge:
                 return None
         return mark_position(view, position, self.positions, alone=True)

@@ -1,4 +1,12 @@
-"""Mark positions: page one's head block, page edges, and the parts that are mark positions."""
+"""Mark positions: page one's head block, page edges, the heads of hidden layers, and the parts that are mark positions.
+
+A hidden layer (a deleted revision, hidden text, a comment, speaker notes,
+an annotation, an earlier PDF revision…) is published with the file, so a
+mark standing alone at its head is in the mark position just as at the head
+of the visible text: the first lines of each layer (of each comment or note,
+which stand apart), and a deleted or hidden paragraph among the lines of
+page one's head block.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scanner.findings import UnitView, texts_of, units_of
+from scanner.layers import HIDDEN_LAYERS
 from scanner.markings.grammar import ALONE_PARTS, HEAD_PARTS, MARK_PARTS, Grammar
+from scanner.types import part_kind
+
+# Hidden layers whose head is a mark position (metadata and alt-text are
+# ALONE_PARTS already), and notes, which a reader sees but apart from the page.
+LAYER_NAMES = {
+    **{kind: name for kind, name in HIDDEN_LAYERS.items() if kind not in ALONE_PARTS},
+    "footnote": "脚注",
+    "endnote": "尾注",
+}
+# Layers of which each unit stands apart (one comment, one note): each has a head of its own.
+SEPARATE_UNITS = frozenset({"comment", "annotation", "notes", "footnote", "endnote", "form"})
+# Layers that run within the body's text: at its place in page one's head block they are in it.
+IN_FLOW = frozenset({"deleted", "inserted", "hidden"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -16,6 +38,7 @@ class Positions:
     head: Mapping[int, int]  # unit index -> 1-based line in page one's head block
     page_edges: Mapping[int, str]  # unit index -> evidence (top / bottom of page N)
     non_empty: tuple[int, ...]  # indexes of non-empty units, in order
+    layer_heads: Mapping[int, str]  # unit index -> evidence (head of a hidden layer)
 
 
 def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
@@ -23,6 +46,8 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
     head: dict[int, int] = {}
     by_page: dict[int, list[int]] = {}
     non_empty: list[int] = []
+    layer_heads: dict[int, str] = {}
+    layer_lines: dict[tuple[str, str, int | None], int] = {}
     # over the texts and units, not the views: a DocumentViews makes a view
     # only for a unit that is looked at
     for position, (text, unit) in enumerate(zip(texts_of(views), units_of(views), strict=True)):
@@ -30,6 +55,11 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
             continue
         non_empty.append(position)
         if unit.part not in HEAD_PARTS:
+            kind = part_kind(unit.part)
+            if kind in LAYER_NAMES:
+                evidence = _layer_head(unit.part, unit.source, unit.paragraph, unit.page, layer_lines, len(head), grammar)
+                if evidence is not None:
+                    layer_heads[position] = evidence
             continue
         # A plain-text document has no pages: its first lines are page one.
         page = unit.page if unit.page is not None else 1
@@ -44,7 +74,32 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
                 edges[position] = f"位于第{page}页页首（第{rank + 1}行）"
         for rank, position in enumerate(reversed(members[-grammar.page_bottom_units :])):
             edges.setdefault(position, f"位于第{page}页页尾（倒数第{rank + 1}行）")
-    return Positions(head=head, page_edges=edges, non_empty=tuple(non_empty))
+    return Positions(head=head, page_edges=edges, non_empty=tuple(non_empty), layer_heads=layer_heads)
+
+
+def _layer_head(
+    part: str,
+    source: str,
+    paragraph: int | None,
+    page: int | None,
+    lines: dict[tuple[str, str, int | None], int],
+    head_lines: int,
+    grammar: Grammar,
+) -> str | None:
+    """Evidence when a unit of a hidden layer is among the first lines of that layer.
+
+    ``lines`` counts the lines seen so far per layer; ``head_lines`` how many
+    lines of page one's head block came before the unit.
+    """
+    kind = part_kind(part)
+    key = (part, source, paragraph if kind in SEPARATE_UNITS else None)
+    line = lines[key] = lines.get(key, 0) + 1
+    name = LAYER_NAMES[kind]
+    if kind in IN_FLOW and (page or 1) == 1 and head_lines < grammar.head_block_units:
+        return f"位于第一页版头处的{name}（版头第{head_lines + 1}行）"
+    if line <= grammar.head_block_units:
+        return f"位于{name}开头（第{line}行）"
+    return None
 
 
 def mark_position(view: UnitView, position: int, positions: Positions, *, alone: bool) -> str | None:
@@ -65,4 +120,6 @@ def mark_position(view: UnitView, position: int, positions: Positions, *, alone:
         return "位于表格首格"
     if position in positions.head:
         return f"位于第一页版头（第{positions.head[position]}行）"
+    if position in positions.layer_heads:
+        return positions.layer_heads[position]
     return positions.page_edges.get(position)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from scanner.findings import SPREADSHEET_FORMATS, cell_name, reading_order
-from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+from scanner.types import DocumentResult, Finding, Location, ScanResult, Severity, TextUnit, Verdict
 
 if TYPE_CHECKING:
     from scanner.match import Dropped
@@ -174,6 +174,16 @@ def location_label(location: Location, *, with_source: bool = True) -> str:
         label += f"（{location.source}）"
     pieces.append(label)
     return " ".join(pieces)
+
+
+def suppressed_total(result: ScanResult) -> int:
+    """Findings a baseline accepted over all documents (each output counts them)."""
+    return sum(doc.suppressed for doc in result.documents)
+
+
+def suppressed_note(count: int) -> str:
+    """The sentence every report gives for findings a baseline hid ("" when none)."""
+    return f"另有 {count} 条发现已列入基线（已接受），本报告未列出" if count else ""
 
 
 def verdict_rank(verdict: Verdict) -> int:

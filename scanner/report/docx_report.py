@@ -44,6 +44,8 @@ from scanner.report.common import (
     quotes_secrets,
     safe_name,
     secrecy_suggestion,
+    suppressed_note,
+    suppressed_total,
 )
 from scanner.types import DocumentResult, ScanResult, Severity, Verdict
 
@@ -307,7 +309,8 @@ def _add_sheet(document: DocxDocument, doc: DocumentResult, result: ScanResult, 
     footer = document.add_paragraph()
     footer.paragraph_format.space_before = Pt(4)
     _run(footer, "注：谁公开、谁审查、谁负责；先审查、后公开，一事一审。内容全文随本单附后；"
-                 f"附页：机器初审发现清单（{len(listed)}条）。", size=8)
+                 f"附页：机器初审发现清单（{len(listed)}条）。"
+                 + (f"{suppressed_note(doc.suppressed)}（依据审查基线文件）。" if doc.suppressed else ""), size=8)
     _page_break(document)
     _add_attachment(document, doc, listed, evidence, options)
 
@@ -340,7 +343,9 @@ def _add_attachment(document: DocxDocument, doc: DocumentResult, listed: list[sh
         _keep_rows(table, together=False)
         _widths(table, [Mm(10), Mm(26), Mm(60), Mm(30), Mm(40)])
     else:
-        _run(document.add_paragraph(), "工具初筛未发现问题。", size=9)
+        _run(document.add_paragraph(), "工具初筛未发现新问题。" if doc.suppressed else "工具初筛未发现问题。", size=9)
+    if doc.suppressed:  # the approver sees that accepted findings were left out
+        _run(document.add_paragraph(), f"{suppressed_note(doc.suppressed)}（依据审查基线文件）。", size=9)
     if doc.errors:
         _section(document, f"{next(numerals)}、无法读取的部分（须人工查看原件）")
         for error in doc.errors:
@@ -379,7 +384,8 @@ def _add_overview(document: DocxDocument, result: ScanResult, options: ReportOpt
     _run(info, f"共{summary['documents']}个文档：阻止{summary['block']}，需审查{summary['review']}，"
                f"通过{summary['pass']}。报送单位：{options.unit or '__________'}；"
                f"扫描日期：{options.timestamp or BLANK_DATE}；secscan {result.version}；"
-               f"规则库 {result.catalogue_hash or '-'}；模型 {result.model_hash or '-'}")
+               f"规则库 {result.catalogue_hash or '-'}；模型 {result.model_hash or '-'}"
+               + (f"；{suppressed_note(suppressed_total(result))}" if suppressed_total(result) else ""))
     columns = ["序号", "结论", "文件", "标题", "阻止/审查/提示", "机器初审：是否涉密"]
     if names is not None:
         columns.append("审批单")

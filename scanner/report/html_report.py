@@ -41,6 +41,8 @@ from scanner.report.common import (
     quotes_secrets,
     redact,
     safe_name,
+    suppressed_note,
+    suppressed_total,
     unit_cell,
     unit_of,
     verdict_rank,
@@ -207,6 +209,8 @@ def _document_page(doc: DocumentResult, result: ScanResult, options: ReportOptio
     out.append(_meta_table(doc, result, options))
     out.append(_errors(doc))
     out.append(_category_summary(findings))
+    if doc.suppressed:
+        out.append(f'<p class="suppressed">{_e(suppressed_note(doc.suppressed))}。</p>\n')
     placed: dict[int, list[int]] = {}
     unplaced: list[int] = []
     for index, finding in enumerate(findings):
@@ -445,6 +449,8 @@ def _overview_page(result: ScanResult, options: ReportOptions, names: list[str])
     unreadable = sum(1 for doc in result.documents if doc.errors)
     out.append(f'<tr><th>有无法读取的部分</th><td class="num">{unreadable}</td></tr>')
     out.append(f'<tr><th>合计</th><td class="num">{summary["documents"]}</td></tr></table></section>\n')
+    if suppressed_total(result):
+        out.append(f'<p class="suppressed">基线：{_e(suppressed_note(suppressed_total(result)))}。</p>\n')
 
     docs_with: Counter[str] = Counter()
     findings_in: Counter[str] = Counter()

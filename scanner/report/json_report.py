@@ -16,7 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner.report.common import ReportOptions, context_text, documents_by_path, ordered_findings, sheet_cell
+from scanner.report.common import (
+    ReportOptions,
+    context_text,
+    documents_by_path,
+    ordered_findings,
+    sheet_cell,
+    suppressed_total,
+)
 from scanner.types import DocumentResult, Finding, PartCoverage, ScanResult
 
 
@@ -29,7 +36,7 @@ def render(result: ScanResult, options: ReportOptions) -> str:
             document_to_dict(doc, context_chars=options.context_chars)
             for doc in documents_by_path(result.documents)
         ],
-        "summary": result.summary,
+        "summary": summary_with_suppressed(result),
     }
     if options.timestamp is not None:
         payload["timestamp"] = options.timestamp
@@ -58,7 +65,18 @@ def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -
         data["referrer"] = doc.referrer
     if doc.coverage:
         data["coverage"] = [coverage_to_dict(entry) for entry in doc.coverage]
+    if doc.suppressed:
+        data["suppressed"] = doc.suppressed  # findings a baseline accepted, not listed
     return data
+
+
+def summary_with_suppressed(result: ScanResult) -> dict[str, int]:
+    """The verdict counts, plus ``suppressed`` (findings hidden by a baseline) when there are any."""
+    summary = dict(result.summary)
+    total = suppressed_total(result)
+    if total:
+        summary["suppressed"] = total
+    return summary
 
 
 def coverage_to_dict(entry: PartCoverage) -> dict[str, str]:

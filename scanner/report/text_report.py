@@ -30,6 +30,8 @@ from scanner.report.common import (
     plain_reason,
     quotes_secrets,
     redact,
+    suppressed_note,
+    suppressed_total,
     terminal_safe,
 )
 from scanner.types import DocumentResult, Finding, ScanResult, Severity, Verdict
@@ -65,6 +67,9 @@ def _summary(result: ScanResult, options: ReportOptions) -> str:
         lines.append("发现类别：" + "，".join(
             f"{category_label(name)} {count}" for name, count in sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))
         ))
+    suppressed = suppressed_total(result)
+    if suppressed:
+        lines.append(f"基线：{suppressed_note(suppressed)}")
     lines.extend(_visible(note) for note in options.notes)
     return "\n".join(lines) + "\n"
 
@@ -90,7 +95,9 @@ def _document(doc: DocumentResult, options: ReportOptions, paint: _Painter) -> s
         lines.append(paint(_BOLD + _RED, f"  ！无法读取：{_visible(plain_reason(error))}"))
     findings = ordered_findings(doc)
     if not findings:
-        lines.append("  未发现问题。")
+        lines.append("  未发现新问题。" if doc.suppressed else "  未发现问题。")
+    if doc.suppressed:
+        lines.append(f"  {suppressed_note(doc.suppressed)}。")
     for number, finding in enumerate(findings, 1):
         lines.extend(_finding(number, doc, finding, options, paint))
     if options.verbose and options.dropped.get(doc.path):

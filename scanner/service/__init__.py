@@ -24,6 +24,7 @@ Layout (each module imports only those above it; docs/service.md has the rest):
 ``reinspect.py``   periodic re-inspection of a registered site
 ``api.py``         ``/api/v1``: the JSON API for the CMS
 ``web.py``         the reviewers' pages (Chinese, Jinja2 templates)
+``admin.py``       the administrator's page: the unit's users and API tokens
 ``app.py``         the FastAPI application that ties them together
 ``command.py``     the click command ``secscan serve``
 =================  ==========================================================

@@ -19,6 +19,7 @@ from scanner.report import RENDERERS, ReportOptions
 from scanner.service.core import (
     Principal,
     accept_upload,
+    accept_url,
     check_csrf,
     download_name,
     identify,
@@ -40,7 +41,10 @@ router = APIRouter(prefix="/api/v1", tags=["scans"])
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"multipart/form-data": {"schema": {
+        "content": {"application/json": {"schema": {
+            "type": "object", "required": ["url"],
+            "properties": {"url": {"type": "string", "format": "uri", "description": "白名单主机上的文件网址"}},
+        }}, "multipart/form-data": {"schema": {
             "type": "object",
             "required": ["file"],
             "properties": {
@@ -79,10 +83,18 @@ def _status(item: Any) -> dict[str, Any]:
              responses={202: {"description": "大文件或扫描未及时完成：已排队，按 links.self 轮询"},
                         413: {"description": "文件超过上限"}})
 async def create_scan(request: Request) -> Response:
-    """上传一个文件送审。小文件直接返回扫描结果（result 与命令行 --format json 相同），大文件返回 202 作为任务排队。"""
+    """上传一个文件送审（multipart，字段 file），或以 JSON {"url": …} 送审白名单主机上的文件（--allow-host）。
+
+    小文件直接返回扫描结果（result 与命令行 --format json 相同），大文件返回 202 作为任务排队。
+    """
     principal = await asyncio.to_thread(_principal, request, "scans:write")
     service = service_of(request)
-    item, future, upload = await accept_upload(request, principal, source="api" if principal.kind == "token" else "upload")
+    source = "api" if principal.kind == "token" else "upload"
+    if request.headers.get("content-type", "").startswith("application/json"):
+        check_csrf(request, principal)
+        item, future, upload = await accept_url(request, principal, source=source)
+    else:
+        item, future, upload = await accept_upload(request, principal, source=source)
     headers = {"Location": f"/api/v1/scans/{item.id}"}
     if upload.size <= service.config.sync_bytes:
         doc = await wait_for(future, service.config.sync_wait)

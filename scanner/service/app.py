@@ -86,6 +86,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service = build_service(config)
         app.state.service = service
+        from scanner.service.core import requeue
+
+        if waiting := requeue(service):
+            log.info("%d items left queued by the last run are scanned again", waiting)
         stop = threading.Event()
         scheduler = None
         if config.reinspect_every_seconds > 0:
@@ -104,10 +108,11 @@ def create_app(config: ServiceConfig) -> FastAPI:
     app = FastAPI(title="secscan 上网信息保密审查服务", version=__version__, lifespan=lifespan,
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
                   description="发布系统送审接口与审查流程（初审 → 复审 → 审批）。")
-    from scanner.service import api, web
+    from scanner.service import admin, api, web
 
     app.include_router(api.router)
     app.include_router(web.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).resolve().parent / "static")), name="static")
 
     @app.get("/api/v1/health", tags=["service"], summary="服务状态")

@@ -94,8 +94,9 @@ def verify(session: Session) -> ChainReport:
 
 
 ACTION_LABELS = {
-    "login": "登录", "login_failed": "登录失败", "logout": "退出",
+    "login": "登录", "login_failed": "登录失败", "logout": "退出", "password_changed": "修改密码",
     "upload": "上传送审", "scanned": "扫描完成", "decision": "核实发现", "sign": "签署",
-    "download": "下载", "delete": "删除", "user_created": "创建用户", "token_created": "创建接口令牌",
+    "download": "下载", "delete": "删除", "user_created": "创建用户", "user_changed": "启用/停用用户",
+    "token_created": "创建接口令牌", "token_revoked": "撤销接口令牌",
     "site_registered": "登记网站", "inspection": "定期复查",
 }

@@ -40,6 +40,7 @@ def _config(options: dict[str, Any]) -> Any:
         ocr=not options["no_ocr"],
         cookie_secure=options["cookie_secure"],
         reinspect_every_seconds=options["reinspect_every"],
+        allow_hosts=tuple(options["allow_hosts"]),
     )
 
 
@@ -122,6 +123,8 @@ def _add_user(sessions: Any, *, username: str, role: str, unit: str, name: str, 
               help="auto: Secure cookies when the request came over https (also via a trusted proxy).")
 @click.option("--reinspect-every", type=click.FloatRange(0), default=60.0, show_default=True,
               help="Seconds between looks for sites due for re-inspection (0: no scheduler).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="HOST[:PORT]",
+              help="A host the API may fetch a draft from by URL (repeatable; none by default).")
 @click.option("--init-admin", "init_admin", metavar="USERNAME", help="Create the first administrator and exit.")
 @click.option("--add-user", "add_user", metavar="USERNAME", help="Create a user (with --role, --unit) and exit.")
 @click.option("--role", type=click.Choice(ROLE_CHOICES), help="承办人 clerk, 处室负责人 section_head, 保密部门 secrecy, "

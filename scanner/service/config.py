@@ -48,6 +48,7 @@ class ServiceConfig:
     login_failures: int = 5  # failed logins per user name, and per client address, within the window
     login_window_seconds: int = 15 * 60
     reinspect_every_seconds: float = 60.0  # how often the scheduler looks for sites that are due; 0: never
+    allow_hosts: tuple[str, ...] = ()  # hosts (or host:port) a draft may be fetched from by URL
 
     @property
     def uploads_dir(self) -> Path:

@@ -29,7 +29,7 @@ from scanner.service.store import (
     signatures_of,
     store_result,
 )
-from scanner.service.uploads import Upload, UploadError, receive_upload
+from scanner.service.uploads import Upload, UploadError, fetch_url, receive_upload
 from scanner.types import DocumentResult
 
 log = logging.getLogger("secscan.service")
@@ -158,9 +158,35 @@ async def accept_upload(request: Request, principal: Principal, *, source: str) 
             upload.discard()
             raise
 
+    return await _register(service, principal, upload, source, key=upload.filename)
+
+
+async def accept_url(request: Request, principal: Principal, *, source: str) -> tuple[Item, Future[DocumentResult], Upload]:
+    """``{"url": …, sheet fields…}``: fetch the draft from an allow-listed host, then as :func:`accept_upload`."""
+    import json
+
+    service = service_of(request)
+    try:
+        payload = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "请求体不是 JSON / body is not JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("url"), str):
+        raise HTTPException(400, "缺少 url / url missing")
+    try:
+        upload = await asyncio.to_thread(fetch_url, payload["url"], service.config.uploads_dir,
+                                         allow_hosts=service.config.allow_hosts,
+                                         max_bytes=service.config.max_upload_bytes)
+    except UploadError as error:
+        raise HTTPException(error.status, str(error)) from None
+    upload.fields = {key: str(value) for key, value in payload.items() if isinstance(value, str) and key != "url"}
+    return await _register(service, principal, upload, source, key=payload["url"])
+
+
+async def _register(service: Service, principal: Principal, upload: Upload, source: str,
+                    *, key: str) -> tuple[Item, Future[DocumentResult], Upload]:
     def create() -> Item:
         with service.sessions() as db:
-            item = new_item(db, principal.actor, filename=upload.filename, path=upload.path,  # type: ignore[arg-type]
+            item = new_item(db, principal.actor, filename=key, path=upload.path,  # type: ignore[arg-type]
                             size=upload.size, sha256=upload.sha256, source=source, fields=upload.fields)
             db.commit()
             return item
@@ -170,7 +196,7 @@ async def accept_upload(request: Request, principal: Principal, *, source: str) 
     except BaseException:
         upload.discard()
         raise
-    return item, queue_scan(service, item, Task(key=upload.filename, path=str(upload.path))), upload
+    return item, queue_scan(service, item, Task(key=key, path=str(upload.path))), upload
 
 
 def queue_scan(service: Service, item: Item, task: Task) -> Future[DocumentResult]:
@@ -180,6 +206,9 @@ def queue_scan(service: Service, item: Item, task: Task) -> Future[DocumentResul
     def finished(scanned: Future[DocumentResult]) -> None:
         try:
             doc = scanned.result()
+            if service.runner.stopping:  # not scanned: the item stays queued and is scanned after a restart
+                stored.set_exception(RuntimeError("服务正在停止 / the service is stopping"))
+                return
             with service.sessions() as db:
                 row = db.get(Item, item.id)
                 if row is not None:  # deleted while it was scanned
@@ -192,6 +221,21 @@ def queue_scan(service: Service, item: Item, task: Task) -> Future[DocumentResul
 
     service.runner.submit(task).add_done_callback(finished)
     return stored
+
+
+def requeue(service: Service) -> int:
+    """Scan again every item left ``queued`` by a stopped service (its file still stored); returns how many."""
+    from sqlalchemy import select
+
+    with service.sessions() as db:
+        waiting = list(db.execute(select(Item).where(Item.status == "queued")).scalars())
+    count = 0
+    for item in waiting:
+        if item.stored_path and Path(item.stored_path).exists():
+            key = item.filename
+            queue_scan(service, item, Task(key=key, path=item.stored_path))
+            count += 1
+    return count
 
 
 async def wait_for(future: Future[DocumentResult], seconds: float) -> DocumentResult | None:

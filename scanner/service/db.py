@@ -216,11 +216,13 @@ def make_engine(url: str) -> Engine:
     "database is locked" as soon as another thread committed in between, and
     two threads that each hold one lock the other needs wait out the timeout;
     with it, the service's short transactions simply take turns.  PostgreSQL
-    needs none of this.
+    needs none of this.  ``hide_parameters``: a database error in the log
+    never shows the values (a title or a result is document text).
     """
     if url.startswith("sqlite"):
         # isolation_level=None: the driver's own implicit BEGIN is off; the "begin" event issues ours
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -235,7 +237,7 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class SerialSession(Session):

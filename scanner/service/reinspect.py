@@ -5,9 +5,10 @@ crawls it with the scanner's own crawler (:class:`scanner.crawl.Crawler`:
 same host only, robots.txt obeyed, throttled), scans every page and
 attachment in the service's isolated workers, and compares each URL with
 the previous inspection of that site: a URL not seen before is ``new``, one
-whose content hash changed is ``changed``.  Each new or changed page that
-is ``review`` or ``block`` becomes an item of the unit in 初审, so it enters
-the same review flow as an upload.  The scheduler thread of ``secscan
+whose content hash changed is ``changed``.  Each new page that is
+``review`` or ``block``, and each changed page with review or block
+findings the last run did not have, becomes an item of the unit in 初审, so
+it enters the same review flow as an upload.  The scheduler thread of ``secscan
 serve`` runs the sites that are due; ``secscan serve --reinspect`` runs them
 once from cron.
 """
@@ -76,8 +77,8 @@ def inspect_site(service: Service, site_id: int, *, delay: float = 0.5) -> Inspe
         db.commit()
         url, unit_id, max_pages, max_depth = site.url, site.unit_id, site.max_pages, site.max_depth
         inspection_id = inspection.id
-        before_hashes = {page_url: page.sha256 for page_url, page in before.items()}
-    summary: dict[str, Any] = {"pages": 0, "new": 0, "changed": 0, "flagged": 0, "gone": 0}
+        before_pages = {page_url: (page.sha256, set(page.fingerprints or ())) for page_url, page in before.items()}
+    summary: dict[str, Any] = {"pages": 0, "new": 0, "changed": 0, "flagged": 0, "gone": 0, "new_findings": 0}
     try:
         crawler = Crawler(url, CrawlOptions(max_pages=max_pages, max_depth=max_depth, delay=delay))
         futures: list[tuple[Any, Future[DocumentResult]]] = []
@@ -85,8 +86,8 @@ def inspect_site(service: Service, site_id: int, *, delay: float = 0.5) -> Inspe
             futures.append((task, service.runner.submit(task)))
         for task, future in futures:
             doc = future.result()
-            _record_page(service, inspection_id, unit_id, task, doc, before_hashes.get(task.key), summary)
-        summary["gone"] = len(set(before_hashes) - {task.key for task, _ in futures})
+            _record_page(service, inspection_id, unit_id, task, doc, before_pages.get(task.key), summary)
+        summary["gone"] = len(set(before_pages) - {task.key for task, _ in futures})
         summary["crawl"] = dict(crawler.stats)
         status = "done"
     except (CrawlError, OSError, RuntimeError) as error:
@@ -104,15 +105,23 @@ def inspect_site(service: Service, site_id: int, *, delay: float = 0.5) -> Inspe
 
 
 def _record_page(service: Service, inspection_id: int, unit_id: int, task: Any, doc: DocumentResult,
-                 previous_hash: str | None, summary: dict[str, Any]) -> None:
-    change = "new" if previous_hash is None else ("same" if previous_hash == doc.sha256 else "changed")
+                 previous: tuple[str, set[str]] | None, summary: dict[str, Any]) -> None:
+    """Store one page of an inspection; a page with review/block findings the last run did not have becomes an item.
+
+    A page whose text changed but whose findings are the same as last time
+    (a date in the footer, a new visitor count) is ``changed`` on the
+    dashboard without a second item for findings already in review.
+    """
+    change = "new" if previous is None else ("same" if previous[0] == doc.sha256 else "changed")
     summary["pages"] += 1
     if change != "same":
         summary[change] += 1
     fingerprints = sorted({f.fingerprint for f in doc.findings if f.severity.value != "info"})
+    fresh = set(fingerprints) - (previous[1] if previous else set())
+    summary["new_findings"] += len(fresh) if change != "same" else 0
     with service.sessions() as db:
         item_id = None
-        if change != "same" and doc.verdict.value != "pass":
+        if change != "same" and doc.verdict.value != "pass" and (fresh or previous is None):
             summary["flagged"] += 1
             item_id = _new_item(service, db, unit_id, task, doc)
         db.add(InspectionPage(inspection_id=inspection_id, url=task.key, sha256=doc.sha256, verdict=doc.verdict.value,

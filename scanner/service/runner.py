@@ -50,6 +50,11 @@ class ScanRunner:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called: results from now on are "the service is stopping", not scans."""
+        return self._stopping
+
     def submit(self, task: Task) -> Future[DocumentResult]:
         future: Future[DocumentResult] = Future()
         with self._lock:

@@ -2,7 +2,7 @@
 
 The sheet itself is :mod:`scanner.report.docx_report`'s (one renderer for the
 CLI and the service).  The service then writes what happened into it: in
-each step's box (found by its label, e.g. 处室负责人审核) the signed opinion
+each step's box (found by the words of its label, e.g. 处室 + 审核) the signed opinion
 and outcome, and the blank ``签字：____ 日期：____`` line becomes the signer's
 name and date.  A last page, 审查签批记录, lists every signature (returns
 included) and every finding's decision with its reason, so nothing depends
@@ -53,20 +53,30 @@ def render_sheet(result: ScanResult, item: Item, *, unit_name: str, submitter: s
     for signature in signatures:  # a step signed again after a return: the last signature is on the sheet
         latest[signature.step] = signature
     for status, signature in latest.items():
-        step = STEP_BY_STATUS.get(status)
-        if step is not None:
-            _fill_box(document, step.label, signature)
+        if status in BOX_WORDS:
+            _fill_box(document, BOX_WORDS[status], signature)
     _record_page(document, result, signatures, decisions)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
-def _fill_box(document: object, label: str, signature: Signature) -> bool:
+# The words that name each step's box on the sheet (承办人初审意见, 处室负责人审核, 保密部门意见,
+# 分管领导审批): matched as words, not as the exact label, so a reworded box is still found.
+BOX_WORDS = {
+    "first": ("承办人", "初审"),
+    "section": ("处室", "审核"),
+    "secrecy": ("保密部门",),
+    "leader": ("分管领导",),
+}
+
+
+def _fill_box(document: object, words: tuple[str, ...], signature: Signature) -> bool:
     for table in document.tables:  # type: ignore[attr-defined]
         for row in table.rows:
             cells = row.cells
-            if len(cells) < 2 or cells[0].text.strip() != label:
+            label = "".join(cells[0].text.split()) if len(cells) >= 2 else ""
+            if not label or len(label) > 20 or not all(word in label for word in words):
                 continue
             value = cells[-1]
             line = next((p for p in value.paragraphs if "签字" in p.text), None)

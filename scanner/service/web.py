@@ -97,9 +97,9 @@ async def _form(request: Request, principal: Principal) -> dict[str, str]:
 
 
 @router.get("/login")
-def login_page(request: Request, error: str = "") -> HTMLResponse:
+def login_page(request: Request) -> HTMLResponse:
     nonce = secrets.token_urlsafe(24)
-    response = _page(request, "login.html", None, error=error,
+    response = _page(request, "login.html", None, error="",
                      login_token=login_csrf(service_of(request).key, nonce))
     response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, samesite="strict", secure=service_of(request).secure(request),
                         max_age=3600, path="/login")
@@ -188,7 +188,12 @@ async def upload(request: Request) -> Response:
 
 
 @router.get("/items/{item_id}")
-def item_page(request: Request, item_id: str, error: str = "", status: int = 200) -> HTMLResponse:
+def item_page(request: Request, item_id: str) -> HTMLResponse:
+    return _item_page(request, item_id)
+
+
+def _item_page(request: Request, item_id: str, *, error: str = "", status: int = 200) -> HTMLResponse:
+    """The item's page; ``error`` (a refused action's reason) is set by the server only, never from the URL."""
     principal = _user(request)
     with service_of(request).sessions() as db:
         item = item_or_404(db, item_id, principal)
@@ -245,7 +250,7 @@ async def _act(request: Request, item_id: str, action: str) -> Response:
         else:
             db.commit()
     if refused:  # the page again, with the reason (after the session above is closed)
-        return item_page(request, item_id, error=refused, status=409)
+        return _item_page(request, item_id, error=refused, status=409)
     return RedirectResponse("/" if action == "delete" else f"/items/{item_id}", status_code=303)
 
 
@@ -297,3 +302,52 @@ async def add_site(request: Request) -> Response:
             raise HTTPException(400, str(error)) from None
         db.commit()
     return RedirectResponse("/", status_code=303)
+
+
+# ---------------------------------------------------------------- own password
+
+
+@router.get("/account")
+def account_page(request: Request) -> HTMLResponse:
+    return _page(request, "account.html", _user(request), error="", done=False)
+
+
+@router.post("/account")
+async def change_password(request: Request) -> Response:
+    """Change one's own password (the current one is asked again); every other session of the user ends."""
+    from sqlalchemy import delete as delete_rows
+
+    from scanner.service.auth import AuthError, digest, hash_password
+    from scanner.service.db import LoginSession
+
+    principal = _user(request)
+    form = await _form(request, principal)
+    service = service_of(request)
+    client = request.client.host if request.client else "?"
+    keys = (f"user:{principal.actor.name.lower()}", f"ip:{client}")
+    if service.limiter.blocked(*keys):
+        return _page(request, "account.html", principal, status=429, done=False, error="失败次数过多，请稍后再试")
+    error = ""
+    with service.sessions() as db:
+        if check_password(db, principal.actor.name, form.get("current", "")) is None:
+            service.limiter.failed(*keys)
+            error = "当前密码不正确"
+        elif form.get("new", "") != form.get("again", ""):
+            error = "两次输入的新密码不一致"
+        else:
+            try:
+                hashed = hash_password(form.get("new", ""))
+            except AuthError as refused:
+                error = str(refused)
+        if not error:
+            user = db.get(User, principal.user.id)  # type: ignore[union-attr]
+            assert user is not None
+            user.password_hash = hashed
+            cookie = request.cookies.get(SECURE_SESSION_COOKIE) or request.cookies.get(SESSION_COOKIE) or ""
+            db.execute(delete_rows(LoginSession).where(LoginSession.user_id == user.id,
+                                                       LoginSession.id != digest(cookie)))
+            audit.record(db, actor=user.username, action="password_changed", unit_id=user.unit_id)
+            db.commit()
+    if error:
+        return _page(request, "account.html", principal, status=400, done=False, error=error)
+    return _page(request, "account.html", principal, done=True, error="")

@@ -169,7 +169,7 @@ class VocabularyIndex:
         contributions ``coef * tf-idf / norm``, how many contributions are
         positive and the vocabulary indexes of the first ``limit`` of those,
         largest first (the smaller index first among equal ones): what
-        ``scanner.model`` computes with numpy from the counts, to the bit
+        ``scanner.risk.linear`` computes with numpy from the counts, to the bit
         (``weigh`` in ``_ngram.c``).  ``tf``: float64 by count; ``weights``:
         float64, ``idf[i], coef[i]`` for each term ``i`` in turn (side by
         side, they share a cache line).  ``None`` where the kernel is not

@@ -1,5 +1,10 @@
 """The residual-risk model: scores what the rules cannot see.
 
+``scanner.risk`` is the interface the pipeline and the decision use
+(:class:`ModelScore`, :class:`RiskModel`, :func:`load_model`);
+:mod:`.features` turns text into the model's n-gram features and
+:mod:`.linear` is the shipped linear model that scores them.
+
 The model is stored as JSON (coefficients and vocabulary), never as a
 pickle, and scored without importing scikit-learn.  Until a model file is
 shipped in ``models/``, :func:`load_model` returns ``None`` and the risk is
@@ -9,13 +14,22 @@ computed from the rule findings alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib import resources
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from scanner.decide import ModelScore
-from scanner.findings import UnitView
+if TYPE_CHECKING:
+    from scanner.findings import UnitView
 
 MODEL_FILE = "risk_model.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelScore:
+    """The residual-risk model's view of a whole document."""
+
+    probability: float
+    top_terms: tuple[str, ...] = ()
 
 
 class RiskModel(Protocol):
@@ -31,6 +45,6 @@ def load_model() -> RiskModel | None:
     path = resources.files("models").joinpath(MODEL_FILE)
     if not path.is_file():
         return None
-    from scanner.model import LinearTextModel
+    from scanner.risk.linear import LinearTextModel
 
     return LinearTextModel.from_json(path.read_bytes())

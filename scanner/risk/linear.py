@@ -5,7 +5,7 @@ character n-gram vocabulary with idf weights, the coefficients and intercept
 of a logistic regression, Platt calibration parameters ``a, b`` and the
 thin-evidence rule ``full_terms, prior``::
 
-    z = intercept + sum_i coef_i * x_i       (x: unit-length tf-idf, see scanner.features)
+    z = intercept + sum_i coef_i * x_i       (x: unit-length tf-idf, see scanner.risk.features)
     w = min(1, k / full_terms)               (k: distinct vocabulary n-grams found in the text)
     logit(probability) = w * (a * z + b) + (1 - w) * logit(prior)
 
@@ -21,7 +21,7 @@ The format is JSON on purpose: a pickle executes code when loaded.  The two
 arrays of weights (``coef`` and ``features.idf``) are each one base64 string
 of little-endian IEEE 754 doubles (:func:`encode_floats`): parsing 80,000
 JSON numbers was two thirds of loading the model, 23 of 35 ms of a cold
-``scan``.  To read them: ``scanner.model.decode_floats(raw["coef"])``.
+``scan``.  To read them: ``scanner.risk.linear.decode_floats(raw["coef"])``.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.decide import ModelScore
-from scanner.features import (
+from scanner.findings import UnitView, texts_of, units_of
+from scanner.kernel import compiled_kernel
+from scanner.risk import ModelScore
+from scanner.risk.features import (
     SUBLINEAR_TF,
     TextWindow,
     VocabularyIndex,
@@ -46,8 +48,6 @@ from scanner.features import (
     scoring_window,
     sublinear_tf,
 )
-from scanner.findings import UnitView, texts_of, units_of
-from scanner.kernel import compiled_kernel
 from scanner.types import unit_parts
 
 FORMAT = "secscan-linear-ngram/3"
