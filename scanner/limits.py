@@ -145,6 +145,14 @@ def scan_in_child(
                 return scan()
         except ScanTimeout:
             return unread_document(time_reason(timeout or 0), settings, path=name)
+    import gc
+
+    import scanner.batch.messages  # noqa: F401 -- imported once, here, not again in the child and after it
+
+    # Objects made so far are left out of the collector's passes, so the
+    # child's collections do not write to (and copy) every page it shares
+    # with the parent: a fork's cost is the pages the child touches.
+    gc.freeze()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: scan, send the result, and leave without running the parent's cleanup
