@@ -49,6 +49,7 @@ def create_users(data_dir: Path, database_url: str = "") -> None:
     for username, (role, name, unit) in {**USERS, **SPARE_USERS}.items():
         _add_user(sessions, username=username, role=role, unit=unit, name=name, department="办公室",
                   password=PASSWORD, first_admin=False)
+    sessions.kw["bind"].dispose()  # no idle connection left open to the test's database server
 
 
 def add_token(data_dir: Path, name: str, unit: str, scopes: tuple[str, ...], database_url: str = "") -> str:
@@ -60,6 +61,7 @@ def add_token(data_dir: Path, name: str, unit: str, scopes: tuple[str, ...], dat
     with sessions() as db:
         secret = new_api_token(db, name=name, unit_id=_unit(db, unit, create=False).id, scopes=scopes)
         db.commit()
+    sessions.kw["bind"].dispose()
     return secret
 
 

@@ -216,7 +216,7 @@ def test_the_feeder_holds_a_bounded_number_of_bytes_ahead_of_the_workers() -> No
             walked.append(index)
             yield Task(key=f"http://x/{index}.html", data=page)
 
-    feeder = Feeder(tasks(), journal=None, cache_dir=None, digest="")
+    feeder = Feeder(tasks(), journal=None, cache=None)
     feeder.start()
     try:
         time.sleep(1.0)  # nobody takes anything: the feeder fills up and waits

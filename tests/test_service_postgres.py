@@ -14,6 +14,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -78,7 +79,7 @@ def database_url():
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/secscan"
     finally:
-        server.terminate()
+        server.send_signal(signal.SIGINT)  # fast shutdown: closes client connections instead of waiting for them
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(20)
         if server.poll() is None:

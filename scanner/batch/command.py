@@ -97,8 +97,8 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
     spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
     # large WARC records are spooled for local workers only: a Dask worker elsewhere could not read the copy
-    sources = Sources(files, crawler, max_memory_mb=request.max_memory, spool=request.engine == "local"
-                      and any(is_warc(f) for f in files), uncovered=uncovered)
+    sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered,
+                      spool=request.engine == "local" and any(is_warc(f) for f in files))
     try:
         return run_batch(sources, spec, settings, options, total=total, sink=sink)
     finally:

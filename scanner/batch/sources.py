@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.batch.task import Task
 
+SPOOL_BYTES = 4 * 2**20  # a WARC record larger than this goes to a temporary file, not the parent's memory
+
 if TYPE_CHECKING:
     from scanner.inputs import Uncovered
-
-SPOOL_BYTES = 4 * 2**20  # a WARC record larger than this goes to a temporary file, not the parent's memory
 
 
 def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path | None = None) -> Iterator[Task]:
