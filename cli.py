@@ -218,8 +218,8 @@ def main(
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of
 
-        result = result_of([scan_stdin(settings, stdin_name, fmt=fmt, timeout=timeout or None,
-                                       max_memory_mb=max_memory)], settings)
+        result = result_of([scan_stdin(settings, stdin_name, keep_text=fmt == "html" or verbose,
+                                       timeout=timeout or None, max_memory_mb=max_memory)], settings)
         outcome = None
     elif not request.is_batch():
         if not paths:
@@ -227,8 +227,8 @@ def main(
         from scanner.limits import scan_file_limited
         from scanner.pipeline import result_of
 
-        result = result_of([scan_file_limited(paths[0], settings, fmt=fmt, timeout=timeout or None,
-                                              max_memory_mb=max_memory)], settings)
+        result = result_of([scan_file_limited(paths[0], settings, keep_text=fmt == "html" or verbose,
+                                              timeout=timeout or None, max_memory_mb=max_memory)], settings)
         outcome = None
     else:
         from scanner.batch.command import run_cli_batch
@@ -351,7 +351,7 @@ def report_date(timestamp: str | None) -> str | None:
 
 
 # A document on stdin is read up to the pipeline's file limit; more is reported, not silently cut.
-def scan_stdin(settings: Settings, name: str, *, fmt: str = "text", timeout: float | None,
+def scan_stdin(settings: Settings, name: str, *, keep_text: bool = False, timeout: float | None,
                max_memory_mb: int = 0) -> Any:
     """Scan the document on standard input; ``name`` (``--stdin-name``) is its path and the reader's hint.
 
@@ -370,8 +370,9 @@ def scan_stdin(settings: Settings, name: str, *, fmt: str = "text", timeout: flo
             document = scan_bytes(data[:MAX_FILE_BYTES], name or "stdin", settings)
             errors = (*document.errors,
                       f"标准输入超过上限 {MAX_FILE_BYTES // 2**20} MB，只读取了前 {MAX_FILE_BYTES // 2**20} MB")
-            return for_report(replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict)), fmt)
-        return for_report(replace(scan_bytes(data, name or "stdin", settings), path=shown), fmt)
+            return for_report(replace(document, path=shown, errors=errors, verdict=max_verdict(document.verdict)),
+                              keep_text)
+        return for_report(replace(scan_bytes(data, name or "stdin", settings), path=shown), keep_text)
 
     return scan_in_child(scan, name=shown, settings=settings, timeout=timeout, max_memory_mb=max_memory_mb)
 

@@ -49,9 +49,11 @@ sys.exit(done.returncode)
 _BATCH = """
 import json, resource, sys
 from pathlib import Path
-from scanner.batch import BatchOptions, SettingsSpec, file_tasks, iter_files, run_batch
+from scanner.batch import BatchOptions, file_tasks, iter_files, run_batch
+from scanner.pipeline import build_settings
+from scanner.settings import SettingsSpec
 spec = SettingsSpec()
-outcome = run_batch(file_tasks(iter_files([Path(sys.argv[1])])), spec, spec.build(), BatchOptions(jobs=1))
+outcome = run_batch(file_tasks(iter_files([Path(sys.argv[1])])), spec, build_settings(spec), BatchOptions(jobs=1))
 doc = outcome.result.documents[0]
 print(json.dumps({"documents": [{"verdict": doc.verdict.value, "errors": list(doc.errors)}]}))
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -88,26 +88,28 @@ def address_space_bytes() -> int:
     return 0
 
 
-def scan_file_limited(path: Path, settings: Settings, *, fmt: str, timeout: float | None,
+def scan_file_limited(path: Path, settings: Settings, *, keep_text: bool, timeout: float | None,
                       max_memory_mb: int) -> DocumentResult:
     """``scan FILE``: the one file scanned in a child under the per-file limits of a batch worker.
 
-    ``fmt`` is the report's format (see :func:`for_report`).
+    ``keep_text``: the report needs every text unit (see :func:`for_report`).
     """
     from scanner import pipeline
 
-    return scan_in_child(lambda: for_report(pipeline.scan_file(path, settings), fmt),
+    return scan_in_child(lambda: for_report(pipeline.scan_file(path, settings), keep_text),
                          name=pipeline.display_name(path), settings=settings, timeout=timeout,
                          max_memory_mb=max_memory_mb)
 
 
-def for_report(document: DocumentResult, fmt: str) -> DocumentResult:
-    """``document`` with only the text units its findings point into (all of them for ``html``, which shows the text).
+def for_report(document: DocumentResult, keep_text: bool) -> DocumentResult:
+    """``document`` with only the text units its findings point into, or all of them with ``keep_text``.
 
     What the child sends back is pickled: a document's every unit cost a
-    cold ``scan`` more than the fork itself.
+    cold ``scan`` more than the fork itself.  The HTML report shows the whole
+    text and ``scan -v`` matches it again (its dropped candidates), so they
+    keep it; the other reports read only the units their findings are in.
     """
-    if fmt == "html" or not document.units:
+    if keep_text or not document.units:
         return document
     places: dict[tuple[object, ...], list[int]] = {}
     for index, unit in enumerate(document.units):
@@ -143,6 +145,14 @@ def scan_in_child(
                 return scan()
         except ScanTimeout:
             return unread_document(time_reason(timeout or 0), settings, path=name)
+    import gc
+
+    import scanner.batch.messages  # noqa: F401 -- imported once, here, not again in the child and after it
+
+    # Objects made so far are left out of the collector's passes, so the
+    # child's collections do not write to (and copy) every page it shares
+    # with the parent: a fork's cost is the pages the child touches.
+    gc.freeze()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: scan, send the result, and leave without running the parent's cleanup
