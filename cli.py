@@ -389,7 +389,7 @@ def check_rule_ids(spec: SettingsSpec) -> None:
 
     Raises :class:`UsageProblem`.
     """
-    named = [*spec.disabled, *(rule_id for rule_id, _ in spec.severities)]
+    named = [*spec.disabled, *(rule_id for rule_id, _ in (*spec.severities, *spec.categories))]
     if not named:
         return
     from scanner.catalogue import load_catalogue

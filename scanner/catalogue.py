@@ -165,6 +165,7 @@ def load_catalogue(
     *,
     disabled: Iterable[str] = (),
     severities: Mapping[str, str] | None = None,
+    categories: Mapping[str, str] | None = None,
     builtin: bool = True,
     unit_rule: UnitRule | None = None,
     store: CompiledStore | None = None,
@@ -172,7 +173,9 @@ def load_catalogue(
     """Load the built-in rules plus ``extra_files``.
 
     ``disabled`` turns rules off by id; ``severities`` re-weights rules
-    (id -> block/review/info); ``unit_rule`` names the unit's own
+    (id -> block/review/info); ``categories`` files rules under another
+    category (id -> category: a unit's word list of names is
+    ``personal-info``); ``unit_rule`` names the unit's own
     regulation that rules with a ``unit_basis`` cite.  No two files may
     define the same id: a user's file that reuses a built-in id is refused
     (built-in rules are changed with ``disabled`` and ``severities``).  User
@@ -221,6 +224,12 @@ def load_catalogue(
         if rule_id not in rules:
             raise CatalogueError(f"cannot re-weight unknown rule {rule_id}")
         rules[rule_id] = replace(rules[rule_id], severity=_severity(severity, f"rule {rule_id}"))
+    for rule_id, category in (categories or {}).items():
+        if rule_id not in rules:
+            raise CatalogueError(f"cannot re-file unknown rule {rule_id}")
+        if category not in CATEGORIES:
+            raise CatalogueError(f"rule {rule_id}: unknown category {category!r} (one of {', '.join(CATEGORIES)})")
+        rules[rule_id] = replace(rules[rule_id], category=category)
     for rule_id, rule in rules.items():
         if rule.unit_basis:
             rules[rule_id] = replace(rule, basis=cite(rule.basis, rule.unit_basis, rule_id, unit_rule))
@@ -231,6 +240,8 @@ def load_catalogue(
         digest.update(b"disable\0" + ",".join(disabled_ids).encode() + b"\0")
     if severities:
         digest.update(b"severity\0" + json.dumps(sorted(severities.items())).encode() + b"\0")
+    if categories:
+        digest.update(b"category\0" + json.dumps(sorted(categories.items())).encode() + b"\0")
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))

@@ -60,7 +60,8 @@ def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settin
     store = CompiledStore() if spec.extra_lexicons else None
     catalogue = load_catalogue(
         [Path(p) for p in spec.extra_lexicons], disabled=spec.disabled,
-        severities=dict(spec.severities) or None, unit_rule=spec.unit_rule, store=store,
+        severities=dict(spec.severities) or None, categories=dict(spec.categories) or None,
+        unit_rule=spec.unit_rule, store=store,
     )
     policy = Policy() if spec.review_threshold is None else Policy(review_threshold=spec.review_threshold)
     return Settings(

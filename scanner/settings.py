@@ -40,6 +40,7 @@ class SettingsSpec:
     extra_lexicons: tuple[str, ...] = ()  # resolved paths of the user's rule files
     disabled: tuple[str, ...] = ()  # rule ids
     severities: tuple[tuple[str, str], ...] = ()  # (rule id, severity), sorted
+    categories: tuple[tuple[str, str], ...] = ()  # (rule id, category), sorted
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
@@ -65,6 +66,7 @@ class SettingsSpec:
             extra_lexicons=tuple(str(Path(p).resolve()) for p in (*config.lexicons, *lexicons)),
             disabled=tuple(config.disabled),
             severities=tuple(sorted(config.severities.items())),
+            categories=tuple(sorted(config.categories.items())),
             allow=tuple(config.allow),
             review_threshold=review_threshold if review_threshold is not None else config.review_threshold,
             accepted=frozenset(accepted),

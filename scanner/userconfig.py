@@ -6,6 +6,7 @@ phrases it has judged fine to publish::
     lexicons: [our-projects.yaml]      # same format as lexicons/*.yaml, relative to this file
     disable: [SC404]                    # rule ids
     severity: {SC405: block}            # rule id -> block | review | info
+    category: {UW123: personal-info}    # rule id -> category (a word list of names, say)
     allow: [城南快速路二期工程标底编制说明]  # phrases that suppress any hit they contain
     review_threshold: 0.8               # the residual-risk model's threshold
     baseline: .secscan-baseline.json    # accepted findings (see scanner.baseline), relative
@@ -30,7 +31,7 @@ from scanner.basis import UnitRule, UnitRuleError
 from scanner.userfiles import UserFileError, load_yaml, read_user_file
 
 CONFIG_NAMES = (".secscan.yaml", ".secscan.yml", "secscan.yaml", "secscan.yml")
-_KEYS = {"lexicons", "disable", "severity", "allow", "review_threshold", "baseline", "unit_rule"}
+_KEYS = {"lexicons", "disable", "severity", "category", "allow", "review_threshold", "baseline", "unit_rule"}
 _SEVERITIES = ("block", "review", "info")
 
 
@@ -46,6 +47,7 @@ class UserConfig:
     lexicons: tuple[Path, ...] = ()
     disabled: tuple[str, ...] = ()
     severities: Mapping[str, str] = field(default_factory=dict)
+    categories: Mapping[str, str] = field(default_factory=dict)  # rule id -> category (a word list's, say)
     allow: tuple[str, ...] = ()
     review_threshold: float | None = None
     baseline: Path | None = None
@@ -98,6 +100,7 @@ def load_user_config(path: Path | None, cwd: Path) -> UserConfig:
         lexicons=lexicons,
         disabled=_strings(data, "disable", path),
         severities=_severities(data.get("severity"), path),
+        categories=_categories(data.get("category"), path),
         allow=_strings(data, "allow", path),
         review_threshold=_threshold(data.get("review_threshold"), path),
         baseline=_baseline(data.get("baseline"), base, path),
@@ -133,6 +136,19 @@ def _severities(value: Any, path: Path) -> dict[str, str]:
             raise ConfigError(
                 f"{path}: severity of {rule_id!r} must be block, review or info, not {severity!r}"
             )
+    return dict(value)
+
+
+def _categories(value: Any, path: Path) -> dict[str, str]:
+    from scanner.types import CATEGORIES
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'category' must map rule ids to categories ({', '.join(CATEGORIES)})")
+    for rule_id, category in value.items():
+        if not isinstance(rule_id, str) or category not in CATEGORIES:
+            raise ConfigError(f"{path}: category of {rule_id!r} must be one of {', '.join(CATEGORIES)}, not {category!r}")
     return dict(value)
 
 

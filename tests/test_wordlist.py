@@ -72,6 +72,24 @@ def test_config_reweights_and_lists_the_word_list(tmp_path: Path, words: Path, n
     assert generated_id(words) in listed.stdout and "本单位词表“项目代号”" in listed.stdout
 
 
+def test_config_files_the_word_list_under_another_category(tmp_path: Path, words: Path, news: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    rule_id = generated_id(words)
+    (tmp_path / ".secscan.yaml").write_text(
+        f"lexicons: [{words.name}]\nseverity: {{{rule_id}: block}}\ncategory: {{{rule_id}: personal-info}}\n",
+        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    outcome = _run("--format", "json", str(news))
+    found = [f for f in json.loads(outcome.stdout)["documents"][0]["findings"] if f["rule"] == rule_id]
+    assert [(f["category"], f["severity"]) for f in found] == [("personal-info", "block")], outcome.output
+    # the catalogue in force says so, so a cached result of the other filing is never served
+    assert load_catalogue([words], categories={rule_id: "personal-info"}).digest != load_catalogue([words]).digest
+    (tmp_path / ".secscan.yaml").write_text(f"lexicons: [{words.name}]\ncategory: {{{rule_id}: secrets}}\n",
+                                            encoding="utf-8")
+    refused = _run(str(news))
+    assert refused.exit_code == 2 and "category" in refused.output
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"# only a comment\n\n", "没有词语"),
     ("青龙工程\n".encode("gbk"), "UTF-8"),
