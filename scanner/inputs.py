@@ -172,6 +172,7 @@ class BatchRequest:
     engine: str = "local"
     address: str = ""
     fmt: str = "text"
+    explain: bool = False  # -v: results keep their text, so the dropped candidates can be listed
     output: Path | None = None
     follow_symlinks: bool = False
     crawl_timeout: float = 3600.0

@@ -33,6 +33,15 @@ def test_verbose_lists_each_dropped_candidate_with_its_filter(tmp_path: Path) ->
     assert "SC101 “标＊” 第2段" in redacted and "“标底”" not in redacted
 
 
+def test_verbose_lists_the_dropped_candidates_in_a_batch_too(tmp_path: Path) -> None:
+    # batch results travel without their text unless a report needs it: -v does
+    _doc(tmp_path)
+    (tmp_path / "other.txt").write_text("关于召开会议的通知\n", encoding="utf-8")
+    for run in (["--no-cache"], ["--cache-dir", str(tmp_path / "cache")], ["--cache-dir", str(tmp_path / "cache")]):
+        verbose = CliRunner().invoke(main, [*run, "-v", "--jobs", "1", str(tmp_path)]).stdout
+        assert "SC101 “标底” 第2段 正文：命中词跨越词语边界" in verbose, verbose
+
+
 def test_the_trace_changes_no_finding(tmp_path: Path, settings: Settings) -> None:
     doc = scan_file(_doc(tmp_path), settings)
     views, joined = DocumentViews.normalised(doc.units)

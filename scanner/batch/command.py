@@ -95,7 +95,8 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
                 target.flush()
                 flushed = time.monotonic()
 
-    spec = replace(spec, keep_text=request.fmt == "html")  # the only report that shows the text
+    # the html report shows the text and -v explains it (the dropped candidates); the others need only the findings
+    spec = replace(spec, keep_text=request.fmt == "html" or request.explain)
     # large WARC records are spooled for local workers only: a Dask worker elsewhere could not read the copy
     sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered,
                       spool=request.engine == "local" and any(is_warc(f) for f in files))
