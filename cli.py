@@ -214,7 +214,7 @@ def main(
         crawl_timeout=crawl_timeout, follow_symlinks=follow_symlinks,
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
-        explain=verbose and fmt == "text" and not quiet,
+        explain=verbose and fmt == "text" and not quiet, redact=redact_excerpts,
     )
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of

@@ -173,6 +173,7 @@ class BatchRequest:
     address: str = ""
     fmt: str = "text"
     explain: bool = False  # -v: results keep their text, so the dropped candidates can be listed
+    redact: bool = False  # --redact-excerpts: the jsonl lines written as files finish are masked too
     output: Path | None = None
     follow_symlinks: bool = False
     crawl_timeout: float = 3600.0

@@ -88,7 +88,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
     def sink(doc: DocumentResult, fresh: bool) -> None:
         nonlocal flushed
         if target is not None:
-            target.write(jsonl_line(doc).encode("utf-8"))
+            target.write(jsonl_line(doc, redact=request.redact).encode("utf-8"))
             # Lines reach a reader within FLUSH_SECONDS; a flush per line was a system call per
             # file, a tenth of a fully cached run.
             if time.monotonic() - flushed >= FLUSH_SECONDS:

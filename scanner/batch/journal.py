@@ -34,14 +34,17 @@ from scanner.types import DocumentResult
 SMALL_FILE = 1 << 20  # hashed from one read; larger files are streamed
 
 
-def jsonl_line(doc: DocumentResult, *, key: InputKey | None = None) -> str:
+def jsonl_line(doc: DocumentResult, *, key: InputKey | None = None, redact: bool = False) -> str:
     """One jsonl report line (with newline) for ``doc``, plus its ``referrer`` and journal ``key`` when given.
 
-    The one place batch output is formatted, so it follows the jsonl renderer.
+    The one place batch output is formatted, so it follows the jsonl renderer
+    (``redact``: ``--redact-excerpts``, never for the journal, which must hold the findings).
     """
-    from scanner.report.json_report import document_to_dict
+    from scanner.report.json_report import document_to_dict, redact_document
 
     data = document_to_dict(doc)
+    if redact:
+        redact_document(data)
     if doc.referrer:
         data["referrer"] = doc.referrer
     if key is not None:

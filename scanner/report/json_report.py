@@ -21,6 +21,7 @@ from scanner.report.common import (
     context_text,
     documents_by_path,
     ordered_findings,
+    redact,
     sheet_cell,
     suppressed_total,
 )
@@ -40,7 +41,29 @@ def render(result: ScanResult, options: ReportOptions) -> str:
     }
     if options.timestamp is not None:
         payload["timestamp"] = options.timestamp
+    if options.redact_excerpts:
+        for document in payload["documents"]:
+            redact_document(document)
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def redact_document(document: dict[str, Any]) -> dict[str, Any]:
+    """``--redact-excerpts`` in machine output: each finding's matched text masked wherever it is quoted.
+
+    The text, and the context, message and evidence that may quote it, as
+    the text and HTML reports mask them (:func:`~scanner.report.common.redact`);
+    the location, rule and fingerprint stay, so a tool still knows where to look.
+    """
+    for finding in document.get("findings", ()):
+        secret = str(finding.get("text") or "").strip()
+        if not secret:
+            continue
+        hidden = redact(secret)
+        finding["text"] = str(finding["text"]).replace(secret, hidden)
+        for key in ("context", "message"):
+            finding[key] = str(finding.get(key) or "").replace(secret, hidden)
+        finding["evidence"] = [str(item).replace(secret, hidden) for item in finding.get("evidence", ())]
+    return document
 
 
 def document_to_dict(doc: DocumentResult, *, context_chars: int | None = None) -> dict[str, Any]:

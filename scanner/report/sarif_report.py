@@ -23,10 +23,12 @@ from scanner.report.common import (
     category_label,
     context_parts,
     documents_by_path,
+    masked,
     ordered_findings,
     part_label,
     place_label,
     plain_reason,
+    redact,
     sheet_cell,
 )
 from scanner.types import DocumentResult, Finding, ScanResult, Severity
@@ -136,11 +138,12 @@ def _result(finding: Finding, uri: str, artifact_index: int, rule_index: int, do
         "charLength": max(0, location.end - location.start),
     }
     if finding.text:
-        region["snippet"] = {"text": finding.text}
+        region["snippet"] = {"text": redact(finding.text) if options.redact_excerpts else finding.text}
     physical: dict[str, Any] = {"artifactLocation": {"uri": uri, "index": artifact_index}, "region": region}
     before, match, after = context_parts(doc, finding, options.context_chars)
     if before or after:
-        context_region: dict[str, Any] = {"snippet": {"text": before + match + after}, "startLine": line}
+        shown = before + (redact(match) if options.redact_excerpts else match) + after
+        context_region: dict[str, Any] = {"snippet": {"text": masked(shown, finding, options)}, "startLine": line}
         physical["contextRegion"] = context_region
     logical_name = location.part if not location.source else f"{location.part}:{location.source}"
     properties: dict[str, Any] = {
@@ -157,12 +160,12 @@ def _result(finding: Finding, uri: str, artifact_index: int, rule_index: int, do
     if finding.basis:
         properties["basis"] = finding.basis
     if finding.evidence:
-        properties["evidence"] = list(finding.evidence)
+        properties["evidence"] = [masked(item, finding, options) for item in finding.evidence]
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.severity],
-        "message": {"text": _message(finding)},
+        "message": {"text": masked(_message(finding), finding, options)},
         "locations": [
             {
                 "physicalLocation": physical,
