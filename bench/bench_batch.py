@@ -2,6 +2,7 @@
 
     python bench/bench_batch.py [--files 10000] [--dir /tmp/site] [--keep] [--runs 3] [--per-kind-only]
     python bench/bench_batch.py --cached-rerun [--files 10000] [--runs 3] [--jobs 2] [--tiny]
+    python bench/bench_batch.py --identical 2000
 
 Prints files/s and MB/s per job count, the speed-up, the peak memory of a
 worker (its own ru_maxrss: workers are forked from a fork server, so they are
@@ -15,6 +16,12 @@ different, a few with marks, built with tests/builders.py.
 alternating pairs; it prints the medians and their ratio (issue #29: a
 fully cached re-run of 10,000 small files at least 5x faster).  ``--tiny``
 uses 10,000 two-line text notices instead of the site.
+
+``--identical N`` is issue #22's "Done when" check at full size: N files,
+10 % hostile (``tests/test_batch_identical.py`` builds them and runs the same
+check on 300), scanned uncached with ``--jobs 1`` and ``--jobs 2``, filling
+and served by a cache, and killed part way then ``--resume``d; it fails unless
+every ``--format json`` report is the same bytes, and prints each run's time.
 
 First, per file of each kind, in this process: CPU µs to scan a file
 (``scan_bytes`` and its JSON document) and to extract it alone, the median
@@ -138,6 +145,22 @@ def cached_reruns(root: Path, work: Path, *, runs: int, jobs: int) -> None:
           f"(per run: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 5x)")
 
 
+def identical(root: Path, work: Path, total: int) -> None:
+    """#22: the same JSON report, byte for byte, however the batch of ``total`` files is run."""
+    from tests.test_batch_identical import check_identical, make_mixed_batch
+
+    started = time.perf_counter()
+    if not root.exists():
+        make_mixed_batch(root, total)
+    print(f"generated {total} files ({total // 10} hostile) in {time.perf_counter() - started:.1f} s")
+    timings: dict[str, float] = {}
+    reference = check_identical(root, work, total, timings=timings)
+    for name, seconds in timings.items():
+        print(f"{name:32s} {seconds:6.1f} s")
+    print(f"{total} files: all {len(timings)} reports byte-identical ({len(reference)} bytes), "
+          f"plus one run killed part way")
+
+
 def per_kind(files: list[Path], settings, runs: int, sample: int = 300) -> None:  # type: ignore[no-untyped-def]
     """Print CPU µs per file by kind: the whole scan with its JSON document, and extraction alone."""
     import json
@@ -234,11 +257,16 @@ def main() -> None:
                         help="Only the scan command's first run against its fully cached re-run.")
     parser.add_argument("--tiny", action="store_true", help="With --cached-rerun: tiny text files, not the site.")
     parser.add_argument("--jobs", type=int, default=2, help="With --cached-rerun: --jobs of the scan command.")
+    parser.add_argument("--identical", type=int, metavar="N",
+                        help="Only #22's check: N files, 10 %% hostile, byte-identical JSON however scanned.")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="secscan-bench-"))
     try:
         root = args.dir or work / "site"
+        if args.identical:
+            identical(root, work, args.identical)
+            return
         if not root.exists():
             started = time.perf_counter()
             (generate_tiny if args.tiny else generate)(root, args.files)

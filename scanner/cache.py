@@ -312,6 +312,8 @@ def open_cache(directory: Path, digest: str, *, warn: Warn | None = None) -> Res
 def _relabel(doc: DocumentResult, *, path: str, referrer: str) -> DocumentResult:
     from dataclasses import replace
 
+    if doc.path == path and doc.referrer == referrer:
+        return doc  # the same name as when it was stored (every re-run of a folder): no copy needed
     return replace(doc, path=path, referrer=referrer)
 
 

@@ -321,7 +321,8 @@ def test_an_unwritable_cache_directory_as_another_user(world_readable: Path) -> 
         os.chmod(path, 0o644)
     os.chmod(site, 0o755)
     cache = world_readable / "cache"
-    cache.mkdir(mode=0o755)  # root's, not writable by nobody
+    cache.mkdir()
+    os.chmod(cache, 0o755)  # root's, readable but not writable by nobody, whatever the umask
     prefix, env = _nobody(setpriv)
     env.update(HOME=str(world_readable), XDG_CACHE_HOME=str(world_readable))
     command = [*prefix, "--format", "jsonl", "-j", "1", "--cache-dir", str(cache), str(site)]

@@ -16,6 +16,12 @@ from scanner.types import DocumentResult
 
 FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
 FEEDER_BYTES = 32 * 2**20  # ... and bytes of crawled pages / WARC records it holds for it
+# Answers (cached, resumed) gathered before the main thread is woken for them.  Waking it for each
+# one made the two threads hand the GIL to each other per file: in a fully cached run of tiny files
+# the wake-up writes took more time than the lookups.  A task to scan or the end always wakes it,
+# and the parent's loop looks for answers at least every FEEDER_POLL seconds anyway.
+WAKE_EVERY = 128
+FEEDER_POLL = 0.05
 END = object()  # the feeder's last item: every input has been walked
 
 
@@ -44,6 +50,7 @@ class Feeder(threading.Thread):
         # wait on each side.
         self._pending: deque[Any] = deque()
         self._pending_bytes = 0
+        self._announced = False  # the main thread has been woken for what is pending
         self._ready: deque[Any] = deque()  # the main thread's side
         self._cond = threading.Condition()
         self._halt = threading.Event()
@@ -107,9 +114,11 @@ class Feeder(threading.Thread):
                 if self._halt.is_set():
                     return
                 self._cond.wait(0.2)
-            wake = not self._pending
             self._pending.append(item)
             self._pending_bytes += size
+            urgent = not isinstance(item, Fed) or item.task is not None  # work for a worker, or the end
+            wake = not self._announced and (urgent or len(self._pending) >= WAKE_EVERY)
+            self._announced = self._announced or wake
         if wake:
             with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
                 os.write(self._wake_write, b"x")
@@ -122,6 +131,7 @@ class Feeder(threading.Thread):
                     return None
                 self._ready, self._pending = self._pending, self._ready
                 self._pending_bytes = 0  # what was pending is the main thread's now, bounded the same way
+                self._announced = False
                 self._cond.notify()
         return self._ready.popleft()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from scanner.batch.feeder import END, Fed, Feeder
+from scanner.batch.feeder import END, FEEDER_POLL, Fed, Feeder
 from scanner.batch.journal import Journal
 from scanner.batch.summary import BatchSummary
 from scanner.batch.task import Executor, SettingsSpec, Task, failed_document
@@ -182,7 +182,10 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
         # The feeder's wake-ups matter only while a task could be handed out:
         # with one held back (every worker has its fill) they would only make
         # the parent spin, taking CPU from the workers.
-        for completion in executor.wait([feeder.wake_fd] if held is None and not finished else []):
+        # (answers from the cache are announced in batches: look for them every FEEDER_POLL seconds)
+        waiting_for_feeder = held is None and not finished
+        for completion in executor.wait([feeder.wake_fd] if waiting_for_feeder else [],
+                                        timeout=FEEDER_POLL if waiting_for_feeder else None):
             fed = orders.pop(completion.task_id)
             doc = completion.doc
             if doc is None:
