@@ -382,3 +382,17 @@ def test_proof_fails_when_visible_text_changes() -> None:
     assert prove(result("第一段", "第二段"), result("第一段第二段")).ok  # a joined paragraph is the same text
     redacted = prove(result("公示", "身份证110105"), result("公示"), redacted=("身份证110105",))
     assert redacted.ok
+
+
+def test_clean_scans_under_the_per_file_limits_and_refuses_what_it_could_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the scans before and after run in a limited child, as `scan FILE` does: a deadline no scan can meet
+    # stands for a hostile file that would hang it
+    import scanner.inputs
+
+    source = make_docx(tmp_path / "draft.docx", ["关于开展检查的通知"], comments=["请核实"])
+    monkeypatch.setattr(scanner.inputs, "DEFAULT_TIMEOUT", 1e-6)
+    outcome = clean(source, "-o", tmp_path / "clean.docx")
+    assert outcome.exit_code != 0
+    assert "超时" in outcome.output and not (tmp_path / "clean.docx").exists(), outcome.output

@@ -106,6 +106,8 @@ def _clean(path: Path, output: Path | None, *, in_place: bool, hidden: bool, not
     from scanner.catalogue import CatalogueError
     from scanner.clean.legacy import convert_legacy, legacy_kind
     from scanner.clean.proof import prove, render, render_json
+    from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
+    from scanner.limits import scan_in_child
     from scanner.pipeline import build_settings, scan_bytes, scan_file
     from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
@@ -143,7 +145,10 @@ def _clean(path: Path, output: Path | None, *, in_place: bool, hidden: bool, not
         if output.suffix.lower() != f".{kind}":
             output = output.with_suffix(f".{kind}")
             click.echo(f"注意：转换后的文件为 {kind} 格式，保存为 {output}", err=True)
-    before = scan_bytes(data, name, settings)
+    # The scans before and after run under the per-file limits of `scan FILE` (a forked child with a
+    # memory cap and a deadline): a hostile file is refused as unreadable, never takes the machine.
+    before = scan_in_child(lambda: scan_bytes(data, name, settings), name=name, settings=settings,
+                           timeout=DEFAULT_TIMEOUT, max_memory_mb=DEFAULT_MAX_MEMORY_MB)
     if before.format not in CLEANABLE:
         reason = "；".join(before.errors) or before.format
         raise Refused(f"无法清理该格式的文件：{reason}")
@@ -165,7 +170,8 @@ def _clean(path: Path, output: Path | None, *, in_place: bool, hidden: bool, not
         write_atomically(target, cleaned.data, mode_from=path)
     except OSError as error:
         raise CleanUsage(f"无法写入 {target}：{error.strerror or error}") from error
-    after = scan_file(target, settings)
+    after = scan_in_child(lambda: scan_file(target, settings), name=str(target), settings=settings,
+                          timeout=DEFAULT_TIMEOUT, max_memory_mb=DEFAULT_MAX_MEMORY_MB)
     proof = prove(before, after, dropped_sources=cleaned.dropped_sources, redacted=cleaned.redacted)
     show = render_json if as_json else render
     click.echo(show(proof, source=str(path), target=str(target), removed=cleaned.removed,
