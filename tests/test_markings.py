@@ -618,3 +618,33 @@ def test_public_corpus_sample_passes(catalogue: Catalogue) -> None:
                 assert not raised, (record["title"], raised)
                 checked += 1
     assert checked > 100
+
+
+_NAV = "".join(f"<li><a href='/c{i}'>栏目{i}新闻动态</a></li>" for i in range(40))
+_ARTICLE_BODY = "".join(
+    f"<p>第{i}条 各单位要认真贯彻落实会议精神，切实做好各项工作，确保任务按期完成，并及时报送有关情况。</p>" for i in range(12)
+)
+
+
+def _page(first_line: str) -> bytes:
+    return (
+        "<html><head><title>某市人民政府</title></head><body><div class='header'><h1>某市人民政府门户网站</h1>"
+        f"<ul class='nav'>{_NAV}</ul></div><div class='main'><div class='article'>{first_line}"
+        f"<h2>关于做好年度工作的通知</h2><p>各区县人民政府，市政府各部门：</p>{_ARTICLE_BODY}</div></div>"
+        "<div class='footer'>版权所有 某市人民政府办公室</div></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("mark", "rule"), [("机密★1年", "CM001"), ("内部资料 注意保存", "IM001")])
+def test_a_mark_at_the_head_of_a_web_pages_article_is_in_the_mark_position(settings, mark: str, rule: str) -> None:
+    from scanner.pipeline import scan_bytes
+
+    # the head block of a page is the article's start, not the site's navigation above it (#23 item 2)
+    result = scan_bytes(_page(f"<p>{mark}</p>"), "page.html", settings)
+    found = [f for f in result.findings if f.rule == rule]
+    assert result.verdict.value == "block" and found[0].severity.value == "block", result.findings
+    assert "版头" in found[0].evidence[0]
+    # the same words deep in the article are no mark position, and a page without them passes
+    deep = _page("").replace("<p>第11条".encode(), f"<p>{mark}</p><p>第11条".encode())
+    assert scan_bytes(deep, "page.html", settings).verdict.value != "block"
+    assert scan_bytes(_page(""), "page.html", settings).verdict.value == "pass"

@@ -25,6 +25,8 @@ LAYER_NAMES = {
     "footnote": "脚注",
     "endnote": "尾注",
 }
+# The source the HTML extractor gives an article's units (scanner.extract.html).
+ARTICLE = "article"
 # Layers of which each unit stands apart (one comment, one note): each has a head of its own.
 SEPARATE_UNITS = frozenset({"comment", "annotation", "notes", "footnote", "endnote", "form"})
 # Layers that run within the body's text: at its place in page one's head block they are in it.
@@ -48,12 +50,19 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
     non_empty: list[int] = []
     layer_heads: dict[int, str] = {}
     layer_lines: dict[tuple[str, str, int | None], int] = {}
+    units = units_of(views)
+    # A web page is an article inside a site's template (the HTML extractor
+    # marks the article's units ``source="article"``): its head block is at
+    # the article's start, not in the navigation above it.
+    article = next((i for i, unit in enumerate(units) if unit.source == ARTICLE and unit.part in HEAD_PARTS), None)
     # over the texts and units, not the views: a DocumentViews makes a view
     # only for a unit that is looked at
-    for position, (text, unit) in enumerate(zip(texts_of(views), units_of(views), strict=True)):
+    for position, (text, unit) in enumerate(zip(texts_of(views), units, strict=True)):
         if not text.strip():
             continue
         non_empty.append(position)
+        if article is not None and position < article and unit.part in HEAD_PARTS:
+            continue  # the site's template before the article: not the document's head
         if unit.part not in HEAD_PARTS:
             kind = part_kind(unit.part)
             if kind in LAYER_NAMES:
