@@ -356,6 +356,10 @@ def _note_records(object_id: int, row: int, col: int, author: str, text: str, *,
     return obj + txo + _record(0x001C, struct.pack("<HHHH", row, col, 0, object_id) + _xl_string(author) + b"\0")
 
 
+class XlError(int):
+    """An error value for a cell of :func:`biff8_sheet` (0x00 #NULL!, 0x07 #DIV/0!, 0x2A #N/A…)."""
+
+
 def _formats() -> bytes:
     """One FONT and the 16 XF records every workbook has: 15 style XFs, then cell XF 15 (General)."""
     font = _record(0x0031, struct.pack("<HHHHHBBBB", 220, 0, 0x7FFF, 400, 0, 0, 0, 0x86, 0) + _xl_string("宋体", 1))
@@ -430,7 +434,11 @@ def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, in
             flags = 0x0100 | (0x20 if row in spec["hidden_rows"] else 0)  # type: ignore[operator]
             records.append(_record(0x0208, struct.pack("<HHHHHHI", row, 0, cols, 255, 0, 0, flags | (15 << 16))))
         for (row, col), value in sorted(cells.items()):
-            if isinstance(value, str):
+            if isinstance(value, (bool, XlError)):
+                # BOOLERR: the value, then fError (1 for an error code such as 0x07 #DIV/0!)
+                records.append(_record(0x0205, struct.pack("<HHHBB", row, col, 15, int(value),
+                                                           int(isinstance(value, XlError)))))
+            elif isinstance(value, str):
                 if value not in index:
                     index[value] = len(strings)
                     strings.append(value)
