@@ -658,3 +658,26 @@ def msg(subject: str, body: str, *, sender: str = "办公室", attachments: dict
         streams[f"{storage}/__properties_version1.0"] = _properties_stream(
             bytes(8), {0x37050003: 1, 0x0E210003: number}, values)
     return compound_file_tree(streams)
+
+
+# -- vector pictures ---------------------------------------------------------------------------------
+
+
+def emf(text: str, *, width: int = 400, height: int = 60) -> bytes:
+    """An Enhanced Metafile ([MS-EMF]) that draws ``text``: EMR_HEADER, one EMR_EXTTEXTOUTW, EMR_EOF.
+
+    A mark pasted into a document as a vector picture looks like this.
+    """
+    chars = text.encode("utf-16-le")
+    chars += bytes(-len(chars) % 4)
+    # EmrText: reference point, count, offString (from the record's start), options, rectangle, offDx
+    body = struct.pack("<4iIff", 0, 0, width, height, 1, 1.0, 1.0)
+    text_record = struct.pack("<2iIII4iI", 10, 10, len(text), 8 + len(body) + 40, 0, 0, 0, width, height, 0)
+    record = body + text_record + chars
+    record = struct.pack("<II", 84, 8 + len(record)) + record
+    eof = struct.pack("<IIIII", 14, 20, 0, 16, 20)
+    records = 3
+    size = 88 + len(record) + len(eof)
+    header = struct.pack("<II4i4i4sIIIHHIII2i2i", 1, 88, 0, 0, width, height, 0, 0, width * 26, height * 26,
+                         b" EMF", 0x10000, size, records, 1, 0, 0, 0, 0, 1920, 1080, 508, 286)
+    return header + record + eof

@@ -168,6 +168,40 @@ def odf_package(kind: str, body: str, *, automatic_styles: str = "", master: str
     return buffer.getvalue()
 
 
+def flat_odf(package: bytes) -> bytes:
+    """The same document as a flat OpenDocument file (``.fodt``/``.fods``/``.fodp``), as LibreOffice saves one.
+
+    The package's parts become children of one ``office:document`` root; a
+    picture is inline (``office:binary-data``, base64) and an embedded ODF
+    object is an ``office:document`` inside its ``draw:object``.
+    """
+    import base64
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    office, draw = "urn:oasis:names:tc:opendocument:xmlns:office:1.0", "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+    href = "{http://www.w3.org/1999/xlink}href"
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    mime = archive.read("mimetype").decode()
+    root = etree.fromstring(f'<office:document {_ODF_NS} office:mimetype="{mime}"/>'.encode())
+    for member in ("meta.xml", "styles.xml", "content.xml"):
+        for child in etree.fromstring(archive.read(member)):
+            root.append(child)
+    names = set(archive.namelist())
+    for image in root.iter(f"{{{draw}}}image"):
+        target = image.attrib.pop(href, "")
+        if target in names:
+            etree.SubElement(image, f"{{{office}}}binary-data").text = base64.b64encode(archive.read(target)).decode()
+    for embedded in root.iter(f"{{{draw}}}object"):
+        target = embedded.attrib.pop(href, "").removeprefix("./")
+        if f"{target}/content.xml" in names:
+            inline = etree.SubElement(embedded, f"{{{office}}}document")
+            inline.extend(etree.fromstring(archive.read(f"{target}/content.xml")))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 _HIDDEN_STYLE = ('<style:style style:name="Hidden" style:family="text"><style:text-properties text:display="none"/>'
                  "</style:style>")
 

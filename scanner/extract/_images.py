@@ -11,6 +11,7 @@ is off.
 from __future__ import annotations
 
 import io
+import struct
 from typing import Any
 
 from scanner.extract._common import Collector
@@ -52,6 +53,76 @@ def package_pictures(package: Any, out: Collector, media: str) -> None:
             data = package.read(name)
             if len(data) >= MIN_PICTURE_BYTES:
                 out.images.append(ImageRef(name=name, data=data, source=media.rstrip("/")))
+
+
+# Vector picture formats, by their opening bytes: no OCR engine reads them and Pillow only
+# identifies EMF/WMF on Linux ("cannot find loader for this WMF file", Pillow 13), so each one
+# is named as unread (review) unless it is too small to hold text.
+_EMF_SIGNATURE = b" EMF"  # at byte 40 of an EMR_HEADER record (type 1)
+_WMF_STARTS = (b"\xd7\xcd\xc6\x9a", b"\x01\x00\x09\x00", b"\x02\x00\x09\x00")  # placeable, memory, disk
+_RASTER_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")
+
+
+def vector_kind(data: bytes) -> str:
+    """``EMF``, ``WMF``, ``SVM`` or ``SVG`` for a vector picture, else ``""`` (a raster or unknown bytes)."""
+    if data[:4] == b"\x01\x00\x00\x00" and data[40:44] == _EMF_SIGNATURE:
+        return "EMF"
+    if data.startswith(_WMF_STARTS):
+        return "WMF"
+    if data.startswith(b"VCLMTF"):
+        return "SVM"  # StarView metafile, what LibreOffice writes
+    if data.lstrip()[:256].lower().startswith((b"<svg", b"<?xml")) and b"<svg" in data[:4096].lower():
+        return "SVG"
+    return ""
+
+
+# A vector picture narrower or lower than this (mm) cannot hold a legible character: a rule line, a dot.
+MIN_VECTOR_MM = 2.0
+
+
+def vector_size_mm(data: bytes, kind: str) -> tuple[float, float] | None:
+    """Width and height (mm) an EMF or placeable WMF declares, else ``None`` (not known: no judgement by size)."""
+    if kind == "EMF" and len(data) >= 40:
+        left, top, right, bottom = struct.unpack_from("<4i", data, 24)  # rclFrame, in 0.01 mm
+        return abs(right - left) / 100, abs(bottom - top) / 100
+    if kind == "WMF" and data.startswith(b"\xd7\xcd\xc6\x9a") and len(data) >= 16:
+        left, top, right, bottom, per_inch = struct.unpack_from("<4hH", data, 6)
+        if per_inch:
+            return abs(right - left) / per_inch * 25.4, abs(bottom - top) / per_inch * 25.4
+    return None
+
+
+def vector_unread(name: str, kind: str, out: Collector, *, page: int | None = None) -> None:
+    """A vector picture large enough to hold text: a ledger entry ``unread`` and a notice (UR003) naming it."""
+    out.unread(name, "image", f"{kind} 矢量图片，无法自动识别其中的文字，须人工查看 "
+               f"/ {kind} vector picture: its text cannot be read automatically", part="embedded", page=page)
+
+
+def picture(name: str, data: bytes, out: Collector, *, source: str = "", part: str = "body",
+            page: int | None = None) -> None:
+    """One picture found in a document, judged by its bytes: to OCR, listed as decorative, or named as unread.
+
+    A raster picture (PNG, JPEG, GIF, TIFF, BMP, WebP) goes to OCR unless it
+    is under :data:`MIN_PICTURE_BYTES` (then only listed); a vector one (EMF,
+    WMF, SVM, SVG) cannot be read and is ``unread`` (review) unless its frame
+    is under :data:`MIN_VECTOR_MM` on a side.
+    Unknown bytes are named as unread too: fail closed.
+    """
+    kind = vector_kind(data)
+    if kind:
+        # a metafile's bytes say nothing of its size (a mark drawn as text is 200 bytes): its frame does
+        size = vector_size_mm(data, kind)
+        if size is not None and min(size) < MIN_VECTOR_MM:
+            out.cover(name, "image", "listed", f"装饰性小矢量图 {size[0]:.1f}×{size[1]:.1f} mm / small decorative picture")
+        else:
+            vector_unread(name, kind, out, page=page)
+    elif len(data) < MIN_PICTURE_BYTES:
+        out.cover(name, "image", "listed", f"装饰性小图片 {len(data)} 字节 / small decorative picture")
+    elif data.startswith(_RASTER_STARTS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        out.cover(name, "image", "listed", "交文字识别 / handed to OCR")
+        out.images.append(ImageRef(name=name, data=data, part=part, page=page, source=source))
+    else:
+        out.unread(name, "image", "图片格式无法识别 / unknown picture format", part="embedded", page=page)
 
 
 def registered(out: Collector) -> set[str]:

@@ -27,15 +27,17 @@ said so.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import HIDDEN_SHEET_RULE, HIDDEN_SLIDE_RULE, ExtractError
+from scanner.extract._common import HIDDEN_SHEET_RULE, HIDDEN_SLIDE_RULE, ExtractError, safe_xml_parser
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import package_pictures
+from scanner.extract._images import package_pictures, picture
 from scanner.extract._ole import unwrap_object
-from scanner.extract._ooxml import Package
+from scanner.extract._ooxml import MAX_PART_TAGS, Package, refuse_dtd
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -91,7 +93,7 @@ class _Context:
 
 @dataclass
 class _Reader:
-    package: Package
+    package: Package | None  # None for a flat file, whose objects are inline
     out: ContainerCollector
     hidden_styles: set[str] = field(default_factory=set)
     hidden_tables: set[str] = field(default_factory=set)
@@ -221,7 +223,16 @@ class _Reader:
 
     def object(self, element: _Element) -> None:
         href = element.get(_q("xlink", "href"), "").removeprefix("./").rstrip("/")
-        if not href:
+        inline = element.find(_q("office", "document"))
+        if inline is not None:  # a flat file's embedded object is a whole document in place
+            body = inline.find(_q("office", "body"))
+            if body is not None:
+                self.block(body, _Context(part="embedded", source="嵌入对象", numbered=False))
+            return
+        if not href or self.package is None:
+            if href:
+                self.out.unread(href, "embedded", "嵌入对象不在文件中 / embedded object is not in the file",
+                                part="embedded")
             return
         if self.package.has(f"{href}/content.xml"):
             try:
@@ -309,6 +320,10 @@ def _hide(ctx: _Context) -> _Context:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
+    """Read an OpenDocument package, or a flat OpenDocument file (``.fodt``…: one XML document)."""
+    if not data.startswith(b"PK"):
+        _flat(data, out)
+        return
     package = Package(data)
     if package.has("META-INF/manifest.xml") and b"encryption-data" in package.read("META-INF/manifest.xml"):
         raise ExtractError("加密的 OpenDocument 文档，无法读取 / encrypted OpenDocument file")
@@ -320,6 +335,55 @@ def extract(data: bytes, out: ContainerCollector) -> None:
     for root in (styles, content):
         if root is not None:
             reader.styles(root)
+    local = _body(reader, content)
+    out.cover("content.xml", "main")
+    if styles is not None:
+        _masters(reader, styles, local)
+        out.cover("styles.xml", "styles")
+    if package.has("meta.xml"):
+        try:
+            _meta(package.xml("meta.xml"), out)
+            out.cover("meta.xml", "properties")
+        except ExtractError as error:
+            out.error(str(error))
+    package_pictures(package, out, "Pictures/")
+
+
+def _flat(data: bytes, out: ContainerCollector) -> None:
+    """A flat OpenDocument file: the parts of a package as children of one ``office:document`` root.
+
+    Its styles, master pages (headers, footers), meta and body are read as
+    in a package; pictures are inline (``office:binary-data``, base64).
+    """
+    from lxml import etree
+
+    refuse_dtd(data, "OpenDocument XML")
+    tags = data.count(b"<")
+    if tags > MAX_PART_TAGS:
+        raise ExtractError(f"OpenDocument XML 文档含 {tags:,} 个标签，超过上限 {MAX_PART_TAGS:,}，拒绝读取 "
+                           f"/ flat OpenDocument file has {tags:,} tags, more than {MAX_PART_TAGS:,}: refused")
+    try:
+        root = etree.fromstring(data, safe_xml_parser())
+    except etree.XMLSyntaxError as error:
+        raise ExtractError(f"OpenDocument XML 文档不是有效的 XML（可能被截断） / invalid flat OpenDocument: {error}") from error
+    if root is None or root.tag != _q("office", "document"):
+        raise ExtractError("不是 OpenDocument XML 文档（根元素不是 office:document） / not a flat OpenDocument file")
+    reader = _Reader(None, out)
+    reader.styles(root)
+    local = _body(reader, root)
+    out.cover("office:body", "main")
+    _masters(reader, root, local)
+    out.cover("office:master-styles", "styles")
+    meta = root.find(_q("office", "meta"))  # not the whole root: annotations and changes have a dc:creator too
+    if meta is not None:
+        _meta(meta, out)
+        out.cover("office:meta", "properties")
+    _inline_pictures(root, out)
+
+
+def _body(reader: _Reader, content: _Element) -> str:
+    """Read ``office:body`` of ``content`` (a text, sheets or pages); returns its kind (``text``, ``spreadsheet``…)."""
+    out = reader.out
     body = content.find(_q("office", "body"))
     kind = next(iter(body), None) if body is not None else None
     local = kind.tag.rpartition("}")[2] if kind is not None and isinstance(kind.tag, str) else ""
@@ -353,12 +417,19 @@ def extract(data: bytes, out: ContainerCollector) -> None:
                        detail=f"{len(hidden_pages)} 张隐藏幻灯片：{'、'.join(f'第{n}张' for n, _ in hidden_pages)}")
     else:
         reader.block(kind, _Context())
-    out.cover("content.xml", "main")
-    if styles is not None:
-        _masters(reader, styles, local)
-        out.cover("styles.xml", "styles")
-    _meta(package, out)
-    package_pictures(package, out, "Pictures/")
+    return local
+
+
+def _inline_pictures(root: _Element, out: ContainerCollector) -> None:
+    """Pictures of a flat file (``draw:image`` › ``office:binary-data``): rasters to OCR, others named as unread."""
+    for number, element in enumerate(root.iter(_q("office", "binary-data")), start=1):
+        name = f"图片{number}"
+        try:
+            data = base64.b64decode(element.text or "")
+        except (binascii.Error, ValueError):
+            out.unread(name, "image", "图片数据已损坏 / picture data is corrupt", part="embedded")
+            continue
+        picture(name, data, out, source="office:binary-data")
 
 
 def _masters(reader: _Reader, styles: _Element, kind: str) -> None:
@@ -374,18 +445,11 @@ def _masters(reader: _Reader, styles: _Element, kind: str) -> None:
                 reader.frame(child, _Context(part="master", source=f"母版 {name}".strip(), numbered=False))
 
 
-def _meta(package: Package, out: ContainerCollector) -> None:
-    if not package.has("meta.xml"):
-        return
-    try:
-        root = package.xml("meta.xml")
-    except ExtractError as error:
-        out.error(str(error))
-        return
+def _meta(root: _Element, out: ContainerCollector) -> None:
+    """Properties from ``meta.xml`` (or a flat file's ``office:meta``)."""
     for prefix, local in _META:
         for element in root.iter(_q(prefix, local)):
             out.add((element.text or "").strip(), part="metadata", source=f"属性 {local}", numbered=False)
     for element in root.iter(_q("meta", "user-defined")):
         out.add((element.text or "").strip(), part="metadata",
                 source=f"自定义属性 {element.get(_q('meta', 'name'), '')}".strip(), numbered=False)
-    out.cover("meta.xml", "properties")
