@@ -394,8 +394,10 @@ def ole10_native(label: str, data: bytes) -> bytes:
 
 
 def _drawing_group(picture: bytes) -> bytes:
-    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip, split into CONTINUE records."""
-    blip = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip (or ``picture`` if it is
+    already a blip record, from :func:`metafile_blip`), split into CONTINUE records."""
+    is_blip = picture[2:4] in (b"\x1a\xf0", b"\x1b\xf0", b"\x1c\xf0", b"\x1f\xf0")
+    blip = picture if is_blip else _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
     fbse = _ppt_record(0xF007, struct.pack("<BB16sHIIIBBBB", 6, 6, bytes(16), 0xFF, len(blip), 1, 0, 0, 0, 0, 0) + blip,
                        instance=6)
     container = _ppt_record(0xF000, _ppt_record(0xF001, fbse, instance=1, container=True), container=True)
@@ -524,6 +526,7 @@ def ppt(
     embedded: bytes = b"",
     picture: bytes = b"",
     comment: tuple[int, str, str] | None = None,
+    blips: bytes = b"",
 ) -> bytes:
     """A PowerPoint 97-2003 .ppt: ``slides`` are the text boxes drawn on each slide.
 
@@ -616,6 +619,8 @@ def ppt(
     if picture:
         # an OfficeArtBlipPNG: one 16-byte UID (instance 0x6E0), the tag byte, the PNG
         streams["Pictures"] = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    if blips:
+        streams["Pictures"] = streams.get("Pictures", b"") + blips
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
@@ -681,3 +686,19 @@ def emf(text: str, *, width: int = 400, height: int = 60) -> bytes:
     header = struct.pack("<II4i4i4sIIIHHIII2i2i", 1, 88, 0, 0, width, height, 0, 0, width * 26, height * 26,
                          b" EMF", 0x10000, size, records, 1, 0, 0, 0, 0, 1920, 1080, 508, 286)
     return header + record + eof
+
+
+def metafile_blip(metafile: bytes, *, kind: str = "EMF", size_mm: tuple[float, float] = (100.0, 15.0)) -> bytes:
+    """An OfficeArt metafile blip ([MS-ODRAW] 2.2.24-26) as Office stores an EMF, WMF or PICT picture.
+
+    One 16-byte UID, the OfficeArtMetafileHeader (its ``ptSize`` in EMU from
+    ``size_mm``, deflate compression), then the deflated metafile.
+    """
+    import zlib
+
+    instance, kind_code = {"EMF": (0x3D4, 0xF01A), "WMF": (0x216, 0xF01B), "PICT": (0x542, 0xF01C)}[kind]
+    packed = zlib.compress(metafile)
+    width, height = (round(side * 36_000) for side in size_mm)
+    header = struct.pack("<I4iiiIBB", len(metafile), 0, 0, width // 12700, height // 12700, width, height,
+                         len(packed), 0, 0xFE)
+    return _ppt_record(kind_code, bytes(16) + header + packed, instance=instance)

@@ -8,6 +8,7 @@ compound-file formats are in :mod:`legacy_builders`.
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Sequence
 
@@ -46,6 +47,7 @@ def rtf(
     info: dict[str, str] | None = None,
     objdata: bytes = b"",
     picture: bytes = b"",
+    picture_kind: str = "pngblip",
     unicode_body: bool = False,
 ) -> bytes:
     """An RTF document as Word writes one: a GBK code page (\\ansicpg936, a font with \\fcharset134), a font
@@ -100,7 +102,7 @@ def rtf(
         parts.append(r"{\object\objemb{\*\objclass Package}\objw1000\objh1000{\*\objdata " + lines + "}"
                      r"{\result{\pard attachment.docx\par}}}" + "\n")
     if picture:
-        parts.append(r"{\*\shppict{\pict\pngblip\picw100\pich100 " + picture.hex() + "}}"
+        parts.append(r"{\*\shppict{\pict" + f"\\{picture_kind}" + r"\picw100\pich100 " + picture.hex() + "}}"
                      r"{\nonshppict{\pict\wmetafile8 0100}}" + "\n")
     parts.append("}")
     return "".join(parts).encode("ascii")
@@ -352,6 +354,7 @@ def wordml(
     textbox: str = "",
     table: Sequence[Sequence[str]] = (),
     properties: dict[str, str] | None = None,
+    pictures: dict[str, bytes] | None = None,
 ) -> bytes:
     """A Word 2003 XML document as Word writes it (``w:wordDocument``): ``comment`` (author, text) and
     ``footnote`` in the first paragraph, ``deleted`` an ``aml:annotation`` Word.Deletion, ``hidden`` a
@@ -380,6 +383,9 @@ def wordml(
         rows = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in row) + "</w:tr>"
                        for row in table)
         paragraphs.append(f"<w:tbl>{rows}</w:tbl>")
+    for name, data in (pictures or {}).items():  # w:binData (base64), drawn by a VML shape
+        paragraphs.append(f'<w:p><w:r><w:pict><w:binData w:name="{_x(name)}">{base64.b64encode(data).decode()}'
+                          f'</w:binData><v:shape><v:imagedata src="{_x(name)}"/></v:shape></w:pict></w:r></w:p>')
     section = "<w:sectPr>"
     if header:
         section += f'<w:hdr w:type="odd"><w:p>{run(header)}</w:p></w:hdr>'

@@ -125,6 +125,71 @@ def picture(name: str, data: bytes, out: Collector, *, source: str = "", part: s
         out.unread(name, "image", "图片格式无法识别 / unknown picture format", part="embedded", page=page)
 
 
+# OfficeArt blips ([MS-ODRAW] 2.2.23) that Word, Excel and PowerPoint 97-2003 keep pictures in, by
+# (recInstance, recType): the vector ones (the metafile is usually deflated) and the DIB bitmap.
+# The instance says whether one or two 16-byte UIDs precede the data.
+_VECTOR_BLIPS = {(0x3D4, 0xF01A): ("EMF", 16), (0x3D5, 0xF01A): ("EMF", 32), (0x216, 0xF01B): ("WMF", 16),
+                 (0x217, 0xF01B): ("WMF", 32), (0x542, 0xF01C): ("PICT", 16), (0x543, 0xF01C): ("PICT", 32)}
+_DIB_BLIPS = {(0x7A8, 0xF01F): 16, (0x7A9, 0xF01F): 32}
+_EMU_PER_MM = 36_000
+MAX_BLIPS = 200  # blips judged in one stream; past this the rest are one unread entry
+
+
+def _blip_starts(data: bytes, keys: Any) -> list[tuple[int, tuple[int, int]]]:
+    found = []
+    for key in keys:
+        header = struct.pack("<HH", key[0] << 4, key[1])
+        position = data.find(header)
+        while position >= 0:
+            found.append((position, key))
+            position = data.find(header, position + 8)
+    return sorted(found)
+
+
+def officeart_blips(data: bytes, out: Collector, source: str, *, bitmaps: bool = True) -> None:
+    """The vector pictures (and, with ``bitmaps``, the DIB bitmaps) in a stream of OfficeArt records.
+
+    A metafile blip is named as unread (UR003: no engine reads EMF/WMF/PICT
+    here) unless the size it declares (``ptSize``, EMU) is under
+    :data:`MIN_VECTOR_MM` on a side; a DIB becomes a ``.bmp`` for OCR.
+    Found by their record headers, as :func:`~scanner.extract._ole.carve_pictures` finds PNG and JPEG.
+    """
+    keys = [*_VECTOR_BLIPS, *(_DIB_BLIPS if bitmaps else ())]
+    counts: dict[str, int] = {}
+    for judged, (start, key) in enumerate(_blip_starts(data, keys)):
+        length = struct.unpack_from("<I", data, start + 4)[0] if start + 8 <= len(data) else -1
+        body = data[start + 8 : start + 8 + length]
+        if length < 0 or len(body) < length:
+            continue  # not a record after all (or cut off): the bytes happened to match a header
+        if judged == MAX_BLIPS:
+            out.unread(f"{source} 其余图片", "image", f"一个数据流中超过 {MAX_BLIPS} 张图片，其余未检查 "
+                       f"/ more than {MAX_BLIPS} pictures in one stream", part="embedded")
+            return
+        if key in _DIB_BLIPS:
+            counts["bmp"] = counts.get("bmp", 0) + 1
+            picture(f"{source}/位图{counts['bmp']}.bmp", dib_to_bmp(body[_DIB_BLIPS[key] + 1 :]), out, source=source)
+            continue
+        kind, uids = _VECTOR_BLIPS[key]
+        counts[kind] = counts.get(kind, 0) + 1
+        name = f"{source}/矢量图{counts[kind]}.{kind.lower()}"
+        if len(body) >= uids + 34:
+            width, height = struct.unpack_from("<ii", body, uids + 20)  # OfficeArtMetafileHeader.ptSize
+            if 0 <= min(width, height) < MIN_VECTOR_MM * _EMU_PER_MM:
+                out.cover(name, "image", "listed", f"装饰性小矢量图 {width / _EMU_PER_MM:.1f}×{height / _EMU_PER_MM:.1f} mm "
+                          "/ small decorative picture")
+                continue
+        vector_unread(name, kind, out)
+
+
+def dib_to_bmp(dib: bytes) -> bytes:
+    """A DIB (a bitmap without its file header, as a blip stores it) as a .bmp file; ``b""`` if too short."""
+    if len(dib) < 40:
+        return b""
+    header, bits, colours = struct.unpack_from("<I10xH16xI", dib)
+    palette = 4 * (colours or (1 << bits if bits <= 8 else 0))
+    return b"BM" + struct.pack("<I4xI", 14 + len(dib), 14 + header + palette) + dib
+
+
 def registered(out: Collector) -> set[str]:
     """Names of the pictures handed to OCR (the embedded-objects notice leaves them out)."""
     return {image.name for image in out.images}

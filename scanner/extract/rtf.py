@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import MIN_PICTURE_BYTES
+from scanner.extract._images import MIN_PICTURE_BYTES, dib_to_bmp, picture
 from scanner.extract._ole import unwrap_object
 from scanner.types import ImageRef
 
@@ -45,6 +45,9 @@ _CHARSETS = {0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gb1
 _HEADERS = {"header": ("header", "页眉"), "headerl": ("header", "左页页眉"), "headerr": ("header", "右页页眉"),
             "headerf": ("header", "首页页眉"), "footer": ("footer", "页脚"), "footerl": ("footer", "左页页脚"),
             "footerr": ("footer", "右页页脚"), "footerf": ("footer", "首页页脚")}
+# \pict picture types: PNG and JPEG go to OCR as they are; the others through _images.picture
+_PICTURE_KINDS = {"pngblip": ".png", "jpegblip": ".jpg", "emfblip": ".emf", "wmetafile": ".wmf", "macpict": ".pict",
+                  "dibitmap": ".bmp", "wbitmap": ".dib"}
 _INFO = ("title", "subject", "author", "keywords", "doccomm", "operator", "company", "manager", "category")
 # destinations whose text is not the document's: tables of fonts, colours, styles, lists, revision
 # authors, bookmarks, field codes, the fallback pictures and drawings of shapes, XML data stores
@@ -307,8 +310,8 @@ def _control(reader: _Reader, state: _State, name: str, value: int | None, group
     elif name in _SPECIAL:
         reader.flush_bytes()
         reader.text(_SPECIAL[name], state)
-    elif state.dest == "pict" and name in ("pngblip", "jpegblip"):
-        reader.blip = ".png" if name == "pngblip" else ".jpg"
+    elif state.dest == "pict" and name in _PICTURE_KINDS:
+        reader.blip = _PICTURE_KINDS[name]
     return state, False
 
 
@@ -322,9 +325,14 @@ def _close_group(reader: _Reader, state: _State, parent: _State | None) -> None:
         blip, reader.blip = reader.blip, ""
         if state.dest == "objdata":
             _object(reader, data)
-        elif blip and len(data) >= MIN_PICTURE_BYTES:
+        elif blip in (".png", ".jpg") and len(data) >= MIN_PICTURE_BYTES:
             reader.pictures += 1
             reader.out.images.append(ImageRef(name=f"图片{reader.pictures}{blip}", data=data, source="RTF"))
+        elif blip:
+            # a metafile (named as unread unless tiny) or a DIB (to OCR as a .bmp): see _images.picture
+            reader.pictures += 1
+            picture(f"图片{reader.pictures}{blip}", dib_to_bmp(data) if blip == ".bmp" else data, reader.out,
+                    source="RTF")
         return
     if state.dest.startswith("info:"):
         text = "".join(t for t, _, _ in reader.paragraphs.pop(state.dest, []))

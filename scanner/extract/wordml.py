@@ -25,7 +25,7 @@ import binascii
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import Collector, ExtractError, safe_xml_parser
-from scanner.extract._images import MIN_PICTURE_BYTES, OCR_IMAGE_EXT
+from scanner.extract._images import MIN_PICTURE_BYTES, OCR_IMAGE_EXT, picture
 from scanner.extract._ooxml import refuse_dtd
 from scanner.types import ImageRef
 
@@ -177,12 +177,13 @@ def _properties(root: _Element, out: Collector) -> None:
 def _pictures(root: _Element, out: Collector) -> None:
     for number, element in enumerate(root.iter(W + "binData"), start=1):
         name = element.get(W + "name", f"图片{number}")
-        if not name.lower().endswith(OCR_IMAGE_EXT):
-            continue
         try:
             data = base64.b64decode(element.text or "")
         except (binascii.Error, ValueError):
             out.error(f"图片 {name} 的数据已损坏 / picture {name} is corrupt")
             continue
-        if len(data) >= MIN_PICTURE_BYTES:
-            out.images.append(ImageRef(name=name, data=data, source="w:binData"))
+        if name.lower().endswith(OCR_IMAGE_EXT):
+            if len(data) >= MIN_PICTURE_BYTES:
+                out.images.append(ImageRef(name=name, data=data, source="w:binData"))
+        else:
+            picture(name, data, out, source="w:binData")  # a .wmf/.emf is named as unread unless tiny
