@@ -49,6 +49,7 @@ def rtf(
     picture: bytes = b"",
     picture_kind: str = "pngblip",
     unicode_body: bool = False,
+    inserted: str = "",
 ) -> bytes:
     """An RTF document as Word writes one: a GBK code page (\\ansicpg936, a font with \\fcharset134), a font
     table, colour table, style sheet and generator (all skipped by readers), then ``\\info`` properties,
@@ -79,6 +80,8 @@ def rtf(
         parts.append(f"\\pard\\plain\\qj\\f0 {text}\\par\n")
     if deleted:
         parts.append(f"\\pard\\plain\\f0{{\\deleted\\revauthdel1\\revdttmdel0 {e(deleted)}}}\\par\n")
+    if inserted:
+        parts.append(f"\\pard\\plain\\f0 {e('已有文字')}{{\\revised\\revauth1\\revdttm0 {e(inserted)}}}\\par\n")
     if hidden:
         parts.append(f"\\pard\\plain\\f0{{\\v {e(hidden)}}}\\par\n")
     if textbox:
@@ -223,8 +226,10 @@ def odt(
     meta: dict[str, str] | None = None,
     embedded_text: str = "",
     picture: bytes = b"",
+    inserted: tuple[str, str] | None = None,
 ) -> bytes:
     """A text document: ``body`` paragraphs; ``annotation`` (author, text) and ``footnote`` on the first;
+    ``inserted`` (author, text) a tracked insertion at the end of the last;
     ``deleted`` (author, text) a tracked deletion; ``hidden_span`` text in a ``text:display="none"``
     style; ``hidden_section`` a section with ``text:display="none"``; ``textbox`` a frame's text box;
     ``embedded_text`` the text of an embedded ODF object (``Object 1/content.xml``)."""
@@ -234,8 +239,15 @@ def odt(
         parts.append('<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info>'
                      f"<dc:creator>{_x(author)}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date></office:change-info>"
                      f"<text:p>{_x(text)}</text:p></text:deletion></text:changed-region></text:tracked-changes>")
+    if inserted:
+        parts.append('<text:tracked-changes><text:changed-region text:id="ct2"><text:insertion><office:change-info>'
+                     f"<dc:creator>{_x(inserted[0])}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date>"
+                     "</office:change-info></text:insertion></text:changed-region></text:tracked-changes>")
     for index, paragraph in enumerate(body):
         extra = ""
+        if inserted and index == len(body) - 1:
+            extra += (f'<text:change-start text:change-id="ct2"/><text:span>{_x(inserted[1])}</text:span>'
+                      '<text:change-end text:change-id="ct2"/>')
         if index == 0 and annotation:
             extra += (f"<office:annotation><dc:creator>{_x(annotation[0])}</dc:creator>"
                       f"<text:p>{_x(annotation[1])}</text:p></office:annotation>")
@@ -355,6 +367,7 @@ def wordml(
     table: Sequence[Sequence[str]] = (),
     properties: dict[str, str] | None = None,
     pictures: dict[str, bytes] | None = None,
+    inserted: str = "",
 ) -> bytes:
     """A Word 2003 XML document as Word writes it (``w:wordDocument``): ``comment`` (author, text) and
     ``footnote`` in the first paragraph, ``deleted`` an ``aml:annotation`` Word.Deletion, ``hidden`` a
@@ -374,6 +387,9 @@ def wordml(
     if deleted:
         paragraphs.append(f'<w:p><aml:annotation aml:id="1" aml:author="张三" w:type="Word.Deletion"><aml:content>'
                           f"<w:r><w:delText>{_x(deleted)}</w:delText></w:r></aml:content></aml:annotation></w:p>")
+    if inserted:  # a run inserted with changes tracked, after text that was there
+        paragraphs.append(f'<w:p>{run("已有文字")}<aml:annotation aml:id="2" aml:author="李四" w:type="Word.Insertion">'
+                          f"<aml:content>{run(inserted)}</aml:content></aml:annotation></w:p>")
     if hidden:
         paragraphs.append(f"<w:p>{run(hidden, '<w:rPr><w:vanish/></w:rPr>')}</w:p>")
     if textbox:

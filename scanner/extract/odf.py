@@ -7,7 +7,9 @@ network).  The parts, after the ODF 1.2 specification:
 - ``content.xml``: the body — text paragraphs and headings, tables, text
   boxes (``draw:text-box``), foot/endnotes (``text:note``), annotations
   (``office:annotation``, with ``dc:creator``), tracked changes
-  (``text:tracked-changes``: the deleted text of each ``text:deletion``),
+  (``text:tracked-changes``: the deleted text of each ``text:deletion``;
+  the text between an insertion's ``text:change-start`` and ``change-end``
+  is body text and, as in docx, also part ``inserted``),
   hidden sections (``text:display="none"``), hidden paragraphs and hidden
   text fields, and text in a character or paragraph style with
   ``text:display="none"``; spreadsheets' sheets (hidden ones by their table
@@ -22,7 +24,8 @@ network).  The parts, after the ODF 1.2 specification:
   objects are handed to the pipeline), pictures under ``Pictures/`` (OCR).
 
 An encrypted document (``manifest:encryption-data``) cannot be read and is
-said so.
+said so.  A flat file (``.fodt``/``.fods``/``.fodp``) holds the same parts
+under one ``office:document`` root and is read the same way.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ TABLE, ROW, CELL, COVERED, COLUMN = (_q("table", n) for n in ("table", "table-ro
                                                                "covered-table-cell", "table-column"))
 PAGE, NOTES = _q("draw", "page"), _q("presentation", "notes")
 STYLE_NAME = _q("text", "style-name")
+CHANGE_START, CHANGE_END = _q("text", "change-start"), _q("text", "change-end")
 _PARTS_OF_MASTER = {"header": "header", "header-first": "header", "header-left": "header", "footer": "footer",
                     "footer-first": "footer", "footer-left": "footer"}
 _MASTER_NAMES = {"header": "页眉", "header-first": "首页页眉", "header-left": "左页页眉", "footer": "页脚",
@@ -98,6 +102,11 @@ class _Reader:
     hidden_styles: set[str] = field(default_factory=set)
     hidden_tables: set[str] = field(default_factory=set)
     hidden_pages: set[str] = field(default_factory=set)
+    # tracked insertions: change id -> author (text:tracked-changes comes before the text it marks)
+    insertions: dict[str, str] = field(default_factory=dict)
+    open_insertion: str = ""  # the insertion whose change-start was met and change-end not yet
+    insert_from: int | None = None  # where in the paragraph's pieces the open insertion starts
+    last_insertion: str = ""  # the insertion that ended last (its author names the paragraph's inserted text)
 
     # -- styles --------------------------------------------------------------------------------------
 
@@ -139,7 +148,11 @@ class _Reader:
         pieces: list[str] = []
         hidden: list[str] = []
         later: list[_Element] = []  # notes, annotations and frames: read after the paragraph
-        self._inline(element, pieces, hidden, later, element.get(STYLE_NAME, "") in self.hidden_styles)
+        inserted: list[str] = []
+        self.insert_from = 0 if self.open_insertion else None  # an insertion running on from the paragraph before
+        self._inline(element, pieces, hidden, later, element.get(STYLE_NAME, "") in self.hidden_styles, inserted)
+        if self.insert_from is not None:
+            inserted.append("".join(pieces[self.insert_from :]))
         paragraph_hidden = any(
             field.get(_q("text", "is-hidden")) == "true" for field in element.iter(HIDDEN_PARAGRAPH)
         )
@@ -148,6 +161,10 @@ class _Reader:
         unit = self.out.add(text, part=part, source=ctx.source, page=ctx.page, cell=ctx.cell,
                             numbered=ctx.numbered and part == ctx.part)
         number = unit.paragraph if unit is not None else (self.out.paragraph or None)
+        if inserted and ctx.part not in ("deleted", "hidden"):
+            author = self.insertions.get(self.open_insertion or self.last_insertion, "")
+            self.out.add("".join(inserted), part="inserted", source=ctx.source or f"插入修订 {author}".strip(),
+                         page=ctx.page, cell=ctx.cell, paragraph=number, numbered=False)
         if hidden:
             self.out.add("".join(hidden), part="hidden", source=ctx.source or "正文", page=ctx.page, cell=ctx.cell,
                          paragraph=number, numbered=False)
@@ -164,7 +181,7 @@ class _Reader:
                 self.frame(child, ctx)
 
     def _inline(self, element: _Element, pieces: list[str], hidden: list[str], later: list[_Element],
-                is_hidden: bool) -> None:
+                is_hidden: bool, inserted: list[str]) -> None:
         target = hidden if is_hidden else pieces
         if element.text:
             target.append(element.text)
@@ -182,11 +199,18 @@ class _Reader:
                 value = child.get(_q("text", "string-value"), "")
                 (hidden if child.get(_q("text", "is-hidden")) != "false" else target).append(value)
             elif tag == SPAN:
-                self._inline(child, pieces, hidden, later, is_hidden or child.get(STYLE_NAME, "") in self.hidden_styles)
+                self._inline(child, pieces, hidden, later, is_hidden or child.get(STYLE_NAME, "") in self.hidden_styles,
+                             inserted)
+            elif tag == CHANGE_START and child.get(_q("text", "change-id"), "") in self.insertions:
+                self.open_insertion, self.insert_from = child.get(_q("text", "change-id"), ""), len(pieces)
+            elif tag == CHANGE_END and self.insert_from is not None:
+                inserted.append("".join(pieces[self.insert_from :]))
+                self.insert_from = None
+                self.last_insertion, self.open_insertion = self.open_insertion, ""
             elif tag == NOTE_CITATION or not isinstance(tag, str):
                 pass
             else:
-                self._inline(child, pieces, hidden, later, is_hidden)
+                self._inline(child, pieces, hidden, later, is_hidden, inserted)
             if child.tail:
                 target.append(child.tail)
 
@@ -197,6 +221,12 @@ class _Reader:
         self.block(element, _Context(part="comment", source=source, page=ctx.page, cell=ctx.cell, numbered=False))
 
     def tracked(self, element: _Element, ctx: _Context) -> None:
+        for region in element.iter(_q("text", "changed-region")):
+            insertion = region.find(_q("text", "insertion"))
+            if insertion is not None:
+                creator = insertion.find(f"{_q('office', 'change-info')}/{_q('dc', 'creator')}")
+                region_id = region.get(_q("text", "id")) or region.get("{http://www.w3.org/XML/1998/namespace}id", "")
+                self.insertions[region_id] = (creator.text or "").strip() if creator is not None else ""
         for deletion in element.iter(_q("text", "deletion")):
             creator = deletion.find(f"{_q('office', 'change-info')}/{_q('dc', 'creator')}")
             author = (creator.text or "").strip() if creator is not None else ""

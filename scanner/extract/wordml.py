@@ -10,7 +10,8 @@ the Word 2003 XML reference schema:
 - headers and footers inside each section's ``w:sectPr`` (``w:hdr`` /
   ``w:ftr`` with ``w:type`` odd, even or first);
 - ``aml:annotation`` elements: comments (``Word.Comment``, with
-  ``aml:author``) and tracked deletions (``Word.Deletion``, ``w:delText``);
+  ``aml:author``), tracked deletions (``Word.Deletion``, ``w:delText``) and
+  insertions (``Word.Insertion``: body text, and part ``inserted`` as in docx);
   insertions stay in the text;
 - hidden runs (``w:vanish``);
 - ``o:DocumentProperties`` (title, subject, author, keywords, description,
@@ -83,6 +84,7 @@ class _Reader:
     def __init__(self, out: Collector, hidden_styles: set[str]) -> None:
         self.out = out
         self.hidden_styles = hidden_styles
+        self.inserted: list[str] = []  # the tracked insertions of the paragraph being read
 
     def block(self, element: _Element, part: str, source: str) -> None:
         """Paragraphs and tables inside ``element``, in order."""
@@ -102,11 +104,12 @@ class _Reader:
         hidden: list[str] = []
         deleted: list[str] = []
         later: list[tuple[_Element, str, str]] = []
+        self.inserted = []
         self._runs(element, visible, hidden, later, deleted)
         numbered = part == "body"
         unit = self.out.add("".join(visible), part=part, source=source, numbered=numbered)
         number = unit.paragraph if unit is not None else (self.out.paragraph or None) if numbered else None
-        for layer, pieces in (("deleted", deleted), ("hidden", hidden)):
+        for layer, pieces in (("inserted", self.inserted), ("deleted", deleted), ("hidden", hidden)):
             if pieces:
                 self.out.add("".join(pieces), part=layer, source=source or "正文", paragraph=number, numbered=False)
         for child, kind, where in later:
@@ -144,7 +147,10 @@ class _Reader:
                 elif kind == "Word.Comment":
                     later.append((child, "comment", f"批注 {child.get(AML + 'author', '')}".strip()))
                 elif kind == "Word.Insertion":
+                    # visible text, as in docx reported again as the inserted layer
+                    before = len(visible)
                     self._runs(child, visible, hidden, later, deleted)
+                    self.inserted.extend(visible[before:])
             elif isinstance(tag, str) and tag not in _SKIPPED:
                 self._runs(child, visible, hidden, later, deleted)  # hyperlinks, fields, smart tags, aml:content
 
