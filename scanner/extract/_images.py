@@ -99,7 +99,8 @@ def vector_unread(name: str, kind: str, out: Collector, *, page: int | None = No
 
 
 def picture(name: str, data: bytes, out: Collector, *, source: str = "", part: str = "body",
-            page: int | None = None) -> None:
+            page: int | None = None, box: tuple[float, float, float, float] | None = None,
+            page_size: tuple[float, float] | None = None) -> None:
     """One picture found in a document, judged by its bytes: to OCR, listed as decorative, or named as unread.
 
     A raster picture (PNG, JPEG, GIF, TIFF, BMP, WebP) goes to OCR unless it
@@ -120,7 +121,8 @@ def picture(name: str, data: bytes, out: Collector, *, source: str = "", part: s
         out.cover(name, "image", "listed", f"装饰性小图片 {len(data)} 字节 / small decorative picture")
     elif data.startswith(_RASTER_STARTS) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
         out.cover(name, "image", "listed", "交文字识别 / handed to OCR")
-        out.images.append(ImageRef(name=name, data=data, part=part, page=page, source=source))
+        out.images.append(ImageRef(name=name, data=data, part=part, page=page, source=source, box=box,
+                                   page_size=page_size))
     else:
         out.unread(name, "image", "图片格式无法识别 / unknown picture format", part="embedded", page=page)
 
