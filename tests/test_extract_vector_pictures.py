@@ -104,6 +104,9 @@ def test_an_emf_in_a_docx_is_named_like_the_legacy_formats(settings, tmp_path):
         for item in source.infolist():
             target.writestr(item, source.read(item))
         target.writestr("word/media/image1.emf", emf(MARK))
+    extraction = extract_bytes(buffer.getvalue(), "a.docx")
+    assert [(c.name, c.status) for c in extraction.coverage if c.name.endswith(".emf")] == [
+        ("word/media/image1.emf", "unread")]
     result = scan_bytes(buffer.getvalue(), "a.docx", settings)
     assert result.verdict is Verdict.REVIEW
     assert any(f.rule == "UR002" and "image1.emf" in (f.location.source + f.text) for f in result.findings)
@@ -130,3 +133,18 @@ def test_an_emf_or_wmf_in_rtf_and_wordml_is_named_as_unread(settings):
     for data, name in ((rtf(BODY, picture=line, picture_kind="emfblip"), "a.rtf"),
                        (wordml(BODY, pictures={"wordml://03.emf": line}), "a.xml")):
         assert scan_bytes(data, name, settings).verdict is Verdict.PASS, name
+
+
+def test_a_vector_picture_in_an_odt_package_is_named_as_unread(settings):
+    import zipfile as _zipfile
+
+    from markup_builders import odt
+
+    buffer = io.BytesIO()
+    with _zipfile.ZipFile(io.BytesIO(odt(BODY)), "r") as source, _zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("Pictures/1000000000.wmf", b"\x01\x00\x09\x00" + bytes(400))
+    extraction = extract_bytes(buffer.getvalue(), "a.odt")
+    assert [(c.name, c.status) for c in extraction.coverage if c.kind == "image"] == [("Pictures/1000000000.wmf", "unread")]
+    assert scan_bytes(buffer.getvalue(), "a.odt", settings).verdict is Verdict.REVIEW

@@ -377,6 +377,11 @@ def extract(data: bytes, out: ContainerCollector) -> None:
         except ExtractError as error:
             out.error(str(error))
     package_pictures(package, out, "Pictures/")
+    handed = {image.name for image in out.images}
+    for name in sorted(package.names):
+        # the rest: vector pictures (.svm, .wmf, .emf, .svg) are named as unread, tiny rasters listed
+        if name.startswith("Pictures/") and not name.endswith("/") and name not in handed:
+            picture(name, package.read(name), out, source="Pictures")
 
 
 def _flat(data: bytes, out: ContainerCollector) -> None:
