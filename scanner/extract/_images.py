@@ -141,10 +141,10 @@ def _blip_starts(data: bytes, keys: Any) -> list[tuple[int, tuple[int, int]]]:
     found = []
     for key in keys:
         header = struct.pack("<HH", key[0] << 4, key[1])
-        position = data.find(header)
-        while position >= 0:
+        position, count = data.find(header), 0
+        while position >= 0 and count <= MAX_BLIPS:  # a hostile stream of headers is not collected whole
             found.append((position, key))
-            position = data.find(header, position + 8)
+            position, count = data.find(header, position + 8), count + 1
     return sorted(found)
 
 
