@@ -356,6 +356,10 @@ def _note_records(object_id: int, row: int, col: int, author: str, text: str, *,
     return obj + txo + _record(0x001C, struct.pack("<HHHH", row, col, 0, object_id) + _xl_string(author) + b"\0")
 
 
+class XlError(int):
+    """An error value for a cell of :func:`biff8_sheet` (0x00 #NULL!, 0x07 #DIV/0!, 0x2A #N/A…)."""
+
+
 def _formats() -> bytes:
     """One FONT and the 16 XF records every workbook has: 15 style XFs, then cell XF 15 (General)."""
     font = _record(0x0031, struct.pack("<HHHHHBBBB", 220, 0, 0x7FFF, 400, 0, 0, 0, 0x86, 0) + _xl_string("宋体", 1))
@@ -390,8 +394,10 @@ def ole10_native(label: str, data: bytes) -> bytes:
 
 
 def _drawing_group(picture: bytes) -> bytes:
-    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip, split into CONTINUE records."""
-    blip = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    """MSODRAWINGGROUP: an OfficeArtDggContainer whose BStore holds one PNG blip (or ``picture`` if it is
+    already a blip record, from :func:`metafile_blip`), split into CONTINUE records."""
+    is_blip = picture[2:4] in (b"\x1a\xf0", b"\x1b\xf0", b"\x1c\xf0", b"\x1f\xf0")
+    blip = picture if is_blip else _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
     fbse = _ppt_record(0xF007, struct.pack("<BB16sHIIIBBBB", 6, 6, bytes(16), 0xFF, len(blip), 1, 0, 0, 0, 0, 0) + blip,
                        instance=6)
     container = _ppt_record(0xF000, _ppt_record(0xF001, fbse, instance=1, container=True), container=True)
@@ -430,7 +436,11 @@ def biff8_workbook(sheets: dict[str, dict[str, object]], *, states: dict[str, in
             flags = 0x0100 | (0x20 if row in spec["hidden_rows"] else 0)  # type: ignore[operator]
             records.append(_record(0x0208, struct.pack("<HHHHHHI", row, 0, cols, 255, 0, 0, flags | (15 << 16))))
         for (row, col), value in sorted(cells.items()):
-            if isinstance(value, str):
+            if isinstance(value, (bool, XlError)):
+                # BOOLERR: the value, then fError (1 for an error code such as 0x07 #DIV/0!)
+                records.append(_record(0x0205, struct.pack("<HHHBB", row, col, 15, int(value),
+                                                           int(isinstance(value, XlError)))))
+            elif isinstance(value, str):
                 if value not in index:
                     index[value] = len(strings)
                     strings.append(value)
@@ -516,6 +526,7 @@ def ppt(
     embedded: bytes = b"",
     picture: bytes = b"",
     comment: tuple[int, str, str] | None = None,
+    blips: bytes = b"",
 ) -> bytes:
     """A PowerPoint 97-2003 .ppt: ``slides`` are the text boxes drawn on each slide.
 
@@ -608,6 +619,8 @@ def ppt(
     if picture:
         # an OfficeArtBlipPNG: one 16-byte UID (instance 0x6E0), the tag byte, the PNG
         streams["Pictures"] = _ppt_record(0xF01E, bytes(16) + b"\xff" + picture, instance=0x6E0)
+    if blips:
+        streams["Pictures"] = streams.get("Pictures", b"") + blips
     if properties:
         streams["\x05SummaryInformation"] = summary_information(properties)
     return compound_file(streams)
@@ -650,3 +663,42 @@ def msg(subject: str, body: str, *, sender: str = "办公室", attachments: dict
         streams[f"{storage}/__properties_version1.0"] = _properties_stream(
             bytes(8), {0x37050003: 1, 0x0E210003: number}, values)
     return compound_file_tree(streams)
+
+
+# -- vector pictures ---------------------------------------------------------------------------------
+
+
+def emf(text: str, *, width: int = 400, height: int = 60) -> bytes:
+    """An Enhanced Metafile ([MS-EMF]) that draws ``text``: EMR_HEADER, one EMR_EXTTEXTOUTW, EMR_EOF.
+
+    A mark pasted into a document as a vector picture looks like this.
+    """
+    chars = text.encode("utf-16-le")
+    chars += bytes(-len(chars) % 4)
+    # EmrText: reference point, count, offString (from the record's start), options, rectangle, offDx
+    body = struct.pack("<4iIff", 0, 0, width, height, 1, 1.0, 1.0)
+    text_record = struct.pack("<2iIII4iI", 10, 10, len(text), 8 + len(body) + 40, 0, 0, 0, width, height, 0)
+    record = body + text_record + chars
+    record = struct.pack("<II", 84, 8 + len(record)) + record
+    eof = struct.pack("<IIIII", 14, 20, 0, 16, 20)
+    records = 3
+    size = 88 + len(record) + len(eof)
+    header = struct.pack("<II4i4i4sIIIHHIII2i2i", 1, 88, 0, 0, width, height, 0, 0, width * 26, height * 26,
+                         b" EMF", 0x10000, size, records, 1, 0, 0, 0, 0, 1920, 1080, 508, 286)
+    return header + record + eof
+
+
+def metafile_blip(metafile: bytes, *, kind: str = "EMF", size_mm: tuple[float, float] = (100.0, 15.0)) -> bytes:
+    """An OfficeArt metafile blip ([MS-ODRAW] 2.2.24-26) as Office stores an EMF, WMF or PICT picture.
+
+    One 16-byte UID, the OfficeArtMetafileHeader (its ``ptSize`` in EMU from
+    ``size_mm``, deflate compression), then the deflated metafile.
+    """
+    import zlib
+
+    instance, kind_code = {"EMF": (0x3D4, 0xF01A), "WMF": (0x216, 0xF01B), "PICT": (0x542, 0xF01C)}[kind]
+    packed = zlib.compress(metafile)
+    width, height = (round(side * 36_000) for side in size_mm)
+    header = struct.pack("<I4iiiIBB", len(metafile), 0, 0, width // 12700, height // 12700, width, height,
+                         len(packed), 0, 0xFE)
+    return _ppt_record(kind_code, bytes(16) + header + packed, instance=instance)

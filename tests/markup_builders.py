@@ -8,6 +8,7 @@ compound-file formats are in :mod:`legacy_builders`.
 
 from __future__ import annotations
 
+import base64
 import struct
 from collections.abc import Sequence
 
@@ -46,7 +47,9 @@ def rtf(
     info: dict[str, str] | None = None,
     objdata: bytes = b"",
     picture: bytes = b"",
+    picture_kind: str = "pngblip",
     unicode_body: bool = False,
+    inserted: str = "",
 ) -> bytes:
     """An RTF document as Word writes one: a GBK code page (\\ansicpg936, a font with \\fcharset134), a font
     table, colour table, style sheet and generator (all skipped by readers), then ``\\info`` properties,
@@ -77,6 +80,8 @@ def rtf(
         parts.append(f"\\pard\\plain\\qj\\f0 {text}\\par\n")
     if deleted:
         parts.append(f"\\pard\\plain\\f0{{\\deleted\\revauthdel1\\revdttmdel0 {e(deleted)}}}\\par\n")
+    if inserted:
+        parts.append(f"\\pard\\plain\\f0 {e('已有文字')}{{\\revised\\revauth1\\revdttm0 {e(inserted)}}}\\par\n")
     if hidden:
         parts.append(f"\\pard\\plain\\f0{{\\v {e(hidden)}}}\\par\n")
     if textbox:
@@ -100,7 +105,7 @@ def rtf(
         parts.append(r"{\object\objemb{\*\objclass Package}\objw1000\objh1000{\*\objdata " + lines + "}"
                      r"{\result{\pard attachment.docx\par}}}" + "\n")
     if picture:
-        parts.append(r"{\*\shppict{\pict\pngblip\picw100\pich100 " + picture.hex() + "}}"
+        parts.append(r"{\*\shppict{\pict" + f"\\{picture_kind}" + r"\picw100\pich100 " + picture.hex() + "}}"
                      r"{\nonshppict{\pict\wmetafile8 0100}}" + "\n")
     parts.append("}")
     return "".join(parts).encode("ascii")
@@ -168,6 +173,40 @@ def odf_package(kind: str, body: str, *, automatic_styles: str = "", master: str
     return buffer.getvalue()
 
 
+def flat_odf(package: bytes) -> bytes:
+    """The same document as a flat OpenDocument file (``.fodt``/``.fods``/``.fodp``), as LibreOffice saves one.
+
+    The package's parts become children of one ``office:document`` root; a
+    picture is inline (``office:binary-data``, base64) and an embedded ODF
+    object is an ``office:document`` inside its ``draw:object``.
+    """
+    import base64
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    office, draw = "urn:oasis:names:tc:opendocument:xmlns:office:1.0", "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+    href = "{http://www.w3.org/1999/xlink}href"
+    archive = zipfile.ZipFile(io.BytesIO(package))
+    mime = archive.read("mimetype").decode()
+    root = etree.fromstring(f'<office:document {_ODF_NS} office:mimetype="{mime}"/>'.encode())
+    for member in ("meta.xml", "styles.xml", "content.xml"):
+        for child in etree.fromstring(archive.read(member)):
+            root.append(child)
+    names = set(archive.namelist())
+    for image in root.iter(f"{{{draw}}}image"):
+        target = image.attrib.pop(href, "")
+        if target in names:
+            etree.SubElement(image, f"{{{office}}}binary-data").text = base64.b64encode(archive.read(target)).decode()
+    for embedded in root.iter(f"{{{draw}}}object"):
+        target = embedded.attrib.pop(href, "").removeprefix("./")
+        if f"{target}/content.xml" in names:
+            inline = etree.SubElement(embedded, f"{{{office}}}document")
+            inline.extend(etree.fromstring(archive.read(f"{target}/content.xml")))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 _HIDDEN_STYLE = ('<style:style style:name="Hidden" style:family="text"><style:text-properties text:display="none"/>'
                  "</style:style>")
 
@@ -187,8 +226,10 @@ def odt(
     meta: dict[str, str] | None = None,
     embedded_text: str = "",
     picture: bytes = b"",
+    inserted: tuple[str, str] | None = None,
 ) -> bytes:
     """A text document: ``body`` paragraphs; ``annotation`` (author, text) and ``footnote`` on the first;
+    ``inserted`` (author, text) a tracked insertion at the end of the last;
     ``deleted`` (author, text) a tracked deletion; ``hidden_span`` text in a ``text:display="none"``
     style; ``hidden_section`` a section with ``text:display="none"``; ``textbox`` a frame's text box;
     ``embedded_text`` the text of an embedded ODF object (``Object 1/content.xml``)."""
@@ -198,8 +239,15 @@ def odt(
         parts.append('<text:tracked-changes><text:changed-region text:id="ct1"><text:deletion><office:change-info>'
                      f"<dc:creator>{_x(author)}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date></office:change-info>"
                      f"<text:p>{_x(text)}</text:p></text:deletion></text:changed-region></text:tracked-changes>")
+    if inserted:
+        parts.append('<text:tracked-changes><text:changed-region text:id="ct2"><text:insertion><office:change-info>'
+                     f"<dc:creator>{_x(inserted[0])}</dc:creator><dc:date>2026-12-07T09:00:00</dc:date>"
+                     "</office:change-info></text:insertion></text:changed-region></text:tracked-changes>")
     for index, paragraph in enumerate(body):
         extra = ""
+        if inserted and index == len(body) - 1:
+            extra += (f'<text:change-start text:change-id="ct2"/><text:span>{_x(inserted[1])}</text:span>'
+                      '<text:change-end text:change-id="ct2"/>')
         if index == 0 and annotation:
             extra += (f"<office:annotation><dc:creator>{_x(annotation[0])}</dc:creator>"
                       f"<text:p>{_x(annotation[1])}</text:p></office:annotation>")
@@ -318,6 +366,8 @@ def wordml(
     textbox: str = "",
     table: Sequence[Sequence[str]] = (),
     properties: dict[str, str] | None = None,
+    pictures: dict[str, bytes] | None = None,
+    inserted: str = "",
 ) -> bytes:
     """A Word 2003 XML document as Word writes it (``w:wordDocument``): ``comment`` (author, text) and
     ``footnote`` in the first paragraph, ``deleted`` an ``aml:annotation`` Word.Deletion, ``hidden`` a
@@ -337,6 +387,9 @@ def wordml(
     if deleted:
         paragraphs.append(f'<w:p><aml:annotation aml:id="1" aml:author="张三" w:type="Word.Deletion"><aml:content>'
                           f"<w:r><w:delText>{_x(deleted)}</w:delText></w:r></aml:content></aml:annotation></w:p>")
+    if inserted:  # a run inserted with changes tracked, after text that was there
+        paragraphs.append(f'<w:p>{run("已有文字")}<aml:annotation aml:id="2" aml:author="李四" w:type="Word.Insertion">'
+                          f"<aml:content>{run(inserted)}</aml:content></aml:annotation></w:p>")
     if hidden:
         paragraphs.append(f"<w:p>{run(hidden, '<w:rPr><w:vanish/></w:rPr>')}</w:p>")
     if textbox:
@@ -346,6 +399,9 @@ def wordml(
         rows = "".join("<w:tr>" + "".join(f"<w:tc><w:p>{run(cell)}</w:p></w:tc>" for cell in row) + "</w:tr>"
                        for row in table)
         paragraphs.append(f"<w:tbl>{rows}</w:tbl>")
+    for name, data in (pictures or {}).items():  # w:binData (base64), drawn by a VML shape
+        paragraphs.append(f'<w:p><w:r><w:pict><w:binData w:name="{_x(name)}">{base64.b64encode(data).decode()}'
+                          f'</w:binData><v:shape><v:imagedata src="{_x(name)}"/></v:shape></w:pict></w:r></w:p>')
     section = "<w:sectPr>"
     if header:
         section += f'<w:hdr w:type="odd"><w:p>{run(header)}</w:p></w:hdr>'

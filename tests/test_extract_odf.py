@@ -11,8 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_pptx, make_xlsx
+from legacy_builders import emf
 from libreoffice import convert, needs_libreoffice
-from markup_builders import odf_package, odp, ods, odt
+from markup_builders import flat_odf, odf_package, odp, ods, odt
 
 from scanner.extract import extract_bytes, extract_path, sniff
 from scanner.pipeline import scan_bytes
@@ -174,3 +175,75 @@ def test_a_document_written_by_libreoffice_reads_like_its_ooxml(tmp_path, kind):
         return {(unit.part, unit.cell, unit.text.strip()) for unit in extraction.units if unit.part in wanted}
 
     assert layered(ours) == layered(extract_path(source))
+
+
+# -- flat OpenDocument (.fodt/.fods/.fodp: one XML file) ---------------------------------------------------------
+
+
+@pytest.fixture
+def png_picture() -> bytes:
+    """A photo-like PNG (noise, so it is more than a few bytes): OCR takes it."""
+    import random
+
+    from PIL import Image
+
+    image = Image.new("L", (120, 40))
+    rng = random.Random(7)
+    image.putdata([rng.randrange(256) for _ in range(120 * 40)])
+    buffer = BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def emf_picture() -> bytes:
+    return emf(MARK)
+
+
+FLAT_KINDS = {
+    "fodt": lambda: odt(BODY, header="某某市人民政府", footer="第1页", footnote="见附件说明", annotation=("张三", "请核对"),
+                        deleted=("李四", "删去的一句"), hidden_span="隐藏的字", hidden_section="隐藏的一节",
+                        textbox="文本框内容", table=[["姓名", "电话"]], meta={"dc:title": "通知标题"},
+                        embedded_text="嵌入对象的文字"),
+    "fods": lambda: ods({"表1": {(0, 0): "姓名", (1, 0): "张三"}, "备用": {(0, 0): "备注"}}, hidden_sheets=["备用"]),
+    "fodp": lambda: odp([["标题", "正文"], ["第二页"]], notes={1: "备注文字"}, hidden=[2]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(FLAT_KINDS))
+def test_a_flat_file_is_sniffed_by_content_and_reads_every_layer_as_its_package(kind):
+    package = FLAT_KINDS[kind]()
+    flat = flat_odf(package)
+    assert sniff(flat, "a.xml") == sniff(flat, "") == "odf"  # the root decides, not the name
+    read, expected = extract_bytes(flat, f"a.{kind}"), extract_bytes(package, f"a.{kind[0]}{kind[2:]}")
+    assert read.format == expected.format and read.errors == ()
+    # the same layers and texts; only an embedded object's name differs (it is inline, not "Object 1")
+    assert [(u.part, u.page, u.cell, u.text) for u in read.units] == [
+        (u.part, u.page, u.cell, u.text) for u in expected.units]
+    assert sorted(n.rule for n in read.notices) == sorted(n.rule for n in expected.notices)
+    assert {c.name for c in read.coverage} >= {"office:body", "office:master-styles", "office:meta"}
+
+
+def test_hidden_text_and_a_deletion_of_a_flat_file_are_their_layers_not_body_text(settings):
+    flat = flat_odf(odt(BODY, hidden_span=MARK, deleted=("李四", "秘密★6个月")))
+    result = scan_bytes(flat, "draft.fodt", settings)
+    marks = sorted((f.location.part, f.text) for f in result.findings if f.rule == "CM001")
+    assert marks == [("deleted", "秘密★6个月"), ("hidden", MARK)]
+    assert result.verdict is not Verdict.PASS
+
+
+def test_a_flat_file_hands_its_raster_picture_to_ocr_and_names_a_vector_one(emf_picture, png_picture):
+    flat = flat_odf(odt(BODY, picture=png_picture))
+    assert [image.name for image in extract_bytes(flat, "a.fodt").images] == ["图片1"]
+    vector = extract_bytes(flat_odf(odt(BODY, picture=emf_picture)), "a.fodt")
+    assert vector.images == ()
+    assert [(c.name, c.status) for c in vector.coverage if c.kind == "image"] == [("图片1", "unread")]
+    assert any(n.rule == "UR003" and "EMF" in n.detail for n in vector.notices)
+
+
+def test_damaged_flat_files_are_review_naming_why(settings):
+    flat = flat_odf(odt(BODY))
+    cut = scan_bytes(flat[: len(flat) // 2], "a.fodt", settings)
+    assert cut.verdict is Verdict.REVIEW and any("不是有效的 XML" in e for e in cut.errors)
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + flat.split(b"?>", 1)[1]
+    assert scan_bytes(dtd, "a.fodt", settings).verdict is Verdict.REVIEW

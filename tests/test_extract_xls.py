@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_xlsx
-from legacy_builders import biff8_sheet, compound_file, xls
+from legacy_builders import XlError, biff8_sheet, compound_file, xls
 from libreoffice import convert, needs_libreoffice
 
 from scanner.extract import extract_bytes, extract_path, sniff
@@ -48,7 +48,7 @@ def test_every_sheet_and_layer_is_read_with_its_cell():
         ("hidden", "名单", 1, (1, 0), "张三"), ("hidden", "名单", 1, (1, 1), "11010519491231002X"),
         ("hidden", "名单", 1, (1, 2), "13812345678"),
         ("sheet", "名单", 1, (2, 0), "合计"),  # a formula's cached result
-        ("comment", "名单", 1, (1, 0), "请核对"),
+        ("comment", "名单", 1, (1, 0), "请核对"), ("metadata", "名单", 1, (1, 0), "李四"),  # the note and its author
         ("header", "名单", 1, None, "某某局"), ("footer", "名单", 1, None, "第 页"),
         ("textbox", "名单 文本框1", 1, None, "说明文字"),
         ("sheet", "备用", 2, (0, 0), "备用表"),
@@ -57,6 +57,18 @@ def test_every_sheet_and_layer_is_read_with_its_cell():
     assert rules["HC005"] == "1 个隐藏工作表：备用（深度隐藏）"
     assert {"HC002", "HC003"} <= set(rules)
     assert extraction.pages == 2
+
+
+def test_zero_false_and_error_values_are_read_as_excel_shows_them():
+    # a blank is "" to xlrd; 0, FALSE and the error code 0 (#NULL!) are values all the same
+    data = xls({"表1": biff8_sheet({(0, 0): 0.0, (0, 1): False, (0, 2): True, (1, 0): XlError(0x07),
+                                   (1, 1): XlError(0x00), (1, 2): XlError(0x2A), (2, 0): "合计"})})
+    extraction = extract_bytes(data, "a.xls")
+    assert extraction.errors == ()
+    assert [(unit.cell, unit.text) for unit in extraction.units] == [
+        ((0, 0), "0"), ((0, 1), "FALSE"), ((0, 2), "TRUE"),
+        ((1, 0), "#DIV/0!"), ((1, 1), "#NULL!"), ((1, 2), "#N/A"), ((2, 0), "合计"),
+    ]
 
 
 def test_an_id_roster_blocks_with_its_sheet_and_cell(settings):

@@ -65,7 +65,7 @@ SUFFIXES = {
     "xls": (".xls", ".xlt", ".et", ".ett"),
     "ppt": (".ppt", ".pps", ".pot", ".dps", ".dpt"),
     "rtf": (".rtf",),
-    "odf": (".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp"),
+    "odf": (".odt", ".ods", ".odp", ".odg", ".ott", ".ots", ".otp", ".fodt", ".fods", ".fodp", ".fodg"),
     "wordml": (".xml",),
     "mht": (".mht", ".mhtml"),
     "eml": (".eml",),

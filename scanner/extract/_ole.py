@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import MIN_PICTURE_BYTES
+from scanner.extract._images import MIN_PICTURE_BYTES, officeart_blips
 from scanner.types import ImageRef
 
 
@@ -134,6 +134,7 @@ def carve_pictures(data: bytes, out: ContainerCollector, source: str) -> None:
     that hold the file unchanged; the file's own structure (PNG chunks, JPEG
     segments) says where it ends, so no OfficeArt parsing is needed.
     """
+    officeart_blips(data, out, source)  # the vector pictures (named as unread) and DIB bitmaps
     position, found = 0, 0
     while found < MAX_CARVED:
         starts = [index for index in (data.find(_PNG, position), data.find(_JPEG, position)) if index >= 0]

@@ -429,6 +429,9 @@ def account(
                            part="embedded", status="partial")
             else:
                 out.cover(name, kind)
+        elif name.lower().endswith((".emf", ".wmf")) or content_type in ("image/x-emf", "image/x-wmf"):
+            # no OCR for a vector picture (the UR002 notice names it): unread, as in the legacy formats
+            out.cover(name, "image", "unread", "矢量图片，其中的文字无法自动识别 / vector picture: its text cannot be read")
         elif content_type.startswith("image/") or name.lower().endswith(_IMAGE_EXT):
             out.cover(name, "image", "listed", "图片中的文字由 OCR 读取 / text in images is for OCR")
         elif name.lower().endswith(_EMBEDDED_EXT) or "oleObject" in content_type or content_type == "package":

@@ -7,7 +7,9 @@ network).  The parts, after the ODF 1.2 specification:
 - ``content.xml``: the body — text paragraphs and headings, tables, text
   boxes (``draw:text-box``), foot/endnotes (``text:note``), annotations
   (``office:annotation``, with ``dc:creator``), tracked changes
-  (``text:tracked-changes``: the deleted text of each ``text:deletion``),
+  (``text:tracked-changes``: the deleted text of each ``text:deletion``;
+  the text between an insertion's ``text:change-start`` and ``change-end``
+  is body text and, as in docx, also part ``inserted``),
   hidden sections (``text:display="none"``), hidden paragraphs and hidden
   text fields, and text in a character or paragraph style with
   ``text:display="none"``; spreadsheets' sheets (hidden ones by their table
@@ -22,20 +24,23 @@ network).  The parts, after the ODF 1.2 specification:
   objects are handed to the pipeline), pictures under ``Pictures/`` (OCR).
 
 An encrypted document (``manifest:encryption-data``) cannot be read and is
-said so.
+said so.  A flat file (``.fodt``/``.fods``/``.fodp``) holds the same parts
+under one ``office:document`` root and is read the same way.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import HIDDEN_SHEET_RULE, HIDDEN_SLIDE_RULE, ExtractError
+from scanner.extract._common import HIDDEN_SHEET_RULE, HIDDEN_SLIDE_RULE, ExtractError, safe_xml_parser
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import package_pictures
+from scanner.extract._images import package_pictures, picture
 from scanner.extract._ole import unwrap_object
-from scanner.extract._ooxml import Package
+from scanner.extract._ooxml import MAX_PART_TAGS, Package, refuse_dtd
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -68,6 +73,7 @@ TABLE, ROW, CELL, COVERED, COLUMN = (_q("table", n) for n in ("table", "table-ro
                                                                "covered-table-cell", "table-column"))
 PAGE, NOTES = _q("draw", "page"), _q("presentation", "notes")
 STYLE_NAME = _q("text", "style-name")
+CHANGE_START, CHANGE_END = _q("text", "change-start"), _q("text", "change-end")
 _PARTS_OF_MASTER = {"header": "header", "header-first": "header", "header-left": "header", "footer": "footer",
                     "footer-first": "footer", "footer-left": "footer"}
 _MASTER_NAMES = {"header": "页眉", "header-first": "首页页眉", "header-left": "左页页眉", "footer": "页脚",
@@ -91,11 +97,16 @@ class _Context:
 
 @dataclass
 class _Reader:
-    package: Package
+    package: Package | None  # None for a flat file, whose objects are inline
     out: ContainerCollector
     hidden_styles: set[str] = field(default_factory=set)
     hidden_tables: set[str] = field(default_factory=set)
     hidden_pages: set[str] = field(default_factory=set)
+    # tracked insertions: change id -> author (text:tracked-changes comes before the text it marks)
+    insertions: dict[str, str] = field(default_factory=dict)
+    open_insertion: str = ""  # the insertion whose change-start was met and change-end not yet
+    insert_from: int | None = None  # where in the paragraph's pieces the open insertion starts
+    last_insertion: str = ""  # the insertion that ended last (its author names the paragraph's inserted text)
 
     # -- styles --------------------------------------------------------------------------------------
 
@@ -137,7 +148,11 @@ class _Reader:
         pieces: list[str] = []
         hidden: list[str] = []
         later: list[_Element] = []  # notes, annotations and frames: read after the paragraph
-        self._inline(element, pieces, hidden, later, element.get(STYLE_NAME, "") in self.hidden_styles)
+        inserted: list[str] = []
+        self.insert_from = 0 if self.open_insertion else None  # an insertion running on from the paragraph before
+        self._inline(element, pieces, hidden, later, element.get(STYLE_NAME, "") in self.hidden_styles, inserted)
+        if self.insert_from is not None:
+            inserted.append("".join(pieces[self.insert_from :]))
         paragraph_hidden = any(
             field.get(_q("text", "is-hidden")) == "true" for field in element.iter(HIDDEN_PARAGRAPH)
         )
@@ -146,6 +161,10 @@ class _Reader:
         unit = self.out.add(text, part=part, source=ctx.source, page=ctx.page, cell=ctx.cell,
                             numbered=ctx.numbered and part == ctx.part)
         number = unit.paragraph if unit is not None else (self.out.paragraph or None)
+        if inserted and ctx.part not in ("deleted", "hidden"):
+            author = self.insertions.get(self.open_insertion or self.last_insertion, "")
+            self.out.add("".join(inserted), part="inserted", source=ctx.source or f"插入修订 {author}".strip(),
+                         page=ctx.page, cell=ctx.cell, paragraph=number, numbered=False)
         if hidden:
             self.out.add("".join(hidden), part="hidden", source=ctx.source or "正文", page=ctx.page, cell=ctx.cell,
                          paragraph=number, numbered=False)
@@ -162,7 +181,7 @@ class _Reader:
                 self.frame(child, ctx)
 
     def _inline(self, element: _Element, pieces: list[str], hidden: list[str], later: list[_Element],
-                is_hidden: bool) -> None:
+                is_hidden: bool, inserted: list[str]) -> None:
         target = hidden if is_hidden else pieces
         if element.text:
             target.append(element.text)
@@ -180,11 +199,18 @@ class _Reader:
                 value = child.get(_q("text", "string-value"), "")
                 (hidden if child.get(_q("text", "is-hidden")) != "false" else target).append(value)
             elif tag == SPAN:
-                self._inline(child, pieces, hidden, later, is_hidden or child.get(STYLE_NAME, "") in self.hidden_styles)
+                self._inline(child, pieces, hidden, later, is_hidden or child.get(STYLE_NAME, "") in self.hidden_styles,
+                             inserted)
+            elif tag == CHANGE_START and child.get(_q("text", "change-id"), "") in self.insertions:
+                self.open_insertion, self.insert_from = child.get(_q("text", "change-id"), ""), len(pieces)
+            elif tag == CHANGE_END and self.insert_from is not None:
+                inserted.append("".join(pieces[self.insert_from :]))
+                self.insert_from = None
+                self.last_insertion, self.open_insertion = self.open_insertion, ""
             elif tag == NOTE_CITATION or not isinstance(tag, str):
                 pass
             else:
-                self._inline(child, pieces, hidden, later, is_hidden)
+                self._inline(child, pieces, hidden, later, is_hidden, inserted)
             if child.tail:
                 target.append(child.tail)
 
@@ -195,6 +221,12 @@ class _Reader:
         self.block(element, _Context(part="comment", source=source, page=ctx.page, cell=ctx.cell, numbered=False))
 
     def tracked(self, element: _Element, ctx: _Context) -> None:
+        for region in element.iter(_q("text", "changed-region")):
+            insertion = region.find(_q("text", "insertion"))
+            if insertion is not None:
+                creator = insertion.find(f"{_q('office', 'change-info')}/{_q('dc', 'creator')}")
+                region_id = region.get(_q("text", "id")) or region.get("{http://www.w3.org/XML/1998/namespace}id", "")
+                self.insertions[region_id] = (creator.text or "").strip() if creator is not None else ""
         for deletion in element.iter(_q("text", "deletion")):
             creator = deletion.find(f"{_q('office', 'change-info')}/{_q('dc', 'creator')}")
             author = (creator.text or "").strip() if creator is not None else ""
@@ -221,7 +253,16 @@ class _Reader:
 
     def object(self, element: _Element) -> None:
         href = element.get(_q("xlink", "href"), "").removeprefix("./").rstrip("/")
-        if not href:
+        inline = element.find(_q("office", "document"))
+        if inline is not None:  # a flat file's embedded object is a whole document in place
+            body = inline.find(_q("office", "body"))
+            if body is not None:
+                self.block(body, _Context(part="embedded", source="嵌入对象", numbered=False))
+            return
+        if not href or self.package is None:
+            if href:
+                self.out.unread(href, "embedded", "嵌入对象不在文件中 / embedded object is not in the file",
+                                part="embedded")
             return
         if self.package.has(f"{href}/content.xml"):
             try:
@@ -309,6 +350,10 @@ def _hide(ctx: _Context) -> _Context:
 
 
 def extract(data: bytes, out: ContainerCollector) -> None:
+    """Read an OpenDocument package, or a flat OpenDocument file (``.fodt``…: one XML document)."""
+    if not data.startswith(b"PK"):
+        _flat(data, out)
+        return
     package = Package(data)
     if package.has("META-INF/manifest.xml") and b"encryption-data" in package.read("META-INF/manifest.xml"):
         raise ExtractError("加密的 OpenDocument 文档，无法读取 / encrypted OpenDocument file")
@@ -320,6 +365,60 @@ def extract(data: bytes, out: ContainerCollector) -> None:
     for root in (styles, content):
         if root is not None:
             reader.styles(root)
+    local = _body(reader, content)
+    out.cover("content.xml", "main")
+    if styles is not None:
+        _masters(reader, styles, local)
+        out.cover("styles.xml", "styles")
+    if package.has("meta.xml"):
+        try:
+            _meta(package.xml("meta.xml"), out)
+            out.cover("meta.xml", "properties")
+        except ExtractError as error:
+            out.error(str(error))
+    package_pictures(package, out, "Pictures/")
+    handed = {image.name for image in out.images}
+    for name in sorted(package.names):
+        # the rest: vector pictures (.svm, .wmf, .emf, .svg) are named as unread, tiny rasters listed
+        if name.startswith("Pictures/") and not name.endswith("/") and name not in handed:
+            picture(name, package.read(name), out, source="Pictures")
+
+
+def _flat(data: bytes, out: ContainerCollector) -> None:
+    """A flat OpenDocument file: the parts of a package as children of one ``office:document`` root.
+
+    Its styles, master pages (headers, footers), meta and body are read as
+    in a package; pictures are inline (``office:binary-data``, base64).
+    """
+    from lxml import etree
+
+    refuse_dtd(data, "OpenDocument XML")
+    tags = data.count(b"<")
+    if tags > MAX_PART_TAGS:
+        raise ExtractError(f"OpenDocument XML 文档含 {tags:,} 个标签，超过上限 {MAX_PART_TAGS:,}，拒绝读取 "
+                           f"/ flat OpenDocument file has {tags:,} tags, more than {MAX_PART_TAGS:,}: refused")
+    try:
+        root = etree.fromstring(data, safe_xml_parser())
+    except etree.XMLSyntaxError as error:
+        raise ExtractError(f"OpenDocument XML 文档不是有效的 XML（可能被截断） / invalid flat OpenDocument: {error}") from error
+    if root is None or root.tag != _q("office", "document"):
+        raise ExtractError("不是 OpenDocument XML 文档（根元素不是 office:document） / not a flat OpenDocument file")
+    reader = _Reader(None, out)
+    reader.styles(root)
+    local = _body(reader, root)
+    out.cover("office:body", "main")
+    _masters(reader, root, local)
+    out.cover("office:master-styles", "styles")
+    meta = root.find(_q("office", "meta"))  # not the whole root: annotations and changes have a dc:creator too
+    if meta is not None:
+        _meta(meta, out)
+        out.cover("office:meta", "properties")
+    _inline_pictures(root, out)
+
+
+def _body(reader: _Reader, content: _Element) -> str:
+    """Read ``office:body`` of ``content`` (a text, sheets or pages); returns its kind (``text``, ``spreadsheet``…)."""
+    out = reader.out
     body = content.find(_q("office", "body"))
     kind = next(iter(body), None) if body is not None else None
     local = kind.tag.rpartition("}")[2] if kind is not None and isinstance(kind.tag, str) else ""
@@ -353,12 +452,19 @@ def extract(data: bytes, out: ContainerCollector) -> None:
                        detail=f"{len(hidden_pages)} 张隐藏幻灯片：{'、'.join(f'第{n}张' for n, _ in hidden_pages)}")
     else:
         reader.block(kind, _Context())
-    out.cover("content.xml", "main")
-    if styles is not None:
-        _masters(reader, styles, local)
-        out.cover("styles.xml", "styles")
-    _meta(package, out)
-    package_pictures(package, out, "Pictures/")
+    return local
+
+
+def _inline_pictures(root: _Element, out: ContainerCollector) -> None:
+    """Pictures of a flat file (``draw:image`` › ``office:binary-data``): rasters to OCR, others named as unread."""
+    for number, element in enumerate(root.iter(_q("office", "binary-data")), start=1):
+        name = f"图片{number}"
+        try:
+            data = base64.b64decode(element.text or "")
+        except (binascii.Error, ValueError):
+            out.unread(name, "image", "图片数据已损坏 / picture data is corrupt", part="embedded")
+            continue
+        picture(name, data, out, source="office:binary-data")
 
 
 def _masters(reader: _Reader, styles: _Element, kind: str) -> None:
@@ -374,18 +480,11 @@ def _masters(reader: _Reader, styles: _Element, kind: str) -> None:
                 reader.frame(child, _Context(part="master", source=f"母版 {name}".strip(), numbered=False))
 
 
-def _meta(package: Package, out: ContainerCollector) -> None:
-    if not package.has("meta.xml"):
-        return
-    try:
-        root = package.xml("meta.xml")
-    except ExtractError as error:
-        out.error(str(error))
-        return
+def _meta(root: _Element, out: ContainerCollector) -> None:
+    """Properties from ``meta.xml`` (or a flat file's ``office:meta``)."""
     for prefix, local in _META:
         for element in root.iter(_q(prefix, local)):
             out.add((element.text or "").strip(), part="metadata", source=f"属性 {local}", numbered=False)
     for element in root.iter(_q("meta", "user-defined")):
         out.add((element.text or "").strip(), part="metadata",
                 source=f"自定义属性 {element.get(_q('meta', 'name'), '')}".strip(), numbered=False)
-    out.cover("meta.xml", "properties")

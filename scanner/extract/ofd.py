@@ -8,6 +8,12 @@ children carry the text.  Generators often write one text object per
 character, so text objects on the same baseline are joined into one line
 (one unit, part ``body``, ``page`` = page number).
 
+Pictures: a page's ``ImageObject`` names a ``MultiMedia`` resource (in the
+document's ``PublicRes``/``DocumentRes`` files, whose ``BaseLoc`` is the
+media folder); each is handed to OCR with its box on the page (mm turned
+into points), or named as unread when it is missing or cannot be decoded
+(see :func:`scanner.extract._images.picture`).
+
 The package goes through the same bomb and DTD checks as OOXML.  Templates,
 annotations and attachments are not read; when present an error says so,
 so such a document never passes unread.
@@ -19,6 +25,7 @@ import posixpath
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import ATTACHMENT_RULE, Collector, ExtractError
+from scanner.extract._images import picture
 from scanner.extract._ooxml import Package
 
 if TYPE_CHECKING:
@@ -57,6 +64,8 @@ def _document(package: Package, name: str, page_number: int, out: Collector) -> 
         return page_number
     folder = posixpath.dirname(name)
     read: set[str] = set()
+    media = _media(package, document, folder, out)
+    size = _page_size(document)
     for element in document.iter():
         local = _local(element)
         if local == "Page" and element.get("BaseLoc"):
@@ -66,7 +75,9 @@ def _document(package: Package, name: str, page_number: int, out: Collector) -> 
                 continue  # one page's content listed many times (50,000 in a 130 kB file): read once
             read.add(page)
             try:
-                _page(package.xml(page), page_number, page, out)
+                content = package.xml(page)
+                _page(content, page_number, page, out)
+                _pictures(package, content, page_number, media, size, out)
             except ExtractError as error:
                 out.error(str(error))
         elif local == "Annotations" and (element.text or "").strip():
@@ -91,6 +102,68 @@ def _page(root: _Element, number: int, source: str, out: Collector) -> None:
         line.append(text)
         baseline = y
     out.add("".join(line), page=number, source=source)
+
+
+_PT_PER_MM = 72 / 25.4
+
+
+def _media(package: Package, document: _Element, folder: str, out: Collector) -> dict[str, str]:
+    """Resource ID -> member name of every picture (``MultiMedia``) the document's resource files list."""
+    found: dict[str, str] = {}
+    for element in document.iter():
+        if _local(element) not in ("PublicRes", "DocumentRes") or not (element.text or "").strip():
+            continue
+        name = _resolve(folder, element.text.strip())
+        try:
+            res = package.xml(name)
+        except ExtractError as error:
+            out.error(str(error))
+            continue
+        base = _resolve(posixpath.dirname(name), res.get("BaseLoc", ""))
+        for item in res.iter():
+            if _local(item) == "MultiMedia" and item.get("ID"):
+                location = _child_text(item, "MediaFile")
+                if location:
+                    found[item.get("ID", "")] = _resolve(base, location)
+    return found
+
+
+def _page_size(document: _Element) -> tuple[float, float] | None:
+    """The default page's width and height in mm (``CommonData/PageArea/PhysicalBox``)."""
+    for element in document.iter():
+        if _local(element) == "PhysicalBox":
+            try:
+                _, _, width, height = (float(v) for v in (element.text or "").split())
+            except ValueError:
+                return None
+            return width, height
+    return None
+
+
+def _pictures(package: Package, root: _Element, number: int, media: dict[str, str],
+              size: tuple[float, float] | None, out: Collector) -> None:
+    """The page's ``ImageObject`` pictures, to OCR with their boxes (points, origin top left)."""
+    for element in root.iter():
+        if _local(element) != "ImageObject":
+            continue
+        resource = element.get("ResourceID", "")
+        name = media.get(resource, "")
+        if not name or not package.has(name):
+            out.unread(name or f"第{number}页图片资源 {resource}", "image",
+                       "图片资源缺失 / picture resource is missing", part="embedded", page=number)
+            continue
+        try:
+            x, y, width, height = (float(v) * _PT_PER_MM for v in (element.get("Boundary") or "").split())
+            box: tuple[float, float, float, float] | None = (x, y, x + width, y + height)
+        except ValueError:
+            box = None
+        page_size = (size[0] * _PT_PER_MM, size[1] * _PT_PER_MM) if size else None
+        try:
+            data = package.read(name)
+        except ExtractError as error:
+            out.unread(name, "image", str(error), part="embedded", page=number)
+            continue
+        picture(name, data, out, source="ofd", page=number, box=box if page_size else None, page_size=page_size)
 
 
 def _baseline(text_object: _Element) -> float | None:

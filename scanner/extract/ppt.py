@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from scanner.extract._common import HIDDEN_SLIDE_RULE, ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import MIN_PICTURE_BYTES
+from scanner.extract._images import MIN_PICTURE_BYTES, dib_to_bmp, officeart_blips
 from scanner.extract._ole import damaged, ole_properties, open_ole, unwrap_object
 from scanner.types import ImageRef
 
@@ -303,17 +303,9 @@ class _Presentation:
             self.out.embed(name, raw, part="embedded")
 
 
-def _bmp(dib: bytes) -> bytes:
-    """A DIB (a bitmap without its file header, as the blip stores it) as a .bmp file."""
-    if len(dib) < 40:
-        return b""
-    header, bits, colours = struct.unpack_from("<I10xH16xI", dib)
-    palette = 4 * (colours or (1 << bits if bits <= 8 else 0))
-    return b"BM" + struct.pack("<I4xI", 14 + len(dib), 14 + header + palette) + dib
-
-
 def _pictures(stream: bytes, out: ContainerCollector) -> None:
-    """Bitmaps of the Pictures stream (OfficeArt blips) for OCR; vector pictures cannot hold readable text."""
+    """Bitmaps of the Pictures stream (OfficeArt blips) for OCR; vector pictures are named as unread."""
+    officeart_blips(stream, out, "Pictures", bitmaps=False)  # the bitmaps are taken below, numbered by record
     for number, record in enumerate(_records(stream, 0, len(stream)), start=1):
         blip = _BLIPS.get(record.kind)
         if blip is None:
@@ -322,6 +314,6 @@ def _pictures(stream: bytes, out: ContainerCollector) -> None:
         skip = 16 + (16 if record.instance in two_uids else 0) + 1  # rgbUid(s), then the tag byte
         data = stream[record.start + skip : record.end]
         if record.kind == 0xF01F:
-            data = _bmp(data)
+            data = dib_to_bmp(data)
         if len(data) >= MIN_PICTURE_BYTES:
             out.images.append(ImageRef(name=f"Pictures/{number}{suffix}", data=data, part="slide", source="Pictures"))

@@ -17,7 +17,8 @@ split over two ``\\'hh`` escapes is decoded whole.
 
 Units: ``body`` (``table`` inside table rows), ``header``/``footer``,
 ``footnote``, ``comment`` (annotations, with the author in the source),
-``textbox`` (shape text), ``hidden``, ``deleted``, ``metadata`` (``\\info``).
+``textbox`` (shape text), ``hidden``, ``deleted``, ``inserted`` (``\\revised``, also body
+text, as in docx), ``metadata`` (``\\info``).
 Embedded objects (``\\objdata``) go to the pipeline; PNG/JPEG pictures
 (``\\pict``) to OCR.  Unbalanced braces (a cut-off file) are an error.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field, replace
 
 from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
-from scanner.extract._images import MIN_PICTURE_BYTES
+from scanner.extract._images import MIN_PICTURE_BYTES, dib_to_bmp, picture
 from scanner.extract._ole import unwrap_object
 from scanner.types import ImageRef
 
@@ -45,6 +46,9 @@ _CHARSETS = {0: "cp1252", 77: "mac_roman", 128: "cp932", 129: "cp949", 134: "gb1
 _HEADERS = {"header": ("header", "页眉"), "headerl": ("header", "左页页眉"), "headerr": ("header", "右页页眉"),
             "headerf": ("header", "首页页眉"), "footer": ("footer", "页脚"), "footerl": ("footer", "左页页脚"),
             "footerr": ("footer", "右页页脚"), "footerf": ("footer", "首页页脚")}
+# \pict picture types: PNG and JPEG go to OCR as they are; the others through _images.picture
+_PICTURE_KINDS = {"pngblip": ".png", "jpegblip": ".jpg", "emfblip": ".emf", "wmetafile": ".wmf", "macpict": ".pict",
+                  "dibitmap": ".bmp", "wbitmap": ".dib"}
 _INFO = ("title", "subject", "author", "keywords", "doccomm", "operator", "company", "manager", "category")
 # destinations whose text is not the document's: tables of fonts, colours, styles, lists, revision
 # authors, bookmarks, field codes, the fallback pictures and drawings of shapes, XML data stores
@@ -67,6 +71,7 @@ class _State:
     dest: str = "body"  # body, header:<source>, footer:<source>, footnote, comment, textbox, info:<name>, fonttbl …
     hidden: bool = False
     deleted: bool = False
+    inserted: bool = False  # \revised: a tracked insertion (visible, and reported again as its layer)
     in_table: bool = False
     uc: int = 1
     codepage: str = "cp1252"
@@ -80,6 +85,7 @@ class _Reader:
     fonts: dict[int, str] = field(default_factory=dict)
     # per destination: the paragraph being read, as (text, hidden, deleted) pieces
     paragraphs: dict[str, list[tuple[str, bool, bool]]] = field(default_factory=dict)
+    insertions: dict[str, list[str]] = field(default_factory=dict)  # per destination: its inserted text
     pending: bytearray = field(default_factory=bytearray)
     pending_state: _State | None = None
     author: str = ""
@@ -108,6 +114,8 @@ class _Reader:
             self.paragraphs.setdefault(state.dest, []).append((text, False, False))
             return
         self.paragraphs.setdefault(_key(state), []).append((text, state.hidden, state.deleted))
+        if state.inserted and not state.hidden and not state.deleted:
+            self.insertions.setdefault(_key(state), []).append(text)
 
     def end_paragraph(self, state: _State) -> None:
         self.flush_bytes()
@@ -115,6 +123,7 @@ class _Reader:
             return  # a property or an author: its group's end takes the text, a \par in it ends nothing
         key = _key(state)
         pieces = self.paragraphs.pop(key, [])
+        inserted = "".join(self.insertions.pop(key, []))
         if not pieces:
             return
         part, source = _place(key)
@@ -126,7 +135,7 @@ class _Reader:
             number = unit.paragraph if unit is not None else number
         deleted = "".join(text for text, _, is_deleted in pieces if is_deleted)
         hidden = "".join(text for text, is_hidden, is_deleted in pieces if is_hidden and not is_deleted)
-        for layer, text in (("deleted", deleted), ("hidden", hidden)):
+        for layer, text in (("inserted", inserted), ("deleted", deleted), ("hidden", hidden)):
             if text.strip():
                 self.out.add(text, part=layer, source=source or "正文", paragraph=number, numbered=False)
 
@@ -264,11 +273,11 @@ def _control(reader: _Reader, state: _State, name: str, value: int | None, group
             return replace(state, skip=True, dest="skipped"), True
         if name in _HEADERS:
             part, source = _HEADERS[name]
-            return replace(state, dest=f"{part}:{source}", hidden=False, deleted=False), True
+            return replace(state, dest=f"{part}:{source}", hidden=False, deleted=False, inserted=False), True
         if name in ("footnote", "annotation", "shptxt", "info"):
             dest = {"footnote": "footnote", "shptxt": "textbox", "info": "info"}.get(name) or (
                 f"comment:{('批注 ' + reader.author).strip()}")
-            return replace(state, dest=dest, hidden=False, deleted=False, in_table=False), True
+            return replace(state, dest=dest, hidden=False, deleted=False, inserted=False, in_table=False), True
         if state.dest == "info" and name in _INFO:
             return replace(state, dest=f"info:{name}"), True
         if name in ("atnid", "atnauthor"):
@@ -296,8 +305,10 @@ def _control(reader: _Reader, state: _State, name: str, value: int | None, group
         return replace(state, hidden=on), False
     if name == "deleted":
         return replace(state, deleted=on), False
+    if name == "revised":
+        return replace(state, inserted=on), False
     if name == "plain":
-        return replace(state, hidden=False, deleted=False), False
+        return replace(state, hidden=False, deleted=False, inserted=False), False
     if name == "intbl":
         return replace(state, in_table=True), False
     if name == "pard":
@@ -307,8 +318,8 @@ def _control(reader: _Reader, state: _State, name: str, value: int | None, group
     elif name in _SPECIAL:
         reader.flush_bytes()
         reader.text(_SPECIAL[name], state)
-    elif state.dest == "pict" and name in ("pngblip", "jpegblip"):
-        reader.blip = ".png" if name == "pngblip" else ".jpg"
+    elif state.dest == "pict" and name in _PICTURE_KINDS:
+        reader.blip = _PICTURE_KINDS[name]
     return state, False
 
 
@@ -322,9 +333,14 @@ def _close_group(reader: _Reader, state: _State, parent: _State | None) -> None:
         blip, reader.blip = reader.blip, ""
         if state.dest == "objdata":
             _object(reader, data)
-        elif blip and len(data) >= MIN_PICTURE_BYTES:
+        elif blip in (".png", ".jpg") and len(data) >= MIN_PICTURE_BYTES:
             reader.pictures += 1
             reader.out.images.append(ImageRef(name=f"图片{reader.pictures}{blip}", data=data, source="RTF"))
+        elif blip:
+            # a metafile (named as unread unless tiny) or a DIB (to OCR as a .bmp): see _images.picture
+            reader.pictures += 1
+            picture(f"图片{reader.pictures}{blip}", dib_to_bmp(data) if blip == ".bmp" else data, reader.out,
+                    source="RTF")
         return
     if state.dest.startswith("info:"):
         text = "".join(t for t, _, _ in reader.paragraphs.pop(state.dest, []))

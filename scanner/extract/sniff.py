@@ -48,6 +48,8 @@ _OLE_KINDS = (
 _IMAGES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"RIFF")
 # Word 2003 XML: the root element in the WordprocessingML 2003 namespace (saved as .doc or .xml)
 _WORDML = re.compile(rb"<w:wordDocument\b[^>]*schemas\.microsoft\.com/office/word/2003/wordml")
+# Flat OpenDocument (.fodt/.fods/.fodp): one XML file whose root is office:document in the ODF office namespace
+_FLAT_ODF = re.compile(rb"<(?:[\w.-]+:)?document\b[^>]*?xmlns(?::[\w.-]+)?=[\"']urn:oasis:names:tc:opendocument:xmlns:office:1\.0[\"']")
 _HTML_START = re.compile(rb"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 _HTML_ANYWHERE = re.compile(rb"<(html|head|body|meta\s+[^>]*charset|title)\b", re.IGNORECASE)
 _OOXML_MAIN = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
@@ -83,6 +85,8 @@ def sniff(data: bytes, name: str = "") -> str:
         return "rtf"
     if _WORDML.search(head):
         return "wordml"
+    if _FLAT_ODF.search(head):
+        return "odf"
     if _looks_like_mht(head):
         return "mht"
     if _looks_html(head, hint):

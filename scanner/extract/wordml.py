@@ -10,7 +10,8 @@ the Word 2003 XML reference schema:
 - headers and footers inside each section's ``w:sectPr`` (``w:hdr`` /
   ``w:ftr`` with ``w:type`` odd, even or first);
 - ``aml:annotation`` elements: comments (``Word.Comment``, with
-  ``aml:author``) and tracked deletions (``Word.Deletion``, ``w:delText``);
+  ``aml:author``), tracked deletions (``Word.Deletion``, ``w:delText``) and
+  insertions (``Word.Insertion``: body text, and part ``inserted`` as in docx);
   insertions stay in the text;
 - hidden runs (``w:vanish``);
 - ``o:DocumentProperties`` (title, subject, author, keywords, description,
@@ -25,7 +26,7 @@ import binascii
 from typing import TYPE_CHECKING
 
 from scanner.extract._common import Collector, ExtractError, safe_xml_parser
-from scanner.extract._images import MIN_PICTURE_BYTES, OCR_IMAGE_EXT
+from scanner.extract._images import MIN_PICTURE_BYTES, OCR_IMAGE_EXT, picture
 from scanner.extract._ooxml import refuse_dtd
 from scanner.types import ImageRef
 
@@ -83,6 +84,7 @@ class _Reader:
     def __init__(self, out: Collector, hidden_styles: set[str]) -> None:
         self.out = out
         self.hidden_styles = hidden_styles
+        self.inserted: list[str] = []  # the tracked insertions of the paragraph being read
 
     def block(self, element: _Element, part: str, source: str) -> None:
         """Paragraphs and tables inside ``element``, in order."""
@@ -102,11 +104,12 @@ class _Reader:
         hidden: list[str] = []
         deleted: list[str] = []
         later: list[tuple[_Element, str, str]] = []
+        self.inserted = []
         self._runs(element, visible, hidden, later, deleted)
         numbered = part == "body"
         unit = self.out.add("".join(visible), part=part, source=source, numbered=numbered)
         number = unit.paragraph if unit is not None else (self.out.paragraph or None) if numbered else None
-        for layer, pieces in (("deleted", deleted), ("hidden", hidden)):
+        for layer, pieces in (("inserted", self.inserted), ("deleted", deleted), ("hidden", hidden)):
             if pieces:
                 self.out.add("".join(pieces), part=layer, source=source or "正文", paragraph=number, numbered=False)
         for child, kind, where in later:
@@ -144,7 +147,10 @@ class _Reader:
                 elif kind == "Word.Comment":
                     later.append((child, "comment", f"批注 {child.get(AML + 'author', '')}".strip()))
                 elif kind == "Word.Insertion":
+                    # visible text, as in docx reported again as the inserted layer
+                    before = len(visible)
                     self._runs(child, visible, hidden, later, deleted)
+                    self.inserted.extend(visible[before:])
             elif isinstance(tag, str) and tag not in _SKIPPED:
                 self._runs(child, visible, hidden, later, deleted)  # hyperlinks, fields, smart tags, aml:content
 
@@ -177,12 +183,13 @@ def _properties(root: _Element, out: Collector) -> None:
 def _pictures(root: _Element, out: Collector) -> None:
     for number, element in enumerate(root.iter(W + "binData"), start=1):
         name = element.get(W + "name", f"图片{number}")
-        if not name.lower().endswith(OCR_IMAGE_EXT):
-            continue
         try:
             data = base64.b64decode(element.text or "")
         except (binascii.Error, ValueError):
             out.error(f"图片 {name} 的数据已损坏 / picture {name} is corrupt")
             continue
-        if len(data) >= MIN_PICTURE_BYTES:
-            out.images.append(ImageRef(name=name, data=data, source="w:binData"))
+        if name.lower().endswith(OCR_IMAGE_EXT):
+            if len(data) >= MIN_PICTURE_BYTES:
+                out.images.append(ImageRef(name=name, data=data, source="w:binData"))
+        else:
+            picture(name, data, out, source="w:binData")  # a .wmf/.emf is named as unread unless tiny

@@ -21,7 +21,8 @@ from __future__ import annotations
 import io
 import struct
 from collections.abc import Iterator
-from itertools import compress
+from itertools import compress, repeat
+from operator import ne
 from typing import Any
 
 from scanner.extract._common import HIDDEN_SHEET_RULE, ExtractError
@@ -107,16 +108,19 @@ def _cells(book: Any, sheet: Any, number: int, out: ContainerCollector) -> None:
     for row in range(sheet.nrows):
         values, types = sheet.row_values(row), sheet.row_types(row)
         # only the cells with a value, picked in C: a formatted sheet stores every one of its
-        # 16 million blank cells (a real file took 147 s one Cell object at a time); a number 0
-        # or FALSE is skipped with the blanks, which holds nothing to find
-        for col in compress(range(len(values)), values):
+        # 16 million blank cells (a real file took 147 s one Cell object at a time).  A blank's
+        # value is "", so a number 0, FALSE and an error code 0 (#NULL!) are kept
+        for col in compress(range(len(values)), map(ne, values, repeat(""))):
             text = _cell_text(types[col], values[col], book.datemode, xlrd)
             if text:
                 part = "hidden" if row in hidden_rows or col in hidden_cols else "sheet"
                 out.add(text, part=part, page=number, source=sheet.name, cell=(row, col))
     for index, ((row, col), note) in enumerate(sorted(sheet.cell_note_map.items()), start=1):
-        # the source is the sheet, as for every cell, so the place reads 名单!B3
+        # the source is the sheet, as for every cell, so the place reads 名单!B3; the note's
+        # author (a name the reviewer sees in Excel) is a property of the note, at the same cell
         out.add(note.text, part="comment", page=number, source=sheet.name, cell=(row, col), paragraph=index)
+        out.add(str(note.author or "").strip(), part="metadata", page=number, source=sheet.name, cell=(row, col),
+                numbered=False)
 
 
 def _cell_text(kind: int, value: Any, datemode: int, xlrd: Any) -> str:
@@ -132,6 +136,9 @@ def _cell_text(kind: int, value: Any, datemode: int, xlrd: Any) -> str:
             return repr(value)
     if kind == xlrd.XL_CELL_BOOLEAN:
         return "TRUE" if value else "FALSE"
+    if kind == xlrd.XL_CELL_ERROR:
+        # what Excel shows in the cell (#DIV/0!, #N/A…); a code Excel does not define, with its number
+        return xlrd.error_text_from_code.get(value, f"#ERR{value}")
     return ""
 
 
