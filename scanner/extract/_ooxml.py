@@ -79,8 +79,11 @@ class Package:
     """A checked zip package whose XML members can be parsed safely."""
 
     def __init__(self, data: bytes) -> None:
+        from scanner.extract.sniff import take_zip
+
         try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data))
+            # (the zip file sniffing opened over these bytes, if any: its central directory is read once)
+            self.zip = take_zip(data) or zipfile.ZipFile(io.BytesIO(data))
         except zipfile.BadZipFile as error:
             raise ExtractError(f"文件损坏或被截断，不是有效的压缩包 / corrupt or truncated package: {error}") from error
         infos = self.zip.infolist()
@@ -99,6 +102,8 @@ class Package:
         # members whose bytes were read: the ledger counts the rest (see account())
         self.touched: set[str] = set()
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
+        # each relationships part parsed once (a picture asks for its part's on every drawing)
+        self._relationships: dict[str, list[tuple[str, str, str]]] = {}
 
     def has(self, name: str) -> bool:
         return name in self._name_set
@@ -153,20 +158,7 @@ class Package:
         ``kind`` keeps only relationships whose type ends with it
         (``/comments``, ``/notesSlide``).
         """
-        folder, base = posixpath.split(name)
-        rels_name = posixpath.join(folder, "_rels", base + ".rels")
-        if not self.has(rels_name):
-            return {}
-        root = self.xml(rels_name)
-        targets = {}
-        for rel in root.iter(q("rel", "Relationship")):
-            if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(kind):
-                continue
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            targets[rel.get("Id", "")] = path
-        return targets
-
+        return {rel_id: member for rel_id, rel_type, member in self.relationships(name) if rel_type.endswith(kind)}
 
     def relationships(self, name: str) -> list[tuple[str, str, str]]:
         """``(id, type, member)`` of every internal relationship of part ``name`` (``""`` for the package)."""
@@ -174,6 +166,8 @@ class Package:
         rels_name = posixpath.join(folder, "_rels", base + ".rels")
         if not self.has(rels_name):
             return []
+        if (known := self._relationships.get(rels_name)) is not None:
+            return list(known)
         found = []
         for rel in self.xml(rels_name).iter(q("rel", "Relationship")):
             if rel.get("TargetMode") == "External":
@@ -181,7 +175,8 @@ class Package:
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             found.append((rel.get("Id", ""), rel.get("Type", ""), path))
-        return found
+        self._relationships[rels_name] = found
+        return list(found)
 
     def main_part(self, default: str) -> str:
         """The package's main part, named by ``_rels/.rels`` (never guessed from a file name).
@@ -397,6 +392,15 @@ def account(
     """
     kinds = kinds or {}
     handed_on = {embedded.source for embedded in out.embedded}
+    # the members the units came from (a unit's source is its member, or ``member#…``): gathered
+    # once, not searched for in every unit per part
+    sources: set[str] = set()
+    for unit in out.units:
+        source = unit.source
+        sources.add(source)
+        while "#" in source:
+            source = source.rpartition("#")[0]
+            sources.add(source)
     for name in package.names:
         if name.endswith("/"):
             continue
@@ -405,11 +409,13 @@ def account(
             continue
         content_type = package.content_type(name)
         if name not in package.touched and content_type in (CHART_TYPE, DIAGRAM_DATA_TYPE):
+            before = len(out.units)
             read_drawing_text(package, name, "chart" if content_type == CHART_TYPE else "smartart", out)
+            sources.update(unit.source for unit in out.units[before:])
         if name in package.touched:
             kind = kinds.get(name, _kind(name, content_type))
             if units_name_their_part and name not in prompts_only and not content_type.endswith(_PROPERTY_TYPES) and \
-                    part_holds_text(content_type, name) and _text_not_understood(package, name, out):
+                    part_holds_text(content_type, name) and _text_not_understood(package, name, sources):
                 out.unread(name, kind, "部件中的文字未能识别 / the part holds text its reader did not understand",
                            part="embedded", status="partial")
             else:
@@ -426,9 +432,9 @@ def account(
             out.cover(name, _kind(name, content_type), "listed")
 
 
-def _text_not_understood(package: Package, name: str, out: Collector) -> bool:
-    """True if no unit came from part ``name`` although its XML holds text."""
-    if any(unit.source == name or unit.source.startswith(name + "#") for unit in out.units):
+def _text_not_understood(package: Package, name: str, sources: set[str]) -> bool:
+    """True if no unit came from part ``name`` (``sources``: the units' members) although its XML holds text."""
+    if name in sources:
         return False
     if name.endswith(".rels") or name == "[Content_Types].xml":
         return False
