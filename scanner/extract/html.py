@@ -347,16 +347,18 @@ class _Walker:
             # a page hidden while it loads (body style="display:none", shown by a script) hides nothing
             and tag not in ("body", "html")
             and (
-                element.get("hidden") is not None
-                or bool(_HIDING_STYLE.search(element.get("style") or ""))
-                or (element.get("type") or "").lower() == "hidden"
+                "hidden" in attributes
+                or ("style" in attributes and bool(_HIDING_STYLE.search(element.get("style") or "")))
+                or ("type" in attributes and (element.get("type") or "").lower() == "hidden")
             )
         )
         block = tag in _BLOCKS
         if block:
             self.flush()
+        # (a link's or a cell's attributes name no block: the id and class are looked at only when there)
         template = tag in _TEMPLATE_TAGS or (
-            bool(attributes) and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+            bool(attributes) and ("id" in attributes or "class" in attributes)
+            and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
         )
         self.template_depth += template
         article = element is self.article
@@ -365,8 +367,7 @@ class _Walker:
             self.in_article = True
         if attributes:
             for attribute in ("alt", "title"):
-                value = (element.get(attribute) or "").strip()
-                if value:
+                if attribute in attributes and (value := (element.get(attribute) or "").strip()):
                     self.out.add(value, part="alt-text", source=f"{tag}@{attribute}", numbered=False)
             if tag == "input" and (element.get("type") or "").lower() == "hidden" and element.get("value"):
                 self.hidden.append(element.get("value"))
