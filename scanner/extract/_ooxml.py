@@ -107,6 +107,7 @@ class Package:
         # members read and found to hold no text (the ledger does not parse them again)
         self.textless: set[str] = set()
         self._types: tuple[dict[str, str], dict[str, str]] | None = None
+        self._type_of: dict[str, str] = {}
         # each relationships part parsed once (a picture asks for its part's on every drawing)
         self._relationships: dict[str, list[tuple[str, str, str]]] = {}
 
@@ -254,10 +255,13 @@ class Package:
                         elif element.tag == q("ct", "Override"):
                             overrides[element.get("PartName", "").lstrip("/")] = element.get("ContentType", "")
             self._types = (defaults, overrides)
+        if (known := self._type_of.get(name)) is not None:
+            return known
         defaults, overrides = self._types
-        if name in overrides:
-            return overrides[name]
-        return defaults.get(posixpath.splitext(name)[1].lstrip(".").lower(), "")
+        found = overrides[name] if name in overrides else \
+            defaults.get(posixpath.splitext(name)[1].lstrip(".").lower(), "")
+        self._type_of[name] = found  # (asked for each member by the reader, the orphan search and the ledger)
+        return found
 
 
 _DOCTYPE_MARKS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
@@ -477,7 +481,7 @@ def account(
             read_drawing_text(package, name, "chart" if content_type == CHART_TYPE else "smartart", out)
             sources.update(unit.source for unit in out.units[before:])
         if name in package.touched:
-            kind = kinds.get(name, _kind(name, content_type))
+            kind = kinds[name] if name in kinds else _kind(name, content_type)
             if units_name_their_part and name not in prompts_only and not content_type.endswith(_PROPERTY_TYPES) and \
                     part_holds_text(content_type, name) and _text_not_understood(package, name, sources):
                 out.unread(name, kind, "部件中的文字未能识别 / the part holds text its reader did not understand",
