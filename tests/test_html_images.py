@@ -2,7 +2,9 @@
 
 The pages are built here; the OCR engine is a stand-in that reads every
 picture as given lines (fast, no model), and one test renders a real
-picture and reads it with the installed engine.
+picture and reads it with the installed engine.  (The file sorts after
+test_hostile.py on purpose: loading the engine grows the test process, and
+the hostile-input tests measure children it forks.)
 """
 
 from __future__ import annotations
