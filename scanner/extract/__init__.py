@@ -16,7 +16,7 @@ from pathlib import Path
 
 from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector, new_budget
-from scanner.extract.sniff import UNSUPPORTED_REASONS, sniff
+from scanner.extract.sniff import UNSUPPORTED_REASONS, drop_zip, sniff
 from scanner.types import Extraction
 
 # Sniffed kind -> module under scanner.extract exposing extract(data, out).
@@ -101,6 +101,13 @@ def extract_bytes(data: bytes, name: str = "") -> Extraction:
 def extract_nested(data: bytes, name: str, depth: int) -> Extraction:
     """:func:`extract_bytes` for a file found inside another (``depth`` > 0)."""
     kind = sniff(data, name)
+    try:
+        return _extract_kind(data, kind, depth)
+    finally:
+        drop_zip()  # the zip file sniffing opened, if the extractor did not take it
+
+
+def _extract_kind(data: bytes, kind: str, depth: int) -> Extraction:
     if kind not in REGISTRY:
         return Extraction(format="unknown", errors=(UNSUPPORTED_REASONS[kind],))
     if not data.strip():

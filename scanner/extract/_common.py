@@ -256,7 +256,8 @@ class Collector:
 
     def cover(self, name: str, kind: str, status: str = "read", reason: str = "") -> None:
         """Record one part of the container in the coverage ledger."""
-        self.coverage.append(PartCoverage(name=name, kind=kind, status=status, reason=reason))
+        # (without the frozen dataclass's __init__: a package has a ledger entry per member)
+        self.coverage.append(without_init(PartCoverage, {"name": name, "kind": kind, "status": status, "reason": reason}))
 
     def unread(
         self, name: str, kind: str, reason: str, *, part: str = "body", page: int | None = None, status: str = "unread"

@@ -9,7 +9,9 @@ order.  Text inside ``hidden`` elements or inline ``display:none`` /
 script (``application/json``, ``ld+json``) part ``script-data``, and a
 document embedded as a ``data:`` URI is read with its own extractor as part
 ``data-uri``.  Program code (other scripts, styles, ``<template>``) is
-listed in the coverage ledger, not read.
+listed in the coverage ledger, not read.  Pictures (``<img>``,
+``<picture>``, ``data:`` images) are judged in :mod:`html_images`: decoration
+is listed as ``info``, pictures embedded in the page go to OCR.
 
 A web page is an article inside a site's template.  The article is the
 element whose own paragraphs hold the most text (structure, measured on the
@@ -34,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from scanner.extract._common import Collector, ExtractError, decoded_safely, no_surrogates
+from scanner.extract.html_images import Picture, picture_source, record
 from scanner.extract.text import decode
 
 # Bytes of markup parsed; more is not read and says so (a page this size is
@@ -85,6 +88,7 @@ _BLOCKS = {
 }
 _HIDING_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.IGNORECASE)
 _META_NAMES = {"description", "keywords", "author", "subject", "classification"}
+_PICTURE_TAGS = ("img", "source", "input")
 
 
 def extract(data: bytes, out: Collector) -> None:
@@ -148,11 +152,8 @@ def extract(data: bytes, out: Collector) -> None:
         out.add(text, part="comment", source="html-comment", paragraph=index, template=template)
     _scripts(root, out)
     if "data:" in text:  # (one search in C spares a walk over every element of most pages)
-        _data_uris(root, out)
-    for image in root.iter("img"):
-        source = (image.get("src") or "").strip()
-        if source and not source.startswith("data:"):
-            out.cover(source[:200], "image", "listed", "网页图片未下载 / linked image, not fetched")
+        _data_uris(root, out, walker.pictures)
+    record(walker.pictures, out)
 
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{6,}")
@@ -247,8 +248,12 @@ def _strings(value: Any) -> list[str]:
     return found
 
 
-def _data_uris(root: Any, out: Collector) -> None:
-    """Documents embedded in ``data:`` URIs, read with their own extractor (part ``data-uri``)."""
+def _data_uris(root: Any, out: Collector, pictures: list[Picture]) -> None:
+    """Documents embedded in ``data:`` URIs, read with their own extractor (part ``data-uri``).
+
+    Pictures shown by ``<img>``/``<source>``/``<input>`` are the walker's;
+    a picture in another attribute (a link to it) joins ``pictures``.
+    """
     from scanner.extract import extract_nested
 
     index = 0
@@ -264,7 +269,8 @@ def _data_uris(root: Any, out: Collector) -> None:
             media = header.split(";")[0].strip().lower() or "text/plain"
             name = f"data:{media} #{index}"
             if media.startswith("image/"):
-                out.cover(name, "image", "listed", "图片中的文字由 OCR 读取 / text in images is for OCR")
+                if element.tag not in _PICTURE_TAGS:
+                    pictures.append(Picture(element=element, source=value, template=False, anchor=len(out.units)))
                 continue
             try:
                 data = base64.b64decode(payload, validate=False) if ";base64" in header.lower() else unquote_to_bytes(payload)
@@ -330,6 +336,7 @@ class _Walker:
         self.hidden: list[str] = []
         self.hidden_index = 0
         self.noscripts = 0
+        self.pictures: list[Picture] = []
 
     def walk(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
         tag = element.tag if isinstance(element.tag, str) else ""
@@ -351,16 +358,18 @@ class _Walker:
             # a page hidden while it loads (body style="display:none", shown by a script) hides nothing
             and tag not in ("body", "html")
             and (
-                element.get("hidden") is not None
-                or bool(_HIDING_STYLE.search(element.get("style") or ""))
-                or (element.get("type") or "").lower() == "hidden"
+                "hidden" in attributes
+                or ("style" in attributes and bool(_HIDING_STYLE.search(element.get("style") or "")))
+                or ("type" in attributes and (element.get("type") or "").lower() == "hidden")
             )
         )
         block = tag in _BLOCKS
         if block:
             self.flush()
+        # (a link's or a cell's attributes name no block: the id and class are looked at only when there)
         template = tag in _TEMPLATE_TAGS or (
-            bool(attributes) and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+            bool(attributes) and ("id" in attributes or "class" in attributes)
+            and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
         )
         self.template_depth += template
         article = element is self.article
@@ -369,11 +378,15 @@ class _Walker:
             self.in_article = True
         if attributes:
             for attribute in ("alt", "title"):
-                value = (element.get(attribute) or "").strip()
-                if value:
+                if attribute in attributes and (value := (element.get(attribute) or "").strip()):
                     self.out.add(value, part="alt-text", source=f"{tag}@{attribute}", numbered=False)
             if tag == "input" and (element.get("type") or "").lower() == "hidden" and element.get("value"):
                 self.hidden.append(element.get("value"))
+            if tag in _PICTURE_TAGS and (source := picture_source(element, tag)):
+                # a page without an article has no template to tell apart
+                in_template = self.article is not None and (not self.in_article or self.template_depth > 0)
+                self.pictures.append(Picture(element=element, source=source, template=in_template,
+                                             anchor=len(self.out.units)))
         if tag == "br":
             (self.hidden if own_hidden else self.visible).append("\n")
         if element.text:

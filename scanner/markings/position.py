@@ -61,8 +61,8 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
         if not text.strip():
             continue
         non_empty.append(position)
-        if article is not None and position < article and unit.part in HEAD_PARTS:
-            continue  # the site's template before the article: not the document's head
+        if article is not None and position < article and unit.part in ("body", "table") and unit.source != ARTICLE:
+            continue  # the site's template before the article: not the document's head (a picture's text is kept)
         if unit.part not in HEAD_PARTS:
             kind = part_kind(unit.part)
             if kind in LAYER_NAMES:
