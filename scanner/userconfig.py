@@ -22,7 +22,7 @@ The result is plain data: the pipeline passes ``lexicons``, ``disabled`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,28 +127,25 @@ def _strings(data: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
 
 
 def _severities(value: Any, path: Path) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: 'severity' must map rule ids to block, review or info")
-    for rule_id, severity in value.items():
-        if not isinstance(rule_id, str) or severity not in _SEVERITIES:
-            raise ConfigError(
-                f"{path}: severity of {rule_id!r} must be block, review or info, not {severity!r}"
-            )
-    return dict(value)
+    return _by_rule(value, path, "severity", _SEVERITIES)
 
 
 def _categories(value: Any, path: Path) -> dict[str, str]:
     from scanner.types import CATEGORIES
 
+    return _by_rule(value, path, "category", CATEGORIES)
+
+
+def _by_rule(value: Any, path: Path, key: str, allowed: Iterable[str]) -> dict[str, str]:
+    """A ``rule id -> value`` mapping of the config (``severity``, ``category``), each value one of ``allowed``."""
     if value is None:
         return {}
+    choices = ", ".join(allowed)
     if not isinstance(value, dict):
-        raise ConfigError(f"{path}: 'category' must map rule ids to categories ({', '.join(CATEGORIES)})")
-    for rule_id, category in value.items():
-        if not isinstance(rule_id, str) or category not in CATEGORIES:
-            raise ConfigError(f"{path}: category of {rule_id!r} must be one of {', '.join(CATEGORIES)}, not {category!r}")
+        raise ConfigError(f"{path}: '{key}' must map rule ids to one of {choices}")
+    for rule_id, item in value.items():
+        if not isinstance(rule_id, str) or item not in allowed:
+            raise ConfigError(f"{path}: {key} of {rule_id!r} must be one of {choices}, not {item!r}")
     return dict(value)
 
 
