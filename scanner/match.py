@@ -44,8 +44,9 @@ from scanner.findings import RuleCap, UnitView, finding_at, location_in, texts_o
 from scanner.gates import skeleton_gate
 from scanner.kernel import compiled_kernel
 from scanner.normalize import normalize
+from scanner.rule_schema import params_problem
 from scanner.segment import Segmenter
-from scanner.types import PARTS, Finding, Location, Severity, part_kind
+from scanner.types import Finding, Location, Severity, part_kind
 from scanner.validators import VALIDATORS
 
 if TYPE_CHECKING:
@@ -194,28 +195,18 @@ class Matcher:
     @staticmethod
     def _prepare(rule: Rule) -> _Prepared:
         params = rule.params
+        # The catalogue checked these when it loaded (scanner/rule_schema.py); a rule built in code is
+        # checked the same way here, with the one schema.
+        problem = params_problem(rule.kind, params)
+        if problem is not None:
+            raise MatcherError(f"{rule.origin}: rule {rule.id}: {problem}")
         near = params.get("near_pattern")
-        anchors = params.get("anchors", ())
-        if not isinstance(anchors, list | tuple) or not all(isinstance(a, str) and a for a in anchors):
-            raise MatcherError(f"{rule.origin}: rule {rule.id}: params.anchors must be a list of strings")
+        compiled = re.compile(near) if near else None
         gate = params.get("gate") or ()
         if isinstance(gate, str):
             gate = (gate,)
-        if not isinstance(gate, list | tuple) or not all(isinstance(g, str) and g for g in gate):
-            raise MatcherError(f"{rule.origin}: rule {rule.id}: params.gate must be a regex or a list of regexes")
+        anchors = params.get("anchors", ())
         parts = params.get("parts", ())
-        if not isinstance(parts, list | tuple) or not all(isinstance(p, str) and p in PARTS for p in parts):
-            raise MatcherError(
-                f"{rule.origin}: rule {rule.id}: params.parts must be a list of part names ({', '.join(PARTS)})"
-            )
-        try:
-            compiled = re.compile(near) if near else None
-            for pattern in gate:
-                re.compile(pattern)
-        except re.error as error:
-            raise MatcherError(
-                f"{rule.origin}: rule {rule.id}: bad params.near_pattern or gate: {error}"
-            ) from error
         return _Prepared(
             rule=rule,
             allow=tuple(_fold(phrase) for phrase in rule.allow),
