@@ -55,6 +55,8 @@ _KEYS = {
     "unit_basis",
 }
 _CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
+# the params keys that say what code raises a rule for (scanner.roles)
+_RAISED_FOR = ("notice", "role")
 
 # The shipped rule files parsed beforehand, with the hash of each file's
 # bytes: a cold ``scan`` takes a file's data from here when the hash
@@ -135,8 +137,30 @@ class Catalogue:
     shipped: frozenset[str] = field(default=frozenset(), compare=False)
     # enabled() by kind: the markings ask for each document with a trigger
     _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # rule ids by (params key, value): ("notice", kind) and ("role", role), see scanner.roles
+    _raised_for: dict[tuple[str, str], str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __getitem__(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+    def for_notice(self, kind: str) -> Rule:
+        """The rule raised for an extractor's notice of ``kind`` (a :class:`scanner.roles.NoticeKind`).
+
+        Raises :class:`CatalogueError` when no rule names that kind (only a
+        catalogue loaded without the shipped rules can lack one).
+        """
+        return self._raised("notice", kind)
+
+    def for_role(self, role: str) -> Rule:
+        """The rule that plays ``role`` (a :class:`scanner.roles.Role`); raises :class:`CatalogueError` as :meth:`for_notice`."""
+        return self._raised("role", role)
+
+    def _raised(self, key: str, value: str) -> Rule:
+        if not self._raised_for:
+            self._raised_for.update(raised_for(self.rules.values()))
+        rule_id = self._raised_for.get((key, value))
+        if rule_id is None:
+            raise CatalogueError(f"no rule in the catalogue has params.{key}: {value}")
         return self.rules[rule_id]
 
     def enabled(self, kind: str | None = None) -> list[Rule]:
@@ -149,6 +173,16 @@ class Catalogue:
 
     def by_category(self, category: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.category == category]
+
+
+def raised_for(rules: Iterable[Rule]) -> dict[tuple[str, str], str]:
+    """Rule ids by what code raises them for: ``("notice", kind)`` and ``("role", role)`` from their ``params``."""
+    return {
+        (key, str(rule.params[key])): rule.id
+        for rule in rules
+        for key in _RAISED_FOR
+        if key in rule.params
+    }
 
 
 def builtin_files() -> list[Path]:
@@ -190,6 +224,7 @@ def load_catalogue(
     parsed = _parsed_rules() if shipped else {}
     rules: dict[str, Rule] = {}
     shipped_ids: set[str] = set()
+    raised: dict[tuple[str, str], str] = {}  # see raised_for
     digest = hashlib.sha256()
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
@@ -201,7 +236,8 @@ def load_catalogue(
             raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path, store)
-        for rule in _rules_of(data, str(path), raw):
+        for entry, rule in enumerate(_rules_of(data, str(path), raw)):
+            _check_raised_for(rule, entry, raw, rules, raised)
             previous = rules.get(rule.id)
             if previous is not None and rule.id in shipped_ids and not is_shipped:
                 # A built-in rule is changed with the configuration's disable /
@@ -215,6 +251,8 @@ def load_catalogue(
             if is_shipped:
                 shipped_ids.add(rule.id)
             rules[rule.id] = rule
+    if shipped:
+        _check_all_raised(raised)
     disabled = tuple(disabled)
     for rule_id in disabled:
         if rule_id not in rules:
@@ -245,6 +283,30 @@ def load_catalogue(
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))
+
+
+def _check_raised_for(
+    rule: Rule, entry: int, raw: bytes, rules: Mapping[str, Rule], raised: dict[tuple[str, str], str]
+) -> None:
+    """Record what ``rule`` (entry ``entry`` of its file) is raised for; a kind or role taken twice is an error."""
+    for key, rule_id in raised_for([rule]).items():
+        taken = raised.setdefault(key, rule_id)
+        if taken != rule_id:
+            line = _entry_line(raw, entry)
+            raise CatalogueError(
+                f"{rule.origin}:{line + ':' if line else ''} rule {rule_id}: params.{key[0]}: {key[1]} is already "
+                f"given to rule {taken} ({rules[taken].origin}); each is raised for exactly one rule"
+            )
+
+
+def _check_all_raised(raised: Mapping[tuple[str, str], str]) -> None:
+    """Every notice kind and role code uses has its rule (shipped rule files that lost one are refused)."""
+    from scanner.roles import NoticeKind, Role
+
+    missing = [f"params.notice: {kind}" for kind in NoticeKind if ("notice", str(kind)) not in raised]
+    missing += [f"params.role: {role}" for role in Role if ("role", str(role)) not in raised]
+    if missing:
+        raise CatalogueError(f"no rule is raised for {', '.join(missing)} (see scanner/roles.py)")
 
 
 def _user_data(raw: bytes, path: Path, store: CompiledStore | None) -> Any:

@@ -233,13 +233,15 @@ def unit_parts(units: Sequence[TextUnit]) -> frozenset[str]:
 class Notice:
     """Something an extractor saw that is a finding by itself, not text.
 
-    ``rule`` is a catalogue id (for example a failed redaction, an embedded
-    image whose text cannot be read, a hidden sheet).  ``text`` is the text
+    ``kind`` says what was seen (a :class:`scanner.roles.NoticeKind`: a
+    failed redaction, an embedded image whose text cannot be read, a hidden
+    sheet); the catalogue knows which rule it raises
+    (:meth:`scanner.catalogue.Catalogue.for_notice`).  ``text`` is the text
     concerned, if any; ``detail`` a short human-readable note (the box of a
     redaction, the name of an embedded object).
     """
 
-    rule: str
+    kind: str
     text: str = ""
     part: str = "body"
     page: int | None = None

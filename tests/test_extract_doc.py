@@ -39,7 +39,7 @@ def test_every_story_is_read_with_its_place():
         ("metadata", "属性 title", "通知标题"), ("metadata", "属性 author", "李四"),
     ]
     assert [unit.paragraph for unit in extraction.units[:4]] == [1, 2, 2, 2]
-    assert {"HC001", "HC002", "HC003"} <= {notice.rule for notice in extraction.notices}
+    assert {"deleted-revision", "comment", "hidden-text"} <= {notice.kind for notice in extraction.notices}
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ def units(extraction, part):
     return [unit for unit in extraction.units if unit.part == part]
 
 
-def notice_rules(extraction):
-    return sorted(notice.rule for notice in extraction.notices)
+def notice_kinds(extraction):
+    return sorted(notice.kind for notice in extraction.notices)
 
 
 def test_mark_as_first_paragraph_is_body_page_1_paragraph_1(tmp_path):
@@ -72,8 +72,8 @@ def test_tracked_changes_comments_and_hidden_text(tmp_path):
     assert [u.text for u in units(extraction, "inserted")] == ["新增的一句"]
     assert [u.text for u in units(extraction, "hidden")] == ["隐藏的内部意见"]
     assert [u.text for u in units(extraction, "comment")] == ["此处数据不宜公开"]
-    assert notice_rules(extraction) == ["HC001", "HC002", "HC003"]
-    deleted_notice = next(n for n in extraction.notices if n.rule == "HC001")
+    assert notice_kinds(extraction) == ["comment", "deleted-revision", "hidden-text"]
+    deleted_notice = next(n for n in extraction.notices if n.kind == "deleted-revision")
     assert deleted_notice.part == "deleted"
     assert deleted_notice.text == "张三身份证号"
     assert deleted_notice.detail == "1 处删除修订"
@@ -122,8 +122,8 @@ def test_properties_custom_xml_footnote_alt_text_and_image(tmp_path):
     assert extraction.title == "内部资料 注意保存"
     assert [u.text for u in units(extraction, "footnote")] == ["脚注里的内部说明"]
     assert [u.text for u in units(extraction, "alt-text")] == ["领导批示扫描件"]
-    assert notice_rules(extraction) == ["HC008", "UR002"]
-    image = next(n for n in extraction.notices if n.rule == "UR002")
+    assert notice_kinds(extraction) == ["custom-xml", "unread-embedded"]
+    image = next(n for n in extraction.notices if n.kind == "unread-embedded")
     assert image.source.startswith("word/media/")
 
 

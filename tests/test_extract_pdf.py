@@ -46,7 +46,7 @@ def test_text_under_black_box_is_a_failed_redaction(tmp_path):
         make_pdf(tmp_path / "a.pdf", [["公开内容", "身份证号110101199003077777"]],
                  dark_box_over=(1, "身份证号110101199003077777"))
     )
-    redactions = [n for n in extraction.notices if n.rule == "RF001"]
+    redactions = [n for n in extraction.notices if n.kind == "dark-box"]
     assert len(redactions) == 1
     assert redactions[0].page == 1
     assert redactions[0].text == "身份证号110101199003077777"
@@ -60,7 +60,7 @@ def test_light_shading_and_white_on_black_are_not_redactions(tmp_path):
         make_pdf(tmp_path / "a.pdf", [["表头白字", "浅色底纹的行"]],
                  white_text_on_dark=(1, "表头白字"), light_box_over=(1, "浅色底纹的行"))
     )
-    assert [n for n in extraction.notices if n.rule == "RF001"] == []
+    assert [n for n in extraction.notices if n.kind == "dark-box"] == []
     assert [u.text for u in units(extraction, "body")] == ["表头白字", "浅色底纹的行"]
 
 
@@ -74,9 +74,8 @@ def test_annotations_redact_annotation_and_black_highlight(tmp_path):
     )
     notes = units(extraction, "annotation")
     assert [(u.text, u.page, u.source) for u in notes] == [("此段需删除", 1, "Text"), ("内部意见", 1, "FreeText")]
-    rules = sorted(n.rule for n in extraction.notices)
-    assert rules == ["HC007", "RF002"]
-    redact = next(n for n in extraction.notices if n.rule == "RF002")
+    assert sorted(n.kind for n in extraction.notices) == ["annotation", "unapplied-redaction"]
+    redact = next(n for n in extraction.notices if n.kind == "unapplied-redaction")
     assert redact.page == 2
 
 
@@ -99,7 +98,7 @@ def test_embedded_pdf_is_listed_and_read(tmp_path):
     attached = units(extraction, "attachment")
     assert "附件里的机密★1年" in [u.text for u in attached]
     assert all(u.source.startswith("附件.pdf") for u in attached)
-    listing = [n for n in extraction.notices if n.rule == "HC009"]
+    listing = [n for n in extraction.notices if n.kind == "attachment"]
     assert len(listing) == 1 and "附件.pdf" in listing[0].detail
 
 
@@ -149,10 +148,10 @@ def test_pdf_named_txt_is_read_as_pdf(tmp_path):
 def test_black_highlight_annotation_over_text_is_a_failed_redaction(tmp_path):
     lines = [f"第{i}行" for i in range(7)] + ["被黑色高亮遮住的姓名"]
     black = extract_path(make_pdf(tmp_path / "a.pdf", [lines], annotations=[(1, "BlackHighlight", "")]))
-    redactions = [n for n in black.notices if n.rule == "RF001"]
+    redactions = [n for n in black.notices if n.kind == "dark-box"]
     assert [(n.page, n.text) for n in redactions] == [(1, "被黑色高亮遮住的姓名")]
     yellow = extract_path(make_pdf(tmp_path / "b.pdf", [lines], annotations=[(1, "Highlight", "")]))
-    assert [n for n in yellow.notices if n.rule == "RF001"] == []
+    assert [n for n in yellow.notices if n.kind == "dark-box"] == []
 
 
 # -- the PDFium reader and its pdfminer fallback ---------------------------
@@ -172,7 +171,7 @@ def _black_box(canvas, index, *, alpha=1.0, grey=0.0):
 
 
 def _rf001(extraction):
-    return [(n.page, n.text) for n in extraction.notices if n.rule == "RF001"]
+    return [(n.page, n.text) for n in extraction.notices if n.kind == "dark-box"]
 
 
 def test_black_box_inside_a_form_xobject_is_found_where_the_form_puts_it(tmp_path):

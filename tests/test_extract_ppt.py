@@ -51,8 +51,8 @@ def test_slides_notes_masters_and_properties_are_read_in_order():
         ("master", None, "某某局"),
     ]
     assert extraction.pages == 2
-    rules = {notice.rule: notice.detail for notice in extraction.notices}
-    assert rules["HC006"] == "1 张隐藏幻灯片：第2张" and "HC004" in rules
+    kinds = {notice.kind: notice.detail for notice in extraction.notices}
+    assert kinds["hidden-slide"] == "1 张隐藏幻灯片：第2张" and "speaker-notes" in kinds
     assert [(image.name, image.data[:4]) for image in extraction.images] == [("Pictures/1.png", b"\x89PNG")]
 
 
@@ -128,7 +128,7 @@ def test_a_ppt_written_by_libreoffice_reads_like_its_pptx(tmp_path):
         return [(u.part, u.page, u.text) for u in extraction.units if u.part in ("slide", "notes") and u.text != "*"]
 
     assert layered(from_ppt) == layered(extract_path(pptx))
-    assert [n.detail for n in from_ppt.notices if n.rule == "HC006"] == ["1 张隐藏幻灯片：第2张"]
+    assert [n.detail for n in from_ppt.notices if n.kind == "hidden-slide"] == ["1 张隐藏幻灯片：第2张"]
 
 
 def test_a_storage_in_place_of_the_stream_is_an_error_not_a_crash():
@@ -146,4 +146,4 @@ def test_comments_are_read_with_their_author_and_slide():
     assert [(u.part, u.page, u.source, u.text) for u in extraction.units if u.part == "comment"] == [
         ("comment", 2, "批注 张三", "这页数字再核一下")
     ]
-    assert "HC002" in {notice.rule for notice in extraction.notices}
+    assert "comment" in {notice.kind for notice in extraction.notices}

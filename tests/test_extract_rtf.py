@@ -57,7 +57,7 @@ def test_every_destination_is_read_with_its_place(tmp_path):
     ]
     assert [(member.name, member.data[:2]) for member in extraction.embedded] == [("attachment.docx", b"PK")]
     assert [image.name for image in extraction.images] == ["图片1.png"]
-    assert {"HC001", "HC002", "HC003"} <= {notice.rule for notice in extraction.notices}
+    assert {"deleted-revision", "comment", "hidden-text"} <= {notice.kind for notice in extraction.notices}
 
 
 def test_unicode_escapes_and_gbk_bytes_read_the_same():

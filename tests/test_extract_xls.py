@@ -53,9 +53,9 @@ def test_every_sheet_and_layer_is_read_with_its_cell():
         ("textbox", "名单 文本框1", 1, None, "说明文字"),
         ("sheet", "备用", 2, (0, 0), "备用表"),
     ]
-    rules = {notice.rule: notice.detail for notice in extraction.notices}
-    assert rules["HC005"] == "1 个隐藏工作表：备用（深度隐藏）"
-    assert {"HC002", "HC003"} <= set(rules)
+    kinds = {notice.kind: notice.detail for notice in extraction.notices}
+    assert kinds["hidden-sheet"] == "1 个隐藏工作表：备用（深度隐藏）"
+    assert {"comment", "hidden-text"} <= set(kinds)
     assert extraction.pages == 2
 
 
@@ -165,7 +165,7 @@ def test_an_xls_written_by_libreoffice_reads_like_its_xlsx(tmp_path):
 
     assert layered(from_xls) == layered(from_xlsx)
     # LibreOffice has no "very hidden": it saves that sheet as hidden (the byte-built test above has one)
-    assert [n.detail for n in from_xls.notices if n.rule == "HC005"] == ["2 个隐藏工作表：备用（隐藏）、深藏（隐藏）"]
+    assert [n.detail for n in from_xls.notices if n.kind == "hidden-sheet"] == ["2 个隐藏工作表：备用（隐藏）、深藏（隐藏）"]
 
 
 def test_stream_names_in_capitals_and_bare_biff_streams_are_workbooks_too():

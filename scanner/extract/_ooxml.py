@@ -16,13 +16,8 @@ import zipfile
 import zlib
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import (
-    CUSTOM_XML_RULE,
-    EMBEDDED_IMAGE_RULE,
-    Collector,
-    ExtractError,
-    safe_xml_parser,
-)
+from scanner.extract._common import Collector, ExtractError, safe_xml_parser
+from scanner.roles import NoticeKind
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -393,7 +388,7 @@ def _custom_xml(package: Package, out: Collector) -> None:
             texts.append((name, text))
     if texts:
         out.notice(
-            CUSTOM_XML_RULE,
+            NoticeKind.CUSTOM_XML,
             text=texts[0][1][:80],
             part="metadata",
             source=texts[0][0],
@@ -418,7 +413,7 @@ def embedded_objects_notice(package: Package, out: Collector, media: str, embedd
     detail = f"{len(images)} 张图片、{len(objects)} 个嵌入对象：{'、'.join(listed[:5])}"
     if len(listed) > 5:
         detail += " 等"
-    out.notice(EMBEDDED_IMAGE_RULE, text=listed[0], part="embedded", source=(objects or images)[0], detail=detail)
+    out.notice(NoticeKind.UNREAD_EMBEDDED, text=listed[0], part="embedded", source=(objects or images)[0], detail=detail)
 
 
 # -- the coverage ledger ------------------------------------------------------
@@ -512,7 +507,7 @@ def account(
             else:
                 out.cover(name, kind)
         elif name.lower().endswith((".emf", ".wmf")) or content_type in ("image/x-emf", "image/x-wmf"):
-            # no OCR for a vector picture (the UR002 notice names it): unread, as in the legacy formats
+            # no OCR for a vector picture (the unread-embedded notice names it): unread, as in the legacy formats
             out.cover(name, "image", "unread", "矢量图片，其中的文字无法自动识别 / vector picture: its text cannot be read")
         elif content_type.startswith("image/") or name.lower().endswith(_IMAGE_EXT):
             out.cover(name, "image", "listed", "图片中的文字由 OCR 读取 / text in images is for OCR")

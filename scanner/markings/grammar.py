@@ -15,19 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.automaton import find_all
-from scanner.catalogue import Catalogue
-
-GRAMMAR_RULE = "CM001"
-NOTE_RULE = "CM002"
-PREFIX_RULE = "CM003"
-MENTION_RULE = "CM004"
-DECLASSIFIED_RULE = "CM005"
-BARE_RULE = "CM006"
-TEXT_FORM_RULE = "CM007"
-INTERNAL_RULE = "IM001"
-INTERNAL_MENTION_RULE = "IM002"
-WITHHELD_RULE = "IM003"
-PUBLIC_RULE = "IM004"
+from scanner.catalogue import Catalogue, CatalogueError
+from scanner.roles import Role
 
 # Parts that are mark positions whatever else shares the line (a header
 # often carries the issuing office next to the level).
@@ -110,8 +99,8 @@ class Grammar:
     note_tail_max: int
 
 
-# The rules whose params make up the grammar, in the order _compile takes them.
-_GRAMMAR_RULES = (GRAMMAR_RULE, NOTE_RULE, PREFIX_RULE, INTERNAL_RULE, WITHHELD_RULE)
+# The roles of the rules whose params make up the grammar, in the order _compile takes them.
+_GRAMMAR_ROLES = (Role.MARK, Role.MARKING_NOTE, Role.PREFIX_MARK, Role.INTERNAL_MARK, Role.WITHHELD_NOTE)
 
 
 def grammar_of(catalogue: Catalogue) -> Grammar:
@@ -124,16 +113,12 @@ def grammar_of(catalogue: Catalogue) -> Grammar:
 
     Raises :class:`GrammarError` when a marking rule's params are missing.
     """
-    rules = catalogue.rules
     try:
-        # called once per document: a comprehension and map(is_) keep the
-        # cache hit to about a microsecond
-        params = [rules[rule_id].params for rule_id in _GRAMMAR_RULES]
-    except KeyError:
-        for rule_id in _GRAMMAR_RULES:
-            if rule_id not in rules:
-                raise GrammarError(f"marking rule {rule_id} is missing from the catalogue") from None
-        raise
+        # called once per document: the roles' lookups keep the cache hit
+        # to a few microseconds
+        params = [catalogue.for_role(role).params for role in _GRAMMAR_ROLES]
+    except CatalogueError as error:
+        raise GrammarError(f"a marking rule is missing from the catalogue: {error}") from None
     cached = _GRAMMARS.get(catalogue.digest)
     if cached is not None and all(map(operator.is_, cached[0], params)):
         return cached[1]

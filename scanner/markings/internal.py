@@ -14,15 +14,9 @@ from typing import TYPE_CHECKING
 
 from scanner.findings import UnitView
 from scanner.markings.evidence import example_cue, line_of, quoted, spaced_around
-from scanner.markings.grammar import (
-    FILLER,
-    INTERNAL_MENTION_RULE,
-    INTERNAL_RULE,
-    MARK_PARTS,
-    PUBLIC_RULE,
-    WITHHELD_RULE,
-)
+from scanner.markings.grammar import FILLER, MARK_PARTS
 from scanner.normalize import normalized_text
+from scanner.roles import Role
 from scanner.types import Severity
 
 if TYPE_CHECKING:
@@ -74,12 +68,12 @@ def warnings(scan: _DocumentScan, position: int, view: UnitView, taken: Spans) -
             where = scan.where(view, position)
             if where:
                 spans.append((start, end))
-                scan.emit(INTERNAL_RULE, view, start, end, [f"{where}，独立成行", f"警示用语：{label}"])
+                scan.emit(Role.INTERNAL_MARK, view, start, end, [f"{where}，独立成行", f"警示用语：{label}"])
                 continue
             if strong:
                 spans.append((start, end))
                 scan.emit(
-                    INTERNAL_RULE,
+                    Role.INTERNAL_MARK,
                     view,
                     start,
                     end,
@@ -90,7 +84,7 @@ def warnings(scan: _DocumentScan, position: int, view: UnitView, taken: Spans) -
         if view.unit.part in MARK_PARTS and (strong or all(spaced_around(view, start, end))):
             spans.append((start, end))
             scan.emit(
-                INTERNAL_RULE,
+                Role.INTERNAL_MARK,
                 view,
                 start,
                 end,
@@ -107,7 +101,7 @@ def warnings(scan: _DocumentScan, position: int, view: UnitView, taken: Spans) -
             spans.append((start, end))
             reasons = [quote] if quote else []
             reasons.append("句中提及警示用语，不是独立的标志")
-            scan.emit(INTERNAL_MENTION_RULE, view, start, end, [*reasons, f"警示用语：{label}"])
+            scan.emit(Role.INTERNAL_MENTION, view, start, end, [*reasons, f"警示用语：{label}"])
     return spans
 
 
@@ -137,7 +131,7 @@ def _run_in_head(
     shown = follower.group().strip()[:24]
     if not lead:
         scan.emit(
-            INTERNAL_RULE,
+            Role.INTERNAL_MARK,
             view,
             start,
             end,
@@ -146,7 +140,7 @@ def _run_in_head(
         return True
     if position == scan.first_unit and len(lead) <= grammar.run_in_lead_max and _NAME.fullmatch(text[:start]):
         scan.emit(
-            INTERNAL_RULE,
+            Role.INTERNAL_MARK,
             view,
             start,
             end,
@@ -186,16 +180,16 @@ def disclosure_notes(scan: _DocumentScan, position: int, view: UnitView) -> Span
             if phrase in grammar.withheld and phrase.startswith("此件"):
                 spans.append((start, end))
                 reasons = [quoted(grammar, text, start, end) or "句中提及公开属性"]
-                scan.emit(INTERNAL_MENTION_RULE, view, start, end, [*reasons, f"公开属性：{phrase}"])
+                scan.emit(Role.INTERNAL_MENTION, view, start, end, [*reasons, f"公开属性：{phrase}"])
             continue
         spans.append((start, end))
         how = f"公开属性说明独立成行：{phrase}" if tail is None else f"公开属性括注：{phrase}{tail}"
         if phrase in grammar.public:
             scan.public_note = True
-            scan.emit(PUBLIC_RULE, view, start, end, [how])
+            scan.emit(Role.PUBLIC_NOTE, view, start, end, [how])
         elif phrase in grammar.on_request:
             scan.emit(
-                WITHHELD_RULE,
+                Role.WITHHELD_NOTE,
                 view,
                 start,
                 end,
@@ -203,7 +197,7 @@ def disclosure_notes(scan: _DocumentScan, position: int, view: UnitView) -> Span
                 cap=Severity.REVIEW,
             )
         else:
-            scan.emit(WITHHELD_RULE, view, start, end, [how])
+            scan.emit(Role.WITHHELD_NOTE, view, start, end, [how])
     return spans
 
 
