@@ -36,6 +36,34 @@ def png_bytes(width: int = 8, height: int = 8, grey: int = 0) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def noisy_png(width: int, height: int, *, seed: int) -> bytes:
+    """A greyscale PNG of random pixels (Pillow): it does not compress, so it stands for a real photo or scan."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    image = Image.new("L", (width, height))
+    image.putdata([rng.randrange(256) for _ in range(width * height)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# -- reading back -------------------------------------------------------------
+
+
+def units_in(extraction: Any, part: str) -> list[Any]:
+    """The units of ``extraction`` in layer ``part``, in reading order."""
+    return [unit for unit in extraction.units if unit.part == part]
+
+
+def placed_texts(extraction: Any) -> list[tuple[str, str, str]]:
+    """Each unit of ``extraction`` as (layer, source, text): where every piece of text was read from."""
+    return [(unit.part, unit.source, unit.text) for unit in extraction.units]
+
+
 # -- docx -------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ from scanner.batch import (
 from scanner.pipeline import Settings, scan_file
 from scanner.progress import Progress
 from scanner.types import DocumentResult, Verdict
+from tests.cli_helpers import scan_cli
 
 REPO = Path(__file__).resolve().parents[1]
 MARKED = "机密★5年\n关于某项目的通知\n请各单位按要求执行。\n"
@@ -315,11 +316,7 @@ def test_killed_run_resumes_with_every_file_exactly_once(tmp_path: Path, setting
 
 
 def _cli(*args: str) -> tuple[int, str]:
-    from click.testing import CliRunner
-
-    from cli import main
-
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = scan_cli(*args, catch_exceptions=False)
     return result.exit_code, result.stdout
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx, make_pptx, make_xlsx
+from builders import make_docx, make_pptx, make_xlsx, placed_texts
 from legacy_builders import emf
 from libreoffice import convert, needs_libreoffice
 from markup_builders import flat_odf, odf_package, odp, ods, odt
@@ -24,10 +24,6 @@ BODY = ["关于重点项目安排的通知", "各单位：请按时报送材料�
 MARK = "机密★1年"
 
 
-def parts(extraction):
-    return [(unit.part, unit.source, unit.text) for unit in extraction.units]
-
-
 def test_every_layer_of_a_text_document_is_read_with_its_place():
     data = odt(BODY, header="某某市人民政府", footer="第1页", footnote="见附件说明", annotation=("张三", "请核对"),
                deleted=("李四", "删去的一句"), hidden_span="隐藏的字", hidden_section="隐藏的一节", textbox="文本框内容",
@@ -36,7 +32,7 @@ def test_every_layer_of_a_text_document_is_read_with_its_place():
     assert sniff(data, "a.bin") == "odf"
     extraction = extract_bytes(data, "a.odt")
     assert extraction.format == "odt" and extraction.errors == ()
-    assert parts(extraction) == [
+    assert placed_texts(extraction) == [
         ("deleted", "删除修订 李四", "删去的一句"),
         ("body", "", BODY[0]), ("comment", "批注 张三", "请核对"), ("footnote", "脚注", "见附件说明"),
         ("body", "", BODY[1]), ("body", "", "可见的文字"), ("hidden", "正文", "隐藏的字"),

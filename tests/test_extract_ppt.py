@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import random
 import struct
 import sys
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_pptx
+from builders import make_pptx, noisy_png
 from legacy_builders import compound_file, ppt, word97
 from libreoffice import convert, needs_libreoffice
 
@@ -27,20 +25,9 @@ def units(extraction):
     return [(unit.part, unit.page, unit.text) for unit in extraction.units]
 
 
-def noisy_png() -> bytes:
-    from PIL import Image
-
-    rng = random.Random(7)
-    image = Image.new("L", (60, 60))
-    image.putdata([rng.randrange(256) for _ in range(3600)])
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def test_slides_notes_masters_and_properties_are_read_in_order():
     data = ppt(SLIDES, titles=["汇报"], notes={2: "讲到这里停一下"}, hidden=[2], master="某某局",
-               properties={2: "年度汇报", 4: "李四"}, picture=noisy_png())
+               properties={2: "年度汇报", 4: "李四"}, picture=noisy_png(60, 60, seed=7))
     assert sniff(data, "a.bin") == "ppt"
     extraction = extract_bytes(data, "a.dps")
     assert extraction.format == "ppt" and extraction.errors == ()
