@@ -25,6 +25,15 @@ For each raw hit, in order (the first that says no drops the hit):
 
 All spans are found on the normalised text and mapped back to the original
 characters by :func:`scanner.findings.finding_at`.
+
+Why this module is long: :class:`Matcher` is one pass over a document, and
+the filters above are the steps of that pass, reading the matcher's
+prepared rules (folded allow phrases, compiled context, gates) and the
+trace ``scan -v`` keeps of what each dropped.  Taken out, each filter would
+need the matcher's state handed to it per hit, on the hottest path of a
+scan; the automaton (``automaton.py``), the gates (``gates.py``), word
+boundaries (``segment.py``) and validators (``validators.py``) are already
+modules of their own.
 """
 
 from __future__ import annotations

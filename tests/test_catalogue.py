@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import scanner.catalogue as catalogue_module
+import scanner.rule_entry as rule_entry
 from scanner.catalogue import (
     PARSED_RULES,
     CatalogueError,
@@ -17,6 +18,7 @@ from scanner.catalogue import (
     parsed_rules_document,
 )
 from scanner.roles import NoticeKind, Role
+from scanner.rule_schema import params_problem
 from scanner.types import CATEGORIES, Severity
 
 GOOD = """
@@ -196,11 +198,11 @@ def test_marking_params_are_checked_too() -> None:
 def test_every_shipped_params_key_is_in_the_schema() -> None:
     # the schema is the list of what the code reads: a shipped key outside it would be refused at load
     for rule in load_catalogue().rules.values():
-        assert catalogue_module.params_problem(rule.kind, rule.params) is None, rule.id
+        assert params_problem(rule.kind, rule.params) is None, rule.id
 
 
 def test_a_retired_id_is_never_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(catalogue_module, "retired_ids", lambda: {"XX901": "0.2.0: merged into XX900"})
+    monkeypatch.setattr(rule_entry, "retired_ids", lambda: {"XX901": "0.2.0: merged into XX900"})
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD, encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"mine.yaml:3: rules\[0\] \(XX901\): rule id XX901 is retired \(0.2.0: merged"):

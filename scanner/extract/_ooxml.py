@@ -4,6 +4,15 @@ The package is a zip file; before anything is inflated the member count,
 declared sizes and compression ratios are checked, because a crafted file
 can expand to gigabytes (an archive bomb).  XML is parsed without entity
 resolution and without network access.
+
+Why this module is long: it is the one reader of an OOXML package that every
+OOXML extractor shares (and odf.py for OpenDocument): the bounded zip with
+its relationships and content types, and the parts all three formats have
+(properties, custom XML, embedded objects, drawings' text, the coverage
+ledger's account of every member).  Its two halves (the package and the
+shared parts) are a seam to split along once the extractors' speed and
+coverage work on them (issue #21) has landed; split now, that work would
+have to be merged across two files.
 """
 
 from __future__ import annotations
