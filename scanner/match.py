@@ -325,10 +325,10 @@ class Matcher:
             located = _by_offsets(offsets, found_terms)
         else:
             # No unit holds a line break, so unit k is line k of the joined
-            # text: counting the breaks before each hit in C costs a third
-            # of the offsets of every unit (26 -> 8 µs for a laws document
-            # with a term hit; they have 141 units on average).  The gates
-            # below need the offsets, but no gate opened.
+            # text: counting the breaks before each hit (in C) is cheaper
+            # than the offsets of every unit, since a document has a hundred
+            # units or more and a few hits.  The gates below need the
+            # offsets, but no gate opened.
             offsets = []
             located = _by_line(joined, found_terms)
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}
