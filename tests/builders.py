@@ -523,6 +523,17 @@ def make_html(
     return path
 
 
+def plain_notice(index: int) -> str:
+    """The text of notice number ``index`` that holds nothing to report (each differs, so none is cached as another)."""
+    return f"关于举办第{index}届读书节活动的通知\n欢迎市民参加，活动免费。\n"
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` at ``path`` and return the path."""
+    path.write_bytes(data)
+    return path
+
+
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` in ``encoding`` ("utf-8-sig" and "utf-16" write a BOM)."""
     path.write_bytes(text.encode(encoding))
