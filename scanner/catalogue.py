@@ -56,7 +56,7 @@ from scanner.userfiles import UserFileError, load_yaml, read_user_file
 # the rule's value types live in scanner.rule_entry; callers import them from here
 __all__ = [
     "PARSED_RULES", "RETIRED_IDS", "Catalogue", "CatalogueError", "Context", "Expected", "Rule", "builtin_files",
-    "load_catalogue", "parse_rule_file", "parsed_rules_document", "raised_for", "retired_ids",
+    "load_catalogue", "parse_rule_file", "parsed_rules_document", "raised_ids", "retired_ids",
 ]
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ class Catalogue:
     shipped: frozenset[str] = field(default=frozenset(), compare=False)
     # enabled() by kind: the markings ask for each document with a trigger
     _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
-    # rule ids by (params key, value): ("notice", kind) and ("role", role), see scanner.roles
-    _raised_for: dict[tuple[str, str], str] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # rules by what code raises them for: {"notice": {kind: rule}, "role": {role: rule}} (scanner.roles)
+    _raised_for: dict[str, dict[str, Rule]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -97,19 +97,26 @@ class Catalogue:
         Raises :class:`CatalogueError` when no rule names that kind (only a
         catalogue loaded without the shipped rules can lack one).
         """
-        return self._raised("notice", kind)
+        rule = self.raised_for("notice").get(kind)
+        if rule is None:
+            raise CatalogueError(f"no rule in the catalogue has params.notice: {kind}")
+        return rule
 
     def for_role(self, role: str) -> Rule:
         """The rule that plays ``role`` (a :class:`scanner.roles.Role`); raises :class:`CatalogueError` as :meth:`for_notice`."""
-        return self._raised("role", role)
+        rule = self.raised_for("role").get(role)
+        if rule is None:
+            raise CatalogueError(f"no rule in the catalogue has params.role: {role}")
+        return rule
 
-    def _raised(self, key: str, value: str) -> Rule:
-        if not self._raised_for:
-            self._raised_for.update(raised_for(self.rules.values()))
-        rule_id = self._raised_for.get((key, value))
-        if rule_id is None:
-            raise CatalogueError(f"no rule in the catalogue has params.{key}: {value}")
-        return self.rules[rule_id]
+    def raised_for(self, key: str) -> Mapping[str, Rule]:
+        """The rules by the value of their ``params.<key>`` (``notice`` or ``role``), for callers that look up
+        several at once (the marking grammar, once per document)."""
+        found = self._raised_for.get(key)
+        if found is None:
+            ids = raised_ids(self.rules.values())
+            found = self._raised_for[key] = {value: self.rules[rule_id] for (of, value), rule_id in ids.items() if of == key}
+        return found
 
     def enabled(self, kind: str | None = None) -> list[Rule]:
         rules = self._enabled.get(kind)
@@ -123,7 +130,7 @@ class Catalogue:
         return [rule for rule in self.rules.values() if rule.category == category]
 
 
-def raised_for(rules: Iterable[Rule]) -> dict[tuple[str, str], str]:
+def raised_ids(rules: Iterable[Rule]) -> dict[tuple[str, str], str]:
     """Rule ids by what code raises them for: ``("notice", kind)`` and ``("role", role)`` from their ``params``."""
     return {
         (key, str(rule.params[key])): rule.id
@@ -172,7 +179,7 @@ def load_catalogue(
     parsed = _parsed_rules() if shipped else {}
     rules: dict[str, Rule] = {}
     shipped_ids: set[str] = set()
-    raised: dict[tuple[str, str], str] = {}  # see raised_for
+    raised: dict[tuple[str, str], str] = {}  # see raised_ids
     digest = hashlib.sha256()
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
@@ -237,7 +244,7 @@ def _check_raised_for(
     rule: Rule, entry: int, raw: bytes, rules: Mapping[str, Rule], raised: dict[tuple[str, str], str]
 ) -> None:
     """Record what ``rule`` (entry ``entry`` of its file) is raised for; a kind or role taken twice is an error."""
-    for key, rule_id in raised_for([rule]).items():
+    for key, rule_id in raised_ids([rule]).items():
         taken = raised.setdefault(key, rule_id)
         if taken != rule_id:
             line = _entry_line(raw, entry)
@@ -249,10 +256,10 @@ def _check_raised_for(
 
 def _check_all_raised(raised: Mapping[tuple[str, str], str]) -> None:
     """Every notice kind and role code uses has its rule (shipped rule files that lost one are refused)."""
-    from scanner.roles import NoticeKind, Role
+    from scanner.roles import NOTICE_KINDS, ROLES
 
-    missing = [f"params.notice: {kind}" for kind in NoticeKind if ("notice", str(kind)) not in raised]
-    missing += [f"params.role: {role}" for role in Role if ("role", str(role)) not in raised]
+    missing = [f"params.notice: {kind}" for kind in NOTICE_KINDS if ("notice", kind) not in raised]
+    missing += [f"params.role: {role}" for role in ROLES if ("role", role) not in raised]
     if missing:
         raise CatalogueError(f"no rule is raised for {', '.join(missing)} (see scanner/roles.py)")
 

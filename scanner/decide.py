@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.catalogue import Catalogue, CatalogueError
+from scanner.catalogue import Catalogue
 from scanner.findings import fingerprint, reading_order
 from scanner.layers import hidden_layer_evidence
 from scanner.risk import ModelScore
@@ -113,11 +113,8 @@ def _list_finding(findings: list[Finding], catalogue: Catalogue) -> Finding | No
     ``params.counted`` names per kind, where they were not lowered to
     ``info`` (an office hotline).  Located at the first counted value.
     """
-    try:
-        rule = catalogue.for_role(Role.PERSONAL_DATA_LIST)
-    except CatalogueError:
-        return None  # a catalogue without the shipped rules
-    if not rule.enabled or any(finding.rule == rule.id for finding in findings):
+    rule = catalogue.raised_for("role").get(Role.PERSONAL_DATA_LIST)  # None: a catalogue without the shipped rules
+    if rule is None or not rule.enabled or any(finding.rule == rule.id for finding in findings):
         return None
     kinds = {rule_id: kind for kind, rule_ids in rule.params.get("counted", {}).items() for rule_id in rule_ids}
     counted = [f for f in findings if f.rule in kinds and f.severity is not Severity.INFO]

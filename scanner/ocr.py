@@ -405,7 +405,7 @@ def _anchor(image: ImageRef, units: Sequence[TextUnit]) -> int:
     return on_page[-1] + 1
 
 
-def _listing(kind: NoticeKind, images: Sequence[ImageRef], why: str) -> Notice:
+def _listing(kind: str, images: Sequence[ImageRef], why: str) -> Notice:
     names = [image.name for image in images]
     detail = f"{len(names)} 张图片{why}：{'、'.join(names[:5])}{' 等' if len(names) > 5 else ''}"
     first = images[0]

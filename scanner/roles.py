@@ -11,14 +11,17 @@ The catalogue (:mod:`scanner.catalogue`) checks both ways when it loads
 the shipped rules: every kind and role below has exactly one rule, and a
 rule naming a kind or role not listed here is an error naming its file
 and line.
+
+The names are plain ``str`` class attributes, not an enum: the marking
+grammar and the decision look roles up for every document, and an enum
+member costs an attribute look-up through the enum's metaclass and a
+dictionary look-up that is not the fast one for exact strings.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
 
-
-class NoticeKind(StrEnum):
+class NoticeKind:
     """What an extractor saw that is a finding by itself (:class:`scanner.types.Notice`)."""
 
     # hidden layers that hold text (scanner.extract._common.LAYER_NOTICES)
@@ -44,7 +47,7 @@ class NoticeKind(StrEnum):
     NO_TEXT_FOUND = "no-text-found"  # pictures in which OCR found no text
 
 
-class Role(StrEnum):
+class Role:
     """A rule code raises itself (``kind: builtin``) or a marking outcome the judgement decides."""
 
     MODEL = "model"  # the residual-risk model asks for review
@@ -62,3 +65,11 @@ class Role(StrEnum):
     INTERNAL_MENTION = "internal-mention"
     WITHHELD_NOTE = "withheld-note"
     PUBLIC_NOTE = "public-note"
+
+
+def _values(names: type) -> tuple[str, ...]:
+    return tuple(value for name, value in vars(names).items() if name.isupper() and isinstance(value, str))
+
+
+NOTICE_KINDS = _values(NoticeKind)
+ROLES = _values(Role)

@@ -101,9 +101,9 @@ def _value_problem(expected: str, value: Any) -> str | None:
         ok = isinstance(value, list) and all(isinstance(item, str) and item in PARTS for item in value)
         return None if ok else f"must be a list of layer names ({', '.join(PARTS)})"
     if expected in ("notice", "role"):
-        from scanner.roles import NoticeKind, Role
+        from scanner.roles import NOTICE_KINDS, ROLES
 
-        known = [str(item) for item in (NoticeKind if expected == "notice" else Role)]
+        known = NOTICE_KINDS if expected == "notice" else ROLES
         ok = isinstance(value, str) and value in known
         return None if ok else f"unknown {expected} {value!r} (one of {', '.join(known)})"
     if expected == "pairs":

@@ -68,6 +68,20 @@ def test_bad_config_is_a_usage_error(tmp_path: Path) -> None:
     assert "cfg.yaml" in outcome.output
 
 
+def test_a_rule_file_naming_an_unknown_notice_kind_exits_2_with_its_file_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "ours.yaml"
+    rules.write_text(
+        "rules:\n"
+        "  - id: UX002\n    name: our-hidden-sheet\n    category: hidden-content\n    severity: review\n"
+        "    summary: 隐藏工作表\n    basis: 本单位规定\n    kind: builtin\n    params: {notice: hidden-sheets}\n",
+        encoding="utf-8",
+    )
+    doc = write(tmp_path, "a.txt", PLAIN)
+    outcome = scan_cli("--lexicon", rules, doc)
+    assert outcome.exit_code == 2
+    assert f"{rules}:2: rules[0] (UX002): params.notice: unknown notice 'hidden-sheets'" in outcome.output
+
+
 def test_baseline_accepts_findings_once_and_stores_no_text(tmp_path: Path) -> None:
     doc = tmp_path / "memo.txt"
     doc.write_text("情况说明\n联系人：李四，手机13812345678。\n", encoding="utf-8")

@@ -276,7 +276,8 @@ class Collector:
         return Notice(kind=NoticeKind.SITE_TEMPLATE, text=first.text[:NOTICE_TEXT_CHARS], part=first.part,
                       source=first.source, detail=detail or f"{len(template)} 处站点模板内容")
 
-    def notice(self, kind: NoticeKind, **fields: object) -> None:
+    def notice(self, kind: str, **fields: object) -> None:
+        """One notice of ``kind`` (a :class:`scanner.roles.NoticeKind`)."""
         self.notices.append(Notice(kind=kind, **fields))  # type: ignore[arg-type]
 
     def error(self, reason: str) -> None:
