@@ -354,7 +354,8 @@ def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
                 empty.append(image)
             continue
         made = [
-            TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name)
+            TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name,
+                     box=_rounded(line.box))
             for number, line in enumerate(_reading_order(reading.lines), start=1)
         ]
         inserts.append((_anchor(image, units), order, made))
@@ -372,6 +373,12 @@ def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
         layers=layers,
         pages=extraction.pages or max((image.page or 0 for image in images), default=0) or None,
     )
+
+
+def _rounded(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box to a tenth of its unit: finer says nothing about a line of text and makes outputs noisy."""
+    x0, y0, x1, y1 = (round(value, 1) for value in box)
+    return (x0, y0, x1, y1)
 
 
 def _unread(extraction: Extraction) -> Extraction:
