@@ -28,9 +28,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scanner.types import Extraction, ImageRef, Notice, TextUnit
+
+if TYPE_CHECKING:
+    from scanner.ocr_cache import OcrStore
 
 # The rules the stage reports through (lexicons/layers.yaml).
 IMAGE_UNREAD_RULE = "UR002"  # pictures not read (OCR off)
@@ -56,6 +59,7 @@ class OcrLine:
     box: tuple[float, float, float, float]
     confidence: float
     image: str
+    seal: bool = False  # read inside a red seal: a stamp
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +70,8 @@ class ImageReading:
     lines: tuple[OcrLine, ...] = ()
     problem: str = ""
     seconds: float = 0.0
+    # the engine was missing or failed: the next run may read it, so it is not kept across runs
+    transient: bool = False
 
 
 class Engine(Protocol):
@@ -141,7 +147,9 @@ class OcrReader:
     (or the pictures of one page together) is not OCR'd.  ``page_seconds``:
     CPU seconds one page's pictures may take; the pictures after that are
     not read.  Results are cached by the image's SHA-256 (a logo repeated
-    on every page is read once).
+    on every page is read once), and across runs in ``store`` (the batch
+    cache's :class:`~scanner.ocr_cache.OcrStore`) under the image's SHA-256
+    and :attr:`identity`.
     """
 
     min_confidence: float = 0.6
@@ -158,18 +166,43 @@ class OcrReader:
     loading: Callable[[], contextlib.AbstractContextManager[object]] = field(
         default=contextlib.nullcontext, repr=False
     )
+    # readings kept across runs (None: this run only); see scanner.ocr_cache
+    store: OcrStore | None = field(default=None, repr=False)
     _cache: dict[str, tuple[ImageReading, tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _engine_identity: str | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # batch workers get a copy without the engine (each loads its own)
         return {**self.__dict__, "engine": None, "_cache": {}, "loading": contextlib.nullcontext}
+
+    @property
+    def identity(self) -> str:
+        """A digest of what decides a reading besides the image: the engine and this reader's settings.
+
+        The shipped engine's is :func:`rapid_identity`; an engine given to the
+        reader names itself with an ``identity`` attribute, and one without
+        has none (``""``): its readings are not kept across runs.
+        """
+        if self._engine_identity is None:  # decided before the engine loads: a reading kept needs none
+            given = self.engine
+            self._engine_identity = rapid_identity() if given is None else str(getattr(given, "identity", ""))
+        named = self._engine_identity
+        if not named:
+            return ""
+        settings = (self.min_confidence, self.untrusted_share, self.min_side, self.max_pixels, self.max_noise)
+        return hashlib.sha256(repr((named, settings)).encode()).hexdigest()[:32]
 
     def read(self, image: ImageRef) -> ImageReading:
         """OCR one image; never raises for bad image data (it becomes ``problem``)."""
         key = hashlib.sha256(image.data).hexdigest()
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._read(image.data)
+            identity = self.identity if self.store is not None else ""
+            cached = self._stored(key, identity) if identity else None
+            if cached is None:
+                cached = self._read(image.data)
+                if identity and self.store is not None and not cached[0].transient:
+                    self.store.put(key, identity, reading_to_json(cached[0]), cached[1])
             if len(self._cache) >= 256:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = cached
@@ -180,6 +213,19 @@ class OcrReader:
             problem=pixels.problem.replace(_NAME, image.name),
             lines=tuple(_placed(replace(line, image=image.name), image, size) for line in pixels.lines),
         )
+
+    def _stored(self, key: str, identity: str) -> tuple[ImageReading, tuple[int, int]] | None:
+        """The reading kept in the store by an earlier run, or ``None`` (a miss, or an entry that does not check out)."""
+        assert self.store is not None
+        found = self.store.get(key, identity)
+        if found is None:
+            return None
+        data, size = found
+        try:
+            return reading_from_json(data), size
+        except (KeyError, TypeError, ValueError):
+            self.store.rejected += 1
+            return None
 
     def _read(self, data: bytes) -> tuple[ImageReading, tuple[int, int]]:
         """The reading of an image in pixel coordinates, with its size; problems name it :data:`_NAME`."""
@@ -207,7 +253,7 @@ class OcrReader:
             engine = self.engine
         except EngineUnavailable as error:
             problem = f"文字识别引擎不可用，图片 {name} 未识别 / OCR unavailable: {error}"
-            return ImageReading(image=name, problem=problem), (width, height)
+            return ImageReading(image=name, problem=problem, transient=True), (width, height)
         import numpy
 
         started = time.process_time()
@@ -226,7 +272,8 @@ class OcrReader:
         except Exception as error:  # noqa: BLE001 - an engine failure must not lose the document
             # rapidocr puts the engine's whole traceback in its message: the last line is the reason
             reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
-            return ImageReading(image=name, problem=f"图片 {name} 文字识别失败 / OCR failed: {reason}"), (width, height)
+            problem = f"图片 {name} 文字识别失败 / OCR failed: {reason}"
+            return ImageReading(image=name, problem=problem, transient=True), (width, height)
         return replace(reading, seconds=time.process_time() - started), (width, height)
 
     def _judged(self, found: list[tuple[str, Sequence[Sequence[float]], float]], name: str, rgb: Any) -> ImageReading:
@@ -258,6 +305,62 @@ class OcrReader:
 
 # stands for the image's name in a cached reading's problem
 _NAME = "\x00image\x00"
+
+
+@functools.cache  # the model files are hashed once a process (~20 ms), without importing the engine
+def rapid_identity() -> str:
+    """What decides the shipped engine's readings: model files, library versions, this module's source.
+
+    The source covers the engine's parameters and the judgement of its
+    lines (:meth:`OcrReader._judged`, the seal reading of
+    :mod:`scanner.ocr_seal`).  ``""`` when rapidocr is not installed.
+    """
+    import importlib.metadata
+    import importlib.util
+
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or spec.origin is None:
+        return ""
+    digest = hashlib.sha256()
+    for package in ("rapidocr", "onnxruntime", "opencv-python-headless", "numpy", "pillow"):
+        try:
+            digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{package}=;".encode())
+    models = Path(spec.origin).parent / "models"
+    for name in _MODELS:
+        try:
+            digest.update(name.encode() + hashlib.sha256((models / name).read_bytes()).digest())
+        except OSError:
+            digest.update(name.encode() + b"missing")
+    here = Path(__file__).resolve().parent
+    for module in ("ocr.py", "ocr_seal.py"):
+        with contextlib.suppress(OSError):
+            digest.update((here / module).read_bytes())
+    return digest.hexdigest()
+
+
+def reading_to_json(reading: ImageReading) -> dict[str, Any]:
+    """A reading (pixel boxes, the image's name as :data:`_NAME`) as JSON values, for :mod:`scanner.ocr_cache`."""
+    return {
+        "problem": reading.problem,
+        "seconds": reading.seconds,
+        "lines": [[line.text, *line.box, line.confidence, line.seal] for line in reading.lines],
+    }
+
+
+def reading_from_json(data: dict[str, Any]) -> ImageReading:
+    """The inverse of :func:`reading_to_json`.  Raises ``KeyError``, ``TypeError`` or ``ValueError`` when malformed."""
+    lines = []
+    for text, x0, y0, x1, y1, confidence, seal in data["lines"]:
+        if not isinstance(text, str) or not isinstance(seal, bool):
+            raise TypeError("malformed OCR line")
+        box = (float(x0), float(y0), float(x1), float(y1))
+        lines.append(OcrLine(text=text, box=box, confidence=float(confidence), image=_NAME, seal=seal))
+    problem = data["problem"]
+    if not isinstance(problem, str):
+        raise TypeError("malformed OCR problem")
+    return ImageReading(image=_NAME, lines=tuple(lines), problem=problem, seconds=float(data["seconds"]))
 
 
 def noise_level(image: Any) -> float:
