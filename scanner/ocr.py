@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scanner.ocr_seal import Box, red_seals, seal_only, without_seals
 from scanner.types import Extraction, ImageRef, Notice, TextUnit
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class OcrLine:
     box: tuple[float, float, float, float]
     confidence: float
     image: str
-    seal: bool = False  # read inside a red seal: a stamp
+    seal: bool = False  # read inside a red seal (scanner.ocr_seal): a stamp
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,7 +258,10 @@ class OcrReader:
         import numpy
 
         started = time.process_time()
-        pixels = numpy.asarray(rgb)[:, :, ::-1]  # the engine takes BGR, as OpenCV does
+        page = numpy.asarray(rgb)
+        seals = red_seals(rgb)  # () for a page without red: one look at a reduced copy
+        # with seals, the body is read with their red whitened and each seal apart (scanner.ocr_seal)
+        pixels = (without_seals(page, seals) if seals else page)[:, :, ::-1]  # the engine takes BGR, as OpenCV does
         try:
             reading = self._judged(engine(pixels), name, rgb)
             if reading.problem and reading.lines:
@@ -269,12 +273,33 @@ class OcrReader:
                 turned = self._judged(engine(numpy.ascontiguousarray(pixels[::-1, ::-1])), name, rgb)
                 if not turned.problem:
                     reading = turned
+            if seals:
+                reading = replace(reading, lines=reading.lines + self._seal_lines(engine, page, seals, name))
         except Exception as error:  # noqa: BLE001 - an engine failure must not lose the document
             # rapidocr puts the engine's whole traceback in its message: the last line is the reason
             reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
             problem = f"图片 {name} 文字识别失败 / OCR failed: {reason}"
             return ImageReading(image=name, problem=problem, transient=True), (width, height)
         return replace(reading, seconds=time.process_time() - started), (width, height)
+
+    def _seal_lines(self, engine: Engine, page: Any, seals: tuple[Box, ...], name: str) -> tuple[OcrLine, ...]:
+        """The trusted lines of each seal, read from its red alone, as ``seal`` lines in the page's pixels."""
+        import numpy
+
+        lines: list[OcrLine] = []
+        for seal in seals:
+            x0, y0 = seal[0], seal[1]
+            crop = numpy.ascontiguousarray(seal_only(page, seal)[:, :, ::-1])
+            for text, points, score in engine(crop):
+                text = text.strip()
+                # a seal's arc text reads weakly: what is not trusted is left out (the body's
+                # reading is judged on its own, and a page whose seal holds a mark that
+                # cannot be read is no worse off than before seals were read apart)
+                if score >= self.min_confidence and _meaningful(text, score, self.min_confidence):
+                    bx0, by0, bx1, by1 = _pixel_box(points)
+                    box = (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
+                    lines.append(OcrLine(text=text, box=box, confidence=score, image=name, seal=True))
+        return tuple(lines)
 
     def _judged(self, found: list[tuple[str, Sequence[Sequence[float]], float]], name: str, rgb: Any) -> ImageReading:
         """The engine's lines kept and judged: the reading, with a problem when it cannot be trusted."""
@@ -458,7 +483,7 @@ def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
             continue
         made = [
             TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name,
-                     box=_rounded(line.box))
+                     box=_rounded(line.box), seal=line.seal)
             for number, line in enumerate(_reading_order(reading.lines), start=1)
         ]
         inserts.append((_anchor(image, units), order, made))
@@ -496,8 +521,14 @@ def _unread(extraction: Extraction) -> Extraction:
 
 
 def _reading_order(lines: Sequence[OcrLine]) -> list[OcrLine]:
-    """Top to bottom, then left to right within a line's height."""
-    return sorted(lines, key=lambda line: (round(line.box[1] / max(1.0, line.box[3] - line.box[1])), line.box[0]))
+    """Top to bottom, then left to right within a line's height; a seal's lines after the body's.
+
+    (A seal stands over the text, not in it: among the body's lines it would
+    break a sentence, or a level broken over two lines, in two.)
+    """
+    return sorted(lines, key=lambda line: (
+        line.seal, round(line.box[1] / max(1.0, line.box[3] - line.box[1])), line.box[0]
+    ))
 
 
 def _anchor(image: ImageRef, units: Sequence[TextUnit]) -> int:
