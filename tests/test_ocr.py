@@ -95,6 +95,10 @@ def test_pdf_whose_second_page_is_a_scan_is_blocked_on_page_two(settings, tmp_pa
     assert result.verdict is Verdict.BLOCK, result
     mark = next(finding for finding in result.findings if finding.rule == "CM001")
     assert (mark.location.part, mark.location.page) == ("ocr", 2)
+    # in PDF points, not the scan's pixels: the line drawn at (120, 60) px, 28 px high, on an 827 px wide
+    # picture filling the 595 pt page is at about (86, 43)-(..., 75) pt (in pixels: (120, 60)-(..., 103))
+    x0, y0, x1, y1 = mark.location.box
+    assert 78 <= x0 <= 95 and 35 <= y0 < y1 <= 80 and x1 < PAGE_W, mark.location.box
     assert not result.errors  # the page without a text layer was read by OCR
     # with OCR off the page is not read: review, as before
     off = scan_bytes(pdf, "scan.pdf", build_settings(ocr=False))
