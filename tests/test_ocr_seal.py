@@ -135,3 +135,20 @@ def test_an_unmarked_page_passes_without_seal_lines(settings):
     result = scan_bytes(scan(), "通知.png", settings)
     assert result.verdict is Verdict.PASS, result.findings
     assert result.units and not any(unit.seal for unit in result.units)
+
+
+def test_a_rectangular_stamp_on_a_jpeg_scan_blocks(settings):
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.open(io.BytesIO(scan())).convert("RGBA")
+    ink = Image.new("RGBA", page.size, (0, 0, 0, 0))
+    pen = ImageDraw.Draw(ink)
+    # a framed 内部资料 stamp across lines 7-8 of the body, its colours smeared by JPEG
+    pen.rectangle((600, 600, 960, 720), outline=(210, 20, 30, 220), width=7)
+    pen.text((625, 625), "内部资料", font=ImageFont.truetype(FONT, 72), fill=(210, 20, 30, 220))
+    buffer = io.BytesIO()
+    Image.alpha_composite(page, ink).convert("RGB").save(buffer, format="JPEG", quality=70)
+    result = scan_bytes(buffer.getvalue(), "通知.jpg", settings)
+    warning = next(finding for finding in result.findings if finding.rule == "IM001")
+    assert warning.severity.value == "block" and warning.evidence[0].startswith("位于印章内"), warning.evidence
+    assert result.verdict is Verdict.BLOCK and not result.errors
