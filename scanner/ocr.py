@@ -9,13 +9,22 @@ it could not be read.  :func:`with_ocr` is the pipeline stage: it turns
 order (a picture in the top band of a page comes first on its page, so the
 marking grammar sees a scanned head block as the head block), and records
 what could not be read as errors (fail closed) and what held no text as an
-``info`` notice.
+``info`` notice.  Each unit carries its line's box (``TextUnit.box``, so
+every finding in it has ``Location.box``) and whether it was read inside a
+red seal (``TextUnit.seal``: a stamp; :mod:`scanner.ocr_seal` finds and
+reads seals).  Readings are kept across runs by :mod:`scanner.ocr_cache`
+under the image's SHA-256 and :attr:`OcrReader.identity`.
 
 The engine is RapidOCR (PP-OCR Chinese/English models shipped inside the
 ``rapidocr`` wheel, run by onnxruntime), chosen by measurement against
 Tesseract ``chi_sim`` (README, "OCR").  It is imported on first use only,
 so a document without pictures never loads it, and it is given the model
 files of the wheel by path: nothing is ever downloaded.
+
+(About 530 lines, over the ~500 of the style guide: the engine, the reader
+with its judgement of a reading and the pipeline stage are one story read
+in one place; the seals and the kept readings, which stand apart, are in
+their own modules.)
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scanner.ocr_seal import Box, red_seals, seal_only, without_seals
+from scanner.ocr_seal import Box, read_seals, red_seals, without_seals
 from scanner.types import Extraction, ImageRef, Notice, TextUnit
 
 if TYPE_CHECKING:
@@ -203,6 +212,8 @@ class OcrReader:
             if cached is None:
                 cached = self._read(image.data)
                 if identity and self.store is not None and not cached[0].transient:
+                    from scanner.ocr_cache import reading_to_json
+
                     self.store.put(key, identity, reading_to_json(cached[0]), cached[1])
             if len(self._cache) >= 256:
                 self._cache.pop(next(iter(self._cache)))
@@ -211,7 +222,7 @@ class OcrReader:
         return replace(
             pixels,
             image=image.name,
-            problem=pixels.problem.replace(_NAME, image.name),
+            problem=pixels.problem.replace(CACHED_NAME, image.name),
             lines=tuple(_placed(replace(line, image=image.name), image, size) for line in pixels.lines),
         )
 
@@ -221,6 +232,8 @@ class OcrReader:
         found = self.store.get(key, identity)
         if found is None:
             return None
+        from scanner.ocr_cache import reading_from_json
+
         data, size = found
         try:
             return reading_from_json(data), size
@@ -229,10 +242,10 @@ class OcrReader:
             return None
 
     def _read(self, data: bytes) -> tuple[ImageReading, tuple[int, int]]:
-        """The reading of an image in pixel coordinates, with its size; problems name it :data:`_NAME`."""
+        """The reading of an image in pixel coordinates, with its size; problems name it :data:`CACHED_NAME`."""
         from PIL import Image
 
-        name = _NAME
+        name = CACHED_NAME
         try:
             with Image.open(io.BytesIO(data)) as opened:
                 width, height = opened.size
@@ -283,23 +296,17 @@ class OcrReader:
         return replace(reading, seconds=time.process_time() - started), (width, height)
 
     def _seal_lines(self, engine: Engine, page: Any, seals: tuple[Box, ...], name: str) -> tuple[OcrLine, ...]:
-        """The trusted lines of each seal, read from its red alone, as ``seal`` lines in the page's pixels."""
-        import numpy
+        """The lines of each seal (:func:`~scanner.ocr_seal.read_seals`) as ``seal`` lines in the page's pixels.
 
-        lines: list[OcrLine] = []
-        for seal in seals:
-            x0, y0 = seal[0], seal[1]
-            crop = numpy.ascontiguousarray(seal_only(page, seal)[:, :, ::-1])
-            for text, points, score in engine(crop):
-                text = text.strip()
-                # a seal's arc text reads weakly: what is not trusted is left out (the body's
-                # reading is judged on its own, and a page whose seal holds a mark that
-                # cannot be read is no worse off than before seals were read apart)
-                if score >= self.min_confidence and _meaningful(text, score, self.min_confidence):
-                    bx0, by0, bx1, by1 = _pixel_box(points)
-                    box = (bx0 + x0, by0 + y0, bx1 + x0, by1 + y0)
-                    lines.append(OcrLine(text=text, box=box, confidence=score, image=name, seal=True))
-        return tuple(lines)
+        Kept however weakly read, as the body's lines are (a weak 机密 in a
+        seal is still one), and not counted in the page's untrusted share:
+        a seal's text is no body text the reading could have missed.
+        """
+        return tuple(
+            OcrLine(text=text, box=box, confidence=score, image=name, seal=True)
+            for text, box, score in read_seals(engine, page, seals)
+            if _meaningful(text, score, self.min_confidence)
+        )
 
     def _judged(self, found: list[tuple[str, Sequence[Sequence[float]], float]], name: str, rgb: Any) -> ImageReading:
         """The engine's lines kept and judged: the reading, with a problem when it cannot be trusted."""
@@ -329,7 +336,7 @@ class OcrReader:
 
 
 # stands for the image's name in a cached reading's problem
-_NAME = "\x00image\x00"
+CACHED_NAME = "\x00image\x00"
 
 
 @functools.cache  # the model files are hashed once a process (~20 ms), without importing the engine
@@ -363,29 +370,6 @@ def rapid_identity() -> str:
         with contextlib.suppress(OSError):
             digest.update((here / module).read_bytes())
     return digest.hexdigest()
-
-
-def reading_to_json(reading: ImageReading) -> dict[str, Any]:
-    """A reading (pixel boxes, the image's name as :data:`_NAME`) as JSON values, for :mod:`scanner.ocr_cache`."""
-    return {
-        "problem": reading.problem,
-        "seconds": reading.seconds,
-        "lines": [[line.text, *line.box, line.confidence, line.seal] for line in reading.lines],
-    }
-
-
-def reading_from_json(data: dict[str, Any]) -> ImageReading:
-    """The inverse of :func:`reading_to_json`.  Raises ``KeyError``, ``TypeError`` or ``ValueError`` when malformed."""
-    lines = []
-    for text, x0, y0, x1, y1, confidence, seal in data["lines"]:
-        if not isinstance(text, str) or not isinstance(seal, bool):
-            raise TypeError("malformed OCR line")
-        box = (float(x0), float(y0), float(x1), float(y1))
-        lines.append(OcrLine(text=text, box=box, confidence=float(confidence), image=_NAME, seal=seal))
-    problem = data["problem"]
-    if not isinstance(problem, str):
-        raise TypeError("malformed OCR problem")
-    return ImageReading(image=_NAME, lines=tuple(lines), problem=problem, seconds=float(data["seconds"]))
 
 
 def noise_level(image: Any) -> float:

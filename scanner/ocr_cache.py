@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.ocr import CACHED_NAME, ImageReading, OcrLine
 from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
 
 DB_FILE = "ocr.sqlite3"
@@ -170,3 +171,26 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def reading_to_json(reading: ImageReading) -> dict[str, Any]:
+    """A reading (pixel boxes, the image's name as :data:`~scanner.ocr.CACHED_NAME`) as JSON values, as kept in the store."""
+    return {
+        "problem": reading.problem,
+        "seconds": reading.seconds,
+        "lines": [[line.text, *line.box, line.confidence, line.seal] for line in reading.lines],
+    }
+
+
+def reading_from_json(data: dict[str, Any]) -> ImageReading:
+    """The inverse of :func:`reading_to_json`.  Raises ``KeyError``, ``TypeError`` or ``ValueError`` when malformed."""
+    lines = []
+    for text, x0, y0, x1, y1, confidence, seal in data["lines"]:
+        if not isinstance(text, str) or not isinstance(seal, bool):
+            raise TypeError("malformed OCR line")
+        box = (float(x0), float(y0), float(x1), float(y1))
+        lines.append(OcrLine(text=text, box=box, confidence=float(confidence), image=CACHED_NAME, seal=seal))
+    problem = data["problem"]
+    if not isinstance(problem, str):
+        raise TypeError("malformed OCR problem")
+    return ImageReading(image=CACHED_NAME, lines=tuple(lines), problem=problem, seconds=float(data["seconds"]))

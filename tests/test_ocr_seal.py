@@ -129,12 +129,23 @@ def test_an_issuers_seal_over_the_signature_passes(settings):
         body = [unit.text for unit in result.units if not unit.seal]
         assert "市人民政府办公室" in body, body  # the signature is read clean, not glued to the seal's text
         assert all(not unit.text.startswith("某某") for unit in result.units if not unit.seal)
+        # the issuer's name is read, along the ring (unwrapped) as across the middle
+        assert "某某市人民政府办公室" in [unit.text for unit in result.units if unit.seal], result.units
 
 
 def test_an_unmarked_page_passes_without_seal_lines(settings):
     result = scan_bytes(scan(), "通知.png", settings)
     assert result.verdict is Verdict.PASS, result.findings
     assert result.units and not any(unit.seal for unit in result.units)
+
+
+def test_a_mark_along_a_seals_ring_is_read_unwrapped(settings):
+    # read as it stands, an arc reads as nonsense (某某市人民政府办公室 read as 安堂市人民); unwrapped, as one line
+    result = scan_bytes(scan(seals=[(900, 1300, 150, "内部资料专用章", "", 34)]), "通知.png", settings)
+    assert [unit.text for unit in result.units if unit.seal] == ["内部资料专用章"], result.units
+    warning = next(finding for finding in result.findings if finding.rule == "IM001")
+    assert warning.text == "内部资料" and warning.evidence[0].startswith("位于印章内"), warning.evidence
+    assert result.verdict is Verdict.BLOCK
 
 
 def test_a_rectangular_stamp_on_a_jpeg_scan_blocks(settings):
