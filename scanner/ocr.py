@@ -343,9 +343,9 @@ CACHED_NAME = "\x00image\x00"
 def rapid_identity() -> str:
     """What decides the shipped engine's readings: model files, library versions, this module's source.
 
-    The source covers the engine's parameters and the judgement of its
-    lines (:meth:`OcrReader._judged`, the seal reading of
-    :mod:`scanner.ocr_seal`).  ``""`` when rapidocr is not installed.
+    The source covers the engine's parameters, the judgement of its lines
+    (:meth:`OcrReader._judged`, the seal reading of :mod:`scanner.ocr_seal`)
+    and the stored form of a reading (:mod:`scanner.ocr_cache`).  ``""`` when rapidocr is not installed.
     """
     import importlib.metadata
     import importlib.util
@@ -366,7 +366,7 @@ def rapid_identity() -> str:
         except OSError:
             digest.update(name.encode() + b"missing")
     here = Path(__file__).resolve().parent
-    for module in ("ocr.py", "ocr_seal.py"):
+    for module in ("ocr.py", "ocr_seal.py", "ocr_cache.py"):
         with contextlib.suppress(OSError):
             digest.update((here / module).read_bytes())
     return digest.hexdigest()
