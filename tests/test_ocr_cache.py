@@ -159,3 +159,25 @@ def test_a_batch_keeps_its_readings_beside_the_results_unless_no_cache(tmp_path,
                                     "-j", "1", "--exit-zero"])
     assert out.exit_code == 0, out.output
     assert not (bare / DB_FILE).exists()
+
+
+def test_a_run_whose_pictures_are_all_kept_never_loads_the_engine(tmp_path, picture):
+    import subprocess
+    import sys
+
+    path = tmp_path / "a.png"
+    path.write_bytes(picture)
+    code = (
+        "import sys; from pathlib import Path; from scanner.pipeline import build_settings, scan_file;"
+        f"r = scan_file(Path({str(path)!r}), build_settings(ocr_cache={str(tmp_path / 'store')!r}));"
+        "print(r.verdict.value, sorted(m for m in ('rapidocr', 'onnxruntime') if m in sys.modules))"
+    )
+
+    def run() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[1])
+        return done.stdout.strip().split(maxsplit=1)
+
+    verdict, modules = run()  # the real engine reads it and the reading is kept
+    assert verdict == "block" and "rapidocr" in modules
+    assert run() == ["block", "[]"]  # kept: neither the engine nor its runtime is imported
