@@ -342,6 +342,12 @@ def test_a_seal_is_a_mark_position_anywhere_and_never_joined_with_a_line(catalog
         (stamp,) = [f for f in with_seal(text, True) if f.rule == rule]
         assert stamp.severity is Severity.BLOCK and stamp.evidence[0].startswith("位于印章内"), stamp.evidence
         assert all(f.severity is not Severity.BLOCK for f in with_seal(text, False))  # a body line there: review
+    # a seal's lines follow their page's: the page's own last line is still its bottom
+    bottom = TextUnit(text="秘密★1年", part="ocr", page=2, paragraph=29)
+    seal = TextUnit(text="某某市人民政府办公室", part="ocr", page=2, paragraph=30, seal=True)
+    (mark,) = [f for f in detect_markings(document(*PAGE_ONE, *ocr_two, bottom, seal, seal), catalogue)
+               if f.rule == "CM001"]
+    assert mark.severity is Severity.BLOCK and mark.evidence[0].startswith("位于第2页页尾"), mark.evidence
     # a level broken over two lines is joined (机 / 密★1年), but never with a seal's line
     head = [TextUnit(text="机", part="ocr", page=1, paragraph=1), TextUnit(text="密★1年", part="ocr", page=1, paragraph=2)]
     joined = detect_markings(document(*head, *PAGE_ONE), catalogue)

@@ -63,6 +63,10 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
         non_empty.append(position)
         if article is not None and position < article and unit.part in ("body", "table") and unit.source != ARTICLE:
             continue  # the site's template before the article: not the document's head (a picture's text is kept)
+        if unit.seal:
+            # a stamp is a mark position of its own (mark_place); a seal's lines, which
+            # follow their page's, must not push its last lines out of the page's bottom
+            continue
         if unit.part not in HEAD_PARTS:
             kind = part_kind(unit.part)
             if kind in LAYER_NAMES:
