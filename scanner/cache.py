@@ -342,6 +342,8 @@ def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
                 "paragraph": unit.paragraph,
                 "source": unit.source,
                 "cell": list(unit.cell) if unit.cell is not None else None,
+                **({"box": list(unit.box)} if unit.box is not None else {}),
+                **({"seal": True} if unit.seal else {}),
             }
             for unit in doc.units
         ],
@@ -380,6 +382,8 @@ def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
                 paragraph=unit.get("paragraph"),
                 source=unit.get("source", ""),
                 cell=tuple(unit["cell"]) if unit.get("cell") is not None else None,  # type: ignore[arg-type]
+                box=_box(unit.get("box")),
+                seal=bool(unit.get("seal", False)),
             )
             for unit in data.get("units", ())
         ),
@@ -404,9 +408,18 @@ def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
             end=int(location.get("end", 0)),
             source=location.get("source", ""),
             cell=location.get("cell", ""),
+            box=_box(location.get("box")),
         ),
         message=data.get("message", ""),
         basis=data.get("basis", ""),
         evidence=tuple(data.get("evidence", ())),
         fingerprint=data.get("fingerprint", ""),
     )
+
+
+def _box(value: Any) -> tuple[float, float, float, float] | None:
+    """An OCR box read back from JSON; raises ``ValueError`` / ``TypeError`` for anything but four numbers."""
+    if value is None:
+        return None
+    x0, y0, x1, y1 = (float(number) for number in value)
+    return (x0, y0, x1, y1)

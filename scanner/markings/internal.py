@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from scanner.findings import UnitView
 from scanner.markings.evidence import example_cue, line_of, quoted, spaced_around
-from scanner.markings.grammar import FILLER, MARK_PARTS
+from scanner.markings.grammar import FILLER
+from scanner.markings.position import mark_place
 from scanner.normalize import normalized_text
 from scanner.roles import Role
 from scanner.types import Severity
@@ -81,15 +82,10 @@ def warnings(scan: _DocumentScan, position: int, view: UnitView, taken: Spans) -
                     cap=Severity.REVIEW,
                 )
                 continue
-        if view.unit.part in MARK_PARTS and (strong or all(spaced_around(view, start, end))):
+        place = mark_place(view.unit)
+        if place is not None and (strong or all(spaced_around(view, start, end))):
             spans.append((start, end))
-            scan.emit(
-                Role.INTERNAL_MARK,
-                view,
-                start,
-                end,
-                [f"{MARK_PARTS[view.unit.part]}，与其他文字同行", f"警示用语：{label}"],
-            )
+            scan.emit(Role.INTERNAL_MARK, view, start, end, [f"{place}，与其他文字同行", f"警示用语：{label}"])
             continue
         if _run_in_head(scan, position, view, start, end, words, label):
             spans.append((start, end))

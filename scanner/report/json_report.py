@@ -127,6 +127,8 @@ def finding_to_dict(finding: Finding, *, context: str) -> dict[str, Any]:
     }
     if location.cell:
         located["cell"] = location.cell
+    if location.box is not None:
+        located["box"] = list(location.box)
     return {
         "rule": finding.rule,
         "category": finding.category,
