@@ -2,8 +2,10 @@
 
 Rules live in YAML files under ``lexicons/`` (shipped as package data) and
 in files a user adds with ``--lexicon``.  This module is the one place that
-registers a rule; code elsewhere looks rules up by id.  Loading validates
-every entry and names the file and entry on any error.
+registers a rule; code elsewhere looks rules up by id, or by the notice kind
+or role a rule is raised for (:mod:`scanner.roles`).  Loading validates
+every entry (:mod:`scanner.rule_entry`, one entry at a time) and names the
+file and entry on any error.
 
 A rule file looks like::
 
@@ -30,99 +32,47 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lexicons import read_table, table_bytes
 from scanner.basis import UnitRule, cite
-from scanner.rule_schema import params_problem
-from scanner.types import CATEGORIES, Severity
+from scanner.rule_entry import (
+    RETIRED_IDS,
+    CatalogueError,
+    Context,
+    Expected,
+    Rule,
+    parse_entry,
+    retired_ids,
+    severity_of,
+)
+from scanner.types import CATEGORIES
 from scanner.userfiles import UserFileError, load_yaml, read_user_file
+
+# the rule's value types live in scanner.rule_entry; callers import them from here
+__all__ = [
+    "PARSED_RULES", "RETIRED_IDS", "Catalogue", "CatalogueError", "Context", "Expected", "Rule", "builtin_files",
+    "load_catalogue", "parse_rule_file", "parsed_rules_document", "raised_ids", "retired_ids",
+]
 
 if TYPE_CHECKING:
     from scanner.lexicon_cache import CompiledStore
 
-_ID = re.compile(r"^[A-Z]{2,4}\d{3,4}$")
-_KINDS = ("terms", "pattern", "marking", "builtin")
-_KEYS = {
-    "id", "name", "category", "severity", "summary", "basis", "why", "kind", "terms",
-    "pattern", "validator", "context", "allow", "examples", "enabled", "weight", "params",
-    "unit_basis",
-}
-_CONTEXT_KEYS = {"window", "raise", "lower", "require", "exclude"}
+# the params keys that say what code raises a rule for (scanner.roles)
+_RAISED_FOR = ("notice", "role")
 
 # The shipped rule files parsed beforehand, with the hash of each file's
 # bytes: a cold ``scan`` takes a file's data from here when the hash
-# matches and never imports PyYAML (its import and parse were 45 ms of a
-# 0.4 s start).  A file edited since falls back to its YAML;
+# matches and never imports PyYAML (importing and parsing it was a tenth
+# of a cold start).  A file edited since falls back to its YAML;
 # tests/test_catalogue.py fails until ``python scripts/build_tables.py``
 # is run again.
 PARSED_RULES = "parsed-rules.json"
 _PARSED_FORMAT = 1
-RETIRED_IDS = "retired-ids.json"
-_RETIRED_FORMAT = 1
-
-
-class CatalogueError(ValueError):
-    """A rule file is malformed; the message names the file and the entry."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Context:
-    """Hot-word rules: words within ``window`` characters of a hit.
-
-    ``raise_`` words lift the severity one step, ``lower`` words drop it one
-    step, ``require`` (when non-empty) must have at least one word present
-    or the hit is dropped, ``exclude`` words drop the hit.
-    """
-
-    window: int = 20
-    raise_: tuple[str, ...] = ()
-    lower: tuple[str, ...] = ()
-    require: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What a positive example gives: the matched text (``span``) and the finding's severity."""
-
-    span: str
-    severity: Severity
-
-
-@dataclass(frozen=True, kw_only=True)
-class Rule:
-    id: str
-    name: str
-    category: str
-    severity: Severity
-    summary: str
-    basis: str
-    why: str = ""
-    kind: str = "terms"
-    terms: tuple[str, ...] = ()
-    pattern: re.Pattern[str] | None = None
-    validator: str | None = None
-    context: Context = field(default_factory=Context)
-    allow: tuple[str, ...] = ()
-    examples_match: tuple[str, ...] = ()
-    examples_no_match: tuple[str, ...] = ()
-    # what each positive example is expected to give (text -> Expected):
-    # the span the finding covers and its severity, checked by tests/test_rule_examples.py
-    examples_expected: Mapping[str, Expected] = field(default_factory=dict)
-    enabled: bool = True
-    weight: float = 1.0
-    params: Mapping[str, Any] = field(default_factory=dict)
-    origin: str = ""
-    # what the unit's own regulation forbids here (cited with its configured
-    # name and clause, see scanner.basis); ``basis`` already holds that citation
-    unit_basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,9 +85,38 @@ class Catalogue:
     shipped: frozenset[str] = field(default=frozenset(), compare=False)
     # enabled() by kind: the markings ask for each document with a trigger
     _enabled: dict[str | None, tuple[Rule, ...]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    # rules by what code raises them for: {"notice": {kind: rule}, "role": {role: rule}} (scanner.roles)
+    _raised_for: dict[str, dict[str, Rule]] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __getitem__(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
+
+    def for_notice(self, kind: str) -> Rule:
+        """The rule raised for an extractor's notice of ``kind`` (a :class:`scanner.roles.NoticeKind`).
+
+        Raises :class:`CatalogueError` when no rule names that kind (only a
+        catalogue loaded without the shipped rules can lack one).
+        """
+        rule = self.raised_for("notice").get(kind)
+        if rule is None:
+            raise CatalogueError(f"no rule in the catalogue has params.notice: {kind}")
+        return rule
+
+    def for_role(self, role: str) -> Rule:
+        """The rule that plays ``role`` (a :class:`scanner.roles.Role`); raises :class:`CatalogueError` as :meth:`for_notice`."""
+        rule = self.raised_for("role").get(role)
+        if rule is None:
+            raise CatalogueError(f"no rule in the catalogue has params.role: {role}")
+        return rule
+
+    def raised_for(self, key: str) -> Mapping[str, Rule]:
+        """The rules by the value of their ``params.<key>`` (``notice`` or ``role``), for callers that look up
+        several at once (the marking grammar, once per document)."""
+        found = self._raised_for.get(key)
+        if found is None:
+            ids = raised_ids(self.rules.values())
+            found = self._raised_for[key] = {value: self.rules[rule_id] for (of, value), rule_id in ids.items() if of == key}
+        return found
 
     def enabled(self, kind: str | None = None) -> list[Rule]:
         rules = self._enabled.get(kind)
@@ -149,6 +128,16 @@ class Catalogue:
 
     def by_category(self, category: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.category == category]
+
+
+def raised_ids(rules: Iterable[Rule]) -> dict[tuple[str, str], str]:
+    """Rule ids by what code raises them for: ``("notice", kind)`` and ``("role", role)`` from their ``params``."""
+    return {
+        (key, str(rule.params[key])): rule.id
+        for rule in rules
+        for key in _RAISED_FOR
+        if key in rule.params
+    }
 
 
 def builtin_files() -> list[Path]:
@@ -190,6 +179,7 @@ def load_catalogue(
     parsed = _parsed_rules() if shipped else {}
     rules: dict[str, Rule] = {}
     shipped_ids: set[str] = set()
+    raised: dict[tuple[str, str], str] = {}  # see raised_ids
     digest = hashlib.sha256()
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
@@ -201,7 +191,8 @@ def load_catalogue(
             raise CatalogueError(str(error)) from error
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path, store)
-        for rule in _rules_of(data, str(path), raw):
+        for entry, rule in enumerate(_rules_of(data, str(path), raw)):
+            _check_raised_for(rule, entry, raw, rules, raised)
             previous = rules.get(rule.id)
             if previous is not None and rule.id in shipped_ids and not is_shipped:
                 # A built-in rule is changed with the configuration's disable /
@@ -215,6 +206,8 @@ def load_catalogue(
             if is_shipped:
                 shipped_ids.add(rule.id)
             rules[rule.id] = rule
+    if shipped:
+        _check_all_raised(raised)
     disabled = tuple(disabled)
     for rule_id in disabled:
         if rule_id not in rules:
@@ -223,7 +216,7 @@ def load_catalogue(
     for rule_id, severity in (severities or {}).items():
         if rule_id not in rules:
             raise CatalogueError(f"cannot re-weight unknown rule {rule_id}")
-        rules[rule_id] = replace(rules[rule_id], severity=_severity(severity, f"rule {rule_id}"))
+        rules[rule_id] = replace(rules[rule_id], severity=severity_of(severity, f"rule {rule_id}"))
     for rule_id, category in (categories or {}).items():
         if rule_id not in rules:
             raise CatalogueError(f"cannot re-file unknown rule {rule_id}")
@@ -245,6 +238,30 @@ def load_catalogue(
     if unit_rule is not None:
         digest.update(b"unit_rule\0" + unit_rule.key().encode())
     return Catalogue(rules=rules, digest=digest.hexdigest()[:16], shipped=frozenset(shipped_ids))
+
+
+def _check_raised_for(
+    rule: Rule, entry: int, raw: bytes, rules: Mapping[str, Rule], raised: dict[tuple[str, str], str]
+) -> None:
+    """Record what ``rule`` (entry ``entry`` of its file) is raised for; a kind or role taken twice is an error."""
+    for key, rule_id in raised_ids([rule]).items():
+        taken = raised.setdefault(key, rule_id)
+        if taken != rule_id:
+            line = _entry_line(raw, entry)
+            raise CatalogueError(
+                f"{rule.origin}:{line + ':' if line else ''} rule {rule_id}: params.{key[0]}: {key[1]} is already "
+                f"given to rule {taken} ({rules[taken].origin}); each is raised for exactly one rule"
+            )
+
+
+def _check_all_raised(raised: Mapping[tuple[str, str], str]) -> None:
+    """Every notice kind and role code uses has its rule (shipped rule files that lost one are refused)."""
+    from scanner.roles import NOTICE_KINDS, ROLES
+
+    missing = [f"params.notice: {kind}" for kind in NOTICE_KINDS if ("notice", kind) not in raised]
+    missing += [f"params.role: {role}" for role in ROLES if ("role", role) not in raised]
+    if missing:
+        raise CatalogueError(f"no rule is raised for {', '.join(missing)} (see scanner/roles.py)")
 
 
 def _user_data(raw: bytes, path: Path, store: CompiledStore | None) -> Any:
@@ -348,7 +365,7 @@ def _rules_of(data: Any, origin: str, raw: bytes | str | None = None) -> list[Ru
     rules = []
     for index, entry in enumerate(data["rules"]):
         try:
-            rules.append(_parse_rule(entry, f"{origin}: rules[{index}]", origin))
+            rules.append(parse_entry(entry, f"{origin}: rules[{index}]", origin))
         except CatalogueError as error:
             line = _entry_line(raw, index) if raw is not None else ""
             if not line:
@@ -377,148 +394,3 @@ def _entry_line(raw: bytes | str, index: int) -> str:
     return ""
 
 
-@cache
-def retired_ids() -> Mapping[str, str]:
-    """Rule ids no longer in use, with why (``lexicons/retired-ids.json``): a new rule never takes one.
-
-    Reports, baselines and allow lists name findings by id, so an id that
-    once meant one thing must not come back meaning another.
-    """
-    document = read_table(RETIRED_IDS, _RETIRED_FORMAT) or {}
-    retired = document.get("retired") or []
-    return {str(item["id"]): str(item.get("reason", "")) for item in retired if isinstance(item, dict) and "id" in item}
-
-
-def _parse_rule(entry: Any, where: str, origin: str) -> Rule:
-    if not isinstance(entry, dict):
-        raise CatalogueError(f"{where}: a rule must be a mapping")
-    rule_id = entry.get("id")
-    if not isinstance(rule_id, str) or not _ID.match(rule_id):
-        raise CatalogueError(f"{where}: bad or missing id {rule_id!r} (letters then digits, e.g. SC101)")
-    where = f"{where} ({rule_id})"
-    unknown = set(entry) - _KEYS
-    if unknown:
-        raise CatalogueError(f"{where}: unknown keys {sorted(unknown)}")
-    for key in ("name", "category", "severity", "summary", "basis"):
-        if not isinstance(entry.get(key), str) or not entry[key].strip():
-            raise CatalogueError(f"{where}: '{key}' is required")
-    if entry["category"] not in CATEGORIES:
-        raise CatalogueError(f"{where}: unknown category {entry['category']!r}")
-    kind = entry.get("kind", "terms")
-    if kind not in _KINDS:
-        raise CatalogueError(f"{where}: unknown kind {kind!r} (one of {', '.join(_KINDS)})")
-    terms = _strings(entry.get("terms"), where, "terms")
-    pattern = None
-    if entry.get("pattern") is not None:
-        try:
-            pattern = re.compile(str(entry["pattern"]))
-        except re.error as error:
-            raise CatalogueError(f"{where}: bad pattern: {error}") from error
-    if kind == "terms" and not terms:
-        raise CatalogueError(f"{where}: a terms rule needs 'terms'")
-    if kind == "pattern" and pattern is None:
-        raise CatalogueError(f"{where}: a pattern rule needs 'pattern'")
-    validator = entry.get("validator")
-    if validator is not None:
-        from scanner.validators import VALIDATORS
-
-        if validator not in VALIDATORS:
-            raise CatalogueError(f"{where}: unknown validator {validator!r}")
-    examples = entry.get("examples") or {}
-    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
-        raise CatalogueError(f"{where}: 'examples' takes 'match' and 'no_match' lists")
-    matches = _match_examples(examples.get("match"), where)
-    weight = entry.get("weight", 1.0)
-    if not isinstance(weight, int | float) or not 0 <= weight <= 1:
-        raise CatalogueError(f"{where}: 'weight' must be a number in [0, 1]")
-    params = entry.get("params") or {}
-    if not isinstance(params, dict):
-        raise CatalogueError(f"{where}: 'params' must be a mapping")
-    problem = params_problem(kind, params)
-    if problem is not None:
-        raise CatalogueError(f"{where}: {problem}")
-    if rule_id in retired_ids():
-        raise CatalogueError(f"{where}: rule id {rule_id} is retired ({retired_ids()[rule_id]}); ids are never reused, pick a new one")
-    return Rule(
-        id=rule_id,
-        name=entry["name"],
-        category=entry["category"],
-        severity=_severity(entry["severity"], where),
-        summary=entry["summary"].strip(),
-        basis=entry["basis"].strip(),
-        why=str(entry.get("why") or "").strip(),
-        kind=kind,
-        terms=terms,
-        pattern=pattern,
-        validator=validator,
-        context=_context(entry.get("context"), where),
-        allow=_strings(entry.get("allow"), where, "allow"),
-        examples_match=tuple(text for text, _ in matches),
-        examples_expected={text: expected for text, expected in matches if expected is not None},
-        examples_no_match=_strings(examples.get("no_match"), where, "examples.no_match"),
-        enabled=bool(entry.get("enabled", True)),
-        weight=float(weight),
-        params=params,
-        origin=origin,
-        unit_basis=_unit_basis(entry.get("unit_basis"), where),
-    )
-
-
-def _match_examples(value: Any, where: str) -> list[tuple[str, Expected | None]]:
-    """``examples.match``: each a text, or ``{text, span, severity}`` saying what the text must give."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise CatalogueError(f"{where}: 'examples.match' must be a list")
-    examples: list[tuple[str, Expected | None]] = []
-    for item in value:
-        if isinstance(item, str) and item:
-            examples.append((item, None))
-            continue
-        if not isinstance(item, dict) or set(item) != {"text", "span", "severity"}:
-            raise CatalogueError(f"{where}: an example is a text or a mapping of text, span and severity")
-        text, span = item["text"], item["span"]
-        if not (isinstance(text, str) and isinstance(span, str) and text and span and span in text):
-            raise CatalogueError(f"{where}: example span {span!r} must be part of its text {text!r}")
-        examples.append((text, Expected(span=span, severity=_severity(item["severity"], where))))
-    return examples
-
-
-def _unit_basis(value: Any, where: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where}: 'unit_basis' must be text (what the unit's regulation forbids)")
-    return value.strip()
-
-
-def _severity(value: Any, where: str) -> Severity:
-    try:
-        return Severity(value)
-    except ValueError:
-        raise CatalogueError(f"{where}: unknown severity {value!r} (block, review or info)") from None
-
-
-def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
-        raise CatalogueError(f"{where}: '{key}' must be a list of non-empty strings")
-    return tuple(value)
-
-
-def _context(value: Any, where: str) -> Context:
-    if value is None:
-        return Context()
-    if not isinstance(value, dict) or set(value) - _CONTEXT_KEYS:
-        raise CatalogueError(f"{where}: 'context' takes {sorted(_CONTEXT_KEYS)}")
-    window = value.get("window", 20)
-    if not isinstance(window, int) or not 0 < window <= 500:
-        raise CatalogueError(f"{where}: context window must be 1..500 characters")
-    return Context(
-        window=window,
-        raise_=_strings(value.get("raise"), where, "context.raise"),
-        lower=_strings(value.get("lower"), where, "context.lower"),
-        require=_strings(value.get("require"), where, "context.require"),
-        exclude=_strings(value.get("exclude"), where, "context.exclude"),
-    )

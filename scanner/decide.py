@@ -2,7 +2,8 @@
 
 * any ``block`` finding -> ``block``, and so a list of private persons'
   data: at least ``min_items`` different values of at least ``min_kinds``
-  kinds (mobiles and addresses, say; ``PI015``'s ``params``), each of which
+  kinds (mobiles and addresses, say; the ``params`` of the
+  ``personal-data-list`` rule), each of which
   alone asks only for review, is one ``block`` finding of its own;
 * any ``review`` finding, any read error (the document was not read
   completely: fail closed), or a model risk at or above the threshold
@@ -24,14 +25,11 @@ from scanner.catalogue import Catalogue
 from scanner.findings import fingerprint, reading_order
 from scanner.layers import hidden_layer_evidence
 from scanner.risk import ModelScore
+from scanner.roles import Role
 from scanner.types import Finding, Location, Severity, Verdict
 
 # How much one finding of each severity contributes to the document's risk.
 _SEVERITY_RISK = {Severity.BLOCK: 0.97, Severity.REVIEW: 0.6, Severity.INFO: 0.02}
-
-MODEL_RULE = "ML001"
-UNREADABLE_RULE = "UR001"
-LIST_RULE = "PI015"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +87,7 @@ def decide(
 
 def _model_finding(model_score: ModelScore, policy: Policy, catalogue: Catalogue) -> Finding | None:
     """The model's review finding, when the model asks for review and its rule is enabled."""
-    rule = catalogue[MODEL_RULE]
+    rule = catalogue.for_role(Role.MODEL)
     if model_score.probability < policy.review_threshold or not rule.enabled:
         return None
     terms = "、".join(model_score.top_terms) or "无"
@@ -115,8 +113,8 @@ def _list_finding(findings: list[Finding], catalogue: Catalogue) -> Finding | No
     ``params.counted`` names per kind, where they were not lowered to
     ``info`` (an office hotline).  Located at the first counted value.
     """
-    rule = catalogue.rules.get(LIST_RULE)
-    if rule is None or not rule.enabled or any(finding.rule == LIST_RULE for finding in findings):
+    rule = catalogue.raised_for("role").get(Role.PERSONAL_DATA_LIST)  # None: a catalogue without the shipped rules
+    if rule is None or not rule.enabled or any(finding.rule == rule.id for finding in findings):
         return None
     kinds = {rule_id: kind for kind, rule_ids in rule.params.get("counted", {}).items() for rule_id in rule_ids}
     counted = [f for f in findings if f.rule in kinds and f.severity is not Severity.INFO]
@@ -153,7 +151,7 @@ def _combined_risk(findings: list[Finding], model_risk: float) -> float:
 
 
 def _unreadable(error: str, catalogue: Catalogue) -> Finding:
-    rule = catalogue[UNREADABLE_RULE]
+    rule = catalogue.for_role(Role.UNREADABLE)
     return Finding(
         rule=rule.id,
         category=rule.category,

@@ -2,7 +2,8 @@
 failed redactions, embedded objects that cannot be read.
 
 Extractors report what they saw as :class:`~scanner.types.Notice` objects
-naming a catalogue rule; this module turns them into findings.
+of a kind (:class:`scanner.roles.NoticeKind`); this module turns them into
+findings of the rule the catalogue raises for that kind.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def hidden_layer_evidence(finding: Finding) -> Finding:
 def layer_findings(extraction: Extraction, catalogue: Catalogue) -> list[Finding]:
     findings = []
     for notice in extraction.notices:
-        rule = catalogue[notice.rule]
+        rule = catalogue.for_notice(notice.kind)
         if not rule.enabled:
             continue
         detail = f"（{notice.detail}）" if notice.detail else ""

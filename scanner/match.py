@@ -25,6 +25,15 @@ For each raw hit, in order (the first that says no drops the hit):
 
 All spans are found on the normalised text and mapped back to the original
 characters by :func:`scanner.findings.finding_at`.
+
+Why this module is long: :class:`Matcher` is one pass over a document, and
+the filters above are the steps of that pass, reading the matcher's
+prepared rules (folded allow phrases, compiled context, gates) and the
+trace ``scan -v`` keeps of what each dropped.  Taken out, each filter would
+need the matcher's state handed to it per hit, on the hottest path of a
+scan; the automaton (``automaton.py``), the gates (``gates.py``), word
+boundaries (``segment.py``) and validators (``validators.py``) are already
+modules of their own.
 """
 
 from __future__ import annotations
@@ -316,10 +325,10 @@ class Matcher:
             located = _by_offsets(offsets, found_terms)
         else:
             # No unit holds a line break, so unit k is line k of the joined
-            # text: counting the breaks before each hit in C costs a third
-            # of the offsets of every unit (26 -> 8 µs for a laws document
-            # with a term hit; they have 141 units on average).  The gates
-            # below need the offsets, but no gate opened.
+            # text: counting the breaks before each hit (in C) is cheaper
+            # than the offsets of every unit, since a document has a hundred
+            # units or more and a few hits.  The gates below need the
+            # offsets, but no gate opened.
             offsets = []
             located = _by_line(joined, found_terms)
         raw_terms: dict[int, list[tuple[int, int, _Term]]] = {}

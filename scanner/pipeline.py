@@ -21,7 +21,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.catalogue import Catalogue, Rule, load_catalogue
-from scanner.decide import UNREADABLE_RULE, Policy, decide
+from scanner.decide import Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
 from scanner.layers import layer_findings
@@ -31,6 +31,7 @@ from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
 from scanner.ocr_cache import OcrStore
 from scanner.risk import RiskModel, load_model
+from scanner.roles import Role
 from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
@@ -347,8 +348,9 @@ def scan_members(extraction: Extraction, settings: Settings, depth: int) -> Memb
         )
         prefix = place + CHAIN
         child_errors = set(child.errors)
+        unreadable = settings.catalogue.for_role(Role.UNREADABLE).id if child_errors else ""
         for finding in child.findings:
-            if finding.rule == UNREADABLE_RULE and finding.context in child_errors:
+            if finding.rule == unreadable and finding.context in child_errors:
                 continue  # made again from the relocated error by decide()
             location = finding.location
             source = prefix + location.source if location.source else place

@@ -17,6 +17,8 @@ Each kind maps a key to a value type:
 ``flag``     true or false
 ``groups``   a mapping of names to lists of rule ids
 ``parts``    a list of layer names (``scanner.types.PARTS``): the rule fires only in those layers
+``notice``   a notice kind (``scanner.roles.NoticeKind``): the rule is raised for that extractor notice
+``role``     a role (``scanner.roles.Role``): what code raises this rule for
 
 A marking rule's params are the marking grammar's words and limits
 (``scanner.markings.grammar``); which rule holds which of them is the
@@ -34,10 +36,12 @@ _MATCHER = {"near_pattern": "regex", "word_boundary": "flag", "parts": "parts"}
 PARAMS: dict[str, dict[str, str]] = {
     "terms": dict(_MATCHER),
     "pattern": {**_MATCHER, "anchors": "strings", "gate": "regexes"},
-    # builtin rules are raised by code; the personal-data list rule (PI015,
-    # scanner.decide) counts the findings of other rules by kind
-    "builtin": {"counted": "groups", "min_items": "count", "min_kinds": "count"},
+    # builtin rules are raised by code, for a notice or in a role; the
+    # personal-data list rule (scanner.decide) counts the findings of other
+    # rules by kind
+    "builtin": {"counted": "groups", "min_items": "count", "min_kinds": "count", "notice": "notice", "role": "role"},
     "marking": {
+        "role": "role",
         **{key: "strings" for key in (
             "brackets", "close_brackets", "conditions", "cues_after", "cues_before", "date_suffixes",
             "declassified", "definition_words", "heads", "labels", "lead_in_endings", "level_tails", "levels",
@@ -96,6 +100,12 @@ def _value_problem(expected: str, value: Any) -> str | None:
 
         ok = isinstance(value, list) and all(isinstance(item, str) and item in PARTS for item in value)
         return None if ok else f"must be a list of layer names ({', '.join(PARTS)})"
+    if expected in ("notice", "role"):
+        from scanner.roles import NOTICE_KINDS, ROLES
+
+        known = NOTICE_KINDS if expected == "notice" else ROLES
+        ok = isinstance(value, str) and value in known
+        return None if ok else f"unknown {expected} {value!r} (one of {', '.join(known)})"
     if expected == "pairs":
         ok = isinstance(value, list) and all(isinstance(item, str) and len(item) == 2 for item in value)
         return None if ok else "must be a list of two-character strings (opening and closing quote)"

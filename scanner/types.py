@@ -204,8 +204,9 @@ class LineUnits(LazySequence[TextUnit]):
         self.pages = pages
 
     def _make(self, index: int) -> TextUnit:
-        # TextUnit(text=..., page=..., paragraph=...), without its __init__
-        # (0.8 µs of 2 a unit; the detectors make a few thousand per corpus pass)
+        # TextUnit(text=..., page=..., paragraph=...), without its __init__:
+        # the frozen dataclass's checks are most of the cost of a unit, and
+        # a text file has one per line
         return without_init(TextUnit, {
             "text": self.texts[index],
             **_UNIT_DEFAULTS,
@@ -242,13 +243,15 @@ def unit_parts(units: Sequence[TextUnit]) -> frozenset[str]:
 class Notice:
     """Something an extractor saw that is a finding by itself, not text.
 
-    ``rule`` is a catalogue id (for example a failed redaction, an embedded
-    image whose text cannot be read, a hidden sheet).  ``text`` is the text
+    ``kind`` says what was seen (a :class:`scanner.roles.NoticeKind`: a
+    failed redaction, an embedded image whose text cannot be read, a hidden
+    sheet); the catalogue knows which rule it raises
+    (:meth:`scanner.catalogue.Catalogue.for_notice`).  ``text`` is the text
     concerned, if any; ``detail`` a short human-readable note (the box of a
     redaction, the name of an embedded object).
     """
 
-    rule: str
+    kind: str
     text: str = ""
     part: str = "body"
     page: int | None = None

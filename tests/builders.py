@@ -36,6 +36,34 @@ def png_bytes(width: int = 8, height: int = 8, grey: int = 0) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def noisy_png(width: int, height: int, *, seed: int) -> bytes:
+    """A greyscale PNG of random pixels (Pillow): it does not compress, so it stands for a real photo or scan."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    image = Image.new("L", (width, height))
+    image.putdata([rng.randrange(256) for _ in range(width * height)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# -- reading back -------------------------------------------------------------
+
+
+def units_in(extraction: Any, part: str) -> list[Any]:
+    """The units of ``extraction`` in layer ``part``, in reading order."""
+    return [unit for unit in extraction.units if unit.part == part]
+
+
+def placed_texts(extraction: Any) -> list[tuple[str, str, str]]:
+    """Each unit of ``extraction`` as (layer, source, text): where every piece of text was read from."""
+    return [(unit.part, unit.source, unit.text) for unit in extraction.units]
+
+
 # -- docx -------------------------------------------------------------------
 
 
@@ -492,6 +520,17 @@ def make_html(
         head.append(f'<meta name="{name}" content="{content}">')
     page = f"<!DOCTYPE html>\n<html><head>{''.join(head)}</head>\n<body>\n{body}\n</body></html>\n"
     path.write_bytes(page.encode(charset))
+    return path
+
+
+def plain_notice(index: int) -> str:
+    """The text of notice number ``index`` that holds nothing to report (each differs, so none is cached as another)."""
+    return f"关于举办第{index}届读书节活动的通知\n欢迎市民参加，活动免费。\n"
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` at ``path`` and return the path."""
+    path.write_bytes(data)
     return path
 
 

@@ -29,13 +29,11 @@ from scanner.batch import (
 from scanner.pipeline import Settings, scan_file
 from scanner.progress import Progress
 from scanner.types import DocumentResult, Verdict
+from tests.builders import plain_notice
+from tests.cli_helpers import scan_cli
 
 REPO = Path(__file__).resolve().parents[1]
 MARKED = "机密★5年\n关于某项目的通知\n请各单位按要求执行。\n"
-
-
-def plain(index: int) -> str:
-    return f"关于举办第{index}届读书节活动的通知\n欢迎市民参加，活动免费。\n"
 
 
 def fingerprints(doc: DocumentResult) -> list[str]:
@@ -48,7 +46,7 @@ def text_files(folder: Path, name: str, count: int, marked: Callable[[int], bool
     files = []
     for index in range(count):
         path = folder / name.format(index)
-        path.write_text(MARKED if marked(index) else plain(index), encoding="utf-8")
+        path.write_text(MARKED if marked(index) else plain_notice(index), encoding="utf-8")
         files.append(path)
     return files
 
@@ -102,7 +100,7 @@ def test_hanging_crashing_and_memory_hungry_files_do_not_stop_the_batch(
     files = text_files(tmp_path, "ok{}.txt", 6, lambda index: index == 0)
     for name in ("slow.txt", "dies.txt", "huge.txt", "segv.txt"):
         path = tmp_path / name
-        path.write_text(plain(99), encoding="utf-8")
+        path.write_text(plain_notice(99), encoding="utf-8")
         files.append(path)
 
     started = time.monotonic()
@@ -142,7 +140,7 @@ def test_a_thousand_files_with_ten_percent_broken(tmp_path: Path, settings: Sett
             path.write_text(MARKED, encoding="utf-8")
         else:
             path = tmp_path / f"f{index:04d}.txt"
-            path.write_text(plain(index), encoding="utf-8")
+            path.write_text(plain_notice(index), encoding="utf-8")
         files.append(path)
 
     outcome = run_batch(file_tasks(iter_files([tmp_path])), SettingsSpec(), settings,
@@ -315,11 +313,7 @@ def test_killed_run_resumes_with_every_file_exactly_once(tmp_path: Path, setting
 
 
 def _cli(*args: str) -> tuple[int, str]:
-    from click.testing import CliRunner
-
-    from cli import main
-
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    result = scan_cli(*args, catch_exceptions=False)
     return result.exit_code, result.stdout
 
 

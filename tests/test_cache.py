@@ -18,9 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from scanner.cache import (
     DB_FILE,
     ResultCache,
@@ -33,6 +31,7 @@ from scanner.cache import (
 )
 from scanner.pipeline import Settings, scan_file
 from tests import builders
+from tests.cli_helpers import scan_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -166,7 +165,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def batch(site: Path, cache: Path | None, *args: str) -> tuple[list[dict], str]:  # type: ignore[type-arg]
     options = ["--no-cache"] if cache is None else ["--cache-dir", str(cache)]
-    outcome = CliRunner().invoke(main, [*options, "--format", "jsonl", "-j", "1", *args, str(site)])
+    outcome = scan_cli(*options, "--format", "jsonl", "-j", "1", *args, site)
     assert outcome.exit_code in (0, 1), outcome.output
     lines = sorted((json.loads(line) for line in outcome.stdout.splitlines()), key=lambda doc: doc["path"])
     return lines, outcome.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import scanner.catalogue as catalogue_module
+import scanner.rule_entry as rule_entry
 from scanner.catalogue import (
     PARSED_RULES,
     CatalogueError,
@@ -16,6 +17,8 @@ from scanner.catalogue import (
     parse_rule_file,
     parsed_rules_document,
 )
+from scanner.roles import NOTICE_KINDS, ROLES, Role
+from scanner.rule_schema import params_problem
 from scanner.types import CATEGORIES, Severity
 
 GOOD = """
@@ -195,11 +198,11 @@ def test_marking_params_are_checked_too() -> None:
 def test_every_shipped_params_key_is_in_the_schema() -> None:
     # the schema is the list of what the code reads: a shipped key outside it would be refused at load
     for rule in load_catalogue().rules.values():
-        assert catalogue_module.params_problem(rule.kind, rule.params) is None, rule.id
+        assert params_problem(rule.kind, rule.params) is None, rule.id
 
 
 def test_a_retired_id_is_never_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(catalogue_module, "retired_ids", lambda: {"XX901": "0.2.0: merged into XX900"})
+    monkeypatch.setattr(rule_entry, "retired_ids", lambda: {"XX901": "0.2.0: merged into XX900"})
     path = tmp_path / "mine.yaml"
     path.write_text(GOOD, encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"mine.yaml:3: rules\[0\] \(XX901\): rule id XX901 is retired \(0.2.0: merged"):
@@ -228,3 +231,86 @@ def test_every_shipped_positive_example_says_what_it_gives() -> None:
         for text in rule.examples_match if text not in rule.examples_expected
     ]
     assert not plain, plain
+
+
+# What code raises each rule for (scanner/roles.py), pinned: moving a kind or
+# a role to another rule changes every report and baseline that names it.
+RAISED_FOR = {
+    "notice": {
+        "deleted-revision": "HC001", "comment": "HC002", "hidden-text": "HC003", "speaker-notes": "HC004",
+        "hidden-sheet": "HC005", "hidden-slide": "HC006", "annotation": "HC007", "custom-xml": "HC008",
+        "attachment": "HC009", "earlier-revision": "HC010", "site-template": "HC011", "dark-box": "RF001",
+        "unapplied-redaction": "RF002", "unread-embedded": "UR002", "unread-part": "UR003",
+        "decorative-image": "UR004", "no-text-found": "OC001",
+    },
+    "role": {
+        "model": "ML001", "unreadable": "UR001", "personal-data-list": "PI015", "mark": "CM001",
+        "marking-note": "CM002", "prefix-mark": "CM003", "mark-mention": "CM004", "declassified-mark": "CM005",
+        "bare-level": "CM006", "mark-in-text": "CM007", "internal-mark": "IM001", "internal-mention": "IM002",
+        "withheld-note": "IM003", "public-note": "IM004",
+    },
+}
+
+
+def test_every_notice_kind_and_role_has_its_one_shipped_rule() -> None:
+    catalogue = load_catalogue()
+    assert sorted(NOTICE_KINDS) == sorted(RAISED_FOR["notice"])
+    assert sorted(ROLES) == sorted(RAISED_FOR["role"])
+    assert {kind: catalogue.for_notice(kind).id for kind in NOTICE_KINDS} == RAISED_FOR["notice"]
+    assert {role: catalogue.for_role(role).id for role in ROLES} == RAISED_FOR["role"]
+
+
+BUILTIN_RULE = """
+rules:
+  - id: XX900
+    name: fine
+    category: personal-info
+    severity: review
+    summary: 示例
+    basis: 示例依据
+    terms: [示例词]
+  - id: XX903
+    name: raised-by-code
+    category: hidden-content
+    severity: review
+    summary: 示例
+    basis: 示例依据
+    kind: builtin
+    params: PARAMS
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ("{notice: hidden-shet}", "rules[1] (XX903): params.notice: unknown notice 'hidden-shet' (one of deleted-revision,"),
+        ("{role: modle}", "rules[1] (XX903): params.role: unknown role 'modle' (one of model,"),
+        ("{notice: hidden-sheet}", "rule XX903: params.notice: hidden-sheet is already given to rule HC005"),
+        ("{role: model}", "rule XX903: params.role: model is already given to rule ML001"),
+    ],
+)
+def test_a_rule_raised_for_an_unknown_or_taken_kind_is_an_error_with_file_and_line(
+    tmp_path: Path, params: str, message: str
+) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(BUILTIN_RULE.replace("PARAMS", params), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue([path])
+    text = str(caught.value)
+    assert text.startswith(f"{path}:10: "), text  # the "- id: XX903" line
+    assert message in text
+
+
+def test_shipped_rules_that_lost_a_kind_or_role_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_layers = [path for path in builtin_files() if path.name != "layers.yaml"]
+    monkeypatch.setattr(catalogue_module, "builtin_files", lambda: without_layers)
+    with pytest.raises(CatalogueError, match=r"no rule is raised for params\.notice: deleted-revision, "):
+        load_catalogue()
+
+
+def test_a_catalogue_without_the_rule_of_a_role_says_which_is_missing(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    catalogue = load_catalogue([path], builtin=False)
+    with pytest.raises(CatalogueError, match=r"no rule in the catalogue has params\.role: model"):
+        catalogue.for_role(Role.MODEL)

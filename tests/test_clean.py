@@ -11,19 +11,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_html, make_pdf, make_pptx, make_xlsx
 
-from cli import secscan
 from scanner.clean.proof import is_hidden_layer, visible_lines
 from scanner.pipeline import Settings, scan_file
 from scanner.types import DocumentResult, Verdict
-
-
-def clean(*args: str | Path) -> Result:
-    return CliRunner().invoke(secscan, ["clean", *map(str, args)])
+from tests.cli_helpers import clean_cli
 
 
 def hidden_findings(result: DocumentResult) -> list[tuple[str, str, str]]:
@@ -66,7 +61,7 @@ def test_docx_every_hidden_layer_gone_visible_text_kept(tmp_path: Path, settings
     before = scan_file(source, settings)
     assert {"HC001", "HC002", "HC003", "HC008"} <= {rule for rule, _, _ in hidden_findings(before)}
     target = tmp_path / "clean.docx"
-    outcome = clean(source, "-o", target, "--all")
+    outcome = clean_cli(source, "-o", target, "--all")
     after = scan_file(target, settings)
     assert hidden_findings(after) == []
     assert visible_lines(after.units) == visible_lines(before.units)
@@ -90,7 +85,7 @@ def test_docx_every_hidden_layer_gone_visible_text_kept(tmp_path: Path, settings
 def test_untouched_parts_keep_their_bytes(tmp_path: Path) -> None:
     source = make_docx(tmp_path / "a.docx", body=["公开通知"], header="页眉", comments=["意见"])
     target = tmp_path / "b.docx"
-    clean(source, "-o", target)
+    clean_cli(source, "-o", target)
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target) as new:
         for name in ("word/header1.xml", "word/styles.xml"):
             if name in old.namelist():
@@ -100,7 +95,7 @@ def test_untouched_parts_keep_their_bytes(tmp_path: Path) -> None:
 def test_marked_body_stays_block(tmp_path: Path, settings: Settings) -> None:
     source = full_docx(tmp_path / "secret.docx", ["机密★1年", "关于2025年度重点项目安排的请示"])
     target = tmp_path / "secret.clean.docx"
-    outcome = clean(source, "-o", target, "--all")
+    outcome = clean_cli(source, "-o", target, "--all")
     assert outcome.exit_code == 1
     after = scan_file(target, settings)
     assert after.verdict is Verdict.BLOCK
@@ -112,7 +107,7 @@ def test_marked_body_stays_block(tmp_path: Path, settings: Settings) -> None:
 def test_without_flags_the_optional_layers_stay_and_are_listed(tmp_path: Path, settings: Settings) -> None:
     source = make_docx(tmp_path / "a.docx", body=["公开通知"], hidden=["联系人手机13812345678"], comments=["意见"])
     target = tmp_path / "b.docx"
-    outcome = clean(source, "-o", target)
+    outcome = clean_cli(source, "-o", target)
     after = scan_file(target, settings)
     assert {rule for rule, _, _ in hidden_findings(after)} >= {"HC003"}
     assert "HC002" not in {rule for rule, _, _ in hidden_findings(after)}
@@ -149,7 +144,7 @@ def test_xlsx_hidden_sheet_rows_comments_gone(tmp_path: Path, settings: Settings
     before = scan_file(source, settings)
     assert {"HC002", "HC005"} <= {rule for rule, _, _ in hidden_findings(before)}
     target = tmp_path / "book.clean.xlsx"
-    outcome = clean(source, "-o", target, "--hidden")
+    outcome = clean_cli(source, "-o", target, "--hidden")
     after = scan_file(target, settings)
     assert hidden_findings(after) == []
     assert after.verdict is Verdict.PASS and outcome.exit_code == 0, outcome.output
@@ -170,7 +165,7 @@ def test_pptx_notes_hidden_slides_gone(tmp_path: Path, settings: Settings) -> No
     before = scan_file(source, settings)
     assert {"HC004", "HC006"} <= {rule for rule, _, _ in hidden_findings(before)}
     target = tmp_path / "talk.clean.pptx"
-    clean(source, "-o", target, "--notes", "--hidden")
+    clean_cli(source, "-o", target, "--notes", "--hidden")
     after = scan_file(target, settings)
     assert hidden_findings(after) == []
     assert_zip_intact(target)
@@ -200,7 +195,7 @@ def test_pdf_hidden_layers_and_history_gone(tmp_path: Path, settings: Settings) 
     before = scan_file(source, settings)
     assert {"HC007", "HC009"} <= {rule for rule, _, _ in hidden_findings(before)}
     target = tmp_path / "a.clean.pdf"
-    outcome = clean(source, "-o", target, "--form-values")
+    outcome = clean_cli(source, "-o", target, "--form-values")
     after = scan_file(target, settings)
     assert hidden_findings(after) == [] and after.verdict is Verdict.PASS, outcome.output
     data = target.read_bytes()
@@ -219,10 +214,10 @@ def test_failed_redaction_refused_then_redacted(tmp_path: Path, settings: Settin
     source = make_pdf(tmp_path / "r.pdf", [["关于项目的公示", covered, "公示期五天。"]], dark_box_over=(1, covered))
     assert "RF001" in {f.rule for f in scan_file(source, settings).findings}
     target = tmp_path / "r.clean.pdf"
-    refused = clean(source, "-o", target)
+    refused = clean_cli(source, "-o", target)
     assert refused.exit_code == 1 and "涂黑失败" in refused.output and "--redact" in refused.output
     assert not target.exists()
-    outcome = clean(source, "-o", target, "--redact")
+    outcome = clean_cli(source, "-o", target, "--redact")
     after = scan_file(target, settings)
     assert "RF001" not in {f.rule for f in after.findings}
     assert all("11010519491231002X" not in unit.text for unit in after.units)
@@ -243,7 +238,7 @@ def test_html_comments_hidden_attributes(tmp_path: Path, settings: Settings) -> 
         title="通知", meta={"keywords": "工作秘密"}, charset="gbk",
     )
     target = tmp_path / "p.clean.html"
-    outcome = clean(source, "-o", target, "--hidden", "--attributes")
+    outcome = clean_cli(source, "-o", target, "--hidden", "--attributes")
     after = scan_file(target, settings)
     assert hidden_findings(after) == [] and outcome.exit_code == 0, outcome.output
     text = target.read_bytes().decode("gbk")
@@ -254,10 +249,10 @@ def test_html_comments_hidden_attributes(tmp_path: Path, settings: Settings) -> 
 def test_never_overwrites_without_in_place(tmp_path: Path) -> None:
     source = make_docx(tmp_path / "a.docx", body=["公开通知"], comments=["意见"])
     original = source.read_bytes()
-    assert clean(source).exit_code == 2
-    assert clean(source, "-o", source).exit_code == 2
+    assert clean_cli(source).exit_code == 2
+    assert clean_cli(source, "-o", source).exit_code == 2
     assert source.read_bytes() == original
-    outcome = clean(source, "--in-place")
+    outcome = clean_cli(source, "--in-place")
     assert outcome.exit_code == 0, outcome.output
     assert source.read_bytes() != original
     assert [p.name for p in tmp_path.iterdir()] == ["a.docx"]  # no temporary file left behind
@@ -267,7 +262,7 @@ def test_corrupt_input_refused_with_message(tmp_path: Path) -> None:
     source = tmp_path / "bad.docx"
     good = make_docx(tmp_path / "good.docx", body=["公开通知"]).read_bytes()
     source.write_bytes(good[: len(good) // 2])
-    outcome = clean(source, "-o", tmp_path / "out.docx")
+    outcome = clean_cli(source, "-o", tmp_path / "out.docx")
     assert outcome.exit_code == 1 and "未清理" in outcome.output
     assert not (tmp_path / "out.docx").exists()
 
@@ -276,7 +271,7 @@ def test_legacy_refused_without_converter(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr("scanner.clean.legacy.soffice", lambda: None)
     source = tmp_path / "old.doc"
     source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + b"\0" * 600)
-    outcome = clean(source, "-o", tmp_path / "old.clean.doc")
+    outcome = clean_cli(source, "-o", tmp_path / "old.clean.doc")
     assert outcome.exit_code == 1 and "LibreOffice" in outcome.output and "docx" in outcome.output
 
 
@@ -295,7 +290,7 @@ def test_clean_copies_open_in_libreoffice(tmp_path: Path) -> None:
         make_pptx(tmp_path / "c.pptx", ["第一页", "第二页"], notes={1: "备注"}, hidden=[2]),
     ]
     for document in documents:
-        assert clean(document, "-o", clean_dir / document.name, "--all").exit_code in (0, 1)
+        assert clean_cli(document, "-o", clean_dir / document.name, "--all").exit_code in (0, 1)
     out = tmp_path / "out"
     completed = subprocess.run(
         [SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to", "pdf",
@@ -315,7 +310,7 @@ def test_legacy_doc_converted_then_cleaned(tmp_path: Path, settings: Settings) -
     modern = full_docx(tmp_path / "m.docx", ["关于项目安排的通知"])
     doc = tmp_path / "old.doc"
     doc.write_bytes(convert(modern.read_bytes(), "m.docx", "doc", SOFFICE or ""))
-    outcome = clean(doc, "-o", tmp_path / "old.clean.doc", "--all")
+    outcome = clean_cli(doc, "-o", tmp_path / "old.clean.doc", "--all")
     target = tmp_path / "old.clean.docx"
     assert target.is_file(), outcome.output
     assert "已先由 doc 格式转换为 docx" in outcome.output
@@ -339,7 +334,7 @@ def test_pdf_scripts_and_open_action_removed(tmp_path: Path) -> None:
     writer.write(source)
     assert b"/JavaScript" in source.read_bytes()
     target = tmp_path / "js.clean.pdf"
-    clean(source, "-o", target)
+    clean_cli(source, "-o", target)
     root = PdfReader(target).trailer["/Root"]
     assert "/OpenAction" not in root and ("/Names" not in root or "/JavaScript" not in root["/Names"])
     assert b"/JavaScript" not in target.read_bytes()
@@ -349,11 +344,11 @@ def test_pdf_scripts_and_open_action_removed(tmp_path: Path) -> None:
 
 def test_encrypted_pdf_and_plain_text_refused(tmp_path: Path) -> None:
     locked = make_pdf(tmp_path / "locked.pdf", [["关于项目安排的通知"]], encrypt="secret")
-    outcome = clean(locked, "-o", tmp_path / "out.pdf")
+    outcome = clean_cli(locked, "-o", tmp_path / "out.pdf")
     assert outcome.exit_code == 1 and "未清理" in outcome.output
     text = tmp_path / "a.txt"
     text.write_text("关于项目安排的通知\n", encoding="utf-8")
-    outcome = clean(text, "-o", tmp_path / "b.txt")
+    outcome = clean_cli(text, "-o", tmp_path / "b.txt")
     assert outcome.exit_code == 1 and "无法清理该格式" in outcome.output
     assert not (tmp_path / "out.pdf").exists() and not (tmp_path / "b.txt").exists()
 
@@ -363,7 +358,7 @@ def test_kept_title_replaces_the_drafts(tmp_path: Path) -> None:
 
     source = make_docx(tmp_path / "a.docx", body=["公开通知"], core_title="内部讨论稿", properties={"author": "李四"})
     target = tmp_path / "b.docx"
-    clean(source, "-o", target, "--title", "关于项目安排的通知")
+    clean_cli(source, "-o", target, "--title", "关于项目安排的通知")
     properties = docx.Document(str(target)).core_properties
     assert properties.title == "关于项目安排的通知" and properties.author == ""
 
@@ -393,6 +388,6 @@ def test_clean_scans_under_the_per_file_limits_and_refuses_what_it_could_not_rea
 
     source = make_docx(tmp_path / "draft.docx", ["关于开展检查的通知"], comments=["请核实"])
     monkeypatch.setattr(scanner.inputs, "DEFAULT_TIMEOUT", 1e-6)
-    outcome = clean(source, "-o", tmp_path / "clean.docx")
+    outcome = clean_cli(source, "-o", tmp_path / "clean.docx")
     assert outcome.exit_code != 0
     assert "超时" in outcome.output and not (tmp_path / "clean.docx").exists(), outcome.output

@@ -8,16 +8,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import FONT_SIZE, LEFT, line_y, make_pdf, make_pdf_drawn
-from click.testing import CliRunner
 
-from cli import secscan
 from scanner.pipeline import build_settings, scan_file
+from tests.cli_helpers import clean_cli
 
 ID = "11010519491231002X"
-
-
-def clean(*args: str | Path):
-    return CliRunner().invoke(secscan, ["clean", *map(str, args)])
 
 
 def _box_over(source: Path, x0: float, y0: float, x1: float, y1: float) -> None:
@@ -59,7 +54,7 @@ def test_a_line_only_partly_under_the_box_is_cut_and_the_rest_stays_in_place(tmp
     assert "RF001" in {f.rule for f in before.findings}
     x_before = _char_x(source, "X")
     target = tmp_path / "p.clean.pdf"
-    outcome = clean(source, "-o", target, "--redact")
+    outcome = clean_cli(source, "-o", target, "--redact")
     assert outcome.exit_code == 0, outcome.output
     assert "三 身份证11010519" in outcome.output  # what was removed is listed
     after = scan_file(target, build_settings(ocr=False))
@@ -91,7 +86,7 @@ def test_text_inside_a_form_xobject_under_the_box_is_removed(tmp_path):
     source = make_pdf_drawn(tmp_path / "f.pdf", draw)
     assert f"身份证{ID}" in _body(source)
     target = tmp_path / "f.clean.pdf"
-    outcome = clean(source, "-o", target, "--redact")
+    outcome = clean_cli(source, "-o", target, "--redact")
     assert outcome.exit_code == 0, outcome.output
     assert _body(target) == ["关于项目的公示", "公示期五天。"]
     assert ID in outcome.output
@@ -100,6 +95,6 @@ def test_text_inside_a_form_xobject_under_the_box_is_removed(tmp_path):
 def test_a_line_wholly_under_the_box_is_still_removed_whole(tmp_path):
     covered = f"身份证号{ID}"
     source = make_pdf(tmp_path / "r.pdf", [["关于项目的公示", covered, "公示期五天。"]], dark_box_over=(1, covered))
-    outcome = clean(source, "-o", tmp_path / "r.clean.pdf", "--redact")
+    outcome = clean_cli(source, "-o", tmp_path / "r.clean.pdf", "--redact")
     assert outcome.exit_code == 0, outcome.output
     assert _body(tmp_path / "r.clean.pdf") == ["关于项目的公示", "公示期五天。"]

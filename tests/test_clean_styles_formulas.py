@@ -17,19 +17,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from cli import secscan
 from scanner.clean.proof import is_hidden_layer, visible_lines
 from scanner.extract.docx_styles import hidden_styles
 from scanner.pipeline import Settings, scan_file
 from tests import builders
+from tests.cli_helpers import clean_cli
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-def clean(*args: str | Path) -> Result:
-    return CliRunner().invoke(secscan, ["clean", *map(str, args)])
 
 
 def _replace_members(path: Path, edits: dict[str, bytes]) -> None:
@@ -107,10 +102,10 @@ def test_text_hidden_by_a_style_is_the_hidden_layer(tmp_path: Path, settings: Se
 def test_clean_removes_text_hidden_by_a_style(tmp_path: Path, settings: Settings) -> None:
     source = styled_docx(tmp_path / "styled.docx")
     before = scan_file(source, settings)
-    kept = clean(source, "-o", tmp_path / "kept.docx")  # without --hidden the hidden text stays, and says so
+    kept = clean_cli(source, "-o", tmp_path / "kept.docx")  # without --hidden the hidden text stays, and says so
     assert "仍存在" in kept.output and kept.exit_code == 1
     target = tmp_path / "clean.docx"
-    outcome = clean(source, "-o", target, "--hidden")
+    outcome = clean_cli(source, "-o", target, "--hidden")
     after = scan_file(target, settings)
     assert [f for f in after.findings if is_hidden_layer(f)] == []
     assert visible_lines(after.units) == visible_lines(before.units)
@@ -174,7 +169,7 @@ def test_formulas_on_a_removed_hidden_sheet_become_their_saved_values(tmp_path: 
     source = formula_book(tmp_path / "book.xlsx")
     before = scan_file(source, settings)
     target = tmp_path / "book.clean.xlsx"
-    outcome = clean(source, "-o", target, "--hidden")
+    outcome = clean_cli(source, "-o", target, "--hidden")
     assert "引用隐藏工作表的公式（已替换为保存的计算结果）" in outcome.output, outcome.output
     assert "可见文字：一致" in outcome.output
     sheets = _formulas(target)
@@ -195,12 +190,12 @@ def test_formulas_on_a_removed_hidden_sheet_become_their_saved_values(tmp_path: 
 def test_formulas_without_saved_values_are_refused(tmp_path: Path) -> None:
     source = formula_book(tmp_path / "book.xlsx", cached=False)
     target = tmp_path / "book.clean.xlsx"
-    outcome = clean(source, "-o", target, "--hidden")
+    outcome = clean_cli(source, "-o", target, "--hidden")
     assert outcome.exit_code == 1
     assert "没有保存计算结果" in outcome.output and "B1" in outcome.output
     assert not target.exists()
     # without --hidden the sheets stay, so do the formulas: nothing to refuse
-    assert clean(source, "-o", target).exit_code in (0, 1) and target.exists()
+    assert clean_cli(source, "-o", target).exit_code in (0, 1) and target.exists()
 
 
 # ---------------------------------------------------------------- the proof as JSON
@@ -219,7 +214,7 @@ def test_proof_as_json(tmp_path: Path) -> None:
     source = builders.make_docx(tmp_path / "n.docx", ["关于做好春节期间安全工作的通知"], comments=["拟提拔王五同志"],
                                 hidden=["联系人手机13812345678"])
     target = tmp_path / "n.clean.docx"
-    outcome = clean(source, "-o", target, "--hidden", "--proof-format", "json")
+    outcome = clean_cli(source, "-o", target, "--hidden", "--proof-format", "json")
     proof = json.loads(outcome.stdout)
     _validate(proof)
     assert proof["ok"] is True and proof["visible_text"]["same"] is True
@@ -232,7 +227,7 @@ def test_proof_as_json(tmp_path: Path) -> None:
 
 def test_marked_body_proof_json_stays_block(tmp_path: Path) -> None:
     source = builders.make_docx(tmp_path / "m.docx", ["机密★1年", "关于某项工作的请示"], comments=["请核"])
-    outcome = clean(source, "-o", tmp_path / "m.clean.docx", "--proof-format", "json")
+    outcome = clean_cli(source, "-o", tmp_path / "m.clean.docx", "--proof-format", "json")
     proof = json.loads(outcome.stdout)
     _validate(proof)
     assert proof["verdict"] == "block" and outcome.exit_code == 1
@@ -242,7 +237,7 @@ def test_marked_body_proof_json_stays_block(tmp_path: Path) -> None:
 def test_refusal_as_json(tmp_path: Path) -> None:
     broken = tmp_path / "broken.docx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    outcome = clean(broken, "-o", tmp_path / "out.docx", "--proof-format", "json")
+    outcome = clean_cli(broken, "-o", tmp_path / "out.docx", "--proof-format", "json")
     assert outcome.exit_code == 1
     proof = json.loads(outcome.stdout)
     _validate(proof)
@@ -259,10 +254,10 @@ SOFFICE = shutil.which("soffice")
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_reads_the_clean_copies(tmp_path: Path) -> None:
     book, styled = tmp_path / "book.clean.xlsx", tmp_path / "styled.clean.docx"
-    assert clean(formula_book(tmp_path / "book.xlsx"), "-o", book, "--hidden").exit_code in (0, 1)
-    assert clean(styled_docx(tmp_path / "styled.docx"), "-o", styled, "--hidden").exit_code in (0, 1)
+    assert clean_cli(formula_book(tmp_path / "book.xlsx"), "-o", book, "--hidden").exit_code in (0, 1)
+    assert clean_cli(styled_docx(tmp_path / "styled.docx"), "-o", styled, "--hidden").exit_code in (0, 1)
     charted = tmp_path / "chart.clean.xlsx"
-    assert clean(chart_book(tmp_path / "chart.xlsx"), "-o", charted, "--hidden").exit_code in (0, 1)
+    assert clean_cli(chart_book(tmp_path / "chart.xlsx"), "-o", charted, "--hidden").exit_code in (0, 1)
     out = tmp_path / "out"
     for source, target in ((book, "csv:Text - txt - csv (StarCalc):44,34,76"), (styled, "txt:Text (encoded):UTF8"),
                            (charted, "pdf")):
@@ -322,7 +317,7 @@ def chart_book(path: Path, *, cached: bool = True) -> Path:
 
 def test_chart_series_on_a_removed_hidden_sheet_keep_their_saved_values(tmp_path: Path) -> None:
     target = tmp_path / "chart.clean.xlsx"
-    outcome = clean(chart_book(tmp_path / "chart.xlsx"), "-o", target, "--hidden")
+    outcome = clean_cli(chart_book(tmp_path / "chart.xlsx"), "-o", target, "--hidden")
     assert "引用隐藏工作表的图表数据（已替换为保存的数值）" in outcome.output, outcome.output
     with zipfile.ZipFile(target) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
@@ -337,5 +332,5 @@ def test_chart_series_on_a_removed_hidden_sheet_keep_their_saved_values(tmp_path
 
 def test_chart_series_without_saved_values_are_refused(tmp_path: Path) -> None:
     target = tmp_path / "chart.clean.xlsx"
-    outcome = clean(chart_book(tmp_path / "chart.xlsx", cached=False), "-o", target, "--hidden")
+    outcome = clean_cli(chart_book(tmp_path / "chart.xlsx", cached=False), "-o", target, "--hidden")
     assert outcome.exit_code == 1 and "没有保存数值" in outcome.output and not target.exists()

@@ -6,19 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from scanner.pipeline import Settings, scan_file
 from scanner.types import Verdict
 from tests import builders
+from tests.cli_helpers import scan_cli
 
 VALID_ID = "11010519491231002X"  # GB 11643 check digit correct
 INVALID_ID = "110105194912310021"
 
 
 def run(*args: str) -> tuple[int, dict]:
-    outcome = CliRunner().invoke(main, ["--format", "json", *args])
+    outcome = scan_cli("--format", "json", *args)
     assert outcome.exception is None or isinstance(outcome.exception, SystemExit), outcome.output
     return outcome.exit_code, json.loads(outcome.stdout)
 
@@ -131,18 +130,18 @@ def test_clean_document_passes_with_exit_zero(tmp_path: Path) -> None:
 def test_text_report_is_chinese_and_located(tmp_path: Path) -> None:
     path = tmp_path / "draft.txt"
     path.write_text("机密★1年\n关于某项工作的通知\n", encoding="utf-8")
-    outcome = CliRunner().invoke(main, [str(path)])
+    outcome = scan_cli(path)
     assert outcome.exit_code == 1
     assert "阻止" in outcome.stdout and "机密★1年" in outcome.stdout
     assert "第1段" in outcome.stdout or "第 1 段" in outcome.stdout
 
 
 def test_usage_errors_exit_two(tmp_path: Path) -> None:
-    assert CliRunner().invoke(main, [str(tmp_path / "missing.docx")]).exit_code == 2
-    assert CliRunner().invoke(main, ["--format", "yaml", str(tmp_path)]).exit_code == 2
+    assert scan_cli(tmp_path / "missing.docx").exit_code == 2
+    assert scan_cli("--format", "yaml", tmp_path).exit_code == 2
     bad_rules = tmp_path / "bad.yaml"
     bad_rules.write_text("rules: [{id: nope}]", encoding="utf-8")
-    outcome = CliRunner().invoke(main, ["--lexicon", str(bad_rules), str(tmp_path)])
+    outcome = scan_cli("--lexicon", bad_rules, tmp_path)
     assert outcome.exit_code == 2
     assert "bad.yaml" in outcome.output
 

@@ -8,17 +8,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx
+from builders import make_docx, units_in
 
 from scanner.extract import extract_bytes, extract_path
 
 
-def units(extraction, part):
-    return [unit for unit in extraction.units if unit.part == part]
-
-
-def notice_rules(extraction):
-    return sorted(notice.rule for notice in extraction.notices)
+def notice_kinds(extraction):
+    return sorted(notice.kind for notice in extraction.notices)
 
 
 def test_mark_as_first_paragraph_is_body_page_1_paragraph_1(tmp_path):
@@ -27,28 +23,28 @@ def test_mark_as_first_paragraph_is_body_page_1_paragraph_1(tmp_path):
     assert extraction.errors == ()
     first = extraction.units[0]
     assert (first.text, first.part, first.page, first.paragraph) == ("机密★1年", "body", 1, 1)
-    assert [u.paragraph for u in units(extraction, "body")] == [1, 2, 3]
+    assert [u.paragraph for u in units_in(extraction, "body")] == [1, 2, 3]
     assert extraction.title == "关于某事的通知"  # the mark line of the head block is not the title
 
 
 def test_mark_only_in_header_is_a_header_unit(tmp_path):
     extraction = extract_path(make_docx(tmp_path / "a.docx", body=["正文"], header="机密★1年", footer="第1页"))
-    header = units(extraction, "header")
+    header = units_in(extraction, "header")
     assert [u.text for u in header] == ["机密★1年"]
     assert header[0].source.startswith("word/header")
-    assert not any("机密" in u.text for u in units(extraction, "body"))
-    assert [u.text for u in units(extraction, "footer")] == ["第1页"]
+    assert not any("机密" in u.text for u in units_in(extraction, "body"))
+    assert [u.text for u in units_in(extraction, "footer")] == ["第1页"]
     assert "header" in extraction.layers and "footer" in extraction.layers
 
 
 def test_first_page_header_variant_is_read(tmp_path):
     extraction = extract_path(make_docx(tmp_path / "a.docx", body=["正文"], header="页眉", first_page_header="绝密★长期"))
-    assert sorted(u.text for u in units(extraction, "header")) == ["绝密★长期", "页眉"]
+    assert sorted(u.text for u in units_in(extraction, "header")) == ["绝密★长期", "页眉"]
 
 
 def test_page_breaks_advance_the_page(tmp_path):
     extraction = extract_path(make_docx(tmp_path / "a.docx", body=["一", "二", "三", "四"], page_break_before=[1, 3]))
-    pages = {u.text: u.page for u in units(extraction, "body")}
+    pages = {u.text: u.page for u in units_in(extraction, "body")}
     assert pages == {"一": 1, "二": 2, "三": 2, "四": 3}
     assert extraction.pages == 3
 
@@ -64,16 +60,16 @@ def test_tracked_changes_comments_and_hidden_text(tmp_path):
             comments=["此处数据不宜公开"],
         )
     )
-    body_text = " ".join(u.text for u in units(extraction, "body"))
+    body_text = " ".join(u.text for u in units_in(extraction, "body"))
     assert "新增的一句" in body_text  # an insertion is visible text
     assert "张三身份证号" not in body_text  # a deletion is not
     assert "隐藏的内部意见" not in body_text
-    assert [u.text for u in units(extraction, "deleted")] == ["张三身份证号"]
-    assert [u.text for u in units(extraction, "inserted")] == ["新增的一句"]
-    assert [u.text for u in units(extraction, "hidden")] == ["隐藏的内部意见"]
-    assert [u.text for u in units(extraction, "comment")] == ["此处数据不宜公开"]
-    assert notice_rules(extraction) == ["HC001", "HC002", "HC003"]
-    deleted_notice = next(n for n in extraction.notices if n.rule == "HC001")
+    assert [u.text for u in units_in(extraction, "deleted")] == ["张三身份证号"]
+    assert [u.text for u in units_in(extraction, "inserted")] == ["新增的一句"]
+    assert [u.text for u in units_in(extraction, "hidden")] == ["隐藏的内部意见"]
+    assert [u.text for u in units_in(extraction, "comment")] == ["此处数据不宜公开"]
+    assert notice_kinds(extraction) == ["comment", "deleted-revision", "hidden-text"]
+    deleted_notice = next(n for n in extraction.notices if n.kind == "deleted-revision")
     assert deleted_notice.part == "deleted"
     assert deleted_notice.text == "张三身份证号"
     assert deleted_notice.detail == "1 处删除修订"
@@ -89,7 +85,7 @@ def test_table_cells_have_coordinates_and_continue_paragraphs(tmp_path):
     extraction = extract_path(
         make_docx(tmp_path / "a.docx", body=["表格前"], table=[["密级", "机密★5年"], ["姓名", "李四"]])
     )
-    cells = units(extraction, "table")
+    cells = units_in(extraction, "table")
     assert [(u.text, u.cell) for u in cells] == [
         ("密级", (0, 0)), ("机密★5年", (0, 1)), ("姓名", (1, 0)), ("李四", (1, 1)),
     ]
@@ -98,7 +94,7 @@ def test_table_cells_have_coordinates_and_continue_paragraphs(tmp_path):
 
 def test_textbox_read_once_despite_fallback(tmp_path):
     extraction = extract_path(make_docx(tmp_path / "a.docx", body=["正文"], textbox="秘密★6个月"))
-    assert [u.text for u in units(extraction, "textbox")] == ["秘密★6个月"]
+    assert [u.text for u in units_in(extraction, "textbox")] == ["秘密★6个月"]
 
 
 def test_properties_custom_xml_footnote_alt_text_and_image(tmp_path):
@@ -113,17 +109,17 @@ def test_properties_custom_xml_footnote_alt_text_and_image(tmp_path):
             image_alt="领导批示扫描件",
         )
     )
-    metadata = {u.source: u.text for u in units(extraction, "metadata")}
+    metadata = {u.source: u.text for u in units_in(extraction, "metadata")}
     assert metadata["title"] == "内部资料 注意保存"
     assert metadata["subject"] == "人事任免"
     assert metadata["keywords"] == "拟任"
     assert metadata["creator"] == "王五"
     assert metadata["customXml/item1.xml"] == "密级：机密"
     assert extraction.title == "内部资料 注意保存"
-    assert [u.text for u in units(extraction, "footnote")] == ["脚注里的内部说明"]
-    assert [u.text for u in units(extraction, "alt-text")] == ["领导批示扫描件"]
-    assert notice_rules(extraction) == ["HC008", "UR002"]
-    image = next(n for n in extraction.notices if n.rule == "UR002")
+    assert [u.text for u in units_in(extraction, "footnote")] == ["脚注里的内部说明"]
+    assert [u.text for u in units_in(extraction, "alt-text")] == ["领导批示扫描件"]
+    assert notice_kinds(extraction) == ["custom-xml", "unread-embedded"]
+    image = next(n for n in extraction.notices if n.kind == "unread-embedded")
     assert image.source.startswith("word/media/")
 
 

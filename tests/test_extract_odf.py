@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx, make_pptx, make_xlsx
+from builders import make_docx, make_pptx, make_xlsx, placed_texts
 from legacy_builders import emf
 from libreoffice import convert, needs_libreoffice
 from markup_builders import flat_odf, odf_package, odp, ods, odt
@@ -24,10 +24,6 @@ BODY = ["关于重点项目安排的通知", "各单位：请按时报送材料�
 MARK = "机密★1年"
 
 
-def parts(extraction):
-    return [(unit.part, unit.source, unit.text) for unit in extraction.units]
-
-
 def test_every_layer_of_a_text_document_is_read_with_its_place():
     data = odt(BODY, header="某某市人民政府", footer="第1页", footnote="见附件说明", annotation=("张三", "请核对"),
                deleted=("李四", "删去的一句"), hidden_span="隐藏的字", hidden_section="隐藏的一节", textbox="文本框内容",
@@ -36,7 +32,7 @@ def test_every_layer_of_a_text_document_is_read_with_its_place():
     assert sniff(data, "a.bin") == "odf"
     extraction = extract_bytes(data, "a.odt")
     assert extraction.format == "odt" and extraction.errors == ()
-    assert parts(extraction) == [
+    assert placed_texts(extraction) == [
         ("deleted", "删除修订 李四", "删去的一句"),
         ("body", "", BODY[0]), ("comment", "批注 张三", "请核对"), ("footnote", "脚注", "见附件说明"),
         ("body", "", BODY[1]), ("body", "", "可见的文字"), ("hidden", "正文", "隐藏的字"),
@@ -46,7 +42,7 @@ def test_every_layer_of_a_text_document_is_read_with_its_place():
         ("header", "页眉 Standard", "某某市人民政府"), ("footer", "页脚 Standard", "第1页"),
         ("metadata", "属性 title", "通知标题"), ("metadata", "属性 initial-creator", "王五"),
     ]
-    assert {"HC001", "HC002", "HC003"} <= {notice.rule for notice in extraction.notices}
+    assert {"deleted-revision", "comment", "hidden-text"} <= {notice.kind for notice in extraction.notices}
 
 
 def test_a_spreadsheet_reads_cells_hidden_sheets_rows_and_columns():
@@ -61,7 +57,7 @@ def test_a_spreadsheet_reads_cells_hidden_sheets_rows_and_columns():
         ("hidden", "名单", 1, (1, 0), "张三"), ("hidden", "名单", 1, (1, 1), "11010519491231002X"),
         ("sheet", "备用", 2, (0, 0), "备用表"),
     ]
-    assert [n.detail for n in extraction.notices if n.rule == "HC005"] == ["1 个隐藏工作表：备用"]
+    assert [n.detail for n in extraction.notices if n.kind == "hidden-sheet"] == ["1 个隐藏工作表：备用"]
 
 
 def test_an_id_roster_in_a_spreadsheet_blocks_with_its_cell(settings):
@@ -79,7 +75,7 @@ def test_a_presentation_reads_slides_notes_masters_and_hidden_slides():
         ("slide", 1, "汇报"), ("slide", 1, "一、进展"), ("notes", 1, "讲稿"), ("slide", 2, "二、安排"),
         ("master", None, "某某局"),
     ]
-    assert [n.detail for n in extraction.notices if n.rule == "HC006"] == ["1 张隐藏幻灯片：第2张"]
+    assert [n.detail for n in extraction.notices if n.kind == "hidden-slide"] == ["1 张隐藏幻灯片：第2张"]
 
 
 @pytest.mark.parametrize(
@@ -220,7 +216,7 @@ def test_a_flat_file_is_sniffed_by_content_and_reads_every_layer_as_its_package(
     # the same layers and texts; only an embedded object's name differs (it is inline, not "Object 1")
     assert [(u.part, u.page, u.cell, u.text) for u in read.units] == [
         (u.part, u.page, u.cell, u.text) for u in expected.units]
-    assert sorted(n.rule for n in read.notices) == sorted(n.rule for n in expected.notices)
+    assert sorted(n.kind for n in read.notices) == sorted(n.kind for n in expected.notices)
     assert {c.name for c in read.coverage} >= {"office:body", "office:master-styles", "office:meta"}
 
 
@@ -238,7 +234,7 @@ def test_a_flat_file_hands_its_raster_picture_to_ocr_and_names_a_vector_one(emf_
     vector = extract_bytes(flat_odf(odt(BODY, picture=emf_picture)), "a.fodt")
     assert vector.images == ()
     assert [(c.name, c.status) for c in vector.coverage if c.kind == "image"] == [("图片1", "unread")]
-    assert any(n.rule == "UR003" and "EMF" in n.detail for n in vector.notices)
+    assert any(n.kind == "unread-part" and "EMF" in n.detail for n in vector.notices)
 
 
 def test_damaged_flat_files_are_review_naming_why(settings):

@@ -6,13 +6,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_pptx, make_xlsx
+from builders import make_pptx, make_xlsx, units_in
 
 from scanner.extract import extract_bytes, extract_path
-
-
-def units(extraction, part):
-    return [unit for unit in extraction.units if unit.part == part]
 
 
 def test_xlsx_every_sheet_with_cells_and_hidden_layers(tmp_path):
@@ -33,21 +29,21 @@ def test_xlsx_every_sheet_with_cells_and_hidden_layers(tmp_path):
     )
     assert extraction.format == "xlsx"
     assert extraction.errors == ()
-    sheet = [(u.text, u.source, u.page, u.cell) for u in units(extraction, "sheet")]
+    sheet = [(u.text, u.source, u.page, u.cell) for u in units_in(extraction, "sheet")]
     assert sheet == [
         ("姓名", "公开", 1, (0, 0)), ("电话", "公开", 1, (0, 1)),
         ("合计", "公开", 1, (2, 0)), ("1", "公开", 1, (2, 1)),
         ("内部资料 注意保存", "底稿", 2, (0, 0)),
         ("绝密★长期", "深藏", 3, (0, 0)),
     ]
-    assert [(u.text, u.cell) for u in units(extraction, "hidden")] == [("张三", (1, 0)), ("13812345678", (1, 1))]
-    assert [(u.text, u.source, u.cell) for u in units(extraction, "comment")] == [("手机号发布前删除", "公开", (1, 1))]
-    assert {u.text for u in units(extraction, "header")} == {"机密★1年"}
-    hidden_sheet = [n for n in extraction.notices if n.rule == "HC005"]
+    assert [(u.text, u.cell) for u in units_in(extraction, "hidden")] == [("张三", (1, 0)), ("13812345678", (1, 1))]
+    assert [(u.text, u.source, u.cell) for u in units_in(extraction, "comment")] == [("手机号发布前删除", "公开", (1, 1))]
+    assert {u.text for u in units_in(extraction, "header")} == {"机密★1年"}
+    hidden_sheet = [n for n in extraction.notices if n.kind == "hidden-sheet"]
     assert len(hidden_sheet) == 1
     assert "底稿" in hidden_sheet[0].detail and "深藏" in hidden_sheet[0].detail
     assert hidden_sheet[0].text.startswith("内部资料 注意保存")
-    assert sorted(n.rule for n in extraction.notices) == ["HC002", "HC003", "HC005"]
+    assert sorted(n.kind for n in extraction.notices) == ["comment", "hidden-sheet", "hidden-text"]
 
 
 def test_xlsx_without_hidden_parts_has_no_notices(tmp_path):
@@ -67,13 +63,13 @@ def test_pptx_slides_notes_and_hidden_slide(tmp_path):
     )
     assert extraction.format == "pptx"
     assert extraction.pages == 3
-    slides = [(u.text, u.page, u.paragraph) for u in units(extraction, "slide")]
+    slides = [(u.text, u.page, u.paragraph) for u in units_in(extraction, "slide")]
     assert slides == [("工作汇报", 1, 1), ("第二页", 2, 1), ("机密★1年", 2, 2), ("隐藏页：考察对象名单", 3, 1)]
-    assert [(u.text, u.page) for u in units(extraction, "notes")] == [("讲稿：数字暂不对外", 2)]
-    rules = {n.rule: n for n in extraction.notices}
-    assert sorted(rules) == ["HC004", "HC006"]
-    assert rules["HC006"].page == 3 and rules["HC006"].text == "隐藏页：考察对象名单"
-    assert rules["HC004"].text == "讲稿：数字暂不对外"
+    assert [(u.text, u.page) for u in units_in(extraction, "notes")] == [("讲稿：数字暂不对外", 2)]
+    kinds = {n.kind: n for n in extraction.notices}
+    assert sorted(kinds) == ["hidden-slide", "speaker-notes"]
+    assert kinds["hidden-slide"].page == 3 and kinds["hidden-slide"].text == "隐藏页：考察对象名单"
+    assert kinds["speaker-notes"].text == "讲稿：数字暂不对外"
 
 
 def test_truncated_xlsx_and_pptx_are_errors(tmp_path):

@@ -16,20 +16,17 @@ from builders import (
     make_image_only_pdf,
     make_pdf,
     make_pdf_drawn,
+    units_in,
 )
 
 from scanner.extract import extract_bytes, extract_path, pdf, pdf_pdfium
-
-
-def units(extraction, part):
-    return [unit for unit in extraction.units if unit.part == part]
 
 
 def test_mark_on_page_1_is_page_1_line_1(tmp_path):
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月", "关于某事的通知"], ["第二页正文"]]))
     assert extraction.format == "pdf"
     assert extraction.errors == ()
-    body = units(extraction, "body")
+    body = units_in(extraction, "body")
     assert [(u.text, u.page, u.paragraph) for u in body] == [
         ("秘密★6个月", 1, 1), ("关于某事的通知", 1, 2), ("第二页正文", 2, 1),
     ]
@@ -38,7 +35,7 @@ def test_mark_on_page_1_is_page_1_line_1(tmp_path):
 
 def test_words_keep_their_spaces(tmp_path):
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["user admin password 123456"]]))
-    assert units(extraction, "body")[0].text == "user admin password 123456"
+    assert units_in(extraction, "body")[0].text == "user admin password 123456"
 
 
 def test_text_under_black_box_is_a_failed_redaction(tmp_path):
@@ -46,13 +43,13 @@ def test_text_under_black_box_is_a_failed_redaction(tmp_path):
         make_pdf(tmp_path / "a.pdf", [["公开内容", "身份证号110101199003077777"]],
                  dark_box_over=(1, "身份证号110101199003077777"))
     )
-    redactions = [n for n in extraction.notices if n.rule == "RF001"]
+    redactions = [n for n in extraction.notices if n.kind == "dark-box"]
     assert len(redactions) == 1
     assert redactions[0].page == 1
     assert redactions[0].text == "身份证号110101199003077777"
     assert "深色方块" in redactions[0].detail
     # The hidden text is still text of the page, so the matchers see it too.
-    assert "身份证号110101199003077777" in [u.text for u in units(extraction, "body")]
+    assert "身份证号110101199003077777" in [u.text for u in units_in(extraction, "body")]
 
 
 def test_light_shading_and_white_on_black_are_not_redactions(tmp_path):
@@ -60,8 +57,8 @@ def test_light_shading_and_white_on_black_are_not_redactions(tmp_path):
         make_pdf(tmp_path / "a.pdf", [["表头白字", "浅色底纹的行"]],
                  white_text_on_dark=(1, "表头白字"), light_box_over=(1, "浅色底纹的行"))
     )
-    assert [n for n in extraction.notices if n.rule == "RF001"] == []
-    assert [u.text for u in units(extraction, "body")] == ["表头白字", "浅色底纹的行"]
+    assert [n for n in extraction.notices if n.kind == "dark-box"] == []
+    assert [u.text for u in units_in(extraction, "body")] == ["表头白字", "浅色底纹的行"]
 
 
 def test_annotations_redact_annotation_and_black_highlight(tmp_path):
@@ -72,11 +69,10 @@ def test_annotations_redact_annotation_and_black_highlight(tmp_path):
             annotations=[(1, "Text", "此段需删除"), (1, "FreeText", "内部意见"), (2, "Redact", "")],
         )
     )
-    notes = units(extraction, "annotation")
+    notes = units_in(extraction, "annotation")
     assert [(u.text, u.page, u.source) for u in notes] == [("此段需删除", 1, "Text"), ("内部意见", 1, "FreeText")]
-    rules = sorted(n.rule for n in extraction.notices)
-    assert rules == ["HC007", "RF002"]
-    redact = next(n for n in extraction.notices if n.rule == "RF002")
+    assert sorted(n.kind for n in extraction.notices) == ["annotation", "unapplied-redaction"]
+    redact = next(n for n in extraction.notices if n.kind == "unapplied-redaction")
     assert redact.page == 2
 
 
@@ -85,21 +81,21 @@ def test_metadata_outline_and_form(tmp_path):
         make_pdf(tmp_path / "a.pdf", [["正文一"], ["正文二"]], title="内部资料", author="张三",
                  outline=["第一章 总则", "第二章 附则"], form_field=("phone", "13812345678"))
     )
-    metadata = {u.source: u.text for u in units(extraction, "metadata")}
+    metadata = {u.source: u.text for u in units_in(extraction, "metadata")}
     assert metadata["Title"] == "内部资料"
     assert metadata["Author"] == "张三"
     assert extraction.title == "内部资料"
-    assert [u.text for u in units(extraction, "outline")] == ["第一章 总则", "第二章 附则"]
-    assert [(u.text, u.source) for u in units(extraction, "form")] == [("13812345678", "phone")]
+    assert [u.text for u in units_in(extraction, "outline")] == ["第一章 总则", "第二章 附则"]
+    assert [(u.text, u.source) for u in units_in(extraction, "form")] == [("13812345678", "phone")]
 
 
 def test_embedded_pdf_is_listed_and_read(tmp_path):
     inner = make_pdf(tmp_path / "inner.pdf", [["附件里的机密★1年"]]).read_bytes()
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["正文"]], attachment=("附件.pdf", inner)))
-    attached = units(extraction, "attachment")
+    attached = units_in(extraction, "attachment")
     assert "附件里的机密★1年" in [u.text for u in attached]
     assert all(u.source.startswith("附件.pdf") for u in attached)
-    listing = [n for n in extraction.notices if n.rule == "HC009"]
+    listing = [n for n in extraction.notices if n.kind == "attachment"]
     assert len(listing) == 1 and "附件.pdf" in listing[0].detail
 
 
@@ -109,7 +105,7 @@ def test_encrypted_pdf_is_an_error_unless_the_user_password_is_empty(tmp_path):
     assert locked.units == ()
     open_ = extract_path(make_pdf(tmp_path / "open.pdf", [["秘密★6个月"]], encrypt=""))
     assert open_.errors == ()
-    assert [u.text for u in units(open_, "body")] == ["秘密★6个月"]
+    assert [u.text for u in units_in(open_, "body")] == ["秘密★6个月"]
 
 
 def test_image_only_pdf_names_each_page(tmp_path):
@@ -123,7 +119,7 @@ def test_image_only_pdf_names_each_page(tmp_path):
 def test_scanned_page_inside_a_text_pdf_is_reported(tmp_path):
     extraction = extract_path(make_pdf(tmp_path / "mixed.pdf", [["第一页文字"], []], images_on=[2]))
     assert extraction.errors == ("第2页无文字层（扫描图像） / page 2 has no text layer (scanned image)",)
-    assert [u.text for u in units(extraction, "body")] == ["第一页文字"]
+    assert [u.text for u in units_in(extraction, "body")] == ["第一页文字"]
 
 
 def test_empty_pdf_is_an_error(tmp_path):
@@ -143,16 +139,16 @@ def test_pdf_named_txt_is_read_as_pdf(tmp_path):
     shutil.copy(source, liar)
     extraction = extract_path(liar)
     assert extraction.format == "pdf"
-    assert units(extraction, "body")[0].text == "秘密★6个月"
+    assert units_in(extraction, "body")[0].text == "秘密★6个月"
 
 
 def test_black_highlight_annotation_over_text_is_a_failed_redaction(tmp_path):
     lines = [f"第{i}行" for i in range(7)] + ["被黑色高亮遮住的姓名"]
     black = extract_path(make_pdf(tmp_path / "a.pdf", [lines], annotations=[(1, "BlackHighlight", "")]))
-    redactions = [n for n in black.notices if n.rule == "RF001"]
+    redactions = [n for n in black.notices if n.kind == "dark-box"]
     assert [(n.page, n.text) for n in redactions] == [(1, "被黑色高亮遮住的姓名")]
     yellow = extract_path(make_pdf(tmp_path / "b.pdf", [lines], annotations=[(1, "Highlight", "")]))
-    assert [n for n in yellow.notices if n.rule == "RF001"] == []
+    assert [n for n in yellow.notices if n.kind == "dark-box"] == []
 
 
 # -- the PDFium reader and its pdfminer fallback ---------------------------
@@ -172,7 +168,7 @@ def _black_box(canvas, index, *, alpha=1.0, grey=0.0):
 
 
 def _rf001(extraction):
-    return [(n.page, n.text) for n in extraction.notices if n.rule == "RF001"]
+    return [(n.page, n.text) for n in extraction.notices if n.kind == "dark-box"]
 
 
 def test_black_box_inside_a_form_xobject_is_found_where_the_form_puts_it(tmp_path):
@@ -192,7 +188,7 @@ def test_black_box_inside_a_form_xobject_is_found_where_the_form_puts_it(tmp_pat
 
     extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
     assert _rf001(extraction) == [(1, "被遮住的姓名张三")]
-    assert [u.text for u in units(extraction, "body")] == ["公开的第一行", "被遮住的姓名张三"]
+    assert [u.text for u in units_in(extraction, "body")] == ["公开的第一行", "被遮住的姓名张三"]
 
 
 def test_dark_text_on_a_dark_box_is_hidden_even_when_the_box_comes_first(tmp_path):
@@ -223,7 +219,7 @@ def test_standard_latin_fonts_are_read(tmp_path):
         _line(canvas, 1, "Times line", font="Times-Roman")
 
     extraction = extract_path(make_pdf_drawn(tmp_path / "a.pdf", draw))
-    assert [u.text for u in units(extraction, "body")] == ["Internal use only: password Secret123", "Times line"]
+    assert [u.text for u in units_in(extraction, "body")] == ["Internal use only: password Secret123", "Times line"]
 
 
 def test_ordinary_pages_never_reach_pdfminer_page_content(tmp_path, monkeypatch):
@@ -238,8 +234,8 @@ def test_ordinary_pages_never_reach_pdfminer_page_content(tmp_path, monkeypatch)
                  dark_box_over=(2, "第二页"))
     )
     assert extraction.errors == ()
-    assert [(u.text, u.page) for u in units(extraction, "body")] == [("秘密★6个月", 1), ("第二页", 2), ("第三页", 3)]
-    assert [(u.text, u.page) for u in units(extraction, "annotation")] == [("批注", 3)]
+    assert [(u.text, u.page) for u in units_in(extraction, "body")] == [("秘密★6个月", 1), ("第二页", 2), ("第三页", 3)]
+    assert [(u.text, u.page) for u in units_in(extraction, "annotation")] == [("批注", 3)]
     assert _rf001(extraction) == [(2, "第二页")]
 
 
@@ -264,7 +260,7 @@ def test_page_pdfium_cannot_decode_is_read_by_pdfminer(tmp_path, monkeypatch):
                  dark_box_over=(1, "身份证号110101199003077777"))
     )
     assert extraction.errors == ()
-    assert [u.text for u in units(extraction, "body")] == ["公开内容", "身份证号110101199003077777"]
+    assert [u.text for u in units_in(extraction, "body")] == ["公开内容", "身份证号110101199003077777"]
     # pdfminer's reading of the page brings its own redaction check.
     assert _rf001(extraction) == [(1, "身份证号110101199003077777")]
 
@@ -273,7 +269,7 @@ def test_page_with_text_objects_but_no_text_is_read_by_pdfminer(tmp_path, monkey
     _garbled_pdfium(monkeypatch, ())
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月"]]))
     assert extraction.errors == ()
-    assert [u.text for u in units(extraction, "body")] == ["秘密★6个月"]
+    assert [u.text for u in units_in(extraction, "body")] == ["秘密★6个月"]
 
 
 def test_page_neither_reader_can_decode_is_an_error(tmp_path, monkeypatch):
@@ -300,7 +296,7 @@ def test_page_pdfium_cannot_load_falls_back_or_is_an_error(tmp_path, monkeypatch
     path = make_pdf(tmp_path / "a.pdf", [["第一页"], ["第二页"]])
     extraction = extract_path(path)
     assert extraction.errors == ()
-    assert [(u.text, u.page) for u in units(extraction, "body")] == [("第一页", 1), ("第二页", 2)]
+    assert [(u.text, u.page) for u in units_in(extraction, "body")] == [("第一页", 1), ("第二页", 2)]
 
     def unreadable(self, index, boxes):
         raise pdf_pdfium.PageError("pdfminer: broken content")
@@ -310,7 +306,7 @@ def test_page_pdfium_cannot_load_falls_back_or_is_an_error(tmp_path, monkeypatch
     assert extraction.errors == (
         "第2页无法读取 / page 2 cannot be read: PDFium cannot load the page (error 3); pdfminer: broken content",
     )
-    assert [u.text for u in units(extraction, "body")] == ["第一页"]
+    assert [u.text for u in units_in(extraction, "body")] == ["第一页"]
 
 
 def test_a_long_run_of_unreadable_pages_stops_the_reading(tmp_path, monkeypatch):
@@ -332,7 +328,7 @@ def test_a_long_run_of_unreadable_pages_stops_the_reading(tmp_path, monkeypatch)
     path = make_pdf(tmp_path / "a.pdf", [[f"第{number}页"] for number in range(1, 16)])
     extraction = extract_path(path)
     assert extraction.pages == 15
-    assert [u.text for u in units(extraction, "body")] == ["第1页", "第5页", "第7页"]
+    assert [u.text for u in units_in(extraction, "body")] == ["第1页", "第5页", "第7页"]
     failed = [error.split(" / ")[0] for error in extraction.errors]
     assert failed == [
         *(f"第{number}页无法读取" for number in (2, 3, 4, 6, 8, 9, 10, 11, 12)),
@@ -359,8 +355,8 @@ def test_structure_pdfminer_cannot_parse_is_an_error_but_the_text_is_kept(tmp_pa
 
     monkeypatch.setattr(pdf._Miner, "__init__", refuse)
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [["秘密★6个月"]], title="内部资料"))
-    assert [u.text for u in units(extraction, "body")] == ["秘密★6个月"]
-    assert units(extraction, "metadata") == []
+    assert [u.text for u in units_in(extraction, "body")] == ["秘密★6个月"]
+    assert units_in(extraction, "metadata") == []
     assert len(extraction.errors) == 1
     assert extraction.errors[0].startswith("PDF 文档结构无法读取") and "invalid xref" in extraction.errors[0]
 
@@ -377,7 +373,7 @@ def test_text_does_not_depend_on_installed_fonts(tmp_path):
     # font, and the text comes from the CMap and the character collection.
     text = "中华人民共和国政府信息公开条例第十五条涉及商业秘密、个人隐私"
     extraction = extract_path(make_pdf(tmp_path / "a.pdf", [[text]]))
-    assert [u.text for u in units(extraction, "body")] == [text]
+    assert [u.text for u in units_in(extraction, "body")] == [text]
 
 
 def test_pdfminer_warnings_stay_off_the_terminal(tmp_path):

@@ -36,7 +36,7 @@ def ledger(extraction, kind):
 
 
 def unread_notices(extraction):
-    return [(notice.page, notice.detail) for notice in extraction.notices if notice.rule == "UR003"]
+    return [(notice.page, notice.detail) for notice in extraction.notices if notice.kind == "unread-part"]
 
 
 def test_every_page_content_stream_and_font_is_in_the_ledger():
@@ -206,7 +206,7 @@ def test_text_only_in_an_earlier_revision_is_hidden_content_located_in_that_revi
     assert body(extraction) == [(1, "关于某事的通知"), (1, "正文第一段")]
     revision = [(u.part, u.page, u.paragraph, u.text) for u in extraction.units if u.part.startswith("revision")]
     assert revision == [("revision:1", 1, 1, "秘密★6个月")]
-    [notice] = [n for n in extraction.notices if n.rule == "HC010"]
+    [notice] = [n for n in extraction.notices if n.kind == "earlier-revision"]
     assert (notice.part, notice.page, notice.text) == ("revision:1", 1, "秘密★6个月")
     assert ledger(extraction, "revision") == [("修订版本 2（当前版本）", "read"), ("修订版本 1", "read")]
     result = scan_bytes(updated, "updated.pdf", build_settings(ocr=False))
@@ -216,14 +216,14 @@ def test_text_only_in_an_earlier_revision_is_hidden_content_located_in_that_revi
                                                       for rule, part in found)
     # the original alone is one revision, and nothing is hidden in it
     plain = extract_bytes(original, "original.pdf")
-    assert [n for n in plain.notices if n.rule == "HC010"] == []
+    assert [n for n in plain.notices if n.kind == "earlier-revision"] == []
     assert ledger(plain, "revision") == [("修订版本 1（当前版本）", "read")]
 
 
 def test_an_update_that_changes_nothing_visible_raises_nothing():
     _, updated = _updated(["关于某事的通知", "正文"], ["关于某事的通知", "正文"])
     extraction = extract_bytes(updated, "same.pdf")
-    assert [n.rule for n in extraction.notices] == []
+    assert [n.kind for n in extraction.notices] == []
     assert scan_bytes(updated, "same.pdf", build_settings(ocr=False)).verdict.value == "pass"
 
 
@@ -262,7 +262,7 @@ def test_a_small_decorative_picture_is_listed_as_info_and_the_document_passes(tm
     path = _with_pictures(tmp_path, [(72, 400, 12, 12), (72, 300, 400, 2)])  # a bullet and a rule line
     extraction = extract_path(path)
     assert extraction.images == ()
-    [notice] = [n for n in extraction.notices if n.rule == "UR004"]
+    [notice] = [n for n in extraction.notices if n.kind == "decorative-image"]
     assert "2 张装饰性小图片" in notice.detail and "12×12 pt" in notice.detail
     assert [entry.status for entry in extraction.coverage if entry.kind == "image"] == ["listed", "listed"]
     result = scan_file(path, build_settings(ocr=False))
@@ -278,7 +278,7 @@ def test_a_small_line_shaped_picture_in_page_ones_head_block_goes_to_ocr_and_a_l
     path = _with_pictures(tmp_path, [(72, 800, 30, 14), (300, 400, 150, 150)])  # a pasted 秘密, a stamp
     extraction = extract_path(path)
     assert [(image.name, image.page) for image in extraction.images] == [("第1页图片1", 1), ("第1页图片2", 1)]
-    assert not [n for n in extraction.notices if n.rule == "UR004"]
+    assert not [n for n in extraction.notices if n.kind == "decorative-image"]
     result = scan_file(path, build_settings(ocr=False))  # OCR off: the pictures were not read
     assert result.verdict.value == "review"
     assert "UR002" in {f.rule for f in result.findings}

@@ -290,4 +290,4 @@ def test_every_part_that_can_carry_text_is_read_or_in_the_ledger(tmp_path, extra
         assert read or ledger.get(name) in ("unread", "partial"), (name, ledger.get(name))
         assert name in ledger
         if ledger[name] in ("unread", "partial"):
-            assert any(n.rule == "UR003" and n.source == name for n in extraction.notices)
+            assert any(n.kind == "unread-part" and n.source == name for n in extraction.notices)

@@ -90,8 +90,8 @@ def test_html_visible_hidden_comment_alt_and_metadata(tmp_path):
     assert by_part["comment"] == ["领导批示：暂不公开", "end header"]  # the second is scaffolding, read all the same
     assert by_part["alt-text"] == ["印章图片"]
     assert sorted(by_part["metadata"]) == sorted(["关于某事的通知", "描述", "关键词"])
-    assert sorted(n.rule for n in extraction.notices) == ["HC002", "HC003", "HC011"]
-    hc002 = next(n for n in extraction.notices if n.rule == "HC002")
+    assert sorted(n.kind for n in extraction.notices) == ["comment", "hidden-text", "site-template"]
+    hc002 = next(n for n in extraction.notices if n.kind == "comment")
     assert hc002.text == "领导批示：暂不公开" and hc002.detail.startswith("1 ")
 
 
@@ -179,8 +179,8 @@ def test_site_template_comments_and_hidden_menus_are_info_not_review(settings):
 
     data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE))
     extraction = extract_bytes(data, "page.html")
-    rules = sorted(n.rule for n in extraction.notices)
-    assert rules == ["HC011"], rules
+    kinds = sorted(n.kind for n in extraction.notices)
+    assert kinds == ["site-template"], kinds
     assert [u.source for u in extraction.units if u.part == "body" and u.text.startswith("第1条")] == ["article"]
     result = scan_bytes(data, "page.html", settings)
     assert result.verdict.value == "pass", [(f.rule, f.severity) for f in result.findings]
@@ -189,7 +189,7 @@ def test_site_template_comments_and_hidden_menus_are_info_not_review(settings):
 
 def test_a_comment_in_the_article_is_still_the_documents_comment(settings):
     data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + "<!-- 此段数字待核实后再发布 -->"))
-    assert "HC002" in {n.rule for n in extract_bytes(data, "page.html").notices}
+    assert "comment" in {n.kind for n in extract_bytes(data, "page.html").notices}
 
 
 def test_a_template_comment_that_carries_a_mark_is_still_found(settings):
@@ -204,10 +204,10 @@ def test_a_template_comment_that_carries_a_mark_is_still_found(settings):
 def test_hidden_text_repeating_the_visible_article_hides_nothing():
     copy = "<div style=\"display:none\">" + _ARTICLE + "</div>"
     extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE) + copy), "page.html")
-    assert "HC003" not in {n.rule for n in extraction.notices}
+    assert "hidden-text" not in {n.kind for n in extraction.notices}
     secret = "<div style=\"display:none\"><p>经研究，拟对张某某给予处分，请各单位不要对外透露。</p></div>"
     extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + secret)), "page.html")
-    assert "HC003" in {n.rule for n in extraction.notices}
+    assert "hidden-text" in {n.kind for n in extraction.notices}
 
 
 @pytest.mark.parametrize("markup, part", [

@@ -46,7 +46,7 @@ def test_a_vector_picture_is_named_as_unread_and_keeps_the_document_at_review(se
     extraction = extract_bytes(data, f"a.{kind}")
     name = f"{stream}矢量图1.{metafile.lower()}"
     assert [(c.name, c.status) for c in extraction.coverage if c.kind == "image"] == [(name, "unread")]
-    notices = [n for n in extraction.notices if n.rule == "UR003"]
+    notices = [n for n in extraction.notices if n.kind == "unread-part"]
     assert [n.source for n in notices] == [name] and metafile in notices[0].detail
     assert extraction.images == ()  # nothing to hand to OCR
     result = scan_bytes(data, f"a.{kind}", settings)
@@ -60,7 +60,7 @@ def test_a_vector_picture_under_two_millimetres_is_decoration_and_the_document_p
     extraction = extract_bytes(data, f"a.{kind}")
     assert [(c.name, c.status) for c in extraction.coverage if c.kind == "image"] == [
         (f"{stream}矢量图1.emf", "listed")]
-    assert not [n for n in extraction.notices if n.rule == "UR003"]
+    assert not [n for n in extraction.notices if n.kind == "unread-part"]
     assert scan_bytes(data, f"a.{kind}", settings).verdict is Verdict.PASS
 
 

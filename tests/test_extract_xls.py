@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_xlsx
+from builders import make_xlsx, noisy_png
 from legacy_builders import XlError, biff8_sheet, compound_file, xls
 from libreoffice import convert, needs_libreoffice
 
@@ -53,9 +53,9 @@ def test_every_sheet_and_layer_is_read_with_its_cell():
         ("textbox", "名单 文本框1", 1, None, "说明文字"),
         ("sheet", "备用", 2, (0, 0), "备用表"),
     ]
-    rules = {notice.rule: notice.detail for notice in extraction.notices}
-    assert rules["HC005"] == "1 个隐藏工作表：备用（深度隐藏）"
-    assert {"HC002", "HC003"} <= set(rules)
+    kinds = {notice.kind: notice.detail for notice in extraction.notices}
+    assert kinds["hidden-sheet"] == "1 个隐藏工作表：备用（深度隐藏）"
+    assert {"comment", "hidden-text"} <= set(kinds)
     assert extraction.pages == 2
 
 
@@ -165,7 +165,7 @@ def test_an_xls_written_by_libreoffice_reads_like_its_xlsx(tmp_path):
 
     assert layered(from_xls) == layered(from_xlsx)
     # LibreOffice has no "very hidden": it saves that sheet as hidden (the byte-built test above has one)
-    assert [n.detail for n in from_xls.notices if n.rule == "HC005"] == ["2 个隐藏工作表：备用（隐藏）、深藏（隐藏）"]
+    assert [n.detail for n in from_xls.notices if n.kind == "hidden-sheet"] == ["2 个隐藏工作表：备用（隐藏）、深藏（隐藏）"]
 
 
 def test_stream_names_in_capitals_and_bare_biff_streams_are_workbooks_too():
@@ -180,24 +180,10 @@ def test_stream_names_in_capitals_and_bare_biff_streams_are_workbooks_too():
         assert "11010519491231002X" in [unit.text for unit in extraction.units]
 
 
-def noisy_png() -> bytes:
-    import io
-    import random
-
-    from PIL import Image
-
-    rng = random.Random(11)
-    image = Image.new("L", (120, 120))
-    image.putdata([rng.randrange(256) for _ in range(14400)])
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()  # ~14 KB: the drawing group runs on in CONTINUE records
-
-
 def test_pictures_go_to_ocr_and_packaged_files_to_the_pipeline(settings):
     from markup_builders import rtf
 
-    png = noisy_png()
+    png = noisy_png(120, 120, seed=11)  # ~14 KB: the drawing group runs on in CONTINUE records
     extraction = extract_bytes(xls({"表1": biff8_sheet(PUBLIC)}, picture=png), "a.xls")
     assert [(image.name, image.data) for image in extraction.images] == [("Workbook/图片1.png", png)]
     data = xls({"表1": biff8_sheet(PUBLIC)}, packaged=("附件.rtf", rtf([MARK, "关于某事项的通知"])))

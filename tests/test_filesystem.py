@@ -7,18 +7,17 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from scanner.batch import BatchOptions, SettingsSpec, file_tasks, iter_files, run_batch
 from scanner.pipeline import Settings
 from scanner.types import Verdict
+from tests.cli_helpers import scan_cli
 
 GBK_NAME = "秘密.txt".encode("gbk")
 
 
 def scan_dir(directory: Path) -> dict[str, dict]:
-    outcome = CliRunner().invoke(main, ["--no-cache", "--format", "json", "--timeout", "20", str(directory)])
+    outcome = scan_cli("--no-cache", "--format", "json", "--timeout", "20", directory)
     assert outcome.exit_code == 1, outcome.output
     return {Path(doc["path"]).name: doc for doc in json.loads(outcome.stdout)["documents"]}
 

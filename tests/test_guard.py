@@ -19,6 +19,7 @@ from fuzz import bombs
 from scanner.findings import MAX_FINDINGS_PER_RULE
 from scanner.pipeline import build_settings, scan_bytes, scan_file
 from scanner.types import Severity, Verdict
+from tests.builders import write_bytes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,19 +67,14 @@ SURROGATE_INPUTS = {
     # an HTML page declared UTF-7: "+2D0-" decodes to U+D83D alone
     "utf7.html": lambda tmp: bombs.utf7_page(tmp),
     # a JSON data script with a "\ud800" escape next to personal data
-    "data.html": lambda tmp: _write(tmp / "data.html", (
+    "data.html": lambda tmp: write_bytes(tmp / "data.html", (
         '<html><body><p>正文</p><script type="application/json">'
         '{"name": "\\ud800张三", "phone": "13912345678"}</script></body></html>').encode()),
     # a mail whose body is UTF-7 and whose subject holds undecodable bytes
-    "mail.eml": lambda tmp: _write(tmp / "mail.eml", (
+    "mail.eml": lambda tmp: write_bytes(tmp / "mail.eml", (
         b"From: a@example.org\r\nSubject: \xff\xfe\xe6\x9c\xba\r\nMIME-Version: 1.0\r\n"
         b"Content-Type: text/plain; charset=utf-7\r\n\r\n" + "\ud83d机密★1年".encode("utf-7") + b"\r\n")),
 }
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
 
 
 @pytest.mark.parametrize("name", sorted(SURROGATE_INPUTS))

@@ -31,7 +31,7 @@ from scanner.types import (
     Verdict,
     part_kind,
 )
-from tests.builders import make_docx, make_html, make_pdf, make_pptx
+from tests.builders import make_docx, make_html, make_pdf, make_pptx, write_bytes
 from tests.legacy_builders import word97
 
 BODY = ["关于做好年度工作的通知", "各单位：现将有关事项通知如下。"]
@@ -58,20 +58,15 @@ CASES: dict[str, tuple[Build, str, str]] = {
     "pptx speaker notes": (lambda p, t: make_pptx(p / "n.pptx", ["年度工作汇报"], notes={1: t}), "notes", "演讲者备注"),
     "pdf annotation": (lambda p, t: make_pdf(p / "a.pdf", [BODY], annotations=[(0, "Text", t)]), "annotation",
                        "PDF注释"),
-    "doc deleted revision": (lambda p, t: _write(p / "d.doc", word97(BODY, deleted=t)), "deleted", "删除修订"),
-    "doc hidden text": (lambda p, t: _write(p / "h.doc", word97(BODY, hidden=t)), "hidden", "隐藏文字"),
-    "doc comment": (lambda p, t: _write(p / "c.doc", word97(BODY, comment=("审核人", t))), "comment", "批注"),
-    "doc title property": (lambda p, t: _write(p / "t.doc", word97(BODY, properties={2: t})), "metadata", "文档属性"),
+    "doc deleted revision": (lambda p, t: write_bytes(p / "d.doc", word97(BODY, deleted=t)), "deleted", "删除修订"),
+    "doc hidden text": (lambda p, t: write_bytes(p / "h.doc", word97(BODY, hidden=t)), "hidden", "隐藏文字"),
+    "doc comment": (lambda p, t: write_bytes(p / "c.doc", word97(BODY, comment=("审核人", t))), "comment", "批注"),
+    "doc title property": (lambda p, t: write_bytes(p / "t.doc", word97(BODY, properties={2: t})), "metadata", "文档属性"),
     "html hidden element": (
         lambda p, t: make_html(p / "h.html", f'{HTML_BODY}<div style="display:none">{t}</div>'), "hidden",
         "隐藏文字"),
     "html comment": (lambda p, t: make_html(p / "c.html", f"{HTML_BODY}<!-- {t} -->"), "comment", "批注"),
 }
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
 
 
 @pytest.mark.parametrize(("text", "rule"), [(MARK, "CM001"), (WARNING, "IM001")])

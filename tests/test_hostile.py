@@ -21,6 +21,7 @@ import pytest
 from fuzz.make_seeds import ofd_bytes
 from scanner.extract import INTERNAL_FAILURE, _common, _ooxml, extract_bytes
 from scanner.extract.text import MAX_TEXT_BYTES
+from scanner.roles import NoticeKind
 from scanner.types import Extraction
 from tests.builders import make_docx, make_html, make_pptx, make_xlsx
 
@@ -108,7 +109,7 @@ print(json.dumps({
     "longest": max((len(u.text) for u in extraction.units), default=0),
     "chars": sum(len(u.text) for u in extraction.units),
     "first": extraction.units[0].text[:50] if extraction.units else "",
-    "notices": [n.rule + ":" + n.detail for n in extraction.notices],
+    "notices": [n.kind + ":" + n.detail for n in extraction.notices],
     "input_mb": before / 1024,
     "peak_mb": peak_kb() / 1024,
 }))
@@ -227,7 +228,7 @@ def test_nested_archive_in_embeddings_is_reported_not_inflated(tmp_path):
     path.write_bytes(rewrite(path.read_bytes(), {"word/embeddings/oleObject1.zip": inner.getvalue()}))
     summary = extract_in_child(path, "nested.docx")
     assert summary["first"] == "机密★1年 正文"
-    assert any(notice.startswith(_common.EMBEDDED_IMAGE_RULE) and "oleObject1.zip" in notice
+    assert any(notice.startswith(NoticeKind.UNREAD_EMBEDDED + ":") and "oleObject1.zip" in notice
                for notice in summary["notices"]), summary
     assert summary["peak_mb"] < MEMORY_CAP_MB, summary
 

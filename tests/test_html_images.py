@@ -72,7 +72,7 @@ def test_template_pictures_are_decorative_info_and_the_page_passes(base):
     assert set(ledger) == {"/images/logo.png", "/global/ewm_wx.jpg", "/global/beian.png", "/images/banner2.jpg"}
     assert all(reason.startswith("装饰性图片") for reason in ledger.values()), ledger
     assert "声明尺寸 20×20" in ledger["/global/beian.png"]
-    notice = next(n for n in extraction.notices if n.rule == "UR004")
+    notice = next(n for n in extraction.notices if n.kind == "decorative-image")
     assert notice.detail.startswith("4 张装饰性图片") and "/images/logo.png" in notice.detail
     assert not extraction.images  # nothing to OCR: no bytes, and decoration anyway
     result = scan_bytes(data, "page.html", base)
@@ -90,7 +90,7 @@ def test_decoration_inside_the_article_is_told_by_size_and_name():
     assert "声明尺寸 70×18" in ledger["/img/btn.gif"]
     # an article picture that is not decoration: listed as not inside the file, not called decorative
     assert ledger["/img/2024/0501/photo1.jpg"].startswith("网页引用的图片，不在本文件中")
-    notice = next(n for n in extraction.notices if n.rule == "UR004")
+    notice = next(n for n in extraction.notices if n.kind == "decorative-image")
     assert "photo1" not in notice.detail and notice.detail.startswith("7 张")
 
 

@@ -16,6 +16,7 @@ from scanner.automaton import AHOCORASICK_RS, BACKENDS
 from scanner.catalogue import Catalogue, load_catalogue
 from scanner.findings import UnitView
 from scanner.markings import GrammarError, _DocumentScan, detect_markings, grammar_of, parse_mark
+from scanner.markings.judge import marking_rules
 from scanner.match import Matcher
 from scanner.normalize import normalize
 from scanner.types import Finding, Severity, TextUnit
@@ -425,7 +426,7 @@ def test_missing_grammar_is_an_error(tmp_path: Path) -> None:
         "rules:\n  - {id: ZZ001, name: x, category: classified-marking, severity: info, summary: x, basis: x, kind: builtin}\n",
         encoding="utf-8",
     )
-    with pytest.raises(GrammarError, match="CM001"):
+    with pytest.raises(GrammarError, match=r"params\.role: mark"):
         detect_markings(text_document("秘密★1年"), load_catalogue([rules], builtin=False))
 
 
@@ -542,7 +543,7 @@ def test_units_without_a_trigger_add_nothing(lines: list[str]) -> None:
     every = _DocumentScan(
         views=views,
         grammar=grammar_of(catalogue),
-        rules={rule.id: rule for rule in catalogue.enabled("marking")},
+        rules=marking_rules(catalogue),
     )
     for position in range(len(views)):
         every.unit(position)

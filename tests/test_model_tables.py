@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from scanner.decide import MODEL_RULE, Policy
+from scanner.decide import Policy
 from scanner.extract import extract_bytes
 from scanner.findings import DocumentViews
 from scanner.pipeline import Settings, scan_file
 from scanner.risk.linear import LinearTextModel
+from scanner.roles import Role
 from scanner.types import Verdict
 from tests.builders import make_xlsx
 
@@ -78,7 +79,7 @@ def test_the_vocabulary_holds_no_digit(model: LinearTextModel) -> None:
 def test_a_budget_workbook_passes(tmp_path: Path, settings: Settings) -> None:
     result = scan_file(budget_workbook(tmp_path / "budget.xlsx"), settings)
     assert result.format == "xlsx"
-    assert MODEL_RULE not in {finding.rule for finding in result.findings}
+    assert settings.catalogue.for_role(Role.MODEL).id not in {finding.rule for finding in result.findings}
     assert result.verdict is Verdict.PASS, [(f.rule, f.message) for f in result.findings]
 
 

@@ -9,23 +9,17 @@ screenshot to /tmp/report.png for a person to look at.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from scanner.report import ReportOptions, render_batch
+from tests.browser import launched, needs_chromium, watched
 from tests.report_fixture import HOSTILE_SCRIPT, batch_result
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -40,19 +34,14 @@ def report_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 def _open(browser, path: Path, *, javascript: bool = True):
     context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("dialog", lambda dialog: (problems.append("dialog: " + dialog.message), dialog.dismiss()))
+    problems = watched(page, dialogs=True)
     page.goto(path.as_uri())
     return context, page, problems
 

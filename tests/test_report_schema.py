@@ -17,11 +17,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from scanner.report import RENDERERS, ReportOptions
 from tests import builders
+from tests.cli_helpers import scan_cli
 from tests.report_fixture import batch_result
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -58,7 +57,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(*args: str) -> str:
-    outcome = CliRunner().invoke(main, ["--exit-zero", "--no-cache", *args])
+    outcome = scan_cli("--exit-zero", "--no-cache", *args)
     assert outcome.exit_code == 0, outcome.output
     return outcome.stdout
 

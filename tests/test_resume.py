@@ -12,12 +12,9 @@ from scanner.batch import BatchOptions, SettingsSpec, Task, file_tasks, iter_fil
 from scanner.batch.journal import Journal, jsonl_line, read_journal
 from scanner.pipeline import Settings, scan_file
 from scanner.types import Verdict
+from tests.builders import plain_notice
 
 MARKED = "机密★1年\n关于某项目的通知\n请各单位按要求执行。\n"
-
-
-def plain(index: int) -> str:
-    return f"关于举办第{index}届读书节活动的通知\n欢迎市民参加，活动免费。\n"
 
 
 def make_site(folder: Path, count: int = 6) -> list[Path]:
@@ -25,7 +22,7 @@ def make_site(folder: Path, count: int = 6) -> list[Path]:
     files = []
     for index in range(count):
         path = folder / f"f{index}.txt"
-        path.write_text(plain(index), encoding="utf-8")
+        path.write_text(plain_notice(index), encoding="utf-8")
         files.append(path)
     return files
 
@@ -125,7 +122,7 @@ def test_journal_compaction_keeps_the_last_line_of_each_input(tmp_path: Path, se
     from scanner.batch.journal import InputKey
 
     path = tmp_path / "a.txt"
-    path.write_text(plain(1), encoding="utf-8")
+    path.write_text(plain_notice(1), encoding="utf-8")
     doc = scan_file(path, settings, display_path=str(path))
     journal = Journal(tmp_path / "j.jsonl")
     journal.write(doc, InputKey(path="/x/a.txt", sha256="1" * 64))

@@ -12,22 +12,18 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.browser import launched, needs_chromium, watched
 from tests.builders import make_docx
 from tests.service_server import PASSWORD, USERS, Server, create_users
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed (pip install -e '.[test]')")
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +37,8 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched(sync_api) as browser:
         yield browser
-        browser.close()
 
 
 class Reviewer:
@@ -54,9 +48,7 @@ class Reviewer:
         self.context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
                                            accept_downloads=True)
         self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.problems.append(str(error)))
+        self.problems = watched(self.page)
         self.server = server
         self.page.goto(server.url + "/")
         assert self.page.url.endswith("/login")

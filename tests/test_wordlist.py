@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cli import main, secscan
+from cli import secscan
 from scanner.catalogue import CatalogueError, load_catalogue
 from scanner.wordlist import generated_id
-
-
-def _run(*args: str):  # type: ignore[no-untyped-def]
-    return CliRunner().invoke(main, ["--no-cache", *args])
+from tests.cli_helpers import scan_cli
 
 
 @pytest.fixture()
@@ -43,8 +40,8 @@ def test_word_list_becomes_one_rule_with_generated_id_and_explanation(words: Pat
 
 
 def test_scan_with_a_word_list_finds_its_terms_only(words: Path, news: Path) -> None:
-    assert _run(str(news)).exit_code == 0  # nothing without the list
-    outcome = _run("--format", "json", "--lexicon", str(words), str(news))
+    assert scan_cli("--no-cache", str(news)).exit_code == 0  # nothing without the list
+    outcome = scan_cli("--no-cache", "--format", "json", "--lexicon", str(words), str(news))
     assert outcome.exit_code == 1, outcome.output
     findings = json.loads(outcome.stdout)["documents"][0]["findings"]
     assert [(f["rule"], f["text"]) for f in findings if f["rule"].startswith("UW")] == [(generated_id(words), "白虎计划")]
@@ -57,7 +54,7 @@ def test_directives_set_id_category_severity_and_summary(tmp_path: Path, news: P
                     "# id: UW999 (after the first term: a comment)\n", encoding="utf-8")
     rule = load_catalogue([path])["UW901"]
     assert (rule.category, rule.severity.value, rule.summary) == ("personal-info", "block", "本单位涉密人员名单")
-    outcome = _run("--lexicon", str(path), str(news))
+    outcome = scan_cli("--no-cache", "--lexicon", str(path), str(news))
     assert outcome.exit_code == 1 and "[阻止] 个人信息" in outcome.stdout and "本单位涉密人员名单" in outcome.stdout
 
 
@@ -66,7 +63,7 @@ def test_config_reweights_and_lists_the_word_list(tmp_path: Path, words: Path, n
     (tmp_path / ".secscan.yaml").write_text(
         f"lexicons: [{words.name}]\nseverity: {{{generated_id(words)}: block}}\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    outcome = _run(str(news))
+    outcome = scan_cli("--no-cache", str(news))
     assert "[阻止] 敏感内容" in outcome.stdout, outcome.output
     listed = CliRunner().invoke(secscan, ["rules", "--lexicon", str(words)])
     assert generated_id(words) in listed.stdout and "本单位词表“项目代号”" in listed.stdout
@@ -79,14 +76,14 @@ def test_config_files_the_word_list_under_another_category(tmp_path: Path, words
         f"lexicons: [{words.name}]\nseverity: {{{rule_id}: block}}\ncategory: {{{rule_id}: personal-info}}\n",
         encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    outcome = _run("--format", "json", str(news))
+    outcome = scan_cli("--no-cache", "--format", "json", str(news))
     found = [f for f in json.loads(outcome.stdout)["documents"][0]["findings"] if f["rule"] == rule_id]
     assert [(f["category"], f["severity"]) for f in found] == [("personal-info", "block")], outcome.output
     # the catalogue in force says so, so a cached result of the other filing is never served
     assert load_catalogue([words], categories={rule_id: "personal-info"}).digest != load_catalogue([words]).digest
     (tmp_path / ".secscan.yaml").write_text(f"lexicons: [{words.name}]\ncategory: {{{rule_id}: secrets}}\n",
                                             encoding="utf-8")
-    refused = _run(str(news))
+    refused = scan_cli("--no-cache", str(news))
     assert refused.exit_code == 2 and "category" in refused.output
 
 
@@ -102,5 +99,5 @@ def test_bad_word_lists_are_usage_errors_naming_the_file(tmp_path: Path, news: P
     path.write_bytes(content)
     with pytest.raises(CatalogueError, match=message):
         load_catalogue([path])
-    outcome = _run("--lexicon", str(path), str(news))
+    outcome = scan_cli("--no-cache", "--lexicon", str(path), str(news))
     assert outcome.exit_code == 2 and "bad.txt" in outcome.output

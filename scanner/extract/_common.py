@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
+from scanner.roles import NoticeKind
 from scanner.types import (
     PARTS,
     Embedded,
@@ -29,27 +30,17 @@ from scanner.types import (
     without_init,
 )
 
-# Hidden layers that must be removed before publishing, and the catalogue
-# rule each one raises (see lexicons/layers.yaml).  The text of the layer is
-# still returned as units, so the matchers read it like body text.
-LAYER_RULES = {
-    "deleted": ("HC001", "处删除修订"),
-    "comment": ("HC002", "条批注"),
-    "hidden": ("HC003", "处隐藏文字"),
-    "notes": ("HC004", "处演讲者备注"),
-    "annotation": ("HC007", "个注释"),
+# Hidden layers that must be removed before publishing, and the notice each
+# one raises (its rule is the catalogue's business: lexicons/layers.yaml).
+# The text of the layer is still returned as units, so the matchers read it
+# like body text.
+LAYER_NOTICES = {
+    "deleted": (NoticeKind.DELETED_REVISION, "处删除修订"),
+    "comment": (NoticeKind.COMMENT, "条批注"),
+    "hidden": (NoticeKind.HIDDEN_TEXT, "处隐藏文字"),
+    "notes": (NoticeKind.SPEAKER_NOTES, "处演讲者备注"),
+    "annotation": (NoticeKind.ANNOTATION, "个注释"),
 }
-HIDDEN_SHEET_RULE = "HC005"
-HIDDEN_SLIDE_RULE = "HC006"
-CUSTOM_XML_RULE = "HC008"
-ATTACHMENT_RULE = "HC009"
-DARK_BOX_RULE = "RF001"
-REDACT_ANNOT_RULE = "RF002"
-EMBEDDED_IMAGE_RULE = "UR002"
-UNREAD_PART_RULE = "UR003"
-DECORATIVE_IMAGE_RULE = "UR004"
-EARLIER_REVISION_RULE = "HC010"
-SITE_TEMPLATE_RULE = "HC011"
 
 NOTICE_TEXT_CHARS = 80
 
@@ -270,7 +261,7 @@ class Collector:
         """
         self.cover(name, kind, status, reason)
         where = f"第{page}页" if page is not None else ""
-        self.notice(UNREAD_PART_RULE, text=name, part=part, page=page, source=name,
+        self.notice(NoticeKind.UNREAD_PART, text=name, part=part, page=page, source=name,
                     detail=f"{where}{kind} 部件 {name} {'部分' if status == 'partial' else ''}未读取：{reason}")
 
     def _template_count(self, units: Sequence[TextUnit], part: str) -> int:
@@ -283,11 +274,12 @@ class Collector:
         words = {"comment": "条模板注释", "hidden": "处隐藏的导航/菜单/登录框"}
         detail = "、".join(f"{count} {words[part]}" for part, count in counts.items() if count)
         first = template[0]
-        return Notice(rule=SITE_TEMPLATE_RULE, text=first.text[:NOTICE_TEXT_CHARS], part=first.part,
+        return Notice(kind=NoticeKind.SITE_TEMPLATE, text=first.text[:NOTICE_TEXT_CHARS], part=first.part,
                       source=first.source, detail=detail or f"{len(template)} 处站点模板内容")
 
-    def notice(self, rule: str, **fields: object) -> None:
-        self.notices.append(Notice(rule=rule, **fields))  # type: ignore[arg-type]
+    def notice(self, kind: str, **fields: object) -> None:
+        """One notice of ``kind`` (a :class:`scanner.roles.NoticeKind`)."""
+        self.notices.append(Notice(kind=kind, **fields))  # type: ignore[arg-type]
 
     def error(self, reason: str) -> None:
         # keys of a dict, not items of a list: a file can yield thousands of
@@ -300,7 +292,7 @@ class Collector:
         units = tuple(self.units) if self.units else self._take_lines()
         # One pass to find the parts present (a scan per layer was measurable)
         found = set(unit_parts(units))
-        for part, (rule, unit_word) in LAYER_RULES.items():
+        for part, (kind, unit_word) in LAYER_NOTICES.items():
             if part not in found:
                 continue
             layer_units = [unit for index, unit in enumerate(units) if unit.part == part and index not in self.template]
@@ -310,7 +302,7 @@ class Collector:
             joined = " ".join(unit.text.strip() for unit in layer_units)
             notices.append(
                 Notice(
-                    rule=rule,
+                    kind=kind,
                     text=joined[:NOTICE_TEXT_CHARS],
                     part=part,
                     page=first.page,

@@ -93,7 +93,7 @@ def vector_size_mm(data: bytes, kind: str) -> tuple[float, float] | None:
 
 
 def vector_unread(name: str, kind: str, out: Collector, *, page: int | None = None) -> None:
-    """A vector picture large enough to hold text: a ledger entry ``unread`` and a notice (UR003) naming it."""
+    """A vector picture large enough to hold text: a ledger entry ``unread`` and an ``unread-part`` notice naming it."""
     out.unread(name, "image", f"{kind} 矢量图片，无法自动识别其中的文字，须人工查看 "
                f"/ {kind} vector picture: its text cannot be read automatically", part="embedded", page=page)
 
@@ -151,7 +151,7 @@ def _blip_starts(data: bytes, keys: Any) -> list[tuple[int, tuple[int, int]]]:
 def officeart_blips(data: bytes, out: Collector, source: str, *, bitmaps: bool = True) -> None:
     """The vector pictures (and, with ``bitmaps``, the DIB bitmaps) in a stream of OfficeArt records.
 
-    A metafile blip is named as unread (UR003: no engine reads EMF/WMF/PICT
+    A metafile blip is named as unread (``unread-part``: no engine reads EMF/WMF/PICT
     here) unless the size it declares (``ptSize``, EMU) is under
     :data:`MIN_VECTOR_MM` on a side; a DIB becomes a ``.bmp`` for OCR.
     Found by their record headers, as :func:`~scanner.extract._ole.carve_pictures` finds PNG and JPEG.

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from scanner.extract._common import EMBEDDED_IMAGE_RULE, ExtractError
+from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
 from scanner.extract._images import MIN_PICTURE_BYTES, officeart_blips
+from scanner.roles import NoticeKind
 from scanner.types import ImageRef
 
 
@@ -117,7 +118,7 @@ def ole_objects(ole: Any, out: ContainerCollector, under: tuple[str, ...], prefi
             if data and out.may_embed(label or name):
                 out.embed(label or name, data, part="embedded", source=f"嵌入对象 {label or name}")
         else:
-            out.notice(EMBEDDED_IMAGE_RULE, part="embedded", source=path,
+            out.notice(NoticeKind.UNREAD_EMBEDDED, part="embedded", source=path,
                        detail=f"嵌入对象 {name}（{'、'.join(sorted(streams))}）未能读取")
             out.cover(path, "embedded", "unread", "embedded OLE object")
 

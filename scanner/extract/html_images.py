@@ -7,7 +7,7 @@ about it: a small declared size (``width``/``height`` attributes or inline
 style), a file name or class word such as ``logo``/``icon``/``banner``/
 ``spacer``, or its place in the site's template (outside the article, or in
 a nav/menu/share block inside it).  Decorative pictures are listed in one
-``info`` notice (``UR004``) and never sent to OCR.
+``info`` notice (``decorative-image``) and never sent to OCR.
 
 The extractor sees the page's bytes only: a picture embedded as a ``data:``
 URI is handed to OCR (``Extraction.images``, anchored where it stands in
@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from scanner.extract._common import DECORATIVE_IMAGE_RULE, Collector
+from scanner.extract._common import Collector
 from scanner.extract._images import MIN_PICTURE_BYTES
+from scanner.roles import NoticeKind
 from scanner.types import ImageRef
 
 # Largest data: picture decoded (the markup itself is bounded by MAX_HTML_BYTES).
@@ -134,7 +135,7 @@ def record(pictures: list[Picture], out: Collector) -> None:
     if decorative:
         listed = "、".join(decorative[:NOTICE_NAMES])
         more = " 等" if len(decorative) > NOTICE_NAMES else ""
-        out.notice(DECORATIVE_IMAGE_RULE, text=decorative[0], part="embedded", source=decorative[0],
+        out.notice(NoticeKind.DECORATIVE_IMAGE, text=decorative[0], part="embedded", source=decorative[0],
                    detail=f"{len(decorative)} 张装饰性图片（徽标、图标、按钮、线条）：{listed}{more}")
 
 

@@ -36,11 +36,12 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import HIDDEN_SHEET_RULE, HIDDEN_SLIDE_RULE, ExtractError, safe_xml_parser
+from scanner.extract._common import ExtractError, safe_xml_parser
 from scanner.extract._container import ContainerCollector
 from scanner.extract._images import package_pictures, picture
 from scanner.extract._ole import unwrap_object
 from scanner.extract._ooxml import MAX_PART_TAGS, Package, refuse_dtd
+from scanner.roles import NoticeKind
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -435,7 +436,7 @@ def _body(reader: _Reader, content: _Element) -> str:
                 hidden.append((name, " ".join(unit.text for unit in out.units[before:])))
         out.pages = len(sheets)
         if hidden:
-            out.notice(HIDDEN_SHEET_RULE, text=next((t for _, t in hidden if t.strip()), hidden[0][0])[:80],
+            out.notice(NoticeKind.HIDDEN_SHEET, text=next((t for _, t in hidden if t.strip()), hidden[0][0])[:80],
                        part="sheet", source=hidden[0][0],
                        detail=f"{len(hidden)} 个隐藏工作表：{'、'.join(name for name, _ in hidden)}")
     elif local in ("presentation", "drawing"):
@@ -447,7 +448,7 @@ def _body(reader: _Reader, content: _Element) -> str:
                 hidden_pages.append((number, " ".join(unit.text for unit in out.units[before:])))
         out.pages = len(pages)
         if hidden_pages:
-            out.notice(HIDDEN_SLIDE_RULE, text=next((t for _, t in hidden_pages if t.strip()), "")[:80], part="slide",
+            out.notice(NoticeKind.HIDDEN_SLIDE, text=next((t for _, t in hidden_pages if t.strip()), "")[:80], part="slide",
                        page=hidden_pages[0][0],
                        detail=f"{len(hidden_pages)} 张隐藏幻灯片：{'、'.join(f'第{n}张' for n, _ in hidden_pages)}")
     else:

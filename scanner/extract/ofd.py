@@ -24,9 +24,10 @@ from __future__ import annotations
 import posixpath
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import ATTACHMENT_RULE, Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError
 from scanner.extract._images import picture
 from scanner.extract._ooxml import Package
+from scanner.roles import NoticeKind
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -83,7 +84,7 @@ def _document(package: Package, name: str, page_number: int, out: Collector) -> 
         elif local == "Annotations" and (element.text or "").strip():
             out.error("OFD 注释层未读取，请人工检查 / OFD annotations were not read")
         elif local == "Attachments" and (element.text or "").strip():
-            out.notice(ATTACHMENT_RULE, part="attachment", source=name, detail="OFD 附件未读取")
+            out.notice(NoticeKind.ATTACHMENT, part="attachment", source=name, detail="OFD 附件未读取")
             out.error("OFD 附件未读取，请人工检查 / OFD attachments were not read")
     return page_number
 

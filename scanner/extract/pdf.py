@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from scanner.extract._common import DARK_BOX_RULE, DECORATIVE_IMAGE_RULE, UNREAD_PART_RULE, Collector
+from scanner.extract._common import Collector
 from scanner.extract._images import pdf_page_pictures, pdf_page_scan
 from scanner.extract.pdf_ledger import PageCheck, Structure, defused
 from scanner.extract.pdf_miner import MinedPage, Miner
@@ -48,6 +48,7 @@ from scanner.extract.pdf_running import PageLines, key, running_lines
 from scanner.extract.pdf_streams import StreamTooLarge
 from scanner.extract.pdf_structure import attachments, form, info, outline, xmp
 from scanner.ocr import scan_page_error
+from scanner.roles import NoticeKind
 
 # the name tests and older callers use
 _Miner = Miner
@@ -71,7 +72,7 @@ class _Reading:
     """What the page loop gathers for the document-wide passes."""
 
     pages: list[PageLines] = field(default_factory=list)  # for the running headers and footers
-    decorative: list[str] = field(default_factory=list)  # small pictures, listed in one UR004 notice (info)
+    decorative: list[str] = field(default_factory=list)  # small pictures, listed in one decorative-image notice (info)
 
 
 def extract(data: bytes, out: Collector) -> None:
@@ -109,7 +110,7 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
     _running(reading.pages, out)
     if reading.decorative:
         listed = "、".join(reading.decorative[:5])
-        out.notice(DECORATIVE_IMAGE_RULE, text=reading.decorative[0], part="embedded",
+        out.notice(NoticeKind.DECORATIVE_IMAGE, text=reading.decorative[0], part="embedded",
                    detail=f"{len(reading.decorative)} 张装饰性小图片：{listed}{' 等' if len(reading.decorative) > 5 else ''}")
     earlier_revisions(data, out, shown)
     unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
@@ -149,10 +150,10 @@ def _checked_page(document: Any, miner: Miner | None, structure: Structure | Non
 
 
 def _unread_page(out: Collector, number: int, status: str, chinese: str, english: str) -> None:
-    """A page read only in part or not at all: its ledger entry and a located ``UR003`` notice (review)."""
+    """A page read only in part or not at all: its ledger entry and a located ``unread-part`` notice (review)."""
     reason = f"{chinese} / {english}"
     out.cover(f"第{number}页", "page", status, reason)
-    out.notice(UNREAD_PART_RULE, text=f"第{number}页", part="body", page=number, source=f"第{number}页",
+    out.notice(NoticeKind.UNREAD_PART, text=f"第{number}页", part="body", page=number, source=f"第{number}页",
                detail=f"第{number}页{chinese}")
 
 
@@ -328,7 +329,7 @@ def _emit(lines: tuple[str, ...], hidden: tuple[Hidden, ...], number: int, out: 
         out.add(line, page=number, paragraph=index)
     for found in hidden:
         out.notice(
-            DARK_BOX_RULE,
+            NoticeKind.DARK_BOX,
             text=found.text,
             part="body",
             page=number,

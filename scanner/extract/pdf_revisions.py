@@ -7,7 +7,7 @@ back, so everything it showed is published with the file.  Each earlier
 revision is opened (PDFium, with the same pre-check against bombs as the
 current one), its page text compared with the current text, and every line
 found only in the earlier revision becomes a unit of part ``revision:<n>``
-(``n`` counts from 1, the oldest) with one ``HC010`` notice per revision.
+(``n`` counts from 1, the oldest) with one ``earlier-revision`` notice per revision.
 
 The first section of a linearized file (the first page's objects, written
 first for fast web view) is not a revision, and a ``%%EOF`` that is not
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from scanner.extract._common import EARLIER_REVISION_RULE, Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError
+from scanner.roles import NoticeKind
 
 _SECTION_END = re.compile(rb"startxref\s+\d+\s*%%EOF")
 # Earlier revisions read at most; a file with more is read as far as that, and says so.
@@ -105,7 +106,7 @@ def _revision(prefix: bytes, number: int, current: set[str], out: Collector) -> 
     first_page = gone[0][0]
     shown = "；".join(line for _, _, line in gone[:3])
     out.notice(
-        EARLIER_REVISION_RULE,
+        NoticeKind.EARLIER_REVISION,
         text=gone[0][2],
         part=part,
         page=first_page,

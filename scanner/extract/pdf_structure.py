@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.extract._common import ATTACHMENT_RULE, REDACT_ANNOT_RULE, Collector, safe_xml_parser
+from scanner.extract._common import Collector, safe_xml_parser
 from scanner.extract.pdf_pdfium import AFTER_EVERYTHING, DARK, Box, luminance
 from scanner.extract.pdf_streams import StreamTooLarge
+from scanner.roles import NoticeKind
 
 MAX_ATTACHMENT = 20 * 1024 * 1024
 MAX_DEPTH = 2
@@ -76,7 +77,7 @@ def page_annotations(page: Any, number: int, out: Collector, malformed: tuple[ty
             rect = _rect(annot.get("Rect"))
             if subtype == "Redact":
                 out.notice(
-                    REDACT_ANNOT_RULE,
+                    NoticeKind.UNAPPLIED_REDACTION,
                     text=contents or "",
                     part="annotation",
                     page=number,
@@ -252,7 +253,7 @@ def attachments(document: Any, out: Collector, depth: int, malformed: tuple[type
         _read_attachment(data[: MAX_ATTACHMENT + 1], filename, out, depth)
     out.extra_layers.add("attachment")
     out.notice(
-        ATTACHMENT_RULE,
+        NoticeKind.ATTACHMENT,
         text="、".join(listed)[:80],
         part="attachment",
         source=listed[0],
@@ -317,6 +318,6 @@ def _read_attachment(data: bytes, filename: str, out: Collector, depth: int) -> 
         out.error(f"附件“{filename}”：{reason}")
     for notice in inner.notices:
         out.notices.append(
-            type(notice)(rule=notice.rule, text=notice.text, part="attachment", page=None,
+            type(notice)(kind=notice.kind, text=notice.text, part="attachment", page=None,
                          paragraph=notice.paragraph, source=filename, detail=f"附件“{filename}”：{notice.detail}")
         )

@@ -39,10 +39,11 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanner.extract._common import HIDDEN_SLIDE_RULE, ExtractError
+from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
 from scanner.extract._images import MIN_PICTURE_BYTES, dib_to_bmp, officeart_blips
 from scanner.extract._ole import damaged, ole_properties, open_ole, unwrap_object
+from scanner.roles import NoticeKind
 from scanner.types import ImageRef
 
 _DOCUMENT, _SLIDE, _SLIDE_ATOM, _NOTES, _MAIN_MASTER, _SLIDE_SHOW_INFO = 0x03E8, 0x03EE, 0x03EF, 0x03F0, 0x03F8, 0x03F9
@@ -136,7 +137,7 @@ class _Presentation:
         self._objects(document)
         self._left_over()
         if hidden:
-            self.out.notice(HIDDEN_SLIDE_RULE, text=next((t for _, t in hidden if t.strip()), "")[:80], part="slide",
+            self.out.notice(NoticeKind.HIDDEN_SLIDE, text=next((t for _, t in hidden if t.strip()), "")[:80], part="slide",
                             page=hidden[0][0], detail=f"{len(hidden)} 张隐藏幻灯片：{'、'.join(f'第{n}张' for n, _ in hidden)}")
 
     def _document(self, current: bytes) -> _Record | None:

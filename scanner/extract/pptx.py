@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from scanner.extract._common import HIDDEN_SLIDE_RULE, Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError
 from scanner.extract._images import package_pictures
 from scanner.extract._ooxml import Package, account, embedded_objects_notice, q, read_properties
+from scanner.roles import NoticeKind
 
 A_P, A_T, A_FLD, A_BR = q("a", "p"), q("a", "t"), q("a", "fld"), q("a", "br")
 C_NV_PR = q("p", "cNvPr")
@@ -58,7 +59,7 @@ def extract(data: bytes, out: Collector) -> None:
     if hidden:
         numbers = "、".join(f"第{n}张" for n, _ in hidden)
         out.notice(
-            HIDDEN_SLIDE_RULE,
+            NoticeKind.HIDDEN_SLIDE,
             text=(next((t for _, t in hidden if t.strip()), ""))[:80],
             part="slide",
             page=hidden[0][0],

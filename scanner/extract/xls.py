@@ -25,10 +25,11 @@ from itertools import compress, repeat
 from operator import ne
 from typing import Any
 
-from scanner.extract._common import HIDDEN_SHEET_RULE, ExtractError
+from scanner.extract._common import ExtractError
 from scanner.extract._container import ContainerCollector
 from scanner.extract._ole import carve_pictures, damaged, ole_objects, ole_properties, open_ole
 from scanner.extract.xlsx import _header_text
+from scanner.roles import NoticeKind
 
 _BOF, _EOF, _BOUNDSHEET, _HEADER, _FOOTER, _OBJ, _TXO, _CONTINUE = (
     0x0809, 0x000A, 0x0085, 0x0014, 0x0015, 0x005D, 0x01B6, 0x003C)
@@ -96,7 +97,7 @@ def extract(data: bytes, out: ContainerCollector) -> None:
     out.pages = len(names)
     if hidden:
         first = next((text for _, text in hidden if text.strip()), hidden[0][0])
-        out.notice(HIDDEN_SHEET_RULE, text=first[:80], part="sheet", source=hidden[0][0].split("（")[0],
+        out.notice(NoticeKind.HIDDEN_SHEET, text=first[:80], part="sheet", source=hidden[0][0].split("（")[0],
                    detail=f"{len(hidden)} 个隐藏工作表：{'、'.join(name for name, _ in hidden)}")
 
 

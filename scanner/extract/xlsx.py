@@ -14,7 +14,7 @@ import io
 import re
 from typing import TYPE_CHECKING
 
-from scanner.extract._common import HIDDEN_SHEET_RULE, Collector, ExtractError
+from scanner.extract._common import Collector, ExtractError
 from scanner.extract._images import package_pictures
 from scanner.extract._ooxml import (
     DTD_REFUSED,
@@ -26,6 +26,7 @@ from scanner.extract._ooxml import (
     read_properties,
     refuse_dtd,
 )
+from scanner.roles import NoticeKind
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -73,7 +74,7 @@ def extract(data: bytes, out: Collector) -> None:
         names = "、".join(name for name, _ in hidden_sheets)
         first_text = next((text for _, text in hidden_sheets if text.strip()), hidden_sheets[0][0])
         out.notice(
-            HIDDEN_SHEET_RULE,
+            NoticeKind.HIDDEN_SHEET,
             text=first_text[:80],
             part="sheet",
             source=hidden_sheets[0][0],

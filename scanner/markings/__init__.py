@@ -12,19 +12,20 @@ page) and a mention when it sits in a sentence, in quotation marks, after
 an example cue (如, 应标注为), in a list of levels or in a question.  Every
 finding's ``evidence`` says which of these decided its severity.
 
-Rule ids (see the YAML for the full text):
+The outcomes, by role (``scanner.roles.Role``; each rule in the YAML names
+its role in ``params.role``, with the rule id reports show in brackets):
 
-* CM001 mark (level★period) in mark position          block
-* CM002 partial-marking note (注：本页…属于…级国家秘密) block
-* CM003 paragraph-prefix mark （秘密）…                block
-* CM004 mention of a level or mark                     info
-* CM005 mark in mark position next to 解密             review
-* CM006 bare level alone in mark position              block
-* CM007 full mark form inside running text             review
-* IM001 internal / work-secret warning in mark position block
-* IM002 internal warning mentioned in running text     info
-* IM003 公开属性 不予公开 note                           block (依申请公开: review)
-* IM004 公开属性 主动公开 note                           info (positive evidence)
+* ``mark`` (CM001): level★period in mark position                 block
+* ``marking-note`` (CM002): 注：本页…属于…级国家秘密                     block
+* ``prefix-mark`` (CM003): paragraph prefix （秘密）…               block
+* ``mark-mention`` (CM004): a level or mark mentioned               info
+* ``declassified-mark`` (CM005): mark next to 解密                  review
+* ``bare-level`` (CM006): a bare level alone in mark position       block
+* ``mark-in-text`` (CM007): full mark form inside running text      review
+* ``internal-mark`` (IM001): internal / work-secret warning         block
+* ``internal-mention`` (IM002): internal warning in running text    info
+* ``withheld-note`` (IM003): 公开属性 不予公开                         block (依申请公开: review)
+* ``public-note`` (IM004): 公开属性 主动公开                           info (positive evidence)
 
 Offsets: the parser works on ``view.norm.text``;
 :func:`~scanner.findings.finding_at` maps spans back to the original
@@ -34,7 +35,7 @@ deletes line breaks between Chinese characters.
 
 The package, in the order the work is done:
 
-* ``grammar``  -- compiling the data (rule ids, patterns, the Grammar)
+* ``grammar``  -- compiling the data (the grammar rules' params, patterns, the Grammar)
 * ``parse``    -- one candidate ``level [star] [period]`` at a time
 * ``position`` -- page one's head block, page edges, mark parts
 * ``evidence`` -- mention evidence (quotes, cues, lists, questions)

@@ -24,25 +24,13 @@ from scanner.markings.evidence import (
     quoted,
     spaced_around,
 )
-from scanner.markings.grammar import (
-    BARE_RULE,
-    DECLASSIFIED_RULE,
-    FILLER,
-    GRAMMAR_RULE,
-    MENTION_RULE,
-    NOTE_RULE,
-    PREFIX_RULE,
-    SPLIT_LEVEL,
-    STAMP_DATE,
-    TEXT_FORM_RULE,
-    Grammar,
-    grammar_of,
-)
+from scanner.markings.grammar import FILLER, SPLIT_LEVEL, STAMP_DATE, Grammar, grammar_of
 from scanner.markings.internal import disclosure_notes, warnings
 from scanner.markings.parse import Candidate, parse_mark
 from scanner.markings.position import Positions, mark_place, mark_position, positions_of
 from scanner.markings.split import in_tail, join_split_marks
 from scanner.match import Occurrences, lines_at
+from scanner.roles import Role
 from scanner.types import Finding, Severity, TextUnit
 
 
@@ -56,7 +44,7 @@ class _LevelFinding:
     end: int
     level: str
     alone: bool
-    rule_id: str
+    role: str
     evidence: tuple[str, ...]
     cap: Severity | None
 
@@ -103,13 +91,22 @@ def detect_markings(
     if not hits:
         return []
     # (looked up only here: two documents in three have no trigger)
-    rules = {rule.id: rule for rule in catalogue.enabled("marking")}
+    rules = marking_rules(catalogue)
     if not rules:
         return []
     scan = _DocumentScan(views=views, grammar=grammar, rules=rules, tails=tails)
     for position in hits:
         scan.unit(position)
     return scan.finish()
+
+
+def marking_rules(catalogue: Catalogue) -> dict[str, Rule]:
+    """The enabled marking rules by role (:class:`scanner.roles.Role`).
+
+    The judgement decides an outcome (a mark, a mention); which rule reports
+    it is the catalogue's business.
+    """
+    return {rule.params["role"]: rule for rule in catalogue.enabled("marking") if "role" in rule.params}
 
 
 def _units_hit(views: Sequence[UnitView], joined: str, found: Sequence[int]) -> list[int]:
@@ -158,14 +155,14 @@ class _DocumentScan:
 
     def emit(
         self,
-        rule_id: str,
+        role: str,
         view: UnitView,
         start: int,
         end: int,
         evidence: Iterable[str],
         cap: Severity | None = None,
     ) -> None:
-        rule = self.rules.get(rule_id)
+        rule = self.rules.get(role)
         if rule is None:
             return
         severity = rule.severity
@@ -208,7 +205,7 @@ class _DocumentScan:
         text = view.norm.text
         before, after = line_of(view, candidate.start, candidate.end)
         full = candidate.star or bool(candidate.period)
-        mark_rule = GRAMMAR_RULE if full else BARE_RULE
+        mark_rule = Role.MARK if full else Role.BARE_LEVEL
         mention = mention_evidence(grammar, text, candidate)
         residue = line_residue(grammar, before + " " + after)
         declassified = grammar.declassified.search(residue)
@@ -217,7 +214,7 @@ class _DocumentScan:
         alone = not residue and not mention
         where = mark_position(view, position, self.positions, alone=alone)
 
-        def record(rule_id: str, evidence: Iterable[str], cap: Severity | None = None) -> None:
+        def record(role: str, evidence: Iterable[str], cap: Severity | None = None) -> None:
             self.levels.append(
                 _LevelFinding(
                     position=position,
@@ -226,30 +223,30 @@ class _DocumentScan:
                     end=candidate.end,
                     level=candidate.level,
                     alone=alone,
-                    rule_id=rule_id,
+                    role=role,
                     evidence=tuple(evidence),
                     cap=cap,
                 )
             )
 
         if mention and mark_place(view.unit) is None:
-            record(MENTION_RULE, mention)
+            record(Role.MARK_MENTION, mention)
             return
         lead_in = self._lead_in(position) if alone and mark_place(view.unit) is None else None
         if where is None:
             if lead_in:
-                record(MENTION_RULE, ["独立成行", lead_in])
+                record(Role.MARK_MENTION, ["独立成行", lead_in])
             elif alone:
                 evidence = ["独立成行，但不在版头、页眉等标志位置", *self._period_evidence(candidate)]
                 if declassified:
-                    record(DECLASSIFIED_RULE, [*evidence, f"同行有“{declassified.group()}”"], Severity.REVIEW)
+                    record(Role.DECLASSIFIED_MARK, [*evidence, f"同行有“{declassified.group()}”"], Severity.REVIEW)
                 else:
                     record(mark_rule, evidence, Severity.REVIEW)
             elif candidate.star and candidate.period:
-                record(TEXT_FORM_RULE, ["正文句中出现“密级★保密期限”，前后未见举例用语或引号"])
+                record(Role.MARK_IN_TEXT, ["正文句中出现“密级★保密期限”，前后未见举例用语或引号"])
             else:
                 form = "完整标志" if full else "密级"
-                record(MENTION_RULE, [f"句中提及{form}，不是独立的标志"])
+                record(Role.MARK_MENTION, [f"句中提及{form}，不是独立的标志"])
             return
         evidence = [where + ("，独立成行" if alone else "，与其他文字同行")]
         evidence.extend(self._period_evidence(candidate))
@@ -263,9 +260,9 @@ class _DocumentScan:
         if stamp:
             evidence.append(stamp)
         if lead_in:
-            record(MENTION_RULE, [*evidence, lead_in])
+            record(Role.MARK_MENTION, [*evidence, lead_in])
         elif declassified or stamp:
-            record(DECLASSIFIED_RULE, evidence)
+            record(Role.DECLASSIFIED_MARK, evidence)
         elif mention:
             # a mention-looking string in a header: worth a look, not a block
             record(mark_rule, evidence, Severity.REVIEW)
@@ -356,11 +353,11 @@ class _DocumentScan:
             if reasons or not at_start:
                 if not reasons:
                     reasons.append("部分标志说明出现在句中")
-                self.emit(MENTION_RULE, view, start, end, ["引述部分标志说明", *reasons])
+                self.emit(Role.MARK_MENTION, view, start, end, ["引述部分标志说明", *reasons])
             else:
                 labelled = any(text[start:].lstrip().startswith(label) for label in self.grammar.note_labels)
                 self.emit(
-                    NOTE_RULE,
+                    Role.MARKING_NOTE,
                     view,
                     start,
                     end,
@@ -383,7 +380,7 @@ class _DocumentScan:
             return []  # a bracketed mark alone on its line: the level parser places it
         start = match.start(1) - 1
         self.emit(
-            PREFIX_RULE, view, start, match.end(), ["段首括注密级，其后为段落正文", f"密级：{match.group(1)}"]
+            Role.PREFIX_MARK, view, start, match.end(), ["段首括注密级，其后为段落正文", f"密级：{match.group(1)}"]
         )
         return [(start, match.end())]
 
@@ -414,11 +411,11 @@ class _DocumentScan:
     def finish(self) -> list[Finding]:
         self._demote_level_lists()
         for item in self.levels:
-            rule_id, evidence, cap = item.rule_id, item.evidence, item.cap
-            if rule_id == TEXT_FORM_RULE and self.public_note:
-                rule_id = MENTION_RULE
+            role, evidence, cap = item.role, item.evidence, item.cap
+            if role == Role.MARK_IN_TEXT and self.public_note:
+                role = Role.MARK_MENTION
                 evidence = (*evidence, "文档标有主动公开的公开属性说明，按提及处理")
-            self.emit(rule_id, item.view, item.start, item.end, evidence, cap)
+            self.emit(role, item.view, item.start, item.end, evidence, cap)
         return self.findings
 
     def _demote_level_lists(self) -> None:
@@ -434,10 +431,10 @@ class _DocumentScan:
                 if near and one.level != other.level:
                     listed.add((one.position, one.start))
         for index, item in enumerate(self.levels):
-            if (item.position, item.start) in listed and item.rule_id != MENTION_RULE:
+            if (item.position, item.start) in listed and item.role != Role.MARK_MENTION:
                 self.levels[index] = replace(
                     item,
-                    rule_id=MENTION_RULE,
+                    role=Role.MARK_MENTION,
                     evidence=(*item.evidence, "相邻行有其他密级的标志，属于密级列举"),
                     cap=None,
                 )
