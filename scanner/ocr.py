@@ -85,6 +85,34 @@ _MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobil
 QUANTIZED = ("PP-OCRv6_det_small.int8.onnx", "PP-OCRv6_rec_small.int8.onnx", None)
 
 
+def _shipped(name: str) -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("models").joinpath(name)))
+
+
+def models_digest(directory: Path | None = None) -> str:
+    """What names the OCR models a scan runs: rapidocr's version and the int8 files of ``models/`` (``directory``).
+
+    For the batch cache (``SettingsSpec.cache_options``): a reading made with
+    other models is not reused.  Hashes the ~9 MB of int8 files (a few tens
+    of ms) and never imports rapidocr.
+    """
+    from importlib import metadata
+
+    try:
+        version = metadata.version("rapidocr")
+    except metadata.PackageNotFoundError:
+        version = ""
+    digest = hashlib.sha256(f"rapidocr {version}".encode())
+    for name in QUANTIZED:
+        if name:
+            path = directory / name if directory is not None else _shipped(name)
+            digest.update(name.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"fp32")
+    return digest.hexdigest()[:16]
+
+
 @functools.cache  # one engine per process: loading the models costs ~0.5 s and ~150 MB
 def rapid_engine(threads: int = 1, quantized: bool = True) -> Engine:
     """RapidOCR with the models inside its wheel; detector and recogniser int8 where ``models/`` has them.
@@ -107,9 +135,7 @@ def rapid_engine(threads: int = 1, quantized: bool = True) -> Engine:
     if missing:
         raise EngineUnavailable(f"rapidocr model files missing: {', '.join(missing)}")
     if quantized:
-        from importlib import resources
-
-        own = [Path(str(resources.files("models").joinpath(name))) if name else None for name in QUANTIZED]
+        own = [_shipped(name) if name else None for name in QUANTIZED]
         paths = [mine if mine is not None and mine.is_file() else path for mine, path in zip(own, paths)]
     engine = rapidocr.RapidOCR(
         params={

@@ -48,3 +48,22 @@ def test_the_int8_engine_reads_a_scan_letter_for_letter():
     assert not reading.problem
     assert [line.text.replace(" ", "") for line in reading.lines] == lines
     assert min(line.confidence for line in reading.lines) > 0.9
+
+
+def test_the_batch_cache_tells_other_ocr_models_apart(tmp_path):
+    from scanner.ocr import models_digest
+    from scanner.settings import SettingsSpec
+
+    for name in QUANTIZED:
+        if name:
+            (tmp_path / name).write_bytes(Path(str(resources.files("models").joinpath(name))).read_bytes())
+    shipped = models_digest(tmp_path)
+    assert shipped == models_digest()  # the same bytes, the same identity
+    rec = tmp_path / QUANTIZED[1]
+    rec.write_bytes(rec.read_bytes() + b"\0")  # a rebuilt recogniser
+    rebuilt = models_digest(tmp_path)
+    rec.unlink()  # the fp32 recogniser of the wheel
+    fp32 = models_digest(tmp_path)
+    assert len({shipped, rebuilt, fp32}) == 3
+    assert SettingsSpec().cache_options()["ocr_models"] == shipped
+    assert SettingsSpec(ocr=False).cache_options()["ocr_models"] == ""
