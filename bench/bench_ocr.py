@@ -16,10 +16,15 @@ about 14 lines of body text, then degraded: 150/200/300 dpi, rotated
   (:func:`scanner.pipeline.scan_bytes` with the engine under test) finds
   the mark on page 1 (CM001 / IM001);
 * CPU s/page: process CPU time of the engine alone (Tesseract: of its
-  child process), one thread, median over the pages; peak RSS of the
-  process (Tesseract: its largest child).
+  child process), one thread, median over the pages, after one page read
+  unmeasured (the engine loads its models on its first page); peak RSS of
+  the process (Tesseract: its largest child).
 
-    python bench/bench_ocr.py [--pages 2] [--engines rapidocr tesseract]
+Engines: ``rapidocr`` is the engine as scanner/ocr.py builds it (the int8
+models of ``models/`` where installed), ``rapidocr-fp32`` the same with the
+wheel's fp32 models, ``tesseract`` Tesseract 5 chi_sim.
+
+    python bench/bench_ocr.py [--pages 2] [--engines rapidocr rapidocr-fp32 tesseract]
 """
 
 from __future__ import annotations
@@ -146,6 +151,8 @@ def measure(name: str, engine: Engine, font_path: str, pages: int) -> list[dict[
     from scanner.types import ImageRef
 
     settings = build_settings(ocr=False)
+    warm, _ = page(font_path, MARKS[0], DEGRADATIONS[0])
+    OcrReader(engine=engine).read(ImageRef(name="warm-up", data=warm, page=1))
     rows = []
     for degradation in DEGRADATIONS:
         cers, seconds, found = [], [], 0
@@ -176,7 +183,8 @@ def _with_reader(settings: Any, reader: Any) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3, help="pages per degradation (one mark each)")
-    parser.add_argument("--engines", nargs="+", default=["rapidocr", "tesseract"])
+    parser.add_argument("--engines", nargs="+", default=["rapidocr", "rapidocr-fp32", "tesseract"],
+                        choices=["rapidocr", "rapidocr-fp32", "tesseract"])
     args = parser.parse_args()
     font_path = cjk_font()
     from scanner.ocr import rapid_engine
@@ -186,14 +194,20 @@ def main() -> None:
         if name == "tesseract" and not shutil.which("tesseract"):
             print("tesseract: not installed (apt-get install tesseract-ocr tesseract-ocr-chi-sim), skipped")
             continue
-        engine = rapid_engine(1) if name == "rapidocr" else tesseract_engine
+        engine = {"rapidocr": lambda: rapid_engine(1), "rapidocr-fp32": lambda: rapid_engine(1, quantized=False),
+                  "tesseract": lambda: tesseract_engine}[name]()
         table += measure(name, engine, font_path, args.pages)
-    print(f"{'engine':<10} {'degradation':<14} {'CER':>7} {'mark recall':>12} {'CPU s/page':>11}")
+    print(f"{'engine':<14} {'degradation':<14} {'CER':>7} {'mark recall':>12} {'CPU s/page':>11}")
     for row in table:
-        print(f"{row['engine']:<10} {row['degradation']:<14} {row['cer']:>6.1%} {row['recall']:>12.0%} {row['cpu']:>11.2f}")
+        print(f"{row['engine']:<14} {row['degradation']:<14} {row['cer']:>6.1%} {row['recall']:>12.0%} {row['cpu']:>11.2f}")
+    cpu = {(row["engine"], row["degradation"]): row["cpu"] for row in table}
+    if any(name == "rapidocr-fp32" for name, _ in cpu) and any(name == "rapidocr" for name, _ in cpu):
+        ratios = [f"{d} {cpu['rapidocr', d] / cpu['rapidocr-fp32', d]:.2f}" for d in DEGRADATIONS]
+        print("CPU rapidocr / rapidocr-fp32:", ", ".join(ratios))
     # (a child's ru_maxrss is not reported: a forked child counts its parent's pages)
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process (scanner settings, rapidocr loaded, 300 dpi pages rendered): {self_rss:.0f} MB")
+    engines = "+".join(sorted({row["engine"] for row in table if row["engine"] != "tesseract"})) or "no rapidocr"
+    print(f"peak RSS of this process (scanner settings, {engines} loaded, 300 dpi pages rendered): {self_rss:.0f} MB")
     for name in {row["engine"] for row in table}:
         cpu = statistics.median(row["cpu"] for row in table if row["engine"] == name and row["degradation"] == "clean-200dpi")
         print(f"{name}: {1 / cpu:.2f} pages/s on one core at 200 dpi (median CPU {cpu:.2f} s/page)")

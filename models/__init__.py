@@ -1,1 +1,1 @@
-"""Trained model artefacts (JSON, never pickle); see models/README.md."""
+"""Trained model artefacts (JSON, never pickle; the int8 OCR models as .onnx); see models/README.md."""

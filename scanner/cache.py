@@ -4,7 +4,8 @@ A result is reusable only if the same bytes, under a name with the same
 extension, were checked by the same scanner version and code, the same
 effective rule catalogue (after the configuration's ``disable``,
 ``severity`` and ``unit_rule``, with the user's lexicons), the same model and
-the same options (allow list, accepted baseline, threshold, OCR on or off).
+the same options (allow list, accepted baseline, threshold, OCR on or off,
+the OCR models).
 :func:`settings_digest` folds all of these but the content and the name into
 one string; the entry key is ``sha256(content) : name hint : digest``.  The
 name hint is the lower-case extension, the only thing extraction takes from

@@ -101,14 +101,51 @@ class EngineUnavailable(Exception):
 
 
 _MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobile_v2.0_cls_mobile.onnx")
+# The wheel's detector and recogniser quantised to int8 by scripts/quantize_ocr.py
+# (models/README.md, "OCR models"), in the place of _MODELS' entries; the line
+# classifier stays the wheel's (it is off).
+QUANTIZED = ("PP-OCRv6_det_small.int8.onnx", "PP-OCRv6_rec_small.int8.onnx", None)
+
+
+def _shipped(name: str) -> Path:
+    from importlib import resources
+
+    return Path(str(resources.files("models").joinpath(name)))
+
+
+def models_digest(directory: Path | None = None) -> str:
+    """What names the OCR models a scan runs: rapidocr's version and the int8 files of ``models/`` (``directory``).
+
+    For the batch cache (``SettingsSpec.cache_options``): a reading made with
+    other models is not reused.  Hashes the ~9 MB of int8 files (a few tens
+    of ms) and never imports rapidocr.
+    """
+    from importlib import metadata
+
+    try:
+        version = metadata.version("rapidocr")
+    except metadata.PackageNotFoundError:
+        version = ""
+    digest = hashlib.sha256(f"rapidocr {version}".encode())
+    for name in QUANTIZED:
+        if name:
+            path = directory / name if directory is not None else _shipped(name)
+            digest.update(name.encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"fp32")
+    return digest.hexdigest()[:16]
 
 
 @functools.cache  # one engine per process: loading the models costs ~0.5 s and ~150 MB
-def rapid_engine(threads: int = 1) -> Engine:
-    """RapidOCR with the models inside its wheel.
+def rapid_engine(threads: int = 1, quantized: bool = True) -> Engine:
+    """RapidOCR with the models inside its wheel; detector and recogniser int8 where ``models/`` has them.
 
-    Raises :class:`EngineUnavailable` when the package or a model file is missing
-    (the engine would otherwise try to download it).
+    Why int8: recognition is ~80 % of a page's OCR time and detection most
+    of the rest; their int8 convolutions run on the CPU's integer dot
+    products and read the bench pages as well in about 60 % of the CPU
+    (models/README.md, "OCR models").  ``quantized=False`` runs the wheel's
+    fp32 models (the bench's comparison; the quantiser calibrates with
+    them).  Raises :class:`EngineUnavailable` when the package or a model
+    file is missing (the engine would otherwise try to download it).
     """
     try:
         import rapidocr
@@ -119,6 +156,9 @@ def rapid_engine(threads: int = 1) -> Engine:
     missing = [path.name for path in paths if not path.is_file()]
     if missing:
         raise EngineUnavailable(f"rapidocr model files missing: {', '.join(missing)}")
+    if quantized:
+        own = [_shipped(name) if name else None for name in QUANTIZED]
+        paths = [mine if mine is not None and mine.is_file() else path for mine, path in zip(own, paths)]
     engine = rapidocr.RapidOCR(
         params={
             "Global.log_level": "critical",

@@ -87,11 +87,19 @@ class SettingsSpec:
             "accepted": hashlib.sha256("\n".join(sorted(self.accepted)).encode()).hexdigest(),
             "text": self.keep_text,
             "ocr": self.ocr,
+            "ocr_models": _ocr_models() if self.ocr else "",
         }
 
     def finish(self, doc: DocumentResult) -> DocumentResult:
         """``doc`` as a worker sends it back: without its text units unless they are kept."""
         return doc if self.keep_text or not doc.units else replace(doc, units=())
+
+
+def _ocr_models() -> str:
+    """The OCR models' identity (rapidocr's version, the int8 files of ``models/``): not in the code digest."""
+    from scanner.ocr import models_digest
+
+    return models_digest()
 
 
 def _code_digest() -> str:
