@@ -387,7 +387,7 @@ CACHED_NAME = "\x00image\x00"
 
 @functools.cache  # the model files (31 MB) hashed once a process (~70 ms measured here), without importing the engine
 def rapid_identity() -> str:
-    """What decides the shipped engine's readings: model files, library versions, this module's source.
+    """What decides the shipped engine's readings: model files (the wheel's and the int8 ones), library versions, this module's source.
 
     The source covers the engine's parameters, the judgement of its lines
     (:meth:`OcrReader._judged`, the seal reading of :mod:`scanner.ocr_seal`)
@@ -405,6 +405,7 @@ def rapid_identity() -> str:
             digest.update(f"{package}={importlib.metadata.version(package)};".encode())
         except importlib.metadata.PackageNotFoundError:
             digest.update(f"{package}=;".encode())
+    digest.update(models_digest().encode())  # the int8 files of models/ the engine runs in their place
     models = Path(spec.origin).parent / "models"
     for name in _MODELS:
         try:

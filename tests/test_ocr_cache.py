@@ -181,3 +181,18 @@ def test_a_run_whose_pictures_are_all_kept_never_loads_the_engine(tmp_path, pict
     verdict, modules = run()  # the real engine reads it and the reading is kept
     assert verdict == "block" and "rapidocr" in modules
     assert run() == ["block", "[]"]  # kept: neither the engine nor its runtime is imported
+
+
+def test_the_shipped_engines_identity_follows_the_int8_models(monkeypatch):
+    """A reading made with the wheel's fp32 models, or older int8 files, is never served for new ones."""
+    import scanner.ocr as ocr
+
+    if not ocr.rapid_identity():
+        pytest.skip("rapidocr is not installed")
+    before = ocr.rapid_identity()
+    ocr.rapid_identity.cache_clear()
+    monkeypatch.setattr(ocr, "models_digest", lambda directory=None: "other-int8-files")
+    try:
+        assert ocr.rapid_identity() != before
+    finally:
+        ocr.rapid_identity.cache_clear()
