@@ -26,13 +26,11 @@ write that fails during the run (a full disk, a database damaged meanwhile)
 turns the cache off for the rest of the run with a warning.  Results are then
 exactly those of an uncached run.
 
-Results are stored as JSON (never pickle: a cache file must not be able to
-run code), zlib-compressed, in SQLite: safe for concurrent readers, and the
-batch writes from one thread of the parent process only (each thread opens
-its own connection with :meth:`ResultCache.reader`).
-
-The same JSON helpers read a ``jsonl`` report line back into a
-:class:`~scanner.types.DocumentResult` (for ``--resume``).
+Results are stored in :mod:`scanner.serial`'s form as JSON (never pickle: a
+cache file must not be able to run code), zlib-compressed, in SQLite: safe
+for concurrent readers, and the batch writes from one thread of the parent
+process only (each thread opens its own connection with
+:meth:`ResultCache.reader`).
 """
 
 from __future__ import annotations
@@ -50,10 +48,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.report.json_report import coverage_to_dict, finding_to_dict
 from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
 from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
-from scanner.types import DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
+from scanner.serial import document_from_dict, document_to_dict
+from scanner.types import DocumentResult
 
 SCHEMA = 3  # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC
 DB_FILE = "results.sqlite3"
@@ -315,98 +313,3 @@ def _relabel(doc: DocumentResult, *, path: str, referrer: str) -> DocumentResult
     if doc.path == path and doc.referrer == referrer:
         return doc  # the same name as when it was stored (every re-run of a folder): no copy needed
     return replace(doc, path=path, referrer=referrer)
-
-
-# --- JSON round trip of a DocumentResult --------------------------------------------------------------
-
-
-def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
-    """Everything in a result, units included, as plain JSON values."""
-    return {
-        "path": doc.path,
-        "format": doc.format,
-        "verdict": doc.verdict.value,
-        "risk": doc.risk,
-        "findings": [finding_to_dict(finding, context=finding.context) for finding in doc.findings],
-        "errors": list(doc.errors),
-        "sha256": doc.sha256,
-        "title": doc.title,
-        "pages": doc.pages,
-        "layers": list(doc.layers),
-        "coverage": [coverage_to_dict(entry) for entry in doc.coverage],
-        "units": [
-            {
-                "text": unit.text,
-                "part": unit.part,
-                "page": unit.page,
-                "paragraph": unit.paragraph,
-                "source": unit.source,
-                "cell": list(unit.cell) if unit.cell is not None else None,
-            }
-            for unit in doc.units
-        ],
-        "referrer": doc.referrer,
-        "suppressed": doc.suppressed,
-    }
-
-
-def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
-    """The inverse of :func:`document_to_dict`; also reads a ``jsonl`` report line.
-
-    Keys a report line does not carry (units, pages, layers) get their
-    defaults.  Raises ``KeyError`` / ``ValueError`` on a malformed record.
-    """
-    return DocumentResult(
-        path=str(data["path"]),
-        format=str(data.get("format", "unknown")),
-        verdict=Verdict(data["verdict"]),
-        risk=float(data.get("risk", 0.0)),
-        findings=tuple(_finding_from_dict(item) for item in data.get("findings", ())),
-        errors=tuple(str(error) for error in data.get("errors", ())),
-        sha256=str(data.get("sha256", "")),
-        title=str(data.get("title", "")),
-        pages=data.get("pages"),
-        layers=tuple(data.get("layers", ())),
-        coverage=tuple(
-            PartCoverage(name=str(entry["name"]), kind=str(entry["kind"]), status=str(entry["status"]),
-                         reason=str(entry.get("reason", "")))
-            for entry in data.get("coverage", ())
-        ),
-        units=tuple(
-            TextUnit(
-                text=unit["text"],
-                part=unit.get("part", "body"),
-                page=unit.get("page"),
-                paragraph=unit.get("paragraph"),
-                source=unit.get("source", ""),
-                cell=tuple(unit["cell"]) if unit.get("cell") is not None else None,  # type: ignore[arg-type]
-            )
-            for unit in data.get("units", ())
-        ),
-        referrer=str(data.get("referrer", "")),
-        suppressed=int(data.get("suppressed", 0)),
-    )
-
-
-def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
-    location = data.get("location", {})
-    return Finding(
-        rule=data["rule"],
-        category=data["category"],
-        severity=Severity(data["severity"]),
-        text=data.get("text", ""),
-        context=data.get("context", ""),
-        location=Location(
-            part=location.get("part", "body"),
-            page=location.get("page"),
-            paragraph=location.get("paragraph"),
-            start=int(location.get("start", 0)),
-            end=int(location.get("end", 0)),
-            source=location.get("source", ""),
-            cell=location.get("cell", ""),
-        ),
-        message=data.get("message", ""),
-        basis=data.get("basis", ""),
-        evidence=tuple(data.get("evidence", ())),
-        fingerprint=data.get("fingerprint", ""),
-    )

@@ -25,13 +25,12 @@ from scanner.cache import (
     DB_FILE,
     ResultCache,
     default_cache_dir,
-    document_from_dict,
-    document_to_dict,
     entry_key,
     open_cache,
     settings_digest,
 )
 from scanner.pipeline import Settings, scan_file
+from scanner.serial import document_from_dict, document_to_dict
 from tests import builders
 
 ROOT = Path(__file__).resolve().parents[1]
