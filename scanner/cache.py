@@ -27,10 +27,20 @@ turns the cache off for the rest of the run with a warning.  Results are then
 exactly those of an uncached run.
 
 Results are stored in :mod:`scanner.serial`'s form as JSON (never pickle: a
-cache file must not be able to run code), zlib-compressed, in SQLite: safe
-for concurrent readers, and the batch writes from one thread of the parent
-process only (each thread opens its own connection with
-:meth:`ResultCache.reader`).
+cache file must not be able to run code), zlib-compressed when larger than
+:data:`SMALL_ENTRY` (a two-line notice took longer to inflate than to
+read), in SQLite: safe for concurrent readers, and the batch writes from one
+thread of the parent process only (each thread opens its own connection
+with :meth:`ResultCache.reader`).
+
+Beside a result the cache keeps the line a streamed report (``jsonl``)
+printed for it, under the name of that output's format and options (its
+*variant*) and the path and referrer it was printed for, with its own HMAC.
+A re-run with the same output writes the stored line as it is
+(:meth:`ResultCache.get_many` returns it with the result) instead of encoding
+the result again; the result itself is still checked and decoded first, for
+the summary and the exit code.  :meth:`ResultCache.get_many` looks up a
+chunk of inputs in one query.
 """
 
 from __future__ import annotations
@@ -44,17 +54,21 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
+from scanner.sealing import PrivateStoreError, Sealer, cache_key, private_directory, private_file
 from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
 from scanner.serial import document_from_dict, document_to_dict
 from scanner.types import DocumentResult
 
-SCHEMA = 3  # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC
+# 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC;
+# 4: scanner.serial's stored form, small entries not compressed, report lines kept beside results
+SCHEMA = 4
 DB_FILE = "results.sqlite3"
+SMALL_ENTRY = 1024  # bytes of JSON below which an entry is stored uncompressed
+CHUNK = 128  # keys looked up in one query (SQLite allows at least 999 parameters)
 # Rejected entries named one by one on stderr; the rest are only counted.
 NAMED_REJECTIONS = 5
 
@@ -82,14 +96,36 @@ def settings_digest(*, version: str, catalogue: str, model: str, options: Mappin
 
 def name_hint(name: str) -> str:
     """What extraction takes from a document's name: its lower-case extension (URL query cut off)."""
+    lowered = name.split("?", 1)[0].lower()
+    tail = lowered.rpartition("/")[2]
+    if tail and tail != ".":  # the usual name: suffix_of's rule on its last component, without splitting the rest
+        dot = tail.rfind(".")
+        return tail[dot:] if 0 < dot < len(tail) - 1 else ""
     from scanner.extract.sniff import suffix_of
 
-    return suffix_of(name.split("?", 1)[0].lower())
+    return suffix_of(lowered)
 
 
 def entry_key(sha256: str, name: str, digest: str) -> str:
     """The cache key of a document with these bytes (``sha256``) and name under settings ``digest``."""
     return f"{sha256}:{name_hint(name)}:{digest}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """One input to look up: the hash of its bytes, and the path and referrer it is reported under."""
+
+    sha256: str
+    path: str
+    referrer: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hit:
+    """A stored result, re-labelled with the lookup's path; ``line``: its report line for the variant asked, if kept."""
+
+    doc: DocumentResult
+    line: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -140,6 +176,7 @@ class ResultCache:
         self._shared = _shared
         self.directory = directory
         self.digest = digest
+        self._sealer = Sealer(_shared.key)  # one per connection, so one per thread
         self._db = _connect(directory / DB_FILE)
 
     @property
@@ -158,37 +195,100 @@ class ResultCache:
 
         An entry that fails its HMAC check is a miss, counted and reported.
         """
-        if self._shared.off:
-            return None
-        key = entry_key(sha256, path, self.digest)
+        (hit,) = self.get_many([Lookup(sha256=sha256, path=path, referrer=referrer)])
+        return None if hit is None else hit.doc
+
+    def get_many(self, lookups: list[Lookup], *, variant: str = "") -> list[Hit | None]:
+        """The stored result of each lookup (``None`` on a miss), in order, one query per :data:`CHUNK` keys.
+
+        With ``variant``, a hit also carries the report line kept for that
+        output, when it was printed for the same path and referrer.  Nothing
+        is used before its HMAC is checked: an entry (or its line) that fails
+        is a miss, counted and reported.
+        """
+        hits: list[Hit | None] = [None] * len(lookups)
+        if self._shared.off or not lookups:
+            return hits
+        keys = [entry_key(lookup.sha256, lookup.path, self.digest) for lookup in lookups]
+        rows: dict[str, tuple[Any, ...]] = {}
         try:
-            row = self._db.execute("SELECT doc, mac FROM entries WHERE key = ?", (key,)).fetchone()
+            for start in range(0, len(keys), CHUNK):
+                wanted = list(dict.fromkeys(keys[start:start + CHUNK]))
+                rows.update((row[0], row) for row in self._db.execute(
+                    "SELECT key, doc, mac, variant, path, referrer, line, line_mac FROM entries "
+                    f"WHERE key IN ({', '.join('?' * len(wanted))})",
+                    wanted,
+                ))
         except sqlite3.Error as error:
             self._fail(error, "读取")
-            return None
-        if row is None:
-            return None
-        blob, tag = row
+            return hits
+        for index, (lookup, key) in enumerate(zip(lookups, keys)):
+            row = rows.get(key)
+            if row is not None:
+                hits[index] = self._check(lookup, key, variant, row)
+        return hits
+
+    def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...]) -> Hit | None:
+        """The hit a row makes once its HMACs check out (the result's first, then its line's), else ``None``."""
+        _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag = row
+        sealer = self._sealer
         stored = None
-        if isinstance(blob, bytes) and isinstance(tag, bytes) and verify(self._shared.key, tag, key.encode(), blob):
+        if type(blob) is bytes and type(tag) is bytes and sealer.verify(tag, key.encode(), blob):
             try:
-                stored = document_from_dict(json.loads(zlib.decompress(blob).decode("utf-8")))
+                stored = document_from_dict(_read_json(blob))
             except (zlib.error, ValueError, KeyError, TypeError):
                 stored = None
-        if stored is None or stored.sha256 != sha256:
-            self._reject(path)
+        if stored is None or stored.sha256 != lookup.sha256:
+            self._reject(lookup.path)
             return None
-        return _relabel(stored, path=path, referrer=referrer)
+        line = None
+        if (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
+                and line_referrer == lookup.referrer):
+            if not (type(line_blob) is bytes and type(line_tag) is bytes
+                    and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob))):
+                self._reject(lookup.path)  # a line someone changed: the whole entry is not believed
+                return None
+            try:
+                line = _unpack(line_blob).decode("utf-8")
+            except (zlib.error, UnicodeDecodeError):
+                self._reject(lookup.path)
+                return None
+        if stored.path != lookup.path or stored.referrer != lookup.referrer:
+            stored = replace(stored, path=lookup.path, referrer=lookup.referrer)
+        return Hit(doc=stored, line=line)
 
-    def put(self, doc: DocumentResult) -> None:
-        """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored)."""
+    def put(self, doc: DocumentResult, *, line: tuple[str, str] | None = None) -> None:
+        """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored).
+
+        ``line``: ``(variant, text)``, the report line printed for ``doc``, kept beside it.
+        """
         if not doc.sha256 or self._shared.off:
             return
         key = entry_key(doc.sha256, doc.path, self.digest)
-        blob = zlib.compress(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"), 3)
-        tag = mac(self._shared.key, key.encode(), blob)
+        blob = _pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
+        tag = self._sealer.mac(key.encode(), blob)
         try:
             self._db.execute("INSERT OR REPLACE INTO entries (key, doc, mac) VALUES (?, ?, ?)", (key, blob, tag))
+        except sqlite3.Error as error:
+            self._fail(error, "写入")
+            return
+        if line is not None:
+            self.put_line(doc, *line)
+
+    def put_line(self, doc: DocumentResult, variant: str, text: str) -> None:
+        """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``."""
+        if not doc.sha256 or self._shared.off:
+            return
+        key = entry_key(doc.sha256, doc.path, self.digest)
+        try:
+            blob = _pack(text.encode("utf-8"))
+            tag = self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer, blob))
+        except UnicodeEncodeError:
+            return  # a name no report could print either (display_name prevents it): not kept, only slower
+        try:
+            # one line an entry, the last output's: a cache serves one kind of report run after run
+            self._db.execute("UPDATE entries SET variant = ?, path = ?, referrer = ?, line = ?, line_mac = ? "
+                             "WHERE key = ?", (variant, doc.path, doc.referrer, blob, tag, key))
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
@@ -244,7 +344,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         # WAL lets the feeder thread read while the parent writes.
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL)")
+        columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
+        if columns and "line_mac" not in columns:
+            # schema 3: its keys were made under another SCHEMA, so none of its entries can be a hit
+            db.execute("DROP TABLE entries")
+        # the report line printed for the result (variant, path, referrer it was printed for) is optional
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL, "
+                   "variant TEXT, path TEXT, referrer TEXT, line BLOB, line_mac BLOB)")
         db.execute("DROP TABLE IF EXISTS results")  # schema 2 and before: unauthenticated entries
         db.commit()
     except sqlite3.Error as error:
@@ -307,9 +413,40 @@ def open_cache(directory: Path, digest: str, *, warn: Warn | None = None) -> Res
         return None
 
 
-def _relabel(doc: DocumentResult, *, path: str, referrer: str) -> DocumentResult:
-    from dataclasses import replace
+def _pack(data: bytes) -> bytes:
+    """What is stored for ``data`` (JSON): as it is when small, else zlib-compressed (its first byte is never ``{``)."""
+    return data if len(data) < SMALL_ENTRY else zlib.compress(data, 3)
 
-    if doc.path == path and doc.referrer == referrer:
-        return doc  # the same name as when it was stored (every re-run of a folder): no copy needed
-    return replace(doc, path=path, referrer=referrer)
+
+def _unpack(blob: bytes) -> bytes:
+    """The inverse of :func:`_pack`.  Raises ``zlib.error`` for a blob that is neither."""
+    return blob if blob[:1] == b"{" else zlib.decompress(blob)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _read_json(blob: bytes) -> Any:
+    """The JSON value a stored blob holds.  Raises ``ValueError`` (or ``zlib.error``) when it holds none.
+
+    ``raw_decode`` on the text, not ``json.loads`` on the bytes: loads' encoding sniffing and
+    white-space checks took as long as the parse itself for a small entry (the blob starts
+    with its value; anything after it is refused here).
+    """
+    text = _unpack(blob).decode("utf-8")
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        raise ValueError("data after the stored value")
+    return value
+
+
+def stored_json(blob: bytes) -> Any:
+    """An entry's stored JSON, for tools and tests that look into the database."""
+    return json.loads(_unpack(blob))
+
+
+def _line_parts(key: str, variant: str, path: str, referrer: str, blob: bytes) -> tuple[bytes, ...]:
+    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line."""
+    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), blob
+
+
