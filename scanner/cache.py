@@ -35,7 +35,8 @@ with :meth:`ResultCache.reader`).
 
 Beside a result the cache keeps the line a streamed report (``jsonl``)
 printed for it, under the name of that output's format and options (its
-*variant*) and the path and referrer it was printed for, with its own HMAC.
+*variant*) and the path and referrer it was printed for, under an HMAC that
+covers the result's bytes as well (so a hit with its line checks one tag).
 A re-run with the same output writes the stored line as it is
 (:meth:`ResultCache.get_many` returns it with the result) instead of encoding
 the result again; the result itself is still checked and decoded first, for
@@ -229,30 +230,34 @@ class ResultCache:
         return hits
 
     def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...]) -> Hit | None:
-        """The hit a row makes once its HMACs check out (the result's first, then its line's), else ``None``."""
+        """The hit a row makes once its HMAC checks out, else ``None`` (counted and reported).
+
+        A usable line's HMAC covers the result's bytes too, so with one it is
+        the only tag to check; without one the result's own tag is checked.
+        """
         _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag = row
+        if type(blob) is not bytes or type(tag) is not bytes:
+            self._reject(lookup.path)
+            return None
         sealer = self._sealer
+        usable = (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
+                  and line_referrer == lookup.referrer)
+        if usable:
+            sound = (type(line_blob) is bytes and type(line_tag) is bytes
+                     and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob, blob)))
+        else:
+            sound = sealer.verify(tag, key.encode(), blob)
         stored = None
-        if type(blob) is bytes and type(tag) is bytes and sealer.verify(tag, key.encode(), blob):
+        line = None
+        if sound:  # nothing is read from the row before this point
             try:
                 stored = document_from_dict(_read_json(blob))
+                line = _unpack(line_blob).decode("utf-8") if usable else None
             except (zlib.error, ValueError, KeyError, TypeError):
                 stored = None
         if stored is None or stored.sha256 != lookup.sha256:
-            self._reject(lookup.path)
+            self._reject(lookup.path)  # a result or line someone changed: the whole entry is not believed
             return None
-        line = None
-        if (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
-                and line_referrer == lookup.referrer):
-            if not (type(line_blob) is bytes and type(line_tag) is bytes
-                    and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob))):
-                self._reject(lookup.path)  # a line someone changed: the whole entry is not believed
-                return None
-            try:
-                line = _unpack(line_blob).decode("utf-8")
-            except (zlib.error, UnicodeDecodeError):
-                self._reject(lookup.path)
-                return None
         if stored.path != lookup.path or stored.referrer != lookup.referrer:
             stored = replace(stored, path=lookup.path, referrer=lookup.referrer)
         return Hit(doc=stored, line=line)
@@ -267,30 +272,52 @@ class ResultCache:
         key = entry_key(doc.sha256, doc.path, self.digest)
         blob = _pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
         tag = self._sealer.mac(key.encode(), blob)
+        kept = self._sealed_line(key, doc, line, blob) if line is not None else None
+        variant, line_blob, line_tag = kept if kept is not None else (None, None, None)
         try:
-            self._db.execute("INSERT OR REPLACE INTO entries (key, doc, mac) VALUES (?, ?, ?)", (key, blob, tag))
+            self._db.execute(
+                "INSERT OR REPLACE INTO entries (key, doc, mac, variant, path, referrer, line, line_mac) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, blob, tag, variant, doc.path if kept else None, doc.referrer if kept else None,
+                 line_blob, line_tag),
+            )
         except sqlite3.Error as error:
             self._fail(error, "写入")
-            return
-        if line is not None:
-            self.put_line(doc, *line)
 
     def put_line(self, doc: DocumentResult, variant: str, text: str) -> None:
-        """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``."""
+        """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``.
+
+        The stored result's own tag is checked again first: the line's tag
+        vouches for those bytes too, so they must be the ones this cache wrote.
+        """
         if not doc.sha256 or self._shared.off:
             return
         key = entry_key(doc.sha256, doc.path, self.digest)
         try:
-            blob = _pack(text.encode("utf-8"))
-            tag = self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer, blob))
-        except UnicodeEncodeError:
-            return  # a name no report could print either (display_name prevents it): not kept, only slower
-        try:
+            row = self._db.execute("SELECT doc, mac FROM entries WHERE key = ?", (key,)).fetchone()
+            if row is None or type(row[0]) is not bytes or type(row[1]) is not bytes:
+                return
+            if not self._sealer.verify(row[1], key.encode(), row[0]):
+                return  # changed since it was read: left for the next run to reject
+            kept = self._sealed_line(key, doc, (variant, text), row[0])
+            if kept is None:
+                return
             # one line an entry, the last output's: a cache serves one kind of report run after run
             self._db.execute("UPDATE entries SET variant = ?, path = ?, referrer = ?, line = ?, line_mac = ? "
-                             "WHERE key = ?", (variant, doc.path, doc.referrer, blob, tag, key))
+                             "WHERE key = ?", (variant, doc.path, doc.referrer, kept[1], kept[2], key))
         except sqlite3.Error as error:
             self._fail(error, "写入")
+
+    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str],
+                     blob: bytes) -> tuple[str, bytes, bytes] | None:
+        """``(variant, stored line, its tag)`` for ``doc``'s line over the result's stored bytes ``blob``."""
+        variant, text = line
+        try:
+            line_blob = _pack(text.encode("utf-8"))
+            return variant, line_blob, self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer,
+                                                                     line_blob, blob))
+        except UnicodeEncodeError:
+            return None  # a name no report could print either (display_name prevents it): not kept, only slower
 
     def commit(self) -> None:
         if self._shared.off:
@@ -445,8 +472,8 @@ def stored_json(blob: bytes) -> Any:
     return json.loads(_unpack(blob))
 
 
-def _line_parts(key: str, variant: str, path: str, referrer: str, blob: bytes) -> tuple[bytes, ...]:
-    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line."""
-    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), blob
+def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, doc: bytes) -> tuple[bytes, ...]:
+    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line and the result."""
+    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, doc
 
 
