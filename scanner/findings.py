@@ -121,7 +121,9 @@ def finding_at(
 
 def location_in(unit: TextUnit, start: int, end: int) -> Location:
     """Where ``[start, end)`` of ``unit``'s original text is."""
-    return Location(part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source)
+    return Location(
+        part=unit.part, page=unit.page, paragraph=unit.paragraph, start=start, end=end, source=unit.source, box=unit.box
+    )
 
 
 # Formats whose units with a ``cell`` are spreadsheet cells (a Word table's are not).

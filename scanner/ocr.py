@@ -9,13 +9,22 @@ it could not be read.  :func:`with_ocr` is the pipeline stage: it turns
 order (a picture in the top band of a page comes first on its page, so the
 marking grammar sees a scanned head block as the head block), and records
 what could not be read as errors (fail closed) and what held no text as an
-``info`` notice.
+``info`` notice.  Each unit carries its line's box (``TextUnit.box``, so
+every finding in it has ``Location.box``) and whether it was read inside a
+red seal (``TextUnit.seal``: a stamp; :mod:`scanner.ocr_seal` finds and
+reads seals).  Readings are kept across runs by :mod:`scanner.ocr_cache`
+under the image's SHA-256 and :attr:`OcrReader.identity`.
 
 The engine is RapidOCR (PP-OCR Chinese/English models shipped inside the
 ``rapidocr`` wheel, run by onnxruntime), chosen by measurement against
 Tesseract ``chi_sim`` (README, "OCR").  It is imported on first use only,
 so a document without pictures never loads it, and it is given the model
 files of the wheel by path: nothing is ever downloaded.
+
+(About 530 lines, over the ~500 of the style guide: the engine, the reader
+with its judgement of a reading and the pipeline stage are one story read
+in one place; the seals and the kept readings, which stand apart, are in
+their own modules.)
 """
 
 from __future__ import annotations
@@ -28,9 +37,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from scanner.ocr_seal import Box, read_seals, red_seals, without_seals
 from scanner.types import Extraction, ImageRef, Notice, TextUnit
+
+if TYPE_CHECKING:
+    from scanner.ocr_cache import OcrStore
 
 # The rules the stage reports through (lexicons/layers.yaml).
 IMAGE_UNREAD_RULE = "UR002"  # pictures not read (OCR off)
@@ -56,6 +69,7 @@ class OcrLine:
     box: tuple[float, float, float, float]
     confidence: float
     image: str
+    seal: bool = False  # read inside a red seal (scanner.ocr_seal): a stamp
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +80,8 @@ class ImageReading:
     lines: tuple[OcrLine, ...] = ()
     problem: str = ""
     seconds: float = 0.0
+    # the engine was missing or failed: the next run may read it, so it is not kept across runs
+    transient: bool = False
 
 
 class Engine(Protocol):
@@ -141,7 +157,9 @@ class OcrReader:
     (or the pictures of one page together) is not OCR'd.  ``page_seconds``:
     CPU seconds one page's pictures may take; the pictures after that are
     not read.  Results are cached by the image's SHA-256 (a logo repeated
-    on every page is read once).
+    on every page is read once), and across runs in ``store`` (the batch
+    cache's :class:`~scanner.ocr_cache.OcrStore`) under the image's SHA-256
+    and :attr:`identity`.
     """
 
     min_confidence: float = 0.6
@@ -158,18 +176,45 @@ class OcrReader:
     loading: Callable[[], contextlib.AbstractContextManager[object]] = field(
         default=contextlib.nullcontext, repr=False
     )
+    # readings kept across runs (None: this run only); see scanner.ocr_cache
+    store: OcrStore | None = field(default=None, repr=False)
     _cache: dict[str, tuple[ImageReading, tuple[int, int]]] = field(default_factory=dict, repr=False)
+    _engine_identity: str | None = field(default=None, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         # batch workers get a copy without the engine (each loads its own)
         return {**self.__dict__, "engine": None, "_cache": {}, "loading": contextlib.nullcontext}
+
+    @property
+    def identity(self) -> str:
+        """A digest of what decides a reading besides the image: the engine and this reader's settings.
+
+        The shipped engine's is :func:`rapid_identity`; an engine given to the
+        reader names itself with an ``identity`` attribute, and one without
+        has none (``""``): its readings are not kept across runs.
+        """
+        if self._engine_identity is None:  # decided before the engine loads: a reading kept needs none
+            given = self.engine
+            self._engine_identity = rapid_identity() if given is None else str(getattr(given, "identity", ""))
+        named = self._engine_identity
+        if not named:
+            return ""
+        settings = (self.min_confidence, self.untrusted_share, self.min_side, self.max_pixels, self.max_noise)
+        return hashlib.sha256(repr((named, settings)).encode()).hexdigest()[:32]
 
     def read(self, image: ImageRef) -> ImageReading:
         """OCR one image; never raises for bad image data (it becomes ``problem``)."""
         key = hashlib.sha256(image.data).hexdigest()
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._read(image.data)
+            identity = self.identity if self.store is not None else ""
+            cached = self._stored(key, identity) if identity else None
+            if cached is None:
+                cached = self._read(image.data)
+                if identity and self.store is not None and not cached[0].transient:
+                    from scanner.ocr_cache import reading_to_json
+
+                    self.store.put(key, identity, reading_to_json(cached[0]), cached[1])
             if len(self._cache) >= 256:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = cached
@@ -177,15 +222,30 @@ class OcrReader:
         return replace(
             pixels,
             image=image.name,
-            problem=pixels.problem.replace(_NAME, image.name),
+            problem=pixels.problem.replace(CACHED_NAME, image.name),
             lines=tuple(_placed(replace(line, image=image.name), image, size) for line in pixels.lines),
         )
 
+    def _stored(self, key: str, identity: str) -> tuple[ImageReading, tuple[int, int]] | None:
+        """The reading kept in the store by an earlier run, or ``None`` (a miss, or an entry that does not check out)."""
+        assert self.store is not None
+        found = self.store.get(key, identity)
+        if found is None:
+            return None
+        from scanner.ocr_cache import reading_from_json
+
+        data, size = found
+        try:
+            return reading_from_json(data), size
+        except (KeyError, TypeError, ValueError):
+            self.store.rejected += 1
+            return None
+
     def _read(self, data: bytes) -> tuple[ImageReading, tuple[int, int]]:
-        """The reading of an image in pixel coordinates, with its size; problems name it :data:`_NAME`."""
+        """The reading of an image in pixel coordinates, with its size; problems name it :data:`CACHED_NAME`."""
         from PIL import Image
 
-        name = _NAME
+        name = CACHED_NAME
         try:
             with Image.open(io.BytesIO(data)) as opened:
                 width, height = opened.size
@@ -207,11 +267,14 @@ class OcrReader:
             engine = self.engine
         except EngineUnavailable as error:
             problem = f"文字识别引擎不可用，图片 {name} 未识别 / OCR unavailable: {error}"
-            return ImageReading(image=name, problem=problem), (width, height)
+            return ImageReading(image=name, problem=problem, transient=True), (width, height)
         import numpy
 
         started = time.process_time()
-        pixels = numpy.asarray(rgb)[:, :, ::-1]  # the engine takes BGR, as OpenCV does
+        page = numpy.asarray(rgb)
+        seals = red_seals(rgb)  # () for a page without red: one look at a reduced copy
+        # with seals, the body is read with their red whitened and each seal apart (scanner.ocr_seal)
+        pixels = (without_seals(page, seals) if seals else page)[:, :, ::-1]  # the engine takes BGR, as OpenCV does
         try:
             reading = self._judged(engine(pixels), name, rgb)
             if reading.problem and reading.lines:
@@ -223,11 +286,27 @@ class OcrReader:
                 turned = self._judged(engine(numpy.ascontiguousarray(pixels[::-1, ::-1])), name, rgb)
                 if not turned.problem:
                     reading = turned
+            if seals:
+                reading = replace(reading, lines=reading.lines + self._seal_lines(engine, page, seals, name))
         except Exception as error:  # noqa: BLE001 - an engine failure must not lose the document
             # rapidocr puts the engine's whole traceback in its message: the last line is the reason
             reason = (str(error).strip().splitlines() or [type(error).__name__])[-1]
-            return ImageReading(image=name, problem=f"图片 {name} 文字识别失败 / OCR failed: {reason}"), (width, height)
+            problem = f"图片 {name} 文字识别失败 / OCR failed: {reason}"
+            return ImageReading(image=name, problem=problem, transient=True), (width, height)
         return replace(reading, seconds=time.process_time() - started), (width, height)
+
+    def _seal_lines(self, engine: Engine, page: Any, seals: tuple[Box, ...], name: str) -> tuple[OcrLine, ...]:
+        """The lines of each seal (:func:`~scanner.ocr_seal.read_seals`) as ``seal`` lines in the page's pixels.
+
+        Kept however weakly read, as the body's lines are (a weak 机密 in a
+        seal is still one), and not counted in the page's untrusted share:
+        a seal's text is no body text the reading could have missed.
+        """
+        return tuple(
+            OcrLine(text=text, box=box, confidence=score, image=name, seal=True)
+            for text, box, score in read_seals(engine, page, seals)
+            if _meaningful(text, score, self.min_confidence)
+        )
 
     def _judged(self, found: list[tuple[str, Sequence[Sequence[float]], float]], name: str, rgb: Any) -> ImageReading:
         """The engine's lines kept and judged: the reading, with a problem when it cannot be trusted."""
@@ -257,7 +336,40 @@ class OcrReader:
 
 
 # stands for the image's name in a cached reading's problem
-_NAME = "\x00image\x00"
+CACHED_NAME = "\x00image\x00"
+
+
+@functools.cache  # the model files (31 MB) hashed once a process (~70 ms measured here), without importing the engine
+def rapid_identity() -> str:
+    """What decides the shipped engine's readings: model files, library versions, this module's source.
+
+    The source covers the engine's parameters, the judgement of its lines
+    (:meth:`OcrReader._judged`, the seal reading of :mod:`scanner.ocr_seal`)
+    and the stored form of a reading (:mod:`scanner.ocr_cache`).  ``""`` when rapidocr is not installed.
+    """
+    import importlib.metadata
+    import importlib.util
+
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or spec.origin is None:
+        return ""
+    digest = hashlib.sha256()
+    for package in ("rapidocr", "onnxruntime", "opencv-python-headless", "numpy", "pillow"):
+        try:
+            digest.update(f"{package}={importlib.metadata.version(package)};".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{package}=;".encode())
+    models = Path(spec.origin).parent / "models"
+    for name in _MODELS:
+        try:
+            digest.update(name.encode() + hashlib.sha256((models / name).read_bytes()).digest())
+        except OSError:
+            digest.update(name.encode() + b"missing")
+    here = Path(__file__).resolve().parent
+    for module in ("ocr.py", "ocr_seal.py", "ocr_cache.py"):
+        with contextlib.suppress(OSError):
+            digest.update((here / module).read_bytes())
+    return digest.hexdigest()
 
 
 def noise_level(image: Any) -> float:
@@ -354,7 +466,8 @@ def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
                 empty.append(image)
             continue
         made = [
-            TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name)
+            TextUnit(text=line.text, part="ocr", page=image.page, paragraph=number, source=image.name,
+                     box=_rounded(line.box), seal=line.seal)
             for number, line in enumerate(_reading_order(reading.lines), start=1)
         ]
         inserts.append((_anchor(image, units), order, made))
@@ -374,6 +487,12 @@ def with_ocr(extraction: Extraction, reader: OcrReader | None) -> Extraction:
     )
 
 
+def _rounded(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box to a tenth of its unit: finer says nothing about a line of text and makes outputs noisy."""
+    x0, y0, x1, y1 = (round(value, 1) for value in box)
+    return (x0, y0, x1, y1)
+
+
 def _unread(extraction: Extraction) -> Extraction:
     """OCR is off: whole-page images are errors (a PDF page already has one), pictures one ``review`` notice."""
     errors = list(extraction.errors)
@@ -386,8 +505,14 @@ def _unread(extraction: Extraction) -> Extraction:
 
 
 def _reading_order(lines: Sequence[OcrLine]) -> list[OcrLine]:
-    """Top to bottom, then left to right within a line's height."""
-    return sorted(lines, key=lambda line: (round(line.box[1] / max(1.0, line.box[3] - line.box[1])), line.box[0]))
+    """Top to bottom, then left to right within a line's height; a seal's lines after the body's.
+
+    (A seal stands over the text, not in it: among the body's lines it would
+    break a sentence, or a level broken over two lines, in two.)
+    """
+    return sorted(lines, key=lambda line: (
+        line.seal, round(line.box[1] / max(1.0, line.box[3] - line.box[1])), line.box[0]
+    ))
 
 
 def _anchor(image: ImageRef, units: Sequence[TextUnit]) -> int:

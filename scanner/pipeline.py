@@ -29,6 +29,7 @@ from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
 from scanner.match import Matcher
 from scanner.ocr import OcrReader, with_ocr
+from scanner.ocr_cache import OcrStore
 from scanner.risk import RiskModel, load_model
 from scanner.settings import SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
@@ -71,7 +72,7 @@ def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settin
         model=load_model(),
         policy=policy,
         accepted=frozenset(spec.accepted),
-        ocr=OcrReader() if spec.ocr else None,
+        ocr=OcrReader(store=OcrStore(directory=Path(spec.ocr_cache)) if spec.ocr_cache else None) if spec.ocr else None,
     )
 
 

@@ -78,6 +78,14 @@ def _text(value: Any) -> str:
     return value
 
 
+def _box(value: Any) -> tuple[float, float, float, float] | None:
+    """An OCR box read back; raises ``ValueError`` / ``TypeError`` for anything but four numbers."""
+    if value is None:
+        return None
+    x0, y0, x1, y1 = (float(number) for number in value)
+    return (x0, y0, x1, y1)
+
+
 def _plain(value: Any) -> Any:
     """A field's value as JSON has it: tuples as lists (recursively), the rest as they are."""
     if isinstance(value, tuple):
@@ -94,6 +102,7 @@ LOCATION_FIELDS = (
     Field(name="end", read=int, default=0),
     Field(name="source", read=_text, default=""),
     Field(name="cell", read=_text, default="", always=False),
+    Field(name="box", read=_box, default=None, always=False),  # OCR lines only (#25)
 )
 
 
@@ -160,6 +169,8 @@ def unit_to_dict(unit: TextUnit) -> dict[str, Any]:
         "paragraph": unit.paragraph,
         "source": unit.source,
         "cell": list(unit.cell) if unit.cell is not None else None,
+        **({"box": list(unit.box)} if unit.box is not None else {}),
+        **({"seal": True} if unit.seal else {}),
     }
 
 
@@ -175,6 +186,8 @@ def unit_from_dict(data: Mapping[str, Any]) -> TextUnit:
         paragraph=_optional_int(data.get("paragraph")),
         source=_text(data.get("source", "")),
         cell=cell,
+        box=_box(data.get("box")),
+        seal=bool(data.get("seal", False)),
     )
 
 

@@ -46,6 +46,10 @@ class SettingsSpec:
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
     unit_rule: UnitRule | None = None  # the unit's own regulation (scanner.basis)
     ocr: bool = True  # read pictures with OCR
+    # The directory whose OCR readings are kept across runs (scanner.ocr_cache),
+    # the batch cache's; "" keeps them for this run only.  Not in
+    # cache_options: a reading kept is the reading the engine would make.
+    ocr_cache: str = ""
     # Whether results carry the documents' text units.  Only the html report
     # shows them; without them a result is a fraction of the size to pickle
     # back to the parent and to hold there for the rest of a large batch.

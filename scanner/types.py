@@ -116,6 +116,13 @@ class TextUnit:
     ``page`` and ``paragraph`` are 1-based; ``None`` where the format has no
     such notion.  ``source`` names the sub-part for a reader (``word/header2.xml``,
     a sheet name, a URL); ``cell`` is ``(row, column)`` (0-based) for table text.
+
+    ``box`` is where an OCR line stands, ``(x0, y0, x1, y1)`` with the origin
+    top left: PDF points on the page for a picture placed on a PDF page,
+    pixels of the image for a picture file or a picture without a place
+    (see :attr:`Location.box`); ``None`` for text that is not OCR's.
+    ``seal`` says the line was read inside a red seal (印章): a stamp, judged
+    as a mark wherever it stands on the page.
     """
 
     text: str
@@ -124,6 +131,8 @@ class TextUnit:
     paragraph: int | None = None
     source: str = ""
     cell: tuple[int, int] | None = None
+    box: tuple[float, float, float, float] | None = None
+    seal: bool = False
 
 
 # TextUnit's defaults, in field order, for units made without its __init__
@@ -339,6 +348,11 @@ class Location:
     ``cell`` is the spreadsheet cell the text is in, as a reader names it
     (``Sheet1!C12``), set for the units of spreadsheet formats; ``""``
     elsewhere (a Word table's cells are located by paragraph).
+
+    ``box`` is the OCR line's box ``(x0, y0, x1, y1)``, origin top left, in
+    PDF points of the page for a picture on a PDF page and in pixels of the
+    image otherwise (a picture file, a picture in a flow document); ``None``
+    for text that was not read by OCR.  It is never part of a fingerprint.
     """
 
     part: str
@@ -348,6 +362,7 @@ class Location:
     end: int = 0
     source: str = ""
     cell: str = ""
+    box: tuple[float, float, float, float] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -63,6 +63,25 @@ def test_document_round_trips_through_json(tmp_path: Path, settings: Settings) -
     assert back.units == doc.units
 
 
+def test_ocr_boxes_and_seals_round_trip_through_json() -> None:
+    from scanner.types import DocumentResult, Finding, Location, Severity, TextUnit, Verdict
+
+    box = (780.5, 1380.0, 1019.25, 1453.0)
+    unit = TextUnit(text="内部资料", part="ocr", page=1, paragraph=9, source="图像", box=box, seal=True)
+    finding = Finding(rule="IM001", category="internal-marking", severity=Severity.BLOCK, text="内部资料",
+                      context="内部资料", location=Location(part="ocr", page=1, paragraph=9, end=4, source="图像", box=box),
+                      message="m", basis="b", evidence=("位于印章内（红色印章中的文字，印章即标志），独立成行",), fingerprint="f")
+    doc = DocumentResult(path="a.png", format="image", verdict=Verdict.BLOCK, risk=0.0, findings=(finding,),
+                         units=(unit, TextUnit(text="正文", part="ocr", page=1, paragraph=1)), sha256="0" * 64)
+    back = document_from_dict(json.loads(json.dumps(document_to_dict(doc), ensure_ascii=False)))
+    assert back == doc and back.units == doc.units
+    assert back.findings[0].location.box == box and back.units[0].seal and not back.units[1].seal
+    with pytest.raises(ValueError):  # a box is four numbers: a stored three is a damaged entry
+        data = document_to_dict(doc)
+        data["findings"][0]["location"]["box"] = [1, 2, 3]
+        document_from_dict(data)
+
+
 def test_digest_changes_with_everything_that_decides_a_result() -> None:
     base = {"version": "0.1.0", "catalogue": "c1", "model": "m1", "options": {"allow": []}}
     digest = settings_digest(**base)
@@ -115,6 +134,8 @@ def test_every_setting_of_a_batch_is_in_its_cache_digest() -> None:
     ]
     digests = {digest(base), *(digest(variant) for variant in variants)}
     assert len(digests) == 1 + len(variants)
+    # where OCR readings are kept is not a setting of the result: a kept reading is the engine's
+    assert digest(SettingsSpec(ocr_cache="/somewhere")) == digest(base)
     # what the catalogue digest carries (rules after disable/severity, user lexicons, unit rule) changes it too
     assert digest(base, "other catalogue") != digest(base)
 

@@ -326,6 +326,37 @@ def test_mark_positions_block(catalogue: Catalogue, units: list[TextUnit], evide
     assert any(item.startswith(evidence) for item in blocks[0].evidence), blocks[0].evidence
 
 
+def test_a_seal_is_a_mark_position_anywhere_and_never_joined_with_a_line(catalogue: Catalogue) -> None:
+    # OCR's lines of a red seal (scanner/ocr_seal.py): a stamp in the middle of page two
+    middle = len(PAGE_TWO) // 2
+    ocr_two = [TextUnit(text=unit.text, part="ocr", page=2, paragraph=unit.paragraph) for unit in PAGE_TWO]
+
+    def page_two_with(unit: TextUnit) -> list[TextUnit]:
+        return [*PAGE_ONE, *ocr_two[:middle], unit, *ocr_two[middle:]]
+
+    def with_seal(text: str, seal: bool) -> list[Finding]:
+        unit = TextUnit(text=text, part="ocr", page=2, paragraph=30, seal=seal)
+        return detect_markings(document(*page_two_with(unit)), catalogue)
+
+    for text, rule in (("机密", "CM006"), ("内部资料", "IM001")):
+        (stamp,) = [f for f in with_seal(text, True) if f.rule == rule]
+        assert stamp.severity is Severity.BLOCK and stamp.evidence[0].startswith("位于印章内"), stamp.evidence
+        assert all(f.severity is not Severity.BLOCK for f in with_seal(text, False))  # a body line there: review
+    # a seal's lines follow their page's: the page's own last line is still its bottom
+    bottom = TextUnit(text="秘密★1年", part="ocr", page=2, paragraph=29)
+    seal = TextUnit(text="某某市人民政府办公室", part="ocr", page=2, paragraph=30, seal=True)
+    (mark,) = [f for f in detect_markings(document(*PAGE_ONE, *ocr_two, bottom, seal, seal), catalogue)
+               if f.rule == "CM001"]
+    assert mark.severity is Severity.BLOCK and mark.evidence[0].startswith("位于第2页页尾"), mark.evidence
+    # a level broken over two lines is joined (机 / 密★1年), but never with a seal's line
+    head = [TextUnit(text="机", part="ocr", page=1, paragraph=1), TextUnit(text="密★1年", part="ocr", page=1, paragraph=2)]
+    joined = detect_markings(document(*head, *PAGE_ONE), catalogue)
+    assert any(f.rule == "CM001" and f.severity is Severity.BLOCK for f in joined)
+    sealed = [head[0], TextUnit(text="密★1年", part="ocr", page=1, paragraph=2, seal=True)]
+    apart = detect_markings(document(*sealed, *PAGE_ONE), catalogue)
+    assert not any("机" in f.text for f in apart), [(f.rule, f.text) for f in apart]  # 机 + the seal's 密★1年: no 机密
+
+
 def test_not_first_table_cell_is_not_a_mark_position(catalogue: Catalogue) -> None:
     units = [
         *PAGE_ONE,

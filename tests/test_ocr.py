@@ -95,6 +95,10 @@ def test_pdf_whose_second_page_is_a_scan_is_blocked_on_page_two(settings, tmp_pa
     assert result.verdict is Verdict.BLOCK, result
     mark = next(finding for finding in result.findings if finding.rule == "CM001")
     assert (mark.location.part, mark.location.page) == ("ocr", 2)
+    # in PDF points, not the scan's pixels: the line drawn at (120, 60) px, 28 px high, on an 827 px wide
+    # picture filling the 595 pt page is at about (86, 43)-(..., 75) pt (in pixels: (120, 60)-(..., 103))
+    x0, y0, x1, y1 = mark.location.box
+    assert 78 <= x0 <= 95 and 35 <= y0 < y1 <= 80 and x1 < PAGE_W, mark.location.box
     assert not result.errors  # the page without a text layer was read by OCR
     # with OCR off the page is not read: review, as before
     off = scan_bytes(pdf, "scan.pdf", build_settings(ocr=False))
@@ -237,3 +241,66 @@ def test_a_pasted_head_block_picture_on_a_text_pdf_page_is_read_first(settings, 
     warning = next(finding for finding in result.findings if finding.rule == "IM001")
     assert (warning.location.part, warning.location.page, warning.location.source) == ("ocr", 1, "第1页图片1")
     assert result.verdict is Verdict.BLOCK
+
+
+# -- the OCR line's box in every finding and output ------------------------
+
+
+def test_a_finding_in_a_picture_file_carries_its_line_box_in_pixels_in_every_output(settings, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from cli import main
+    from scanner.report.common import location_label
+
+    png = render(["机密★1年", "关于加强网站信息内容建设的通知"])  # lines from (120, 120), 40 px high
+    result = scan_bytes(png, "通知.png", settings)
+    mark = next(finding for finding in result.findings if finding.rule == "CM001")
+    assert mark.location.box is not None
+    x0, y0, x1, y1 = mark.location.box
+    assert 100 <= x0 < 140 and 100 <= y0 < 140 and 250 < x1 < 400 and 150 < y1 < 190, mark.location.box
+    label = location_label(mark.location)
+    assert label.startswith("第1页 第1段 图片文字（OCR）（图像） 区域(") and f"区域({round(x0)},{round(y0)})" in label
+    path = tmp_path / "通知.png"
+    path.write_bytes(png)
+    out = CliRunner().invoke(main, [str(path), "--format", "json", "--exit-zero"])
+    report = json.loads(out.output)
+    located = next(f["location"] for f in report["documents"][0]["findings"] if f["rule"] == "CM001")
+    assert located["box"] == list(mark.location.box)
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parents[1] / "docs/schema/report-v1.schema.json").read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+    broken = json.loads(out.output)
+    next(f for f in broken["documents"][0]["findings"] if f["rule"] == "CM001")["location"]["box"] = [1, 2, 3]
+    assert not jsonschema.Draft202012Validator(schema).is_valid(broken)  # four numbers, no fewer
+    text = CliRunner().invoke(main, [str(path), "--no-color", "--exit-zero"]).output
+    assert f"区域({round(x0)},{round(y0)})–({round(x1)},{round(y1)})" in text
+    sarif = json.loads(CliRunner().invoke(main, [str(path), "--format", "sarif", "--exit-zero"]).output)
+    properties = next(r["properties"] for r in sarif["runs"][0]["results"] if r["ruleId"] == "CM001")
+    assert properties["box"] == list(mark.location.box) and "区域(" in properties["location"]
+
+
+def test_the_box_is_in_page_points_on_a_pdf_page_and_not_in_the_fingerprint(settings, tmp_path):
+    from reportlab.lib.utils import ImageReader
+
+    stamp = render(["内部资料 注意保存"], size=(700, 120), top=30)
+
+    def pdf_with_stamp_at(name: str, x: float, y: float) -> bytes:
+        def draw(canvas, page_no):
+            canvas.drawImage(ImageReader(io.BytesIO(stamp)), x, PAGE_H - y - 50, 300, 50)
+            canvas.setFont("STSong-Light", 14)
+            canvas.drawString(72, PAGE_H - 160, "关于调整工作分工的通知")
+
+        return make_pdf_drawn(tmp_path / name, draw).read_bytes()
+
+    found = []
+    for name, (x, y) in {"a.pdf": (72, 60), "b.pdf": (200, 90)}.items():
+        result = scan_bytes(pdf_with_stamp_at(name, x, y), name, settings)
+        warning = next(finding for finding in result.findings if finding.rule == "IM001")
+        x0, y0, x1, y1 = warning.location.box
+        # the picture is 300 x 50 points at (x, y) from the top left; its text line lies inside it
+        assert x <= x0 < x1 <= x + 300 and y <= y0 < y1 <= y + 50, (warning.location.box, x, y)
+        found.append(warning)
+    assert found[0].location.box != found[1].location.box
+    assert found[0].fingerprint == found[1].fingerprint  # a box is where, not what: baselines still match

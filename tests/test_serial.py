@@ -20,8 +20,10 @@ TEXT = st.text(max_size=12)
 OPTIONAL_COUNT = st.none() | st.integers(min_value=0, max_value=10**6)
 COUNT = st.integers(min_value=0, max_value=10**6)
 
+NUMBER = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+BOXES = st.none() | st.tuples(NUMBER, NUMBER, NUMBER, NUMBER)
 LOCATIONS = st.builds(Location, part=TEXT, page=OPTIONAL_COUNT, paragraph=OPTIONAL_COUNT, start=COUNT,
-                      end=COUNT, source=TEXT, cell=TEXT)
+                      end=COUNT, source=TEXT, cell=TEXT, box=BOXES)
 FINDINGS = st.builds(
     Finding, rule=TEXT, category=TEXT, severity=st.sampled_from(Severity), text=TEXT, context=TEXT,
     location=LOCATIONS, message=TEXT, basis=TEXT, evidence=st.lists(TEXT, max_size=3).map(tuple),
@@ -29,7 +31,7 @@ FINDINGS = st.builds(
 )
 COVERAGE = st.builds(PartCoverage, name=TEXT, kind=TEXT, status=TEXT, reason=TEXT)
 UNITS = st.builds(TextUnit, text=TEXT, part=TEXT, page=OPTIONAL_COUNT, paragraph=OPTIONAL_COUNT, source=TEXT,
-                  cell=st.none() | st.tuples(COUNT, COUNT))
+                  cell=st.none() | st.tuples(COUNT, COUNT), box=BOXES, seal=st.booleans())
 DOCUMENTS = st.builds(
     DocumentResult, path=TEXT, format=TEXT, verdict=st.sampled_from(Verdict),
     risk=st.floats(min_value=0.0, max_value=1.0, allow_nan=False),
@@ -68,7 +70,7 @@ def test_a_report_line_reads_back_as_the_result_without_its_text(doc: DocumentRe
         (Location, lambda: {spec.name for spec in serial.LOCATION_FIELDS}),
         (Finding, lambda: set(serial.finding_to_dict(_finding())) | {"location"}),
         (PartCoverage, lambda: set(serial.coverage_to_dict(PartCoverage(name="n", kind="k", status="read")))),
-        (TextUnit, lambda: set(serial.unit_to_dict(TextUnit(text="t")))),
+        (TextUnit, lambda: set(serial.unit_to_dict(TextUnit(text="t", box=(0, 0, 1, 1), seal=True)))),
         (DocumentResult, lambda: set(serial.document_to_dict(_every_field_set())) - {"serial"}),
     ],
 )
@@ -81,6 +83,7 @@ def test_a_location_field_left_at_its_default_keeps_the_contracts_keys() -> None
     plain = serial.location_to_dict(Location(part="body"))
     assert plain == {"part": "body", "page": None, "paragraph": None, "start": 0, "end": 0, "source": ""}
     assert serial.location_to_dict(Location(part="sheet", cell="Sheet1!C12"))["cell"] == "Sheet1!C12"
+    assert serial.location_to_dict(Location(part="ocr", box=(1.0, 2.0, 3.5, 4.0)))["box"] == [1.0, 2.0, 3.5, 4.0]
 
 
 def test_a_record_of_another_serial_version_is_refused() -> None:
@@ -94,7 +97,8 @@ def test_a_record_of_another_serial_version_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "broken",
-    [{"findings": [{"rule": "CM001"}]}, {"verdict": "maybe"}, {"title": 3}, {"units": [{"text": "a", "cell": [1]}]}],
+    [{"findings": [{"rule": "CM001"}]}, {"verdict": "maybe"}, {"title": 3}, {"units": [{"text": "a", "cell": [1]}]},
+     {"units": [{"text": "a", "box": [1, 2, 3]}]}],
 )
 def test_a_malformed_record_raises_a_reading_error(broken: dict) -> None:  # type: ignore[type-arg]
     with pytest.raises((KeyError, ValueError, TypeError)):

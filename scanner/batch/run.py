@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -124,6 +124,11 @@ def run_batch(
 
     # A cache that cannot be used (damaged, not the user's own, full) costs a rescan, never the batch.
     cache = open_cache(options.cache_dir, digest, warn=warn) if options.cache_dir else None
+    if cache is not None and spec.ocr and not spec.ocr_cache and options.engine == "local":
+        # the workers keep their OCR readings beside the results (scanner.ocr_cache): a picture seen in an
+        # earlier run, or in another document, is not read again.  (Not on a Dask cluster: the
+        # directory is this machine's.)
+        spec = replace(spec, ocr_cache=str(options.cache_dir))
     progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()

@@ -195,7 +195,8 @@ class Collector:
             self.units.append(
                 without_init(
                     TextUnit,
-                    {"text": piece, "part": part, "page": page, "paragraph": paragraph, "source": source, "cell": cell},
+                    {"text": piece, "part": part, "page": page, "paragraph": paragraph, "source": source, "cell": cell,
+                     "box": None, "seal": False},
                 )
             )
         unit = self.units[-len(pieces)]

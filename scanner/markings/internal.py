@@ -18,10 +18,10 @@ from scanner.markings.grammar import (
     FILLER,
     INTERNAL_MENTION_RULE,
     INTERNAL_RULE,
-    MARK_PARTS,
     PUBLIC_RULE,
     WITHHELD_RULE,
 )
+from scanner.markings.position import mark_place
 from scanner.normalize import normalized_text
 from scanner.types import Severity
 
@@ -87,15 +87,10 @@ def warnings(scan: _DocumentScan, position: int, view: UnitView, taken: Spans) -
                     cap=Severity.REVIEW,
                 )
                 continue
-        if view.unit.part in MARK_PARTS and (strong or all(spaced_around(view, start, end))):
+        place = mark_place(view.unit)
+        if place is not None and (strong or all(spaced_around(view, start, end))):
             spans.append((start, end))
-            scan.emit(
-                INTERNAL_RULE,
-                view,
-                start,
-                end,
-                [f"{MARK_PARTS[view.unit.part]}，与其他文字同行", f"警示用语：{label}"],
-            )
+            scan.emit(INTERNAL_RULE, view, start, end, [f"{place}，与其他文字同行", f"警示用语：{label}"])
             continue
         if _run_in_head(scan, position, view, start, end, words, label):
             spans.append((start, end))

@@ -29,7 +29,6 @@ from scanner.markings.grammar import (
     DECLASSIFIED_RULE,
     FILLER,
     GRAMMAR_RULE,
-    MARK_PARTS,
     MENTION_RULE,
     NOTE_RULE,
     PREFIX_RULE,
@@ -41,7 +40,7 @@ from scanner.markings.grammar import (
 )
 from scanner.markings.internal import disclosure_notes, warnings
 from scanner.markings.parse import Candidate, parse_mark
-from scanner.markings.position import Positions, mark_position, positions_of
+from scanner.markings.position import Positions, mark_place, mark_position, positions_of
 from scanner.markings.split import in_tail, join_split_marks
 from scanner.match import Occurrences, lines_at
 from scanner.types import Finding, Severity, TextUnit
@@ -233,10 +232,10 @@ class _DocumentScan:
                 )
             )
 
-        if mention and view.unit.part not in MARK_PARTS:
+        if mention and mark_place(view.unit) is None:
             record(MENTION_RULE, mention)
             return
-        lead_in = self._lead_in(position) if alone and view.unit.part not in MARK_PARTS else None
+        lead_in = self._lead_in(position) if alone and mark_place(view.unit) is None else None
         if where is None:
             if lead_in:
                 record(MENTION_RULE, ["独立成行", lead_in])
@@ -397,7 +396,7 @@ class _DocumentScan:
         run into its head block opens the document or a page).
         """
         positions = self.positions
-        opens = position in positions.head or position in positions.layer_heads or view.unit.part in MARK_PARTS
+        opens = position in positions.head or position in positions.layer_heads or mark_place(view.unit) is not None
         if top_only and not opens:
             edge = positions.page_edges.get(position)
             if edge is None or "页首" not in edge:

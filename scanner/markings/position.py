@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from scanner.findings import UnitView, texts_of, units_of
 from scanner.layers import HIDDEN_LAYERS
 from scanner.markings.grammar import ALONE_PARTS, HEAD_PARTS, MARK_PARTS, Grammar
-from scanner.types import part_kind
+from scanner.types import TextUnit, part_kind
 
 # Hidden layers whose head is a mark position (metadata and alt-text are
 # ALONE_PARTS already), and notes, which a reader sees but apart from the page.
@@ -63,6 +63,10 @@ def positions_of(views: Sequence[UnitView], grammar: Grammar) -> Positions:
         non_empty.append(position)
         if article is not None and position < article and unit.part in ("body", "table") and unit.source != ARTICLE:
             continue  # the site's template before the article: not the document's head (a picture's text is kept)
+        if unit.seal:
+            # a stamp is a mark position of its own (mark_place); a seal's lines, which
+            # follow their page's, must not push its last lines out of the page's bottom
+            continue
         if unit.part not in HEAD_PARTS:
             kind = part_kind(unit.part)
             if kind in LAYER_NAMES:
@@ -111,6 +115,22 @@ def _layer_head(
     return None
 
 
+# The evidence of a line OCR read inside a red seal (scanner.ocr_seal).
+SEAL_PLACE = "位于印章内（红色印章中的文字，印章即标志）"
+
+
+def mark_place(unit: TextUnit) -> str | None:
+    """The evidence when ``unit`` is a mark position by what it is, wherever it stands; else ``None``.
+
+    A header, a footer or a text box is one (:data:`MARK_PARTS`), and so is
+    a seal: a stamp is put on a page to mark it, so 机密 or 内部资料 in a
+    red seal is a mark in the middle of page two as at the head of page one.
+    """
+    if unit.seal:
+        return SEAL_PLACE
+    return MARK_PARTS.get(unit.part)
+
+
 def mark_position(view: UnitView, position: int, positions: Positions, *, alone: bool) -> str | None:
     """Evidence text when ``view`` is a mark position, else ``None``.
 
@@ -119,8 +139,9 @@ def mark_position(view: UnitView, position: int, positions: Positions, *, alone:
     alone on its line (the head block and page edges need that).
     """
     unit = view.unit
-    if unit.part in MARK_PARTS:
-        return MARK_PARTS[unit.part]
+    place = mark_place(unit)
+    if place is not None:
+        return place
     if not alone:
         return None
     if unit.part in ALONE_PARTS:

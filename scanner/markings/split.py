@@ -31,13 +31,15 @@ def join_split_marks(
         if position <= skip_to:
             continue
         text = view.norm.text.strip()
-        if text and len(text) <= 20 and text[-1] in firsts:
+        # a seal's text stands over the page, not in its lines: never joined with them (scanner.ocr_seal)
+        if text and len(text) <= 20 and text[-1] in firsts and not view.unit.seal:
             following = position + 1
             parts = [view.unit.text]
             while following < len(views) and PAGE_NUMBER.fullmatch(views[following].unit.text.strip() or "x"):
                 parts.append(views[following].unit.text)
                 following += 1
-            if following < len(views) and views[following].norm.text.lstrip().startswith("密"):
+            if (following < len(views) and views[following].norm.text.lstrip().startswith("密")
+                    and not views[following].unit.seal):
                 merged = "\n".join([*parts, views[following].unit.text])
                 unit = replace(view.unit, text=merged)
                 tail_offset = len(merged) - len(views[following].unit.text)

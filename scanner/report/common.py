@@ -163,7 +163,11 @@ def part_label(part: str) -> str:
 
 
 def location_label(location: Location, *, with_source: bool = True) -> str:
-    """``第1页 第3段 页眉（word/header1.xml）`` — pieces the format knows only."""
+    """``第1页 第3段 页眉（word/header1.xml）`` — pieces the format knows only.
+
+    Text read by OCR adds the line's box: ``第2页 第1段 图片文字（OCR）（img3）
+    区域(72,700)–(160,716)`` (see :func:`box_label`).
+    """
     pieces = []
     if location.page is not None:
         pieces.append(f"第{location.page}页")
@@ -173,7 +177,19 @@ def location_label(location: Location, *, with_source: bool = True) -> str:
     if with_source and location.source:
         label += f"（{location.source}）"
     pieces.append(label)
+    if location.box is not None:
+        pieces.append(box_label(location.box))
     return " ".join(pieces)
+
+
+def box_label(box: tuple[float, float, float, float]) -> str:
+    """``区域(72,700)–(160,716)``: an OCR line's corners, top left and bottom right, rounded to whole units.
+
+    The unit is the page's (PDF points) for a picture on a PDF page, the
+    image's pixels otherwise (:attr:`~scanner.types.Location.box`).
+    """
+    x0, y0, x1, y1 = (round(value) for value in box)
+    return f"区域({x0},{y0})–({x1},{y1})"
 
 
 def suppressed_total(result: ScanResult) -> int:

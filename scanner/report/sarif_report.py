@@ -157,6 +157,9 @@ def _result(finding: Finding, uri: str, artifact_index: int, rule_index: int, do
         properties["cell"] = cell
     if location.page is not None:
         properties["page"] = location.page
+    if location.box is not None:
+        # a SARIF region is text or bytes: a box in a picture has no place there
+        properties["box"] = list(location.box)
     if finding.basis:
         properties["basis"] = finding.basis
     if finding.evidence:
