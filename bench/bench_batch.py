@@ -107,19 +107,28 @@ def generate_tiny(root: Path, total: int) -> None:
 
 
 def scan_command(root: Path, cache_dir: Path, jobs: int) -> tuple[float, str]:
-    """Wall seconds of one ``scan`` process over ``root`` (jsonl to /dev/null), and its summary's first line."""
+    """Wall seconds of one ``scan`` process over ``root`` (jsonl to /dev/null), and its summary's first line.
+
+    The line ends with the process's own CPU seconds (user + sys; a fully
+    cached run has no workers, so that is all of it), steadier than wall
+    time on a shared host.
+    """
+    import resource
     import subprocess
 
     command = [sys.executable, str(REPO / "cli.py"), str(root), "--jobs", str(jobs), "--format", "jsonl",
                "-o", os.devnull, "--cache-dir", str(cache_dir)]
     # as installed: with compiled bytecode (a PYTHONDONTWRITEBYTECODE shell would compile ~80 modules a run)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1):
         raise SystemExit(f"scan failed ({done.returncode}): {done.stderr}")
-    return seconds, done.stderr.splitlines()[0] if done.stderr else ""
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, (done.stderr.splitlines()[0] if done.stderr else "") + f"  [parent CPU {cpu:.2f} s]"
 
 
 def cached_reruns(root: Path, work: Path, *, runs: int, jobs: int) -> None:

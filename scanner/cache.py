@@ -27,13 +27,22 @@ write that fails during the run (a full disk, a database damaged meanwhile)
 turns the cache off for the rest of the run with a warning.  Results are then
 exactly those of an uncached run.
 
-Results are stored as JSON (never pickle: a cache file must not be able to
-run code), zlib-compressed, in SQLite: safe for concurrent readers, and the
-batch writes from one thread of the parent process only (each thread opens
-its own connection with :meth:`ResultCache.reader`).
+Results are stored in :mod:`scanner.serial`'s form as JSON (never pickle: a
+cache file must not be able to run code), zlib-compressed when larger than
+:data:`SMALL_ENTRY` (a two-line notice took longer to inflate than to
+read), in SQLite: safe for concurrent readers, and the batch writes from one
+thread of the parent process only (each thread opens its own connection
+with :meth:`ResultCache.reader`).
 
-The same JSON helpers read a ``jsonl`` report line back into a
-:class:`~scanner.types.DocumentResult` (for ``--resume``).
+Beside a result the cache keeps the line a streamed report (``jsonl``)
+printed for it, under the name of that output's format and options (its
+*variant*) and the path and referrer it was printed for, under an HMAC that
+covers the result's bytes as well (so a hit with its line checks one tag).
+A re-run with the same output writes the stored line as it is
+(:meth:`ResultCache.get_many` returns it with the result) instead of encoding
+the result again; the result itself is still checked and decoded first, for
+the summary and the exit code.  :meth:`ResultCache.get_many` looks up a
+chunk of inputs in one query.
 """
 
 from __future__ import annotations
@@ -47,17 +56,21 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.report.json_report import coverage_to_dict, finding_to_dict
-from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
+from scanner.sealing import PrivateStoreError, Sealer, cache_key, private_directory, private_file
 from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
-from scanner.types import DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
+from scanner.serial import document_from_dict, document_to_dict
+from scanner.types import DocumentResult
 
-SCHEMA = 3  # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC
+# 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC;
+# 4: scanner.serial's stored form, small entries not compressed, report lines kept beside results
+SCHEMA = 4
 DB_FILE = "results.sqlite3"
+SMALL_ENTRY = 1024  # bytes of JSON below which an entry is stored uncompressed
+CHUNK = 128  # keys looked up in one query (SQLite allows at least 999 parameters)
 # Rejected entries named one by one on stderr; the rest are only counted.
 NAMED_REJECTIONS = 5
 
@@ -85,14 +98,36 @@ def settings_digest(*, version: str, catalogue: str, model: str, options: Mappin
 
 def name_hint(name: str) -> str:
     """What extraction takes from a document's name: its lower-case extension (URL query cut off)."""
+    lowered = name.split("?", 1)[0].lower()
+    tail = lowered.rpartition("/")[2]
+    if tail and tail != ".":  # the usual name: suffix_of's rule on its last component, without splitting the rest
+        dot = tail.rfind(".")
+        return tail[dot:] if 0 < dot < len(tail) - 1 else ""
     from scanner.extract.sniff import suffix_of
 
-    return suffix_of(name.split("?", 1)[0].lower())
+    return suffix_of(lowered)
 
 
 def entry_key(sha256: str, name: str, digest: str) -> str:
     """The cache key of a document with these bytes (``sha256``) and name under settings ``digest``."""
     return f"{sha256}:{name_hint(name)}:{digest}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """One input to look up: the hash of its bytes, and the path and referrer it is reported under."""
+
+    sha256: str
+    path: str
+    referrer: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hit:
+    """A stored result, re-labelled with the lookup's path; ``line``: its report line for the variant asked, if kept."""
+
+    doc: DocumentResult
+    line: str | None = None
 
 
 @dataclass(kw_only=True)
@@ -143,6 +178,7 @@ class ResultCache:
         self._shared = _shared
         self.directory = directory
         self.digest = digest
+        self._sealer = Sealer(_shared.key)  # one per connection, so one per thread
         self._db = _connect(directory / DB_FILE)
 
     @property
@@ -161,39 +197,128 @@ class ResultCache:
 
         An entry that fails its HMAC check is a miss, counted and reported.
         """
-        if self._shared.off:
-            return None
-        key = entry_key(sha256, path, self.digest)
+        (hit,) = self.get_many([Lookup(sha256=sha256, path=path, referrer=referrer)])
+        return None if hit is None else hit.doc
+
+    def get_many(self, lookups: list[Lookup], *, variant: str = "") -> list[Hit | None]:
+        """The stored result of each lookup (``None`` on a miss), in order, one query per :data:`CHUNK` keys.
+
+        With ``variant``, a hit also carries the report line kept for that
+        output, when it was printed for the same path and referrer.  Nothing
+        is used before its HMAC is checked: an entry (or its line) that fails
+        is a miss, counted and reported.
+        """
+        hits: list[Hit | None] = [None] * len(lookups)
+        if self._shared.off or not lookups:
+            return hits
+        keys = [entry_key(lookup.sha256, lookup.path, self.digest) for lookup in lookups]
+        rows: dict[str, tuple[Any, ...]] = {}
         try:
-            row = self._db.execute("SELECT doc, mac FROM entries WHERE key = ?", (key,)).fetchone()
+            for start in range(0, len(keys), CHUNK):
+                wanted = list(dict.fromkeys(keys[start:start + CHUNK]))
+                rows.update((row[0], row) for row in self._db.execute(
+                    "SELECT key, doc, mac, variant, path, referrer, line, line_mac FROM entries "
+                    f"WHERE key IN ({', '.join('?' * len(wanted))})",
+                    wanted,
+                ))
         except sqlite3.Error as error:
             self._fail(error, "读取")
+            return hits
+        for index, (lookup, key) in enumerate(zip(lookups, keys)):
+            row = rows.get(key)
+            if row is not None:
+                hits[index] = self._check(lookup, key, variant, row)
+        return hits
+
+    def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...]) -> Hit | None:
+        """The hit a row makes once its HMAC checks out, else ``None`` (counted and reported).
+
+        A usable line's HMAC covers the result's bytes too, so with one it is
+        the only tag to check; without one the result's own tag is checked.
+        """
+        _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag = row
+        if type(blob) is not bytes or type(tag) is not bytes:
+            self._reject(lookup.path)
             return None
-        if row is None:
-            return None
-        blob, tag = row
+        sealer = self._sealer
+        usable = (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
+                  and line_referrer == lookup.referrer)
+        if usable:
+            sound = (type(line_blob) is bytes and type(line_tag) is bytes
+                     and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob, blob)))
+        else:
+            sound = sealer.verify(tag, key.encode(), blob)
         stored = None
-        if isinstance(blob, bytes) and isinstance(tag, bytes) and verify(self._shared.key, tag, key.encode(), blob):
+        line = None
+        if sound:  # nothing is read from the row before this point
             try:
-                stored = document_from_dict(json.loads(zlib.decompress(blob).decode("utf-8")))
+                stored = document_from_dict(_read_json(blob))
+                line = _unpack(line_blob).decode("utf-8") if usable else None
             except (zlib.error, ValueError, KeyError, TypeError):
                 stored = None
-        if stored is None or stored.sha256 != sha256:
-            self._reject(path)
+        if stored is None or stored.sha256 != lookup.sha256:
+            self._reject(lookup.path)  # a result or line someone changed: the whole entry is not believed
             return None
-        return _relabel(stored, path=path, referrer=referrer)
+        if stored.path != lookup.path or stored.referrer != lookup.referrer:
+            stored = replace(stored, path=lookup.path, referrer=lookup.referrer)
+        return Hit(doc=stored, line=line)
 
-    def put(self, doc: DocumentResult) -> None:
-        """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored)."""
+    def put(self, doc: DocumentResult, *, line: tuple[str, str] | None = None) -> None:
+        """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored).
+
+        ``line``: ``(variant, text)``, the report line printed for ``doc``, kept beside it.
+        """
         if not doc.sha256 or self._shared.off:
             return
         key = entry_key(doc.sha256, doc.path, self.digest)
-        blob = zlib.compress(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"), 3)
-        tag = mac(self._shared.key, key.encode(), blob)
+        blob = _pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
+        tag = self._sealer.mac(key.encode(), blob)
+        kept = self._sealed_line(key, doc, line, blob) if line is not None else None
+        variant, line_blob, line_tag = kept if kept is not None else (None, None, None)
         try:
-            self._db.execute("INSERT OR REPLACE INTO entries (key, doc, mac) VALUES (?, ?, ?)", (key, blob, tag))
+            self._db.execute(
+                "INSERT OR REPLACE INTO entries (key, doc, mac, variant, path, referrer, line, line_mac) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, blob, tag, variant, doc.path if kept else None, doc.referrer if kept else None,
+                 line_blob, line_tag),
+            )
         except sqlite3.Error as error:
             self._fail(error, "写入")
+
+    def put_line(self, doc: DocumentResult, variant: str, text: str) -> None:
+        """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``.
+
+        The stored result's own tag is checked again first: the line's tag
+        vouches for those bytes too, so they must be the ones this cache wrote.
+        """
+        if not doc.sha256 or self._shared.off:
+            return
+        key = entry_key(doc.sha256, doc.path, self.digest)
+        try:
+            row = self._db.execute("SELECT doc, mac FROM entries WHERE key = ?", (key,)).fetchone()
+            if row is None or type(row[0]) is not bytes or type(row[1]) is not bytes:
+                return
+            if not self._sealer.verify(row[1], key.encode(), row[0]):
+                return  # changed since it was read: left for the next run to reject
+            kept = self._sealed_line(key, doc, (variant, text), row[0])
+            if kept is None:
+                return
+            # one line an entry, the last output's: a cache serves one kind of report run after run
+            self._db.execute("UPDATE entries SET variant = ?, path = ?, referrer = ?, line = ?, line_mac = ? "
+                             "WHERE key = ?", (variant, doc.path, doc.referrer, kept[1], kept[2], key))
+        except sqlite3.Error as error:
+            self._fail(error, "写入")
+
+    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str],
+                     blob: bytes) -> tuple[str, bytes, bytes] | None:
+        """``(variant, stored line, its tag)`` for ``doc``'s line over the result's stored bytes ``blob``."""
+        variant, text = line
+        try:
+            line_blob = _pack(text.encode("utf-8"))
+            return variant, line_blob, self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer,
+                                                                     line_blob, blob))
+        except UnicodeEncodeError:
+            return None  # a name no report could print either (display_name prevents it): not kept, only slower
 
     def commit(self) -> None:
         if self._shared.off:
@@ -247,7 +372,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         # WAL lets the feeder thread read while the parent writes.
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL)")
+        columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
+        if columns and "line_mac" not in columns:
+            # schema 3: its keys were made under another SCHEMA, so none of its entries can be a hit
+            db.execute("DROP TABLE entries")
+        # the report line printed for the result (variant, path, referrer it was printed for) is optional
+        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL, "
+                   "variant TEXT, path TEXT, referrer TEXT, line BLOB, line_mac BLOB)")
         db.execute("DROP TABLE IF EXISTS results")  # schema 2 and before: unauthenticated entries
         db.commit()
     except sqlite3.Error as error:
@@ -310,117 +441,40 @@ def open_cache(directory: Path, digest: str, *, warn: Warn | None = None) -> Res
         return None
 
 
-def _relabel(doc: DocumentResult, *, path: str, referrer: str) -> DocumentResult:
-    from dataclasses import replace
-
-    if doc.path == path and doc.referrer == referrer:
-        return doc  # the same name as when it was stored (every re-run of a folder): no copy needed
-    return replace(doc, path=path, referrer=referrer)
+def _pack(data: bytes) -> bytes:
+    """What is stored for ``data`` (JSON): as it is when small, else zlib-compressed (its first byte is never ``{``)."""
+    return data if len(data) < SMALL_ENTRY else zlib.compress(data, 3)
 
 
-# --- JSON round trip of a DocumentResult --------------------------------------------------------------
+def _unpack(blob: bytes) -> bytes:
+    """The inverse of :func:`_pack`.  Raises ``zlib.error`` for a blob that is neither."""
+    return blob if blob[:1] == b"{" else zlib.decompress(blob)
 
 
-def document_to_dict(doc: DocumentResult) -> dict[str, Any]:
-    """Everything in a result, units included, as plain JSON values."""
-    return {
-        "path": doc.path,
-        "format": doc.format,
-        "verdict": doc.verdict.value,
-        "risk": doc.risk,
-        "findings": [finding_to_dict(finding, context=finding.context) for finding in doc.findings],
-        "errors": list(doc.errors),
-        "sha256": doc.sha256,
-        "title": doc.title,
-        "pages": doc.pages,
-        "layers": list(doc.layers),
-        "coverage": [coverage_to_dict(entry) for entry in doc.coverage],
-        "units": [
-            {
-                "text": unit.text,
-                "part": unit.part,
-                "page": unit.page,
-                "paragraph": unit.paragraph,
-                "source": unit.source,
-                "cell": list(unit.cell) if unit.cell is not None else None,
-                **({"box": list(unit.box)} if unit.box is not None else {}),
-                **({"seal": True} if unit.seal else {}),
-            }
-            for unit in doc.units
-        ],
-        "referrer": doc.referrer,
-        "suppressed": doc.suppressed,
-    }
+_DECODER = json.JSONDecoder()
 
 
-def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
-    """The inverse of :func:`document_to_dict`; also reads a ``jsonl`` report line.
+def _read_json(blob: bytes) -> Any:
+    """The JSON value a stored blob holds.  Raises ``ValueError`` (or ``zlib.error``) when it holds none.
 
-    Keys a report line does not carry (units, pages, layers) get their
-    defaults.  Raises ``KeyError`` / ``ValueError`` on a malformed record.
+    ``raw_decode`` on the text, not ``json.loads`` on the bytes: loads' encoding sniffing and
+    white-space checks took as long as the parse itself for a small entry (the blob starts
+    with its value; anything after it is refused here).
     """
-    return DocumentResult(
-        path=str(data["path"]),
-        format=str(data.get("format", "unknown")),
-        verdict=Verdict(data["verdict"]),
-        risk=float(data.get("risk", 0.0)),
-        findings=tuple(_finding_from_dict(item) for item in data.get("findings", ())),
-        errors=tuple(str(error) for error in data.get("errors", ())),
-        sha256=str(data.get("sha256", "")),
-        title=str(data.get("title", "")),
-        pages=data.get("pages"),
-        layers=tuple(data.get("layers", ())),
-        coverage=tuple(
-            PartCoverage(name=str(entry["name"]), kind=str(entry["kind"]), status=str(entry["status"]),
-                         reason=str(entry.get("reason", "")))
-            for entry in data.get("coverage", ())
-        ),
-        units=tuple(
-            TextUnit(
-                text=unit["text"],
-                part=unit.get("part", "body"),
-                page=unit.get("page"),
-                paragraph=unit.get("paragraph"),
-                source=unit.get("source", ""),
-                cell=tuple(unit["cell"]) if unit.get("cell") is not None else None,  # type: ignore[arg-type]
-                box=_box(unit.get("box")),
-                seal=bool(unit.get("seal", False)),
-            )
-            for unit in data.get("units", ())
-        ),
-        referrer=str(data.get("referrer", "")),
-        suppressed=int(data.get("suppressed", 0)),
-    )
+    text = _unpack(blob).decode("utf-8")
+    value, end = _DECODER.raw_decode(text)
+    if end != len(text):
+        raise ValueError("data after the stored value")
+    return value
 
 
-def _finding_from_dict(data: Mapping[str, Any]) -> Finding:
-    location = data.get("location", {})
-    return Finding(
-        rule=data["rule"],
-        category=data["category"],
-        severity=Severity(data["severity"]),
-        text=data.get("text", ""),
-        context=data.get("context", ""),
-        location=Location(
-            part=location.get("part", "body"),
-            page=location.get("page"),
-            paragraph=location.get("paragraph"),
-            start=int(location.get("start", 0)),
-            end=int(location.get("end", 0)),
-            source=location.get("source", ""),
-            cell=location.get("cell", ""),
-            box=_box(location.get("box")),
-        ),
-        message=data.get("message", ""),
-        basis=data.get("basis", ""),
-        evidence=tuple(data.get("evidence", ())),
-        fingerprint=data.get("fingerprint", ""),
-    )
+def stored_json(blob: bytes) -> Any:
+    """An entry's stored JSON, for tools and tests that look into the database."""
+    return json.loads(_unpack(blob))
 
 
-def _box(value: Any) -> tuple[float, float, float, float] | None:
-    """An OCR box read back from JSON; raises ``ValueError`` / ``TypeError`` for anything but four numbers."""
-    if value is None:
-        return None
-    x0, y0, x1, y1 = (float(number) for number in value)
-    return (x0, y0, x1, y1)
+def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, doc: bytes) -> tuple[bytes, ...]:
+    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line and the result."""
+    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, doc
+
+

@@ -149,3 +149,32 @@ def mac(key: bytes, *parts: bytes) -> bytes:
 def verify(key: bytes, tag: bytes, *parts: bytes) -> bool:
     """Whether ``tag`` is :func:`mac` of ``parts`` (in constant time)."""
     return hmac.compare_digest(tag, mac(key, *parts))
+
+
+class Sealer:
+    """:func:`mac` and :func:`verify` under one key, for a cache checking thousands of entries a run.
+
+    HMAC (RFC 2104) with the key's inner and outer pads hashed once: a tag
+    is then two copies of a prepared SHA-256 and the message hashed, where
+    ``hmac.new`` (or ``hmac.digest``, through OpenSSL's provider look-up)
+    prepared both pads again for every tag -- most of the time of checking
+    a small cache entry.  The tags are :func:`mac`'s.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        if len(key) > block:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+
+    def mac(self, *parts: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(b"".join([len(part).to_bytes(8, "big") + part for part in parts]))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+    def verify(self, tag: bytes, *parts: bytes) -> bool:
+        return hmac.compare_digest(tag, self.mac(*parts))

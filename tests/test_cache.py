@@ -23,13 +23,13 @@ from scanner.cache import (
     DB_FILE,
     ResultCache,
     default_cache_dir,
-    document_from_dict,
-    document_to_dict,
     entry_key,
     open_cache,
     settings_digest,
+    stored_json,
 )
 from scanner.pipeline import Settings, scan_file
+from scanner.serial import document_from_dict, document_to_dict
 from tests import builders
 from tests.cli_helpers import scan_cli
 
@@ -100,9 +100,9 @@ def test_cache_hit_is_relabelled_and_other_settings_miss(tmp_path: Path, setting
     assert hit.findings == doc.findings and hit.verdict is doc.verdict
     cache.close()
     assert ResultCache(tmp_path / "cache", "digest-b").get(doc.sha256, path="x.txt") is None
-    # stored as JSON text (compressed), never pickle
+    # stored as JSON text (compressed when large), never pickle
     (blob,) = sqlite3.connect(tmp_path / "cache" / DB_FILE).execute("SELECT doc FROM entries").fetchone()
-    assert json.loads(zlib.decompress(blob))["path"] == str(source)
+    assert stored_json(blob)["path"] == str(source)
 
 
 def test_the_name_hint_is_part_of_the_key(tmp_path: Path, settings: Settings) -> None:
@@ -217,8 +217,8 @@ def test_a_forged_entry_is_rescanned_and_counted(site: Path) -> None:
     uncached, _ = batch(site, None)
     batch(site, cache)
     entries = _entries(cache)
-    (marked_key,) = [key for key, (doc, _) in entries.items() if b"marked" in zlib.decompress(doc)]
-    forged = json.loads(zlib.decompress(entries[marked_key][0]))
+    (marked_key,) = [key for key, (doc, _) in entries.items() if "marked" in stored_json(doc)["path"]]
+    forged = stored_json(entries[marked_key][0])
     forged.update(verdict="pass", findings=[], risk=0.0)
     blob = zlib.compress(json.dumps(forged, ensure_ascii=False).encode())
     with sqlite3.connect(cache / DB_FILE) as db:
@@ -231,7 +231,7 @@ def test_a_forged_entry_is_rescanned_and_counted(site: Path) -> None:
         key = entry_key(hashlib.sha256(never.read_bytes()).hexdigest(), "new.txt", digest)
         forged.update(path=str(never), sha256=key.split(":")[0])
         blob = zlib.compress(json.dumps(forged, ensure_ascii=False).encode())
-        db.execute("INSERT INTO entries VALUES (?, ?, ?)", (key, blob, b"\0" * 32))
+        db.execute("INSERT INTO entries (key, doc, mac) VALUES (?, ?, ?)", (key, blob, b"\0" * 32))
     served, stderr = batch(site, cache)
     verdicts = {Path(doc["path"]).name: doc["verdict"] for doc in served}
     assert verdicts["marked.txt"] == "block" and verdicts["new.txt"] == "block"
@@ -393,3 +393,84 @@ def test_processes_opening_a_new_cache_at_once_share_one_whole_key(tmp_path: Pat
         keys = pool.map(_open_key, [str(tmp_path / "cache")] * 32)
     assert len(set(keys)) == 1 and len(keys[0]) == 32
     assert [path.name for path in (tmp_path / "cache").iterdir()] == ["key"]  # no temporary left behind
+
+
+# --- the fully cached re-run (#29): stored report lines, checked before use --------------------------
+
+
+def test_a_cached_rerun_writes_the_stored_lines_without_rendering_or_starting_workers(
+    site: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scanner.batch import SettingsSpec
+    from scanner.batch.journal import jsonl_line
+    from scanner.batch.pool import WorkerPool
+    from scanner.batch.run import BatchOptions, LineOutput, run_batch
+    from scanner.batch.sources import Sources
+    from scanner.inputs import iter_files
+
+    files = list(iter_files([site]))
+    options = BatchOptions(jobs=1, timeout=60, cache_dir=site.parent / "cache")
+    rendered: list[str] = []
+    written: list[str] = []
+
+    def render(doc):  # type: ignore[no-untyped-def]
+        rendered.append(doc.path)
+        return jsonl_line(doc)
+
+    lines = LineOutput(variant="jsonl/test", render=render, write=written.append)
+    spec = SettingsSpec(keep_text=False)
+    first = run_batch(Sources(files, None), spec, settings, options, lines=lines)
+    assert first.summary.scanned == 4 and len(rendered) == 4
+    expected = sorted(written)
+
+    def no_workers(self: WorkerPool) -> None:
+        raise AssertionError("a worker was started for a fully cached run")
+
+    monkeypatch.setattr(WorkerPool, "_start", no_workers)
+    rendered.clear()
+    written.clear()
+    again = run_batch(Sources(files, None), spec, settings, options, lines=lines)
+    assert again.summary.cached == 4 and rendered == []  # every line as stored, none encoded again
+    assert sorted(written) == expected
+    assert [doc.verdict for doc in again.result.documents] == [doc.verdict for doc in first.result.documents]
+    # another output (or the same under other options) has no line stored: rendered, then kept too
+    other = LineOutput(variant="jsonl/other", render=render, write=written.append)
+    run_batch(Sources(files, None), spec, settings, options, lines=other)
+    assert len(rendered) == 4
+    rendered.clear()
+    run_batch(Sources(files, None), spec, settings, options, lines=other)
+    assert rendered == []
+
+
+def test_a_changed_line_is_not_believed_and_a_line_is_only_for_its_own_path(site: Path) -> None:
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, None)
+    batch(site, cache)
+    with sqlite3.connect(cache / DB_FILE) as db:
+        rows = db.execute("SELECT key, line FROM entries WHERE line IS NOT NULL").fetchall()
+        assert len(rows) == 4  # every result has its jsonl line beside it
+        (key, line), *_ = [row for row in rows if "marked" in stored_json(row[1])["path"]]
+        forged = {**stored_json(line), "verdict": "pass", "findings": []}  # the key's HMAC is not ours to make
+        db.execute("UPDATE entries SET line = ? WHERE key = ?", (json.dumps(forged).encode(), key))
+    served, stderr = batch(site, cache)
+    assert served == uncached
+    assert "校验失败而重新扫描的条目 1 个" in stderr
+    served, stderr = batch(site, cache)
+    assert served == uncached and "缓存 4" in stderr and "校验失败" not in stderr
+    # the same files elsewhere: the results are served, the lines (printed for the old paths) are not
+    copy = site.parent / "copy"
+    shutil.copytree(site, copy)
+    moved, stderr = batch(copy, cache)
+    assert "缓存 4" in stderr
+    assert moved == batch(copy, None)[0] and all(doc["path"].startswith(str(copy)) for doc in moved)
+
+
+def test_the_prepared_sealer_makes_the_same_tags_as_mac() -> None:
+    from scanner.sealing import Sealer, mac
+
+    for size in (1, 32, 64, 65, 200):
+        key = os.urandom(size)
+        for parts in ((), (b"",), (b"a", b"bc"), (b"ab", b"c"), (os.urandom(3000), b"x")):
+            assert Sealer(key).mac(*parts) == mac(key, *parts)
+            assert Sealer(key).verify(mac(key, *parts), *parts)
+        assert not Sealer(key).verify(mac(key, b"a", b"bc"), b"ab", b"c")

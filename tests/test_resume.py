@@ -138,6 +138,40 @@ def test_journal_compaction_keeps_the_last_line_of_each_input(tmp_path: Path, se
     assert again.lookup(InputKey(path="/x/a.txt", sha256="1" * 64)) is None
 
 
+def test_the_journal_is_private_whatever_the_umask(tmp_path: Path, settings: Settings) -> None:
+    """It quotes what the findings found, like the cache: 0600, a folder it makes 0700, compacted copy too."""
+    import stat
+
+    from scanner.batch.journal import InputKey
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    path = tmp_path / "a.txt"
+    path.write_text(MARKED, encoding="utf-8")
+    doc = scan_file(path, settings, display_path=str(path))
+    where = tmp_path / "runs" / "today" / "j.jsonl"
+    previous = os.umask(0)
+    try:
+        journal = Journal(where)
+        journal.write(doc, InputKey(path="/x/a.txt", sha256="1" * 64))
+        journal.write(doc, InputKey(path="/x/a.txt", sha256="2" * 64))
+        assert mode(where) == 0o600
+        assert mode(where.parent) == 0o700 and mode(where.parent.parent) == 0o700
+        journal.close()  # compacted: the rewritten file replaced the journal
+        assert len(journal_lines(where)) == 1 and mode(where) == 0o600
+        # a journal left world-readable (an older version, another tool) is tightened when continued
+        os.chmod(where, 0o644)
+        Journal(where).close()
+        assert mode(where) == 0o600
+        # an existing folder is the user's: left as it is
+        os.chmod(where.parent, 0o755)
+        Journal(where).close()
+        assert mode(where.parent) == 0o755
+    finally:
+        os.umask(previous)
+
+
 def test_cli_resume_into_the_report_holds_each_input_once_after_a_change(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

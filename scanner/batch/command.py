@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from scanner.batch.journal import jsonl_line
-from scanner.batch.run import BatchOptions, BatchOutcome, run_batch
+from scanner.batch.run import BatchOptions, BatchOutcome, LineOutput, run_batch
 from scanner.batch.sources import Sources
 from scanner.batch.task import BatchError, SettingsSpec
 from scanner.inputs import BatchRequest, Uncovered, iter_files
-from scanner.types import DocumentResult
+from scanner.serial import VERSION as SERIAL_VERSION
 
 if TYPE_CHECKING:
     from scanner.pipeline import Settings
@@ -65,7 +65,8 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
             max_depth=request.max_depth, max_pages=request.max_pages,
             delay=request.delay, concurrency=request.crawl_concurrency, crawl_timeout=request.crawl_timeout,
         ))
-    total = None if crawler is not None or any(is_warc(f) for f in files) else len(files) + len(uncovered)
+    warcs = any(is_warc(f) for f in files)  # once: a look at each name, 5 µs a file
+    total = None if crawler is not None or warcs else len(files) + len(uncovered)
     options = BatchOptions(
         jobs=request.jobs or os.cpu_count() or 1,
         timeout=request.timeout,
@@ -85,23 +86,30 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings,
 
     flushed = time.monotonic()
 
-    def sink(doc: DocumentResult, fresh: bool) -> None:
+    def write(line: str) -> None:
         nonlocal flushed
         if target is not None:
-            target.write(jsonl_line(doc, redact=request.redact).encode("utf-8"))
+            target.write(line.encode("utf-8"))
             # Lines reach a reader within FLUSH_SECONDS; a flush per line was a system call per
             # file, a tenth of a fully cached run.
             if time.monotonic() - flushed >= FLUSH_SECONDS:
                 target.flush()
                 flushed = time.monotonic()
 
+    # the cache keeps each result's line under this name: format, redaction and the serial form decide it
+    lines = None if target is None else LineOutput(
+        variant=f"jsonl/serial-{SERIAL_VERSION}/redact-{int(request.redact)}",
+        render=lambda doc: jsonl_line(doc, redact=request.redact),
+        write=write,
+    )
+
     # the html report shows the text and -v explains it (the dropped candidates); the others need only the findings
     spec = replace(spec, keep_text=request.fmt == "html" or request.explain)
     # large WARC records are spooled for local workers only: a Dask worker elsewhere could not read the copy
     sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered,
-                      spool=request.engine == "local" and any(is_warc(f) for f in files))
+                      spool=request.engine == "local" and warcs)
     try:
-        return run_batch(sources, spec, settings, options, total=total, sink=sink)
+        return run_batch(sources, spec, settings, options, total=total, lines=lines)
     finally:
         sources.close()
         if target is not None:

@@ -1,4 +1,12 @@
-"""Feeding the workers: walks the inputs ahead of the parent's loop, answering from --resume and the cache."""
+"""Feeding the workers: walks the inputs ahead of the parent's loop, answering from --resume and the cache.
+
+Inputs that come in chunks (:meth:`scanner.batch.sources.Sources.chunks`:
+the files named or walked, which are all known at the start) are hashed and
+looked up in the cache a chunk at a time -- one query and one hand-over to
+the main thread for up to :data:`scanner.cache.CHUNK` files.  Any other
+iterable of tasks (a crawl, whose next page may take seconds) is fed one
+task at a time, so no task waits for the ones behind it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ import contextlib
 import os
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,16 +42,18 @@ class Fed:
     doc: DocumentResult | None = None  # known already
     source: str = "task"  # task | cached | resumed
     key: InputKey | None = None  # what the journal keys it by
+    line: str | None = None  # a cached result's stored report line for this run's output (LineOutput.variant)
 
 
 class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any) -> None:
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any, variant: str = "") -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._journal = journal
         self._cache = cache  # the parent's ResultCache (or None): this thread opens its own reader of it
+        self._variant = variant  # the output whose stored lines the cache should return with its results
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
@@ -60,7 +70,7 @@ class Feeder(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        from scanner.cache import CacheError
+        from scanner.cache import CHUNK, CacheError
 
         cache = None
         if self._cache is not None:
@@ -68,60 +78,91 @@ class Feeder(threading.Thread):
                 cache = self._cache.reader()
             except CacheError:
                 cache = None  # every file is scanned: only slower
-        seen: set[str] = set()
+        chunks = getattr(self._tasks, "chunks", None)
         try:
-            for order, task in enumerate(self._tasks):
+            batches: Iterator[list[Task]] = chunks(CHUNK) if chunks is not None else ([task] for task in self._tasks)
+            seen: set[str] = set()
+            order = 0
+            for batch in batches:
                 if self._halt.is_set():
                     break  # the run is over (an error, Ctrl-C): walk no further
-                # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
-                # and the walk has already named each real file once
-                if self._journal is not None:
-                    identity = input_identity(task)
-                else:
-                    identity = task.key if task.spooled or not task.path else task.path
-                if identity in seen:
-                    task.discard()
-                    continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
-                seen.add(identity)
-                # the bytes are hashed once here, for the journal's key and the cache's
-                sha256 = input_sha256(task) if self._journal is not None or cache is not None else ""
-                key = InputKey(path=identity, sha256=sha256)
-                if self._journal is not None:
-                    done = self._journal.lookup(key)
-                    if done is not None:
-                        task.discard()
-                        self._put(Fed(order=order, doc=resumed_as(done, task), source="resumed", key=key))
-                        continue
-                if cache is not None and sha256 and not task.error:
-                    hit = cache.get(sha256, path=task.key, referrer=task.referrer)
-                    if hit is not None:
-                        task.discard()
-                        self._put(Fed(order=order, doc=hit, source="cached", key=key))
-                        continue
-                self._put(Fed(order=order, task=task, key=key))
+                self._put_all(self._feed(batch, order, seen, cache))
+                order += len(batch)
         except BaseException as error:  # noqa: BLE001 -- handed to the main thread, which re-raises it
             self.error = error
         finally:
             if cache is not None:
                 cache.close()
-            self._put(END)
+            self._put_all([END])
 
-    def _put(self, item: Any) -> None:
-        size = len(item.task.data) if isinstance(item, Fed) and item.task is not None and item.task.data else 0
+    def _feed(self, batch: list[Task], order: int, seen: set[str], cache: Any) -> list[Any]:
+        """What the batch of tasks (the first one's place in the input being ``order``) becomes, in order."""
+        from scanner.cache import Lookup
+
+        out: list[Fed | None] = []
+        looked_up: list[tuple[int, int, Task, InputKey]] = []  # index in out, order, task, key: asked together
+        for place, task in enumerate(batch, start=order):
+            # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
+            # and the walk has already named each real file once
+            if self._journal is not None:
+                identity = input_identity(task)
+            else:
+                identity = task.key if task.spooled or not task.path else task.path
+            if identity in seen:
+                task.discard()
+                continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
+            seen.add(identity)
+            # the bytes are hashed once here, for the journal's key and the cache's
+            sha256 = input_sha256(task) if self._journal is not None or cache is not None else ""
+            key = InputKey(path=identity, sha256=sha256)
+            if self._journal is not None:
+                done = self._journal.lookup(key)
+                if done is not None:
+                    task.discard()
+                    out.append(Fed(order=place, doc=resumed_as(done, task), source="resumed", key=key))
+                    continue
+            if cache is not None and sha256 and not task.error:
+                looked_up.append((len(out), place, task, key))
+                out.append(None)  # a place kept in the order: filled below
+                continue
+            out.append(Fed(order=place, task=task, key=key))
+        if looked_up:
+            hits = cache.get_many([Lookup(sha256=key.sha256, path=task.key, referrer=task.referrer)
+                                   for _index, _place, task, key in looked_up], variant=self._variant)
+            for (index, place, task, key), hit in zip(looked_up, hits):
+                if hit is None:
+                    out[index] = Fed(order=place, task=task, key=key)
+                else:
+                    task.discard()
+                    out[index] = Fed(order=place, doc=hit.doc, source="cached", key=key, line=hit.line)
+        return out
+
+    def _put_all(self, items: list[Any]) -> None:
+        """Hand ``items`` to the main thread, in order, under one lock (waiting while too much is pending)."""
+        wake = False
         with self._cond:
-            # at most FEEDER_LIMIT items and FEEDER_BYTES of crawled pages / records wait (one always may)
-            while self._pending and (len(self._pending) >= FEEDER_LIMIT or self._pending_bytes + size > FEEDER_BYTES):
-                if self._halt.is_set():
-                    return
-                self._cond.wait(0.2)
-            self._pending.append(item)
-            self._pending_bytes += size
-            urgent = not isinstance(item, Fed) or item.task is not None  # work for a worker, or the end
-            wake = not self._announced and (urgent or len(self._pending) >= WAKE_EVERY)
-            self._announced = self._announced or wake
+            for item in items:
+                size = len(item.task.data) if isinstance(item, Fed) and item.task is not None and item.task.data else 0
+                # at most FEEDER_LIMIT items and FEEDER_BYTES of crawled pages / records wait (one always may)
+                while self._pending and (len(self._pending) >= FEEDER_LIMIT
+                                         or self._pending_bytes + size > FEEDER_BYTES):
+                    if self._halt.is_set():
+                        return
+                    if wake:  # what is pending already must reach the main thread before it can make room
+                        self._wake()
+                        wake = False
+                    self._cond.wait(0.2)
+                self._pending.append(item)
+                self._pending_bytes += size
+                urgent = not isinstance(item, Fed) or item.task is not None  # work for a worker, or the end
+                if not self._announced and (urgent or len(self._pending) >= WAKE_EVERY):
+                    self._announced = wake = True
         if wake:
-            with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
-                os.write(self._wake_write, b"x")
+            self._wake()
+
+    def _wake(self) -> None:
+        with contextlib.suppress(BlockingIOError, OSError):  # the pipe is full of wake-ups already
+            os.write(self._wake_write, b"x")
 
     def get(self) -> Any:
         """The next item, or ``None`` when none is ready yet (main thread only)."""

@@ -15,6 +15,10 @@ its document's ``sha256``.  When inputs were scanned again, the superseded
 lines are dropped at the end of the run (:meth:`Journal.close`), so the
 journal -- which may be the report itself, ``--resume F -o F`` -- holds every
 input exactly once.
+
+A journal holds what the findings quote, like the result cache, so it is
+private whatever the umask: the file is made (or tightened to) 0600, its
+compacted copy too, and a folder it has to create is 0700.
 """
 
 from __future__ import annotations
@@ -112,7 +116,7 @@ class Journal:
     """
 
     def __init__(self, path: Path, *, append: bool = True) -> None:
-        from scanner.cache import document_from_dict
+        from scanner.serial import document_from_dict
 
         self.path = path
         self._done: dict[str, tuple[str, DocumentResult]] = {}  # identity -> (sha256, document)
@@ -133,7 +137,7 @@ class Journal:
                 identity, sha256 = _key_of(record, doc)
                 self._done[identity] = (sha256, doc)
         # open for the whole run, closed in close()
-        self._file: IO[str] | None = open(path, "a", encoding="utf-8") if append else None  # noqa: SIM115
+        self._file: IO[str] | None = _private_append(path) if append else None
 
     def __len__(self) -> int:
         return len(self._done)
@@ -181,12 +185,45 @@ class Journal:
                 kept[identity] = line
         temporary = self.path.with_name(self.path.name + ".compact")
         try:
-            with open(temporary, "wb") as out:
+            with os.fdopen(_private_fd(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC), "wb") as out:
                 out.writelines(kept.values())
             os.replace(temporary, self.path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
+
+
+def _private_fd(path: Path, flags: int) -> int:
+    """``path`` opened with ``flags``, made 0600 if new and tightened to 0600 if it was not.
+
+    Raises ``OSError`` when it cannot be opened (a link is not followed).
+    """
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        info = os.fstat(fd)
+        # someone else's file (a shared report path) keeps its mode: only its owner may change it
+        if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != 0o600:
+            os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _private_append(path: Path) -> IO[str]:
+    """The journal opened for appending, private (0600; a missing folder made 0700).  Raises ``OSError``."""
+    missing = []
+    folder = path.absolute().parent
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            made.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by someone else: theirs, left as it is
+        os.chmod(made, 0o700)  # mkdir's mode is cut by the umask
+    return os.fdopen(_private_fd(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a", encoding="utf-8")
 
 
 def _key_of(record: dict[str, Any], doc: DocumentResult | None) -> tuple[str, str]:

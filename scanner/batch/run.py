@@ -4,9 +4,14 @@ The data flow (:func:`run_batch`)::
 
     sources (files, WARC records, a crawl)          feeder thread (scanner.batch.feeder)
         -> skip what --resume already has            (journal)
-        -> reuse what the cache already has          (content hash)
-        -> the rest to an executor                   (local worker pool, or Dask)
+        -> reuse what the cache already has          (content hash, a chunk of files per query)
+        -> the rest to an executor                   (local worker pool, or Dask; started on the first task,
+                                                      so a fully cached run starts no worker)
         -> each result: cache, journal, stream, progress  (parent, main thread)
+
+A streamed report (:class:`LineOutput`, ``jsonl``) has its line kept in the
+cache beside each result, so a cached result is written out as the stored
+line, neither decoded for it nor encoded again.
         -> ScanResult sorted by input order + BatchSummary
 """
 
@@ -17,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from scanner.batch.feeder import END, FEEDER_POLL, Fed, Feeder
 from scanner.batch.journal import Journal
@@ -53,6 +58,21 @@ class BatchOutcome:
 DocumentSink = Callable[[DocumentResult, bool], None]
 
 
+@dataclass(frozen=True, kw_only=True)
+class LineOutput:
+    """A report streamed a line per document (``jsonl``): how a line is made, and where it goes.
+
+    ``variant`` names the format and every option the line depends on: the
+    cache keeps each result's line under it and hands a cached result back
+    with its line for the same variant, path and referrer, which ``write``
+    then gets as it is (the code's own version is in the cache's digest).
+    """
+
+    variant: str
+    render: Callable[[DocumentResult], str]
+    write: Callable[[str], None]
+
+
 def make_executor(spec: SettingsSpec, options: BatchOptions) -> Executor:
     """The engine ``options`` asks for.  Raises :class:`~scanner.batch.task.BatchError` when it cannot be had."""
     if options.engine == "local":
@@ -72,9 +92,12 @@ def run_batch(
     *,
     total: int | None = None,
     sink: DocumentSink | None = None,
+    lines: LineOutput | None = None,
     stderr: IO[str] | None = None,
 ) -> BatchOutcome:
     """Scan every task and return the results in input order, streaming each to ``sink`` as it finishes.
+
+    ``lines``: a streamed report, each document's line written as it finishes.
 
     Raises :class:`BatchError` when workers cannot start, and whatever the
     task iterator raises (after stopping the workers).
@@ -110,10 +133,20 @@ def run_batch(
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
 
-    def emit(fed: Fed, doc: DocumentResult, *, fresh: bool, seconds: float | None) -> None:
+    def emit(fed: Fed, doc: DocumentResult, *, fresh: bool, seconds: float | None, scanned: bool = False) -> None:
+        """Everything a known result goes to; ``scanned``: in this run by a worker, so into the cache too."""
         nonlocal last_commit
         results[fed.order] = doc
         summary.add(doc, seconds=seconds)
+        kept: tuple[str, str] | None = None  # (variant, line) to keep beside the result
+        if lines is not None:
+            line = fed.line if fed.line is not None else lines.render(doc)
+            lines.write(line)
+            kept = (lines.variant, line)
+            if cache is not None and fed.source == "cached" and fed.line is None:
+                cache.put_line(doc, *kept)  # stored before this output was asked for: kept for the next run
+        if cache is not None and scanned:
+            cache.put(doc, line=kept)
         if fresh and journal is not None and fed.key is not None:
             journal.write(doc, fed.key)
         if sink is not None:
@@ -124,13 +157,13 @@ def run_batch(
             cache.commit()
             last_commit = time.monotonic()
 
-    feeder = Feeder(tasks, journal=journal, cache=cache)
+    feeder = Feeder(tasks, journal=journal, cache=cache, variant=lines.variant if lines is not None else "")
     completed = False
     try:
         executor = make_executor(spec, options)
         feeder.start()
         with executor:
-            _drive(executor, feeder, settings, summary, emit, cache)
+            _drive(executor, feeder, settings, summary, emit)
         summary.workers_replaced = executor.replaced
         summary.peak_worker_rss_kb = executor.peak_rss_kb
         completed = feeder.error is None
@@ -153,7 +186,7 @@ def run_batch(
 
 
 def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: BatchSummary,
-           emit: Callable[..., None], cache: Any) -> None:
+           emit: Callable[..., None]) -> None:
     """The parent's loop: hand tasks to idle workers, collect results, until everything is done."""
     held: Fed | None = None  # a task no worker had room for yet
     orders: dict[int, Fed] = {}  # task id -> the input it scans
@@ -199,8 +232,6 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
             else:
                 summary.scanned += 1
                 summary.bytes_scanned += completion.task.size if completion.size is None else completion.size
-                if cache is not None:
-                    cache.put(doc)
-            emit(fed, doc, fresh=True, seconds=completion.seconds)
+            emit(fed, doc, fresh=True, seconds=completion.seconds, scanned=completion.doc is not None)
             completion.task.discard()
         feeder.drain_wake()

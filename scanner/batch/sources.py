@@ -73,13 +73,37 @@ class Sources:
         self._spool_dir = Path(tempfile.mkdtemp(prefix="secscan-warc-")) if spool else None
 
     def __iter__(self) -> Iterator[Task]:
+        for chunk in self.chunks(1):
+            yield from chunk
+
+    def chunks(self, size: int) -> Iterator[list[Task]]:
+        """The same tasks in lists of up to ``size``, for the feeder to hash and look up together.
+
+        Files come a list at a time (all known from the start); a WARC
+        record (its bytes held in memory), an input the walk could not cover
+        and a crawled page (the next may take seconds) come one at a time.
+        """
         from scanner.pipeline import display_name
 
-        yield from file_tasks(self.files, max_memory_mb=self.max_memory_mb, spool_dir=self._spool_dir)
+        chunk: list[Task] = []
+        for task in file_tasks(self.files, max_memory_mb=self.max_memory_mb, spool_dir=self._spool_dir):
+            if task.data is not None:
+                if chunk:
+                    yield chunk
+                    chunk = []
+                yield [task]
+                continue
+            chunk.append(task)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
         for item in self.uncovered:  # review, with the reason: never passed over in silence
-            yield Task(key=display_name(item.path), error=item.reason)
+            yield [Task(key=display_name(item.path), error=item.reason)]
         if self.crawler is not None:
-            yield from self.crawler
+            for task in self.crawler:
+                yield [task]
 
     @property
     def stats(self) -> dict[str, int]:

@@ -197,7 +197,7 @@ def render(proof: Proof, *, source: str, target: str, removed: Iterable[str], re
 def render_json(proof: Proof, *, source: str, target: str, removed: Iterable[str], redacted: Iterable[str] = (),
                 converted_from: str = "") -> str:
     """The proof for machines (``--proof-format json``): a ``clean_proof`` of ``docs/schema/report-v1.schema.json``."""
-    from scanner.report.json_report import finding_to_dict
+    from scanner.serial import finding_to_dict
 
     payload: dict[str, Any] = {
         "source": source,
@@ -207,12 +207,12 @@ def render_json(proof: Proof, *, source: str, target: str, removed: Iterable[str
         "removed": list(removed),
         "redacted": list(redacted),
         "hidden_findings": [
-            {"finding": finding_to_dict(row.finding, context=row.finding.context), "gone": row.gone}
+            {"finding": finding_to_dict(row.finding), "gone": row.gone}
             for row in proof.rows
         ],
         "visible_text": {"same": proof.text_same, "note": proof.text_note, "diff": list(proof.diff)},
         "new_errors": [error for error in proof.after.errors if error not in proof.before.errors],
-        "remaining": [finding_to_dict(finding, context=finding.context) for finding in proof.remaining],
+        "remaining": [finding_to_dict(finding) for finding in proof.remaining],
         "verdict_before": proof.before.verdict.value,
         "verdict": proof.after.verdict.value,
         "ok": proof.ok,

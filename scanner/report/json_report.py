@@ -7,7 +7,10 @@ Shape (keys sorted, ``ensure_ascii=False``)::
 plus ``"timestamp"`` only when :attr:`ReportOptions.timestamp` is given, and
 ``location.cell`` (``Sheet1!C12``) for a finding in a spreadsheet cell.  The
 published schema is ``docs/schema/report-v1.schema.json``.
-Documents are sorted by path and findings in reading order, so the same
+The values are :mod:`scanner.serial`'s (the same a cache entry or a journal
+line holds); this module adds only presentation: the keys the contract
+leaves out when empty, the risk rounded, findings in reading order with
+their context window and spreadsheet cell, redaction.  Documents are sorted by path and findings in reading order, so the same
 scan always renders to the same text.
 """
 
@@ -25,7 +28,8 @@ from scanner.report.common import (
     sheet_cell,
     suppressed_total,
 )
-from scanner.types import DocumentResult, Finding, PartCoverage, ScanResult
+from scanner.serial import coverage_to_dict, finding_to_dict
+from scanner.types import DocumentResult, Finding, ScanResult
 
 
 def render(result: ScanResult, options: ReportOptions) -> str:
@@ -102,42 +106,9 @@ def summary_with_suppressed(result: ScanResult) -> dict[str, int]:
     return summary
 
 
-def coverage_to_dict(entry: PartCoverage) -> dict[str, str]:
-    return {"name": entry.name, "kind": entry.kind, "status": entry.status, "reason": entry.reason}
-
-
 def _finding_to_dict(doc: DocumentResult, finding: Finding, context_chars: int | None) -> dict[str, Any]:
     data = finding_to_dict(finding, context=context_text(doc, finding, context_chars))
     cell = sheet_cell(doc, finding)
     if cell is not None:  # a spreadsheet cell, when the result carries its text units
         data["location"]["cell"] = cell
     return data
-
-
-def finding_to_dict(finding: Finding, *, context: str) -> dict[str, Any]:
-    """One finding as the JSON contract has it (also the cache's storage form)."""
-    location = finding.location
-    located: dict[str, Any] = {
-        "part": location.part,
-        "page": location.page,
-        "paragraph": location.paragraph,
-        "start": location.start,
-        "end": location.end,
-        "source": location.source,
-    }
-    if location.cell:
-        located["cell"] = location.cell
-    if location.box is not None:
-        located["box"] = list(location.box)
-    return {
-        "rule": finding.rule,
-        "category": finding.category,
-        "severity": finding.severity.value,
-        "text": finding.text,
-        "context": context,
-        "location": located,
-        "message": finding.message,
-        "basis": finding.basis,
-        "evidence": list(finding.evidence),
-        "fingerprint": finding.fingerprint,
-    }

@@ -3,7 +3,7 @@
 Every function that acts for someone takes the acting user (or token) and
 checks the unit; every change is recorded in the audit trail in the same
 transaction.  Results are stored as the scanner's own JSON round trip
-(:func:`scanner.cache.document_to_dict`, units included so the HTML report can
+(:func:`scanner.serial.document_to_dict`, units included so the HTML report can
 highlight the text), zlib-compressed.
 """
 
@@ -72,7 +72,7 @@ def unit_items(session: Session, unit_id: int, *, limit: int = 500) -> list[Item
 
 
 def store_result(session: Session, item: Item, doc: DocumentResult, meta: dict[str, str]) -> None:
-    from scanner.cache import document_to_dict
+    from scanner.serial import document_to_dict
 
     payload = json.dumps(document_to_dict(doc), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     item.result = zlib.compress(payload, 6)
@@ -89,7 +89,7 @@ def store_result(session: Session, item: Item, doc: DocumentResult, meta: dict[s
 
 
 def document_of(item: Item) -> DocumentResult | None:
-    from scanner.cache import document_from_dict
+    from scanner.serial import document_from_dict
 
     if item.result is None:
         return None
