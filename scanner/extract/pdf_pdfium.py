@@ -38,6 +38,7 @@ from scanner.extract.pdf_lines import (
     GLYPH_HEIGHT,
     GLYPH_SEGMENTS,
     line_bands,
+    line_forms,
     lines_and_starts,
     vector_rows,
 )
@@ -101,6 +102,9 @@ class PageContent:
     images: int
     undecoded: float  # share of characters not mapped to Unicode (see :func:`undecoded_share`)
     hidden: tuple[Hidden, ...]
+    # per line, the form XObject its first character was drawn by, as ordinals in drawing order (the
+    # page's 2nd form, that form's 1st form: (2, 1)), None for the page's own text; () when no text is in a form
+    forms: tuple[tuple[int, ...] | None, ...] = ()
 
 
 class PageError(Exception):
@@ -193,6 +197,7 @@ def read_page(document: Any, index: int, annotations: Callable[[], list[Box]]) -
                 images=walk.images,
                 undecoded=undecoded_share(text),
                 hidden=hidden,
+                forms=line_forms(api, textpage, text, walk.form_text) if walk.form_text and lines else (),
             )
         finally:
             api.FPDFText_ClosePage(textpage)
@@ -252,6 +257,7 @@ class _Walk:
         self.images = 0
         self.boxes: list[Box] = []
         self.glyphs: list[tuple[float, float, float, float]] = []  # filled paths shaped like glyphs
+        self.form_text: dict[int, tuple[int, ...]] = {}  # text object inside a form -> the form's ordinals
         self._text_order: dict[int, int] | None = None
         self._walk_page()
 
@@ -266,11 +272,13 @@ class _Walk:
         self.text_objects = self.images = 0
         self.boxes = []
         self.glyphs = []
+        self.form_text = {}
         page, api = self.page, self.api
         count = api.FPDFPage_CountObjects(page)
         self._walk(list(map(api.FPDFPage_GetObject, repeat(page, count), range(count))), None, 0, 0)
 
-    def _walk(self, objects: list[int | None], matrix: tuple[float, ...] | None, order: int, depth: int) -> int:
+    def _walk(self, objects: list[int | None], matrix: tuple[float, ...] | None, order: int, depth: int,
+              path: tuple[int, ...] = ()) -> int:
         """Visit ``objects``, drawn after ``order`` others; return the order of the last one.
 
         A page holds up to thousands of objects, nearly all text, and one
@@ -281,14 +289,18 @@ class _Walk:
         """
         api = self.api
         kinds = list(map(api.FPDFPageObj_GetType, objects))  # a NULL object has type 0 (unknown)
-        self.text_objects += kinds.count(_TEXT)
+        texts = kinds.count(_TEXT)
+        self.text_objects += texts
         self.images += kinds.count(_IMAGE)
+        if path and texts:  # text drawn by a form: which form, for the lines' location
+            self.form_text.update((obj or 0, path) for obj, kind in zip(objects, kinds) if kind == _TEXT)
         text_order = self._text_order
         if text_order is None:
             visit = [i for i, kind in enumerate(kinds) if kind in (_PATH, _FORM)]
         else:
             visit = [i for i, kind in enumerate(kinds) if kind in _ORDERED]
         nested = 0  # objects inside the forms visited so far
+        forms = 0  # forms among these objects so far (their ordinals name them in the page's content)
         for i in visit:
             obj, kind, position = objects[i], kinds[i], order + i + 1 + nested
             if kind == _TEXT and text_order is not None:
@@ -298,13 +310,15 @@ class _Walk:
                 if box is not None:
                     self.boxes.append(box)
             elif kind == _FORM and depth < _FORM_DEPTH:
+                forms += 1
                 m = _Matrix()
                 if not api.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
                     continue
                 inner = (m.a, m.b, m.c, m.d, m.e, m.f)
                 count = api.FPDFFormObj_CountObjects(obj)
                 children = list(map(api.FPDFFormObj_GetObject, repeat(obj, count), range(count)))
-                last = self._walk(children, _compose(inner, matrix) if matrix else inner, position, depth + 1)
+                last = self._walk(children, _compose(inner, matrix) if matrix else inner, position, depth + 1,
+                                  (*path, forms))
                 nested += last - position
         return order + len(objects) + nested
 
