@@ -72,6 +72,7 @@ class _Reading:
 
     pages: list[PageLines] = field(default_factory=list)  # for the running headers and footers
     decorative: list[str] = field(default_factory=list)  # small pictures, listed in one UR004 notice (info)
+    fonts: set[str] = field(default_factory=set)  # fonts in the ledger so far
 
 
 def extract(data: bytes, out: Collector) -> None:
@@ -208,9 +209,21 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
         return False
     if content.images:
         reading.decorative.extend(pdf_page_pictures(document, index, out))
+    _fonts(content.fonts, structure, out, reading)
     reading.pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
     sources = _form_sources(structure, index, content.forms) if lines is content.lines and content.forms else ()
     return _emit(lines, hidden, number, out, sources)
+
+
+def _fonts(names: tuple[str, ...], structure: Structure | None, out: Collector, reading: _Reading) -> None:
+    """The page's fonts in the ledger, each once a document, as PDFium names them; a file walked by
+    structure has them listed there already, with their ToUnicode judgement."""
+    if structure is not None and structure.walk:
+        return
+    for name in names:
+        if name not in reading.fonts:
+            reading.fonts.add(name)
+            out.cover(f"字体 {name}", "font")
 
 
 def _form_sources(structure: Structure | None, index: int, forms: tuple[tuple[int, ...] | None, ...]) -> tuple[str, ...]:
