@@ -11,12 +11,18 @@ The only network access the scanner has, and only to the site it was given:
 * a User-Agent naming the tool, so a webmaster can see who is reading.
 
 Pages are followed to ``max_depth`` link hops from the start page (depth 0).
-Attachments (docx, pdf, xlsx, ...) linked from any fetched page are fetched
-and scanned, but never parsed for links.  Every fetched document becomes a
+Attachments (docx, pdf, xlsx, jpg, ...) linked from any fetched page are
+fetched and scanned, but never parsed for links.  So are the pictures a page
+shows (``<img>``, ``<picture>``, CSS backgrounds) when they are content, not
+the site template's decoration (the page extractor's own judgement,
+:func:`~scanner.extract.html_images.content_pictures`): a notice
+photographed and shown in an article goes to OCR as a document of its own.
+They count against ``max_pages`` and ``max_links`` like any link, and
+robots.txt rules them too.  Every fetched document becomes a
 :class:`~scanner.batch.task.Task` with the URL as its key and the linking page as
 its ``referrer``; a link that cannot be downloaded (HTTP 404, a timeout) is
 reported as a task with an error, so the reviewer sees it.  Styles, scripts,
-images and media are not fetched: they carry no text this scanner reads.
+decoration and media are not fetched: they carry no text this scanner reads.
 
 Bounded and fail closed (issues #21, #22): each URL has a deadline for the
 whole request (a server dripping a byte every two seconds is cut off, its
@@ -41,7 +47,7 @@ import urllib.parse
 import urllib.request
 import urllib.robotparser
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -106,14 +112,21 @@ def extract_links(html: bytes, page_url: str, content_type: str = "") -> list[st
     Parsed with lxml (a 16 MB page of links took html.parser 45 s); a link
     that is not a valid URL is left out (see :func:`valid_url`).
     """
+    return page_links(html, page_url, content_type)[0]
+
+
+def page_links(html: bytes, page_url: str, content_type: str = "") -> tuple[list[str], list[str]]:
+    """The page's links (as :func:`extract_links`) and the absolute URLs of its content pictures."""
     from lxml import etree
+
+    from scanner.extract.html_images import content_pictures
 
     try:
         root = etree.fromstring(_decode(html, content_type), etree.HTMLParser(no_network=True, huge_tree=False))
     except (etree.ParserError, ValueError):
-        return []
+        return [], []
     if root is None:
-        return []
+        return [], []
     base_url = page_url
     hrefs = []
     for element in root.iter("base", *_LINK_ATTRIBUTES):
@@ -124,6 +137,10 @@ def extract_links(html: bytes, page_url: str, content_type: str = "") -> list[st
         value = (element.get(_LINK_ATTRIBUTES[str(element.tag)]) or "").strip()
         if value:
             hrefs.append(value)
+    return _absolute(hrefs, base_url), _absolute(content_pictures(root), base_url)
+
+
+def _absolute(hrefs: list[str], base_url: str) -> list[str]:
     links = []
     for href in hrefs:
         if href.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
@@ -345,25 +362,31 @@ class Crawler:
                     self.stats["errors" if task.error else "fetched"] += 1
                     is_html = content_type.split(";")[0].strip().lower() in HTML_TYPES
                     if data and is_html and not item.is_attachment:
-                        yield from self._follow(item, self._links(item, data, content_type), seen, frontier)
+                        links, pictures = self._links(item, data, content_type)
+                        yield from self._follow(item, links, seen, frontier, pictures)
                     yield task
         yield from self._limit_tasks()
 
-    def _links(self, page: _Fetch, data: bytes, content_type: str) -> list[str]:
-        """The page's links, read from its first ``max_page_bytes``; past ``max_links`` they are left out."""
+    def _links(self, page: _Fetch, data: bytes, content_type: str) -> tuple[list[str], list[str]]:
+        """The page's links and content pictures, read from its first ``max_page_bytes``; past ``max_links``
+        (its pictures first, as they are part of the page, then its links) they are left out."""
         cut = len(data) > self.options.max_page_bytes
-        links = extract_links(data[: self.options.max_page_bytes], page.url, content_type)
+        links, pictures = page_links(data[: self.options.max_page_bytes], page.url, content_type)
         if cut:
             self.stats["page_cut"] += 1
             self._leave_out("over_max_links", [f"{page.url}（页面超过 {self.options.max_page_bytes:,} 字节，其后的链接未读取）"])
-        if len(links) > self.options.max_links:
-            self._leave_out("over_max_links", links[self.options.max_links:])
-            links = links[: self.options.max_links]
-        return links
+        room = self.options.max_links
+        if len(links) + len(pictures) > room:
+            self._leave_out("over_max_links", (pictures + links)[room:])
+            links, pictures = links[: max(0, room - len(pictures))], pictures[:room]
+        return links, pictures
 
-    def _follow(self, page: _Fetch, links: list[str], seen: set[str], frontier: deque[_Fetch]) -> Iterator[Task]:
-        """Queue the new links of ``page``; yields a task for each URL robots.txt forbids (not covered)."""
-        for url in links:
+    def _follow(self, page: _Fetch, links: list[str], seen: set[str], frontier: deque[_Fetch],
+                pictures: Sequence[str] = ()) -> Iterator[Task]:
+        """Queue the new links of ``page`` and its content pictures (documents, never parsed for links);
+        yields a task for each URL robots.txt forbids (not covered)."""
+        shown = set(pictures)
+        for url in [*pictures, *links]:  # the page's own pictures before the pages it links to
             if url in seen:
                 continue
             seen.add(url)
@@ -384,7 +407,9 @@ class Crawler:
                 self.stats["robots_disallowed"] += 1
                 yield _robots_task(url, page.url)
                 continue
-            attachment = suffix in ATTACHMENT_SUFFIXES
+            attachment = suffix in ATTACHMENT_SUFFIXES or url in shown
+            if url in shown:
+                self.stats["pictures"] += 1
             if not attachment and page.depth + 1 > self.options.max_depth:
                 self._leave_out("over_max_depth", [url])
                 continue

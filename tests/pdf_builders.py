@@ -47,8 +47,9 @@ def raw_pdf(objects: Sequence[bytes], *, root: int = 1, trailer: bytes = b"") ->
     return bytes(out)
 
 
-def append_revision(data: bytes, replaced: dict[int, bytes], *, root: int = 1) -> bytes:
-    """``data`` with an incremental update that gives objects ``replaced`` new bodies (new numbers allowed)."""
+def append_revision(data: bytes, replaced: dict[int, bytes], *, root: int = 1, trailer: bytes = b"") -> bytes:
+    """``data`` with an incremental update that gives objects ``replaced`` new bodies (new numbers allowed);
+    ``trailer`` goes into the new trailer (``/Info n 0 R``, as a writer repeats it)."""
     previous = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
     size = max(int(match) for match in re.findall(rb"/Size (\d+)", data))
     out = bytearray(data)
@@ -61,7 +62,8 @@ def append_revision(data: bytes, replaced: dict[int, bytes], *, root: int = 1) -
     for number, offset in sorted(offsets.items()):
         out += b"%d 1\n%010d 00000 n \n" % (number, offset)
     size = max(size, max(offsets) + 1)
-    out += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, root, previous, xref)
+    out += b"trailer\n<< /Size %d /Root %d 0 R /Prev %d %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size, root, previous, trailer, xref)
     return bytes(out)
 
 

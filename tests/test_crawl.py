@@ -145,3 +145,77 @@ def test_extract_links_resolves_and_filters() -> None:
 def test_only_http_urls_are_crawled() -> None:
     with pytest.raises(CrawlError):
         Crawler("file:///etc/passwd")
+
+
+def _png(size: tuple[int, int] = (400, 160)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def build_picture_site(root: Path) -> None:
+    """An article showing a photographed notice, a CSS background and a picture robots.txt forbids, in a
+    template with a logo and a share icon."""
+    (root / "upload").mkdir(parents=True)
+    (root / "images").mkdir()
+    (root / "private").mkdir()
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /private/\n", encoding="utf-8")
+    article = "".join(f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法。</p>" for n in range(4))
+    body = ('<div class="header"><img src="/images/logo.png"></div>'
+            f'<div class="content">{article}<p><img src="upload/notice.png"></p>'
+            '<div style="background-image:url(/upload/scan.png)">附件</div>'
+            '<p><img src="/private/hidden.png"><img src="/images/icon_print.png"></p>'
+            '<a href="page2.html">下一页</a></div>'
+            '<div class="footer"><img src="/images/beian.png" width="20" height="20"></div>')
+    (root / "index.html").write_text(page(body), encoding="utf-8")
+    # a second page shows the same notice: it is fetched once
+    (root / "page2.html").write_text(page(f'<div class="content">{article}<img src="/upload/notice.png"></div>'),
+                                     encoding="utf-8")
+    for name in ("upload/notice.png", "upload/scan.png", "private/hidden.png", "images/logo.png",
+                 "images/icon_print.png", "images/beian.png"):
+        (root / name).write_bytes(_png())
+
+
+def test_crawl_fetches_the_content_pictures_of_pages_not_the_template_decoration(tmp_path: Path, serve) -> None:
+    from dataclasses import replace
+
+    from scanner.ocr import OcrReader
+    from scanner.pipeline import build_settings, scan_bytes
+
+    build_picture_site(tmp_path)
+    site, log = serve(tmp_path)
+    crawler = Crawler(f"{site}/index.html", CrawlOptions(delay=0.0, concurrency=1))
+    tasks = {task.key: task for task in crawler}
+    fetched = [path for path, _agent in log]
+    assert fetched.count("/upload/notice.png") == 1 and "/upload/scan.png" in fetched
+    assert not {"/images/logo.png", "/images/icon_print.png", "/images/beian.png", "/private/hidden.png"} & set(fetched)
+    notice = tasks[f"{site}/upload/notice.png"]
+    assert notice.referrer == f"{site}/index.html" and notice.data is not None and not notice.error
+    assert "robots.txt" in tasks[f"{site}/private/hidden.png"].error  # not covered: review, like a page
+    assert crawler.stats["pictures"] == 2 and crawler.stats["robots_disallowed"] == 1
+
+    # the picture is a document of its own, read by OCR: a mark photographed in it blocks
+    def engine(pixels):  # type: ignore[no-untyped-def]
+        return [("机密★1年", [(10, 10), (200, 10), (200, 35), (10, 35)], 0.95)]
+
+    settings = replace(build_settings(), ocr=OcrReader(engine=engine))
+    result = scan_bytes(notice.data, notice.key, settings)
+    assert result.verdict is Verdict.BLOCK and any(f.rule == "CM001" for f in result.findings)
+
+
+def test_pictures_count_against_the_crawl_limits(tmp_path: Path, serve) -> None:
+    build_picture_site(tmp_path)
+    site, _log = serve(tmp_path)
+    tasks = list(Crawler(f"{site}/index.html", CrawlOptions(max_pages=2, delay=0.0, concurrency=1)))
+    assert [task.key for task in tasks if not task.error] == [f"{site}/index.html", f"{site}/upload/notice.png"]
+    limit = next(task for task in tasks if "--max-pages" in task.key)
+    assert f"{site}/upload/scan.png" in limit.error and f"{site}/page2.html" in limit.error
+    # a page's pictures come before its links, and count against --max-links with them
+    capped = Crawler(f"{site}/index.html", CrawlOptions(max_links=1, delay=0.0, concurrency=1))
+    keys = [task.key for task in capped]
+    assert f"{site}/upload/notice.png" in keys and f"{site}/upload/scan.png" not in keys
+    assert f"{site}/page2.html" not in keys and capped.stats["over_max_links"] == 3

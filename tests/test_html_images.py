@@ -152,3 +152,51 @@ def test_a_real_picture_with_a_mark_is_read_by_the_engine(base):
     result = scan_bytes(data, "page.html", base)
     assert result.verdict is Verdict.BLOCK, (result.findings, result.errors)
     assert any(f.rule == "CM001" and f.location.part == "ocr" for f in result.findings)
+
+
+def test_css_background_pictures_inline_and_in_style_rules(base):
+    """A data: background goes to OCR like a data: <img> (at its place when inline); a linked one is listed
+    as outside the file; a rule or a block of the template is decoration."""
+    style = (f'<style>.notice-photo {{ background-image: url("{_data(_png())}"); }}'
+             '.header { background: #fff url(/images/top_bg.jpg) no-repeat; }'
+             '.wide { background:url(\'/upload/2024/scan-page.jpg\') }</style>')
+    article = (f'<p style="background-image:url({_data(_png())});width:300px;height:120px">附图</p>' + _ARTICLE
+               + '<div style="background: url(/upload/2024/notice.jpg)">图</div>'
+               + '<div style="background-image:url(/img/icon_print.png)"></div>')
+    body = _TEMPLATE.format(article=article).replace(
+        '<div class="footer">', '<div class="footer" style="background:url(/images/foot.jpg)">')
+    data = f"<html><head><title>通知</title>{style}</head><body>{body}</body></html>".encode()
+    extraction = extract_bytes(data, "page.html")
+    ledger = {c.name: c.reason for c in extraction.coverage if c.kind == "image"}
+    # the inline data: background stands before the article's paragraphs; the rule's one at the end
+    assert [(i.name, i.anchor) for i in extraction.images] == [
+        ("内嵌背景图片1（image/png）", 2), ("内嵌背景图片2（image/png）", len(extraction.units))]
+    assert ledger["/upload/2024/notice.jpg"].startswith("网页样式引用的背景图片，不在本文件中")
+    assert ledger["/upload/2024/scan-page.jpg"].startswith("网页样式引用的背景图片，不在本文件中")
+    assert ledger["/img/icon_print.png"].startswith("装饰性图片（名称含“icon”")
+    assert ledger["/images/top_bg.jpg"].startswith("装饰性图片（位于站点模板")  # the rule's selector: .header
+    assert ledger["/images/foot.jpg"].startswith("装饰性图片（位于站点模板")
+    result = scan_bytes(data, "page.html", _with_engine(base, "机密★1年"))
+    assert result.verdict is Verdict.BLOCK
+    mark = next(f for f in result.findings if f.rule == "CM001")
+    assert (mark.location.part, mark.location.source) == ("ocr", "内嵌背景图片1（image/png）")
+    # harmless words in the pictures: the page passes, the linked backgrounds being info like linked <img>s
+    assert scan_bytes(data, "page.html", _with_engine(base, "欢迎访问")).verdict is Verdict.PASS
+
+
+def test_content_pictures_are_what_the_extractor_does_not_call_decoration():
+    from lxml import etree
+
+    from scanner.extract.html_images import content_pictures
+
+    article = (_ARTICLE + '<p><img src="/img/spacer.gif" width="600" height="1"><img src="/upload/photo1.jpg">'
+               f'<img src="{_data(_png())}"><span style="background-image:url(/upload/scan2.png)">x</span></p>'
+               '<div class="share"><img src="/upload/share_big.jpg"></div>')
+    style = "<style>#main { background: url(/upload/notice-scan.jpg) } nav { background: url(/upload/n.jpg) }</style>"
+    page = f"<html><head>{style}</head><body>{_TEMPLATE.format(article=article)}</body></html>"
+    root = etree.fromstring(page, etree.HTMLParser())
+    assert content_pictures(root) == ["/upload/photo1.jpg", "/upload/scan2.png", "/upload/notice-scan.jpg"]
+    decorated = {c.name for c in extract_bytes(page.encode(), "page.html").coverage
+                 if c.kind == "image" and c.reason.startswith("装饰性")}
+    assert not decorated & set(content_pictures(root))
+    assert {"/images/logo.png", "/img/spacer.gif", "/upload/share_big.jpg", "/upload/n.jpg"} <= decorated

@@ -96,7 +96,7 @@ class BatchSummary:
         if crawl:
             names = {"fetched": "已下载", "errors": "下载失败", "robots_disallowed": "robots.txt 禁止",
                      "offsite_skipped": "站外链接未跟随", "over_max_depth": "超出深度", "over_max_pages": "超出数量",
-                     "media_skipped": "样式/图片/媒体未下载", "bad_links": "格式错误的链接已跳过",
+                     "media_skipped": "样式/图片/媒体未下载", "pictures": "网页内容图片", "bad_links": "格式错误的链接已跳过",
                      "over_deadline": "超出总时限", "over_max_links": "超出链接上限", "page_cut": "页面过大只读取开头"}
             lines.append("抓取：" + "，".join(f"{names.get(k, k)} {v}" for k, v in sorted(crawl.items())))
         if self.slowest:

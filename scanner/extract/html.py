@@ -10,7 +10,7 @@ script (``application/json``, ``ld+json``) part ``script-data``, and a
 document embedded as a ``data:`` URI is read with its own extractor as part
 ``data-uri``.  Program code (other scripts, styles, ``<template>``) is
 listed in the coverage ledger, not read.  Pictures (``<img>``,
-``<picture>``, ``data:`` images) are judged in :mod:`html_images`: decoration
+``<picture>``, ``data:`` images, CSS backgrounds) are judged in :mod:`html_images`: decoration
 is listed as ``info``, pictures embedded in the page go to OCR.
 
 A web page is an article inside a site's template.  The article is the
@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from scanner.extract._common import Collector, ExtractError, decoded_safely, no_surrogates
-from scanner.extract.html_images import Picture, picture_source, record
+from scanner.extract.html_images import Picture, background_sources, picture_source, record, style_pictures
 from scanner.extract.text import decode
 
 # Bytes of markup parsed; more is not read and says so (a page this size is
@@ -153,6 +153,8 @@ def extract(data: bytes, out: Collector) -> None:
     _scripts(root, out)
     if "data:" in text:  # (one search in C spares a walk over every element of most pages)
         _data_uris(root, out, walker.pictures)
+    if "url(" in text:  # CSS background pictures of <style> rules (inline ones are the walker's)
+        walker.pictures.extend(style_pictures(root, len(out.units)))
     record(walker.pictures, out)
 
 
@@ -387,6 +389,11 @@ class _Walker:
                 in_template = self.article is not None and (not self.in_article or self.template_depth > 0)
                 self.pictures.append(Picture(element=element, source=source, template=in_template,
                                              anchor=len(self.out.units)))
+            if "style" in attributes and "url(" in (style := element.get("style") or ""):
+                in_template = self.article is not None and (not self.in_article or self.template_depth > 0)
+                self.pictures.extend(Picture(element=element, source=source, template=in_template,
+                                             anchor=len(self.out.units), background=True)
+                                     for source in background_sources(style))
         if tag == "br":
             (self.hidden if own_hidden else self.visible).append("\n")
         if element.text:

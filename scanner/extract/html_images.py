@@ -15,9 +15,18 @@ the text), so text in it is matched like the page's own and a picture OCR
 cannot read keeps the page at ``review`` naming it.  A linked picture
 (``src`` a URL or a path) is not inside the scanned file: it is listed in
 the ledger as not read, and it is read as a document of its own when it is
-scanned with the page (a directory, an archive, a saved ``.mht``).  Only
-``data:`` pictures' file-name words are not trusted: their bytes are here,
-so only size and template position spare them OCR.
+scanned with the page (a directory, an archive, a saved ``.mht``), or
+fetched by ``scan --crawl`` (:func:`content_pictures`).  Only ``data:``
+pictures' file-name words are not trusted: their bytes are here, so only
+size and template position spare them OCR.
+
+CSS background pictures are pictures too: an inline ``style`` with
+``background(-image): url(...)`` is judged like an ``<img>`` on that
+element, and a ``<style>`` rule's picture by the rule's declared size, its
+selector's words and the picture's name.  Where a ``<style>`` element
+stands says nothing (style sheets sit in the head by convention), so a
+rule is in the template only when its selector names a template block
+(nav, header, footer, ...).
 """
 
 from __future__ import annotations
@@ -50,6 +59,13 @@ _DECORATIVE_WORDS = re.compile(
 _PIXELS = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$", re.IGNORECASE)
 _STYLE_SIZE = re.compile(r"(?<![-\w])(width|height)\s*:\s*(\d+(?:\.\d+)?)\s*px", re.IGNORECASE)
 NOTICE_NAMES = 5
+# A background declaration's value: up to the next ";" or "}" outside url(...) (a data: URI holds a ";").
+_BACKGROUND = re.compile(r"background(?:-image)?\s*:((?:url\([^)]*\)|[^;}])*)", re.IGNORECASE)
+_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)""", re.IGNORECASE)
+# one rule of a style sheet: selector { declarations } (at-rules' own braces are not nested here)
+_RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")
+# Style-sheet text scanned for rules at most (a style sheet is small; a generated one is not read further).
+MAX_STYLE_CHARS = 1024 * 1024
 
 
 @dataclass
@@ -60,6 +76,45 @@ class Picture:
     source: str  # the src (or the first srcset candidate)
     template: bool  # in the site's template: outside the article, or in a nav/menu/share block
     anchor: int  # units before it: its OCR text goes here
+    background: bool = False  # a CSS background picture (inline style or a <style> rule)
+
+
+class StyleRule:
+    """A ``<style>`` rule seen as an element: its declarations are its style, its selector its class."""
+
+    def __init__(self, selector: str, declarations: str) -> None:
+        self._attributes = {"style": declarations, "class": selector}
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._attributes.get(name, default)
+
+
+def background_sources(style: str) -> list[str]:
+    """The picture addresses of a CSS text's ``background``/``background-image`` declarations, in order."""
+    sources = []
+    for value in _BACKGROUND.findall(style):
+        for quoted, single, bare in _URL.findall(value):
+            if source := (quoted or single or bare).strip():
+                sources.append(source)
+    return sources
+
+
+def style_pictures(root: Any, anchor: int) -> list[Picture]:
+    """The background pictures of the page's ``<style>`` rules; in the template when the selector names a
+    template block (see the module docstring)."""
+    from scanner.extract.html import _TEMPLATE_BLOCK
+
+    pictures = []
+    for style in root.iter("style"):
+        text = (style.text or "")[:MAX_STYLE_CHARS]
+        if "url(" not in text:
+            continue
+        for selector, declarations in _RULE.findall(text):
+            for source in background_sources(declarations):
+                rule = StyleRule(" ".join(selector.split()), declarations)
+                pictures.append(Picture(element=rule, source=source, anchor=anchor, background=True,
+                                        template=bool(_TEMPLATE_BLOCK.search(selector))))
+    return pictures
 
 
 def picture_source(element: Any, tag: str) -> str:
@@ -119,7 +174,7 @@ def record(pictures: list[Picture], out: Collector) -> None:
         else:
             embedded += 1
             media = picture.source[5:].partition(",")[0].split(";")[0].strip().lower() or "image"
-            name = f"内嵌图片{embedded}（{media}）"
+            name = f"内嵌{'背景' if picture.background else ''}图片{embedded}（{media}）"
         if name in seen:
             continue
         seen.add(name)
@@ -128,8 +183,9 @@ def record(pictures: list[Picture], out: Collector) -> None:
             decorative.append(name)
             out.cover(name, "image", "listed", f"装饰性图片（{why}），不作文字识别 / decorative picture")
         elif linked:
+            what = "网页样式引用的背景图片" if picture.background else "网页引用的图片"
             out.cover(name, "image", "listed",
-                      "网页引用的图片，不在本文件中，未读取；与网页一并扫描时单独审查 / linked picture, not inside this file")
+                      f"{what}，不在本文件中，未读取；与网页一并扫描或抓取网站时单独审查 / linked picture, not inside this file")
         else:
             _data_picture(picture, name, out)
     if decorative:
@@ -155,3 +211,45 @@ def _data_picture(picture: Picture, name: str, out: Collector) -> None:
         return
     out.cover(name, "image", "listed", "交文字识别 / handed to OCR")
     out.images.append(ImageRef(name=name, data=data, anchor=picture.anchor, source="html"))
+
+
+def content_pictures(root: Any) -> list[str]:
+    """The linked pictures of a parsed page that are not decoration, as written (``src``, ``url(...)``), in
+    page order: what ``scan --crawl`` fetches and scans as documents of their own.
+
+    The same judgement as the extractor's (size, name, template position),
+    with the article found the same way, so a logo the page scan lists as
+    decoration is never fetched.
+    """
+    from scanner.extract.html import _PICTURE_TAGS, _SKIP, _TEMPLATE_BLOCK, _TEMPLATE_TAGS, _article
+
+    body = root.find("body")
+    top = body if body is not None else root
+    article = _article(top)
+    found: list[Picture] = []
+
+    def visit(element: Any, in_article: bool, in_template: bool) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if not tag or tag in _SKIP:
+            return
+        in_article = in_article or element is article
+        classes = f"{element.get('id') or ''} {element.get('class') or ''}"
+        in_template = in_template or tag in _TEMPLATE_TAGS or (classes.strip() != "" and bool(
+            _TEMPLATE_BLOCK.search(classes)))
+        template = article is not None and (not in_article or in_template)
+        sources = [source] if tag in _PICTURE_TAGS and (source := picture_source(element, tag)) else []
+        style = element.get("style") or ""
+        backgrounds = background_sources(style) if "url(" in style else []
+        for source in sources:
+            found.append(Picture(element=element, source=source, template=template, anchor=0))
+        for source in backgrounds:
+            found.append(Picture(element=element, source=source, template=template, anchor=0, background=True))
+        for child in element:
+            visit(child, in_article, in_template)
+
+    # (the walk is as deep as the tree: libxml2 stops at 256 levels, as for the extractor's walker)
+    visit(top, False, False)
+    found.extend(style_pictures(root, 0))
+    return [picture.source for picture in found
+            if picture.source[:5].lower() != "data:" and not decorative_reason(picture, linked=True)]
+

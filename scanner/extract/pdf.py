@@ -73,6 +73,7 @@ class _Reading:
 
     pages: list[PageLines] = field(default_factory=list)  # for the running headers and footers
     decorative: list[str] = field(default_factory=list)  # small pictures, listed in one decorative-image notice (info)
+    fonts: set[str] = field(default_factory=set)  # fonts in the ledger so far
 
 
 def extract(data: bytes, out: Collector) -> None:
@@ -112,7 +113,7 @@ def _extract(document: Any, miner: Miner | None, data: bytes, out: Collector) ->
         listed = "、".join(reading.decorative[:5])
         out.notice(NoticeKind.DECORATIVE_IMAGE, text=reading.decorative[0], part="embedded",
                    detail=f"{len(reading.decorative)} 张装饰性小图片：{listed}{' 等' if len(reading.decorative) > 5 else ''}")
-    earlier_revisions(data, out, shown)
+    earlier_revisions(data, out, shown, miner)
     unread_pages = any(entry.kind == "page" and entry.status != "read" for entry in out.coverage)
     if not any_text and not out.errors and not unread_pages:
         out.error(NO_TEXT)
@@ -209,8 +210,28 @@ def _page(document: Any, miner: Miner | None, structure: Structure | None, index
         return False
     if content.images:
         reading.decorative.extend(pdf_page_pictures(document, index, out))
+    _fonts(content.fonts, structure, out, reading)
     reading.pages.append(PageLines(number=number, lines=lines, bands=content.bands if lines is content.lines else ()))
-    return _emit(lines, hidden, number, out)
+    sources = _form_sources(structure, index, content.forms) if lines is content.lines and content.forms else ()
+    return _emit(lines, hidden, number, out, sources)
+
+
+def _fonts(names: tuple[str, ...], structure: Structure | None, out: Collector, reading: _Reading) -> None:
+    """The page's fonts in the ledger, each once a document, as PDFium names them; a file walked by
+    structure has them listed there already, with their ToUnicode judgement."""
+    if structure is not None and structure.walk:
+        return
+    for name in names:
+        if name not in reading.fonts:
+            reading.fonts.add(name)
+            out.cover(f"字体 {name}", "font")
+
+
+def _form_sources(structure: Structure | None, index: int, forms: tuple[tuple[int, ...] | None, ...]) -> tuple[str, ...]:
+    """Each line's ``source``: the form XObject that drew it (``XObject /Fm1``), "" for the page's own text."""
+    wanted = {path for path in forms if path is not None}
+    names = structure.form_names(index, wanted) if structure is not None else {}
+    return tuple("" if path is None else names.get(path, "XObject #" + ".".join(map(str, path))) for path in forms)
 
 
 # Characters a Chinese government document is written in: CJK ideographs and
@@ -324,9 +345,14 @@ def _mine(miner: Miner | None, index: int, annotation_boxes: list[Box]) -> Mined
         return str(error)
 
 
-def _emit(lines: tuple[str, ...], hidden: tuple[Hidden, ...], number: int, out: Collector) -> bool:
+def _emit(lines: tuple[str, ...], hidden: tuple[Hidden, ...], number: int, out: Collector,
+          sources: tuple[str, ...] = ()) -> bool:
+    """Add a page's lines (``sources``: each line's form XObject, see :func:`_form_sources`) and its failed
+    redactions."""
+    if len(sources) != len(lines):
+        sources = ()
     for index, line in enumerate(lines, start=1):
-        out.add(line, page=number, paragraph=index)
+        out.add(line, page=number, paragraph=index, source=sources[index - 1] if sources else "")
     for found in hidden:
         out.notice(
             NoticeKind.DARK_BOX,

@@ -199,6 +199,53 @@ class Structure:
             self._fonts_of(resources, result)
         return form
 
+    # -- where text drawn by a form stands ---------------------------------------
+
+    def form_names(self, index: int, paths: set[tuple[int, ...]]) -> dict[tuple[int, ...], str]:
+        """Names of the forms of page ``index`` that ``paths`` point to (ordinals in drawing order, as PDFium's
+        walk counts them: :attr:`~scanner.extract.pdf_pdfium.PageContent.forms`), e.g. ``"XObject /Fm1"`` or
+        ``"XObject /Fm1 › /Inner"``, read from the ``Do`` operators of the page's content.
+
+        A form whose name cannot be had (a damaged stream, an ordinal past
+        the operators found) is left out: the caller says ``XObject #n``.
+        """
+        from pdfminer.pdftypes import PDFStream, resolve1
+
+        from scanner.extract.pdf_pdfium import PageError
+
+        names: dict[tuple[int, ...], str] = {}
+        try:
+            page = self.miner.page_object(index)
+            contents = resolve1(page.attrs.get("Contents"))
+            streams = contents if isinstance(contents, list) else [contents] if contents is not None else []
+            data = b"\n".join(decode(stream) for stream in map(resolve1, streams) if isinstance(stream, PDFStream))
+            self._name_forms(data, resolve1(page.resources), (), [], paths, names)
+        except (PageError, StreamTooLarge, StreamCorrupt, ValueError, *self.miner.malformed):
+            pass  # the names found so far stand
+        return names
+
+    def _name_forms(self, content: bytes, resources: Any, path: tuple[int, ...], labels: list[str],
+                    paths: set[tuple[int, ...]], names: dict[tuple[int, ...], str]) -> None:
+        from pdfminer.pdftypes import PDFStream, resolve1
+
+        xobjects = resolve1(resources.get("XObject")) if isinstance(resources, dict) else None
+        if not isinstance(xobjects, dict) or b"Do" not in content or len(path) >= MAX_FORM_DEPTH:
+            return
+        ordinal = 0
+        for raw_name in _DO.findall(content):
+            name = raw_name.decode("latin-1")
+            stream = resolve1(xobjects.get(name))
+            if not isinstance(stream, PDFStream) or getattr(resolve1(stream.attrs.get("Subtype")), "name", "") != "Form":
+                continue
+            ordinal += 1
+            here = (*path, ordinal)
+            label = [*labels, f"/{name}"]
+            if here in paths:
+                names[here] = "XObject " + " › ".join(label)
+            if any(len(wanted) > len(here) and wanted[: len(here)] == here for wanted in paths):
+                inner = resolve1(stream.attrs.get("Resources")) or resources
+                self._name_forms(decode(stream), inner, here, label, paths, names)
+
     # -- fonts ----------------------------------------------------------------
 
     def fonts_without_unicode(self, index: int) -> list[str]:

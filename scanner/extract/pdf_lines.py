@@ -40,7 +40,7 @@ def lines_and_starts(text: str) -> tuple[tuple[str, ...], dict[int, int]]:
     kept = 0
     for match in matches:  # from the top
         if match.group().translate(_CLEAN).strip():
-            starts[kept] = _first(match)
+            starts[kept] = _line_start(match)
             kept += 1
             if kept == BAND_LINES:
                 break
@@ -49,14 +49,23 @@ def lines_and_starts(text: str) -> tuple[tuple[str, ...], dict[int, int]]:
         if kept < 0 or len(lines) - kept > BAND_LINES:
             break
         if match.group().translate(_CLEAN).strip():
-            starts[kept] = _first(match)
+            starts[kept] = _line_start(match)
             kept -= 1
     return lines, starts
 
 
-def _first(match: re.Match[str]) -> int:
+def _line_start(match: re.Match[str]) -> int:
     raw = match.group()
     return match.start() + len(raw) - len(raw.lstrip())
+
+
+def line_forms(api: Any, textpage: int, text: str,
+               form_text: dict[int, tuple[int, ...]]) -> tuple[tuple[int, ...] | None, ...]:
+    """For each line :func:`lines_and_starts` keeps, the form its first character's text object is in
+    (``form_text``: text object -> the form's ordinals), None for the page's own text.  One call a line, on
+    pages with text inside forms only."""
+    return tuple(form_text.get(api.FPDFText_GetTextObject(textpage, _line_start(match)) or 0)
+                 for match in _LINE.finditer(text) if match.group().translate(_CLEAN).strip())
 
 
 def line_bands(api: Any, page: int, textpage: int, starts: dict[int, int], count: int) -> tuple[str | None, ...]:
