@@ -366,3 +366,19 @@ def test_attachments_are_in_the_ledger_read_or_not():
                         stream(flate_bomb(BOMB), b"/Type /EmbeddedFile /Filter /FlateDecode")])
     extraction = extract_bytes(data, "two.pdf")
     assert ledger(extraction, "attachment") == [("附件 a.txt", "read"), ("附件 b.txt", "unread")]
+
+
+from hypothesis import given  # noqa: E402 - beside the one property that uses it
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.sampled_from([b"stream", b"endstream", b"\n", b"\r", b"\r\n", b" ", b"x", b"_", b"s", b"1"]),
+                max_size=20).map(b"".join))
+def test_stream_starts_are_the_word_boundary_matches(data):
+    # the literal search with the boundary checked by hand finds what rb"\bstream(?:\r\n|\n|\r)" finds
+    import re
+
+    from scanner.extract.pdf_streams import _stream_starts
+
+    expected = [match.span() for match in re.finditer(rb"\bstream(?:\r\n|\n|\r)", data)]
+    assert [match.span() for match in _stream_starts(data)] == expected
