@@ -14,7 +14,7 @@ import re
 import struct
 import zipfile
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scanner.extract._common import (
     CUSTOM_XML_RULE,
@@ -203,11 +203,13 @@ class Package:
             return None
         return raw
 
-    def xml(self, name: str) -> _Element:
-        """Parse a member; raises :class:`ExtractError` on bad XML."""
+    def xml(self, name: str, raw: bytes | None = None) -> _Element:
+        """Parse a member (``raw``: its bytes, when the caller has just read them); raises :class:`ExtractError`
+        on bad XML."""
         from lxml import etree
 
-        raw = self.read(name)
+        if raw is None:
+            raw = self.read(name)
         refuse_dtd(raw, name)
         tags = raw.count(b"<")
         if tags > MAX_PART_TAGS:
@@ -240,13 +242,17 @@ class Package:
             return []
         if (known := self._relationships.get(rels_name)) is not None:
             return list(known)
-        found = []
-        for rel in self.xml(rels_name).iter(q("rel", "Relationship")):
-            if rel.get("TargetMode") == "External":
-                continue
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-            found.append((rel.get("Id", ""), rel.get("Type", ""), path))
+        raw = self.read(rels_name)
+        found: list[tuple[str, str, str]] | None = _parsed_structure((rels_name, raw))
+        if found is None:
+            found = []
+            for rel in self.xml(rels_name, raw).iter(q("rel", "Relationship")):
+                if rel.get("TargetMode") == "External":
+                    continue
+                target = rel.get("Target", "")
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                found.append((rel.get("Id", ""), rel.get("Type", ""), path))
+            _remember_structure((rels_name, raw), found)
         self._relationships[rels_name] = found
         return list(found)
 
@@ -264,20 +270,7 @@ class Package:
     def content_type(self, name: str) -> str:
         """The member's content type from ``[Content_Types].xml`` (``""`` if none is declared)."""
         if self._types is None:
-            defaults: dict[str, str] = {}
-            overrides: dict[str, str] = {}
-            if self.has("[Content_Types].xml"):
-                try:
-                    root = self.xml("[Content_Types].xml")
-                except ExtractError:
-                    root = None
-                if root is not None:
-                    for element in root:
-                        if element.tag == q("ct", "Default"):
-                            defaults[element.get("Extension", "").lower()] = element.get("ContentType", "")
-                        elif element.tag == q("ct", "Override"):
-                            overrides[element.get("PartName", "").lstrip("/")] = element.get("ContentType", "")
-            self._types = (defaults, overrides)
+            self._types = self._content_types()
         if (known := self._type_of.get(name)) is not None:
             return known
         defaults, overrides = self._types
@@ -285,6 +278,51 @@ class Package:
             defaults.get(posixpath.splitext(name)[1].lstrip(".").lower(), "")
         self._type_of[name] = found  # (asked for each member by the reader, the orphan search and the ledger)
         return found
+
+
+    def _content_types(self) -> tuple[dict[str, str], dict[str, str]]:
+        """``[Content_Types].xml``: content type by extension (lower case) and by part name; empty if unreadable."""
+        if not self.has("[Content_Types].xml"):
+            return {}, {}
+        try:
+            raw = self.read("[Content_Types].xml")
+            if (known := _parsed_structure(("[Content_Types].xml", raw))) is not None:
+                return known  # type: ignore[no-any-return]
+            root = self.xml("[Content_Types].xml", raw)
+        except ExtractError:
+            return {}, {}
+        defaults: dict[str, str] = {}
+        overrides: dict[str, str] = {}
+        for element in root:
+            if element.tag == q("ct", "Default"):
+                defaults[element.get("Extension", "").lower()] = element.get("ContentType", "")
+            elif element.tag == q("ct", "Override"):
+                overrides[element.get("PartName", "").lstrip("/")] = element.get("ContentType", "")
+        _remember_structure(("[Content_Types].xml", raw), (defaults, overrides))
+        return defaults, overrides
+
+
+# The package structure parts (relationships, content types) parsed, by their
+# name and exact bytes: a site's documents come from a few templates, so the
+# same few parts come back file after file, and reading one by structure cost
+# 17-29 µs to parse against 5-8 µs to inflate.  Keyed by the bytes themselves,
+# the entry is what parsing them gives, whichever file they are in; the
+# results are never changed by their users.  Small parts only, a bounded number.
+_STRUCTURES: dict[tuple[str, bytes], Any] = {}
+_STRUCTURE_ENTRIES = 128
+_STRUCTURE_BYTES = 16 * 1024
+
+
+def _parsed_structure(key: tuple[str, bytes]) -> Any:
+    return _STRUCTURES.get(key) if len(key[1]) <= _STRUCTURE_BYTES else None
+
+
+def _remember_structure(key: tuple[str, bytes], parsed: Any) -> None:
+    if len(key[1]) > _STRUCTURE_BYTES:
+        return
+    if len(_STRUCTURES) >= _STRUCTURE_ENTRIES:
+        _STRUCTURES.clear()  # (a site with more templates than this parses them again, nothing worse)
+    _STRUCTURES[key] = parsed
 
 
 _DOCTYPE_MARKS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
