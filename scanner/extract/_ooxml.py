@@ -211,7 +211,8 @@ class Package:
         if raw is None:
             raw = self.read(name)
         refuse_dtd(raw, name)
-        tags = raw.count(b"<")
+        # (a tag is at least one byte: a part no longer than the bound is not counted)
+        tags = raw.count(b"<") if len(raw) > MAX_PART_TAGS else 0
         if tags > MAX_PART_TAGS:
             raise ExtractError(f"部件 {name} 含 {tags:,} 个标签，超过上限 {MAX_PART_TAGS:,}，拒绝读取 "
                                f"/ part {name} has {tags:,} tags, more than {MAX_PART_TAGS:,}: refused")
