@@ -8,6 +8,7 @@ resolution and without network access.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -486,6 +487,13 @@ def part_holds_text(content_type: str, name: str) -> bool:
     """Whether a part of this type can carry text a reader sees (judged by content type, then extension)."""
     if not content_type:
         return name.lower().endswith((".xml", ".htm", ".html", ".rtf", ".txt", ".mht"))
+    return _type_holds_text(content_type)
+
+
+# (the ledger asks for every member of every package, and a site's packages hold a few dozen
+# content types: each judged once, against the 41 endings, in a bounded cache)
+@functools.lru_cache(maxsize=512)
+def _type_holds_text(content_type: str) -> bool:
     if content_type.endswith(_NO_TEXT_TYPES):
         return False
     return any(mark in content_type for mark in _TEXT_TYPE_MARKS)
@@ -580,8 +588,13 @@ def _text_not_understood(package: Package, name: str, sources: set[str]) -> bool
 
 def _kind(name: str, content_type: str) -> str:
     """A short kind for the ledger: the content type's last word (``header``, ``chart``, ``styles``)."""
-    tail = content_type.rsplit(".", 1)[-1].removesuffix("+xml") if content_type else ""
+    tail = _type_word(content_type) if content_type else ""
     return tail or posixpath.splitext(name)[1].lstrip(".") or "member"
+
+
+@functools.lru_cache(maxsize=512)
+def _type_word(content_type: str) -> str:
+    return content_type.rsplit(".", 1)[-1].removesuffix("+xml")
 
 
 def read_drawing_text(package: Package, name: str, part: str, out: Collector, page: int | None = None) -> None:
