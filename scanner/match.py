@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
@@ -56,7 +56,7 @@ from scanner.normalize import normalize
 from scanner.rule_schema import params_problem
 from scanner.segment import Segmenter
 from scanner.types import Finding, Location, Severity, part_kind
-from scanner.validators import VALIDATORS
+from scanner.validators import VALIDATORS, Check
 
 if TYPE_CHECKING:
     from scanner.lexicon_cache import CompiledStore
@@ -109,6 +109,10 @@ class _Prepared:
     lower: tuple[str, ...]
     require: tuple[str, ...]
     exclude: tuple[str, ...]
+    # a pattern rule's reported group ("value", else the whole match) and validator, looked up once
+    # (Pattern.groupindex makes a new mapping each time it is read)
+    has_value: bool = False
+    validator: Callable[[str], Check] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,6 +198,13 @@ class Matcher:
         }
         # A pattern rule with neither anchors nor a gate must see every unit.
         self._ungated = any(not prepared.anchors and not prepared.gate for prepared in self._patterns)
+        # The patterns a unit may need, by what lets them in (see _unit_patterns): those with
+        # neither anchors nor a gate, and per gate those without anchors.  Patterns with anchors
+        # come from the anchors found in the unit.
+        self._free = tuple(index for index, prepared in enumerate(self._patterns)
+                           if not prepared.anchors and not prepared.gate)
+        self._gate_only = {gate: tuple(index for index, prepared in enumerate(self._patterns)
+                                       if prepared.gate == gate and not prepared.anchors) for gate in self._gates}
         self._segmenter = Segmenter()
         self.watch = tuple(word for word in dict.fromkeys(watch) if word)
         self._store = store
@@ -228,6 +239,8 @@ class Matcher:
             lower=_fold_all(rule.context.lower),
             require=_fold_all(rule.context.require),
             exclude=_fold_all(rule.context.exclude),
+            has_value=rule.pattern is not None and "value" in rule.pattern.groupindex,
+            validator=VALIDATORS[rule.validator] if rule.validator else None,
         )
 
     def _build_automaton(self) -> Find | None:
@@ -362,11 +375,8 @@ class Matcher:
                 raw = _unless_full(raw, cap)
             hits = self._term_hits(text, raw, trace) if raw else []
             claimed: set[tuple[int, int]] = set()
-            for index, prepared in enumerate(self._patterns):
-                if prepared.anchors and index not in anchored.get(unit, ()):
-                    continue
-                if prepared.gate and unit not in gated[prepared.gate]:
-                    continue
+            for index in self._unit_patterns(unit, anchored.get(unit, ()), gated):
+                prepared = self._patterns[index]
                 if cap is not None and cap.full(prepared.rule.id):
                     # counted, not judged: candidates past the cap cost one regex pass
                     assert prepared.rule.pattern is not None
@@ -384,6 +394,24 @@ class Matcher:
                 if finding is not None and (cap is None or cap.keep(finding)):
                     findings.append(finding)
         return findings
+
+    def _unit_patterns(self, unit: int, anchored: Iterable[int], gated: dict[tuple[str, ...], set[int]]) -> list[int]:
+        """The patterns (indexes, in catalogue order) to try on ``unit``: every pattern whose anchors were
+        found in it (``anchored``), if it has any, and whose gate opened in it (``gated``), if it has one.
+
+        The same as testing each pattern in turn, without a loop over all of them per unit (23 rules,
+        a third of the matcher's time on a page with a number in it).
+        """
+        selected = list(self._free)
+        for gate, units in gated.items():
+            if unit in units:
+                selected.extend(self._gate_only[gate])
+        for index in anchored:
+            gate = self._patterns[index].gate
+            if not gate or unit in gated[gate]:
+                selected.append(index)
+        selected.sort()
+        return selected
 
     def _term_hits(self, text: str, raw: list[tuple[int, int, _Term]], trace: _Trace | None = None) -> list[_Hit]:
         # Longest hit first, then drop a rule's hits that lie inside one it
@@ -407,8 +435,7 @@ class Matcher:
     def _pattern_hits(self, text: str, prepared: _Prepared, trace: _Trace | None = None) -> list[_Hit]:
         rule = prepared.rule
         assert rule.pattern is not None
-        has_value = "value" in rule.pattern.groupindex
-        validator = VALIDATORS[rule.validator] if rule.validator else None
+        has_value, validator = prepared.has_value, prepared.validator
         hits = []
         for found in rule.pattern.finditer(text):
             start, end = found.span("value") if has_value else found.span()

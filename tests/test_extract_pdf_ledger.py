@@ -449,3 +449,19 @@ def test_text_drawn_by_a_form_xobject_is_located_by_the_forms_name():
     result = scan_bytes(data, "forms.pdf", build_settings(ocr=False))
     mark = next(f for f in result.findings if f.rule.startswith("CM"))
     assert (mark.location.page, mark.location.source) == (1, "XObject /Fm1")
+
+
+from hypothesis import given  # noqa: E402 - beside the one property that uses it
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.sampled_from([b"stream", b"endstream", b"\n", b"\r", b"\r\n", b" ", b"x", b"_", b"s", b"1"]),
+                max_size=20).map(b"".join))
+def test_stream_starts_are_the_word_boundary_matches(data):
+    # the literal search with the boundary checked by hand finds what rb"\bstream(?:\r\n|\n|\r)" finds
+    import re
+
+    from scanner.extract.pdf_streams import _stream_starts
+
+    expected = [match.span() for match in re.finditer(rb"\bstream(?:\r\n|\n|\r)", data)]
+    assert [match.span() for match in _stream_starts(data)] == expected

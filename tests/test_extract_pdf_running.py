@@ -88,3 +88,43 @@ def test_running_lines_need_most_pages_and_ignore_page_number_only_lines():
     assert running_lines(pages) == {(1, 0): "header", (2, 0): "header", (3, 0): "header"}
     assert running_lines(pages[:1]) == {}
     assert key("第 3 页 共 10 页") == "" and key("某局 2024年 - 3 -") == "某局2024年"
+
+
+def _lines_and_starts_reference(text):
+    """lines_and_starts as written before the clean-text shortcut: every line translated."""
+    from scanner.extract.pdf_lines import _CLEAN, _LINE, BAND_LINES, _line_start
+
+    normal = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN)
+    lines = tuple(line for line in (raw.strip() for raw in normal.split("\n")) if line)
+    starts = {}
+    if not lines:
+        return lines, starts
+    matches = list(_LINE.finditer(text))
+    kept = 0
+    for match in matches:
+        if match.group().translate(_CLEAN).strip():
+            starts[kept] = _line_start(match)
+            kept += 1
+            if kept == BAND_LINES:
+                break
+    kept = len(lines) - 1
+    for match in reversed(matches):
+        if kept < 0 or len(lines) - kept > BAND_LINES:
+            break
+        if match.group().translate(_CLEAN).strip():
+            starts[kept] = _line_start(match)
+            kept -= 1
+    return lines, starts
+
+
+from hypothesis import given  # noqa: E402 - beside the one property that uses it
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.sampled_from(["机", "密", " ", "\t", "\r", "\n", "\r\n", "\x00", "\x02", "\x0b", "\x1f",
+                                 "\x7f", "\ufffe", "\uffff", "a", "。"]), max_size=60).map("".join))
+def test_lines_and_starts_same_with_or_without_control_characters(text):
+    # pages without control characters skip the translation: the lines and starts stay the same
+    from scanner.extract.pdf_lines import lines_and_starts
+
+    assert lines_and_starts(text) == _lines_and_starts_reference(text)

@@ -227,7 +227,7 @@ class _Reader:
             styles = hidden_styles_of((info.CRC, info.file_size), lambda: self.package.read(self.styles_part))
             self.package.touched.discard(self.styles_part)  # no text in it: the ledger still lists it
             self.styles = styles if styles else None
-        root = self.package.xml(name)
+        root = self.package.xml(name, raw)  # (the bytes just read: inflated once)
         body = root.find(W + "body")
         if body is None:
             raise ExtractError("文档缺少正文部件 / document has no body")

@@ -97,7 +97,8 @@ def extract(data: bytes, out: Collector) -> None:
     if len(data) > MAX_HTML_BYTES:
         out.error(HTML_TRUNCATED)
         data = data[:MAX_HTML_BYTES]
-    tags = data.count(b"<")
+    # (a tag is at least one byte: a page no longer than the bound is not counted, 3 µs a page)
+    tags = data.count(b"<") if len(data) > MAX_HTML_TAGS else 0
     if tags > MAX_HTML_TAGS:
         # 3 million tiny blocks (<p>字</p>) made a tree and units of 2.4 GB: keep about the first MAX_HTML_TAGS
         out.error(TOO_MANY_TAGS.format(tags=tags))
@@ -137,7 +138,8 @@ def extract(data: bytes, out: Collector) -> None:
     walker = _Walker(out, article)
     walker.walk(top, hidden=False)
     walker.flush()
-    _visible_copies(out)
+    if walker.hidden_index:  # (the walker's flush adds every hidden unit: most pages have none to compare)
+        _visible_copies(out)
     out.cover("html", "page")
     index = 0
     for comment in root.iter(etree.Comment):
@@ -341,39 +343,45 @@ class _Walker:
         self.pictures: list[Picture] = []
 
     def walk(self, element, hidden: bool) -> None:  # type: ignore[no-untyped-def]
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag == "noscript":
-            self.noscript(element)
+        # (each of lxml's tag, text and tail properties makes a new str when read: each is read once)
+        tag = element.tag
+        if not isinstance(tag, str):  # comment or processing instruction: read separately
             self._tail(element, hidden)
             return
         if tag in _SKIP:
+            if tag == "noscript":
+                self.noscript(element)
             self._tail(element, hidden)
             return
-        if not tag:  # comment or processing instruction: read separately
+        if not tag:
             self._tail(element, hidden)
             return
         # most elements have no attribute: one call says so (a get per
         # attribute below was most of the walk's time on a plain page)
         attributes = element.keys()
-        own_hidden = hidden or (
-            bool(attributes)
-            # a page hidden while it loads (body style="display:none", shown by a script) hides nothing
-            and tag not in ("body", "html")
-            and (
-                "hidden" in attributes
-                or ("style" in attributes and bool(_HIDING_STYLE.search(element.get("style") or "")))
-                or ("type" in attributes and (element.get("type") or "").lower() == "hidden")
+        if attributes:
+            own_hidden = hidden or (
+                # a page hidden while it loads (body style="display:none", shown by a script) hides nothing
+                tag not in ("body", "html")
+                and (
+                    "hidden" in attributes
+                    or ("style" in attributes and bool(_HIDING_STYLE.search(element.get("style") or "")))
+                    or ("type" in attributes and (element.get("type") or "").lower() == "hidden")
+                )
             )
-        )
+            # (a link's or a cell's attributes name no block: the id and class are looked at only when there)
+            template = tag in _TEMPLATE_TAGS or (
+                ("id" in attributes or "class" in attributes)
+                and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
+            )
+        else:
+            own_hidden = hidden
+            template = tag in _TEMPLATE_TAGS
         block = tag in _BLOCKS
         if block:
             self.flush()
-        # (a link's or a cell's attributes name no block: the id and class are looked at only when there)
-        template = tag in _TEMPLATE_TAGS or (
-            bool(attributes) and ("id" in attributes or "class" in attributes)
-            and bool(_TEMPLATE_BLOCK.search(f"{element.get('id') or ''} {element.get('class') or ''}"))
-        )
-        self.template_depth += template
+        if template:
+            self.template_depth += 1
         article = element is self.article
         if article:
             self.flush()
@@ -396,16 +404,18 @@ class _Walker:
                                      for source in background_sources(style))
         if tag == "br":
             (self.hidden if own_hidden else self.visible).append("\n")
-        if element.text:
-            (self.hidden if own_hidden else self.visible).append(element.text)
+        if text := element.text:
+            (self.hidden if own_hidden else self.visible).append(text)
         for child in element:
             self.walk(child, own_hidden)
         if block or article:
             self.flush()
         if article:
             self.in_article = False
-        self.template_depth -= template
-        self._tail(element, hidden)
+        if template:
+            self.template_depth -= 1
+        if tail := element.tail:
+            (self.hidden if hidden else self.visible).append(tail)
 
     def noscript(self, element) -> None:  # type: ignore[no-untyped-def]
         """What a browser without scripts shows: read, as part ``noscript``."""

@@ -83,9 +83,11 @@ def sniff(data: bytes, name: str = "") -> str:
         return "image"
     if head.startswith(b"{\\rtf"):
         return "rtf"
-    if _WORDML.search(head):
+    # (each pattern after the literal it cannot match without: a web page has
+    # a hundred "<" in its first 4 KB, and both searches tried each, 3.6 µs a page)
+    if b"<w:wordDocument" in head and _WORDML.search(head):
         return "wordml"
-    if _FLAT_ODF.search(head):
+    if b"opendocument:xmlns:office:1.0" in head and _FLAT_ODF.search(head):
         return "odf"
     if _looks_like_mht(head):
         return "mht"
