@@ -1,4 +1,4 @@
-"""What to scan: the files named on the command line, and the batch options as given.
+"""What to scan: the files named on the command line, their names as reports show them, and the batch options as given.
 
 Kept apart from :mod:`scanner.batch` so that ``scan draft.docx``, which is
 scanned in-process, never imports the worker machinery (multiprocessing,
@@ -42,6 +42,29 @@ def link_reason(target: str) -> str:
         f"符号链接指向扫描目录之外（{target}），未跟随，未经审查；如需扫描请加 --follow-symlinks "
         f"/ symbolic link leads out of the scanned tree ({target}): not followed"
     )
+
+
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A path as text that every report can hold.
+
+    A name that is not valid UTF-8 (a GBK-named file from an old Windows
+    share) arrives with surrogate escapes, which JSON, HTML and docx cannot
+    encode.  Each such component is decoded as GB18030 (a superset of GBK)
+    where it is valid GB18030, so the clerk reads 机密文件.txt; bytes valid in
+    neither are shown as ``\\xNN``.
+    """
+    return "/".join(_component_name(part) for part in os.fsencode(path).split(b"/"))
+
+
+def _component_name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 def iter_files(
