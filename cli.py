@@ -179,10 +179,9 @@ def main(
       130  interrupted (Ctrl-C)
     """
     from scanner.baseline import BaselineError, write_baseline
+    from scanner.batch.task import LazySettings
     from scanner.catalogue import CatalogueError
-    from scanner.match import MatcherError
     from scanner.output import write_report
-    from scanner.pipeline import build_settings
     from scanner.report import ReportOptions
     from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
@@ -199,9 +198,20 @@ def main(
             config, lexicons=lexicons, review_threshold=review_threshold, accepted=accepted, ocr=not no_ocr
         )
         check_rule_ids(spec)
-        settings = build_settings(spec)
-    except (CatalogueError, ConfigError, BaselineError, MatcherError) as error:
+        # built when first needed: a batch whose files are all in the cache needs only their identity
+        lazy = LazySettings(spec)
+        lazy.identity  # noqa: B018 -- reads every rule file now, so one that cannot be read is a usage error
+    except (CatalogueError, ConfigError, BaselineError) as error:
         raise UsageProblem(str(error)) from error
+
+    def settings() -> Settings:
+        """The settings built (once); bad rules are a usage error, as they always were."""
+        from scanner.match import MatcherError
+
+        try:
+            return lazy.get()
+        except (CatalogueError, MatcherError) as error:
+            raise UsageProblem(str(error)) from error
 
     from scanner.inputs import BatchRequest
 
@@ -219,8 +229,8 @@ def main(
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of
 
-        result = result_of([scan_stdin(settings, stdin_name, keep_text=fmt == "html" or verbose,
-                                       timeout=timeout or None, max_memory_mb=max_memory)], settings)
+        result = result_of([scan_stdin(settings(), stdin_name, keep_text=fmt == "html" or verbose,
+                                       timeout=timeout or None, max_memory_mb=max_memory)], settings())
         outcome = None
     elif not request.is_batch():
         if not paths:
@@ -228,16 +238,16 @@ def main(
         from scanner.limits import scan_file_limited
         from scanner.pipeline import result_of
 
-        result = result_of([scan_file_limited(paths[0], settings, keep_text=fmt == "html" or verbose,
-                                              timeout=timeout or None, max_memory_mb=max_memory)], settings)
+        result = result_of([scan_file_limited(paths[0], settings(), keep_text=fmt == "html" or verbose,
+                                              timeout=timeout or None, max_memory_mb=max_memory)], settings())
         outcome = None
     else:
         from scanner.batch.command import run_cli_batch
         from scanner.batch.task import BatchError
 
-        try:  # workers build their own settings from the spec
-            outcome = run_cli_batch(request, spec, settings, stdout=sys.stdout.buffer)
-        except (BatchError, OSError, ValueError) as error:
+        try:  # workers build their own settings from the spec; the parent only if a file is not in the cache
+            outcome = run_cli_batch(request, spec, lazy, stdout=sys.stdout.buffer)
+        except (BatchError, OSError, ValueError) as error:  # ValueError: CatalogueError, MatcherError
             raise UsageProblem(str(error)) from error
         result = outcome.result
 
@@ -264,7 +274,7 @@ def main(
         verbose=verbose,
         redact_excerpts=redact_excerpts,
         notes=tuple(notes),
-        dropped=_dropped(result, settings) if verbose and fmt == "text" and not quiet else {},
+        dropped=_dropped(result, settings()) if verbose and fmt == "text" and not quiet else {},
     )
     if notes and fmt != "text" and not quiet:
         click.echo("\n".join(terminal_safe(note) for note in notes), err=True)

@@ -1,4 +1,4 @@
-"""What to scan: the files named on the command line, and the batch options as given.
+"""What to scan: the files named on the command line, their names as reports show them, and the batch options as given.
 
 Kept apart from :mod:`scanner.batch` so that ``scan draft.docx``, which is
 scanned in-process, never imports the worker machinery (multiprocessing,
@@ -44,6 +44,29 @@ def link_reason(target: str) -> str:
     )
 
 
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A path as text that every report can hold.
+
+    A name that is not valid UTF-8 (a GBK-named file from an old Windows
+    share) arrives with surrogate escapes, which JSON, HTML and docx cannot
+    encode.  Each such component is decoded as GB18030 (a superset of GBK)
+    where it is valid GB18030, so the clerk reads 机密文件.txt; bytes valid in
+    neither are shown as ``\\xNN``.
+    """
+    return "/".join(_component_name(part) for part in os.fsencode(path).split(b"/"))
+
+
+def _component_name(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
+
+
 def iter_files(
     paths: Iterable[Path],
     *,
@@ -84,22 +107,28 @@ def iter_files(
 
 def _walk(top: Path, include: Sequence[str], exclude: Sequence[str], follow_symlinks: bool,
           seen: set[str], skipped: list[Uncovered]) -> Iterator[Path]:
+    """The files under ``top`` in :func:`os.walk`'s top-down order (each folder's files, then its folders).
+
+    Walked with :func:`os.scandir` rather than ``os.walk``: a folder's
+    listing says which entries are links (``d_type``), where ``os.walk``
+    left an ``lstat`` a file to find out.
+    """
     tree = _identity(top)
     entered = {tree}
-
-    def unlisted(error: OSError) -> None:
-        skipped.append(Uncovered(path=Path(error.filename or top), reason=unlisted_reason(error)))
-
-    for root, dirs, files in os.walk(top, onerror=unlisted, followlinks=follow_symlinks):
-        relative_root = os.path.relpath(root, top)
-        prefix = "" if relative_root == "." else relative_root.replace(os.sep, "/") + "/"
+    pending = [(os.fspath(top), "")]  # folders to list, the next last: (path, its path relative to top + "/")
+    while pending:
+        root, prefix = pending.pop()
+        listing = _listing(root, skipped)
+        if listing is None:
+            continue
+        dirs, files = listing
         kept = []
-        for name in sorted(dirs):
+        for name, is_link in dirs:
             if _matches(prefix + name, name, exclude):
                 continue
             candidate = os.path.join(root, name)
-            if os.path.islink(candidate):
-                real = _identity(Path(candidate))
+            if is_link:
+                real = _identity(candidate)
                 if not follow_symlinks:
                     if not _inside(real, tree):
                         skipped.append(Uncovered(path=Path(candidate), reason=link_reason(real)))
@@ -107,20 +136,19 @@ def _walk(top: Path, include: Sequence[str], exclude: Sequence[str], follow_syml
                 if real in entered:
                     continue  # a loop, or a directory already walked
                 entered.add(real)
-            kept.append(name)
-        dirs[:] = kept
+            kept.append((candidate, prefix + name + "/"))
         # A file's real path is its folder's plus its name unless it is a link itself:
         # one realpath() a folder, not one a file (it costs a stat per path component).
-        real_root = _identity(Path(root))
-        for name in sorted(files):
+        real_root = _identity(root)
+        for name, is_link in files:
             relative = prefix + name
             if exclude and _matches(relative, name, exclude):
                 continue
             if include and not _matches(relative, name, include):
                 continue
             candidate = os.path.join(root, name)
-            if os.path.islink(candidate):
-                key = _identity(Path(candidate))
+            if is_link:
+                key = _identity(candidate)
                 if not follow_symlinks and os.path.exists(key) and not _inside(key, tree):
                     skipped.append(Uncovered(path=Path(candidate), reason=link_reason(key)))
                     continue
@@ -129,6 +157,36 @@ def _walk(top: Path, include: Sequence[str], exclude: Sequence[str], follow_syml
             if key not in seen:
                 seen.add(key)
                 yield Path(candidate)
+        pending.extend(reversed(kept))
+
+
+def _listing(directory: str, skipped: list[Uncovered]) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]] | None:
+    """A folder's (name, is a link) pairs, folders and the rest apart, sorted; ``None`` when it cannot be listed.
+
+    Sorted the way ``os.walk`` does it: what leads to a folder (a link to
+    one too) is a folder, anything else (a broken link, a link to a file) a
+    file.  A folder that cannot be listed is appended to ``skipped``.
+    """
+    dirs: list[tuple[str, bool]] = []
+    files: list[tuple[str, bool]] = []
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                try:
+                    is_link = entry.is_symlink()
+                except OSError:  # as os.path.islink: not known to be a link
+                    is_link = False
+                (dirs if is_dir else files).append((entry.name, is_link))
+    except OSError as error:
+        skipped.append(Uncovered(path=Path(error.filename or directory), reason=unlisted_reason(error)))
+        return None
+    dirs.sort()
+    files.sort()
+    return dirs, files
 
 
 def _inside(real: str, tree: str) -> bool:
@@ -143,7 +201,7 @@ def _matches(relative: str, name: str, patterns: Sequence[str]) -> bool:
     )
 
 
-def _identity(path: Path) -> str:
+def _identity(path: str | Path) -> str:
     try:
         return os.path.realpath(path)
     except OSError:

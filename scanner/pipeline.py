@@ -19,11 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
 from scanner.catalogue import Catalogue, Rule, load_catalogue
 from scanner.decide import Policy, decide
 from scanner.extract import extract_bytes
 from scanner.findings import SPREADSHEET_FORMATS, DocumentViews, RuleCap, located_in_cells, reading_order
+from scanner.inputs import display_name as display_name  # re-exported; lives there for the batch parent
 from scanner.layers import layer_findings
 from scanner.lexicon_cache import CompiledStore
 from scanner.markings import detect_markings, grammar_of
@@ -32,7 +32,7 @@ from scanner.ocr import OcrReader, with_ocr
 from scanner.ocr_cache import OcrStore
 from scanner.risk import RiskModel, load_model
 from scanner.roles import Role
-from scanner.settings import SettingsSpec
+from scanner.settings import Identity, SettingsSpec
 from scanner.types import PARTS, DocumentResult, Extraction, Finding, ScanResult, TextUnit
 
 
@@ -46,6 +46,11 @@ class Settings:
     policy: Policy = field(default_factory=Policy)
     accepted: frozenset[str] = frozenset()  # fingerprints from a baseline
     ocr: OcrReader | None = None  # None: pictures are not read (reported as such)
+
+    @property
+    def identity(self) -> Identity:
+        """The catalogue's and the model's digests (what :meth:`SettingsSpec.identity` computes without building)."""
+        return Identity(catalogue=self.catalogue.digest, model=self.model.digest if self.model else "")
 
 
 def build_settings(spec: SettingsSpec | None = None, /, **fields: Any) -> Settings:
@@ -173,29 +178,6 @@ def unread_document(
 ) -> DocumentResult:
     """The result for an input that was not read: ``review``, with ``reason`` as its error (fail closed)."""
     return analyse(Extraction(format=format, errors=(reason,)), settings, path=path, sha256=sha256)
-
-
-def display_name(path: str | os.PathLike[str]) -> str:
-    """A path as text that every report can hold.
-
-    A name that is not valid UTF-8 (a GBK-named file from an old Windows
-    share) arrives with surrogate escapes, which JSON, HTML and docx cannot
-    encode.  Each such component is decoded as GB18030 (a superset of GBK)
-    where it is valid GB18030, so the clerk reads 机密文件.txt; bytes valid in
-    neither are shown as ``\\xNN``.
-    """
-    return "/".join(_component_name(part) for part in os.fsencode(path).split(b"/"))
-
-
-def _component_name(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
 
 
 class NotRegularFile(Exception):
@@ -380,9 +362,4 @@ def scan_paths(paths: list[Path], settings: Settings, *, timeout: float | None =
 
 
 def result_of(documents: list[DocumentResult], settings: Settings) -> ScanResult:
-    return ScanResult(
-        version=__version__,
-        documents=tuple(documents),
-        catalogue_hash=settings.catalogue.digest,
-        model_hash=settings.model.digest if settings.model else "",
-    )
+    return settings.identity.result(documents)

@@ -474,3 +474,45 @@ def test_the_prepared_sealer_makes_the_same_tags_as_mac() -> None:
             assert Sealer(key).mac(*parts) == mac(key, *parts)
             assert Sealer(key).verify(mac(key, *parts), *parts)
         assert not Sealer(key).verify(mac(key, b"a", b"bc"), b"ab", b"c")
+
+
+def test_a_specs_identity_read_from_the_files_is_that_of_its_built_settings(tmp_path: Path) -> None:
+    from scanner.basis import UnitRule
+    from scanner.pipeline import build_settings
+    from scanner.settings import SettingsSpec
+
+    ours = tmp_path / "ours.yaml"
+    ours.write_text(USER_RULES, encoding="utf-8")
+    specs = [
+        SettingsSpec(),
+        SettingsSpec(extra_lexicons=(str(ours),)),
+        SettingsSpec(disabled=("CM001",), severities=(("PI002", "block"),)),
+        SettingsSpec(categories=(("UX001", "personal-info"),), extra_lexicons=(str(ours),)),
+        SettingsSpec(unit_rule=UnitRule(name="某局互联网发布信息保密管理制度", clause="第九条")),
+    ]
+    identities = [spec.identity() for spec in specs]
+    assert identities == [build_settings(spec).identity for spec in specs]
+    assert len({identity.catalogue for identity in identities}) == len(specs)  # each setting changes it
+    ours.write_text(USER_RULES.replace("青龙工程", "白虎工程"), encoding="utf-8")
+    assert specs[1].identity().catalogue not in {identity.catalogue for identity in identities}
+
+
+def test_a_fully_cached_batch_never_builds_its_settings(site: Path, settings: Settings) -> None:
+    from scanner.batch import SettingsSpec
+    from scanner.batch.run import BatchOptions, run_batch
+    from scanner.batch.sources import Sources
+    from scanner.batch.task import LazySettings
+    from scanner.inputs import iter_files
+
+    files = list(iter_files([site]))
+    options = BatchOptions(jobs=1, timeout=60, cache_dir=site.parent / "cache")
+    spec = SettingsSpec(keep_text=False)
+    first_settings = LazySettings(spec)
+    first = run_batch(Sources(files, None), spec, first_settings, options)
+    assert first.summary.scanned == 4 and first_settings.built  # a file to scan: built (and checked) first
+    lazy = LazySettings(spec)
+    again = run_batch(Sources(files, None), spec, lazy, options)
+    assert again.summary.cached == 4 and not lazy.built
+    assert again.result == first.result
+    assert (again.result.catalogue_hash, again.result.model_hash) == (settings.catalogue.digest,
+                                                                     settings.model.digest if settings.model else "")

@@ -358,3 +358,21 @@ def test_a_user_rule_with_a_bad_gate_is_a_usage_error_naming_file_rule_and_line(
     assert outcome.exit_code == 2
     assert "Traceback" not in outcome.output
     assert f"{rules}:3: rules[0] (UX001): params.gate: bad regular expression" in outcome.output
+
+
+def test_a_bad_rule_file_stops_a_batch_as_a_usage_error_though_its_settings_are_built_late(tmp_path: Path) -> None:
+    # The batch parent builds its settings only for a file not in the cache: still before any output or worker.
+    rules = tmp_path / "ours.yaml"
+    rules.write_text(USER_RULES.replace("    terms: [青龙工程]\n", "    kind: pattern\n    pattern: 青龙\n    params: {gate: '(['}\n"),
+                     encoding="utf-8")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "news.txt").write_text("关于青龙工程建设进展的简报\n", encoding="utf-8")
+    (site / "plain.txt").write_text("关于开展植树活动的通知\n", encoding="utf-8")
+    outcome = scan_cli("--lexicon", str(rules), "--format", "jsonl", "--cache-dir", str(tmp_path / "cache"), str(site))
+    assert outcome.exit_code == 2
+    assert "Traceback" not in outcome.output and outcome.stdout == ""
+    assert f"{rules}:3: rules[0] (UX001): params.gate: bad regular expression" in outcome.output
+    rules.unlink()
+    outcome = scan_cli("--lexicon", str(rules), "--cache-dir", str(tmp_path / "cache"), str(site))
+    assert outcome.exit_code == 2 and "ours.yaml" in outcome.output and "Traceback" not in outcome.output

@@ -17,6 +17,7 @@ from scanner.inputs import BatchRequest, Uncovered, iter_files
 from scanner.serial import VERSION as SERIAL_VERSION
 
 if TYPE_CHECKING:
+    from scanner.batch.task import LazySettings
     from scanner.pipeline import Settings
 
 FLUSH_SECONDS = 0.2  # a streamed jsonl line waits at most about this long before it is written out
@@ -40,9 +41,11 @@ def read_file_list(name: str, stdin: IO[str] | None = None) -> list[Path]:
 
 
 
-def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings, *, stdout: IO[bytes]) -> BatchOutcome:
+def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings | LazySettings, *,
+                  stdout: IO[bytes]) -> BatchOutcome:
     """Run ``scan`` in batch mode; a jsonl report is written line by line as files finish.
 
+    ``settings`` may be lazy (:class:`~scanner.batch.task.LazySettings`): a fully cached run never builds them.
     Raises :class:`BatchError` (bad file list, workers cannot start),
     :class:`~scanner.crawl.CrawlError` (bad URL) or ``OSError`` (output).
     """

@@ -9,10 +9,17 @@ The data flow (:func:`run_batch`)::
                                                       so a fully cached run starts no worker)
         -> each result: cache, journal, stream, progress  (parent, main thread)
 
+        -> ScanResult sorted by input order + BatchSummary
+
 A streamed report (:class:`LineOutput`, ``jsonl``) has its line kept in the
 cache beside each result, so a cached result is written out as the stored
 line, neither decoded for it nor encoded again.
-        -> ScanResult sorted by input order + BatchSummary
+
+The parent may be given :class:`~scanner.batch.task.LazySettings`: the cache
+key needs only their identity (digests of the rule and model files), so a
+fully cached run never builds a catalogue, a matcher or a model.  They are
+built on the first input the cache does not have, before any worker starts
+(a bad rule file stops the run there, as when the settings came built).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import IO, TYPE_CHECKING
 from scanner.batch.feeder import END, FEEDER_POLL, Fed, Feeder
 from scanner.batch.journal import Journal
 from scanner.batch.summary import BatchSummary
-from scanner.batch.task import Executor, SettingsSpec, Task, failed_document
+from scanner.batch.task import Executor, LazySettings, SettingsSpec, Task, failed_document
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
 from scanner.types import DocumentResult, ScanResult, Verdict
 
@@ -87,7 +94,7 @@ def make_executor(spec: SettingsSpec, options: BatchOptions) -> Executor:
 def run_batch(
     tasks: Iterable[Task],
     spec: SettingsSpec,
-    settings: Settings,
+    settings: Settings | LazySettings,
     options: BatchOptions,
     *,
     total: int | None = None,
@@ -98,24 +105,22 @@ def run_batch(
     """Scan every task and return the results in input order, streaming each to ``sink`` as it finishes.
 
     ``lines``: a streamed report, each document's line written as it finishes.
+    ``settings``: built, or :class:`LazySettings` of ``spec`` (built only if an input is not in the cache).
 
-    Raises :class:`BatchError` when workers cannot start, and whatever the
-    task iterator raises (after stopping the workers).
+    Raises :class:`BatchError` when workers cannot start, whatever building
+    lazy settings raises (:class:`~scanner.catalogue.CatalogueError`, ...)
+    and whatever the task iterator raises (after stopping the workers).
     """
     from scanner import __version__
     from scanner.cache import open_cache, settings_digest
-    from scanner.pipeline import result_of
     from scanner.progress import Progress
     from scanner.report.common import terminal_safe
 
     started = time.monotonic()
     summary = BatchSummary()
-    digest = settings_digest(
-        version=__version__,
-        catalogue=settings.catalogue.digest,
-        model=settings.model.digest if settings.model else "",
-        options=spec.cache_options(),
-    )
+    identity = settings.identity
+    digest = settings_digest(version=__version__, catalogue=identity.catalogue, model=identity.model,
+                             options=spec.cache_options())
     journal = Journal(options.resume) if options.resume else None  # closed in the finally below
     stream = stderr if stderr is not None else sys.stderr
 
@@ -182,10 +187,14 @@ def run_batch(
     summary.elapsed = time.monotonic() - started
     summary.extra.update(feeder.extra(tasks))
     documents = [results[order] for order in sorted(results)]
-    return BatchOutcome(result=result_of(documents, settings), summary=summary)
+    return BatchOutcome(result=identity.result(documents), summary=summary)
 
 
-def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: BatchSummary,
+def _built(settings: Settings | LazySettings) -> Settings:
+    return settings.get() if isinstance(settings, LazySettings) else settings
+
+
+def _drive(executor: Executor, feeder: Feeder, settings: Settings | LazySettings, summary: BatchSummary,
            emit: Callable[..., None]) -> None:
     """The parent's loop: hand tasks to idle workers, collect results, until everything is done."""
     held: Fed | None = None  # a task no worker had room for yet
@@ -204,6 +213,7 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
                 finished = True
                 break
             if item.task is not None:
+                _built(settings)  # checked in the parent before the first worker (started now) builds its own
                 worker = executor.idle_worker()
                 if worker is None:
                     held = item
@@ -228,7 +238,7 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings, summary: Batc
             doc = completion.doc
             if doc is None:
                 summary.failures[completion.kind] += 1
-                doc = failed_document(completion.task, completion.reason, settings)
+                doc = failed_document(completion.task, completion.reason, _built(settings))
             else:
                 summary.scanned += 1
                 summary.bytes_scanned += completion.task.size if completion.size is None else completion.size

@@ -29,7 +29,7 @@ def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path
     parent never holds a large record; the copy goes when its result is in
     (:meth:`~scanner.batch.task.Task.discard`).
     """
-    from scanner.pipeline import display_name
+    from scanner.inputs import display_name
     from scanner.warc import WarcError, is_warc, iter_warc
 
     max_bytes = max_memory_mb * 1024 * 1024 if max_memory_mb > 0 else 0
@@ -83,7 +83,7 @@ class Sources:
         record (its bytes held in memory), an input the walk could not cover
         and a crawled page (the next may take seconds) come one at a time.
         """
-        from scanner.pipeline import display_name
+        from scanner.inputs import display_name
 
         chunk: list[Task] = []
         for task in file_tasks(self.files, max_memory_mb=self.max_memory_mb, spool_dir=self._spool_dir):

@@ -13,6 +13,7 @@ computed from the rule findings alone.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -38,6 +39,21 @@ class RiskModel(Protocol):
     def digest(self) -> str: ...
 
     def score(self, views: Sequence[UnitView], *, joined: str | None = None) -> ModelScore: ...
+
+
+def model_digest() -> str:
+    """The :attr:`RiskModel.digest` :func:`load_model` would give, from the file's bytes alone (``""``: no model).
+
+    For a batch whose files are all in the result cache: the digest is in
+    the cache key, the parsed model (tens of ms) is not needed.
+    """
+    path = resources.files("models").joinpath(MODEL_FILE)
+    return digest_of_model(path.read_bytes()) if path.is_file() else ""
+
+
+def digest_of_model(data: bytes) -> str:
+    """A model's digest: of its file's bytes, so any change to the file is a change of model."""
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def load_model() -> RiskModel | None:

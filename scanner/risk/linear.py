@@ -29,7 +29,6 @@ from __future__ import annotations
 import array
 import base64
 import binascii
-import hashlib
 import json
 import math
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 
 from scanner.findings import UnitView, texts_of, units_of
 from scanner.kernel import compiled_kernel
-from scanner.risk import ModelScore
+from scanner.risk import ModelScore, digest_of_model
 from scanner.risk.features import (
     SUBLINEAR_TF,
     TextWindow,
@@ -132,7 +131,7 @@ class LinearTextModel:
                 platt_b=float(raw["calibration"]["b"]),
                 window=window,
                 evidence=evidence,
-                digest=hashlib.sha256(data).hexdigest()[:16],
+                digest=digest_of_model(data),
                 metadata=dict(raw.get("training", {})),
                 _index=VocabularyIndex(terms),
             )
