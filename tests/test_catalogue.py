@@ -162,6 +162,15 @@ rules:
 """
 
 
+def _refused(tmp_path: Path, rules: str) -> tuple[Path, str]:
+    """A user rule file holding ``rules``, and the message ``load_catalogue`` refuses it with."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(rules, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue([path])
+    return path, str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
@@ -176,11 +185,7 @@ rules:
 def test_params_are_checked_against_the_schema_of_their_kind_with_file_rule_and_line(
     tmp_path: Path, params: str, message: str
 ) -> None:
-    path = tmp_path / "mine.yaml"
-    path.write_text(PATTERN_RULE.replace("PARAMS", params), encoding="utf-8")
-    with pytest.raises(CatalogueError) as caught:
-        load_catalogue([path])
-    text = str(caught.value)
+    path, text = _refused(tmp_path, PATTERN_RULE.replace("PARAMS", params))
     # the file, the line where the entry starts (the "- id:" line of XX902), the rule id and the reason
     assert text.startswith(f"{path}:11: rules[1] (XX902): "), text
     assert message in text
@@ -292,11 +297,7 @@ rules:
 def test_a_rule_raised_for_an_unknown_or_taken_kind_is_an_error_with_file_and_line(
     tmp_path: Path, params: str, message: str
 ) -> None:
-    path = tmp_path / "mine.yaml"
-    path.write_text(BUILTIN_RULE.replace("PARAMS", params), encoding="utf-8")
-    with pytest.raises(CatalogueError) as caught:
-        load_catalogue([path])
-    text = str(caught.value)
+    path, text = _refused(tmp_path, BUILTIN_RULE.replace("PARAMS", params))
     assert text.startswith(f"{path}:10: "), text  # the "- id: XX903" line
     assert message in text
 
