@@ -108,9 +108,43 @@ QUANTIZED = ("PP-OCRv6_det_small.int8.onnx", "PP-OCRv6_rec_small.int8.onnx", Non
 
 
 def _shipped(name: str) -> Path:
-    from importlib import resources
+    """A file of the ``models`` package, found without importing ``importlib.resources`` (a batch parent's start-up)."""
+    import importlib.util
 
-    return Path(str(resources.files("models").joinpath(name)))
+    spec = importlib.util.find_spec("models")
+    if spec is None or not spec.submodule_search_locations:
+        return Path(name)  # no such file: the digest says fp32
+    return Path(next(iter(spec.submodule_search_locations))) / name
+
+
+def _installed_version(distribution: str, package: str) -> str:
+    """``distribution``'s version from its ``*.dist-info`` beside ``package``, else :func:`importlib.metadata.version`.
+
+    Why: every batch parent names the OCR models in its cache key, and
+    ``importlib.metadata`` (with the ``email`` package it imports) cost more
+    of a fully cached run's start-up than everything else in the key.  A
+    wheel installed by pip leaves its ``METADATA`` beside the package.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(package)
+    if spec is not None and spec.submodule_search_locations:
+        home = Path(next(iter(spec.submodule_search_locations))).parent
+        prefix = distribution.replace("-", "_").lower() + "-"
+        for info in sorted(home.glob("*.dist-info")):
+            if info.name.lower().startswith(prefix):
+                with contextlib.suppress(OSError):
+                    for line in (info / "METADATA").read_text(encoding="utf-8", errors="replace").splitlines():
+                        if line.startswith("Version:"):
+                            return line.split(":", 1)[1].strip()
+                        if not line:
+                            break
+    from importlib import metadata
+
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def models_digest(directory: Path | None = None) -> str:
@@ -120,13 +154,7 @@ def models_digest(directory: Path | None = None) -> str:
     other models is not reused.  Hashes the ~9 MB of int8 files (a few tens
     of ms) and never imports rapidocr.
     """
-    from importlib import metadata
-
-    try:
-        version = metadata.version("rapidocr")
-    except metadata.PackageNotFoundError:
-        version = ""
-    digest = hashlib.sha256(f"rapidocr {version}".encode())
+    digest = hashlib.sha256(f"rapidocr {_installed_version('rapidocr', 'rapidocr')}".encode())
     for name in QUANTIZED:
         if name:
             path = directory / name if directory is not None else _shipped(name)

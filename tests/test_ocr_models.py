@@ -67,3 +67,18 @@ def test_the_batch_cache_tells_other_ocr_models_apart(tmp_path):
     assert len({shipped, rebuilt, fp32}) == 3
     assert SettingsSpec().cache_options()["ocr_models"] == shipped
     assert SettingsSpec(ocr=False).cache_options()["ocr_models"] == ""
+
+
+@pytest.mark.parametrize(("distribution", "package"), [("rapidocr", "rapidocr"), ("onnxruntime", "onnxruntime"),
+                                                       ("pyahocorasick", "ahocorasick")])
+def test_the_version_read_beside_the_package_is_the_installed_one(distribution, package):
+    from importlib import metadata
+
+    from scanner.ocr import _installed_version
+
+    try:
+        expected = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        pytest.skip(f"{distribution} is not installed")
+    assert _installed_version(distribution, package) == expected
+    assert _installed_version("no-such-distribution", "json") == ""
