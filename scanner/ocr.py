@@ -107,13 +107,17 @@ _MODELS = ("PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", "ch_ppocr_mobil
 QUANTIZED = ("PP-OCRv6_det_small.int8.onnx", "PP-OCRv6_rec_small.int8.onnx", None)
 
 
-def _shipped(name: str) -> Path:
-    """A file of the ``models`` package, found without importing ``importlib.resources`` (a batch parent's start-up)."""
+def _shipped(name: str) -> Path | None:
+    """A file of the ``models`` package, found without importing ``importlib.resources`` (a batch parent's start-up).
+
+    ``None`` when the package cannot be found: never a path relative to the
+    working directory, where a file of that name would be loaded as a model.
+    """
     import importlib.util
 
     spec = importlib.util.find_spec("models")
     if spec is None or not spec.submodule_search_locations:
-        return Path(name)  # no such file: the digest says fp32
+        return None
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
@@ -159,7 +163,7 @@ def models_digest(directory: Path | None = None) -> str:
         if name:
             path = directory / name if directory is not None else _shipped(name)
             digest.update(name.encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"fp32")
+            digest.update(hashlib.sha256(path.read_bytes()).digest() if path is not None and path.is_file() else b"fp32")
     return digest.hexdigest()[:16]
 
 

@@ -82,3 +82,18 @@ def test_the_version_read_beside_the_package_is_the_installed_one(distribution, 
         pytest.skip(f"{distribution} is not installed")
     assert _installed_version(distribution, package) == expected
     assert _installed_version("no-such-distribution", "json") == ""
+
+
+def test_a_model_file_in_the_working_directory_is_never_taken_for_the_shipped_one(tmp_path, monkeypatch):
+    import importlib.util
+
+    import scanner.ocr as ocr
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "models" else real(name, *a))
+    monkeypatch.chdir(tmp_path)
+    for name in QUANTIZED:
+        if name:
+            (tmp_path / name).write_bytes(b"not a model")
+            assert ocr._shipped(name) is None
+    assert ocr.models_digest() == ocr.models_digest(tmp_path / "nothing-here")  # both: no int8 files, fp32
