@@ -523,6 +523,17 @@ def make_html(
     return path
 
 
+# Four articles of an ordinary public notice, as a web page's article holds them (nothing to report).
+PUBLIC_ARTICLE = "".join(
+    f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法，请认真贯彻执行。</p>" for n in range(1, 5)
+)
+
+
+def html_page(body: str) -> bytes:
+    """A minimal web page around ``body`` (inner HTML of ``<body>``), UTF-8 bytes, titled 通知."""
+    return f"<html><head><title>通知</title></head><body>{body}</body></html>".encode()
+
+
 def plain_notice(index: int) -> str:
     """The text of notice number ``index`` that holds nothing to report (each differs, so none is cached as another)."""
     return f"关于举办第{index}届读书节活动的通知\n欢迎市民参加，活动免费。\n"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
-from builders import make_docx, make_html, make_pdf, write_text
+from builders import PUBLIC_ARTICLE, html_page, make_docx, make_html, make_pdf, write_text
 
 from scanner.extract import extract_bytes, extract_path, sniff
 from scanner.extract.sniff import suffix_of
@@ -165,19 +165,12 @@ _TEMPLATE_PAGE = (
     "<!-- header End --><div id=\"login\" style=\"display:none\">用户登录 您好 退出</div>"
     "<div class=\"content_article\">{article}</div><!-- footer Start -->"
 )
-_ARTICLE = "".join(
-    f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法，请认真贯彻执行。</p>" for n in range(1, 5)
-)
-
-
-def _page_bytes(body: str) -> bytes:
-    return f"<html><head><title>通知</title></head><body>{body}</body></html>".encode()
 
 
 def test_site_template_comments_and_hidden_menus_are_info_not_review(settings):
     from scanner.pipeline import scan_bytes
 
-    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE))
+    data = html_page(_TEMPLATE_PAGE.format(article=PUBLIC_ARTICLE))
     extraction = extract_bytes(data, "page.html")
     kinds = sorted(n.kind for n in extraction.notices)
     assert kinds == ["site-template"], kinds
@@ -188,25 +181,25 @@ def test_site_template_comments_and_hidden_menus_are_info_not_review(settings):
 
 
 def test_a_comment_in_the_article_is_still_the_documents_comment(settings):
-    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + "<!-- 此段数字待核实后再发布 -->"))
+    data = html_page(_TEMPLATE_PAGE.format(article=PUBLIC_ARTICLE + "<!-- 此段数字待核实后再发布 -->"))
     assert "comment" in {n.kind for n in extract_bytes(data, "page.html").notices}
 
 
 def test_a_template_comment_that_carries_a_mark_is_still_found(settings):
     from scanner.pipeline import scan_bytes
 
-    data = _page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE) + "<!-- 秘密★6个月 -->")
+    data = html_page(_TEMPLATE_PAGE.format(article=PUBLIC_ARTICLE) + "<!-- 秘密★6个月 -->")
     result = scan_bytes(data, "page.html", settings)
     assert result.verdict.value != "pass"
     assert any(f.category == "classified-marking" and f.location.part == "comment" for f in result.findings)
 
 
 def test_hidden_text_repeating_the_visible_article_hides_nothing():
-    copy = "<div style=\"display:none\">" + _ARTICLE + "</div>"
-    extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE) + copy), "page.html")
+    copy = "<div style=\"display:none\">" + PUBLIC_ARTICLE + "</div>"
+    extraction = extract_bytes(html_page(_TEMPLATE_PAGE.format(article=PUBLIC_ARTICLE) + copy), "page.html")
     assert "hidden-text" not in {n.kind for n in extraction.notices}
     secret = "<div style=\"display:none\"><p>经研究，拟对张某某给予处分，请各单位不要对外透露。</p></div>"
-    extraction = extract_bytes(_page_bytes(_TEMPLATE_PAGE.format(article=_ARTICLE + secret)), "page.html")
+    extraction = extract_bytes(html_page(_TEMPLATE_PAGE.format(article=PUBLIC_ARTICLE + secret)), "page.html")
     assert "hidden-text" in {n.kind for n in extraction.notices}
 
 
@@ -219,7 +212,7 @@ def test_hidden_text_repeating_the_visible_article_hides_nothing():
 def test_text_a_browser_or_a_tool_shows_is_read_with_its_part(settings, markup, part):
     from scanner.pipeline import scan_bytes
 
-    data = _page_bytes("<p>通知</p>" + markup)
+    data = html_page("<p>通知</p>" + markup)
     extraction = extract_bytes(data, "page.html")
     assert any(u.part == part and "机密★1年" in u.text for u in extraction.units), extraction.units
     result = scan_bytes(data, "page.html", settings)
@@ -235,7 +228,7 @@ def test_a_document_in_a_data_uri_is_read_as_data_uri(settings):
     from scanner.pipeline import scan_bytes
 
     inner = base64.b64encode("机密★1年\n关于某事的通知\n正文".encode()).decode()
-    data = _page_bytes(f'<p>通知</p><a href="data:text/plain;base64,{inner}">附件</a>'
+    data = html_page(f'<p>通知</p><a href="data:text/plain;base64,{inner}">附件</a>'
                        '<img src="data:image/png;base64,iVBORw0KGgo=">')
     extraction = extract_bytes(data, "page.html")
     assert next(u.text for u in extraction.units if u.part == "data-uri") == "机密★1年"
@@ -247,7 +240,7 @@ def test_a_document_in_a_data_uri_is_read_as_data_uri(settings):
 def test_invalid_json_data_script_is_an_unread_part_not_a_pass(settings):
     from scanner.pipeline import scan_bytes
 
-    data = _page_bytes('<p>通知</p><script type="application/json">{"name": 机密</script>')
+    data = html_page('<p>通知</p><script type="application/json">{"name": 机密</script>')
     result = scan_bytes(data, "page.html", settings)
     assert result.verdict.value == "review"
     assert any(f.rule == "UR003" and f.location.part == "script-data" for f in result.findings)

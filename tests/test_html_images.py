@@ -19,19 +19,13 @@ from scanner.extract import extract_bytes
 from scanner.ocr import OcrReader
 from scanner.pipeline import build_settings, scan_bytes
 from scanner.types import Verdict
+from tests.builders import PUBLIC_ARTICLE, html_page
 
 _TEMPLATE = (
     '<div class="header"><img src="/images/logo.png" alt="某市人民政府"><img src="/global/ewm_wx.jpg"></div>'
     '<div class="content">{article}</div>'
     '<div class="footer"><img src="/global/beian.png" width="20" height="20"><img src="/images/banner2.jpg"></div>'
 )
-_ARTICLE = "".join(
-    f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法，请认真贯彻执行。</p>" for n in range(1, 5)
-)
-
-
-def _page(body: str) -> bytes:
-    return f"<html><head><title>通知</title></head><body>{body}</body></html>".encode()
 
 
 def _png(size: tuple[int, int] = (300, 120), colour: str = "white") -> bytes:
@@ -66,7 +60,7 @@ def _with_engine(settings, *lines: str):  # type: ignore[no-untyped-def]
 
 
 def test_template_pictures_are_decorative_info_and_the_page_passes(base):
-    data = _page(_TEMPLATE.format(article=_ARTICLE))
+    data = html_page(_TEMPLATE.format(article=PUBLIC_ARTICLE))
     extraction = extract_bytes(data, "page.html")
     ledger = {c.name: c.reason for c in extraction.coverage if c.kind == "image"}
     assert set(ledger) == {"/images/logo.png", "/global/ewm_wx.jpg", "/global/beian.png", "/images/banner2.jpg"}
@@ -81,9 +75,9 @@ def test_template_pictures_are_decorative_info_and_the_page_passes(base):
 
 
 def test_decoration_inside_the_article_is_told_by_size_and_name():
-    article = (_ARTICLE + '<p><img src="/img/spacer.gif" width="600" height="1"><img src="/img/arrow_r.png">'
+    article = (PUBLIC_ARTICLE + '<p><img src="/img/spacer.gif" width="600" height="1"><img src="/img/arrow_r.png">'
                '<img src="/img/btn.gif" width="70" height="18"><img src="/img/2024/0501/photo1.jpg"></p>')
-    extraction = extract_bytes(_page(_TEMPLATE.format(article=article)), "page.html")
+    extraction = extract_bytes(html_page(_TEMPLATE.format(article=article)), "page.html")
     ledger = {c.name: c.reason for c in extraction.coverage if c.kind == "image"}
     assert "声明尺寸 600×1" in ledger["/img/spacer.gif"]
     assert "名称含“arrow”" in ledger["/img/arrow_r.png"]
@@ -95,8 +89,8 @@ def test_decoration_inside_the_article_is_told_by_size_and_name():
 
 
 def test_an_embedded_article_picture_goes_to_ocr_and_its_mark_blocks_at_its_place(base):
-    article = f'<p><img src="{_data(_png())}" width="300" height="120"></p>' + _ARTICLE
-    data = _page(_TEMPLATE.format(article=article))
+    article = f'<p><img src="{_data(_png())}" width="300" height="120"></p>' + PUBLIC_ARTICLE
+    data = html_page(_TEMPLATE.format(article=article))
     extraction = extract_bytes(data, "page.html")
     assert [(i.name, i.anchor) for i in extraction.images] == [("内嵌图片1（image/png）", 2)]
     assert ("内嵌图片1（image/png）", "listed", "交文字识别 / handed to OCR") in {
@@ -115,7 +109,7 @@ def test_an_embedded_article_picture_goes_to_ocr_and_its_mark_blocks_at_its_plac
 
 def test_an_embedded_picture_that_cannot_be_decoded_is_review_naming_it(base):
     broken = "data:image/png;base64," + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 400).decode()
-    data = _page(_TEMPLATE.format(article=f'<p><img src="{broken}"></p>' + _ARTICLE))
+    data = html_page(_TEMPLATE.format(article=f'<p><img src="{broken}"></p>' + PUBLIC_ARTICLE))
     result = scan_bytes(data, "page.html", _with_engine(base, "机密★1年"))
     assert result.verdict is Verdict.REVIEW
     assert any("内嵌图片1（image/png）" in error and "无法解码" in error for error in result.errors), result.errors
@@ -124,7 +118,7 @@ def test_an_embedded_picture_that_cannot_be_decoded_is_review_naming_it(base):
 def test_embedded_decoration_is_not_read_and_tiny_pictures_are_listed(base):
     icon = f'<div class="share"><img src="{_data(_png((300, 120)))}"></div>'
     tiny = '<p><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></p>'
-    data = _page(_TEMPLATE.format(article=_ARTICLE + tiny + icon))
+    data = html_page(_TEMPLATE.format(article=PUBLIC_ARTICLE + tiny + icon))
     extraction = extract_bytes(data, "page.html")
     assert not extraction.images
     ledger = {c.name: c.reason for c in extraction.coverage if c.kind == "image"}
@@ -137,7 +131,7 @@ def test_picture_sources_and_image_inputs_are_pictures_media_sources_are_not():
     body = ('<p>通知</p><picture><source srcset="/a/hero.webp 1x, /a/hero2.webp 2x"><img src="/a/hero.jpg"></picture>'
             '<video><source src="/a/clip.mp4"></video><input type="image" src="/a/go.png">'
             '<input type="text" value="x"><img srcset="/a/only-srcset.png 2x">')
-    extraction = extract_bytes(_page(body), "page.html")
+    extraction = extract_bytes(html_page(body), "page.html")
     names = [c.name for c in extraction.coverage if c.kind == "image"]
     assert names == ["/a/hero.webp", "/a/hero.jpg", "/a/go.png", "/a/only-srcset.png"]
 
@@ -148,7 +142,7 @@ def test_a_real_picture_with_a_mark_is_read_by_the_engine(base):
     if not FONT:
         pytest.skip("no CJK font (fonts-noto-cjk, installed by .ci/run) to render the picture")
     png = render(["机密★1年", "关于加强网站信息内容建设的通知"], size=(900, 300), top=40)
-    data = _page(f'<div class="content"><p><img src="{_data(png)}"></p>{_ARTICLE}</div>')
+    data = html_page(f'<div class="content"><p><img src="{_data(png)}"></p>{PUBLIC_ARTICLE}</div>')
     result = scan_bytes(data, "page.html", base)
     assert result.verdict is Verdict.BLOCK, (result.findings, result.errors)
     assert any(f.rule == "CM001" and f.location.part == "ocr" for f in result.findings)
@@ -160,7 +154,7 @@ def test_css_background_pictures_inline_and_in_style_rules(base):
     style = (f'<style>.notice-photo {{ background-image: url("{_data(_png())}"); }}'
              '.header { background: #fff url(/images/top_bg.jpg) no-repeat; }'
              '.wide { background:url(\'/upload/2024/scan-page.jpg\') }</style>')
-    article = (f'<p style="background-image:url({_data(_png())});width:300px;height:120px">附图</p>' + _ARTICLE
+    article = (f'<p style="background-image:url({_data(_png())});width:300px;height:120px">附图</p>' + PUBLIC_ARTICLE
                + '<div style="background: url(/upload/2024/notice.jpg)">图</div>'
                + '<div style="background-image:url(/img/icon_print.png)"></div>')
     body = _TEMPLATE.format(article=article).replace(
@@ -189,7 +183,7 @@ def test_content_pictures_are_what_the_extractor_does_not_call_decoration():
 
     from scanner.extract.html_images import content_pictures
 
-    article = (_ARTICLE + '<p><img src="/img/spacer.gif" width="600" height="1"><img src="/upload/photo1.jpg">'
+    article = (PUBLIC_ARTICLE + '<p><img src="/img/spacer.gif" width="600" height="1"><img src="/upload/photo1.jpg">'
                f'<img src="{_data(_png())}"><span style="background-image:url(/upload/scan2.png)">x</span></p>'
                '<div class="share"><img src="/upload/share_big.jpg"></div>')
     style = "<style>#main { background: url(/upload/notice-scan.jpg) } nav { background: url(/upload/n.jpg) }</style>"
