@@ -523,6 +523,20 @@ def make_html(
     return path
 
 
+# A unit's own rule file (``--lexicon``): one term of its list of work secrets, with its examples.
+USER_RULES = """
+rules:
+  - id: UX001
+    name: our-secret-project
+    category: sensitive-content
+    severity: block
+    summary: 本单位工作秘密事项清单所列项目代号
+    basis: 本单位工作秘密事项清单第3项
+    terms: [青龙工程]
+    examples: {match: [青龙工程进展], no_match: [青龙山公园]}
+"""
+
+
 # Four articles of an ordinary public notice, as a web page's article holds them (nothing to report).
 PUBLIC_ARTICLE = "".join(
     f"<p>第{n}条 为规范本市公共服务工作，根据有关法律法规，结合本市实际，制定本办法，请认真贯彻执行。</p>" for n in range(1, 5)

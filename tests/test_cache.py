@@ -31,20 +31,11 @@ from scanner.cache import (
 from scanner.pipeline import Settings, scan_file
 from scanner.serial import document_from_dict, document_to_dict
 from tests import builders
+from tests.builders import USER_RULES
 from tests.cli_helpers import scan_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
-USER_RULES = """
-rules:
-  - id: UX001
-    name: our-secret-project
-    category: sensitive-content
-    severity: block
-    summary: 本单位工作秘密事项清单所列项目代号
-    basis: 本单位工作秘密事项清单第3项
-    terms: [青龙工程]
-"""
 
 
 def test_document_round_trips_through_json(tmp_path: Path, settings: Settings) -> None:

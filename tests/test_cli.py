@@ -9,19 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from tests.builders import USER_RULES
 from tests.cli_helpers import scan_cli, secscan_cli
-
-USER_RULES = """
-rules:
-  - id: UX001
-    name: our-secret-project
-    category: sensitive-content
-    severity: block
-    summary: 本单位工作秘密事项清单所列项目代号
-    basis: 本单位工作秘密事项清单第3项
-    terms: [青龙工程]
-    examples: {match: [青龙工程进展], no_match: [青龙山公园]}
-"""
 
 
 def test_user_lexicon_adds_a_rule(tmp_path: Path) -> None:
