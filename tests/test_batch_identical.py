@@ -18,28 +18,19 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Callable
-from io import BytesIO
 from pathlib import Path
 
 from fuzz import bombs
+from fuzz.bombs import zip_bytes
 from tests import builders
 
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE_SCALE = 0.002  # the bombs' size in the issue times this: each still takes its bounded path
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _encrypted_zip(index: int) -> bytes:
-    data = bytearray(_zip({"secret.docx": b"x" * 100, "open.txt": f"公开材料{index}".encode()}))
+    data = bytearray(zip_bytes({"secret.docx": b"x" * 100, "open.txt": f"公开材料{index}".encode()}))
     for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encryption bit in both headers
         start = data.find(signature)
         data[start + flag_at] |= 0x01
@@ -50,7 +41,7 @@ def _deep_zip(index: int, depth: int = 8) -> bytes:
     data = f"机密★1年\n第{index}层最里面的通知\n".encode()
     name = "inner.txt"
     for level in range(depth):  # deeper than the container bound (5 levels)
-        data, name = _zip({name: data}), f"level{level}.zip"
+        data, name = zip_bytes({name: data}), f"level{level}.zip"
     return data
 
 

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).parent))
 from builders import make_docx, make_pptx
 
+from fuzz.bombs import zip_bytes
 from scanner.extract import extract_bytes
 from scanner.pipeline import scan_bytes
 from scanner.types import Verdict
@@ -33,14 +34,6 @@ WORDML = "application/vnd.openxmlformats-officedocument.wordprocessingml."
 def members(data: bytes) -> dict[str, bytes]:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         return {name: package.read(name) for name in package.namelist()}
-
-
-def package(parts: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
-    return buffer.getvalue()
 
 
 def add_rel(parts: dict[str, bytes], rels: str, rel_id: str, kind: str, target: str) -> None:
@@ -94,7 +87,7 @@ def main_part_elsewhere(tmp_path: Path, text: str) -> bytes:
     parts["_rels/.rels"] = parts["_rels/.rels"].replace(b"word/document.xml", b"word/main.xml")
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"/word/document.xml", b"/word/main.xml")
     add_type(parts, "word/document.xml", f"{WORDML}document.main+xml")
-    return package(parts)
+    return zip_bytes(parts)
 
 
 def test_main_part_is_found_through_the_package_relationships_not_its_name(tmp_path, settings):
@@ -116,7 +109,7 @@ def renamed_header(tmp_path: Path, text: str) -> bytes:
         base.encode(), b"top-band.xml")
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
         f"/{header}".encode(), b"/word/top-band.xml")
-    return package(parts)
+    return zip_bytes(parts)
 
 
 def test_header_part_not_named_header_is_read_as_header(tmp_path, settings):
@@ -134,7 +127,7 @@ def alternate_content(tmp_path: Path, text: str) -> bytes:
         f"<mc:Fallback>{para(text)}</mc:Fallback></mc:AlternateContent>"
         + para("关于做好有关工作的通知") + para("正文内容")
     )
-    return package(parts)
+    return zip_bytes(parts)
 
 
 def test_paragraph_inside_alternate_content_is_read_once(tmp_path, settings):
@@ -151,7 +144,7 @@ def alt_chunk(tmp_path: Path, text: str) -> bytes:
     add_rel(parts, "word/_rels/document.xml.rels", "rIdChunk", "aFChunk", "afchunk.htm")
     add_type(parts, "word/afchunk.htm", "text/html")
     parts["word/document.xml"] = body_xml('<w:altChunk r:id="rIdChunk"/>')
-    return package(parts)
+    return zip_bytes(parts)
 
 
 def test_body_made_of_an_alt_chunk_is_read_as_altchunk(tmp_path, settings):
@@ -181,7 +174,7 @@ def with_drawing_part(tmp_path: Path, text: str, kind: str) -> bytes:
     parts[name] = xml.encode()
     add_rel(parts, "word/_rels/document.xml.rels", "rIdDrawing", rel, name.removeprefix("word/"))
     add_type(parts, name, f"application/vnd.openxmlformats-officedocument.{content_type}")
-    return package(parts)
+    return zip_bytes(parts)
 
 
 @pytest.mark.parametrize("kind, part", [("chart", "chart"), ("smartart", "smartart")])
@@ -199,7 +192,7 @@ def test_embedded_docx_object_is_handed_to_the_pipeline_and_not_passed(tmp_path,
     parts = docx(tmp_path)
     parts["word/embeddings/Microsoft_Word_Document.docx"] = inner
     add_rel(parts, "word/_rels/document.xml.rels", "rIdOle", "package", "embeddings/Microsoft_Word_Document.docx")
-    data = package(parts)
+    data = zip_bytes(parts)
     extraction = extract_bytes(data, "a.docx")
     assert [(e.name, e.source, e.data == inner) for e in extraction.embedded] == [
         ("Microsoft_Word_Document.docx", "word/embeddings/Microsoft_Word_Document.docx", True)]
@@ -212,7 +205,7 @@ def test_header_referenced_but_missing_is_a_located_unread_part(tmp_path, settin
     parts = members(make_docx(tmp_path / "h.docx", body=["关于做好有关工作的通知", "正文"], header="某单位").read_bytes())
     header = next(name for name in parts if name.startswith("word/header"))
     del parts[header]
-    data = package(parts)
+    data = zip_bytes(parts)
     extraction = extract_bytes(data, "a.docx")
     assert (header, "header", "unread") in {(c.name, c.kind, c.status) for c in extraction.coverage}
     result, findings = verdict(data, "a.docx", settings)
@@ -228,7 +221,7 @@ def master_text(tmp_path: Path, text: str) -> bytes:
         f'<p:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
     )
     parts[master] = parts[master].replace(b"</p:spTree>", shape.encode() + b"</p:spTree>", 1)
-    return package(parts)
+    return zip_bytes(parts)
 
 
 def test_text_box_on_a_slide_master_is_read_as_master(tmp_path, settings):
@@ -282,7 +275,7 @@ def test_every_part_that_can_carry_text_is_read_or_in_the_ledger(tmp_path, extra
             add_rel(parts, "word/_rels/document.xml.rels", f"rIdX{number}", content_type.split(".")[-1][:6],
                     name.removeprefix("word/"))
         expected[name] = f"标记{number}"
-    extraction = extract_bytes(package(parts), "a.docx")
+    extraction = extract_bytes(zip_bytes(parts), "a.docx")
     ledger = {c.name: c.status for c in extraction.coverage}
     sources = {u.source.split("#")[0]: u.text for u in extraction.units}
     for name, text in expected.items():
