@@ -29,18 +29,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from bench_batch import SENTENCES
 
 from tests.builders import make_docx
 from tests.service_server import UNIT, Server, add_token, create_users
 
-PARAGRAPHS = [
-    "为深入贯彻落实党中央、国务院决策部署，进一步优化营商环境，现将有关事项通知如下。",
-    "各区人民政府，市政府各委、办、局，各有关单位要高度重视，加强组织领导，确保各项任务落到实处。",
-    "本次活动面向全体市民开放，免费参加，名额有限，请提前通过官方网站预约报名。",
-    "根据《中华人民共和国政府信息公开条例》，本机关依法主动公开以下政府信息。",
-    "二〇二四年全市地区生产总值同比增长百分之五点二，固定资产投资保持稳定增长。",
-    "联系人：办公室，联系电话：010-12345678。",
-]
+PARAGRAPHS = SENTENCES  # the batch bench's public-notice sentences, one list for every bench
 
 
 def drafts(directory: Path, pages: int, count: int) -> list[bytes]:
