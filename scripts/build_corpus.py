@@ -53,6 +53,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -1092,22 +1093,30 @@ def _write_row(kind: str, family_id: str, doc_id: str, text: str, *, label: str,
     }
 
 
+def _family_rows(kind: str, pools_by_name: dict[str, Any], label: str, *, per_family: int, compose_text: Callable[..., str],
+                 source: str, family_suffix: str = "") -> list[dict[str, object]]:
+    """``per_family`` documents of each category and family (shard), each from its own seeded generator."""
+    rows: list[dict[str, object]] = []
+    for category, pools in pools_by_name.items():
+        for family in range(SHARDS):
+            family_id = f"{category}{family_suffix}-f{family}"
+            for number in range(per_family):
+                doc_id = f"{kind}-{family_id}-{number:03d}"
+                rng = random.Random(f"{SEED}:{doc_id}")
+                text = compose_text(pools, family, rng, internal=kind == "internal")
+                rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
+                                       source=f"{source}:{kind}", split="test" if family == TEST_SHARD else "train"))
+    return rows
+
+
 def generated_rows() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for kind, pools_by_name, label, per_family in (
         ("internal", INTERNAL, "not-publishable", INTERNAL_PER_FAMILY),
         ("public", PUBLIC, "publishable", PUBLIC_PER_FAMILY),
     ):
-        for category, pools in pools_by_name.items():
-            for family in range(SHARDS):
-                family_id = f"{category}-f{family}"
-                for number in range(per_family):
-                    doc_id = f"{kind}-{family_id}-{number:03d}"
-                    rng = random.Random(f"{SEED}:{doc_id}")
-                    text = compose(pools, family, rng, internal=kind == "internal")
-                    rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
-                                           source=f"generated:{kind}",
-                                           split="test" if family == TEST_SHARD else "train"))
+        rows += _family_rows(kind, pools_by_name, label, per_family=per_family, compose_text=compose,
+                             source="generated")
     # Short documents of every category, long ones' pools included: the
     # family (shard) of a short document is that of the long ones, so the
     # test split's wording stays unseen.
@@ -1115,28 +1124,12 @@ def generated_rows() -> list[dict[str, object]]:
         ("internal", {**INTERNAL, **SHORT_INTERNAL}, "not-publishable"),
         ("public", {**PUBLIC, **SHORT_PUBLIC}, "publishable"),
     ):
-        for category, pools in pools_by_name.items():
-            for family in range(SHARDS):
-                family_id = f"{category}-short-f{family}"
-                for number in range(SHORT_PER_FAMILY):
-                    doc_id = f"{kind}-{family_id}-{number:03d}"
-                    rng = random.Random(f"{SEED}:{doc_id}")
-                    text = compose_short(pools, family, rng, internal=kind == "internal")
-                    rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
-                                           source=f"generated-short:{kind}",
-                                           split="test" if family == TEST_SHARD else "train"))
+        rows += _family_rows(kind, pools_by_name, label, per_family=SHORT_PER_FAMILY, compose_text=compose_short,
+                             source="generated-short", family_suffix="-short")
     for kind, kinds in TABLES.items():
         label = "not-publishable" if kind == "internal" else "publishable"
-        for category, pools in kinds.items():
-            for family in range(SHARDS):
-                family_id = f"{category}-f{family}"
-                for number in range(TABLE_PER_FAMILY):
-                    doc_id = f"{kind}-{family_id}-{number:03d}"
-                    rng = random.Random(f"{SEED}:{doc_id}")
-                    text = compose_table(pools, family, rng, internal=kind == "internal")
-                    rows.append(_write_row(kind, family_id, doc_id, text, label=label, category=category,
-                                           source=f"generated-table:{kind}",
-                                           split="test" if family == TEST_SHARD else "train"))
+        rows += _family_rows(kind, kinds, label, per_family=TABLE_PER_FAMILY, compose_text=compose_table,
+                             source="generated-table")
     for kind, texts, label, category in (
         ("public", HANDWRITTEN_PUBLIC, "publishable", "handwritten"),
         ("internal", HANDWRITTEN_INTERNAL, "not-publishable", "internal-note"),
