@@ -301,42 +301,39 @@ def _table_result(scores: list[tuple[str, float, bool]], threshold: float) -> di
 
 def check(result: dict[str, object], floors: dict[str, object]) -> list[str]:
     """The broken floors, in words (empty when the gate passes)."""
-    broken = []
+    broken: list[str] = []
+
+    def at_least(what: str, value: float, key: str) -> None:
+        floor = float(floors[key])  # type: ignore[arg-type]
+        if value < floor:
+            broken.append(f"{what} {value:.4f} < floor {floor:.4f}")
+
+    def at_most(what: str, value: float, key: str) -> None:
+        ceiling = float(floors[key])  # type: ignore[arg-type]
+        if value > ceiling:
+            broken.append(f"{what} {value:.4f} > ceiling {ceiling:.4f}")
+
     test = result["test"]
     assert isinstance(test, dict)
     for metric in ("precision", "recall", "f1"):
-        floor = float(floors[f"min_{metric}"])  # type: ignore[arg-type]
-        if test[metric] < floor:
-            broken.append(f"test {metric} {test[metric]:.4f} < floor {floor:.4f}")
+        at_least(f"test {metric}", test[metric], f"min_{metric}")
     test_all = result.get("test_all")
     if isinstance(test_all, dict):
         for metric in ("precision", "recall"):
-            floor = float(floors[f"min_all_{metric}"])  # type: ignore[arg-type]
-            if test_all[metric] < floor:
-                broken.append(f"whole test split {metric} {test_all[metric]:.4f} < floor {floor:.4f}")
+            at_least(f"whole test split {metric}", test_all[metric], f"min_all_{metric}")
     short = result.get("short")
     if isinstance(short, dict):
         if short["n"] < int(floors["min_short_n"]):  # type: ignore[call-overload]
             broken.append(f"only {short['n']} short public test documents < {floors['min_short_n']}")
-        ceiling = float(floors["max_short_false_review_rate"])  # type: ignore[arg-type]
-        if short["false_review_rate"] > ceiling:
-            broken.append(f"short-text false-review rate {short['false_review_rate']:.4f} > ceiling {ceiling:.4f}")
-        floor = float(floors["min_short_recall"])  # type: ignore[arg-type]
-        if short["internal_recall"] < floor:
-            broken.append(f"short-text recall {short['internal_recall']:.4f} < floor {floor:.4f}")
+        at_most("short-text false-review rate", short["false_review_rate"], "max_short_false_review_rate")
+        at_least("short-text recall", short["internal_recall"], "min_short_recall")
     tables = result.get("tables")
     if isinstance(tables, dict) and "max_table_false_review_rate" in floors:
-        ceiling = float(floors["max_table_false_review_rate"])  # type: ignore[arg-type]
-        if tables["false_review_rate"] > ceiling:
-            broken.append(f"table false-review rate {tables['false_review_rate']:.4f} > ceiling {ceiling:.4f}")
-        floor = float(floors["min_table_recall"])  # type: ignore[arg-type]
-        if tables["internal_recall"] < floor:
-            broken.append(f"table recall {tables['internal_recall']:.4f} < floor {floor:.4f}")
+        at_most("table false-review rate", tables["false_review_rate"], "max_table_false_review_rate")
+        at_least("table recall", tables["internal_recall"], "min_table_recall")
     real = result.get("real")
     if isinstance(real, dict):
-        ceiling = float(floors["max_false_review_rate"])  # type: ignore[arg-type]
-        if real["false_review_rate"] > ceiling:
-            broken.append(f"false-review rate {real['false_review_rate']:.4f} > ceiling {ceiling:.4f}")
+        at_most("false-review rate", real["false_review_rate"], "max_false_review_rate")
     return broken
 
 
