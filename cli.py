@@ -225,6 +225,7 @@ def main(
         jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
         explain=verbose and fmt == "text" and not quiet, redact=redact_excerpts,
+        keep_documents=baseline_create is not None,
     )
     if reads_stdin and not (crawl_url or from_file):
         from scanner.pipeline import result_of
@@ -287,7 +288,8 @@ def main(
             write_batch_report(outcome, request, options, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
     except OSError as error:
         raise UsageProblem(f"无法写入报告：{error.strerror or error}") from error
-    sys.exit(exit_code(result.summary, fail_on=fail_on, exit_zero=exit_zero))
+    # a streamed batch keeps no documents: its summary counted them
+    sys.exit(exit_code(result.summary if outcome is None else outcome.counts, fail_on=fail_on, exit_zero=exit_zero))
 
 
 def accepted_findings(baseline: Path | None, *, from_config: bool = False) -> frozenset[str]:

@@ -40,8 +40,11 @@ printed for it, under the name of that output's format and options (its
 covers the result's bytes as well (so a hit with its line checks one tag).
 A re-run with the same output writes the stored line as it is
 (:meth:`ResultCache.get_many` returns it with the result) instead of encoding
-the result again; the result itself is still checked and decoded first, for
-the summary and the exit code.  :meth:`ResultCache.get_many` looks up a
+the result again.  With the line the cache keeps the result's
+:class:`~scanner.types.Brief` (verdict, findings' categories, errors) under
+the same tag, which is all a streamed run's summary and exit code need: asked
+not to ``decode``, a hit with its line is written out and counted without the
+result being read back at all.  :meth:`ResultCache.get_many` looks up a
 chunk of inputs in one query.
 """
 
@@ -62,12 +65,13 @@ from typing import Any
 
 from scanner.sealing import PrivateStoreError, Sealer, cache_key, private_directory, private_file
 from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
-from scanner.serial import document_from_dict, document_to_dict
-from scanner.types import DocumentResult
+from scanner.serial import brief_from_dict, brief_to_dict, document_from_dict, document_to_dict
+from scanner.types import Brief, DocumentResult
 
 # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC;
-# 4: scanner.serial's stored form, small entries not compressed, report lines kept beside results
-SCHEMA = 4
+# 4: scanner.serial's stored form, small entries not compressed, report lines kept beside results;
+# 5: each kept line with the result's brief
+SCHEMA = 5
 DB_FILE = "results.sqlite3"
 SMALL_ENTRY = 1024  # bytes of JSON below which an entry is stored uncompressed
 CHUNK = 128  # keys looked up in one query (SQLite allows at least 999 parameters)
@@ -124,10 +128,15 @@ class Lookup:
 
 @dataclass(frozen=True, kw_only=True)
 class Hit:
-    """A stored result, re-labelled with the lookup's path; ``line``: its report line for the variant asked, if kept."""
+    """A stored result, re-labelled with the lookup's path; ``line``: its report line for the variant asked, if kept.
 
-    doc: DocumentResult
+    ``doc`` is ``None`` only when the lookup asked not to decode and the line
+    was kept: ``brief`` then says what the summary needs.
+    """
+
+    doc: DocumentResult | None
     line: str | None = None
+    brief: Brief | None = None
 
 
 @dataclass(kw_only=True)
@@ -200,13 +209,15 @@ class ResultCache:
         (hit,) = self.get_many([Lookup(sha256=sha256, path=path, referrer=referrer)])
         return None if hit is None else hit.doc
 
-    def get_many(self, lookups: list[Lookup], *, variant: str = "") -> list[Hit | None]:
+    def get_many(self, lookups: list[Lookup], *, variant: str = "", decode: bool = True) -> list[Hit | None]:
         """The stored result of each lookup (``None`` on a miss), in order, one query per :data:`CHUNK` keys.
 
         With ``variant``, a hit also carries the report line kept for that
-        output, when it was printed for the same path and referrer.  Nothing
-        is used before its HMAC is checked: an entry (or its line) that fails
-        is a miss, counted and reported.
+        output, when it was printed for the same path and referrer; without
+        ``decode``, such a hit carries the result's brief instead of the
+        result (a hit without a line is always decoded).  Nothing is used
+        before its HMAC is checked: an entry (or its line) that fails is a
+        miss, counted and reported.
         """
         hits: list[Hit | None] = [None] * len(lookups)
         if self._shared.off or not lookups:
@@ -217,7 +228,7 @@ class ResultCache:
             for start in range(0, len(keys), CHUNK):
                 wanted = list(dict.fromkeys(keys[start:start + CHUNK]))
                 rows.update((row[0], row) for row in self._db.execute(
-                    "SELECT key, doc, mac, variant, path, referrer, line, line_mac FROM entries "
+                    "SELECT key, doc, mac, variant, path, referrer, line, line_mac, brief FROM entries "
                     f"WHERE key IN ({', '.join('?' * len(wanted))})",
                     wanted,
                 ))
@@ -227,16 +238,17 @@ class ResultCache:
         for index, (lookup, key) in enumerate(zip(lookups, keys)):
             row = rows.get(key)
             if row is not None:
-                hits[index] = self._check(lookup, key, variant, row)
+                hits[index] = self._check(lookup, key, variant, row, decode=decode)
         return hits
 
-    def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...]) -> Hit | None:
+    def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...], *, decode: bool) -> Hit | None:
         """The hit a row makes once its HMAC checks out, else ``None`` (counted and reported).
 
-        A usable line's HMAC covers the result's bytes too, so with one it is
-        the only tag to check; without one the result's own tag is checked.
+        A usable line's HMAC covers the result's bytes and its brief too, so
+        with one it is the only tag to check; without one the result's own
+        tag is checked.
         """
-        _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag = row
+        _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag, brief_text = row
         if type(blob) is not bytes or type(tag) is not bytes:
             self._reject(lookup.path)
             return None
@@ -244,16 +256,19 @@ class ResultCache:
         usable = (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
                   and line_referrer == lookup.referrer)
         if usable:
-            sound = (type(line_blob) is bytes and type(line_tag) is bytes
-                     and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob, blob)))
+            sound = (type(line_blob) is bytes and type(line_tag) is bytes and type(brief_text) is str
+                     and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob,
+                                                              blob, brief_text)))
         else:
             sound = sealer.verify(tag, key.encode(), blob)
         stored = None
         line = None
         if sound:  # nothing is read from the row before this point
             try:
-                stored = document_from_dict(_read_json(blob))
                 line = _unpack(line_blob).decode("utf-8") if usable else None
+                if usable and not decode:  # the key the tag covers holds the hash: nothing more to compare
+                    return Hit(doc=None, line=line, brief=brief_from_dict(_DECODER.decode(brief_text)))
+                stored = document_from_dict(_read_json(blob))
             except (zlib.error, ValueError, KeyError, TypeError):
                 stored = None
         if stored is None or stored.sha256 != lookup.sha256:
@@ -274,13 +289,13 @@ class ResultCache:
         blob = _pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
         tag = self._sealer.mac(key.encode(), blob)
         kept = self._sealed_line(key, doc, line, blob) if line is not None else None
-        variant, line_blob, line_tag = kept if kept is not None else (None, None, None)
+        variant, line_blob, line_tag, brief = kept if kept is not None else (None, None, None, None)
         try:
             self._db.execute(
-                "INSERT OR REPLACE INTO entries (key, doc, mac, variant, path, referrer, line, line_mac) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO entries (key, doc, mac, variant, path, referrer, line, line_mac, brief) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, blob, tag, variant, doc.path if kept else None, doc.referrer if kept else None,
-                 line_blob, line_tag),
+                 line_blob, line_tag, brief),
             )
         except sqlite3.Error as error:
             self._fail(error, "写入")
@@ -304,19 +319,21 @@ class ResultCache:
             if kept is None:
                 return
             # one line an entry, the last output's: a cache serves one kind of report run after run
-            self._db.execute("UPDATE entries SET variant = ?, path = ?, referrer = ?, line = ?, line_mac = ? "
-                             "WHERE key = ?", (variant, doc.path, doc.referrer, kept[1], kept[2], key))
+            self._db.execute("UPDATE entries SET variant = ?, path = ?, referrer = ?, line = ?, line_mac = ?, "
+                             "brief = ? WHERE key = ?", (variant, doc.path, doc.referrer, kept[1], kept[2], kept[3],
+                                                         key))
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
     def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str],
-                     blob: bytes) -> tuple[str, bytes, bytes] | None:
-        """``(variant, stored line, its tag)`` for ``doc``'s line over the result's stored bytes ``blob``."""
+                     blob: bytes) -> tuple[str, bytes, bytes, str] | None:
+        """``(variant, stored line, its tag, brief)`` for ``doc``'s line over the result's stored bytes ``blob``."""
         variant, text = line
+        brief = json.dumps(brief_to_dict(Brief.of(doc)), ensure_ascii=False)
         try:
             line_blob = _pack(text.encode("utf-8"))
             return variant, line_blob, self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer,
-                                                                     line_blob, blob))
+                                                                     line_blob, blob, brief)), brief
         except UnicodeEncodeError:
             return None  # a name no report could print either (display_name prevents it): not kept, only slower
 
@@ -373,12 +390,13 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
-        if columns and "line_mac" not in columns:
-            # schema 3: its keys were made under another SCHEMA, so none of its entries can be a hit
+        if columns and "brief" not in columns:
+            # schema 3 and 4: their keys were made under another SCHEMA, so none of their entries can be a hit
             db.execute("DROP TABLE entries")
-        # the report line printed for the result (variant, path, referrer it was printed for) is optional
+        # the report line printed for the result (variant, path, referrer it was printed for, the result's
+        # brief) is optional
         db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL, "
-                   "variant TEXT, path TEXT, referrer TEXT, line BLOB, line_mac BLOB)")
+                   "variant TEXT, path TEXT, referrer TEXT, line BLOB, line_mac BLOB, brief TEXT)")
         db.execute("DROP TABLE IF EXISTS results")  # schema 2 and before: unauthenticated entries
         db.commit()
     except sqlite3.Error as error:
@@ -473,8 +491,10 @@ def stored_json(blob: bytes) -> Any:
     return json.loads(_unpack(blob))
 
 
-def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, doc: bytes) -> tuple[bytes, ...]:
-    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line and the result."""
-    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, doc
+def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, doc: bytes,
+                brief: str) -> tuple[bytes, ...]:
+    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line, the result
+    and its brief."""
+    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, doc, brief.encode()
 
 

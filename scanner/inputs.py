@@ -235,6 +235,9 @@ class BatchRequest:
     output: Path | None = None
     follow_symlinks: bool = False
     crawl_timeout: float = 3600.0
+    # the batch's results are wanted after it (a report other than jsonl, --baseline-create); a jsonl run
+    # without them keeps only its summary, whatever the number of files
+    keep_documents: bool = True
 
     def is_batch(self) -> bool:
         """One plain file with no batch option is scanned in-process, as before; anything else is a batch."""

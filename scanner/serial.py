@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.types import (
+    Brief,
     DocumentResult,
     Finding,
     Location,
@@ -260,5 +261,30 @@ def document_from_dict(data: Mapping[str, Any]) -> DocumentResult:
         "coverage": tuple(coverage_from_dict(entry) for entry in coverage) if coverage else (),
         "units": tuple(unit_from_dict(unit) for unit in units) if units else (),
         "referrer": _text(get("referrer", "")),
+        "suppressed": int(get("suppressed", 0)),
+    })
+
+
+def brief_to_dict(brief: Brief) -> dict[str, Any]:
+    """A :class:`~scanner.types.Brief` as JSON: the verdict, and the other fields only when set."""
+    data: dict[str, Any] = {"verdict": brief.verdict.value}
+    if brief.categories:
+        data["categories"] = list(brief.categories)
+    if brief.errors:
+        data["errors"] = list(brief.errors)
+    if brief.suppressed:
+        data["suppressed"] = brief.suppressed
+    return data
+
+
+def brief_from_dict(data: Mapping[str, Any]) -> Brief:
+    """The inverse of :func:`brief_to_dict`.  Raises ``KeyError`` / ``TypeError`` / ``ValueError`` when malformed."""
+    get = data.get
+    categories = get("categories")
+    errors = get("errors")
+    return without_init(Brief, {
+        "verdict": _VERDICTS[data["verdict"]],
+        "categories": tuple(_text(category) for category in categories) if categories else (),
+        "errors": tuple(_text(error) for error in errors) if errors else (),
         "suppressed": int(get("suppressed", 0)),
     })

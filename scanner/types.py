@@ -412,6 +412,27 @@ class DocumentResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Brief:
+    """What a batch's summary and progress take from a result: its verdict, findings' categories, errors.
+
+    A streamed run (``jsonl``) keeps this, not the result: a cached result
+    whose report line is kept is written out and counted without being
+    read back, and a run over a million files does not hold a million
+    results in the parent.
+    """
+
+    verdict: Verdict
+    categories: tuple[str, ...] = ()  # one per finding, in the result's order
+    errors: tuple[str, ...] = ()
+    suppressed: int = 0
+
+    @classmethod
+    def of(cls, doc: DocumentResult) -> Brief:
+        return cls(verdict=doc.verdict, categories=tuple(finding.category for finding in doc.findings),
+                   errors=doc.errors, suppressed=doc.suppressed)
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScanResult:
     version: str
     documents: tuple[DocumentResult, ...]

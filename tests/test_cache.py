@@ -456,6 +456,64 @@ def test_a_changed_line_is_not_believed_and_a_line_is_only_for_its_own_path(site
     assert moved == batch(copy, None)[0] and all(doc["path"].startswith(str(copy)) for doc in moved)
 
 
+def test_a_changed_brief_is_not_believed_and_a_cached_block_still_fails_the_run(site: Path) -> None:
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, None)
+    first = scan_cli("--cache-dir", str(cache), "--format", "jsonl", "-j", "1", site)
+    assert first.exit_code == 1 and "阻止发布 1" in first.stderr
+    # fully cached, nothing read back: the verdicts still come through, and so does the exit code
+    again = scan_cli("--cache-dir", str(cache), "--format", "jsonl", "-j", "1", site)
+    assert "缓存 4" in again.stderr and again.exit_code == 1
+    assert again.stderr.splitlines()[1:3] == first.stderr.splitlines()[1:3]  # verdicts and categories alike
+    with sqlite3.connect(cache / DB_FILE) as db:
+        rows = db.execute("SELECT key, brief FROM entries WHERE brief IS NOT NULL").fetchall()
+        assert len(rows) == 4  # each kept line has its brief
+        (key, _brief), = [row for row in rows if json.loads(row[1])["verdict"] == "block"]
+        db.execute("UPDATE entries SET brief = ? WHERE key = ?", (json.dumps({"verdict": "pass"}), key))
+    served = scan_cli("--cache-dir", str(cache), "--format", "jsonl", "-j", "1", site)
+    assert served.exit_code == 1 and "校验失败而重新扫描的条目 1 个" in served.stderr
+    assert sorted((json.loads(line) for line in served.stdout.splitlines()), key=lambda doc: doc["path"]) == uncached
+
+
+def test_a_streamed_run_keeps_only_its_summary_and_counts_what_it_did_not_read_back(
+    site: Path, settings: Settings
+) -> None:
+    from scanner.batch import SettingsSpec
+    from scanner.batch.journal import jsonl_line
+    from scanner.batch.run import BatchOptions, LineOutput, run_batch
+    from scanner.batch.sources import Sources
+    from scanner.inputs import iter_files
+
+    files = list(iter_files([site]))
+    options = BatchOptions(jobs=1, timeout=60, cache_dir=site.parent / "cache")
+    written: list[str] = []
+    lines = LineOutput(variant="jsonl/test", render=jsonl_line, write=written.append)
+    spec = SettingsSpec(keep_text=False)
+    kept = run_batch(Sources(files, None), spec, settings, options, lines=lines)
+    assert len(kept.result.documents) == 4 and kept.counts == kept.result.summary
+    expected = sorted(written)
+    written.clear()
+    for _ in range(2):  # scanned, then fully cached
+        lean = run_batch(Sources(files, None), spec, settings, BatchOptions(jobs=1, timeout=60,
+                         cache_dir=site.parent / "lean-cache"), lines=lines, keep_documents=False)
+        assert lean.result.documents == () and lean.counts == kept.result.summary
+        assert lean.summary.categories == kept.summary.categories and lean.summary.errors == kept.summary.errors
+        assert sorted(written) == expected
+        written.clear()
+    assert lean.summary.cached == 4
+
+
+def test_a_cache_of_an_older_schema_is_emptied_not_misread(site: Path) -> None:
+    cache = site.parent / "cache"
+    batch(site, cache)
+    with sqlite3.connect(cache / DB_FILE) as db:  # the table as schema 4 made it: no brief beside a line
+        db.execute("ALTER TABLE entries DROP COLUMN brief")
+    served, stderr = batch(site, cache)
+    assert "缓存 0" in stderr and served == batch(site, None)[0]
+    _, stderr = batch(site, cache)
+    assert "缓存 4" in stderr
+
+
 def test_the_prepared_sealer_makes_the_same_tags_as_mac() -> None:
     from scanner.sealing import Sealer, mac
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scanner import serial
 from scanner.report.common import ordered_findings
 from scanner.report.jsonl_report import render_document
-from scanner.types import DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
+from scanner.types import Brief, DocumentResult, Finding, Location, PartCoverage, Severity, TextUnit, Verdict
 
 RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=150)
 
@@ -64,6 +64,14 @@ def test_a_report_line_reads_back_as_the_result_without_its_text(doc: DocumentRe
     assert back == replace(doc, risk=round(doc.risk, 4), pages=None, layers=(), findings=back.findings)
 
 
+@RELAXED
+@given(DOCUMENTS)
+def test_a_results_brief_survives_its_stored_form(doc: DocumentResult) -> None:
+    brief = Brief.of(doc)
+    assert serial.brief_from_dict(_through_json(serial.brief_to_dict(brief))) == brief
+    assert brief.categories == tuple(finding.category for finding in doc.findings)
+
+
 @pytest.mark.parametrize(
     ("kind", "written"),
     [
@@ -72,6 +80,7 @@ def test_a_report_line_reads_back_as_the_result_without_its_text(doc: DocumentRe
         (PartCoverage, lambda: set(serial.coverage_to_dict(PartCoverage(name="n", kind="k", status="read")))),
         (TextUnit, lambda: set(serial.unit_to_dict(TextUnit(text="t", box=(0, 0, 1, 1), seal=True)))),
         (DocumentResult, lambda: set(serial.document_to_dict(_every_field_set())) - {"serial"}),
+        (Brief, lambda: set(serial.brief_to_dict(Brief.of(_every_field_set())))),
     ],
 )
 def test_every_field_of_every_type_is_serialised(kind: type, written) -> None:  # type: ignore[no-untyped-def]

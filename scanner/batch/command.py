@@ -112,7 +112,8 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings 
     sources = Sources(files, crawler, max_memory_mb=request.max_memory, uncovered=uncovered,
                       spool=request.engine == "local" and warcs)
     try:
-        return run_batch(sources, spec, settings, options, total=total, lines=lines)
+        return run_batch(sources, spec, settings, options, total=total, lines=lines,
+                         keep_documents=request.keep_documents or request.fmt != "jsonl")
     finally:
         sources.close()
         if target is not None:

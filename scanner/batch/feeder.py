@@ -20,7 +20,7 @@ from typing import Any
 
 from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
 from scanner.batch.task import Task
-from scanner.types import DocumentResult
+from scanner.types import Brief, DocumentResult
 
 FEEDER_LIMIT = 256  # inputs the feeder thread walks ahead of the parent's loop
 FEEDER_BYTES = 32 * 2**20  # ... and bytes of crawled pages / WARC records it holds for it
@@ -35,7 +35,11 @@ END = object()  # the feeder's last item: every input has been walked
 
 @dataclass(frozen=True, kw_only=True)
 class Fed:
-    """One input as the feeder hands it on: a task to scan, or a result it already has."""
+    """One input as the feeder hands it on: a task to scan, or a result it already has (or its brief).
+
+    A cached result comes as ``brief`` and ``line`` alone when the run keeps
+    no results and has the line to write (the feeder was told not to decode).
+    """
 
     order: int  # the input's place in the output
     task: Task | None = None  # to be scanned
@@ -43,17 +47,26 @@ class Fed:
     source: str = "task"  # task | cached | resumed
     key: InputKey | None = None  # what the journal keys it by
     line: str | None = None  # a cached result's stored report line for this run's output (LineOutput.variant)
+    brief: Brief | None = None  # what the summary needs of a cached result not decoded
+    name: str = ""  # the path the result is reported under (Task.key)
+
+    @property
+    def known(self) -> bool:
+        """Its result is known already (cached, resumed): nothing to scan."""
+        return self.doc is not None or self.brief is not None
 
 
 class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
-    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any, variant: str = "") -> None:
+    def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any, variant: str = "",
+                 decode: bool = True) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._journal = journal
         self._cache = cache  # the parent's ResultCache (or None): this thread opens its own reader of it
         self._variant = variant  # the output whose stored lines the cache should return with its results
+        self._decode = decode  # False: a cached result with its line comes as its brief, not read back
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
@@ -128,13 +141,15 @@ class Feeder(threading.Thread):
             out.append(Fed(order=place, task=task, key=key))
         if looked_up:
             hits = cache.get_many([Lookup(sha256=key.sha256, path=task.key, referrer=task.referrer)
-                                   for _index, _place, task, key in looked_up], variant=self._variant)
+                                   for _index, _place, task, key in looked_up], variant=self._variant,
+                                  decode=self._decode)
             for (index, place, task, key), hit in zip(looked_up, hits):
                 if hit is None:
                     out[index] = Fed(order=place, task=task, key=key)
                 else:
                     task.discard()
-                    out[index] = Fed(order=place, doc=hit.doc, source="cached", key=key, line=hit.line)
+                    out[index] = Fed(order=place, doc=hit.doc, source="cached", key=key, line=hit.line,
+                                     brief=hit.brief, name=task.key)
         return out
 
     def _put_all(self, items: list[Any]) -> None:

@@ -13,7 +13,11 @@ The data flow (:func:`run_batch`)::
 
 A streamed report (:class:`LineOutput`, ``jsonl``) has its line kept in the
 cache beside each result, so a cached result is written out as the stored
-line, neither decoded for it nor encoded again.
+line, neither decoded for it nor encoded again.  A run that streams its
+report and is not asked to keep the documents (``keep_documents=False``)
+holds only the summary: the parent's memory does not grow with the number
+of files, and a cached result with its line is counted from its brief
+(:class:`~scanner.types.Brief`) without being read back.
 
 The parent may be given :class:`~scanner.batch.task.LazySettings`: the cache
 key needs only their identity (digests of the rule and model files), so a
@@ -36,7 +40,7 @@ from scanner.batch.journal import Journal
 from scanner.batch.summary import BatchSummary
 from scanner.batch.task import Executor, LazySettings, SettingsSpec, Task, failed_document
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
-from scanner.types import DocumentResult, ScanResult, Verdict
+from scanner.types import Brief, DocumentResult, ScanResult, Verdict
 
 if TYPE_CHECKING:
     from scanner.pipeline import Settings
@@ -56,8 +60,13 @@ class BatchOptions:
 
 @dataclass(frozen=True, kw_only=True)
 class BatchOutcome:
-    result: ScanResult
+    result: ScanResult  # its documents only when the run kept them (run_batch's keep_documents)
     summary: BatchSummary
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The verdict counts :attr:`ScanResult.summary` gives, whether or not the documents were kept."""
+        return self.summary.counts()
 
 
 # Called with each document as soon as it is known, and whether it was scanned
@@ -101,11 +110,15 @@ def run_batch(
     sink: DocumentSink | None = None,
     lines: LineOutput | None = None,
     stderr: IO[str] | None = None,
+    keep_documents: bool = True,
 ) -> BatchOutcome:
     """Scan every task and return the results in input order, streaming each to ``sink`` as it finishes.
 
     ``lines``: a streamed report, each document's line written as it finishes.
     ``settings``: built, or :class:`LazySettings` of ``spec`` (built only if an input is not in the cache).
+    ``keep_documents=False``: the outcome's result holds no documents (its
+    :attr:`BatchOutcome.counts` and summary say what they were), for a
+    caller that has had each one from ``lines`` or ``sink``.
 
     Raises :class:`BatchError` when workers cannot start, whatever building
     lazy settings raises (:class:`~scanner.catalogue.CatalogueError`, ...)
@@ -138,31 +151,50 @@ def run_batch(
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
 
-    def emit(fed: Fed, doc: DocumentResult, *, fresh: bool, seconds: float | None, scanned: bool = False) -> None:
-        """Everything a known result goes to; ``scanned``: in this run by a worker, so into the cache too."""
+    def emit(fed: Fed, doc: DocumentResult | None, *, fresh: bool, seconds: float | None,
+             scanned: bool = False) -> None:
+        """Everything a known result goes to; ``scanned``: in this run by a worker, so into the cache too.
+
+        ``doc`` is ``None`` only for a cached result that came as its brief
+        and line (the feeder decodes whenever the journal, a sink or the
+        outcome needs the result).
+        """
         nonlocal last_commit
-        results[fed.order] = doc
-        summary.add(doc, seconds=seconds)
+        line = fed.line
+        if doc is not None:
+            brief, name = Brief.of(doc), doc.path
+            if keep_documents:
+                results[fed.order] = doc
+            if line is None and lines is not None:
+                line = lines.render(doc)
+        elif fed.brief is not None and line is not None:
+            brief, name = fed.brief, fed.name
+        else:
+            raise RuntimeError("a cached result came neither read back nor with its brief and line")
+        summary.add_brief(brief, name, seconds=seconds)
         kept: tuple[str, str] | None = None  # (variant, line) to keep beside the result
-        if lines is not None:
-            line = fed.line if fed.line is not None else lines.render(doc)
+        if lines is not None and line is not None:
             lines.write(line)
             kept = (lines.variant, line)
-            if cache is not None and fed.source == "cached" and fed.line is None:
+            if cache is not None and doc is not None and fed.source == "cached" and fed.line is None:
                 cache.put_line(doc, *kept)  # stored before this output was asked for: kept for the next run
-        if cache is not None and scanned:
-            cache.put(doc, line=kept)
-        if fresh and journal is not None and fed.key is not None:
-            journal.write(doc, fed.key)
-        if sink is not None:
-            sink(doc, fresh)
+        if doc is not None:
+            if cache is not None and scanned:
+                cache.put(doc, line=kept)
+            if fresh and journal is not None and fed.key is not None:
+                journal.write(doc, fed.key)
+            if sink is not None:
+                sink(doc, fresh)
         if progress is not None:
-            progress.advance(findings=len(doc.findings), flagged=doc.verdict is not Verdict.PASS)
+            progress.advance(findings=len(brief.categories), flagged=brief.verdict is not Verdict.PASS)
         if cache is not None and time.monotonic() - last_commit > 1.0:
             cache.commit()
             last_commit = time.monotonic()
 
-    feeder = Feeder(tasks, journal=journal, cache=cache, variant=lines.variant if lines is not None else "")
+    # a cached result is read back only for what needs more than its brief and line
+    decode = keep_documents or journal is not None or sink is not None or lines is None
+    feeder = Feeder(tasks, journal=journal, cache=cache, variant=lines.variant if lines is not None else "",
+                    decode=decode)
     completed = False
     try:
         executor = make_executor(spec, options)
@@ -221,7 +253,7 @@ def _drive(executor: Executor, feeder: Feeder, settings: Settings | LazySettings
                 orders[next_id] = item
                 executor.submit(worker, next_id, item.task)
                 next_id += 1
-            elif item.doc is not None:
+            elif item.known:
                 summary.cached += item.source == "cached"
                 summary.resumed += item.source == "resumed"
                 emit(item, item.doc, fresh=item.source == "cached", seconds=None)

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.types import DocumentResult, Verdict
+from scanner.types import Brief, DocumentResult, Verdict
 
 
 @dataclass(kw_only=True)
@@ -32,17 +32,27 @@ class BatchSummary:
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. crawl statistics
 
     def add(self, doc: DocumentResult, *, seconds: float | None) -> None:
-        self.verdicts[doc.verdict.value] += 1
-        self.suppressed += doc.suppressed
-        for finding in doc.findings:
-            self.categories[finding.category] += 1
-        for error in doc.errors:
-            self.errors.append((doc.path, error))
+        self.add_brief(Brief.of(doc), doc.path, seconds=seconds)
+
+    def add_brief(self, brief: Brief, path: str, *, seconds: float | None) -> None:
+        """Count one result from its brief (``path``: the name it is reported under)."""
+        self.verdicts[brief.verdict.value] += 1
+        self.suppressed += brief.suppressed
+        if brief.categories:
+            self.categories.update(brief.categories)
+        for error in brief.errors:
+            self.errors.append((path, error))
         if seconds is not None:
             self.busy_seconds += seconds
-            self.slowest.append((seconds, doc.path))
+            self.slowest.append((seconds, path))
             self.slowest.sort(reverse=True)
             del self.slowest[5:]
+
+    def counts(self) -> dict[str, int]:
+        """Documents per verdict, as :attr:`scanner.types.ScanResult.summary` counts them."""
+        return {"documents": sum(self.verdicts.values()),
+                **{verdict.value: self.verdicts.get(verdict.value, 0) for verdict in (Verdict.PASS, Verdict.REVIEW,
+                                                                                     Verdict.BLOCK)}}
 
     def to_dict(self) -> dict[str, Any]:
         return {
