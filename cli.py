@@ -94,6 +94,9 @@ FORMATS = ("text", "json", "jsonl", "html", "docx", "sarif")
 @click.option("--max-memory", type=click.IntRange(0), default=1500, show_default=True,
               help="MB of memory one file may take, single file or batch (0 = no limit; OCR of a scanned page needs about 1,000).")
 @click.option("--no-cache", is_flag=True, help="Batch: rescan files even if unchanged since the last run.")
+@click.option("--rehash", is_flag=True,
+              help="Batch: read and hash every file to find it in the cache, even one whose size, inode and "
+                   "times are those recorded when it was last hashed (for file systems whose times cannot be trusted).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Batch: where results are cached [default: $XDG_CACHE_HOME/secscan].")
 @click.option("--resume", type=click.Path(dir_okay=False, path_type=Path),
@@ -147,6 +150,7 @@ def main(
     timeout: float = 60.0,
     max_memory: int = 1500,
     no_cache: bool = False,
+    rehash: bool = False,
     cache_dir: Path | None = None,
     resume: Path | None = None,
     engine: str = "local",
@@ -222,7 +226,7 @@ def main(
         paths=paths, include=include, exclude=exclude, from_file=from_file, crawl_url=crawl_url,
         max_depth=max_depth, max_pages=max_pages, delay=delay, crawl_concurrency=crawl_concurrency,
         crawl_timeout=crawl_timeout, follow_symlinks=follow_symlinks,
-        jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, cache_dir=cache_dir,
+        jobs=jobs, timeout=timeout, max_memory=max_memory, no_cache=no_cache, rehash=rehash, cache_dir=cache_dir,
         resume=resume, engine=engine, address=address, fmt=fmt, output=output,
         explain=verbose and fmt == "text" and not quiet, redact=redact_excerpts,
         keep_documents=baseline_create is not None,

@@ -36,8 +36,8 @@ with :meth:`ResultCache.reader`).
 
 Beside a result the cache keeps the line a streamed report (``jsonl``)
 printed for it, under the name of that output's format and options (its
-*variant*) and the path and referrer it was printed for, under an HMAC that
-covers the result's bytes as well (so a hit with its line checks one tag).
+*variant*) and the path and referrer it was printed for, under an HMAC of
+its own.
 A re-run with the same output writes the stored line as it is
 (:meth:`ResultCache.get_many` returns it with the result) instead of encoding
 the result again.  With the line the cache keeps the result's
@@ -46,47 +46,48 @@ the same tag, which is all a streamed run's summary and exit code need: asked
 not to ``decode``, a hit with its line is written out and counted without the
 result being read back at all.  :meth:`ResultCache.get_many` looks up a
 chunk of inputs in one query.
+
+The same database holds the *stat index* (:mod:`scanner.batch.stamps`): for
+each file path, the stamp (device, inode, size, times) it had when it was
+hashed and the hash, under the same key's HMAC, so that a re-run does not
+read a file that has not changed (:meth:`ResultCache.known_hashes`).  A
+file's hash does not depend on the settings, so the index is shared by
+every settings digest.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import sqlite3
 import threading
-import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.cache_db import DB_FILE as DB_FILE  # the database's name in the cache directory (re-exported)
+from scanner.cache_db import CacheDamaged as CacheDamaged
+from scanner.cache_db import CacheError as CacheError
+from scanner.cache_db import connect, is_damage, pack, read_json, unpack
+from scanner.cache_db import set_aside as set_aside
+from scanner.cache_db import stored_json as stored_json  # for tools and tests that look into the database
 from scanner.sealing import PrivateStoreError, Sealer, cache_key, private_directory, private_file
 from scanner.sealing import default_cache_dir as default_cache_dir  # where both caches live (re-exported)
 from scanner.serial import brief_from_dict, brief_to_dict, document_from_dict, document_to_dict
-from scanner.types import Brief, DocumentResult
+from scanner.types import Brief, DocumentResult, Verdict
 
 # 2: results carry the coverage ledger; 3: keys carry the name hint, entries an HMAC;
 # 4: scanner.serial's stored form, small entries not compressed, report lines kept beside results;
 # 5: each kept line with the result's brief
 SCHEMA = 5
-DB_FILE = "results.sqlite3"
-SMALL_ENTRY = 1024  # bytes of JSON below which an entry is stored uncompressed
 CHUNK = 128  # keys looked up in one query (SQLite allows at least 999 parameters)
 # Rejected entries named one by one on stderr; the rest are only counted.
 NAMED_REJECTIONS = 5
 
 Warn = Callable[[str], None]
-
-
-class CacheError(OSError):
-    """The cache database could not be opened or written."""
-
-
-class CacheDamaged(CacheError):
-    """The cache database is not a database or is malformed (it is set aside, see :func:`open_cache`)."""
 
 
 def settings_digest(*, version: str, catalogue: str, model: str, options: Mapping[str, Any]) -> str:
@@ -139,6 +140,15 @@ class Hit:
     brief: Brief | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class StampLookup:
+    """A file to find in the stat index: its path, its stamp now, and the name it is reported under."""
+
+    path: str
+    stamp: str
+    name: str
+
+
 @dataclass(kw_only=True)
 class CacheStats:
     """What went wrong with the cache in one run (for the batch summary)."""
@@ -188,7 +198,7 @@ class ResultCache:
         self.directory = directory
         self.digest = digest
         self._sealer = Sealer(_shared.key)  # one per connection, so one per thread
-        self._db = _connect(directory / DB_FILE)
+        self._db = connect(directory / DB_FILE)
 
     @property
     def stats(self) -> CacheStats:
@@ -242,11 +252,10 @@ class ResultCache:
         return hits
 
     def _check(self, lookup: Lookup, key: str, variant: str, row: tuple[Any, ...], *, decode: bool) -> Hit | None:
-        """The hit a row makes once its HMAC checks out, else ``None`` (counted and reported).
+        """The hit a row makes once its HMACs check out, else ``None`` (counted and reported).
 
-        A usable line's HMAC covers the result's bytes and its brief too, so
-        with one it is the only tag to check; without one the result's own
-        tag is checked.
+        A usable line's tag covers the line and the result's brief; the
+        result's own tag is checked whenever the result is read back.
         """
         _key, blob, tag, line_variant, line_path, line_referrer, line_blob, line_tag, brief_text = row
         if type(blob) is not bytes or type(tag) is not bytes:
@@ -255,20 +264,19 @@ class ResultCache:
         sealer = self._sealer
         usable = (line_blob is not None and variant and line_variant == variant and line_path == lookup.path
                   and line_referrer == lookup.referrer)
-        if usable:
-            sound = (type(line_blob) is bytes and type(line_tag) is bytes and type(brief_text) is str
-                     and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer, line_blob,
-                                                              blob, brief_text)))
-        else:
+        sound = not usable or (type(line_blob) is bytes and type(line_tag) is bytes and type(brief_text) is str
+                               and sealer.verify(line_tag, *_line_parts(key, variant, line_path, line_referrer,
+                                                                        line_blob, brief_text)))
+        if sound and (decode or not usable):
             sound = sealer.verify(tag, key.encode(), blob)
         stored = None
         line = None
         if sound:  # nothing is read from the row before this point
             try:
-                line = _unpack(line_blob).decode("utf-8") if usable else None
+                line = unpack(line_blob).decode("utf-8") if usable else None
                 if usable and not decode:  # the key the tag covers holds the hash: nothing more to compare
-                    return Hit(doc=None, line=line, brief=brief_from_dict(_DECODER.decode(brief_text)))
-                stored = document_from_dict(_read_json(blob))
+                    return Hit(doc=None, line=line, brief=read_brief(brief_text))
+                stored = document_from_dict(read_json(blob))
             except (zlib.error, ValueError, KeyError, TypeError):
                 stored = None
         if stored is None or stored.sha256 != lookup.sha256:
@@ -278,6 +286,41 @@ class ResultCache:
             stored = replace(stored, path=lookup.path, referrer=lookup.referrer)
         return Hit(doc=stored, line=line)
 
+    def known_hash(self, lookup: StampLookup) -> str | None:
+        """The hash recorded for a file that still has the stamp recorded with it, else ``None``.
+
+        A recorded stamp that is not the file's stamp now is a miss (the file
+        is read again); a row with the file's stamp is used only once its
+        HMAC checks out, else it is a miss, counted and reported with the
+        rejected entries.
+        """
+        if self._shared.off:
+            return None
+        name = os.fsencode(lookup.path)
+        try:
+            row = self._db.execute("SELECT stamp, sha256, mac FROM files WHERE path = ?", (name,)).fetchone()
+        except sqlite3.Error as error:
+            self._fail(error, "读取")
+            return None
+        if row is None or row[0] != lookup.stamp:
+            return None  # not recorded, or changed since: read and hashed again, whatever the row says
+        stamp, sha256, tag = row
+        if type(sha256) is str and type(tag) is bytes and self._sealer.verify(tag, *_file_parts(name, stamp, sha256)):
+            return sha256
+        self._reject(lookup.name)
+        return None
+
+    def record_hash(self, path: str, stamp: str, sha256: str) -> None:
+        """Record that the file at ``path`` had ``stamp`` when its bytes hashed to ``sha256``."""
+        if self._shared.off or not stamp or not sha256:
+            return
+        name = os.fsencode(path)
+        try:
+            self._db.execute("INSERT OR REPLACE INTO files (path, stamp, sha256, mac) VALUES (?, ?, ?, ?)",
+                             (name, stamp, sha256, self._sealer.mac(*_file_parts(name, stamp, sha256))))
+        except sqlite3.Error as error:
+            self._fail(error, "写入")
+
     def put(self, doc: DocumentResult, *, line: tuple[str, str] | None = None) -> None:
         """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored).
 
@@ -286,9 +329,9 @@ class ResultCache:
         if not doc.sha256 or self._shared.off:
             return
         key = entry_key(doc.sha256, doc.path, self.digest)
-        blob = _pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
+        blob = pack(json.dumps(document_to_dict(doc), ensure_ascii=False).encode("utf-8"))
         tag = self._sealer.mac(key.encode(), blob)
-        kept = self._sealed_line(key, doc, line, blob) if line is not None else None
+        kept = self._sealed_line(key, doc, line) if line is not None else None
         variant, line_blob, line_tag, brief = kept if kept is not None else (None, None, None, None)
         try:
             self._db.execute(
@@ -303,8 +346,8 @@ class ResultCache:
     def put_line(self, doc: DocumentResult, variant: str, text: str) -> None:
         """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``.
 
-        The stored result's own tag is checked again first: the line's tag
-        vouches for those bytes too, so they must be the ones this cache wrote.
+        The stored result's own tag is checked again first: the line is kept
+        only beside the result this cache wrote.
         """
         if not doc.sha256 or self._shared.off:
             return
@@ -315,7 +358,7 @@ class ResultCache:
                 return
             if not self._sealer.verify(row[1], key.encode(), row[0]):
                 return  # changed since it was read: left for the next run to reject
-            kept = self._sealed_line(key, doc, (variant, text), row[0])
+            kept = self._sealed_line(key, doc, (variant, text))
             if kept is None:
                 return
             # one line an entry, the last output's: a cache serves one kind of report run after run
@@ -325,15 +368,14 @@ class ResultCache:
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
-    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str],
-                     blob: bytes) -> tuple[str, bytes, bytes, str] | None:
-        """``(variant, stored line, its tag, brief)`` for ``doc``'s line over the result's stored bytes ``blob``."""
+    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str]) -> tuple[str, bytes, bytes, str] | None:
+        """``(variant, stored line, its tag, brief)`` for ``doc``'s line."""
         variant, text = line
-        brief = json.dumps(brief_to_dict(Brief.of(doc)), ensure_ascii=False)
+        brief = stored_brief(Brief.of(doc))
         try:
-            line_blob = _pack(text.encode("utf-8"))
+            line_blob = pack(text.encode("utf-8"))
             return variant, line_blob, self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer,
-                                                                     line_blob, blob, brief)), brief
+                                                                     line_blob, brief)), brief
         except UnicodeEncodeError:
             return None  # a name no report could print either (display_name prevents it): not kept, only slower
 
@@ -370,67 +412,13 @@ class ResultCache:
             if shared.off:
                 return
             shared.off = True
-        if _is_damage(error):
+        if is_damage(error):
             aside = set_aside(shared.directory)
             shared.say(f"缓存数据库已损坏（{error}），已移到 {aside}，本次其余文件不用缓存 / "
                        f"damaged cache set aside, running on without it")
         else:
             shared.say(f"无法{action}缓存（{error}），本次其余文件不用缓存，结果不受影响 / "
                        f"cache {'read' if action == '读取' else 'write'} failed, running on without it")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open the database and its table.  Raises :class:`CacheDamaged` or :class:`CacheError`."""
-    try:
-        db = sqlite3.connect(path, timeout=30)
-    except sqlite3.Error as error:
-        raise CacheError(f"无法打开缓存 / cannot open cache {path}: {error}") from error
-    try:
-        # WAL lets the feeder thread read while the parent writes.
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
-        if columns and "brief" not in columns:
-            # schema 3 and 4: their keys were made under another SCHEMA, so none of their entries can be a hit
-            db.execute("DROP TABLE entries")
-        # the report line printed for the result (variant, path, referrer it was printed for, the result's
-        # brief) is optional
-        db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, doc BLOB NOT NULL, mac BLOB NOT NULL, "
-                   "variant TEXT, path TEXT, referrer TEXT, line BLOB, line_mac BLOB, brief TEXT)")
-        db.execute("DROP TABLE IF EXISTS results")  # schema 2 and before: unauthenticated entries
-        db.commit()
-    except sqlite3.Error as error:
-        db.close()
-        kind = CacheDamaged if _is_damage(error) else CacheError
-        raise kind(f"无法打开缓存 / cannot open cache {path}: {error}") from error
-    for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; made sure of here
-        try:
-            private_file(path.with_name(path.name + suffix), create=False)
-        except PrivateStoreError as error:
-            db.close()
-            raise CacheError(str(error)) from error
-    return db
-
-
-def _is_damage(error: sqlite3.Error) -> bool:
-    """A database that is not one or is malformed (not: locked, read-only, full, I/O)."""
-    return isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError)
-
-
-def set_aside(directory: Path) -> Path:
-    """Move a damaged database (and its WAL files) out of the way; return where it went."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = directory / f"{DB_FILE}.damaged-{stamp}-{os.getpid()}"
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            os.replace(directory / (DB_FILE + suffix), directory / (aside.name + suffix))
-        except FileNotFoundError:
-            continue
-        except OSError:
-            # cannot move it: remove it (it is only a cache)
-            with contextlib.suppress(OSError):
-                os.unlink(directory / (DB_FILE + suffix))
-    return aside
 
 
 def open_cache(directory: Path, digest: str, *, warn: Warn | None = None) -> ResultCache | None:
@@ -459,42 +447,29 @@ def open_cache(directory: Path, digest: str, *, warn: Warn | None = None) -> Res
         return None
 
 
-def _pack(data: bytes) -> bytes:
-    """What is stored for ``data`` (JSON): as it is when small, else zlib-compressed (its first byte is never ``{``)."""
-    return data if len(data) < SMALL_ENTRY else zlib.compress(data, 3)
+def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, brief: str) -> tuple[bytes, ...]:
+    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line and the
+    result's brief."""
+    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, brief.encode()
 
 
-def _unpack(blob: bytes) -> bytes:
-    """The inverse of :func:`_pack`.  Raises ``zlib.error`` for a blob that is neither."""
-    return blob if blob[:1] == b"{" else zlib.decompress(blob)
+# A result with a verdict and nothing else to count (most of a website) has the verdict alone as its brief.
+_PLAIN_BRIEFS = {verdict.value: Brief(verdict=verdict) for verdict in Verdict}
 
 
-_DECODER = json.JSONDecoder()
+def stored_brief(brief: Brief) -> str:
+    """A brief as stored beside a line: the verdict's name alone when that is all, else its JSON."""
+    if brief == _PLAIN_BRIEFS[brief.verdict.value]:
+        return brief.verdict.value
+    return json.dumps(brief_to_dict(brief), ensure_ascii=False)
 
 
-def _read_json(blob: bytes) -> Any:
-    """The JSON value a stored blob holds.  Raises ``ValueError`` (or ``zlib.error``) when it holds none.
-
-    ``raw_decode`` on the text, not ``json.loads`` on the bytes: loads' encoding sniffing and
-    white-space checks took as long as the parse itself for a small entry (the blob starts
-    with its value; anything after it is refused here).
-    """
-    text = _unpack(blob).decode("utf-8")
-    value, end = _DECODER.raw_decode(text)
-    if end != len(text):
-        raise ValueError("data after the stored value")
-    return value
+def read_brief(text: str) -> Brief:
+    """The inverse of :func:`stored_brief`.  Raises ``ValueError`` / ``KeyError`` / ``TypeError`` when malformed."""
+    plain = _PLAIN_BRIEFS.get(text)
+    return plain if plain is not None else brief_from_dict(json.loads(text))
 
 
-def stored_json(blob: bytes) -> Any:
-    """An entry's stored JSON, for tools and tests that look into the database."""
-    return json.loads(_unpack(blob))
-
-
-def _line_parts(key: str, variant: str, path: str, referrer: str, line: bytes, doc: bytes,
-                brief: str) -> tuple[bytes, ...]:
-    """What a kept line's HMAC covers: the entry, the output, the name it was printed for, the line, the result
-    and its brief."""
-    return key.encode(), b"line", variant.encode(), path.encode(), referrer.encode(), line, doc, brief.encode()
-
-
+def _file_parts(path: bytes, stamp: str, sha256: str) -> tuple[bytes, ...]:
+    """What a stat index row's HMAC covers: the file's path, its stamp and the hash of its bytes."""
+    return b"file", path, stamp.encode(), sha256.encode()

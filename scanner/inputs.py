@@ -53,7 +53,12 @@ def display_name(path: str | os.PathLike[str]) -> str:
     where it is valid GB18030, so the clerk reads 机密文件.txt; bytes valid in
     neither are shown as ``\\xNN``.
     """
-    return "/".join(_component_name(part) for part in os.fsencode(path).split(b"/"))
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes, arrived as surrogate escapes
+        return "/".join(_component_name(part) for part in os.fsencode(text).split(b"/"))
+    return text  # valid UTF-8 on disk, so each component decodes back to itself (nearly every name)
 
 
 def _component_name(raw: bytes) -> str:
@@ -225,6 +230,7 @@ class BatchRequest:
     timeout: float = DEFAULT_TIMEOUT
     max_memory: int = DEFAULT_MAX_MEMORY_MB
     no_cache: bool = False
+    rehash: bool = False  # --rehash: every file read and hashed, whatever the cache's stat index says
     cache_dir: Path | None = None
     resume: Path | None = None
     engine: str = "local"

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "scanner"
 # The order of scanner/batch/__init__.py's layout: each module may import only those before it.
-LAYERS = ("task", "messages", "worker", "pool", "dask_engine", "journal", "summary", "feeder", "sources", "run",
+LAYERS = ("task", "messages", "worker", "pool", "dask_engine", "journal", "stamps", "summary", "feeder", "sources", "run",
           "command")
 
 

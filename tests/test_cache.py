@@ -25,11 +25,13 @@ from scanner.cache import (
     default_cache_dir,
     entry_key,
     open_cache,
+    read_brief,
     settings_digest,
     stored_json,
 )
 from scanner.pipeline import Settings, scan_file
 from scanner.serial import document_from_dict, document_to_dict
+from scanner.types import Verdict
 from tests import builders
 from tests.builders import USER_RULES
 from tests.cli_helpers import scan_cli
@@ -214,7 +216,9 @@ def test_a_forged_entry_is_rescanned_and_counted(site: Path) -> None:
     blob = zlib.compress(json.dumps(forged, ensure_ascii=False).encode())
     with sqlite3.connect(cache / DB_FILE) as db:
         # the key is computable; the HMAC is not: an old tag, and a made-up entry for a file never scanned
-        db.execute("UPDATE entries SET doc = ? WHERE key = ?", (blob, marked_key))
+        # (its kept line dropped: a jsonl re-run would write that line, under its own tag, and not read the result)
+        db.execute("UPDATE entries SET doc = ?, line = NULL, line_mac = NULL, brief = NULL WHERE key = ?",
+                   (blob, marked_key))
         never = builders.write_text(site / "new.txt", "机密★1年\n新的通知\n")
         import hashlib
 
@@ -389,10 +393,11 @@ def test_processes_opening_a_new_cache_at_once_share_one_whole_key(tmp_path: Pat
 # --- the fully cached re-run (#29): stored report lines, checked before use --------------------------
 
 
-def test_a_cached_rerun_writes_the_stored_lines_without_rendering_or_starting_workers(
+def test_a_cached_rerun_writes_the_stored_lines_without_rendering_or_making_an_executor(
     site: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from scanner.batch import SettingsSpec
+    from scanner.batch import run as run_module
     from scanner.batch.journal import jsonl_line
     from scanner.batch.pool import WorkerPool
     from scanner.batch.run import BatchOptions, LineOutput, run_batch
@@ -414,10 +419,10 @@ def test_a_cached_rerun_writes_the_stored_lines_without_rendering_or_starting_wo
     assert first.summary.scanned == 4 and len(rendered) == 4
     expected = sorted(written)
 
-    def no_workers(self: WorkerPool) -> None:
-        raise AssertionError("a worker was started for a fully cached run")
+    def no_executor(*_args: object) -> WorkerPool:
+        raise AssertionError("an executor was made for a fully cached run")
 
-    monkeypatch.setattr(WorkerPool, "_start", no_workers)
+    monkeypatch.setattr(run_module, "make_executor", no_executor)
     rendered.clear()
     written.clear()
     again = run_batch(Sources(files, None), spec, settings, options, lines=lines)
@@ -468,11 +473,27 @@ def test_a_changed_brief_is_not_believed_and_a_cached_block_still_fails_the_run(
     with sqlite3.connect(cache / DB_FILE) as db:
         rows = db.execute("SELECT key, brief FROM entries WHERE brief IS NOT NULL").fetchall()
         assert len(rows) == 4  # each kept line has its brief
-        (key, _brief), = [row for row in rows if json.loads(row[1])["verdict"] == "block"]
-        db.execute("UPDATE entries SET brief = ? WHERE key = ?", (json.dumps({"verdict": "pass"}), key))
+        (key, _brief), = [row for row in rows if read_brief(row[1]).verdict is Verdict.BLOCK]
+        db.execute("UPDATE entries SET brief = ? WHERE key = ?", ("pass", key))
     served = scan_cli("--cache-dir", str(cache), "--format", "jsonl", "-j", "1", site)
     assert served.exit_code == 1 and "校验失败而重新扫描的条目 1 个" in served.stderr
     assert sorted((json.loads(line) for line in served.stdout.splitlines()), key=lambda doc: doc["path"]) == uncached
+
+
+def test_a_forged_result_beside_its_kept_line_is_never_served(site: Path) -> None:
+    cache = site.parent / "cache"
+    uncached, _ = batch(site, None)
+    batch(site, cache)
+    entries = _entries(cache)
+    (marked_key,) = [key for key, (doc, _) in entries.items() if "marked" in stored_json(doc)["path"]]
+    forged = {**stored_json(entries[marked_key][0]), "verdict": "pass", "findings": [], "risk": 0.0}
+    with sqlite3.connect(cache / DB_FILE) as db:
+        db.execute("UPDATE entries SET doc = ? WHERE key = ?", (json.dumps(forged).encode(), marked_key))
+    served, _ = batch(site, cache)  # the kept line, under its own tag: the result is not read
+    assert served == uncached
+    report = scan_cli("--cache-dir", str(cache), "--format", "json", "-j", "1", site)  # reads every result back
+    verdicts = {Path(doc["path"]).name: doc["verdict"] for doc in json.loads(report.stdout)["documents"]}
+    assert verdicts["marked.txt"] == "block" and "校验失败而重新扫描的条目 1 个" in report.stderr
 
 
 def test_a_streamed_run_keeps_only_its_summary_and_counts_what_it_did_not_read_back(

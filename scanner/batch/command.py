@@ -75,6 +75,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings 
         timeout=request.timeout,
         max_memory_mb=request.max_memory,
         cache_dir=None if request.no_cache else (request.cache_dir or default_cache_dir()),
+        rehash=request.rehash,
         resume=request.resume,
         engine=request.engine,
         address=request.address,

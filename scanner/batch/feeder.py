@@ -3,7 +3,9 @@
 Inputs that come in chunks (:meth:`scanner.batch.sources.Sources.chunks`:
 the files named or walked, which are all known at the start) are hashed and
 looked up in the cache a chunk at a time -- one query and one hand-over to
-the main thread for up to :data:`scanner.cache.CHUNK` files.  Any other
+the main thread for up to :data:`scanner.cache.CHUNK` files.  A file whose
+stamp (:mod:`scanner.batch.stamps`) is the one the cache's stat index
+recorded is not read: its hash is the recorded one.  Any other
 iterable of tasks (a crawl, whose next page may take seconds) is fed one
 task at a time, so no task waits for the ones behind it.
 """
@@ -18,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.batch.journal import InputKey, Journal, input_identity, input_sha256, resumed_as
+from scanner.batch.journal import InputKey, Journal, input_identity, resumed_as
+from scanner.batch.stamps import Hashed, Recorded, hash_input
 from scanner.batch.task import Task
 from scanner.types import Brief, DocumentResult
 
@@ -49,6 +52,8 @@ class Fed:
     line: str | None = None  # a cached result's stored report line for this run's output (LineOutput.variant)
     brief: Brief | None = None  # what the summary needs of a cached result not decoded
     name: str = ""  # the path the result is reported under (Task.key)
+    # (path, stamp): the file's stamp when it was hashed now, for the stat index to record with key.sha256
+    record: tuple[str, str] | None = None
 
     @property
     def known(self) -> bool:
@@ -60,13 +65,14 @@ class Feeder(threading.Thread):
     """Walks the inputs ahead of the workers: drops what --resume has, answers what the cache has."""
 
     def __init__(self, tasks: Iterable[Task], *, journal: Journal | None, cache: Any, variant: str = "",
-                 decode: bool = True) -> None:
+                 decode: bool = True, rehash: bool = False) -> None:
         super().__init__(name="secscan-feeder", daemon=True)
         self._tasks = tasks
         self._journal = journal
         self._cache = cache  # the parent's ResultCache (or None): this thread opens its own reader of it
         self._variant = variant  # the output whose stored lines the cache should return with its results
         self._decode = decode  # False: a cached result with its line comes as its brief, not read back
+        self._rehash = rehash  # every file read and hashed, whatever its stamp (scan --rehash)
         # The main thread takes everything pending at once, and is woken only
         # when pending goes from empty to not empty: a lock round trip and a
         # wake-up per batch of files, not per file.  At most FEEDER_LIMIT items
@@ -112,8 +118,7 @@ class Feeder(threading.Thread):
         """What the batch of tasks (the first one's place in the input being ``order``) becomes, in order."""
         from scanner.cache import Lookup
 
-        out: list[Fed | None] = []
-        looked_up: list[tuple[int, int, Task, InputKey]] = []  # index in out, order, task, key: asked together
+        fresh: list[tuple[int, Task, str]] = []  # order, task, identity: the inputs not seen before
         for place, task in enumerate(batch, start=order):
             # resolving links costs a stat per path component (~50 µs a file): only the journal needs it,
             # and the walk has already named each real file once
@@ -125,9 +130,21 @@ class Feeder(threading.Thread):
                 task.discard()
                 continue  # the same input twice (a WARC revisit, a file named twice, spelled two ways)
             seen.add(identity)
-            # the bytes are hashed once here, for the journal's key and the cache's
-            sha256 = input_sha256(task) if self._journal is not None or cache is not None else ""
+            fresh.append((place, task, identity))
+        # the bytes are hashed once here (or their hash known from the stat index), for the journal's key
+        # and the cache's
+        if self._journal is None and cache is None:
+            hashes = [Hashed(sha256="")] * len(fresh)  # nothing would look the hash up
+        else:
+            recorded = self._recorded(cache)
+            hashes = [hash_input(task, recorded=recorded) for _place, task, _identity in fresh]
+        out: list[Fed | None] = []
+        # index in out, order, task, key, stamp to record: asked together
+        looked_up: list[tuple[int, int, Task, InputKey, tuple[str, str] | None]] = []
+        for (place, task, identity), hashed in zip(fresh, hashes):
+            sha256 = hashed.sha256
             key = InputKey(path=identity, sha256=sha256)
+            record = (task.path, hashed.stamp) if hashed.stamp and cache is not None else None
             if self._journal is not None:
                 done = self._journal.lookup(key)
                 if done is not None:
@@ -135,22 +152,30 @@ class Feeder(threading.Thread):
                     out.append(Fed(order=place, doc=resumed_as(done, task), source="resumed", key=key))
                     continue
             if cache is not None and sha256 and not task.error:
-                looked_up.append((len(out), place, task, key))
+                looked_up.append((len(out), place, task, key, record))
                 out.append(None)  # a place kept in the order: filled below
                 continue
-            out.append(Fed(order=place, task=task, key=key))
+            out.append(Fed(order=place, task=task, key=key, record=record))
         if looked_up:
             hits = cache.get_many([Lookup(sha256=key.sha256, path=task.key, referrer=task.referrer)
-                                   for _index, _place, task, key in looked_up], variant=self._variant,
+                                   for _index, _place, task, key, _record in looked_up], variant=self._variant,
                                   decode=self._decode)
-            for (index, place, task, key), hit in zip(looked_up, hits):
+            for (index, place, task, key, record), hit in zip(looked_up, hits):
                 if hit is None:
-                    out[index] = Fed(order=place, task=task, key=key)
+                    out[index] = Fed(order=place, task=task, key=key, record=record)
                 else:
                     task.discard()
                     out[index] = Fed(order=place, doc=hit.doc, source="cached", key=key, line=hit.line,
-                                     brief=hit.brief, name=task.key)
+                                     brief=hit.brief, name=task.key, record=record)
         return out
+
+    def _recorded(self, cache: Any) -> Recorded | None:
+        """The stat index to ask before a large file is read (``None``: no cache, or ``--rehash``)."""
+        from scanner.cache import StampLookup
+
+        if cache is None or self._rehash:
+            return None
+        return lambda task, stamp: cache.known_hash(StampLookup(path=task.path, stamp=stamp, name=task.key))
 
     def _put_all(self, items: list[Any]) -> None:
         """Hand ``items`` to the main thread, in order, under one lock (waiting while too much is pending)."""

@@ -24,7 +24,6 @@ compacted copy too, and a folder it has to create is 0700.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
@@ -34,8 +33,6 @@ from typing import IO, Any
 
 from scanner.batch.task import Task
 from scanner.types import DocumentResult
-
-SMALL_FILE = 1 << 20  # hashed from one read; larger files are streamed
 
 
 def jsonl_line(doc: DocumentResult, *, key: InputKey | None = None, redact: bool = False) -> str:
@@ -72,39 +69,6 @@ def input_identity(task: Task) -> str:
         return os.path.realpath(task.path)
     except OSError:
         return os.path.abspath(task.path)
-
-
-def input_sha256(task: Task) -> str:
-    """SHA-256 of the task's bytes as the parent reads them now; ``""`` when they cannot be read here.
-
-    A pipe or device is not read (it would block, or never end): the worker
-    reports it as unreadable.
-    """
-    if task.data is not None:
-        return hashlib.sha256(task.data).hexdigest()
-    if not task.path or task.error:
-        return ""
-    try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then says what it is)
-        fd = os.open(task.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return ""
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return ""
-        if info.st_size <= SMALL_FILE:
-            # most of a website: one read, no buffered file object (its 256 KB buffer cost more than the hash)
-            data = os.read(fd, info.st_size + 1)
-            if len(data) <= info.st_size:
-                return hashlib.sha256(data).hexdigest()
-        os.lseek(fd, 0, os.SEEK_SET)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError:
-        return ""
-    finally:
-        os.close(fd)
 
 
 class Journal:

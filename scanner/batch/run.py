@@ -5,8 +5,9 @@ The data flow (:func:`run_batch`)::
     sources (files, WARC records, a crawl)          feeder thread (scanner.batch.feeder)
         -> skip what --resume already has            (journal)
         -> reuse what the cache already has          (content hash, a chunk of files per query)
-        -> the rest to an executor                   (local worker pool, or Dask; started on the first task,
-                                                      so a fully cached run starts no worker)
+        -> the rest to an executor                   (local worker pool, or Dask; made on the first task,
+                                                      so a fully cached run starts no worker, imports no
+                                                      worker code and connects to no cluster)
         -> each result: cache, journal, stream, progress  (parent, main thread)
 
         -> ScanResult sorted by input order + BatchSummary
@@ -28,17 +29,18 @@ built on the first input the cache does not have, before any worker starts
 
 from __future__ import annotations
 
+import select
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, Self
 
 from scanner.batch.feeder import END, FEEDER_POLL, Fed, Feeder
 from scanner.batch.journal import Journal
 from scanner.batch.summary import BatchSummary
-from scanner.batch.task import Executor, LazySettings, SettingsSpec, Task, failed_document
+from scanner.batch.task import Completion, Executor, LazySettings, SettingsSpec, Task, failed_document
 from scanner.inputs import DEFAULT_MAX_MEMORY_MB, DEFAULT_TIMEOUT
 from scanner.types import Brief, DocumentResult, ScanResult, Verdict
 
@@ -56,6 +58,7 @@ class BatchOptions:
     engine: str = "local"  # local | dask
     address: str = ""  # scheduler address for a distributed engine ("" starts a local cluster)
     progress: bool | None = None  # None: only on a terminal
+    rehash: bool = False  # read and hash every file, whatever the stat index says (scanner.batch.stamps)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +101,55 @@ def make_executor(spec: SettingsSpec, options: BatchOptions) -> Executor:
     from scanner.batch.dask_engine import DaskExecutor
 
     return DaskExecutor(spec, address=options.address, jobs=options.jobs, timeout=options.timeout)
+
+
+class _OnDemand:
+    """An executor made when the first task needs a worker (:func:`make_executor`): until then there is none.
+
+    Until then, waiting is waiting for the feeder's descriptors.
+    Raises what ``make`` raises, from :meth:`idle_worker`.
+    """
+
+    def __init__(self, make: Callable[[], Executor]) -> None:
+        self._make = make
+        self._executor: Executor | None = None
+
+    @property
+    def replaced(self) -> int:
+        return self._executor.replaced if self._executor is not None else 0
+
+    @property
+    def peak_rss_kb(self) -> int:
+        return self._executor.peak_rss_kb if self._executor is not None else 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.__exit__(*exc)
+
+    def idle_worker(self) -> object | None:
+        if self._executor is None:
+            executor = self._make()
+            self._executor = executor.__enter__()
+        return self._executor.idle_worker()
+
+    @property
+    def busy(self) -> int:
+        return self._executor.busy if self._executor is not None else 0
+
+    def submit(self, worker: Any, task_id: int, task: Task) -> None:
+        if self._executor is None:
+            raise RuntimeError("a task submitted to a slot no executor gave")
+        self._executor.submit(worker, task_id, task)
+
+    def wait(self, extra: Sequence[int] = (), *, timeout: float | None = None) -> list[Completion]:
+        if self._executor is not None:
+            return self._executor.wait(extra, timeout=timeout)
+        if extra or timeout is not None:
+            select.select(list(extra), [], [], timeout)
+        return []
 
 
 def run_batch(
@@ -148,6 +200,8 @@ def run_batch(
         # directory is this machine's.)
         spec = replace(spec, ocr_cache=str(options.cache_dir))
     progress = Progress(stream, total=total, force=bool(options.progress)) if options.progress is not False else None
+    if progress is not None and not progress.enabled:
+        progress = None  # not a terminal: nothing to count for it
     results: dict[int, DocumentResult] = {}
     last_commit = time.monotonic()
 
@@ -172,6 +226,8 @@ def run_batch(
         else:
             raise RuntimeError("a cached result came neither read back nor with its brief and line")
         summary.add_brief(brief, name, seconds=seconds)
+        if cache is not None and fed.record is not None and fed.key is not None:
+            cache.record_hash(*fed.record, fed.key.sha256)  # the file is not read again while its stamp stays
         kept: tuple[str, str] | None = None  # (variant, line) to keep beside the result
         if lines is not None and line is not None:
             lines.write(line)
@@ -194,10 +250,10 @@ def run_batch(
     # a cached result is read back only for what needs more than its brief and line
     decode = keep_documents or journal is not None or sink is not None or lines is None
     feeder = Feeder(tasks, journal=journal, cache=cache, variant=lines.variant if lines is not None else "",
-                    decode=decode)
+                    decode=decode, rehash=options.rehash)
     completed = False
     try:
-        executor = make_executor(spec, options)
+        executor = _OnDemand(lambda: make_executor(spec, options))
         feeder.start()
         with executor:
             _drive(executor, feeder, settings, summary, emit)

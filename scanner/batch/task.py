@@ -127,8 +127,13 @@ class Executor(Protocol):
     every submitted task comes back exactly once, as a result or a failure.
     """
 
-    replaced: int  # workers replaced after a crash, timeout or memory failure
-    peak_rss_kb: int
+    @property
+    def replaced(self) -> int:
+        """Workers replaced after a crash, timeout or memory failure."""
+
+    @property
+    def peak_rss_kb(self) -> int:
+        """The largest peak memory a worker reported."""
 
     def __enter__(self) -> Self: ...
 
