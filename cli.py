@@ -12,7 +12,7 @@ something you asked to fail on", never "the tool broke"):
 
 Every message a clerk sees is Chinese, click's own included (see
 :class:`ClerkCommand`), and every line for the terminal goes through
-:func:`~scanner.report.common.terminal_safe` so a file name or a document
+:func:`~scanner.wording.terminal_safe` so a file name or a document
 cannot move the cursor or retitle the window.
 """
 
@@ -36,11 +36,12 @@ from scanner.clerk import (
     ExistingPath,
     UsageProblem,
 )
-from scanner.report.common import terminal_safe
+from scanner.wording import terminal_safe
 
 if TYPE_CHECKING:
     from scanner.match import Dropped
     from scanner.pipeline import Settings
+    from scanner.report import ReportOptions
     from scanner.settings import SettingsSpec
     from scanner.types import ScanResult
 
@@ -185,8 +186,6 @@ def main(
     from scanner.baseline import BaselineError, write_baseline
     from scanner.batch.task import LazySettings
     from scanner.catalogue import CatalogueError
-    from scanner.output import write_report
-    from scanner.report import ReportOptions
     from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
 
@@ -263,33 +262,41 @@ def main(
             raise UsageProblem(f"无法写入基线文件 {terminal_safe(str(baseline_create))}：{error.strerror or error}") from error
         click.echo(f"已将 {count} 条发现记入基线 {terminal_safe(str(baseline_create))}", err=True)
 
-    options = ReportOptions(
-        color=wants_color(fmt=fmt, no_color=no_color, output=output, isatty=sys.stdout.isatty(), environ=os.environ),
-        timestamp=report_date(timestamp),
-        unit=unit,
-        department=department,
-        site=site,
-        column=column,
-        submitter=submitter,
-        planned_date=planned_date,
-        source=info_source,
-        carrier=carrier,
-        document_number=document_number,
-        quiet=quiet,
-        verbose=verbose,
-        redact_excerpts=redact_excerpts,
-        notes=tuple(notes),
-        dropped=_dropped(result, settings()) if verbose and fmt == "text" and not quiet else {},
-    )
+    def report_options() -> ReportOptions:
+        """How the report is rendered (not needed by a jsonl batch, whose lines are written already)."""
+        from scanner.report import ReportOptions
+
+        return ReportOptions(
+            color=wants_color(fmt=fmt, no_color=no_color, output=output, isatty=sys.stdout.isatty(),
+                              environ=os.environ),
+            timestamp=report_date(timestamp),
+            unit=unit,
+            department=department,
+            site=site,
+            column=column,
+            submitter=submitter,
+            planned_date=planned_date,
+            source=info_source,
+            carrier=carrier,
+            document_number=document_number,
+            quiet=quiet,
+            verbose=verbose,
+            redact_excerpts=redact_excerpts,
+            notes=tuple(notes),
+            dropped=_dropped(result, settings()) if verbose and fmt == "text" and not quiet else {},
+        )
+
     if notes and fmt != "text" and not quiet:
         click.echo("\n".join(terminal_safe(note) for note in notes), err=True)
     try:
         if outcome is None:
-            write_report(result, fmt, options, output, stdout=sys.stdout.buffer)
+            from scanner.output import write_report
+
+            write_report(result, fmt, report_options(), output, stdout=sys.stdout.buffer)
         else:
             from scanner.batch.command import write_batch_report
 
-            write_batch_report(outcome, request, options, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
+            write_batch_report(outcome, request, report_options() if fmt != "jsonl" else None, stdout=sys.stdout.buffer, stderr=TerminalSafeStream(sys.stderr))  # type: ignore[arg-type]  # write/flush is all it uses
     except OSError as error:
         raise UsageProblem(f"无法写入报告：{error.strerror or error}") from error
     # a streamed batch keeps no documents: its summary counted them

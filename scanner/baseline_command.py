@@ -43,9 +43,9 @@ def create_command(baseline: Path, paths: tuple[Path, ...], lexicons: tuple[Path
     from scanner.catalogue import CatalogueError
     from scanner.match import MatcherError
     from scanner.pipeline import build_settings, scan_paths
-    from scanner.report.common import terminal_safe
     from scanner.settings import SettingsSpec
     from scanner.userconfig import ConfigError, load_user_config
+    from scanner.wording import terminal_safe
 
     name = terminal_safe(str(baseline))
     if baseline.exists() and not force:

@@ -459,7 +459,7 @@ _PLAIN_BRIEFS = {verdict.value: Brief(verdict=verdict) for verdict in Verdict}
 
 def stored_brief(brief: Brief) -> str:
     """A brief as stored beside a line: the verdict's name alone when that is all, else its JSON."""
-    if brief == _PLAIN_BRIEFS[brief.verdict.value]:
+    if not (brief.categories or brief.errors or brief.suppressed):
         return brief.verdict.value
     return json.dumps(brief_to_dict(brief), ensure_ascii=False)
 

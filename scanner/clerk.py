@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from scanner.report.common import terminal_safe
+from scanner.wording import terminal_safe
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -27,11 +27,12 @@ from scanner.cache import (
     open_cache,
     read_brief,
     settings_digest,
+    stored_brief,
     stored_json,
 )
 from scanner.pipeline import Settings, scan_file
 from scanner.serial import document_from_dict, document_to_dict
-from scanner.types import Verdict
+from scanner.types import Brief, Verdict
 from tests import builders
 from tests.builders import USER_RULES
 from tests.cli_helpers import scan_cli
@@ -478,6 +479,17 @@ def test_a_changed_brief_is_not_believed_and_a_cached_block_still_fails_the_run(
     served = scan_cli("--cache-dir", str(cache), "--format", "jsonl", "-j", "1", site)
     assert served.exit_code == 1 and "校验失败而重新扫描的条目 1 个" in served.stderr
     assert sorted((json.loads(line) for line in served.stdout.splitlines()), key=lambda doc: doc["path"]) == uncached
+
+
+@pytest.mark.parametrize("brief", [
+    Brief(verdict=Verdict.PASS), Brief(verdict=Verdict.BLOCK), Brief(verdict=Verdict.PASS, suppressed=2),
+    Brief(verdict=Verdict.REVIEW, categories=("personal-info", "personal-info"), errors=("无法读取第 2 页",)),
+])
+def test_a_briefs_stored_form_reads_back_and_a_plain_one_is_its_verdict(brief: Brief) -> None:
+    stored = stored_brief(brief)
+    assert read_brief(stored) == brief
+    assert (stored == brief.verdict.value) == (brief == Brief(verdict=brief.verdict))
+    assert stored_brief(Brief(verdict=Verdict.PASS, errors=[])) == "pass"  # type: ignore[arg-type]  # a list
 
 
 def test_a_forged_result_beside_its_kept_line_is_never_served(site: Path) -> None:

@@ -7,18 +7,19 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from scanner.batch.journal import jsonl_line
 from scanner.batch.run import BatchOptions, BatchOutcome, LineOutput, run_batch
 from scanner.batch.sources import Sources
 from scanner.batch.task import BatchError, SettingsSpec
-from scanner.inputs import BatchRequest, Uncovered, iter_files
+from scanner.inputs import BatchRequest, Uncovered, iter_file_names
 from scanner.serial import VERSION as SERIAL_VERSION
 
 if TYPE_CHECKING:
     from scanner.batch.task import LazySettings
     from scanner.pipeline import Settings
+    from scanner.report import ReportOptions
 
 FLUSH_SECONDS = 0.2  # a streamed jsonl line waits at most about this long before it is written out
 
@@ -58,7 +59,7 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings 
     if not paths and not request.crawl_url:
         raise BatchError("请给出要扫描的文件或目录 / give files or directories to scan (or --crawl URL)")
     uncovered: list[Uncovered] = []
-    files = list(iter_files(paths, include=request.include, exclude=request.exclude,
+    files = list(iter_file_names(paths, include=request.include, exclude=request.exclude,
                             follow_symlinks=request.follow_symlinks, uncovered=uncovered))
     crawler = None
     if request.crawl_url:
@@ -123,17 +124,19 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings 
             target.close()
 
 
-def write_batch_report(outcome: BatchOutcome, request: BatchRequest, options: Any, *, stdout: IO[bytes],
-                       stderr: IO[str] | None = None) -> None:
-    """The report after a batch: jsonl is already written; the others are rendered as usual.
+def write_batch_report(outcome: BatchOutcome, request: BatchRequest, options: ReportOptions | None, *,
+                       stdout: IO[bytes], stderr: IO[str] | None = None) -> None:
+    """The report after a batch: jsonl is already written; the others are rendered as usual (``options`` given).
 
     The run's statistics (timings, cache hits, slowest files) go to stderr
     and never into the report: the same input and version must give a
     byte-identical report, run after run.
     Raises ``OSError`` when the report cannot be written.
     """
-    from scanner.output import write_report
-
     if request.fmt != "jsonl":
+        from scanner.output import write_report
+
+        if options is None:
+            raise ValueError(f"a {request.fmt} report needs its options")
         write_report(outcome.result, request.fmt, options, request.output, stdout=stdout)
     (stderr or sys.stderr).write(outcome.summary.text())

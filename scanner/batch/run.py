@@ -179,7 +179,7 @@ def run_batch(
     from scanner import __version__
     from scanner.cache import open_cache, settings_digest
     from scanner.progress import Progress
-    from scanner.report.common import terminal_safe
+    from scanner.wording import terminal_safe
 
     started = time.monotonic()
     summary = BatchSummary()

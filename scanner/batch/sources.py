@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from scanner.inputs import Uncovered
 
 
-def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path | None = None) -> Iterator[Task]:
+def file_tasks(paths: Iterable[str | Path], *, max_memory_mb: int = 0,
+               spool_dir: Path | None = None) -> Iterator[Task]:
     """Tasks for files; a ``.warc`` / ``.warc.gz`` file becomes one task per 200 response record.
 
     A record larger than ``max_memory_mb`` (the workers' memory limit; 0: no
@@ -36,7 +37,8 @@ def file_tasks(paths: Iterable[Path], *, max_memory_mb: int = 0, spool_dir: Path
     for path in paths:
         if is_warc(path):
             try:
-                for record in iter_warc(path, max_bytes=max_bytes, spool_over=SPOOL_BYTES, spool_dir=spool_dir):
+                for record in iter_warc(Path(path), max_bytes=max_bytes, spool_over=SPOOL_BYTES,
+                                        spool_dir=spool_dir):
                     if record.oversize:
                         yield Task(key=record.uri, error=oversize_reason(record.uri, record.oversize, max_memory_mb))
                     elif record.error:
@@ -64,8 +66,8 @@ class Sources:
     folder (mode 0700, it holds page contents) that :meth:`close` removes.
     """
 
-    def __init__(self, files: list[Path], crawler: Any | None, *, max_memory_mb: int = 0, spool: bool = False,
-                 uncovered: Sequence[Uncovered] = ()) -> None:
+    def __init__(self, files: Sequence[str | Path], crawler: Any | None, *, max_memory_mb: int = 0,
+                 spool: bool = False, uncovered: Sequence[Uncovered] = ()) -> None:
         self.files = files
         self.crawler = crawler
         self.max_memory_mb = max_memory_mb

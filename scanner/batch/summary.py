@@ -78,7 +78,7 @@ class BatchSummary:
 
     def text(self) -> str:
         """The closing summary in Chinese, for stderr: verdicts and categories named as the text report names them."""
-        from scanner.report.common import CATEGORY_LABELS, VERDICT_LABELS
+        from scanner.wording import CATEGORY_LABELS, VERDICT_LABELS
 
         documents = sum(self.verdicts.values())
         lines = [

@@ -8,7 +8,6 @@ units carry the original text), so nothing here touches the file system.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,6 +15,10 @@ from urllib.parse import unquote
 
 from scanner.findings import SPREADSHEET_FORMATS, cell_name, reading_order
 from scanner.types import DocumentResult, Finding, Location, ScanResult, Severity, TextUnit, Verdict
+from scanner.wording import CATEGORY_LABELS as CATEGORY_LABELS  # the labels, re-exported for the renderers
+from scanner.wording import SEVERITY_LABELS as SEVERITY_LABELS
+from scanner.wording import VERDICT_LABELS as VERDICT_LABELS
+from scanner.wording import terminal_safe as terminal_safe
 
 if TYPE_CHECKING:
     from scanner.match import Dropped
@@ -84,28 +87,6 @@ def is_positive_evidence(finding: Finding) -> bool:
         "佐证" in finding.message or any(word in finding.text for word in ("公开发布", "主动公开"))
     )
 
-
-VERDICT_LABELS: dict[Verdict, str] = {
-    Verdict.BLOCK: "阻止发布",
-    Verdict.REVIEW: "需人工审查",
-    Verdict.PASS: "可以发布",
-}
-
-SEVERITY_LABELS: dict[Severity, str] = {
-    Severity.BLOCK: "阻止",
-    Severity.REVIEW: "需审查",
-    Severity.INFO: "提示",
-}
-
-CATEGORY_LABELS: dict[str, str] = {
-    "classified-marking": "国家秘密标志",
-    "internal-marking": "内部/工作秘密标志",
-    "personal-info": "个人信息",
-    "sensitive-content": "敏感内容",
-    "hidden-content": "隐藏内容",
-    "redaction-failure": "涂黑失败",
-    "unreadable": "无法读取",
-}
 
 PART_LABELS: dict[str, str] = {
     "body": "正文",
@@ -312,21 +293,6 @@ def display_title(doc: DocumentResult) -> str:
     if doc.title.strip():
         return one_line(doc.title)
     return doc.path.replace("\\", "/").rsplit("/", 1)[-1] or doc.path
-
-
-def terminal_safe(text: str) -> str:
-    """``text`` with control characters (ESC, BEL, CR …) and bidi overrides shown as ``\\uXXXX``.
-
-    Everything printed to a terminal goes through this: a file name or a
-    draft cannot move the cursor, retitle the window or reorder what the
-    reviewer reads (the "Trojan Source" trick).  Newlines are escaped too:
-    a line of output is one line.
-    """
-    return "".join(f"\\u{ord(ch):04x}" if _hidden_char(ch) else ch for ch in text)
-
-
-def _hidden_char(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cc" or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
 
 
 def display_path(path: str) -> str:
