@@ -136,7 +136,7 @@ class Hit:
     """
 
     doc: DocumentResult | None
-    line: str | None = None
+    line: bytes | None = None  # UTF-8, as it was written
     brief: Brief | None = None
 
 
@@ -273,7 +273,7 @@ class ResultCache:
         line = None
         if sound:  # nothing is read from the row before this point
             try:
-                line = unpack(line_blob).decode("utf-8") if usable else None
+                line = unpack(line_blob) if usable else None
                 if usable and not decode:  # the key the tag covers holds the hash: nothing more to compare
                     return Hit(doc=None, line=line, brief=read_brief(brief_text))
                 stored = document_from_dict(read_json(blob))
@@ -321,7 +321,7 @@ class ResultCache:
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
-    def put(self, doc: DocumentResult, *, line: tuple[str, str] | None = None) -> None:
+    def put(self, doc: DocumentResult, *, line: tuple[str, bytes] | None = None) -> None:
         """Store ``doc`` under its own ``sha256`` and name (results without a hash are not stored).
 
         ``line``: ``(variant, text)``, the report line printed for ``doc``, kept beside it.
@@ -343,7 +343,7 @@ class ResultCache:
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
-    def put_line(self, doc: DocumentResult, variant: str, text: str) -> None:
+    def put_line(self, doc: DocumentResult, variant: str, text: bytes) -> None:
         """Keep ``text``, the report line printed for ``doc`` (a stored result) by output ``variant``.
 
         The stored result's own tag is checked again first: the line is kept
@@ -368,12 +368,12 @@ class ResultCache:
         except sqlite3.Error as error:
             self._fail(error, "写入")
 
-    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, str]) -> tuple[str, bytes, bytes, str] | None:
-        """``(variant, stored line, its tag, brief)`` for ``doc``'s line."""
+    def _sealed_line(self, key: str, doc: DocumentResult, line: tuple[str, bytes]) -> tuple[str, bytes, bytes, str] | None:
+        """``(variant, stored line, its tag, brief)`` for ``doc``'s line (UTF-8 bytes)."""
         variant, text = line
         brief = stored_brief(Brief.of(doc))
+        line_blob = pack(text)
         try:
-            line_blob = pack(text.encode("utf-8"))
             return variant, line_blob, self._sealer.mac(*_line_parts(key, variant, doc.path, doc.referrer,
                                                                      line_blob, brief)), brief
         except UnicodeEncodeError:

@@ -91,10 +91,10 @@ def run_cli_batch(request: BatchRequest, spec: SettingsSpec, settings: Settings 
 
     flushed = time.monotonic()
 
-    def write(line: str) -> None:
+    def write(line: bytes) -> None:
         nonlocal flushed
         if target is not None:
-            target.write(line.encode("utf-8"))
+            target.write(line)
             # Lines reach a reader within FLUSH_SECONDS; a flush per line was a system call per
             # file, a tenth of a fully cached run.
             if time.monotonic() - flushed >= FLUSH_SECONDS:

@@ -49,7 +49,7 @@ class Fed:
     doc: DocumentResult | None = None  # known already
     source: str = "task"  # task | cached | resumed
     key: InputKey | None = None  # what the journal keys it by
-    line: str | None = None  # a cached result's stored report line for this run's output (LineOutput.variant)
+    line: bytes | None = None  # a cached result's stored report line for this run's output (LineOutput.variant)
     brief: Brief | None = None  # what the summary needs of a cached result not decoded
     name: str = ""  # the path the result is reported under (Task.key)
     # (path, stamp): the file's stamp when it was hashed now, for the stat index to record with key.sha256

@@ -84,12 +84,13 @@ class LineOutput:
     ``variant`` names the format and every option the line depends on: the
     cache keeps each result's line under it and hands a cached result back
     with its line for the same variant, path and referrer, which ``write``
-    then gets as it is (the code's own version is in the cache's digest).
+    then gets as it is (the code's own version is in the cache's digest):
+    the UTF-8 bytes of the line, never decoded and encoded again.
     """
 
     variant: str
     render: Callable[[DocumentResult], str]
-    write: Callable[[str], None]
+    write: Callable[[bytes], None]
 
 
 def make_executor(spec: SettingsSpec, options: BatchOptions) -> Executor:
@@ -220,7 +221,7 @@ def run_batch(
             if keep_documents:
                 results[fed.order] = doc
             if line is None and lines is not None:
-                line = lines.render(doc)
+                line = lines.render(doc).encode("utf-8")
         elif fed.brief is not None and line is not None:
             brief, name = fed.brief, fed.name
         else:
@@ -228,7 +229,7 @@ def run_batch(
         summary.add_brief(brief, name, seconds=seconds)
         if cache is not None and fed.record is not None and fed.key is not None:
             cache.record_hash(*fed.record, fed.key.sha256)  # the file is not read again while its stamp stays
-        kept: tuple[str, str] | None = None  # (variant, line) to keep beside the result
+        kept: tuple[str, bytes] | None = None  # (variant, line) to keep beside the result
         if lines is not None and line is not None:
             lines.write(line)
             kept = (lines.variant, line)
