@@ -1,7 +1,7 @@
 """Batch throughput: a generated site of >= 10,000 files scanned with --jobs 1 and --jobs 2, then from cache.
 
     python bench/bench_batch.py [--files 10000] [--dir /tmp/site] [--keep] [--runs 3] [--per-kind-only]
-    python bench/bench_batch.py --cached-rerun [--files 10000] [--runs 3] [--jobs 2] [--tiny]
+    python bench/bench_batch.py --cached-rerun [--files 10000] [--runs 3] [--jobs 2] [--tiny | --large]
     python bench/bench_batch.py --identical 2000
 
 Prints files/s and MB/s per job count, the speed-up, the peak memory of a
@@ -15,7 +15,14 @@ different, a few with marks, built with tests/builders.py.
 --format jsonl``, first with an empty cache, then again fully cached, in
 alternating pairs; it prints the medians and their ratio (issue #29: a
 fully cached re-run of 10,000 small files at least 5x faster).  ``--tiny``
-uses 10,000 two-line text notices instead of the site.
+uses 10,000 two-line text notices instead of the site; ``--large`` uses
+``--files`` long reports of 1 MB each and also times the cached re-run with
+``--rehash`` (every file read and hashed), which is what the cache's stat
+index saves (``scanner.batch.stamps``).  Before the first run the bench
+waits until the files are older than the index's racy window
+(``RACY_SECONDS``), as a site's files are: files hashed within it are not
+recorded.  ``--cold`` (root only) empties the page cache before each
+cached re-run, as a nightly run finds it: the files are read from disk.
 
 ``--identical N`` is issue #22's "Done when" check at full size: N files,
 10 % hostile (``tests/test_batch_identical.py`` builds them and runs the same
@@ -106,7 +113,28 @@ def generate_tiny(root: Path, total: int) -> None:
         )
 
 
-def scan_command(root: Path, cache_dir: Path, jobs: int) -> tuple[float, str]:
+def generate_large(root: Path, total: int) -> None:
+    """``total`` long reports of about 1 MB each, every one different, none flagged."""
+    root.mkdir(parents=True)
+    rng = random.Random(11)
+    for index in range(total):
+        lines = paragraphs(rng, 8500, index)  # ~120 bytes a line
+        (root / f"r{index:04d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def settle(root: Path) -> None:
+    """Wait until every file under ``root`` is older than the stat index's racy window (a site's files are)."""
+    from scanner.batch.stamps import RACY_SECONDS
+
+    newest = max(max(info.st_mtime_ns, info.st_ctime_ns) for info in (path.stat() for path in iter_files([root])))
+    wait = newest / 1e9 + RACY_SECONDS + 0.5 - time.time()
+    if wait > 0:
+        print(f"waiting {wait:.1f} s until the files are older than the stat index's racy window ({RACY_SECONDS} s)",
+              file=sys.stderr)
+        time.sleep(wait)
+
+
+def scan_command(root: Path, cache_dir: Path, jobs: int, *extra: str) -> tuple[float, str]:
     """Wall seconds of one ``scan`` process over ``root`` (jsonl to /dev/null), and its summary's first line.
 
     The line ends with the process's own CPU seconds (user + sys; a fully
@@ -117,7 +145,7 @@ def scan_command(root: Path, cache_dir: Path, jobs: int) -> tuple[float, str]:
     import subprocess
 
     command = [sys.executable, str(REPO / "cli.py"), str(root), "--jobs", str(jobs), "--format", "jsonl",
-               "-o", os.devnull, "--cache-dir", str(cache_dir)]
+               "-o", os.devnull, "--cache-dir", str(cache_dir), *extra]
     # as installed: with compiled bytecode (a PYTHONDONTWRITEBYTECODE shell would compile ~80 modules a run)
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -131,27 +159,51 @@ def scan_command(root: Path, cache_dir: Path, jobs: int) -> tuple[float, str]:
     return seconds, (done.stderr.splitlines()[0] if done.stderr else "") + f"  [parent CPU {cpu:.2f} s]"
 
 
-def cached_reruns(root: Path, work: Path, *, runs: int, jobs: int) -> None:
-    """The scan command's first run (empty cache) against its fully cached re-run, in alternating pairs."""
+def drop_page_cache() -> None:
+    """Write the dirty pages out and empty the page cache (Linux, root): the next reads come from the disk."""
+    os.sync()
+    Path("/proc/sys/vm/drop_caches").write_text("3\n")
+
+
+def cached_reruns(root: Path, work: Path, *, runs: int, jobs: int, rehash: bool = False, cold: bool = False) -> None:
+    """The scan command's first run (empty cache) against its fully cached re-run, in alternating pairs.
+
+    ``rehash``: each pair is followed by a cached re-run with ``--rehash``.
+    ``cold``: the page cache is emptied before each cached re-run.
+    """
     count = sum(1 for _ in iter_files([root]))
     scan_command(next(iter_files([root])), work / "warm-up", jobs)  # bytecode written before the clock
+    settle(root)
     first: list[float] = []
     again: list[float] = []
+    rehashed: list[float] = []
     for run in range(runs):
         cache_dir = work / f"cache-{run}"
         shutil.rmtree(cache_dir, ignore_errors=True)
         seconds, line = scan_command(root, cache_dir, jobs)
         first.append(seconds)
         print(f"run {run + 1} first run    (--jobs {jobs}, empty cache): {seconds:6.2f} s  {line}")
+        if cold:
+            drop_page_cache()
         seconds, line = scan_command(root, cache_dir, jobs)
         again.append(seconds)
         print(f"run {run + 1} cached re-run (--jobs {jobs}):              {seconds:6.2f} s  {line}")
+        if rehash:
+            if cold:
+                drop_page_cache()
+            seconds, line = scan_command(root, cache_dir, jobs, "--rehash")
+            rehashed.append(seconds)
+            print(f"run {run + 1} cached re-run --rehash:                 {seconds:6.2f} s  {line}")
         shutil.rmtree(cache_dir, ignore_errors=True)
     ratios = [one / two for one, two in zip(first, again)]
     print(f"{count} files, median of {runs}: first run {statistics.median(first):.2f} s "
           f"({count / statistics.median(first):.0f} files/s), cached re-run {statistics.median(again):.2f} s "
           f"({count / statistics.median(again):.0f} files/s); ratio {statistics.median(first) / statistics.median(again):.2f}x "
           f"(per run: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 5x)")
+    if rehashed:
+        print(f"cached re-run with --rehash (every file read and hashed) {statistics.median(rehashed):.2f} s: "
+              f"the stat index makes the cached re-run {statistics.median(rehashed) / statistics.median(again):.2f}x "
+              f"faster (per run: {', '.join(f'{r / a:.2f}' for r, a in zip(rehashed, again))})")
 
 
 def identical(root: Path, work: Path, total: int) -> None:
@@ -265,7 +317,11 @@ def main() -> None:
     parser.add_argument("--cached-rerun", action="store_true",
                         help="Only the scan command's first run against its fully cached re-run.")
     parser.add_argument("--tiny", action="store_true", help="With --cached-rerun: tiny text files, not the site.")
+    parser.add_argument("--large", action="store_true",
+                        help="With --cached-rerun: --files reports of 1 MB, and a re-run with --rehash.")
     parser.add_argument("--jobs", type=int, default=2, help="With --cached-rerun: --jobs of the scan command.")
+    parser.add_argument("--cold", action="store_true",
+                        help="With --cached-rerun: empty the page cache before each cached re-run (root).")
     parser.add_argument("--identical", type=int, metavar="N",
                         help="Only #22's check: N files, 10 %% hostile, byte-identical JSON however scanned.")
     args = parser.parse_args()
@@ -278,10 +334,10 @@ def main() -> None:
             return
         if not root.exists():
             started = time.perf_counter()
-            (generate_tiny if args.tiny else generate)(root, args.files)
+            (generate_tiny if args.tiny else generate_large if args.large else generate)(root, args.files)
             print(f"generated {args.files} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
         if args.cached_rerun:
-            cached_reruns(root, work, runs=max(args.runs, 1), jobs=args.jobs)
+            cached_reruns(root, work, runs=max(args.runs, 1), jobs=args.jobs, rehash=args.large, cold=args.cold)
             return
         files = list(iter_files([root]))
         size = sum(path.stat().st_size for path in files)

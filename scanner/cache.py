@@ -118,7 +118,8 @@ def entry_key(sha256: str, name: str, digest: str) -> str:
     return f"{sha256}:{name_hint(name)}:{digest}"
 
 
-@dataclass(frozen=True, kw_only=True)
+# Not frozen (as batch.feeder.Fed): one is made per input looked up
+@dataclass(kw_only=True, slots=True)
 class Lookup:
     """One input to look up: the hash of its bytes, and the path and referrer it is reported under."""
 
@@ -127,7 +128,8 @@ class Lookup:
     referrer: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+# Not frozen (as batch.feeder.Fed): one is made per hit
+@dataclass(kw_only=True, slots=True)
 class Hit:
     """A stored result, re-labelled with the lookup's path; ``line``: its report line for the variant asked, if kept.
 

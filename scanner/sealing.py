@@ -171,7 +171,10 @@ class Sealer:
 
     def mac(self, *parts: bytes) -> bytes:
         inner = self._inner.copy()
-        inner.update(b"".join([len(part).to_bytes(8, "big") + part for part in parts]))
+        update = inner.update  # each length and part fed as it is: no copy of the message is made
+        for part in parts:
+            update(len(part).to_bytes(8, "big"))
+            update(part)
         outer = self._outer.copy()
         outer.update(inner.digest())
         return outer.digest()

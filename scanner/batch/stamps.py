@@ -50,7 +50,8 @@ STAMPED_FROM = 16 * 1024
 Recorded = Callable[[Task, str], "str | None"]
 
 
-@dataclass(frozen=True, kw_only=True)
+# Not frozen (as feeder.Fed): one is made per input
+@dataclass(kw_only=True, slots=True)
 class Hashed:
     """An input's hash as the parent read it now, and the stamp to record for it (``""``: none to record)."""
 
@@ -75,42 +76,55 @@ def hash_input(task: Task, *, recorded: Recorded | None = None) -> Hashed:
     bytes whose stamp it knows is not read.  A pipe or device is not read
     (it would block, or never end): the worker reports it as unreadable.
     The stamp comes from the open file before it is read, and is given to
-    record only when the file's times are older than :data:`RACY_SECONDS`.
+    record only when the file's times are older than :data:`RACY_SECONDS`
+    before that moment.
     """
     if task.data is not None:
         return Hashed(sha256=hashlib.sha256(task.data).hexdigest())
     if not task.path or task.error:
-        return Hashed(sha256="")
-    hashed_at = time.time_ns()
+        return _UNREAD
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then says what it is)
-        fd = os.open(task.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(task.path, _OPEN_FLAGS)
     except (OSError, ValueError):
-        return Hashed(sha256="")
+        return _UNREAD
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return Hashed(sha256="")
-        stamp = stamp_of(info) if info.st_size >= STAMPED_FROM and stamped(task) else ""
-        if stamp and recorded is not None:
-            known = recorded(task, stamp)
-            if known is not None:
-                return Hashed(sha256=known)  # unchanged since it was hashed: not read
-        sha256 = _file_sha256(fd, info.st_size)
+            return _UNREAD
+        if info.st_size < STAMPED_FROM:  # most of a website: read, no stamp (see STAMPED_FROM)
+            return Hashed(sha256=_file_sha256(fd, info.st_size))
+        return _large_file(task, fd, info, recorded)
     except OSError:
-        return Hashed(sha256="")
+        return _UNREAD
     finally:
         os.close(fd)
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_UNREAD = Hashed(sha256="")  # not read here (the worker says why); never changed by anyone
+
+
+def _large_file(task: Task, fd: int, info: os.stat_result, recorded: Recorded | None) -> Hashed:
+    """A file of at least :data:`STAMPED_FROM` bytes: its recorded hash if its stamp is known, else read now."""
+    hashed_at = time.time_ns()  # before a byte is read: a later write cannot fall into a stamp older than this
+    stamp = stamp_of(info) if stamped(task) else ""
+    if stamp and recorded is not None:
+        known = recorded(task, stamp)
+        if known is not None:
+            return Hashed(sha256=known)  # unchanged since it was hashed: not read
+    sha256 = _file_sha256(fd, info.st_size)
     settled = max(info.st_mtime_ns, info.st_ctime_ns) < hashed_at - RACY_SECONDS * 1_000_000_000
     return Hashed(sha256=sha256, stamp=stamp if settled else "")
 
 
 def _file_sha256(fd: int, size: int) -> str:
+    """The hash of the file just opened at ``fd``, ``size`` bytes long when it was stat'ed."""
     if size <= SMALL_FILE:
-        # most of a website: one read, no buffered file object (its 256 KB buffer cost more than the hash)
+        # one read, no buffered file object (its 256 KB buffer cost more than the hash)
         data = os.read(fd, size + 1)
         if len(data) <= size:
             return hashlib.sha256(data).hexdigest()
-    os.lseek(fd, 0, os.SEEK_SET)
+        os.lseek(fd, 0, os.SEEK_SET)  # it grew while it was read: streamed from the start
     with os.fdopen(fd, "rb", closefd=False) as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()

@@ -71,7 +71,9 @@ class BatchError(RuntimeError):
     """The batch as a whole cannot run (workers cannot start, bad input list)."""
 
 
-@dataclass(frozen=True, kw_only=True)
+# Not frozen: one is made per input (a frozen dataclass's __init__, object.__setattr__ per field, took
+# three times as long: a few percent of a fully cached run of small files).  Nothing changes one.
+@dataclass(kw_only=True, slots=True)
 class Task:
     """One input.  ``key`` is its identity in the output (display path or URL).
 
