@@ -106,8 +106,10 @@ def test_rehash_reads_every_file(site: Path, reads: list[int]) -> None:
 
 
 def test_a_file_hashed_within_its_clocks_tick_is_not_recorded(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # the files were just written: a write later in the same tick would keep their times, so no stamp is kept
-    monkeypatch.setattr(stamps, "time", time)
+    # hashed a second after it was written: a write later in the same tick of a coarse clock would keep
+    # its times, so no stamp is kept
+    written = os.stat(site / "large.txt").st_ctime_ns
+    monkeypatch.setattr(stamps, "time", types.SimpleNamespace(time_ns=lambda: written + 10**9))
     run(site)
     with sqlite3.connect(site.parent / "cache" / DB_FILE) as db:
         assert db.execute("SELECT count(*) FROM files").fetchone() == (0,)
