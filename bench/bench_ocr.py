@@ -43,6 +43,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests import builders
+
 MARKS = ("机密★1年", "秘密★6个月", "内部资料 注意保存")
 BODY = (
     "关于进一步加强政府网站信息内容建设的通知",
@@ -67,41 +69,21 @@ Engine = Callable[[Any], list[tuple[str, Sequence[Sequence[float]], float]]]
 
 
 def cjk_font() -> str:
-    found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True, text=True)
-    if "CJK" not in found.stdout:
-        sys.exit("no CJK font: install fonts-noto-cjk (.ci/run does)")
-    return found.stdout
+    return builders.cjk_font() or sys.exit("no CJK font: install fonts-noto-cjk (.ci/run does)")
 
 
 def page(font_path: str, mark: str, degradation: str) -> tuple[bytes, str]:
     """One degraded A4 scan as image bytes, and its text."""
-    from PIL import Image, ImageDraw, ImageEnhance, ImageFont
-
-    dpi = {"150dpi": 150, "300dpi": 300}.get(degradation, 200)
-    scale = dpi / 72
-    width, height = int(595 * scale), int(842 * scale)
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
     dense = degradation == "dense-10.5pt"
     # 16 pt, about 三号 as official documents use; a dense page: 五号 (10.5 pt), 40 lines
-    size = int((10.5 if dense else 16) * scale)
-    font = ImageFont.truetype(font_path, size)
     lines = (mark, *BODY, *(BODY * 2)[: 26 if dense else 0])
-    for index, line in enumerate(lines):
-        draw.text((int(72 * scale), int((72 + index * (17 if dense else 30)) * scale)), line, font=font, fill="black")
-    if degradation == "red-seal":
-        seal = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        ring = ImageDraw.Draw(seal)
-        cx, cy, r = int(420 * scale), int(420 * scale), int(75 * scale)
-        ring.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30, 200), width=int(4 * scale))
-        ring.text((cx - int(45 * scale), cy - int(10 * scale)), "国务院办公厅", font=ImageFont.truetype(font_path, int(14 * scale)),
-                  fill=(220, 30, 30, 200))
-        image = Image.alpha_composite(image.convert("RGBA"), seal).convert("RGB")
-    if degradation.startswith("rotated"):
-        image = image.rotate(3 if degradation.endswith("+3") else -3, expand=False, fillcolor="white", resample=Image.BICUBIC)
-    if degradation == "low-contrast":
-        image = ImageEnhance.Contrast(image).enhance(0.35)
-        image = Image.eval(image, lambda value: min(255, value + 40))
+    image = builders.scan_page(
+        lines, font=font_path, dpi={"150dpi": 150, "300dpi": 300}.get(degradation, 200),
+        points=10.5 if dense else 16, line_step=17 if dense else 30,
+        seal=(420, 420, "国务院办公厅") if degradation == "red-seal" else None,
+        rotate={"rotated+3": 3, "rotated-3": -3}.get(degradation, 0),
+        fade=(0.35, 40) if degradation == "low-contrast" else None,
+    )
     buffer = io.BytesIO()
     if degradation == "jpeg-q50":
         image.save(buffer, format="JPEG", quality=50)

@@ -88,14 +88,7 @@ def _rows(rng: random.Random, count: int) -> list[list[str]]:
 
 def _scan_page_png(font: str, number: int) -> bytes:
     """One A4 page at 200 dpi; ``number`` makes every page different (OCR readings are cached by the picture's hash)."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    scale = 200 / 72
-    image = Image.new("L", (int(595 * scale), int(842 * scale)), 255)
-    draw = ImageDraw.Draw(image)
-    face = ImageFont.truetype(font, int(16 * scale))
-    for index, line in enumerate([f"第{number}号", *SCAN_LINES, *SCAN_LINES[1:5]]):
-        draw.text((int(72 * scale), int((72 + index * 30) * scale)), line, font=face, fill=0)
+    image = builders.scan_page([f"第{number}号", *SCAN_LINES, *SCAN_LINES[1:5]], font=font, mode="L")
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -112,14 +105,6 @@ def _scanned_pdf(path: Path, pngs: list[bytes]) -> None:
         pdf.showPage()
     pdf.save()
     path.write_bytes(buffer.getvalue())
-
-
-def _cjk_font() -> str | None:
-    import subprocess
-
-    found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True, text=True,
-                           check=False)
-    return found.stdout if "CJK" in found.stdout else None
 
 
 def _attachment(root: Path, kind: str, index: int, rng: random.Random) -> SiteFile:
@@ -176,8 +161,8 @@ def generate(root: Path, scale: float, seed: int = 29) -> list[SiteFile]:
         chars = sum(len(line) for line in lines)
         site.append(SiteFile(path=path, kind="html", pages=max(1, round(chars / CHARS_PER_PAGE))))
     scans = max(1, round(SCANNED_SHARE * len(site) / (1 - SCANNED_SHARE)))
-    font = _cjk_font()
-    if font is None:
+    font = builders.cjk_font()
+    if not font:
         print("no CJK font (fonts-noto-cjk): the scanned PDFs are left out", file=sys.stderr)
         return site
     drawn = 0

@@ -28,7 +28,6 @@ import argparse
 import hashlib
 import io
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -37,6 +36,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from tests import builders
 
 REC_SOURCE = "PP-OCRv6_rec_small.onnx"
 DET_SOURCE = "PP-OCRv6_det_small.onnx"
@@ -64,38 +65,17 @@ def corpus_lines(count: int) -> list[str]:
 
 
 def font() -> str:
-    found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True, text=True)
-    if "CJK" not in found.stdout:
-        sys.exit("no CJK font: install fonts-noto-cjk")
-    return found.stdout
+    return builders.cjk_font() or sys.exit("no CJK font: install fonts-noto-cjk")
 
 
 def render(font_path: str, lines: Sequence[str], dpi: int, points: float, kind: str) -> Any:
     """One A4 page as a BGR array (as the engine is given it)."""
     import numpy
-    from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+    from PIL import Image
 
-    scale = dpi / 72
-    width, height = int(595 * scale), int(842 * scale)
-    image = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(image)
-    face = ImageFont.truetype(font_path, int(points * scale))
-    step = points * 1.8
-    for index, line in enumerate(lines):
-        draw.text((int(72 * scale), int((72 + index * step) * scale)), line, font=face, fill="black")
-    if kind == "seal":
-        seal = Image.new("RGBA", (width, height), (0, 0, 0, 0))
-        ring = ImageDraw.Draw(seal)
-        cx, cy, r = int(380 * scale), int(300 * scale), int(75 * scale)
-        ring.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30, 200), width=int(4 * scale))
-        ring.text((cx - int(45 * scale), cy - int(10 * scale)), "办公室印章", font=ImageFont.truetype(font_path, int(14 * scale)),
-                  fill=(220, 30, 30, 200))
-        image = Image.alpha_composite(image.convert("RGBA"), seal).convert("RGB")
-    if kind == "turned":
-        image = image.rotate(2, expand=False, fillcolor="white", resample=Image.BICUBIC)
-    if kind == "faint":
-        image = ImageEnhance.Contrast(image).enhance(0.4)
-        image = Image.eval(image, lambda value: min(255, value + 35))
+    image = builders.scan_page(lines, font=font_path, dpi=dpi, points=points, line_step=points * 1.8,
+                               seal=(380, 300, "办公室印章") if kind == "seal" else None,
+                               rotate=2 if kind == "turned" else 0, fade=(0.4, 35) if kind == "faint" else None)
     if kind == "jpeg":
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=55)

@@ -1,4 +1,4 @@
-"""Build real documents for tests: docx, pdf, xlsx, pptx, html and text.
+"""Build real documents for tests: docx, pdf, xlsx, pptx, html, text and scanned pages.
 
 Every builder writes one file at ``path`` and returns that path, so a test
 reads ``extract_path(make_docx(tmp_path / "a.docx", body=["机密★1年"]))``.
@@ -13,6 +13,7 @@ Shared by every stage's tests; keep the signatures simple.
 from __future__ import annotations
 
 import struct
+import subprocess
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +53,53 @@ def noisy_png(width: int, height: int, *, seed: int) -> bytes:
 
 
 # -- reading back -------------------------------------------------------------
+
+
+def cjk_font() -> str:
+    """The file of a CJK font to draw scans with (fonts-noto-cjk, installed by .ci/run), or ``""``."""
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True,
+                               text=True, check=False).stdout
+    except OSError:
+        return ""
+    return found if "CJK" in found or "cjk" in found else ""
+
+
+def scan_page(lines: Sequence[str], *, font: str, dpi: int = 200, points: float = 16, line_step: float = 30,
+              seal: tuple[float, float, str] | None = None, rotate: float = 0, fade: tuple[float, int] | None = None,
+              mode: str = "RGB") -> Any:
+    """An A4 page of ``lines`` as a scanner gives it, a PIL image (the OCR benches and the quantiser's pages).
+
+    ``points``: the text's size, ``line_step`` the distance of the lines (in
+    points, from 72 pt down the page); ``seal``: a red ring with a name at
+    ``(x, y)`` points; ``rotate``: degrees; ``fade``: ``(contrast, lift)``,
+    the contrast scaled and every value lifted, as a faint copy.
+    """
+    from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+
+    scale = dpi / 72
+    width, height = int(595 * scale), int(842 * scale)
+    image = Image.new(mode, (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    face = ImageFont.truetype(font, int(points * scale))
+    for index, line in enumerate(lines):
+        draw.text((int(72 * scale), int((72 + index * line_step) * scale)), line, font=face, fill="black")
+    if seal is not None:
+        x, y, name = seal
+        layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+        ring = ImageDraw.Draw(layer)
+        cx, cy, r = int(x * scale), int(y * scale), int(75 * scale)
+        ring.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(220, 30, 30, 200), width=int(4 * scale))
+        ring.text((cx - int(45 * scale), cy - int(10 * scale)), name, font=ImageFont.truetype(font, int(14 * scale)),
+                  fill=(220, 30, 30, 200))
+        image = Image.alpha_composite(image.convert("RGBA"), layer).convert(mode)
+    if rotate:
+        image = image.rotate(rotate, expand=False, fillcolor="white", resample=Image.BICUBIC)
+    if fade is not None:
+        contrast, lift = fade
+        image = ImageEnhance.Contrast(image).enhance(contrast)
+        image = Image.eval(image, lambda value: min(255, value + lift))
+    return image
 
 
 def units_in(extraction: Any, part: str) -> list[Any]:

@@ -18,20 +18,9 @@ from scanner.extract import extract_bytes
 from scanner.ocr import ImageReading, OcrReader, with_ocr
 from scanner.pipeline import build_settings, scan_bytes
 from scanner.types import Extraction, ImageRef, Verdict
-from tests.builders import PAGE_H, PAGE_W, make_pdf_drawn
+from tests.builders import PAGE_H, PAGE_W, cjk_font, make_pdf_drawn
 
-
-def _cjk_font() -> str:
-    try:
-        found = subprocess.run(
-            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"], capture_output=True, text=True, check=False
-        ).stdout
-    except OSError:
-        return ""
-    return found if "CJK" in found or "cjk" in found else ""
-
-
-FONT = _cjk_font()
+FONT = cjk_font()
 pytestmark = pytest.mark.skipif(not FONT, reason="no CJK font (fonts-noto-cjk, installed by .ci/run) to render scans")
 
 
