@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from scanner.sealing import PrivateStoreError, private_file
+from scanner.sealing import PrivateStoreError, private_wal_files
 
 DB_FILE = "results.sqlite3"
 SMALL_ENTRY = 1024  # bytes of JSON below which an entry is stored uncompressed
@@ -59,12 +59,11 @@ def connect(path: Path) -> sqlite3.Connection:
         db.close()
         kind = CacheDamaged if is_damage(error) else CacheError
         raise kind(f"无法打开缓存 / cannot open cache {path}: {error}") from error
-    for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; made sure of here
-        try:
-            private_file(path.with_name(path.name + suffix), create=False)
-        except PrivateStoreError as error:
-            db.close()
-            raise CacheError(str(error)) from error
+    try:
+        private_wal_files(path)
+    except PrivateStoreError as error:
+        db.close()
+        raise CacheError(str(error)) from error
     return db
 
 

@@ -38,7 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from scanner.ocr import CACHED_NAME, ImageReading, OcrLine
-from scanner.sealing import PrivateStoreError, cache_key, mac, private_directory, private_file, verify
+from scanner.sealing import (
+    PrivateStoreError,
+    cache_key,
+    mac,
+    private_directory,
+    private_file,
+    private_wal_files,
+    verify,
+)
 
 DB_FILE = "ocr.sqlite3"
 # About 1-5 kB a compressed page reading: at most ~100 MB on disk.
@@ -165,8 +173,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode=WAL")  # workers of one batch read and write at once
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS readings (key TEXT PRIMARY KEY, reading BLOB NOT NULL, mac BLOB NOT NULL)")
-        for suffix in ("-wal", "-shm"):  # SQLite gives them the database's mode; made sure of here
-            private_file(path.with_name(path.name + suffix), create=False)
+        private_wal_files(path)
     except BaseException:
         db.close()
         raise

@@ -84,6 +84,16 @@ def private_file(path: Path, *, create: bool = True) -> None:
         os.close(fd)
 
 
+def private_wal_files(database: Path) -> None:
+    """Make SQLite's ``-wal`` and ``-shm`` files beside ``database`` private like it (those that exist).
+
+    SQLite gives them the database's mode; made sure of here, with the same
+    checks as :func:`private_file`.  Raises :class:`PrivateStoreError`.
+    """
+    for suffix in ("-wal", "-shm"):
+        private_file(database.with_name(database.name + suffix), create=False)
+
+
 def _check_private(fd: int, path: Path) -> None:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
