@@ -140,17 +140,20 @@ def test_data_that_json_would_change_is_refused(tmp_path: Path) -> None:
         parsed_rules_document([rules])
 
 
-PATTERN_RULE = """
-family: mine
-rules:
-  - id: XX900
+# a plain rule beside the one each test of refused parameters changes
+FINE_RULE = """  - id: XX900
     name: fine
     category: personal-info
     severity: review
     summary: 示例
     basis: 示例依据
     terms: [示例词]
-  - id: XX902
+"""
+
+PATTERN_RULE = """
+family: mine
+rules:
+""" + FINE_RULE + """  - id: XX902
     name: gated-pattern
     category: personal-info
     severity: review
@@ -267,14 +270,7 @@ def test_every_notice_kind_and_role_has_its_one_shipped_rule() -> None:
 
 BUILTIN_RULE = """
 rules:
-  - id: XX900
-    name: fine
-    category: personal-info
-    severity: review
-    summary: 示例
-    basis: 示例依据
-    terms: [示例词]
-  - id: XX903
+""" + FINE_RULE + """  - id: XX903
     name: raised-by-code
     category: hidden-content
     severity: review
