@@ -184,7 +184,7 @@ def load_catalogue(
     for index, path in enumerate([*shipped, *(Path(path) for path in extra_files)]):
         is_shipped = index < len(shipped)
         raw = _rule_file_bytes(path, shipped=is_shipped)
-        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        _hash_rule_file(digest, path, raw)
         data = _shipped_data(path, raw, parsed) if is_shipped else _user_data(raw, path, store)
         for entry, rule in enumerate(_rules_of(data, str(path), raw)):
             _check_raised_for(rule, entry, raw, rules, raised)
@@ -245,11 +245,16 @@ def catalogue_digest(
     """
     digest = hashlib.sha256()
     for path in builtin_files():
-        digest.update(path.name.encode() + b"\0" + _rule_file_bytes(path, shipped=True) + b"\0")
+        _hash_rule_file(digest, path, _rule_file_bytes(path, shipped=True))
     for path in (Path(name) for name in extra_files):
-        digest.update(path.name.encode() + b"\0" + _rule_file_bytes(path, shipped=False) + b"\0")
+        _hash_rule_file(digest, path, _rule_file_bytes(path, shipped=False))
     _configured(digest, disabled=tuple(disabled), severities=severities, categories=categories, unit_rule=unit_rule)
     return digest.hexdigest()[:16]
+
+
+def _hash_rule_file(digest: Any, path: Path, raw: bytes) -> None:
+    """What a rule file adds to the catalogue's digest (one place: the cache key is built from these)."""
+    digest.update(path.name.encode() + b"\0" + raw + b"\0")
 
 
 def _rule_file_bytes(path: Path, *, shipped: bool) -> bytes:
