@@ -408,7 +408,7 @@ def test_a_cached_rerun_writes_the_stored_lines_without_rendering_or_making_an_e
     files = list(iter_files([site]))
     options = BatchOptions(jobs=1, timeout=60, cache_dir=site.parent / "cache")
     rendered: list[str] = []
-    written: list[str] = []
+    written: list[bytes] = []
 
     def render(doc):  # type: ignore[no-untyped-def]
         rendered.append(doc.path)
@@ -519,7 +519,7 @@ def test_a_streamed_run_keeps_only_its_summary_and_counts_what_it_did_not_read_b
 
     files = list(iter_files([site]))
     options = BatchOptions(jobs=1, timeout=60, cache_dir=site.parent / "cache")
-    written: list[str] = []
+    written: list[bytes] = []
     lines = LineOutput(variant="jsonl/test", render=jsonl_line, write=written.append)
     spec = SettingsSpec(keep_text=False)
     kept = run_batch(Sources(files, None), spec, settings, options, lines=lines)
