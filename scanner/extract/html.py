@@ -26,17 +26,23 @@ finding in their text keeps the severity its content deserves.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import json
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote_to_bytes
 
 from scanner.extract._common import Collector, ExtractError, decoded_safely, no_surrogates
-from scanner.extract.html_images import Picture, background_sources, picture_source, record, style_pictures
+from scanner.extract.html_images import (
+    Picture,
+    background_sources,
+    data_uri_bytes,
+    data_uri_media,
+    picture_source,
+    record,
+    style_pictures,
+)
 from scanner.extract.text import decode
 
 # Bytes of markup parsed; more is not read and says so (a page this size is
@@ -269,15 +275,14 @@ def _data_uris(root: Any, out: Collector, pictures: list[Picture]) -> None:
             if value[:5].lower() != "data:":
                 continue
             index += 1
-            header, _, payload = value[5:].partition(",")
-            media = header.split(";")[0].strip().lower() or "text/plain"
+            media = data_uri_media(value) or "text/plain"
             name = f"data:{media} #{index}"
             if media.startswith("image/"):
                 if element.tag not in _PICTURE_TAGS:
                     pictures.append(Picture(element=element, source=value, template=False, anchor=len(out.units)))
                 continue
             try:
-                data = base64.b64decode(payload, validate=False) if ";base64" in header.lower() else unquote_to_bytes(payload)
+                data = data_uri_bytes(value)
             except (binascii.Error, ValueError) as error:
                 out.unread(name, "data-uri", f"内嵌数据无法解码 / cannot decode: {error}", part="data-uri")
                 continue

@@ -173,7 +173,7 @@ def record(pictures: list[Picture], out: Collector) -> None:
             name = picture.source[:200]
         else:
             embedded += 1
-            media = picture.source[5:].partition(",")[0].split(";")[0].strip().lower() or "image"
+            media = data_uri_media(picture.source) or "image"
             name = f"内嵌{'背景' if picture.background else ''}图片{embedded}（{media}）"
         if name in seen:
             continue
@@ -195,11 +195,21 @@ def record(pictures: list[Picture], out: Collector) -> None:
                    detail=f"{len(decorative)} 张装饰性图片（徽标、图标、按钮、线条）：{listed}{more}")
 
 
+def data_uri_media(source: str) -> str:
+    """The media type a ``data:`` URI declares, in lower case (``""`` when it declares none)."""
+    return source[5:].partition(",")[0].split(";")[0].strip().lower()
+
+
+def data_uri_bytes(source: str) -> bytes:
+    """The bytes a ``data:`` URI carries, base64 or percent-encoded.  Raises ``binascii.Error`` / ``ValueError``."""
+    header, _, payload = source[5:].partition(",")
+    return base64.b64decode(payload, validate=False) if ";base64" in header.lower() else unquote_to_bytes(payload)
+
+
 def _data_picture(picture: Picture, name: str, out: Collector) -> None:
     """A picture whose bytes are in the page: handed to OCR, or an unread part naming it."""
-    header, _, payload = picture.source[5:].partition(",")
     try:
-        data = base64.b64decode(payload, validate=False) if ";base64" in header.lower() else unquote_to_bytes(payload)
+        data = data_uri_bytes(picture.source)
     except (binascii.Error, ValueError) as error:
         out.unread(name, "image", f"内嵌图片无法解码 / cannot decode: {error}", part="embedded")
         return
