@@ -258,8 +258,8 @@ class BatchRequest:
     output: Path | None = None
     follow_symlinks: bool = False
     crawl_timeout: float = 3600.0
-    # the batch's results are wanted after it (a report other than jsonl, --baseline-create); a jsonl run
-    # without them keeps only its summary, whatever the number of files
+    # the caller wants the batch's results after it (--baseline-create); a report other than jsonl needs
+    # them too (batch.command adds that), and a jsonl run without either keeps only its summary
     keep_documents: bool = True
 
     def is_batch(self) -> bool:
